@@ -1,0 +1,133 @@
+package dev.airlock.bundle;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.airlock.digest.Digest;
+import dev.airlock.error.AirlockException;
+import java.io.IOException;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * {@code airlock/bundle.json}: what a bundle holds and where it sits in its channel's chain. Its
+ * exact bytes are what the signatures cover; the digest of those bytes is the bundle's digest.
+ */
+@JsonInclude(JsonInclude.Include.ALWAYS)
+public record BundleManifest(
+        String format,
+        String channel,
+        long sequence,
+        Parent parent,
+        String created,
+        String tool,
+        Layout layout,
+        List<Image> images,
+        List<Blob> blobs,
+        List<String> requires) {
+
+    public static final String FORMAT = "airlock-bundle/v1";
+    public static final Pattern CHANNEL = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(SerializationFeature.INDENT_OUTPUT)
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+    /** The bundle this one follows: its sequence and the digest of its bundle.json. */
+    public record Parent(long sequence, String digest) {
+    }
+
+    /** Digest and size of a non-blob file of the OCI layout. */
+    public record FileRef(String digest, long size) {
+    }
+
+    public record Layout(@JsonProperty("oci-layout") FileRef ociLayout, @JsonProperty("index.json") FileRef indexJson) {
+    }
+
+    /**
+     * One image: where it came from and its top-level manifest. {@code tag} is null for an image
+     * named by digest only.
+     */
+    public record Image(String source, String registry, String repository, String tag, String digest, String mediaType) {
+    }
+
+    /** One blob carried in the bundle, in tar order. Manifests are blobs too. */
+    public record Blob(String digest, long size, String mediaType) {
+    }
+
+    public boolean isFull() {
+        return parent == null;
+    }
+
+    public byte[] toJson() {
+        try {
+            return JSON.writeValueAsBytes(this);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Parses and checks verified bytes. Anything inconsistent is a verification error: a signed but
+     * malformed manifest is still not something to act on.
+     */
+    public static BundleManifest parse(byte[] bytes) {
+        BundleManifest m;
+        try {
+            m = JSON.readValue(bytes, BundleManifest.class);
+        } catch (IOException e) {
+            throw AirlockException.verification("airlock/bundle.json is not a valid bundle manifest: "
+                    + e.getMessage().lines().findFirst().orElse(""));
+        }
+        m.validate();
+        return m;
+    }
+
+    private void validate() {
+        if (!FORMAT.equals(format)) {
+            throw AirlockException.verification("airlock/bundle.json has format '" + format + "'; this airlock reads " + FORMAT);
+        }
+        if (channel == null || !CHANNEL.matcher(channel).matches()) {
+            throw AirlockException.verification("airlock/bundle.json has an invalid channel name '" + channel + "'");
+        }
+        if (sequence < 1) {
+            throw AirlockException.verification("airlock/bundle.json has sequence " + sequence + "; sequences start at 1");
+        }
+        if (parent != null && (parent.sequence() < 1 || parent.sequence() >= sequence || !Digest.isValid(parent.digest()))) {
+            throw AirlockException.verification("airlock/bundle.json has an invalid parent " + parent);
+        }
+        if (layout == null || layout.ociLayout() == null || layout.indexJson() == null) {
+            throw AirlockException.verification("airlock/bundle.json does not describe oci-layout and index.json");
+        }
+        Digest.parse(layout.ociLayout().digest());
+        Digest.parse(layout.indexJson().digest());
+        if (images == null || blobs == null || requires == null) {
+            throw AirlockException.verification("airlock/bundle.json lacks images, blobs or requires");
+        }
+        Set<String> carried = new HashSet<>();
+        for (Blob b : blobs) {
+            Digest.parse(b.digest());
+            if (b.size() < 0) {
+                throw AirlockException.verification("airlock/bundle.json: blob " + b.digest() + " has a negative size");
+            }
+            if (!carried.add(b.digest())) {
+                throw AirlockException.verification("airlock/bundle.json lists blob " + b.digest() + " twice");
+            }
+        }
+        for (String r : requires) {
+            Digest.parse(r);
+            if (carried.contains(r)) {
+                throw AirlockException.verification("airlock/bundle.json both carries and requires " + r);
+            }
+        }
+        for (Image i : images) {
+            if (i.repository() == null || i.digest() == null || !carried.contains(i.digest())) {
+                throw AirlockException.verification("airlock/bundle.json: image " + i.source()
+                        + " names a manifest the bundle does not carry");
+            }
+        }
+    }
+}

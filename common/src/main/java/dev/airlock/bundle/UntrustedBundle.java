@@ -1,0 +1,195 @@
+package dev.airlock.bundle;
+
+import dev.airlock.crypto.TrustPolicy;
+import dev.airlock.digest.Digest;
+import dev.airlock.error.AirlockException;
+import dev.airlock.io.ChannelSliceInputStream;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarConstants;
+import org.apache.commons.compress.archivers.tar.TarFile;
+
+/**
+ * A bundle file opened but not yet trusted. Only the tar headers and the first two entries
+ * (bundle.json and its signatures, both size-capped) are read before {@link #verify}; nothing is
+ * ever extracted by name. {@link #verify} checks the signatures and then that the tar holds
+ * exactly the entries bundle.json declares, in order, with the declared sizes.
+ */
+public final class UntrustedBundle implements Closeable {
+    private static final long MAX_MANIFEST = 64L << 20;
+    private static final long MAX_SIGNATURE = 1L << 20;
+    private static final Set<String> ALLOWED_DIRECTORIES = Set.of("airlock/", "blobs/", "blobs/sha256/", "blobs/sha512/");
+
+    private final Path path;
+    private final FileChannel channel;
+    private final List<TarArchiveEntry> files;
+    private final byte[] untrustedManifest;
+    private final byte[] untrustedSignature;
+
+    private UntrustedBundle(Path path, FileChannel channel, List<TarArchiveEntry> files, byte[] manifest, byte[] signature) {
+        this.path = path;
+        this.channel = channel;
+        this.files = files;
+        this.untrustedManifest = manifest;
+        this.untrustedSignature = signature;
+    }
+
+    public static UntrustedBundle open(Path path) {
+        if (!Files.isRegularFile(path)) {
+            throw AirlockException.usage("bundle " + path + " does not exist or is not a file");
+        }
+        List<TarArchiveEntry> entries;
+        try (TarFile tar = new TarFile(path, false)) {
+            entries = tar.getEntries();
+        } catch (NoSuchFileException e) {
+            throw AirlockException.usage("bundle " + path + " does not exist");
+        } catch (IOException | RuntimeException e) {
+            throw AirlockException.verification(path + " is not a readable tar archive: " + e.getMessage());
+        }
+        List<TarArchiveEntry> files = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        for (TarArchiveEntry e : entries) {
+            String name = e.getName();
+            checkName(path, name);
+            if (!seen.add(name)) {
+                throw AirlockException.verification(path + ": entry '" + name + "' appears twice");
+            }
+            byte flag = e.getLinkFlag();
+            if (flag == TarConstants.LF_DIR) {
+                if (!ALLOWED_DIRECTORIES.contains(name)) {
+                    throw AirlockException.verification(path + ": unexpected directory entry '" + name + "'");
+                }
+                continue;
+            }
+            if ((flag != TarConstants.LF_NORMAL && flag != TarConstants.LF_OLDNORM) || e.isSparse()) {
+                throw AirlockException.verification(path + ": entry '" + name + "' is not a regular file (type '"
+                        + (char) flag + "'); links, devices and special files are refused");
+            }
+            files.add(e);
+        }
+        if (files.size() < 2 || !files.get(0).getName().equals(BundleNames.MANIFEST)
+                || !files.get(1).getName().equals(BundleNames.SIGNATURE)) {
+            throw AirlockException.verification(path + " is not an airlock bundle: it must start with "
+                    + BundleNames.MANIFEST + " and " + BundleNames.SIGNATURE);
+        }
+        FileChannel channel;
+        try {
+            channel = FileChannel.open(path, StandardOpenOption.READ);
+        } catch (IOException e) {
+            throw AirlockException.usage("cannot open bundle " + path + ": " + e.getMessage());
+        }
+        try {
+            byte[] manifest = readSmall(channel, files.get(0), MAX_MANIFEST, path);
+            byte[] signature = readSmall(channel, files.get(1), MAX_SIGNATURE, path);
+            return new UntrustedBundle(path, channel, files, manifest, signature);
+        } catch (RuntimeException e) {
+            closeQuietly(channel);
+            throw e;
+        }
+    }
+
+    private static void checkName(Path path, String name) {
+        if (name.isEmpty() || name.startsWith("/") || name.contains("\\") || name.indexOf('\0') >= 0
+                || List.of(name.split("/")).contains("..")) {
+            throw AirlockException.verification(path + ": entry name '" + name + "' is absolute or escapes the bundle");
+        }
+    }
+
+    private static byte[] readSmall(FileChannel ch, TarArchiveEntry e, long max, Path path) {
+        if (e.getSize() > max) {
+            throw AirlockException.verification(path + ": " + e.getName() + " is " + e.getSize() + " bytes, over the limit of " + max);
+        }
+        try (InputStream in = new ChannelSliceInputStream(ch, e.getDataOffset(), e.getSize())) {
+            byte[] b = in.readNBytes((int) e.getSize());
+            if (b.length != e.getSize()) {
+                throw AirlockException.verification(path + ": " + e.getName() + " is cut short");
+            }
+            return b;
+        } catch (IOException ex) {
+            throw AirlockException.verification(path + ": cannot read " + e.getName() + ": " + ex.getMessage());
+        }
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    /** bundle.json as found, not yet verified: only for display (inspect) and for verification. */
+    public byte[] untrustedManifestBytes() {
+        return untrustedManifest.clone();
+    }
+
+    public byte[] untrustedSignatureBytes() {
+        return untrustedSignature.clone();
+    }
+
+    /**
+     * Checks the signatures against {@code policy}, then the entry list against the now-trusted
+     * bundle.json. Blob contents are verified later, as they stream.
+     */
+    public VerifiedBundle verify(TrustPolicy policy) {
+        List<String> signers = policy.verify(untrustedManifest, untrustedSignature, BundleNames.MANIFEST);
+        BundleManifest manifest = BundleManifest.parse(untrustedManifest);
+        Digest digest = Digest.sha256Of(untrustedManifest);
+        List<String> expected = new ArrayList<>(List.of(BundleNames.OCI_LAYOUT, BundleNames.INDEX));
+        List<Long> sizes = new ArrayList<>(List.of(manifest.layout().ociLayout().size(), manifest.layout().indexJson().size()));
+        for (BundleManifest.Blob b : manifest.blobs()) {
+            expected.add(BundleNames.blobPath(Digest.parse(b.digest())));
+            sizes.add(b.size());
+        }
+        List<TarArchiveEntry> rest = files.subList(2, files.size());
+        for (int i = 0; i < Math.max(expected.size(), rest.size()); i++) {
+            if (i >= rest.size()) {
+                throw AirlockException.verification(path + " is incomplete: entry '" + expected.get(i)
+                        + "' declared in bundle.json is missing (" + (expected.size() - rest.size()) + " missing in all)");
+            }
+            String name = rest.get(i).getName();
+            if (i >= expected.size()) {
+                throw AirlockException.verification(path + ": entry '" + name + "' is not listed in bundle.json");
+            }
+            if (!name.equals(expected.get(i))) {
+                throw AirlockException.verification(path + ": entry " + (i + 3) + " is '" + name + "' but bundle.json lists '"
+                        + expected.get(i) + "' there");
+            }
+            if (rest.get(i).getSize() != sizes.get(i)) {
+                throw AirlockException.verification(path + ": entry '" + name + "' is " + rest.get(i).getSize()
+                        + " bytes but bundle.json declares " + sizes.get(i));
+            }
+        }
+        long end;
+        try {
+            TarArchiveEntry last = files.get(files.size() - 1);
+            end = last.getDataOffset() + last.getSize();
+            if (end > channel.size()) {
+                throw AirlockException.verification(path + " is truncated: it ends inside entry '" + last.getName() + "'");
+            }
+        } catch (IOException e) {
+            throw AirlockException.verification(path + ": " + e.getMessage());
+        }
+        return new VerifiedBundle(path, channel, manifest, digest, signers, rest);
+    }
+
+    @Override
+    public void close() {
+        closeQuietly(channel);
+    }
+
+    private static void closeQuietly(FileChannel ch) {
+        try {
+            ch.close();
+        } catch (IOException ignored) {
+            // read-only
+        }
+    }
+}

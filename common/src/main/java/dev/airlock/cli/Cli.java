@@ -1,0 +1,68 @@
+package dev.airlock.cli;
+
+import dev.airlock.error.AirlockException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.util.Arrays;
+import picocli.CommandLine;
+
+/**
+ * Builds and runs a picocli command line for either program. The one place where failures become
+ * exit codes and a single line on stderr; {@code --verbose} adds the stack trace.
+ */
+public final class Cli {
+    private Cli() {
+    }
+
+    public static int run(String program, Object command, String[] args, PrintWriter out, PrintWriter err) {
+        boolean verbose = Arrays.asList(args).contains("--verbose") || Arrays.asList(args).contains("-v");
+        CommandLine cl = new CommandLine(command);
+        cl.setOut(out);
+        cl.setErr(err);
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
+        cl.setParameterExceptionHandler((ex, a) -> {
+            err.println(program + ": " + ex.getMessage());
+            err.println("Try '" + program + " " + subcommandPath(ex.getCommandLine()) + "--help' for usage.");
+            err.flush();
+            return AirlockException.Kind.USAGE.exitCode();
+        });
+        cl.setExecutionExceptionHandler((ex, c, parseResult) -> {
+            int code;
+            String message;
+            if (ex instanceof AirlockException a) {
+                code = a.kind().exitCode();
+                message = a.getMessage();
+            } else if (ex instanceof UncheckedIOException u) {
+                code = AirlockException.Kind.INTERNAL.exitCode();
+                message = u.getCause().getMessage();
+            } else {
+                code = AirlockException.Kind.INTERNAL.exitCode();
+                message = "internal error: " + ex;
+            }
+            err.println(program + ": " + oneLine(message));
+            if (verbose) {
+                ex.printStackTrace(err);
+            } else if (code == 1) {
+                err.println(program + ": run again with --verbose for the stack trace");
+            }
+            err.flush();
+            return code;
+        });
+        int code = cl.execute(args);
+        out.flush();
+        err.flush();
+        return code;
+    }
+
+    private static String subcommandPath(CommandLine cl) {
+        StringBuilder sb = new StringBuilder();
+        for (CommandLine c = cl; c.getParent() != null; c = c.getParent()) {
+            sb.insert(0, c.getCommandName() + " ");
+        }
+        return sb.toString();
+    }
+
+    private static String oneLine(String s) {
+        return s == null ? "failed" : s.replace('\n', ' ').replace('\r', ' ');
+    }
+}

@@ -1,0 +1,43 @@
+package dev.airlock.cli;
+
+import dev.airlock.registry.DockerConfigCredentials;
+import dev.airlock.registry.RegistryOptions;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import picocli.CommandLine.Option;
+
+/** Registry connection flags shared by both programs. */
+public final class RegistryOptionsMixin {
+    @Option(names = "--insecure-registry", paramLabel = "HOST:PORT",
+            description = "Speak plain HTTP to this registry (repeatable). Every other registry is HTTPS.")
+    public List<String> insecure = new ArrayList<>();
+
+    @Option(names = "--ca-file", paramLabel = "PEM", description = "Trust the CA certificates in this PEM file, besides the system store.")
+    public Path caFile;
+
+    @Option(names = "--auth-file", paramLabel = "FILE",
+            description = "Registry credentials in docker config.json / containers auth.json form. "
+                    + "Default: REGISTRY_AUTH_FILE, DOCKER_CONFIG/config.json, ~/.docker/config.json, XDG_RUNTIME_DIR/containers/auth.json.")
+    public Path authFile;
+
+    @Option(names = "--retries", paramLabel = "N", defaultValue = "5",
+            description = "Tries per registry request on 429/5xx and connection errors (default: ${DEFAULT-VALUE}).")
+    public int retries;
+
+    /** Builds the options; {@code extraInsecure} and {@code extraCa} come from a config file and lose to flags. */
+    public RegistryOptions toOptions(List<String> extraInsecure, Path extraCa) {
+        Set<String> hosts = new HashSet<>(insecure);
+        if (extraInsecure != null) {
+            hosts.addAll(extraInsecure);
+        }
+        return RegistryOptions.defaults()
+                .withInsecure(hosts)
+                .withCaFile(caFile != null ? caFile : extraCa)
+                .withCredentials(DockerConfigCredentials.standard(authFile, System.getenv()))
+                .withRetries(Math.max(1, retries), Duration.ofMillis(250));
+    }
+}

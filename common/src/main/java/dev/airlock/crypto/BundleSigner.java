@@ -1,0 +1,91 @@
+package dev.airlock.crypto;
+
+import dev.airlock.error.AirlockException;
+import java.io.IOException;
+import java.util.Date;
+import java.util.Iterator;
+import org.bouncycastle.bcpg.sig.KeyFlags;
+import org.bouncycastle.openpgp.PGPException;
+import org.bouncycastle.openpgp.PGPPrivateKey;
+import org.bouncycastle.openpgp.PGPPublicKey;
+import org.bouncycastle.openpgp.PGPSecretKey;
+import org.bouncycastle.openpgp.PGPSecretKeyRing;
+import org.bouncycastle.openpgp.PGPSignature;
+import org.bouncycastle.openpgp.PGPSignatureGenerator;
+import org.bouncycastle.openpgp.PGPSignatureSubpacketGenerator;
+import org.bouncycastle.openpgp.operator.bc.BcPBESecretKeyDecryptorBuilder;
+import org.bouncycastle.openpgp.operator.bc.BcPGPDigestCalculatorProvider;
+
+/** Makes detached, armored, SHA-512 OpenPGP signatures with the signing subkey of a secret key. */
+public final class BundleSigner {
+    private final PGPSecretKey signingKey;
+    private final PGPPrivateKey privateKey;
+    private final String fingerprint;
+
+    public BundleSigner(PGPSecretKeyRing ring, char[] passphrase) {
+        this.signingKey = pickSigningKey(ring);
+        try {
+            this.privateKey = signingKey.extractPrivateKey(
+                    new BcPBESecretKeyDecryptorBuilder(new BcPGPDigestCalculatorProvider()).build(passphrase == null ? new char[0] : passphrase));
+        } catch (PGPException e) {
+            throw AirlockException.usage("cannot unlock the signing key " + Long.toHexString(signingKey.getKeyID()).toUpperCase()
+                    + ": wrong or missing passphrase (--passphrase-file or AIRLOCK_KEY_PASSPHRASE)");
+        }
+        this.fingerprint = OpenPgpKeys.fingerprint(new org.bouncycastle.openpgp.PGPPublicKeyRing(
+                java.util.List.of(ring.getPublicKey())));
+    }
+
+    private static PGPSecretKey pickSigningKey(PGPSecretKeyRing ring) {
+        PGPSecretKey fallback = null;
+        Iterator<PGPSecretKey> it = ring.getSecretKeys();
+        while (it.hasNext()) {
+            PGPSecretKey k = it.next();
+            if (!k.isSigningKey() || k.getPublicKey().hasRevocation()) {
+                continue;
+            }
+            if (!k.isMasterKey() && hasFlag(k.getPublicKey(), KeyFlags.SIGN_DATA)) {
+                return k;
+            }
+            if (k.isMasterKey() && hasFlag(k.getPublicKey(), KeyFlags.SIGN_DATA)) {
+                fallback = k;
+            }
+        }
+        if (fallback == null) {
+            throw AirlockException.usage("the secret key has no usable signing key");
+        }
+        return fallback;
+    }
+
+    private static boolean hasFlag(PGPPublicKey key, int flag) {
+        Iterator<PGPSignature> sigs = key.getSignatures();
+        while (sigs.hasNext()) {
+            PGPSignature s = sigs.next();
+            if (s.getHashedSubPackets() != null && (s.getHashedSubPackets().getKeyFlags() & flag) != 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Fingerprint of the primary key: what a trust policy lists. */
+    public String fingerprint() {
+        return fingerprint;
+    }
+
+    /** A detached, ASCII-armored signature over exactly {@code data}. */
+    public byte[] sign(byte[] data) {
+        try {
+            PGPSignatureGenerator generator = new PGPSignatureGenerator(OpenPgpKeys.signer(), signingKey.getPublicKey());
+            generator.init(PGPSignature.BINARY_DOCUMENT, privateKey);
+            PGPSignatureSubpacketGenerator hashed = new PGPSignatureSubpacketGenerator();
+            hashed.setSignatureCreationTime(true, new Date());
+            hashed.setIssuerFingerprint(false, signingKey.getPublicKey());
+            hashed.setIssuerKeyID(false, signingKey.getKeyID());
+            generator.setHashedSubpackets(hashed.generate());
+            generator.update(data);
+            return OpenPgpKeys.armor(generator.generate().getEncoded());
+        } catch (PGPException | IOException e) {
+            throw new AirlockException(AirlockException.Kind.INTERNAL, "signing failed: " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,188 @@
+package dev.airlock.crypto;
+
+import dev.airlock.error.AirlockException;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import org.bouncycastle.bcpg.HashAlgorithmTags;
+import org.bouncycastle.bcpg.sig.KeyFlags;
+import org.bouncycastle.openpgp.PGPException;
+import org.bouncycastle.openpgp.PGPPublicKey;
+import org.bouncycastle.openpgp.PGPPublicKeyRing;
+import org.bouncycastle.openpgp.PGPSignature;
+import org.bouncycastle.openpgp.PGPSignatureList;
+import org.bouncycastle.openpgp.PGPUtil;
+import org.bouncycastle.openpgp.bc.BcPGPObjectFactory;
+import org.bouncycastle.openpgp.operator.bc.BcPGPContentVerifierBuilderProvider;
+
+/**
+ * Which certificates may sign bundles, and how many distinct ones must have (m of n). Verifying
+ * against a key that did not sign yields nothing, never success: an empty result is a failure.
+ */
+public final class TrustPolicy {
+    private static final int MAX_SIGNATURES = 64;
+    private static final String BEGIN = "-----BEGIN PGP SIGNATURE-----";
+
+    private final List<PGPPublicKeyRing> trusted;
+    private final int threshold;
+
+    public TrustPolicy(List<PGPPublicKeyRing> trusted, int threshold) {
+        if (trusted.isEmpty()) {
+            throw AirlockException.usage("no trusted certificate given; pass --trust CERT.asc");
+        }
+        if (threshold < 1) {
+            throw AirlockException.usage("--threshold must be at least 1, not " + threshold);
+        }
+        Set<String> distinct = new LinkedHashSet<>();
+        trusted.forEach(c -> distinct.add(OpenPgpKeys.fingerprint(c)));
+        if (threshold > distinct.size()) {
+            throw AirlockException.usage("--threshold " + threshold + " needs at least " + threshold
+                    + " distinct trusted certificates; " + distinct.size() + " given");
+        }
+        this.trusted = List.copyOf(trusted);
+        this.threshold = threshold;
+    }
+
+    public int threshold() {
+        return threshold;
+    }
+
+    /**
+     * Checks {@code armoredSignatures} over {@code data}. Returns the primary-key fingerprints of
+     * the distinct trusted certificates that signed; throws a verification error unless at least
+     * {@code threshold} did and no signature claiming a trusted key is bad.
+     */
+    public List<String> verify(byte[] data, byte[] armoredSignatures, String what) {
+        List<PGPSignature> signatures = parse(armoredSignatures, what);
+        Set<String> good = new LinkedHashSet<>();
+        List<String> unknown = new ArrayList<>();
+        for (PGPSignature sig : signatures) {
+            PGPPublicKeyRing ring = null;
+            PGPPublicKey key = null;
+            for (PGPPublicKeyRing r : trusted) {
+                PGPPublicKey k = r.getPublicKey(sig.getKeyID());
+                if (k != null) {
+                    ring = r;
+                    key = k;
+                    break;
+                }
+            }
+            String keyId = String.format("%016X", sig.getKeyID());
+            if (key == null) {
+                unknown.add(keyId);
+                continue;
+            }
+            String fpr = OpenPgpKeys.fingerprint(ring);
+            checkUsable(sig, ring, key, fpr, what);
+            boolean valid;
+            try {
+                sig.init(new BcPGPContentVerifierBuilderProvider(), key);
+                sig.update(data);
+                valid = sig.verify();
+            } catch (PGPException e) {
+                valid = false;
+            }
+            if (!valid) {
+                throw AirlockException.verification("the signature by trusted key " + fpr + " does not match " + what
+                        + ": the file was changed after it was signed; do not use this bundle");
+            }
+            good.add(fpr);
+        }
+        if (good.size() < threshold) {
+            if (good.isEmpty()) {
+                throw AirlockException.verification(what + " is not signed by any trusted key"
+                        + (unknown.isEmpty() ? "" : " (signed by unknown key " + String.join(", ", unknown) + ")")
+                        + "; trusted: " + String.join(", ", fingerprints())
+                        + ". Pass the signer's certificate with --trust only if you trust it");
+            }
+            throw AirlockException.verification(what + " is signed by " + good.size() + " trusted key(s) (" + String.join(", ", good)
+                    + ") but --threshold requires " + threshold);
+        }
+        return List.copyOf(good);
+    }
+
+    private void checkUsable(PGPSignature sig, PGPPublicKeyRing ring, PGPPublicKey key, String fpr, String what) {
+        if (sig.getSignatureType() != PGPSignature.BINARY_DOCUMENT && sig.getSignatureType() != PGPSignature.CANONICAL_TEXT_DOCUMENT) {
+            throw AirlockException.verification("the signature by " + fpr + " on " + what + " is not a document signature");
+        }
+        int hash = sig.getHashAlgorithm();
+        if (hash != HashAlgorithmTags.SHA256 && hash != HashAlgorithmTags.SHA384 && hash != HashAlgorithmTags.SHA512) {
+            throw AirlockException.verification("the signature by " + fpr + " on " + what + " uses a weak hash algorithm (" + hash + ")");
+        }
+        if (ring.getPublicKey().hasRevocation() || key.hasRevocation()) {
+            throw AirlockException.verification("the key " + fpr + " that signed " + what + " is revoked");
+        }
+        Date created = sig.getCreationTime();
+        if (key.getValidSeconds() > 0 && created.getTime() > key.getCreationTime().getTime() + key.getValidSeconds() * 1000) {
+            throw AirlockException.verification("the key " + fpr + " had expired when it signed " + what);
+        }
+        if (!key.isMasterKey() && !subkeyMaySign(ring.getPublicKey(), key)) {
+            throw AirlockException.verification("the subkey " + String.format("%016X", key.getKeyID()) + " of " + fpr
+                    + " is not bound as a signing key, so its signature on " + what + " is not accepted");
+        }
+    }
+
+    private static boolean subkeyMaySign(PGPPublicKey primary, PGPPublicKey subkey) {
+        Iterator<PGPSignature> it = subkey.getSignaturesOfType(PGPSignature.SUBKEY_BINDING);
+        while (it.hasNext()) {
+            PGPSignature binding = it.next();
+            try {
+                binding.init(new BcPGPContentVerifierBuilderProvider(), primary);
+                if (binding.verifyCertification(primary, subkey) && binding.getHashedSubPackets() != null
+                        && (binding.getHashedSubPackets().getKeyFlags() & KeyFlags.SIGN_DATA) != 0) {
+                    return true;
+                }
+            } catch (PGPException e) {
+                // not a valid binding; try the next
+            }
+        }
+        return false;
+    }
+
+    public List<String> fingerprints() {
+        return trusted.stream().map(OpenPgpKeys::fingerprint).distinct().toList();
+    }
+
+    private static List<PGPSignature> parse(byte[] armored, String what) {
+        String text = new String(armored, StandardCharsets.US_ASCII);
+        List<PGPSignature> out = new ArrayList<>();
+        int from = text.indexOf(BEGIN);
+        if (from < 0) {
+            throw AirlockException.verification(what + ".asc holds no armored OpenPGP signature");
+        }
+        while (from >= 0) {
+            int next = text.indexOf(BEGIN, from + BEGIN.length());
+            String block = next < 0 ? text.substring(from) : text.substring(from, next);
+            try (InputStream in = PGPUtil.getDecoderStream(new ByteArrayInputStream(block.getBytes(StandardCharsets.US_ASCII)))) {
+                for (Object o : new BcPGPObjectFactory(in)) {
+                    if (!(o instanceof PGPSignatureList list)) {
+                        throw AirlockException.verification(what + ".asc holds something other than signatures");
+                    }
+                    for (PGPSignature s : list) {
+                        out.add(s);
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                if (e instanceof AirlockException a) {
+                    throw a;
+                }
+                throw AirlockException.verification(what + ".asc is not a readable OpenPGP signature: " + e.getMessage());
+            }
+            if (out.size() > MAX_SIGNATURES) {
+                throw AirlockException.verification(what + ".asc holds more than " + MAX_SIGNATURES + " signatures");
+            }
+            from = next;
+        }
+        if (out.isEmpty()) {
+            throw AirlockException.verification(what + ".asc holds no signature");
+        }
+        return out;
+    }
+}

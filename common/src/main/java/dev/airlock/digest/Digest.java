@@ -1,0 +1,126 @@
+package dev.airlock.digest;
+
+import dev.airlock.error.AirlockException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.regex.Pattern;
+
+/**
+ * A content digest such as {@code sha256:<64 hex>}. Validated on construction: a malformed digest
+ * cannot exist past {@link #parse}, so it is safe to use {@link #hex()} in a file name.
+ */
+public final class Digest implements Comparable<Digest> {
+    private static final Pattern SHA256 = Pattern.compile("[a-f0-9]{64}");
+    private static final Pattern SHA512 = Pattern.compile("[a-f0-9]{128}");
+
+    private final String algorithm;
+    private final String hex;
+
+    private Digest(String algorithm, String hex) {
+        this.algorithm = algorithm;
+        this.hex = hex;
+    }
+
+    /** Parses {@code algorithm:hex}; throws a verification error for anything malformed. */
+    public static Digest parse(String text) {
+        if (text == null) {
+            throw AirlockException.verification("missing digest");
+        }
+        int colon = text.indexOf(':');
+        if (colon < 0) {
+            throw AirlockException.verification("malformed digest '" + abbreviate(text) + "'");
+        }
+        String alg = text.substring(0, colon);
+        String hex = text.substring(colon + 1);
+        Pattern pattern = switch (alg) {
+            case "sha256" -> SHA256;
+            case "sha512" -> SHA512;
+            default -> throw AirlockException.verification("unsupported digest algorithm in '" + abbreviate(text) + "'");
+        };
+        if (!pattern.matcher(hex).matches()) {
+            throw AirlockException.verification("malformed digest '" + abbreviate(text) + "'");
+        }
+        return new Digest(alg, hex);
+    }
+
+    public static boolean isValid(String text) {
+        try {
+            parse(text);
+            return true;
+        } catch (AirlockException e) {
+            return false;
+        }
+    }
+
+    public static Digest sha256(byte[] hash) {
+        return new Digest("sha256", HexFormat.of().formatHex(hash));
+    }
+
+    public static Digest sha256Of(byte[] content) {
+        return sha256(newSha256().digest(content));
+    }
+
+    public static MessageDigest newSha256() {
+        return newDigest("sha256");
+    }
+
+    /** A fresh hasher for this digest's algorithm. */
+    public MessageDigest newHasher() {
+        return newDigest(algorithm);
+    }
+
+    /** Whether {@code content} hashes to this digest. */
+    public boolean matches(byte[] content) {
+        return equals(of(algorithm, newHasher().digest(content)));
+    }
+
+    static Digest of(String algorithm, byte[] hash) {
+        return new Digest(algorithm, HexFormat.of().formatHex(hash));
+    }
+
+    private static MessageDigest newDigest(String algorithm) {
+        try {
+            return MessageDigest.getInstance(algorithm.equals("sha256") ? "SHA-256" : "SHA-512");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() > 80 ? s.substring(0, 80) + "…" : s;
+    }
+
+    public String algorithm() {
+        return algorithm;
+    }
+
+    public String hex() {
+        return hex;
+    }
+
+    /** The first 12 hex characters, for messages. */
+    public String shortHex() {
+        return hex.substring(0, 12);
+    }
+
+    @Override
+    public String toString() {
+        return algorithm + ":" + hex;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Digest d && d.algorithm.equals(algorithm) && d.hex.equals(hex);
+    }
+
+    @Override
+    public int hashCode() {
+        return hex.hashCode();
+    }
+
+    @Override
+    public int compareTo(Digest o) {
+        return toString().compareTo(o.toString());
+    }
+}

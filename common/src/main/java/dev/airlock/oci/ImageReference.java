@@ -1,0 +1,82 @@
+package dev.airlock.oci;
+
+import dev.airlock.digest.Digest;
+import dev.airlock.error.AirlockException;
+import java.util.regex.Pattern;
+
+/**
+ * {@code [HOST[:PORT]/]PATH[:TAG][@DIGEST]}. Without a host the reference means Docker Hub, as in
+ * the docker CLI ({@code alpine} → {@code docker.io/library/alpine:latest}).
+ */
+public record ImageReference(String registry, String repository, String tag, Digest digest) {
+    public static final String DOCKER_HUB = "docker.io";
+    private static final Pattern PATH_COMPONENT = Pattern.compile("[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*");
+    private static final Pattern TAG = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}");
+
+    public static ImageReference parse(String text) {
+        if (text == null || text.isBlank()) {
+            throw AirlockException.usage("empty image reference");
+        }
+        String rest = text.trim();
+        Digest digest = null;
+        int at = rest.indexOf('@');
+        if (at >= 0) {
+            try {
+                digest = Digest.parse(rest.substring(at + 1));
+            } catch (AirlockException e) {
+                throw AirlockException.usage("image reference '" + text + "': " + e.getMessage());
+            }
+            rest = rest.substring(0, at);
+        }
+        String registry = DOCKER_HUB;
+        int slash = rest.indexOf('/');
+        if (slash > 0) {
+            String first = rest.substring(0, slash);
+            if (first.contains(".") || first.contains(":") || first.equals("localhost")) {
+                registry = first;
+                rest = rest.substring(slash + 1);
+            }
+        }
+        String tag = null;
+        int colon = rest.lastIndexOf(':');
+        if (colon >= 0) {
+            tag = rest.substring(colon + 1);
+            rest = rest.substring(0, colon);
+            if (!TAG.matcher(tag).matches()) {
+                throw AirlockException.usage("image reference '" + text + "': invalid tag '" + tag + "'");
+            }
+        }
+        if (tag == null && digest == null) {
+            tag = "latest";
+        }
+        if (registry.equals(DOCKER_HUB) && !rest.contains("/")) {
+            rest = "library/" + rest;
+        }
+        for (String component : rest.split("/", -1)) {
+            if (!PATH_COMPONENT.matcher(component).matches()) {
+                throw AirlockException.usage("image reference '" + text + "': invalid repository path '" + rest + "'");
+            }
+        }
+        return new ImageReference(registry, rest, tag, digest);
+    }
+
+    /** The host to contact: Docker Hub's API lives on another name than its references. */
+    public String apiHost() {
+        return registry.equals(DOCKER_HUB) ? "registry-1.docker.io" : registry;
+    }
+
+    /** Tag if pinned by tag only, else the digest: what to ask the registry for. */
+    public String manifestReference() {
+        return digest != null ? digest.toString() : tag;
+    }
+
+    /** {@code registry/repository}, without tag or digest. */
+    public String name() {
+        return registry + "/" + repository;
+    }
+
+    @Override
+    public String toString() {
+        return name() + (tag != null ? ":" + tag : "") + (digest != null ? "@" + digest : "");
+    }
+}

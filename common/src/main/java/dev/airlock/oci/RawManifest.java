@@ -1,0 +1,139 @@
+package dev.airlock.oci;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.airlock.digest.Digest;
+import dev.airlock.error.AirlockException;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * A manifest as exact bytes, with its media type and the digest of those bytes. It is parsed only
+ * to walk the tree and never re-serialized, so a pushed manifest keeps its pulled digest.
+ */
+public final class RawManifest {
+    /** Registries commonly refuse manifests over 4 MiB; so do we, to bound memory. */
+    public static final int MAX_SIZE = 4 * 1024 * 1024;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final byte[] bytes;
+    private final String mediaType;
+    private final Digest digest;
+
+    private RawManifest(byte[] bytes, String mediaType, Digest digest) {
+        this.bytes = bytes;
+        this.mediaType = mediaType;
+        this.digest = digest;
+    }
+
+    /**
+     * Wraps bytes received from somewhere. The media type is taken from the content's own
+     * {@code mediaType} field when present, else from {@code declaredType} (e.g. Content-Type).
+     */
+    public static RawManifest of(byte[] bytes, String declaredType, String where) {
+        if (bytes.length > MAX_SIZE) {
+            throw AirlockException.verification(where + ": manifest is " + bytes.length + " bytes, over the 4 MiB limit");
+        }
+        JsonNode node = parse(bytes, where);
+        String inner = node.path("mediaType").asText(null);
+        String type = inner != null ? inner : declaredType;
+        if (type == null || !MediaTypes.isManifest(type)) {
+            if (node.path("schemaVersion").asInt() == 1) {
+                throw AirlockException.usage(where + ": Docker schema 1 manifests are not supported; rebuild or re-push the image");
+            }
+            if (type == null && node.has("manifests")) {
+                type = MediaTypes.OCI_INDEX;
+            } else if (type == null && node.has("layers")) {
+                type = MediaTypes.OCI_MANIFEST;
+            } else {
+                throw AirlockException.usage(where + ": unsupported manifest media type '" + type + "'");
+            }
+        }
+        return new RawManifest(bytes.clone(), type, Digest.sha256Of(bytes));
+    }
+
+    private static JsonNode parse(byte[] bytes, String where) {
+        try {
+            JsonNode node = JSON.readTree(bytes);
+            if (node == null || !node.isObject()) {
+                throw AirlockException.verification(where + ": manifest is not a JSON object");
+            }
+            return node;
+        } catch (IOException e) {
+            throw AirlockException.verification(where + ": manifest is not valid JSON: " + e.getMessage().lines().findFirst().orElse(""));
+        }
+    }
+
+    public byte[] bytes() {
+        return bytes.clone();
+    }
+
+    /** The bytes without a copy; callers must not modify them. */
+    public byte[] bytesUnsafe() {
+        return bytes;
+    }
+
+    public String mediaType() {
+        return mediaType;
+    }
+
+    public Digest digest() {
+        return digest;
+    }
+
+    public long size() {
+        return bytes.length;
+    }
+
+    public Descriptor descriptor() {
+        return new Descriptor(mediaType, digest, bytes.length);
+    }
+
+    public boolean isIndex() {
+        return MediaTypes.isIndex(mediaType);
+    }
+
+    /** For an index or manifest list: its child manifests, every platform. */
+    public List<Descriptor> children() {
+        if (!isIndex()) {
+            return List.of();
+        }
+        JsonNode list = parse(bytes, digest.toString()).path("manifests");
+        List<Descriptor> out = new ArrayList<>();
+        for (int i = 0; i < list.size(); i++) {
+            Descriptor d = Descriptor.fromJson(list.get(i), digest + " manifests[" + i + "]");
+            if (d.mediaType() == null || !MediaTypes.isManifest(d.mediaType())) {
+                throw AirlockException.usage(digest + " manifests[" + i + "]: unsupported child media type '" + d.mediaType() + "'");
+            }
+            out.add(d);
+        }
+        return out;
+    }
+
+    /** For an image manifest: its config then its layers, in manifest order. */
+    public List<Descriptor> blobs() {
+        if (isIndex()) {
+            return List.of();
+        }
+        JsonNode node = parse(bytes, digest.toString());
+        List<Descriptor> out = new ArrayList<>();
+        out.add(Descriptor.fromJson(node.get("config"), digest + " config"));
+        JsonNode layers = node.path("layers");
+        for (int i = 0; i < layers.size(); i++) {
+            out.add(Descriptor.fromJson(layers.get(i), digest + " layers[" + i + "]"));
+        }
+        return out;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof RawManifest m && Arrays.equals(m.bytes, bytes) && m.mediaType.equals(mediaType);
+    }
+
+    @Override
+    public int hashCode() {
+        return digest.hashCode();
+    }
+}

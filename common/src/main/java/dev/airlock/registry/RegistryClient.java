@@ -1,0 +1,362 @@
+package dev.airlock.registry;
+
+import dev.airlock.digest.Digest;
+import dev.airlock.error.AirlockException;
+import dev.airlock.oci.MediaTypes;
+import dev.airlock.oci.RawManifest;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpRequest.BodyPublisher;
+import java.net.http.HttpResponse;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/**
+ * The OCI distribution API on {@code java.net.http}: manifests kept as raw bytes, blobs streamed,
+ * uploads monolithic or chunked, cross-repository mounts, {@code HEAD} checks and {@code Range}
+ * resume. Thread-safe; one instance serves many parallel transfers.
+ */
+public final class RegistryClient {
+    private static final String ACCEPT = String.join(", ", MediaTypes.ACCEPTED_MANIFESTS);
+    private final RegistryHttp http;
+
+    public RegistryClient(RegistryOptions options) {
+        this.http = new RegistryHttp(options);
+    }
+
+    /** One repository on one registry. */
+    public Repository repository(String host, String name) {
+        return new Repository(host, name);
+    }
+
+    public final class Repository {
+        private final String host;
+        private final String name;
+
+        private Repository(String host, String name) {
+            this.host = host;
+            this.name = name;
+        }
+
+        public String host() {
+            return host;
+        }
+
+        public String name() {
+            return name;
+        }
+
+        private URI uri(String path) {
+            return http.base(host).resolve("/v2/" + name + path);
+        }
+
+        private List<String> pull() {
+            return List.of("repository:" + name + ":pull");
+        }
+
+        private List<String> push() {
+            return List.of("repository:" + name + ":pull,push");
+        }
+
+        private RegistryHttp.Call call(String method, URI uri, Map<String, String> headers, Supplier<BodyPublisher> body,
+                List<String> scopes, String what) {
+            return new RegistryHttp.Call(method, host, uri, headers, body, scopes, what);
+        }
+
+        private String where() {
+            return host + "/" + name;
+        }
+
+        /** Fetches a manifest by tag or digest; when asked by digest, the bytes must hash to it. */
+        public RawManifest getManifest(String reference) {
+            String what = "manifest " + where() + ":" + reference;
+            HttpResponse<InputStream> r = http.send(call("GET", uri("/manifests/" + reference),
+                    Map.of("Accept", ACCEPT), null, pull(), what));
+            int s = r.statusCode();
+            if (s == 404) {
+                RegistryHttp.discard(r);
+                throw AirlockException.usage(what + " not found");
+            }
+            expect(r, 200, "GET " + what);
+            byte[] bytes;
+            try (InputStream in = r.body()) {
+                bytes = in.readNBytes(RawManifest.MAX_SIZE + 1);
+            } catch (IOException e) {
+                throw AirlockException.registry("reading " + what + ": " + e.getMessage(), e);
+            }
+            String contentType = r.headers().firstValue("Content-Type").map(t -> t.split(";")[0].trim()).orElse(null);
+            RawManifest m = RawManifest.of(bytes, contentType, what);
+            if (Digest.isValid(reference) && !Digest.parse(reference).equals(m.digest())) {
+                throw AirlockException.verification(what + ": registry sent content that hashes to " + m.digest());
+            }
+            return m;
+        }
+
+        /** The digest a tag or digest resolves to, or empty if absent. */
+        public Optional<Digest> headManifest(String reference) {
+            String what = "manifest " + where() + ":" + reference;
+            HttpResponse<InputStream> r = http.send(call("HEAD", uri("/manifests/" + reference),
+                    Map.of("Accept", ACCEPT), null, pull(), what));
+            RegistryHttp.discard(r);
+            if (r.statusCode() == 404) {
+                return Optional.empty();
+            }
+            expect(r, 200, "HEAD " + what);
+            return r.headers().firstValue("Docker-Content-Digest").map(Digest::parse);
+        }
+
+        /**
+         * Puts a manifest's exact bytes under {@code reference} (a tag or its digest). The registry's
+         * answer must name the same digest: a registry that rewrote the manifest is an error.
+         */
+        public void putManifest(String reference, RawManifest manifest) {
+            String what = "manifest " + where() + ":" + reference;
+            byte[] bytes = manifest.bytesUnsafe();
+            HttpResponse<InputStream> r = http.send(call("PUT", uri("/manifests/" + reference),
+                    Map.of("Content-Type", manifest.mediaType()), () -> HttpRequest.BodyPublishers.ofByteArray(bytes),
+                    push(), what));
+            expect(r, 201, "PUT " + what);
+            RegistryHttp.discard(r);
+            Optional<String> echoed = r.headers().firstValue("Docker-Content-Digest");
+            if (echoed.isPresent() && !echoed.get().equals(manifest.digest().toString())) {
+                throw AirlockException.registry(where() + " stored " + what + " as " + echoed.get()
+                        + " instead of " + manifest.digest(), null);
+            }
+        }
+
+        public boolean hasBlob(Digest digest) {
+            String what = "blob " + where() + "@" + digest.shortHex();
+            HttpResponse<InputStream> r = http.send(call("HEAD", uri("/blobs/" + digest), Map.of(), null, pull(), what));
+            RegistryHttp.discard(r);
+            if (r.statusCode() == 404) {
+                return false;
+            }
+            expect(r, 200, "HEAD " + what);
+            return true;
+        }
+
+        /**
+         * Streams a blob. A connection that breaks mid-way is resumed with {@code Range} from the
+         * byte reached. The stream does not verify the digest: wrap it in a VerifyingInputStream.
+         */
+        public InputStream openBlob(Digest digest, long size) {
+            return new ResumingBlobStream(digest, size);
+        }
+
+        private InputStream getBlobFrom(Digest digest, long offset) {
+            String what = "blob " + where() + "@" + digest.shortHex();
+            Map<String, String> headers = offset > 0 ? Map.of("Range", "bytes=" + offset + "-") : Map.of();
+            HttpResponse<InputStream> r = http.send(call("GET", uri("/blobs/" + digest), headers, null, pull(), what));
+            if (r.statusCode() == 404) {
+                RegistryHttp.discard(r);
+                throw AirlockException.usage(what + " not found");
+            }
+            InputStream body = r.body();
+            try {
+                if (offset > 0 && r.statusCode() == 200) {
+                    // Server ignored Range: skip what we already have.
+                    body.skipNBytes(offset);
+                } else if (offset > 0) {
+                    expect(r, 206, "GET " + what);
+                    String range = r.headers().firstValue("Content-Range").orElse("");
+                    if (!range.startsWith("bytes " + offset + "-")) {
+                        body.close();
+                        throw AirlockException.registry(what + ": asked for bytes from " + offset + ", got '" + range + "'", null);
+                    }
+                } else {
+                    expect(r, 200, "GET " + what);
+                }
+            } catch (IOException e) {
+                throw AirlockException.registry("reading " + what + ": " + e.getMessage(), e);
+            }
+            return body;
+        }
+
+        /**
+         * Uploads a blob unless the repository has it. Monolithic when {@code chunkSize <= 0} or the
+         * blob fits in one chunk, else chunked. Returns false if the blob was already there.
+         */
+        public boolean pushBlob(Digest digest, long size, BlobContent content, long chunkSize) {
+            if (hasBlob(digest)) {
+                return false;
+            }
+            uploadBlob(digest, size, content, chunkSize);
+            return true;
+        }
+
+        /** Uploads a blob without asking first whether the repository has it. */
+        public void uploadBlob(Digest digest, long size, BlobContent content, long chunkSize) {
+            URI location = startUpload(null);
+            if (chunkSize <= 0 || size <= chunkSize) {
+                putMonolithic(location, digest, size, content);
+            } else {
+                putChunked(location, digest, size, content, chunkSize);
+            }
+        }
+
+        /** Asks the registry to link a blob from another repository on the same registry. */
+        public boolean mountBlob(Digest digest, String fromRepository) {
+            String what = "mount of " + digest.shortHex() + " from " + fromRepository + " into " + where();
+            URI uri = uri("/blobs/uploads/?mount=" + digest + "&from=" + fromRepository);
+            HttpResponse<InputStream> r = http.send(call("POST", uri, Map.of(),
+                    HttpRequest.BodyPublishers::noBody,
+                    List.of("repository:" + name + ":pull,push", "repository:" + fromRepository + ":pull"), what));
+            RegistryHttp.discard(r);
+            if (r.statusCode() == 201) {
+                return true;
+            }
+            if (r.statusCode() == 202) {
+                // Not mounted; an upload session was opened instead. Cancel it, best effort.
+                r.headers().firstValue("Location").ifPresent(loc -> {
+                    try {
+                        RegistryHttp.discard(http.send(call("DELETE", resolve(loc), Map.of(), null, push(), "cancel upload")));
+                    } catch (AirlockException ignored) {
+                        // the registry expires abandoned sessions itself
+                    }
+                });
+                return false;
+            }
+            expect(r, 201, "POST " + what);
+            return false;
+        }
+
+        private URI resolve(String location) {
+            return http.base(host).resolve(location);
+        }
+
+        private URI startUpload(String query) {
+            String what = "upload to " + where();
+            HttpResponse<InputStream> r = http.send(call("POST", uri("/blobs/uploads/" + (query == null ? "" : query)),
+                    Map.of(), HttpRequest.BodyPublishers::noBody, push(), what));
+            RegistryHttp.discard(r);
+            expect(r, 202, "POST " + what);
+            return resolve(r.headers().firstValue("Location")
+                    .orElseThrow(() -> AirlockException.registry(where() + " started an upload without a Location", null)));
+        }
+
+        private void putMonolithic(URI location, Digest digest, long size, BlobContent content) {
+            String what = "blob " + where() + "@" + digest.shortHex();
+            URI put = withDigest(location, digest);
+            HttpResponse<InputStream> r = http.send(call("PUT", put,
+                    Map.of("Content-Type", "application/octet-stream"),
+                    () -> streamBody(content, 0, size), push(), what));
+            expect(r, 201, "PUT " + what);
+            RegistryHttp.discard(r);
+        }
+
+        private void putChunked(URI location, Digest digest, long size, BlobContent content, long chunkSize) {
+            String what = "blob " + where() + "@" + digest.shortHex();
+            URI next = location;
+            for (long start = 0; start < size; start += chunkSize) {
+                long len = Math.min(chunkSize, size - start);
+                long from = start;
+                HttpResponse<InputStream> r = http.send(call("PATCH", next,
+                        Map.of("Content-Type", "application/octet-stream",
+                                "Content-Range", from + "-" + (from + len - 1)),
+                        () -> streamBody(content, from, len), push(), what + " chunk at " + from));
+                expect(r, 202, "PATCH " + what);
+                RegistryHttp.discard(r);
+                next = resolve(r.headers().firstValue("Location")
+                        .orElseThrow(() -> AirlockException.registry(where() + " accepted a chunk without a Location", null)));
+            }
+            HttpResponse<InputStream> r = http.send(call("PUT", withDigest(next, digest), Map.of(),
+                    HttpRequest.BodyPublishers::noBody, push(), what));
+            expect(r, 201, "PUT " + what);
+            RegistryHttp.discard(r);
+        }
+
+        private URI withDigest(URI location, Digest digest) {
+            String s = location.toString();
+            return URI.create(s + (s.contains("?") ? "&" : "?") + "digest=" + digest);
+        }
+
+        private void expect(HttpResponse<InputStream> r, int status, String what) {
+            if (r.statusCode() != status) {
+                String detail = RegistryHttp.errorText(r);
+                if (detail.contains("DIGEST_INVALID") || detail.contains("SIZE_INVALID")) {
+                    throw AirlockException.verification(what + " was refused by " + host + detail);
+                }
+                throw AirlockException.registry(what + ": " + host + " answered HTTP " + r.statusCode() + detail, null);
+            }
+        }
+
+        /** A resumable download: on a broken connection, re-requests from the byte reached. */
+        private final class ResumingBlobStream extends InputStream {
+            private final Digest digest;
+            private final long size;
+            private InputStream current;
+            private long position;
+            private int failures;
+
+            ResumingBlobStream(Digest digest, long size) {
+                this.digest = digest;
+                this.size = size;
+            }
+
+            @Override
+            public int read() throws IOException {
+                byte[] one = new byte[1];
+                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                while (true) {
+                    try {
+                        if (current == null) {
+                            current = getBlobFrom(digest, position);
+                        }
+                        int n = current.read(b, off, len);
+                        if (n > 0) {
+                            position += n;
+                        } else if (n < 0 && position < size) {
+                            throw new IOException("connection closed after " + position + " of " + size + " bytes");
+                        }
+                        return n;
+                    } catch (IOException e) {
+                        closeCurrent();
+                        if (++failures >= 5) {
+                            throw new IOException("blob " + where() + "@" + digest.shortHex() + " broke off " + failures
+                                    + " times; last at byte " + position + ": " + e.getMessage(), e);
+                        }
+                    }
+                }
+            }
+
+            private void closeCurrent() {
+                if (current != null) {
+                    try {
+                        current.close();
+                    } catch (IOException ignored) {
+                        // already broken
+                    }
+                    current = null;
+                }
+            }
+
+            @Override
+            public void close() {
+                closeCurrent();
+            }
+        }
+    }
+
+    /** A body of exactly {@code length} bytes read from {@code content} at {@code offset}. */
+    private static BodyPublisher streamBody(BlobContent content, long offset, long length) {
+        Supplier<InputStream> opener = () -> {
+            try {
+                return new FilterInputStream(content.open(offset)) {
+                };
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        };
+        return HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(opener), length);
+    }
+}

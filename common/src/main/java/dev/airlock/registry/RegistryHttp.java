@@ -1,0 +1,311 @@
+package dev.airlock.registry;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.airlock.digest.VerifyingInputStream.DigestMismatchException;
+import dev.airlock.error.AirlockException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpRequest.BodyPublisher;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Supplier;
+import javax.net.ssl.SSLException;
+
+/**
+ * The HTTP layer under {@link RegistryClient}: authentication (Bearer tokens from the challenge,
+ * or Basic), retries with backoff on 429/5xx and connection errors honouring {@code Retry-After},
+ * and redirects followed by hand so that {@code Authorization} never reaches another host.
+ */
+final class RegistryHttp {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int MAX_REDIRECTS = 5;
+
+    private final HttpClient http;
+    private final RegistryOptions options;
+    private final Map<String, AuthState> auth = new ConcurrentHashMap<>();
+
+    RegistryHttp(RegistryOptions options) {
+        this.options = options;
+        this.http = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .connectTimeout(Duration.ofSeconds(30))
+                .sslContext(Tls.context(options.caFile()))
+                .build();
+    }
+
+    /** One logical registry request; {@code body} is asked again for each attempt. */
+    record Call(String method, String host, URI uri, Map<String, String> headers, Supplier<BodyPublisher> body,
+            List<String> scopes, String what) {
+    }
+
+    URI base(String host) {
+        return URI.create((options.insecureHosts().contains(host) ? "http" : "https") + "://" + host);
+    }
+
+    /**
+     * Sends {@code call} and returns the final response (not 401, not a redirect, not retryable, or
+     * the last try). The caller owns and must close the body stream.
+     */
+    HttpResponse<InputStream> send(Call call) {
+        boolean reauthenticated = false;
+        IOException lastError = null;
+        for (int attempt = 1; attempt <= options.maxAttempts(); attempt++) {
+            HttpResponse<InputStream> response;
+            try {
+                response = sendFollowingRedirects(call);
+            } catch (IOException e) {
+                if (isVerificationFailure(e) != null) {
+                    throw AirlockException.verification(isVerificationFailure(e).getMessage());
+                }
+                if (e instanceof SSLException) {
+                    throw AirlockException.usage("TLS with " + call.host() + " failed (" + e.getMessage()
+                            + "); trust its CA with --ca-file PEM, or name it with --insecure-registry if it speaks plain HTTP");
+                }
+                lastError = e;
+                if (attempt < options.maxAttempts()) {
+                    sleep(backoff(attempt, null));
+                    continue;
+                }
+                break;
+            }
+            int status = response.statusCode();
+            if (status == 401 && !reauthenticated) {
+                String challenge = response.headers().firstValue("WWW-Authenticate").orElse(null);
+                discard(response);
+                authenticate(call, WwwAuthenticate.parse(challenge));
+                reauthenticated = true;
+                attempt--; // an authentication round is not a failed try
+                continue;
+            }
+            if (status == 401 || status == 403) {
+                String detail = errorText(response);
+                throw AirlockException.usage(call.host() + " refused " + call.what() + " (HTTP " + status + ")"
+                        + detail + "; check the credentials for " + call.host());
+            }
+            if ((status == 429 || status == 408 || status >= 500) && attempt < options.maxAttempts()) {
+                Optional<String> retryAfter = response.headers().firstValue("Retry-After");
+                discard(response);
+                sleep(backoff(attempt, retryAfter.orElse(null)));
+                continue;
+            }
+            return response;
+        }
+        String why = lastError instanceof ConnectException ? "connection refused"
+                : lastError == null ? "no answer" : lastError.getClass().getSimpleName() + (lastError.getMessage() == null ? "" : ": " + lastError.getMessage());
+        throw AirlockException.registry("cannot reach " + call.host() + " for " + call.what() + " after "
+                + options.maxAttempts() + " tries (" + why + ")", lastError);
+    }
+
+    private static DigestMismatchException isVerificationFailure(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof DigestMismatchException d) {
+                return d;
+            }
+        }
+        return null;
+    }
+
+    private HttpResponse<InputStream> sendFollowingRedirects(Call call) throws IOException {
+        URI uri = call.uri();
+        String authority = uri.getRawAuthority();
+        String method = call.method();
+        for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
+            HttpRequest.Builder b = HttpRequest.newBuilder(uri);
+            call.headers().forEach(b::header);
+            // Authorization goes only to the host it was issued for, never across a redirect.
+            if (uri.getRawAuthority().equals(authority)) {
+                authorizationFor(call).ifPresent(v -> b.header("Authorization", v));
+            }
+            BodyPublisher body = call.body() == null || method.equals("GET") || method.equals("HEAD")
+                    ? HttpRequest.BodyPublishers.noBody() : call.body().get();
+            b.method(method, body);
+            HttpResponse<InputStream> r;
+            try {
+                r = http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted", e);
+            }
+            int s = r.statusCode();
+            if (s == 301 || s == 302 || s == 303 || s == 307 || s == 308) {
+                Optional<String> location = r.headers().firstValue("Location");
+                discard(r);
+                if (location.isEmpty()) {
+                    throw new IOException("redirect " + s + " without Location from " + uri.getHost());
+                }
+                uri = uri.resolve(location.get());
+                if (s == 303) {
+                    method = "GET";
+                }
+                continue;
+            }
+            return r;
+        }
+        throw new IOException("more than " + MAX_REDIRECTS + " redirects for " + call.what());
+    }
+
+    private Optional<String> authorizationFor(Call call) {
+        AuthState state = auth.get(call.host());
+        if (state == null) {
+            return Optional.empty();
+        }
+        if (state.basic != null) {
+            return Optional.of(state.basic);
+        }
+        String token = state.tokens.get(scopeKey(call.scopes()));
+        if (token == null && state.realm != null) {
+            token = fetchToken(call, state);
+        }
+        return Optional.ofNullable(token).map(t -> "Bearer " + t);
+    }
+
+    private void authenticate(Call call, WwwAuthenticate challenge) {
+        Optional<Credentials> creds = options.credentials().lookup(call.host());
+        AuthState state = auth.computeIfAbsent(call.host(), h -> new AuthState());
+        switch (challenge.scheme()) {
+            case "basic" -> {
+                if (creds.isEmpty()) {
+                    throw AirlockException.usage(call.host() + " requires a login for " + call.what()
+                            + "; add credentials for it to the auth file (--auth-file, DOCKER_CONFIG or ~/.docker/config.json)");
+                }
+                state.basic = creds.get().basicHeader();
+            }
+            case "bearer" -> {
+                String realm = challenge.params().get("realm");
+                if (realm == null) {
+                    throw AirlockException.registry(call.host() + " sent a Bearer challenge without a realm", null);
+                }
+                state.realm = realm;
+                state.service = challenge.params().get("service");
+                state.tokens.remove(scopeKey(call.scopes()));
+                fetchToken(call, state);
+            }
+            default -> throw AirlockException.registry(call.host() + " asked for unsupported authentication '"
+                    + challenge.scheme() + "' for " + call.what(), null);
+        }
+    }
+
+    private String fetchToken(Call call, AuthState state) {
+        StringBuilder q = new StringBuilder(state.realm).append(state.realm.contains("?") ? "&" : "?");
+        if (state.service != null) {
+            q.append("service=").append(enc(state.service)).append('&');
+        }
+        for (String scope : call.scopes()) {
+            q.append("scope=").append(enc(scope)).append('&');
+        }
+        URI uri = URI.create(q.substring(0, q.length() - 1));
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri).GET().timeout(Duration.ofSeconds(60));
+        options.credentials().lookup(call.host()).ifPresent(c -> b.header("Authorization", c.basicHeader()));
+        for (int attempt = 1; ; attempt++) {
+            try {
+                HttpResponse<byte[]> r = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+                if (r.statusCode() == 200) {
+                    JsonNode body = JSON.readTree(r.body());
+                    String token = body.hasNonNull("token") ? body.get("token").asText() : body.path("access_token").asText(null);
+                    if (token == null) {
+                        throw AirlockException.registry("token service " + uri.getHost() + " answered without a token", null);
+                    }
+                    state.tokens.put(scopeKey(call.scopes()), token);
+                    return token;
+                }
+                if (r.statusCode() == 401 || r.statusCode() == 403) {
+                    throw AirlockException.usage("token service " + uri.getHost() + " refused the credentials for "
+                            + call.host() + " (HTTP " + r.statusCode() + ")");
+                }
+                if (attempt >= options.maxAttempts()) {
+                    throw AirlockException.registry("token service " + uri.getHost() + " answered HTTP " + r.statusCode(), null);
+                }
+            } catch (IOException e) {
+                if (attempt >= options.maxAttempts()) {
+                    throw AirlockException.registry("cannot reach token service " + uri.getHost() + ": " + e.getMessage(), e);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw AirlockException.registry("interrupted", e);
+            }
+            sleep(backoff(attempt, null));
+        }
+    }
+
+    private static String scopeKey(List<String> scopes) {
+        return String.join(" ", scopes);
+    }
+
+    private static String enc(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+
+    Duration backoff(int attempt, String retryAfter) {
+        if (retryAfter != null) {
+            try {
+                long seconds = Long.parseLong(retryAfter.trim());
+                return Duration.ofSeconds(Math.min(Math.max(seconds, 0), 120));
+            } catch (NumberFormatException e) {
+                try {
+                    ZonedDateTime when = ZonedDateTime.parse(retryAfter.trim(), DateTimeFormatter.RFC_1123_DATE_TIME);
+                    Duration d = Duration.between(ZonedDateTime.now(when.getZone()), when);
+                    return d.isNegative() ? Duration.ZERO : d.compareTo(Duration.ofSeconds(120)) > 0 ? Duration.ofSeconds(120) : d;
+                } catch (RuntimeException ignored) {
+                    // fall through to our own backoff
+                }
+            }
+        }
+        long base = options.initialBackoff().toMillis() << Math.min(attempt - 1, 10);
+        long capped = Math.min(base, 30_000);
+        return Duration.ofMillis(capped / 2 + ThreadLocalRandom.current().nextLong(capped / 2 + 1));
+    }
+
+    private static void sleep(Duration d) {
+        try {
+            Thread.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw AirlockException.registry("interrupted", e);
+        }
+    }
+
+    static void discard(HttpResponse<InputStream> r) {
+        try (InputStream in = r.body()) {
+            in.skip(1 << 16);
+        } catch (IOException ignored) {
+            // the connection is dropped instead of reused
+        }
+    }
+
+    /** The registry's own error text, for messages: " (CODE: message)" or "". */
+    static String errorText(HttpResponse<InputStream> r) {
+        try (InputStream in = r.body()) {
+            byte[] b = in.readNBytes(8192);
+            JsonNode errors = JSON.readTree(b).path("errors");
+            if (errors.isArray() && errors.size() > 0) {
+                JsonNode e = errors.get(0);
+                return " (" + e.path("code").asText() + ": " + e.path("message").asText() + ")";
+            }
+        } catch (IOException | RuntimeException ignored) {
+            // not JSON
+        }
+        return "";
+    }
+
+    private static final class AuthState {
+        volatile String basic;
+        volatile String realm;
+        volatile String service;
+        final Map<String, String> tokens = new ConcurrentHashMap<>();
+    }
+}

@@ -1,0 +1,45 @@
+package dev.airlock.registry;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Set;
+
+/**
+ * How to talk to registries.
+ *
+ * @param insecureHosts {@code HOST[:PORT]} spoken to over plain HTTP; every other host is HTTPS
+ * @param caFile extra CAs (PEM) trusted beside the system store, or null
+ * @param credentials where credentials come from
+ * @param maxAttempts tries per request on 429/5xx/connection errors, at least 1
+ * @param initialBackoff the first wait; it doubles each retry, with jitter, up to 30 s
+ */
+public record RegistryOptions(Set<String> insecureHosts, Path caFile, CredentialStore credentials, int maxAttempts,
+        Duration initialBackoff) {
+
+    public RegistryOptions {
+        insecureHosts = Set.copyOf(insecureHosts);
+        if (maxAttempts < 1) {
+            throw new IllegalArgumentException("maxAttempts < 1");
+        }
+    }
+
+    public static RegistryOptions defaults() {
+        return new RegistryOptions(Set.of(), null, CredentialStore.NONE, 5, Duration.ofMillis(250));
+    }
+
+    public RegistryOptions withInsecure(Set<String> hosts) {
+        return new RegistryOptions(hosts, caFile, credentials, maxAttempts, initialBackoff);
+    }
+
+    public RegistryOptions withCaFile(Path file) {
+        return new RegistryOptions(insecureHosts, file, credentials, maxAttempts, initialBackoff);
+    }
+
+    public RegistryOptions withCredentials(CredentialStore store) {
+        return new RegistryOptions(insecureHosts, caFile, store, maxAttempts, initialBackoff);
+    }
+
+    public RegistryOptions withRetries(int attempts, Duration backoff) {
+        return new RegistryOptions(insecureHosts, caFile, credentials, attempts, backoff);
+    }
+}

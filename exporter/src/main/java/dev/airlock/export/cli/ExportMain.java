@@ -1,0 +1,31 @@
+package dev.airlock.export.cli;
+
+import dev.airlock.cli.Cli;
+import java.io.PrintWriter;
+import picocli.CommandLine.Command;
+
+/** {@code airlock-export}: the connected side. */
+@Command(name = "airlock-export", mixinStandardHelpOptions = true, version = "airlock-export 0.1.0",
+        description = "Pull container images and write signed, delta-based airlock bundles.",
+        subcommands = {KeygenCommand.class, BundleCommand.class},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:done", "1:anything else", "2:bad usage or config", "3:verification failed",
+            "4:chain or sequence problem", "5:registry or network failure, safe to run again"})
+public final class ExportMain implements Runnable {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "missing command: keygen or bundle");
+    }
+
+    public static int run(String[] args, PrintWriter out, PrintWriter err) {
+        return Cli.run("airlock-export", new ExportMain(), args, out, err);
+    }
+
+    public static void main(String[] args) {
+        int code = run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true));
+        System.exit(code);
+    }
+}

@@ -1,0 +1,64 @@
+package dev.airlock.export.cli;
+
+import dev.airlock.cli.OutputOptionsMixin;
+import dev.airlock.crypto.OpenPgpKeys;
+import dev.airlock.error.AirlockException;
+import dev.airlock.io.AtomicFiles;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "keygen", mixinStandardHelpOptions = true,
+        description = "Make an OpenPGP signing key (v4, EdDSA/Ed25519, SHA-512): the secret key (mode 0600) and its public certificate.")
+final class KeygenCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    OutputOptionsMixin output;
+
+    @Option(names = "--uid", required = true, paramLabel = "\"NAME <EMAIL>\"", description = "User ID of the key.")
+    String uid;
+
+    @Option(names = "--key", required = true, paramLabel = "OUT.key.asc", description = "Where to write the secret key.")
+    Path key;
+
+    @Option(names = "--cert", required = true, paramLabel = "OUT.pub.asc", description = "Where to write the public certificate (give it to the importer's --trust).")
+    Path cert;
+
+    @Option(names = "--passphrase-file", paramLabel = "FILE",
+            description = "Protect the secret key with the passphrase in FILE (first line). Default: AIRLOCK_KEY_PASSPHRASE, else none.")
+    Path passphraseFile;
+
+    @Option(names = "--force", description = "Replace existing key files.")
+    boolean force;
+
+    @Override
+    public Integer call() throws IOException {
+        if (!force) {
+            for (Path p : new Path[] {key, cert}) {
+                if (Files.exists(p)) {
+                    throw AirlockException.usage(p + " already exists; pass --force to replace it");
+                }
+            }
+        }
+        OpenPgpKeys.Generated g = OpenPgpKeys.generate(uid, Passphrases.read(passphraseFile));
+        for (Path p : new Path[] {key, cert}) {
+            if (p.toAbsolutePath().getParent() != null) {
+                Files.createDirectories(p.toAbsolutePath().getParent());
+            }
+        }
+        AtomicFiles.write(key, g.secretArmored(), true);
+        AtomicFiles.write(cert, g.certArmored(), false);
+        spec.commandLine().getOut().println("fingerprint " + g.fingerprint());
+        spec.commandLine().getOut().println("secret key  " + key);
+        spec.commandLine().getOut().println("certificate " + cert);
+        return 0;
+    }
+}

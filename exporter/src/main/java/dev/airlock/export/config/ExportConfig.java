@@ -1,0 +1,45 @@
+package dev.airlock.export.config;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.airlock.error.AirlockException;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The exporter's {@code --config} YAML. Same settings as the flags; flags win. Relative paths are
+ * taken relative to the config file's directory. Unknown keys are an error (a typo must not
+ * silently drop an image).
+ */
+@JsonIgnoreProperties(ignoreUnknown = false)
+public record ExportConfig(List<String> images, String channel, String key, String passphraseFile, String out,
+        String state, List<String> insecureRegistries, String caFile, String authFile) {
+
+    public static ExportConfig load(Path file) {
+        try {
+            ExportConfig c = new ObjectMapper(new YAMLFactory()).readValue(file.toFile(), ExportConfig.class);
+            return c == null ? empty() : c;
+        } catch (UnrecognizedPropertyException e) {
+            throw AirlockException.usage("config " + file + ": unknown setting '" + e.getPropertyName()
+                    + "' (known: images, channel, key, passphraseFile, out, state, insecureRegistries, caFile, authFile)");
+        } catch (IOException e) {
+            throw AirlockException.usage("config " + file + " is not readable YAML: " + e.getMessage().lines().findFirst().orElse(""));
+        }
+    }
+
+    public static ExportConfig empty() {
+        return new ExportConfig(null, null, null, null, null, null, null, null, null);
+    }
+
+    /** Resolves a path setting against the directory of {@code configFile}. */
+    public static Path resolve(Path configFile, String value) {
+        if (value == null) {
+            return null;
+        }
+        Path p = Path.of(value);
+        return p.isAbsolute() || configFile == null ? p : configFile.toAbsolutePath().getParent().resolve(p);
+    }
+}

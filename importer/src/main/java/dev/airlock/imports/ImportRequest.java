@@ -1,0 +1,8 @@
+package dev.airlock.imports;
+
+import dev.airlock.crypto.TrustPolicy;
+import java.nio.file.Path;
+
+/** What to import, checked against whom, and where it lands. */
+public record ImportRequest(Path bundle, TrustPolicy trust, TargetNaming naming, Path stateDir, int parallelism) {
+}

@@ -1,0 +1,83 @@
+package dev.airlock.imports.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.airlock.cli.OutputOptionsMixin;
+import dev.airlock.cli.RegistryOptionsMixin;
+import dev.airlock.cli.Units;
+import dev.airlock.imports.ImportLedger;
+import dev.airlock.imports.ImportRequest;
+import dev.airlock.imports.ImportResult;
+import dev.airlock.imports.ImportService;
+import dev.airlock.imports.TargetNaming;
+import dev.airlock.registry.RegistryClient;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "import", mixinStandardHelpOptions = true,
+        description = "Verify a bundle, then push its images into the registry: blobs, manifests, tags last.")
+final class ImportCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    OutputOptionsMixin output;
+
+    @Mixin
+    TrustOptionsMixin trust;
+
+    @Mixin
+    RegistryOptionsMixin registryOptions;
+
+    @Parameters(index = "0", paramLabel = "BUNDLE", description = "The bundle file.")
+    Path bundle;
+
+    @Option(names = "--registry", required = true, paramLabel = "HOST[:PORT][/PREFIX]",
+            description = "Target registry, and an optional path prefix for every repository.")
+    String registry;
+
+    @Option(names = "--map", paramLabel = "SRC=DST",
+            description = "Rewrite repository paths starting with SRC (host/path or path) to DST; longest SRC wins (repeatable).")
+    List<String> maps = new ArrayList<>();
+
+    @Option(names = "--state", paramLabel = "DIR", description = "Importer ledger directory. Default: $XDG_STATE_HOME/airlock/import.")
+    Path state;
+
+    @Option(names = "--parallel", paramLabel = "N", defaultValue = "4", description = "Blobs pushed at once (default: ${DEFAULT-VALUE}).")
+    int parallel;
+
+    @Option(names = "--json", description = "Print the result as JSON on stdout.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter err = spec.commandLine().getErr();
+        TargetNaming naming = new TargetNaming(registry, maps.stream().map(TargetNaming.Mapping::parse).toList());
+        RegistryClient client = new RegistryClient(registryOptions.toOptions(List.of(), null));
+        ImportService service = new ImportService(client, output.listener(err));
+        ImportResult r = service.importBundle(new ImportRequest(bundle, trust.policy(), naming,
+                state != null ? state : ImportLedger.defaultStateDir(), parallel));
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(r));
+            return 0;
+        }
+        out.printf("imported %s (channel %s, sequence %d, %s)%n", bundle, r.manifest().channel(), r.manifest().sequence(), r.bundleDigest());
+        r.signers().forEach(s -> out.printf("signer   %s%n", s));
+        for (ImportResult.Landed l : r.landed()) {
+            out.printf("image    %s -> %s%s@%s%n", l.source(), l.target(), l.tag() != null ? ":" + l.tag() : "", l.digest());
+        }
+        out.printf("blobs    %d pushed (%s), %d mounted, %d already there; %d tag(s) written%n", r.blobsPushed(),
+                Units.bytes(r.bytesPushed()), r.blobsMounted(), r.blobsPresent(), r.tagsWritten());
+        return 0;
+    }
+}

@@ -1,0 +1,60 @@
+package dev.airlock.imports.cli;
+
+import dev.airlock.bundle.UntrustedBundle;
+import dev.airlock.cli.Units;
+import dev.airlock.digest.Digest;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "inspect", mixinStandardHelpOptions = true,
+        description = "Show what a bundle claims to hold, WITHOUT checking its signature (use verify for that).")
+final class InspectCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-v", "--verbose"}, description = "Print stack traces with errors.")
+    boolean verbose;
+
+    @Option(names = "--json", description = "Print bundle.json as found.")
+    boolean json;
+
+    @Parameters(index = "0", paramLabel = "BUNDLE", description = "The bundle file.")
+    Path bundle;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        try (UntrustedBundle b = UntrustedBundle.open(bundle)) {
+            byte[] raw = b.untrustedManifestBytes();
+            if (json) {
+                out.println(new String(raw, StandardCharsets.UTF_8));
+                return 0;
+            }
+            com.fasterxml.jackson.databind.JsonNode m = new com.fasterxml.jackson.databind.ObjectMapper().readTree(raw);
+            out.println("UNVERIFIED: nothing below is checked; run 'airlock-import verify' before trusting it.");
+            out.printf("digest   %s%n", Digest.sha256Of(raw));
+            out.printf("format   %s%n", m.path("format").asText());
+            out.printf("channel  %s  sequence %s%n", m.path("channel").asText(), m.path("sequence").asText());
+            out.printf("parent   %s%n", m.path("parent").isNull() ? "none (full bundle)"
+                    : m.path("parent").path("sequence").asText() + " " + m.path("parent").path("digest").asText());
+            out.printf("created  %s%n", m.path("created").asText());
+            long bytes = 0;
+            for (com.fasterxml.jackson.databind.JsonNode blob : m.path("blobs")) {
+                bytes += blob.path("size").asLong();
+            }
+            out.printf("blobs    %d, %s; requires %d from earlier bundles%n", m.path("blobs").size(), Units.bytes(bytes),
+                    m.path("requires").size());
+            for (com.fasterxml.jackson.databind.JsonNode i : m.path("images")) {
+                out.printf("image    %s  %s  %s%n", i.path("source").asText(), i.path("digest").asText(), i.path("mediaType").asText());
+            }
+        }
+        return 0;
+    }
+}

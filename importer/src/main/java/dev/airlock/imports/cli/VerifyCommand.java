@@ -1,0 +1,42 @@
+package dev.airlock.imports.cli;
+
+import dev.airlock.cli.OutputOptionsMixin;
+import dev.airlock.imports.ImportService;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "verify", mixinStandardHelpOptions = true,
+        description = "Check a bundle's signatures and every byte of it, without touching any registry.")
+final class VerifyCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    OutputOptionsMixin output;
+
+    @Mixin
+    TrustOptionsMixin trust;
+
+    @Parameters(index = "0", paramLabel = "BUNDLE", description = "The bundle file.")
+    Path bundle;
+
+    @Override
+    public Integer call() {
+        PrintWriter err = spec.commandLine().getErr();
+        ImportService.VerifyReport r = new ImportService(null, output.listener(err)).verify(bundle, trust.policy());
+        PrintWriter out = spec.commandLine().getOut();
+        out.printf("verified %s%n", bundle);
+        out.printf("digest   %s%n", r.digest());
+        out.printf("channel  %s  sequence %d (%s)%n", r.manifest().channel(), r.manifest().sequence(),
+                r.manifest().isFull() ? "full" : "delta after " + r.manifest().parent().sequence());
+        r.signers().forEach(s -> out.printf("signer   %s%n", s));
+        out.printf("blobs    %d, every digest and size checked%n", r.manifest().blobs().size());
+        return 0;
+    }
+}
