@@ -6,8 +6,9 @@ import java.util.List;
 /**
  * What to export: image references, the channel, the signing key and where the bundle goes.
  *
- * @param passphrase the signing key's passphrase, or null for an unprotected key
+ * @param keyFiles one or more secret keys; each signs bundle.json (for m-of-n trust policies)
+ * @param passphrase the signing keys' passphrase, or null for an unprotected key
  * @param stateDir the exporter's ledger directory
  */
-public record ExportRequest(List<String> images, String channel, Path keyFile, char[] passphrase, Path outDir, Path stateDir) {
+public record ExportRequest(List<String> images, String channel, List<Path> keyFiles, char[] passphrase, Path outDir, Path stateDir) {
 }

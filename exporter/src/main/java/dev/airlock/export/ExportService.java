@@ -57,7 +57,13 @@ public final class ExportService {
         if (request.images().isEmpty()) {
             throw AirlockException.usage("no images given; pass --image REF (repeatable) or list them under images: in --config");
         }
-        BundleSigner signer = new BundleSigner(OpenPgpKeys.readSecretKey(request.keyFile()), request.passphrase());
+        if (request.keyFiles().isEmpty()) {
+            throw AirlockException.usage("no signing key given; pass --key KEY.asc (make one with 'airlock-export keygen')");
+        }
+        List<BundleSigner> signers = new ArrayList<>();
+        for (Path key : request.keyFiles()) {
+            signers.add(new BundleSigner(OpenPgpKeys.readSecretKey(key), request.passphrase()));
+        }
         prepareOutDir(request.outDir());
         ExportLedger ledger = ExportLedger.load(request.stateDir(), request.channel());
 
@@ -93,7 +99,11 @@ public final class ExportService {
         BundleManifest manifest = new BundleManifest(BundleManifest.FORMAT, request.channel(), sequence, null, created, TOOL,
                 new BundleManifest.Layout(ref(ociLayout), ref(index)), images, carried, List.of());
         byte[] manifestJson = manifest.toJson();
-        byte[] signature = signer.sign(manifestJson);
+        java.io.ByteArrayOutputStream signatures = new java.io.ByteArrayOutputStream();
+        for (BundleSigner s : signers) {
+            signatures.writeBytes(s.sign(manifestJson));
+        }
+        byte[] signature = signatures.toByteArray();
         Digest bundleDigest = Digest.sha256Of(manifestJson);
 
         Path target = request.outDir().resolve(BundleNames.fileName(request.channel(), sequence));
@@ -115,7 +125,7 @@ public final class ExportService {
         } catch (IOException e) {
             size = -1;
         }
-        return new ExportResult(target, bundleDigest, manifest, size, signer.fingerprint());
+        return new ExportResult(target, bundleDigest, manifest, size, signers.stream().map(BundleSigner::fingerprint).toList());
     }
 
     private InputStream open(BundleManifest.Blob blob, Map<Digest, RawManifest> manifests, Map<Digest, Source> blobs) {

@@ -43,8 +43,8 @@ final class BundleCommand implements Callable<Integer> {
     @Option(names = "--channel", paramLabel = "NAME", description = "The channel: one chain of bundles to one offline side.")
     String channel;
 
-    @Option(names = "--key", paramLabel = "KEY.asc", description = "Secret signing key (from keygen).")
-    Path key;
+    @Option(names = "--key", paramLabel = "KEY.asc", description = "Secret signing key (from keygen). Repeat to sign with several keys (m-of-n).")
+    List<Path> keys = new ArrayList<>();
 
     @Option(names = "--passphrase-file", paramLabel = "FILE", description = "Passphrase of the key. Default: AIRLOCK_KEY_PASSPHRASE, else none.")
     Path passphraseFile;
@@ -66,7 +66,11 @@ final class BundleCommand implements Callable<Integer> {
         ExportConfig c = config != null ? ExportConfig.load(config) : ExportConfig.empty();
         List<String> allImages = !images.isEmpty() ? images : c.images() != null ? c.images() : List.of();
         String ch = require(channel != null ? channel : c.channel(), "--channel");
-        Path keyFile = require(key != null ? key : ExportConfig.resolve(config, c.key()), "--key");
+        List<Path> keyFiles = !keys.isEmpty() ? keys
+                : c.key() != null ? List.of(ExportConfig.resolve(config, c.key())) : List.of();
+        if (keyFiles.isEmpty()) {
+            require(null, "--key");
+        }
         Path outDir = require(out != null ? out : ExportConfig.resolve(config, c.out()), "--out");
         Path stateDir = state != null ? state : c.state() != null ? ExportConfig.resolve(config, c.state()) : ExportLedger.defaultStateDir();
         Path pass = passphraseFile != null ? passphraseFile : ExportConfig.resolve(config, c.passphraseFile());
@@ -76,7 +80,7 @@ final class BundleCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         RegistryClient client = new RegistryClient(registry.toOptions(c.insecureRegistries(), ExportConfig.resolve(config, c.caFile())));
         ExportService service = new ExportService(client, output.listener(err));
-        ExportResult r = service.bundle(new ExportRequest(allImages, ch, keyFile, Passphrases.read(pass), outDir, stateDir));
+        ExportResult r = service.bundle(new ExportRequest(allImages, ch, keyFiles, Passphrases.read(pass), outDir, stateDir));
         print(r, spec.commandLine().getOut());
         return 0;
     }
@@ -92,7 +96,7 @@ final class BundleCommand implements Callable<Integer> {
             o.put("channel", m.channel());
             o.put("sequence", m.sequence());
             o.put("full", m.isFull());
-            o.put("signer", r.signer());
+            o.set("signers", mapper.valueToTree(r.signers()));
             o.put("blobs", m.blobs().size());
             o.put("blobBytes", bytes);
             o.put("fileSize", r.fileSize());
@@ -103,7 +107,7 @@ final class BundleCommand implements Callable<Integer> {
         out.printf("bundle   %s%n", r.file());
         out.printf("digest   %s%n", r.digest());
         out.printf("channel  %s  sequence %d (%s)%n", m.channel(), m.sequence(), m.isFull() ? "full" : "delta");
-        out.printf("signer   %s%n", r.signer());
+        r.signers().forEach(s -> out.printf("signer   %s%n", s));
         out.printf("carries  %d blobs, %s%n", m.blobs().size(), Units.bytes(bytes));
         for (BundleManifest.Image i : m.images()) {
             out.printf("image    %s  %s%n", i.source(), i.digest());

@@ -1,0 +1,165 @@
+package dev.airlock.testing;
+
+import dev.airlock.registry.CredentialStore;
+import dev.airlock.registry.Credentials;
+import dev.airlock.registry.RegistryClient;
+import dev.airlock.registry.RegistryOptions;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One real registry on a free loopback port: Debian's {@code docker-registry} run as a process with
+ * its own config and storage under a temp dir. Plain HTTP, or HTTPS with a generated CA and
+ * htpasswd basic auth. Where the binary is absent, {@link RegistryExtension} falls back to
+ * {@code registry:2} through Testcontainers.
+ */
+public final class TestRegistry implements AutoCloseable {
+    public static final String BINARY = "docker-registry";
+    public static final String USER = "airlock";
+    public static final String PASSWORD = "s3cret-test-pass";
+
+    private final String host;
+    private final Path dir;
+    private final TestCa ca;
+    private final AutoCloseable process;
+
+    TestRegistry(String host, Path dir, TestCa ca, AutoCloseable process) {
+        this.host = host;
+        this.dir = dir;
+        this.ca = ca;
+        this.process = process;
+    }
+
+    public static boolean binaryAvailable() {
+        return Tools.has(BINARY);
+    }
+
+    /** Starts {@code docker-registry serve}; {@code tls} adds HTTPS and basic auth. */
+    public static TestRegistry startProcess(Path dir, boolean tls) throws Exception {
+        Files.createDirectories(dir);
+        int port = freePort();
+        TestCa ca = null;
+        StringBuilder cfg = new StringBuilder();
+        cfg.append("version: 0.1\n");
+        cfg.append("log:\n  level: error\n  accesslog:\n    disabled: true\n");
+        cfg.append("storage:\n  filesystem:\n    rootdirectory: ").append(dir.resolve("data")).append('\n');
+        cfg.append("  delete:\n    enabled: true\n");
+        cfg.append("http:\n  addr: 127.0.0.1:").append(port).append('\n');
+        cfg.append("  secret: airlock-test-secret\n");
+        if (tls) {
+            ca = TestCa.create(dir.resolve("tls"));
+            cfg.append("  tls:\n    certificate: ").append(ca.serverCertPem).append("\n    key: ").append(ca.serverKeyPem).append('\n');
+            Path htpasswd = dir.resolve("htpasswd");
+            Files.writeString(htpasswd, Htpasswd.line(USER, PASSWORD));
+            cfg.append("auth:\n  htpasswd:\n    realm: airlock-test\n    path: ").append(htpasswd).append('\n');
+        }
+        Path config = dir.resolve("config.yml");
+        Files.writeString(config, cfg.toString());
+        Process p = new ProcessBuilder(BINARY, "serve", config.toString())
+                .redirectErrorStream(true).redirectOutput(dir.resolve("registry.log").toFile()).start();
+        String host = "127.0.0.1:" + port;
+        waitForPort(port, p, dir.resolve("registry.log"));
+        return new TestRegistry(host, dir, ca, () -> {
+            p.destroy();
+            if (!p.waitFor(5, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+            }
+        });
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static void waitForPort(int port, Process p, Path log) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!p.isAlive()) {
+                throw new IllegalStateException("docker-registry exited: " + Files.readString(log));
+            }
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+                return;
+            } catch (IOException e) {
+                Thread.sleep(25);
+            }
+        }
+        throw new IllegalStateException("docker-registry did not listen on " + port + ": " + Files.readString(log));
+    }
+
+    /** {@code 127.0.0.1:PORT}. */
+    public String host() {
+        return host;
+    }
+
+    public boolean tls() {
+        return ca != null;
+    }
+
+    /** The CA file to trust, or null for a plain registry. */
+    public Path caFile() {
+        return ca == null ? null : ca.caPem;
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    /** Writes a docker config.json that logs into this registry; null for a plain one. */
+    public Path authFile() throws IOException {
+        if (!tls()) {
+            return null;
+        }
+        Path f = dir.resolve("auth.json");
+        String auth = java.util.Base64.getEncoder().encodeToString((USER + ":" + PASSWORD).getBytes());
+        Files.writeString(f, "{\"auths\":{\"" + host + "\":{\"auth\":\"" + auth + "\"}}}");
+        return f;
+    }
+
+    /** CLI flags that reach this registry: --insecure-registry or --ca-file plus --auth-file. */
+    public List<String> cliFlags() throws IOException {
+        List<String> flags = new ArrayList<>();
+        if (tls()) {
+            flags.addAll(List.of("--ca-file", caFile().toString(), "--auth-file", authFile().toString()));
+        } else {
+            flags.addAll(List.of("--insecure-registry", host));
+        }
+        return flags;
+    }
+
+    /** skopeo flags for this registry (for commands taking docker:// references). */
+    public List<String> skopeoFlags(String prefix) {
+        if (tls()) {
+            return List.of("--" + prefix + "cert-dir", ca.caPem.getParent().toString(), "--" + prefix + "creds", USER + ":" + PASSWORD);
+        }
+        return List.of("--" + prefix + "tls-verify=false");
+    }
+
+    /** A client configured for this registry. */
+    public RegistryClient client() {
+        CredentialStore creds = h -> h.equals(host) && tls() ? Optional.of(new Credentials(USER, PASSWORD)) : Optional.empty();
+        RegistryOptions o = RegistryOptions.defaults()
+                .withInsecure(tls() ? Set.of() : Set.of(host))
+                .withCaFile(caFile())
+                .withCredentials(creds)
+                .withRetries(3, Duration.ofMillis(50));
+        return new RegistryClient(o);
+    }
+
+    @Override
+    public void close() throws Exception {
+        process.close();
+    }
+}

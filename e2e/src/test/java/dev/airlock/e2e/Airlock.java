@@ -1,0 +1,74 @@
+package dev.airlock.e2e;
+
+import dev.airlock.export.cli.ExportMain;
+import dev.airlock.imports.cli.ImportMain;
+import java.io.File;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** Runs the two programs as a user would, capturing exit code, stdout and stderr. */
+final class Airlock {
+    private Airlock() {
+    }
+
+    record Run(int code, String out, String err) {
+        Run ok() {
+            if (code != 0) {
+                throw new AssertionError("exit " + code + "\nstdout: " + out + "\nstderr: " + err);
+            }
+            return this;
+        }
+
+        @Override
+        public String toString() {
+            return "exit " + code + "\nstdout: " + out + "\nstderr: " + err;
+        }
+    }
+
+    static Run export(List<String> args) {
+        return inProcess(true, args);
+    }
+
+    static Run importer(List<String> args) {
+        return inProcess(false, args);
+    }
+
+    private static Run inProcess(boolean export, List<String> args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        List<String> all = new ArrayList<>(args);
+        all.add("--progress=none");
+        String[] a = all.toArray(String[]::new);
+        int code = export ? ExportMain.run(a, new PrintWriter(out), new PrintWriter(err))
+                : ImportMain.run(a, new PrintWriter(out), new PrintWriter(err));
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    /** Runs a program in its own JVM with the given JVM flags (e.g. -Xmx256m). */
+    static Run subprocess(boolean export, List<String> jvmFlags, List<String> args) throws Exception {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(jvmFlags);
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(export ? ExportMain.class.getName() : ImportMain.class.getName());
+        cmd.addAll(args);
+        cmd.add("--progress=plain");
+        File out = File.createTempFile("airlock", ".out");
+        File err = File.createTempFile("airlock", ".err");
+        Process p = new ProcessBuilder(cmd).redirectOutput(out).redirectError(err).start();
+        if (!p.waitFor(15, TimeUnit.MINUTES)) {
+            p.destroyForcibly();
+            throw new AssertionError("timed out: " + cmd);
+        }
+        Run r = new Run(p.exitValue(), Files.readString(out.toPath()), Files.readString(err.toPath()));
+        out.delete();
+        err.delete();
+        return r;
+    }
+}
