@@ -82,7 +82,15 @@ public final class ImportService {
     public ImportResult importBundle(ImportRequest request) {
         try (UntrustedBundle untrusted = UntrustedBundle.open(request.bundle())) {
             VerifiedBundle bundle = untrusted.verify(request.trust());
-            return apply(bundle, request);
+            try {
+                return apply(bundle, request);
+            } catch (AirlockException e) {
+                if (e.kind() != AirlockException.Kind.VERIFICATION) {
+                    throw e;
+                }
+                throw new AirlockException(e.kind(), e.getMessage() + " — refused: no manifest or tag was written;"
+                        + " the bundle is damaged or was altered, get a fresh copy from the sender", e);
+            }
         }
     }
 
