@@ -351,12 +351,39 @@ public final class RegistryClient {
     private static BodyPublisher streamBody(BlobContent content, long offset, long length) {
         Supplier<InputStream> opener = () -> {
             try {
-                return new FilterInputStream(content.open(offset)) {
-                };
+                return new Bounded(content.open(offset), length);
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }
         };
         return HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(opener), length);
+    }
+
+    /** Stops after {@code limit} bytes: a chunk is a slice of a longer stream. */
+    private static final class Bounded extends FilterInputStream {
+        private long left;
+
+        Bounded(InputStream in, long limit) {
+            super(in);
+            this.left = limit;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (left <= 0) {
+                return -1;
+            }
+            int n = super.read(b, off, (int) Math.min(len, left));
+            if (n > 0) {
+                left -= n;
+            }
+            return n;
+        }
     }
 }

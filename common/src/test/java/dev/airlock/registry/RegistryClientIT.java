@@ -1,0 +1,110 @@
+package dev.airlock.registry;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.airlock.digest.Digest;
+import dev.airlock.error.AirlockException;
+import dev.airlock.oci.RawManifest;
+import dev.airlock.testing.RegistryExtension;
+import dev.airlock.testing.RegistryExtension.Registries;
+import dev.airlock.testing.TestImages;
+import dev.airlock.testing.TestRegistry;
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** The registry client against the real CNCF registry: TLS, basic auth, uploads, mounts. */
+@ExtendWith(RegistryExtension.class)
+class RegistryClientIT {
+    static final byte[] BLOB = TestImagesBytes.random(7, 300_000);
+
+    static BlobContent content(byte[] b) {
+        return offset -> new ByteArrayInputStream(b, (int) offset, b.length - (int) offset);
+    }
+
+    @Test
+    void tlsWithCaFile_andBasicAuth_pushAndPullByteExact(Registries registries) throws Exception {
+        TestRegistry tls = registries.tls();
+        RegistryClient.Repository repo = tls.client().repository(tls.host(), "a/b");
+        Digest d = Digest.sha256Of(BLOB);
+        assertTrue(repo.pushBlob(d, BLOB.length, content(BLOB), 0));
+        assertFalse(repo.pushBlob(d, BLOB.length, content(BLOB), 0), "second push is skipped by HEAD");
+        try (InputStream in = repo.openBlob(d, BLOB.length)) {
+            assertArrayEquals(BLOB, in.readAllBytes());
+        }
+        TestImages.Image odd = TestImages.oddlyFormatted(TestImages.Layer.random(3, 1000));
+        TestImages.push(tls.client(), tls.host(), "a/b", "odd", odd);
+        RawManifest back = repo.getManifest("odd");
+        assertArrayEquals(odd.manifest().bytes(), back.bytes(), "manifest bytes survive unchanged");
+        assertEquals(Optional.of(odd.manifest().digest()), repo.headManifest("odd"));
+    }
+
+    @Test
+    void wrongPassword_isAClearUsageError(Registries registries) throws Exception {
+        TestRegistry tls = registries.tls();
+        RegistryClient bad = new RegistryClient(RegistryOptions.defaults().withCaFile(tls.caFile())
+                .withCredentials(h -> Optional.of(new Credentials(TestRegistry.USER, "wrong"))).withRetries(2, Duration.ofMillis(10)));
+        AirlockException e = assertThrows(AirlockException.class, () -> bad.repository(tls.host(), "a/b").hasBlob(Digest.sha256Of(BLOB)));
+        assertEquals(AirlockException.Kind.USAGE, e.kind());
+        assertTrue(e.getMessage().contains("check the credentials"), e.getMessage());
+        RegistryClient none = new RegistryClient(RegistryOptions.defaults().withCaFile(tls.caFile()).withRetries(2, Duration.ofMillis(10)));
+        AirlockException e2 = assertThrows(AirlockException.class, () -> none.repository(tls.host(), "a/b").hasBlob(Digest.sha256Of(BLOB)));
+        assertTrue(e2.getMessage().contains("requires a login"), e2.getMessage());
+    }
+
+    @Test
+    void untrustedCertificate_failsWithHint(Registries registries) throws Exception {
+        TestRegistry tls = registries.tls();
+        RegistryClient noCa = new RegistryClient(RegistryOptions.defaults().withRetries(2, Duration.ofMillis(10)));
+        AirlockException e = assertThrows(AirlockException.class, () -> noCa.repository(tls.host(), "a/b").hasBlob(Digest.sha256Of(BLOB)));
+        assertTrue(e.getMessage().contains("--ca-file"), e.getMessage());
+    }
+
+    @Test
+    void chunkedUpload_andCrossRepositoryMount(Registries registries) throws Exception {
+        TestRegistry plain = registries.plain();
+        RegistryClient client = new RegistryClient(RegistryOptions.defaults().withInsecure(Set.of(plain.host())));
+        Digest d = Digest.sha256Of(BLOB);
+        RegistryClient.Repository a = client.repository(plain.host(), "team/a");
+        a.uploadBlob(d, BLOB.length, content(BLOB), 64 * 1024);
+        try (InputStream in = a.openBlob(d, BLOB.length)) {
+            assertArrayEquals(BLOB, in.readAllBytes());
+        }
+        RegistryClient.Repository b = client.repository(plain.host(), "team/b");
+        assertFalse(b.hasBlob(d));
+        assertTrue(b.mountBlob(d, "team/a"));
+        assertTrue(b.hasBlob(d));
+        assertFalse(client.repository(plain.host(), "team/c").mountBlob(Digest.sha256Of(new byte[] {1}), "team/a"),
+                "mounting an absent blob reports false");
+    }
+
+    @Test
+    void uploadOfWrongContent_isRefusedAndNotCommitted(Registries registries) throws Exception {
+        TestRegistry plain = registries.plain();
+        RegistryClient client = new RegistryClient(RegistryOptions.defaults().withInsecure(Set.of(plain.host())));
+        RegistryClient.Repository a = client.repository(plain.host(), "team/a");
+        Digest claimed = Digest.sha256Of("something else".getBytes());
+        AirlockException e = assertThrows(AirlockException.class, () -> a.uploadBlob(claimed, BLOB.length,
+                offset -> new dev.airlock.digest.VerifyingInputStream(new ByteArrayInputStream(BLOB), claimed, BLOB.length, "blob"), 0));
+        assertEquals(AirlockException.Kind.VERIFICATION, e.kind(), e.getMessage());
+        assertFalse(a.hasBlob(claimed));
+        assertFalse(a.hasBlob(Digest.sha256Of(BLOB)));
+    }
+
+    /** Small helper so the class needs no Layer streams. */
+    static final class TestImagesBytes {
+        static byte[] random(long seed, int n) {
+            byte[] b = new byte[n];
+            new java.util.Random(seed).nextBytes(b);
+            return b;
+        }
+    }
+}
