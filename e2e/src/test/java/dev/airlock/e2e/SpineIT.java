@@ -167,4 +167,22 @@ class SpineIT {
         assertTrue(second.out().contains("0 tag(s) written"), second.out());
         assertEquals(image.manifest().digest().toString(), Fixture.skopeoDigest(target, target.host() + "/app/web:1.0"));
     }
+
+    @Test
+    void configYaml_holdsTheSettings_andFlagsWin(Registries registries) throws Exception {
+        TestRegistry source = registries.plain();
+        Image image = TestImages.image(true, "amd64", null, Layer.random(11, 20_000));
+        TestImages.push(source.client(), source.host(), "app/cfg", "1", image);
+        Path[] keys = Fixture.keygen(tmp, "exporter");
+        Path config = tmp.resolve("export.yaml");
+        Files.writeString(config, "images:\n  - " + source.host() + "/app/cfg:1\nchannel: from-config\nkey: exporter.key.asc\n"
+                + "out: out\nstate: state\ninsecureRegistries: [\"" + source.host() + "\"]\n");
+        Airlock.Run r = Airlock.export(List.of("bundle", "--config", config.toString(), "--channel", "from-flag")).ok();
+        assertTrue(Files.isRegularFile(tmp.resolve("out").resolve("from-flag-000001.airlock.tar")), r.toString());
+
+        Files.writeString(config, "images: []\nchanel: typo\n");
+        Airlock.Run bad = Airlock.export(List.of("bundle", "--config", config.toString()));
+        assertEquals(2, bad.code(), bad.toString());
+        assertTrue(bad.err().contains("unknown setting 'chanel'"), bad.err());
+    }
 }
