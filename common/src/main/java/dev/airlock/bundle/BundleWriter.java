@@ -36,6 +36,22 @@ public final class BundleWriter {
 
     public static void write(Path target, byte[] manifestJson, byte[] signature, byte[] ociLayout, byte[] indexJson,
             BundleManifest manifest, BlobSource blobs, TransferListener listener) throws IOException {
+        write(target, manifestJson, signature, ociLayout, indexJson, manifest, blobs, listener, tmp -> { });
+    }
+
+    /** Called with the temporary file once it is complete and fsynced, just before the rename. */
+    @FunctionalInterface
+    public interface BeforeCommit {
+        void run(Path partial) throws IOException;
+    }
+
+    /**
+     * Like {@link #write(Path, byte[], byte[], byte[], byte[], BundleManifest, BlobSource, TransferListener)},
+     * calling {@code beforeCommit} between the fsync and the rename (where a ledger records the
+     * bundle as pending).
+     */
+    public static void write(Path target, byte[] manifestJson, byte[] signature, byte[] ociLayout, byte[] indexJson,
+            BundleManifest manifest, BlobSource blobs, TransferListener listener, BeforeCommit beforeCommit) throws IOException {
         Path tmp = AtomicFiles.partialName(target);
         Files.deleteIfExists(tmp);
         Date mtime = Date.from(Instant.parse(manifest.created()));
@@ -79,7 +95,26 @@ public final class BundleWriter {
                 Files.deleteIfExists(tmp);
             }
         }
+        beforeCommit.run(tmp);
         AtomicFiles.commit(tmp, target);
+    }
+
+    /** The exact size of the file {@link #write} produces for these entry sizes (commons-compress layout). */
+    public static long expectedSize(long manifestJson, long signature, long ociLayout, long indexJson, BundleManifest manifest) {
+        long total = entrySize(manifestJson) + entrySize(signature) + entrySize(ociLayout) + entrySize(indexJson);
+        for (BundleManifest.Blob b : manifest.blobs()) {
+            total += entrySize(b.size());
+        }
+        total += 1024; // two zero records end the archive
+        long block = 10240;
+        return (total + block - 1) / block * block;
+    }
+
+    private static long entrySize(long size) {
+        long data = (size + 511) / 512 * 512;
+        // Sizes of 8 GiB and over get a PAX header entry (one header record plus one data record).
+        long pax = size > 077777777777L ? 1024 : 0;
+        return 512 + data + pax;
     }
 
     private static void putBytes(TarArchiveOutputStream tar, String name, byte[] bytes, Date mtime) throws IOException {

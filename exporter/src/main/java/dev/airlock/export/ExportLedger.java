@@ -9,28 +9,56 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 
 /**
- * The exporter's record of a channel: every bundle written, in order. Written atomically, and only
- * after a bundle file is complete under its final name, so a crash leaves the previous ledger.
+ * The exporter's record of one channel: every bundle written (its digest, parent, the images it
+ * carried and the config/layer blobs it carried), which bundle the next one follows, and any
+ * receipts that re-baselined the channel. With no return channel this is how the exporter knows
+ * what the offline side holds: what it has been sent along the chain.
+ *
+ * <p>Crash safety: before a finished bundle is renamed to its final name the ledger records it as
+ * {@code pending}; after the rename it is committed. A later run that finds a pending entry
+ * commits it if the bundle left its temporary name (it may already be on its way) and drops it
+ * if not. The file itself is replaced atomically.
  */
 public final class ExportLedger {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
-    /** One bundle written on the channel. */
-    public record Entry(long sequence, String digest, String file, String created, boolean full) {
+    /** An image as carried: its source reference, top manifest digest and config/layer digests. */
+    public record ImageRecord(String source, String digest, List<String> blobs) {
+    }
+
+    /** One bundle written on the channel. {@code parent} is null for a full bundle. */
+    public record Entry(long sequence, String digest, Long parent, String file, String created, List<ImageRecord> images,
+            List<String> carried) {
+        public boolean full() {
+            return parent == null;
+        }
+    }
+
+    /** A bundle written and fsynced but maybe not yet renamed. */
+    public record Pending(Entry entry, String partialPath) {
+    }
+
+    /** What an offline side reported holding, which replaces the exporter's own view of that sequence. */
+    public record Receipt(long sequence, String digest, List<String> blobs, String created, String received) {
     }
 
     /** The ledger file's content. */
-    public record Channel(String channel, List<Entry> bundles) {
+    public record State(String channel, List<Entry> bundles, Long head, List<Receipt> receipts, Pending pending) {
     }
 
     private final Path file;
-    private final Channel state;
+    private State state;
 
-    private ExportLedger(Path file, Channel state) {
+    private ExportLedger(Path file, State state) {
         this.file = file;
         this.state = state;
     }
@@ -41,29 +69,153 @@ public final class ExportLedger {
         return base.resolve("airlock").resolve("export");
     }
 
+    /** Loads the channel's ledger, settling a pending bundle left by an interrupted run. */
     public static ExportLedger load(Path stateDir, String channel) {
         Path file = stateDir.resolve("channels").resolve(channel + ".json");
+        State s;
         if (!Files.exists(file)) {
-            return new ExportLedger(file, new Channel(channel, new ArrayList<>()));
+            s = new State(channel, new ArrayList<>(), null, new ArrayList<>(), null);
+        } else {
+            try {
+                State read = JSON.readValue(file.toFile(), State.class);
+                s = new State(channel, new ArrayList<>(read.bundles() == null ? List.of() : read.bundles()), read.head(),
+                        new ArrayList<>(read.receipts() == null ? List.of() : read.receipts()), read.pending());
+            } catch (IOException e) {
+                throw AirlockException.usage("exporter ledger " + file + " is unreadable: " + e.getMessage());
+            }
         }
-        try {
-            Channel c = JSON.readValue(file.toFile(), Channel.class);
-            return new ExportLedger(file, new Channel(channel, new ArrayList<>(c.bundles())));
-        } catch (IOException e) {
-            throw AirlockException.usage("exporter ledger " + file + " is unreadable: " + e.getMessage());
+        ExportLedger ledger = new ExportLedger(file, s);
+        ledger.settlePending();
+        return ledger;
+    }
+
+    private void settlePending() {
+        Pending p = state.pending();
+        if (p == null) {
+            return;
         }
+        Path partial = Path.of(p.partialPath());
+        if (Files.exists(partial)) {
+            // The rename never happened: the bundle never had its final name, so it never left.
+            try {
+                Files.deleteIfExists(partial);
+            } catch (IOException ignored) {
+                // overwritten by the next run
+            }
+            state = new State(state.channel(), state.bundles(), state.head(), state.receipts(), null);
+        } else {
+            addCommitted(p.entry());
+        }
+        save();
+    }
+
+    private void addCommitted(Entry e) {
+        List<Entry> bundles = new ArrayList<>(state.bundles());
+        bundles.removeIf(b -> b.sequence() == e.sequence());
+        bundles.add(e);
+        state = new State(state.channel(), bundles, e.sequence(), state.receipts(), null);
     }
 
     public long nextSequence() {
-        return state.bundles().isEmpty() ? 1 : state.bundles().get(state.bundles().size() - 1).sequence() + 1;
+        return state.bundles().stream().mapToLong(Entry::sequence).max().orElse(0) + 1;
+    }
+
+    /** The bundle the next delta follows: the last written, or the one a receipt named. */
+    public Optional<Entry> head() {
+        return state.head() == null ? Optional.empty() : find(state.head());
+    }
+
+    public Optional<Entry> find(long sequence) {
+        return state.bundles().stream().filter(b -> b.sequence() == sequence).findFirst();
     }
 
     public List<Entry> bundles() {
         return List.copyOf(state.bundles());
     }
 
-    public void record(Entry entry) {
-        state.bundles().add(entry);
+    /**
+     * Config and layer blobs an offline side holds once it has applied the chain up to
+     * {@code sequence}: from a receipt for that bundle if there is one, else what the bundle
+     * carried plus what its parent chain holds, back to a full bundle.
+     */
+    public Set<String> presentAt(long sequence) {
+        Set<String> present = new HashSet<>();
+        Long s = sequence;
+        Set<Long> seen = new HashSet<>();
+        while (s != null && seen.add(s)) {
+            long seq = s;
+            Optional<Receipt> receipt = receiptFor(seq);
+            if (receipt.isPresent()) {
+                present.addAll(receipt.get().blobs());
+                break;
+            }
+            Entry e = find(seq).orElseThrow(() -> AirlockException.chain("the exporter ledger " + file
+                    + " has no record of bundle " + seq + " of channel " + state.channel() + "; write a --full bundle"));
+            present.addAll(e.carried());
+            s = e.parent();
+        }
+        return present;
+    }
+
+    private Optional<Receipt> receiptFor(long sequence) {
+        Receipt found = null;
+        for (Receipt r : state.receipts()) {
+            if (r.sequence() == sequence) {
+                found = r;
+            }
+        }
+        return Optional.ofNullable(found);
+    }
+
+    /** Images of the chain up to {@code sequence}, latest first by source: what "changed" compares with. */
+    public Map<String, String> imagesAt(long sequence) {
+        Map<String, String> images = new LinkedHashMap<>();
+        Long s = sequence;
+        Set<Long> seen = new HashSet<>();
+        while (s != null && seen.add(s)) {
+            Optional<Entry> e = find(s);
+            if (e.isEmpty()) {
+                break;
+            }
+            for (ImageRecord i : e.get().images()) {
+                images.putIfAbsent(i.source(), i.digest());
+            }
+            s = e.get().parent();
+        }
+        return images;
+    }
+
+    /** Records a finished bundle before its rename; see the class comment. */
+    public void markPending(Entry entry, Path partial) {
+        state = new State(state.channel(), state.bundles(), state.head(), state.receipts(), new Pending(entry, partial.toString()));
+        save();
+    }
+
+    public void commitPending() {
+        Pending p = state.pending();
+        if (p != null) {
+            addCommitted(p.entry());
+            save();
+        }
+    }
+
+    /** Forgets a pending bundle whose write failed before the rename. */
+    public void dropPending() {
+        if (state.pending() != null) {
+            state = new State(state.channel(), state.bundles(), state.head(), state.receipts(), null);
+            save();
+        }
+    }
+
+    /** Re-baselines the channel at a receipt: the next bundle follows it and trusts only its blobs. */
+    public void applyReceipt(Receipt receipt) {
+        List<Receipt> receipts = new ArrayList<>(state.receipts());
+        receipts.add(receipt);
+        state = new State(state.channel(), state.bundles(), receipt.sequence(), receipts, null);
+        save();
+    }
+
+    private void save() {
         try {
             Files.createDirectories(file.getParent());
             AtomicFiles.write(file, JSON.writeValueAsBytes(state), false);

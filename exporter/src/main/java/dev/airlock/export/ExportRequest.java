@@ -4,11 +4,18 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * What to export: image references, the channel, the signing key and where the bundle goes.
+ * What to export: image references, the channel, the signing keys and where the bundle goes.
  *
  * @param keyFiles one or more secret keys; each signs bundle.json (for m-of-n trust policies)
- * @param passphrase the signing keys' passphrase, or null for an unprotected key
+ * @param passphrase the signing keys' passphrase, or null for unprotected keys
  * @param stateDir the exporter's ledger directory
+ * @param full write a complete bundle that starts a new baseline
+ * @param since write a catch-up delta against this older sequence, or null
  */
-public record ExportRequest(List<String> images, String channel, List<Path> keyFiles, char[] passphrase, Path outDir, Path stateDir) {
+public record ExportRequest(List<String> images, String channel, List<Path> keyFiles, char[] passphrase, Path outDir,
+        Path stateDir, boolean full, Long since) {
+
+    public ExportRequest(List<String> images, String channel, List<Path> keyFiles, char[] passphrase, Path outDir, Path stateDir) {
+        this(images, channel, keyFiles, passphrase, outDir, stateDir, false, null);
+    }
 }

@@ -11,6 +11,7 @@ import dev.airlock.crypto.OpenPgpKeys;
 import dev.airlock.digest.Digest;
 import dev.airlock.digest.VerifyingInputStream;
 import dev.airlock.error.AirlockException;
+import dev.airlock.io.ChannelLock;
 import dev.airlock.io.TransferListener;
 import dev.airlock.oci.Descriptor;
 import dev.airlock.oci.ImageReference;
@@ -19,6 +20,7 @@ import dev.airlock.oci.MediaTypes;
 import dev.airlock.oci.RawManifest;
 import dev.airlock.registry.RegistryClient;
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -31,11 +33,18 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
-/** Pulls images from their registries and writes one signed bundle. No CLI types in here. */
+/**
+ * Pulls images from their registries and writes one signed bundle: a delta after the channel's
+ * last bundle (only blobs never sent along that chain), a {@code --full} bundle, or a
+ * {@code --since} catch-up. No CLI types in here.
+ */
 public final class ExportService {
     private static final ObjectMapper JSON = new ObjectMapper();
     public static final String TOOL = "airlock 0.1.0";
+    /** For crash tests only: halt the JVM at "before-rename" or "after-rename". */
+    static final String CRASH_POINT = "airlock.test.crashAt";
 
     private final RegistryClient registry;
     private final TransferListener listener;
@@ -49,7 +58,31 @@ public final class ExportService {
     private record Source(RegistryClient.Repository repository, Descriptor descriptor) {
     }
 
+    /** Everything needed to write the bundle, computed before a byte of a blob is fetched. */
+    private record Prepared(ExportPlan plan, BundleManifest manifest, byte[] manifestJson, byte[] signature, byte[] ociLayout,
+            byte[] index, Map<Digest, RawManifest> manifests, Map<Digest, Source> blobs, List<ExportLedger.ImageRecord> images,
+            List<String> carried, List<String> signers) {
+    }
+
+    /** Computes what {@link #bundle} would write, writing nothing. */
+    public ExportPlan plan(ExportRequest request) {
+        checkRequest(request);
+        try (ChannelLock lock = ChannelLock.acquire(request.stateDir(), request.channel(), "airlock-export")) {
+            return prepare(request, ExportLedger.load(request.stateDir(), request.channel())).plan();
+        }
+    }
+
     public ExportResult bundle(ExportRequest request) {
+        checkRequest(request);
+        prepareOutDir(request.outDir());
+        try (ChannelLock lock = ChannelLock.acquire(request.stateDir(), request.channel(), "airlock-export")) {
+            ExportLedger ledger = ExportLedger.load(request.stateDir(), request.channel());
+            Prepared p = prepare(request, ledger);
+            return write(p, ledger);
+        }
+    }
+
+    private static void checkRequest(ExportRequest request) {
         if (!BundleManifest.CHANNEL.matcher(request.channel()).matches()) {
             throw AirlockException.usage("invalid channel name '" + request.channel()
                     + "': use letters, digits, '.', '_' and '-' (at most 64, starting with a letter or digit)");
@@ -60,16 +93,34 @@ public final class ExportService {
         if (request.keyFiles().isEmpty()) {
             throw AirlockException.usage("no signing key given; pass --key KEY.asc (make one with 'airlock-export keygen')");
         }
+        if (request.full() && request.since() != null) {
+            throw AirlockException.usage("--full and --since exclude each other");
+        }
+    }
+
+    private Prepared prepare(ExportRequest request, ExportLedger ledger) {
         List<BundleSigner> signers = new ArrayList<>();
         for (Path key : request.keyFiles()) {
             signers.add(new BundleSigner(OpenPgpKeys.readSecretKey(key), request.passphrase()));
         }
-        prepareOutDir(request.outDir());
-        ExportLedger ledger = ExportLedger.load(request.stateDir(), request.channel());
 
+        // Where in the chain this bundle goes.
+        ExportLedger.Entry parent = null;
+        if (request.since() != null) {
+            parent = ledger.find(request.since()).orElseThrow(() -> AirlockException.usage("--since " + request.since()
+                    + ": channel '" + request.channel() + "' has no bundle " + request.since() + " in " + request.stateDir()));
+        } else if (!request.full()) {
+            parent = ledger.head().orElse(null);
+        }
+        Set<String> present = parent == null ? Set.of() : ledger.presentAt(parent.sequence());
+        Map<String, String> previous = parent != null ? ledger.imagesAt(parent.sequence())
+                : ledger.head().map(h -> ledger.imagesAt(h.sequence())).orElse(Map.of());
+
+        // Walk every image: manifests are always carried, blobs only if the far side lacks them.
         List<BundleManifest.Image> images = new ArrayList<>();
+        List<ExportLedger.ImageRecord> records = new ArrayList<>();
         Map<Digest, RawManifest> manifests = new LinkedHashMap<>();
-        Map<Digest, Source> blobs = new LinkedHashMap<>();
+        Map<Digest, Source> referenced = new LinkedHashMap<>();
         for (String text : new LinkedHashSet<>(request.images())) {
             ImageReference ref = ImageReference.parse(text);
             RegistryClient.Repository repo = registry.repository(ref.apiHost(), ref.repository());
@@ -77,55 +128,107 @@ public final class ExportService {
             ImageTree tree = ImageTree.walk(top, d -> repo.getManifest(d.digest().toString()));
             images.add(new BundleManifest.Image(ref.toString(), ref.registry(), ref.repository(), ref.tag(),
                     top.digest().toString(), top.mediaType()));
+            records.add(new ExportLedger.ImageRecord(ref.toString(), top.digest().toString(),
+                    tree.blobs().keySet().stream().map(Digest::toString).toList()));
             tree.manifests().forEach(manifests::putIfAbsent);
             for (Descriptor d : tree.blobs().values()) {
-                Source seen = blobs.putIfAbsent(d.digest(), new Source(repo, d));
+                Source seen = referenced.putIfAbsent(d.digest(), new Source(repo, d));
                 if (seen != null && seen.descriptor().size() != d.size()) {
                     throw AirlockException.verification("blob " + d.digest() + " is referenced with two sizes ("
                             + seen.descriptor().size() + " in " + seen.repository().name() + ", " + d.size() + " in " + repo.name() + ")");
                 }
             }
         }
+        Map<Digest, Source> carriedBlobs = new LinkedHashMap<>();
+        List<String> requires = new ArrayList<>();
+        long savedBytes = 0;
+        for (Map.Entry<Digest, Source> e : referenced.entrySet()) {
+            if (present.contains(e.getKey().toString())) {
+                requires.add(e.getKey().toString());
+                savedBytes += e.getValue().descriptor().size();
+            } else {
+                carriedBlobs.put(e.getKey(), e.getValue());
+            }
+        }
 
         List<BundleManifest.Blob> carried = new ArrayList<>();
         manifests.values().forEach(m -> carried.add(new BundleManifest.Blob(m.digest().toString(), m.size(), m.mediaType())));
-        blobs.values().forEach(s -> carried.add(new BundleManifest.Blob(s.descriptor().digest().toString(),
+        carriedBlobs.values().forEach(s -> carried.add(new BundleManifest.Blob(s.descriptor().digest().toString(),
                 s.descriptor().size(), s.descriptor().mediaType())));
 
         byte[] ociLayout = ("{\"imageLayoutVersion\":\"" + MediaTypes.OCI_LAYOUT_VERSION + "\"}").getBytes(StandardCharsets.UTF_8);
         byte[] index = indexJson(images, manifests);
         long sequence = ledger.nextSequence();
+        BundleManifest.Parent parentRef = parent == null ? null : new BundleManifest.Parent(parent.sequence(), parent.digest());
         String created = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
-        BundleManifest manifest = new BundleManifest(BundleManifest.FORMAT, request.channel(), sequence, null, created, TOOL,
-                new BundleManifest.Layout(ref(ociLayout), ref(index)), images, carried, List.of());
+        BundleManifest manifest = new BundleManifest(BundleManifest.FORMAT, request.channel(), sequence, parentRef, created, TOOL,
+                new BundleManifest.Layout(ref(ociLayout), ref(index)), images, carried, requires);
         byte[] manifestJson = manifest.toJson();
-        java.io.ByteArrayOutputStream signatures = new java.io.ByteArrayOutputStream();
+        ByteArrayOutputStream signatures = new ByteArrayOutputStream();
         for (BundleSigner s : signers) {
             signatures.writeBytes(s.sign(manifestJson));
         }
         byte[] signature = signatures.toByteArray();
-        Digest bundleDigest = Digest.sha256Of(manifestJson);
 
+        List<ExportPlan.ImageStatus> statuses = new ArrayList<>();
+        for (BundleManifest.Image i : images) {
+            String before = previous.get(i.source());
+            String status = before == null ? "new" : before.equals(i.digest()) ? "unchanged" : "changed";
+            statuses.add(new ExportPlan.ImageStatus(i.source(), status, i.digest(), before));
+        }
+        Set<String> named = new LinkedHashSet<>();
+        images.forEach(i -> named.add(i.source()));
+        previous.forEach((source, digest) -> {
+            if (!named.contains(source)) {
+                statuses.add(new ExportPlan.ImageStatus(source, "removed", null, digest));
+            }
+        });
+        long carriedBytes = carried.stream().mapToLong(BundleManifest.Blob::size).sum();
         Path target = request.outDir().resolve(BundleNames.fileName(request.channel(), sequence));
-        long total = carried.stream().mapToLong(BundleManifest.Blob::size).sum();
-        listener.planned("exporting", total, carried.size());
+        long size = BundleWriter.expectedSize(manifestJson.length, signature.length, ociLayout.length, index.length, manifest);
+        ExportPlan plan = new ExportPlan(request.channel(), sequence, parentRef, target, statuses, carried.size(), carriedBytes,
+                requires.size(), savedBytes, size);
+        return new Prepared(plan, manifest, manifestJson, signature, ociLayout, index, manifests, carriedBlobs, records,
+                carriedBlobs.keySet().stream().map(Digest::toString).toList(),
+                signers.stream().map(BundleSigner::fingerprint).toList());
+    }
+
+    private ExportResult write(Prepared p, ExportLedger ledger) {
+        BundleManifest m = p.manifest();
+        Path target = p.plan().target();
+        Digest bundleDigest = Digest.sha256Of(p.manifestJson());
+        ExportLedger.Entry entry = new ExportLedger.Entry(m.sequence(), bundleDigest.toString(),
+                m.parent() == null ? null : m.parent().sequence(), target.getFileName().toString(), m.created(), p.images(), p.carried());
+        listener.planned("exporting", p.plan().carriedBytes(), m.blobs().size());
         try {
-            BundleWriter.write(target, manifestJson, signature, ociLayout, index, manifest,
-                    blob -> open(blob, manifests, blobs), listener);
+            BundleWriter.write(target, p.manifestJson(), p.signature(), p.ociLayout(), p.index(), m,
+                    blob -> open(blob, p.manifests(), p.blobs()), listener, partial -> {
+                        ledger.markPending(entry, partial);
+                        crashIfAsked("before-rename");
+                    });
         } catch (VerifyingInputStream.DigestMismatchException e) {
+            ledger.dropPending();
             throw AirlockException.registry("the source registry sent bad content, nothing was written: " + e.getMessage(), e);
         } catch (IOException e) {
+            ledger.dropPending();
             throw new AirlockException(AirlockException.Kind.INTERNAL, "cannot write bundle " + target + ": " + e.getMessage(), e);
         }
+        crashIfAsked("after-rename");
+        ledger.commitPending();
         listener.done();
-        ledger.record(new ExportLedger.Entry(sequence, bundleDigest.toString(), target.getFileName().toString(), created, true));
         long size;
         try {
             size = Files.size(target);
         } catch (IOException e) {
-            size = -1;
+            size = -1; // already moved on by a diode or sync job
         }
-        return new ExportResult(target, bundleDigest, manifest, size, signers.stream().map(BundleSigner::fingerprint).toList());
+        return new ExportResult(target, bundleDigest, m, size, p.signers());
+    }
+
+    private static void crashIfAsked(String point) {
+        if (point.equals(System.getProperty(CRASH_POINT))) {
+            Runtime.getRuntime().halt(99);
+        }
     }
 
     private InputStream open(BundleManifest.Blob blob, Map<Digest, RawManifest> manifests, Map<Digest, Source> blobs) {

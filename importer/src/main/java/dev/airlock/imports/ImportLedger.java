@@ -9,19 +9,27 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
- * The importer's record of a channel: each bundle applied, in order. Written atomically after a
- * bundle's last tag is in place.
+ * The importer's record of one channel: each bundle applied, in order, with the images it placed
+ * and their blobs. Written atomically, and only after a bundle's last tag is in place.
  */
 public final class ImportLedger {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
-    /** One applied bundle. */
-    public record Applied(long sequence, String digest, boolean full, String appliedAt, List<String> images) {
+    /** An image placed in the target: {@code target} is HOST/REPOSITORY; {@code blobs} its config and layers. */
+    public record Placed(String target, String tag, String source, String digest, List<String> blobs) {
+    }
+
+    /** One applied bundle. {@code parent} is null for a full bundle. */
+    public record Applied(long sequence, String digest, Long parent, String appliedAt, List<Placed> images) {
     }
 
     /** The ledger file's content. */
@@ -55,12 +63,53 @@ public final class ImportLedger {
         }
     }
 
+    public Path file() {
+        return file;
+    }
+
     public Optional<Applied> last() {
         return state.applied().isEmpty() ? Optional.empty() : Optional.of(state.applied().get(state.applied().size() - 1));
     }
 
     public List<Applied> applied() {
         return List.copyOf(state.applied());
+    }
+
+    public boolean isApplied(String digest) {
+        return state.applied().stream().anyMatch(a -> a.digest().equals(digest));
+    }
+
+    /** Target repositories (HOST/REPO) that received {@code blob} in an applied bundle, newest first. */
+    public List<String> repositoriesWith(String blob) {
+        Set<String> out = new LinkedHashSet<>();
+        List<Applied> all = new ArrayList<>(state.applied());
+        java.util.Collections.reverse(all);
+        for (Applied a : all) {
+            for (Placed p : a.images()) {
+                if (p.blobs().contains(blob)) {
+                    out.add(p.target());
+                }
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    /** The images in place now: for each target and tag (or digest), the latest placed. */
+    public List<Placed> inPlace() {
+        Map<String, Placed> latest = new LinkedHashMap<>();
+        for (Applied a : state.applied()) {
+            for (Placed p : a.images()) {
+                latest.put(p.target() + ":" + (p.tag() != null ? p.tag() : p.digest()), p);
+            }
+        }
+        return List.copyOf(latest.values());
+    }
+
+    /** Every config and layer blob placed on this channel. */
+    public Set<String> blobsInPlace() {
+        Set<String> out = new LinkedHashSet<>();
+        state.applied().forEach(a -> a.images().forEach(p -> out.addAll(p.blobs())));
+        return out;
     }
 
     public void record(Applied applied) {

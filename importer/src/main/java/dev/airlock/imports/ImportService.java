@@ -5,6 +5,7 @@ import dev.airlock.bundle.UntrustedBundle;
 import dev.airlock.bundle.VerifiedBundle;
 import dev.airlock.digest.Digest;
 import dev.airlock.error.AirlockException;
+import dev.airlock.io.ChannelLock;
 import dev.airlock.io.TransferListener;
 import dev.airlock.oci.Descriptor;
 import dev.airlock.oci.ImageTree;
@@ -96,7 +97,17 @@ public final class ImportService {
 
     private ImportResult apply(VerifiedBundle bundle, ImportRequest request) {
         BundleManifest m = bundle.manifest();
-        ImportLedger ledger = ImportLedger.load(request.stateDir(), m.channel());
+        try (ChannelLock lock = ChannelLock.acquire(request.stateDir(), m.channel(), "airlock-import")) {
+            ImportLedger ledger = ImportLedger.load(request.stateDir(), m.channel());
+            if (ChainCheck.check(ledger, m, bundle.digest()) == ChainCheck.Decision.ALREADY_APPLIED) {
+                return new ImportResult(m, bundle.digest(), bundle.signers(), List.of(), 0, 0, 0, 0, 0, true);
+            }
+            return applyInOrder(bundle, request, ledger);
+        }
+    }
+
+    private ImportResult applyInOrder(VerifiedBundle bundle, ImportRequest request, ImportLedger ledger) {
+        BundleManifest m = bundle.manifest();
 
         // Manifests: read and checked in full before anything is pushed.
         Map<Digest, RawManifest> manifests = new HashMap<>();
@@ -139,7 +150,7 @@ public final class ImportService {
             plan.add(new Planned(image, registry.repository(request.naming().host(), request.naming().repository(image)), tree));
         }
 
-        checkRequired(plan, carried.keySet());
+        Map<Digest, List<Mount>> mounts = checkRequired(plan, carried.keySet(), ledger);
 
         // Blobs: which target repositories need each carried blob.
         Map<Digest, List<RegistryClient.Repository>> needs = new LinkedHashMap<>();
@@ -160,6 +171,15 @@ public final class ImportService {
         long total = needs.keySet().stream().mapToLong(d -> carried.get(d).size()).sum();
         listener.planned("importing", total, needs.size());
         pushBlobs(bundle, carried, needs, counters, request.parallelism());
+        for (List<Mount> list : mounts.values()) {
+            for (Mount mount : list) {
+                if (!mount.into().mountBlob(mount.digest(), mount.from())) {
+                    throw AirlockException.chain("the target registry would not link blob " + mount.digest() + " from "
+                            + mount.from() + " into " + mount.into().name() + ", which this delta bundle relies on; ask for a --full bundle");
+                }
+                counters.mounted.incrementAndGet();
+            }
+        }
 
         // Manifests, children before parents, by digest: still no tag.
         for (Planned p : plan) {
@@ -190,40 +210,66 @@ public final class ImportService {
         }
         listener.done();
 
-        boolean alreadyRecorded = ledger.applied().stream().anyMatch(a -> a.digest().equals(bundle.digest().toString()));
-        if (!alreadyRecorded) {
-            ledger.record(new ImportLedger.Applied(m.sequence(), bundle.digest().toString(), m.isFull(),
-                    Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(),
-                    landed.stream().map(l -> l.target() + (l.tag() != null ? ":" + l.tag() : "") + "@" + l.digest()).toList()));
+        List<ImportLedger.Placed> placed = new ArrayList<>();
+        for (Planned p : plan) {
+            placed.add(new ImportLedger.Placed(p.target().host() + "/" + p.target().name(), p.image().tag(), p.image().source(),
+                    p.tree().top().digest().toString(), p.tree().blobs().keySet().stream().map(Digest::toString).toList()));
         }
+        ledger.record(new ImportLedger.Applied(m.sequence(), bundle.digest().toString(), m.isFull() ? null : m.parent().sequence(),
+                Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), placed));
         return new ImportResult(m, bundle.digest(), bundle.signers(), landed, counters.pushed.get(), counters.mounted.get(),
-                counters.present.get(), counters.bytes.get(), tags);
+                counters.present.get(), counters.bytes.get(), tags, false);
     }
 
-    /** Every digest the images need but this bundle does not carry must already be in the target. */
-    private static void checkRequired(List<Planned> plan, Set<Digest> carried) {
+    /** A blob that is in the target registry, but in another repository than the image needs it in. */
+    private record Mount(RegistryClient.Repository into, Digest digest, String from) {
+    }
+
+    /**
+     * Every digest the images need but this bundle does not carry must already be in the target:
+     * in the image's own repository, or in another one on the same registry that it can be linked
+     * from (a repository this channel placed it in before). Only HEAD requests here; nothing is
+     * written until the whole check passes.
+     */
+    private Map<Digest, List<Mount>> checkRequired(List<Planned> plan, Set<Digest> carried, ImportLedger ledger) {
         Map<Digest, Set<String>> missing = new LinkedHashMap<>();
+        Map<Digest, List<Mount>> mounts = new LinkedHashMap<>();
         for (Planned p : plan) {
             for (Digest d : p.tree().blobs().keySet()) {
-                if (!carried.contains(d) && !p.target().hasBlob(d)) {
+                if (carried.contains(d) || p.target().hasBlob(d)) {
+                    continue;
+                }
+                String from = null;
+                for (String candidate : ledger.repositoriesWith(d.toString())) {
+                    String prefix = p.target().host() + "/";
+                    if (candidate.startsWith(prefix) && !candidate.equals(prefix + p.target().name())
+                            && registry.repository(p.target().host(), candidate.substring(prefix.length())).hasBlob(d)) {
+                        from = candidate.substring(prefix.length());
+                        break;
+                    }
+                }
+                if (from == null) {
                     missing.computeIfAbsent(d, k -> new LinkedHashSet<>()).add(p.image().source());
+                } else {
+                    mounts.computeIfAbsent(d, k -> new ArrayList<>()).add(new Mount(p.target(), d, from));
                 }
             }
         }
         if (!missing.isEmpty()) {
             StringBuilder sb = new StringBuilder("the target registry lacks ").append(missing.size())
-                    .append(" blob(s) that this delta bundle relies on earlier bundles for: ");
+                    .append(" blob(s) that this delta bundle leaves to earlier bundles: ");
             int shown = 0;
             for (Map.Entry<Digest, Set<String>> e : missing.entrySet()) {
                 if (shown++ == 5) {
-                    sb.append(" …");
+                    sb.append("… ");
                     break;
                 }
                 sb.append(e.getKey()).append(" (needed by ").append(String.join(", ", e.getValue())).append(") ");
             }
-            sb.append("— import the earlier bundles of this channel first, or ask for a --full bundle");
-            throw AirlockException.chain(sb.toString().trim());
+            sb.append("— nothing was written. Import the earlier bundles of this channel into this registry, or ask for a --full bundle");
+            throw AirlockException.chain(sb.toString());
         }
+        return mounts;
     }
 
     private static final class Counters {

@@ -1,13 +1,14 @@
 package dev.airlock.export.cli;
 
 import dev.airlock.cli.Cli;
+import dev.airlock.cli.KeygenCommand;
 import java.io.PrintWriter;
 import picocli.CommandLine.Command;
 
 /** {@code airlock-export}: the connected side. */
 @Command(name = "airlock-export", mixinStandardHelpOptions = true, version = "airlock-export 0.1.0",
         description = "Pull container images and write signed, delta-based airlock bundles.",
-        subcommands = {KeygenCommand.class, BundleCommand.class},
+        subcommands = {KeygenCommand.class, BundleCommand.class, PlanCommand.class, ReceiptCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:done", "1:anything else", "2:bad usage or config", "3:verification failed",
             "4:chain or sequence problem", "5:registry or network failure, safe to run again"})
@@ -17,7 +18,7 @@ public final class ExportMain implements Runnable {
 
     @Override
     public void run() {
-        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "missing command: keygen or bundle");
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "missing command: keygen, bundle, plan or receipt");
     }
 
     public static int run(String[] args, PrintWriter out, PrintWriter err) {

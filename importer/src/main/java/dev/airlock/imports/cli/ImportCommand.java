@@ -71,6 +71,11 @@ final class ImportCommand implements Callable<Integer> {
             out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(r));
             return 0;
         }
+        if (r.alreadyApplied()) {
+            out.printf("already applied: %s (channel %s, sequence %d, %s); nothing to do%n", bundle, r.manifest().channel(),
+                    r.manifest().sequence(), r.bundleDigest());
+            return 0;
+        }
         out.printf("imported %s (channel %s, sequence %d, %s)%n", bundle, r.manifest().channel(), r.manifest().sequence(), r.bundleDigest());
         r.signers().forEach(s -> out.printf("signer   %s%n", s));
         for (ImportResult.Landed l : r.landed()) {

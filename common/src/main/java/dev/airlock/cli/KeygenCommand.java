@@ -1,6 +1,5 @@
-package dev.airlock.export.cli;
+package dev.airlock.cli;
 
-import dev.airlock.cli.OutputOptionsMixin;
 import dev.airlock.crypto.OpenPgpKeys;
 import dev.airlock.error.AirlockException;
 import dev.airlock.io.AtomicFiles;
@@ -16,7 +15,7 @@ import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "keygen", mixinStandardHelpOptions = true,
         description = "Make an OpenPGP signing key (v4, EdDSA/Ed25519, SHA-512): the secret key (mode 0600) and its public certificate.")
-final class KeygenCommand implements Callable<Integer> {
+public final class KeygenCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 

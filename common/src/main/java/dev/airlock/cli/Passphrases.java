@@ -1,4 +1,4 @@
-package dev.airlock.export.cli;
+package dev.airlock.cli;
 
 import dev.airlock.error.AirlockException;
 import java.io.IOException;
@@ -6,13 +6,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** Key passphrases come from a file or the environment, never from the command line. */
-final class Passphrases {
-    static final String ENV = "AIRLOCK_KEY_PASSPHRASE";
+public final class Passphrases {
+    public static final String ENV = "AIRLOCK_KEY_PASSPHRASE";
 
     private Passphrases() {
     }
 
-    static char[] read(Path file) {
+    public static char[] read(Path file) {
         if (file != null) {
             try {
                 String first = Files.readAllLines(file).stream().findFirst().orElse("");

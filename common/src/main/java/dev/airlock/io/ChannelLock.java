@@ -1,0 +1,56 @@
+package dev.airlock.io;
+
+import dev.airlock.error.AirlockException;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * An exclusive lock on one channel's state, so two runs on the same state directory cannot
+ * interleave. Held by the OS: a crashed run leaves no stale lock behind.
+ */
+public final class ChannelLock implements AutoCloseable {
+    private final FileChannel channel;
+    private final FileLock lock;
+
+    private ChannelLock(FileChannel channel, FileLock lock) {
+        this.channel = channel;
+        this.lock = lock;
+    }
+
+    public static ChannelLock acquire(Path stateDir, String channelName, String program) {
+        Path file = stateDir.resolve("channels").resolve(channelName + ".lock");
+        try {
+            Files.createDirectories(file.getParent());
+            FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            FileLock l;
+            try {
+                l = ch.tryLock();
+            } catch (OverlappingFileLockException e) {
+                l = null;
+            }
+            if (l == null) {
+                ch.close();
+                throw AirlockException.usage("another " + program + " is working on channel '" + channelName + "' (it holds "
+                        + file + "); wait for it to finish, or give this run its own --state");
+            }
+            return new ChannelLock(ch, l);
+        } catch (IOException e) {
+            throw AirlockException.usage("cannot lock " + file + ": " + e.getMessage());
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            lock.release();
+            channel.close();
+        } catch (IOException ignored) {
+            // released with the process anyway
+        }
+    }
+}

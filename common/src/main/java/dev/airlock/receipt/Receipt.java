@@ -1,0 +1,78 @@
+package dev.airlock.receipt;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.airlock.crypto.TrustPolicy;
+import dev.airlock.digest.Digest;
+import dev.airlock.error.AirlockException;
+import dev.airlock.io.AtomicFiles;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * What an offline side holds on one channel, signed by the importer's key and carried back by
+ * hand: {@code FILE} (this JSON) and {@code FILE.asc} (a detached signature, so {@code gpg --verify
+ * FILE.asc FILE} works too). It replaces the missing return channel.
+ */
+public record Receipt(String format, String channel, long sequence, String digest, String created, List<Image> images,
+        List<String> blobs) {
+
+    public static final String FORMAT = "airlock-receipt/v1";
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+    /** An image in place: where it landed, where it came from, its manifest digest. */
+    public record Image(String target, String source, String digest) {
+    }
+
+    public byte[] toJson() {
+        try {
+            return JSON.writeValueAsBytes(this);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public static Path signatureFile(Path file) {
+        return file.resolveSibling(file.getFileName() + ".asc");
+    }
+
+    /** Writes FILE and FILE.asc, each atomically. */
+    public void write(Path file, byte[] signature) throws IOException {
+        byte[] json = toJson();
+        AtomicFiles.write(signatureFile(file), signature, false);
+        AtomicFiles.write(file, json, false);
+    }
+
+    /** Reads FILE, checks FILE.asc against {@code trust}, and only then parses it. */
+    public static Receipt readVerified(Path file, TrustPolicy trust) {
+        byte[] json;
+        byte[] sig;
+        try {
+            json = Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw AirlockException.usage("cannot read receipt " + file + ": " + e.getMessage());
+        }
+        try {
+            sig = Files.readAllBytes(signatureFile(file));
+        } catch (IOException e) {
+            throw AirlockException.verification("receipt " + file + " has no signature file " + signatureFile(file));
+        }
+        trust.verify(json, sig, file.getFileName().toString());
+        Receipt r;
+        try {
+            r = JSON.readValue(json, Receipt.class);
+        } catch (IOException e) {
+            throw AirlockException.verification("receipt " + file + " is not valid: " + e.getMessage().lines().findFirst().orElse(""));
+        }
+        if (!FORMAT.equals(r.format()) || r.channel() == null || r.digest() == null || r.blobs() == null || r.images() == null) {
+            throw AirlockException.verification("receipt " + file + " is not an " + FORMAT + " document");
+        }
+        Digest.parse(r.digest());
+        r.blobs().forEach(Digest::parse);
+        return r;
+    }
+}

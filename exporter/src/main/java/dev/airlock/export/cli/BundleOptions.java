@@ -1,0 +1,88 @@
+package dev.airlock.export.cli;
+
+import dev.airlock.cli.Passphrases;
+import dev.airlock.cli.RegistryOptionsMixin;
+import dev.airlock.error.AirlockException;
+import dev.airlock.export.ExportLedger;
+import dev.airlock.export.ExportRequest;
+import dev.airlock.export.config.ExportConfig;
+import dev.airlock.registry.RegistryClient;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** The arguments {@code bundle} and {@code plan} share, merged with {@code --config} (flags win). */
+final class BundleOptions {
+    @Mixin
+    RegistryOptionsMixin registry;
+
+    @Option(names = "--image", paramLabel = "REF", description = "Image to carry, by tag or REF@sha256:... (repeatable).")
+    List<String> images = new ArrayList<>();
+
+    @Option(names = "--channel", paramLabel = "NAME", description = "The channel: one chain of bundles to one offline side.")
+    String channel;
+
+    @Option(names = "--key", paramLabel = "KEY.asc", description = "Secret signing key (from keygen). Repeat to sign with several keys (m-of-n).")
+    List<Path> keys = new ArrayList<>();
+
+    @Option(names = "--passphrase-file", paramLabel = "FILE", description = "Passphrase of the key. Default: AIRLOCK_KEY_PASSPHRASE, else none.")
+    Path passphraseFile;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Directory to write the bundle into (a USB stick, a diode outbox).")
+    Path out;
+
+    @Option(names = "--state", paramLabel = "DIR", description = "Exporter ledger directory. Default: $XDG_STATE_HOME/airlock/export.")
+    Path state;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "YAML with the same settings (images, channel, key, out, ...); flags win.")
+    Path config;
+
+    @Option(names = "--full", description = "Write a complete bundle that starts a new baseline (for a new or out-of-step offline side).")
+    boolean full;
+
+    @Option(names = "--since", paramLabel = "SEQ",
+            description = "Write a catch-up delta for an offline side known to be at bundle SEQ: it carries everything shipped after SEQ that the images still use.")
+    Long since;
+
+    private ExportConfig loaded;
+
+    private ExportConfig cfg() {
+        if (loaded == null) {
+            loaded = config != null ? ExportConfig.load(config) : ExportConfig.empty();
+        }
+        return loaded;
+    }
+
+    ExportRequest request() {
+        ExportConfig c = cfg();
+        List<String> allImages = !images.isEmpty() ? images : c.images() != null ? c.images() : List.of();
+        String ch = require(channel != null ? channel : c.channel(), "--channel");
+        List<Path> keyFiles = !keys.isEmpty() ? keys : c.key() != null ? List.of(ExportConfig.resolve(config, c.key())) : List.of();
+        require(keyFiles.isEmpty() ? null : keyFiles, "--key");
+        Path outDir = require(out != null ? out : ExportConfig.resolve(config, c.out()), "--out");
+        Path pass = passphraseFile != null ? passphraseFile : ExportConfig.resolve(config, c.passphraseFile());
+        return new ExportRequest(allImages, ch, keyFiles, Passphrases.read(pass), outDir, stateDir(), full, since);
+    }
+
+    Path stateDir() {
+        ExportConfig c = cfg();
+        return state != null ? state : c.state() != null ? ExportConfig.resolve(config, c.state()) : ExportLedger.defaultStateDir();
+    }
+
+    RegistryClient client() {
+        ExportConfig c = cfg();
+        if (registry.authFile == null) {
+            registry.authFile = ExportConfig.resolve(config, c.authFile());
+        }
+        return new RegistryClient(registry.toOptions(c.insecureRegistries(), ExportConfig.resolve(config, c.caFile())));
+    }
+
+    static <T> T require(T value, String flag) {
+        if (value == null) {
+            throw AirlockException.usage("missing " + flag + " (or its setting in --config)");
+        }
+        return value;
+    }
+}

@@ -1,0 +1,51 @@
+package dev.airlock.export.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.airlock.cli.Units;
+import dev.airlock.export.ExportPlan;
+import dev.airlock.export.ExportService;
+import dev.airlock.io.TransferListener;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "plan", mixinStandardHelpOptions = true,
+        description = "Show what 'bundle' with the same arguments would write, writing nothing: each image new/changed/unchanged, "
+                + "blobs and bytes carried and saved, and the bundle's size.")
+final class PlanCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-v", "--verbose"}, description = "Print stack traces with errors.")
+    boolean verbose;
+
+    @Mixin
+    BundleOptions options;
+
+    @Option(names = "--json", description = "Print the plan as JSON on stdout.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        ExportPlan p = new ExportService(options.client(), TransferListener.NONE).plan(options.request());
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(p));
+            return 0;
+        }
+        out.printf("bundle   %s (sequence %d, %s)%n", p.target(), p.sequence(),
+                p.parent() == null ? "full" : "delta after " + p.parent().sequence());
+        for (ExportPlan.ImageStatus i : p.images()) {
+            out.printf("%-9s %s %s%n", i.status(), i.source(), i.digest() != null ? i.digest() : "(was " + i.previousDigest() + ")");
+        }
+        out.printf("carries  %d blobs, %s%n", p.carriedBlobs(), Units.bytes(p.carriedBytes()));
+        out.printf("saves    %d blobs, %s already sent on this channel%n", p.requiredBlobs(), Units.bytes(p.savedBytes()));
+        out.printf("size     %s (%d bytes)%n", Units.bytes(p.bundleSize()), p.bundleSize());
+        return 0;
+    }
+}

@@ -1,0 +1,64 @@
+package dev.airlock.imports;
+
+import dev.airlock.bundle.BundleManifest;
+import dev.airlock.digest.Digest;
+import dev.airlock.error.AirlockException;
+
+/**
+ * Decides whether a verified bundle may be applied after what this side already holds: a full
+ * bundle at any time (but never an older one), a delta only right after its parent, and a bundle
+ * already applied as a no-op. Every refusal names the way out.
+ */
+final class ChainCheck {
+    enum Decision { APPLY, ALREADY_APPLIED }
+
+    private ChainCheck() {
+    }
+
+    static Decision check(ImportLedger ledger, BundleManifest m, Digest digest) {
+        if (ledger.isApplied(digest.toString())) {
+            return Decision.ALREADY_APPLIED;
+        }
+        String ch = "channel '" + m.channel() + "'";
+        if (ledger.last().isEmpty()) {
+            if (m.isFull()) {
+                return Decision.APPLY;
+            }
+            throw AirlockException.chain("bundle " + m.sequence() + " of " + ch + " is a delta after bundle " + m.parent().sequence()
+                    + ", but no bundle of this channel has been applied here (" + ledger.file() + "): missing "
+                    + range(1, m.parent().sequence()) + ". Import the bundles from the last full one on, or ask the sender for a --full bundle");
+        }
+        ImportLedger.Applied last = ledger.last().get();
+        if (m.sequence() <= last.sequence()) {
+            throw AirlockException.chain("bundle " + m.sequence() + " of " + ch + " (" + digest + ") is not newer than bundle "
+                    + last.sequence() + " (" + last.digest() + "), the last applied here, and is not one already applied: "
+                    + "refusing a replay that could roll images back. If it is expected, ask the sender for a new --full bundle");
+        }
+        if (m.isFull()) {
+            return Decision.APPLY;
+        }
+        BundleManifest.Parent p = m.parent();
+        if (p.sequence() == last.sequence()) {
+            if (p.digest().equals(last.digest())) {
+                return Decision.APPLY;
+            }
+            throw AirlockException.chain("bundle " + m.sequence() + " of " + ch + " follows bundle " + p.sequence() + " with digest "
+                    + p.digest() + ", but bundle " + last.sequence() + " applied here has digest " + last.digest()
+                    + ": the two sides disagree. Ask the sender for a --full bundle, or for a '--since " + last.sequence()
+                    + "' bundle made from the same exporter state");
+        }
+        if (p.sequence() > last.sequence()) {
+            throw AirlockException.chain("bundle " + m.sequence() + " of " + ch + " follows bundle " + p.sequence() + " (" + p.digest()
+                    + "), but the last bundle applied here is " + last.sequence() + " (" + last.digest() + "): missing "
+                    + range(last.sequence() + 1, p.sequence()) + ". Import the missing bundle(s) first, or ask the sender for a "
+                    + "--full bundle or a '--since " + last.sequence() + "' bundle");
+        }
+        throw AirlockException.chain("bundle " + m.sequence() + " of " + ch + " follows bundle " + p.sequence()
+                + ", but this side has already applied up to bundle " + last.sequence() + " (" + last.digest()
+                + "). Ask the sender for a '--since " + last.sequence() + "' bundle or a --full bundle");
+    }
+
+    private static String range(long from, long to) {
+        return from == to ? "sequence " + from : "sequences " + from + " to " + to;
+    }
+}

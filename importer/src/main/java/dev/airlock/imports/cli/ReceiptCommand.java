@@ -1,0 +1,51 @@
+package dev.airlock.imports.cli;
+
+import dev.airlock.cli.Passphrases;
+import dev.airlock.crypto.BundleSigner;
+import dev.airlock.crypto.OpenPgpKeys;
+import dev.airlock.imports.ImportLedger;
+import dev.airlock.imports.ReceiptWriter;
+import dev.airlock.receipt.Receipt;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "receipt", mixinStandardHelpOptions = true,
+        description = "Write a signed receipt of what this side holds on a channel (FILE and FILE.asc), to carry back to the exporter.")
+final class ReceiptCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-v", "--verbose"}, description = "Print stack traces with errors.")
+    boolean verbose;
+
+    @Option(names = "--channel", required = true, paramLabel = "NAME", description = "The channel to report on.")
+    String channel;
+
+    @Option(names = "--state", paramLabel = "DIR", description = "Importer ledger directory. Default: $XDG_STATE_HOME/airlock/import.")
+    Path state;
+
+    @Option(names = "--key", required = true, paramLabel = "KEY.asc", description = "This side's secret signing key (airlock-import keygen).")
+    Path key;
+
+    @Option(names = "--passphrase-file", paramLabel = "FILE", description = "Passphrase of the key. Default: AIRLOCK_KEY_PASSPHRASE, else none.")
+    Path passphraseFile;
+
+    @Option(names = "--out", required = true, paramLabel = "FILE", description = "Where to write the receipt; its signature goes to FILE.asc.")
+    Path out;
+
+    @Override
+    public Integer call() {
+        BundleSigner signer = new BundleSigner(OpenPgpKeys.readSecretKey(key), Passphrases.read(passphraseFile));
+        Receipt r = new ReceiptWriter().write(state != null ? state : ImportLedger.defaultStateDir(), channel, signer, out);
+        PrintWriter o = spec.commandLine().getOut();
+        o.printf("receipt  %s (+ %s)%n", out, Receipt.signatureFile(out).getFileName());
+        o.printf("channel  %s at sequence %d (%s)%n", r.channel(), r.sequence(), r.digest());
+        o.printf("in place %d images, %d blobs%n", r.images().size(), r.blobs().size());
+        return 0;
+    }
+}
