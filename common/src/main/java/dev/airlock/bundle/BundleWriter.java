@@ -105,9 +105,7 @@ public final class BundleWriter {
         for (BundleManifest.Blob b : manifest.blobs()) {
             total += entrySize(b.size());
         }
-        total += 1024; // two zero records end the archive
-        long block = 10240;
-        return (total + block - 1) / block * block;
+        return total + 1024; // two zero records end the archive; commons-compress pads to 512-byte records only
     }
 
     private static long entrySize(long size) {

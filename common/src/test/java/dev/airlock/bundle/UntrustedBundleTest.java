@@ -150,6 +150,8 @@ class UntrustedBundleTest {
                 blob -> new ByteArrayInputStream(blob.digest().equals(Digest.sha256Of(BLOB_A).toString()) ? BLOB_A : BLOB_B),
                 TransferListener.NONE);
         assertTrue(Files.notExists(dev.airlock.io.AtomicFiles.partialName(target)));
+        byte[] sig = new BundleSigner(OpenPgpKeys.readSecretKey(keyFile), null).sign(json);
+        assertEquals(BundleWriter.expectedSize(json.length, sig.length, LAYOUT.length, INDEX.length, m), Files.size(target));
         try (UntrustedBundle b = UntrustedBundle.open(target)) {
             VerifiedBundle v = b.verify(trust);
             v.manifest().blobs().forEach(v::check);

@@ -6,6 +6,7 @@ import dev.airlock.cli.Units;
 import dev.airlock.export.ExportPlan;
 import dev.airlock.export.ExportService;
 import dev.airlock.io.TransferListener;
+import dev.airlock.cli.OutputOptionsMixin;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -21,8 +22,8 @@ final class PlanCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = {"-v", "--verbose"}, description = "Print stack traces with errors.")
-    boolean verbose;
+    @Mixin
+    OutputOptionsMixin output;
 
     @Mixin
     BundleOptions options;

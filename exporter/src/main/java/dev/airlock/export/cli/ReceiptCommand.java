@@ -5,6 +5,7 @@ import dev.airlock.crypto.TrustPolicy;
 import dev.airlock.export.ExportLedger;
 import dev.airlock.export.ReceiptService;
 import dev.airlock.receipt.Receipt;
+import dev.airlock.cli.OutputOptionsMixin;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -12,6 +13,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.bouncycastle.openpgp.PGPPublicKeyRing;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -24,8 +26,8 @@ final class ReceiptCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = {"-v", "--verbose"}, description = "Print stack traces with errors.")
-    boolean verbose;
+    @Mixin
+    OutputOptionsMixin output;
 
     @Parameters(index = "0", paramLabel = "FILE", description = "The receipt (its signature is FILE.asc).")
     Path file;

@@ -3,11 +3,13 @@ package dev.airlock.imports.cli;
 import dev.airlock.bundle.UntrustedBundle;
 import dev.airlock.cli.Units;
 import dev.airlock.digest.Digest;
+import dev.airlock.cli.OutputOptionsMixin;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -19,8 +21,8 @@ final class InspectCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = {"-v", "--verbose"}, description = "Print stack traces with errors.")
-    boolean verbose;
+    @Mixin
+    OutputOptionsMixin output;
 
     @Option(names = "--json", description = "Print bundle.json as found.")
     boolean json;

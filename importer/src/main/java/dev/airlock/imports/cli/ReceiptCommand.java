@@ -6,10 +6,12 @@ import dev.airlock.crypto.OpenPgpKeys;
 import dev.airlock.imports.ImportLedger;
 import dev.airlock.imports.ReceiptWriter;
 import dev.airlock.receipt.Receipt;
+import dev.airlock.cli.OutputOptionsMixin;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -20,8 +22,8 @@ final class ReceiptCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = {"-v", "--verbose"}, description = "Print stack traces with errors.")
-    boolean verbose;
+    @Mixin
+    OutputOptionsMixin output;
 
     @Option(names = "--channel", required = true, paramLabel = "NAME", description = "The channel to report on.")
     String channel;
