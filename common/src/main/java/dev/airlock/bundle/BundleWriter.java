@@ -3,40 +3,42 @@ package dev.airlock.bundle;
 import dev.airlock.digest.Digest;
 import dev.airlock.io.AtomicFiles;
 import dev.airlock.io.TransferListener;
-import java.io.BufferedOutputStream;
+import dev.airlock.registry.BlobSink;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.channels.Channels;
+import java.io.InterruptedIOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Date;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 
 /**
  * Writes a bundle file in v1 entry order: bundle.json, its signatures, oci-layout, index.json,
- * then each blob in the order bundle.json lists them. The file is written under a temporary name,
- * fsynced and renamed, so the final name only ever holds a complete bundle.
+ * then each blob in the order bundle.json lists them.
+ *
+ * <p>Sizes are known before a byte is fetched, so the whole tar is laid out first: every entry's
+ * header (made by Commons Compress, PAX where needed) and data offset. Blobs are then fetched in
+ * parallel, each written at its own place with positional writes, while a background flush
+ * overlaps writeback with the download. The file is written under a temporary name, fsynced and
+ * renamed, so the final name only ever holds a complete bundle.
  */
 public final class BundleWriter {
-    /** Opens the content of a blob listed in bundle.json; the stream must verify it. */
+    /** Writes one blob's bytes, in order, into the sink; must verify them (digest and size). */
     @FunctionalInterface
-    public interface BlobSource {
-        InputStream open(BundleManifest.Blob blob) throws IOException;
-    }
-
-    private static final int BUFFER = 1 << 20;
-
-    private BundleWriter() {
-    }
-
-    public static void write(Path target, byte[] manifestJson, byte[] signature, byte[] ociLayout, byte[] indexJson,
-            BundleManifest manifest, BlobSource blobs, TransferListener listener) throws IOException {
-        write(target, manifestJson, signature, ociLayout, indexJson, manifest, blobs, listener, tmp -> { });
+    public interface BlobFetcher {
+        void fetch(BundleManifest.Blob blob, BlobSink sink) throws IOException;
     }
 
     /** Called with the temporary file once it is complete and fsynced, just before the rename. */
@@ -45,49 +47,50 @@ public final class BundleWriter {
         void run(Path partial) throws IOException;
     }
 
-    /**
-     * Like {@link #write(Path, byte[], byte[], byte[], byte[], BundleManifest, BlobSource, TransferListener)},
-     * calling {@code beforeCommit} between the fsync and the rename (where a ledger records the
-     * bundle as pending).
-     */
+    /** One entry's place in the file. */
+    record Slot(String name, long headerOffset, byte[] header, long dataOffset, long size) {
+        long end() {
+            return dataOffset + pad(size);
+        }
+    }
+
+    private static final long FLUSH_EVERY = 64L << 20;
+
+    private BundleWriter() {
+    }
+
     public static void write(Path target, byte[] manifestJson, byte[] signature, byte[] ociLayout, byte[] indexJson,
-            BundleManifest manifest, BlobSource blobs, TransferListener listener, BeforeCommit beforeCommit) throws IOException {
+            BundleManifest manifest, BlobFetcher blobs, int parallelism, TransferListener listener, BeforeCommit beforeCommit)
+            throws IOException {
+        Date mtime = Date.from(Instant.parse(manifest.created()));
+        List<String> names = new ArrayList<>(List.of(BundleNames.MANIFEST, BundleNames.SIGNATURE, BundleNames.OCI_LAYOUT, BundleNames.INDEX));
+        List<Long> sizes = new ArrayList<>(List.of((long) manifestJson.length, (long) signature.length, (long) ociLayout.length,
+                (long) indexJson.length));
+        for (BundleManifest.Blob b : manifest.blobs()) {
+            names.add(BundleNames.blobPath(Digest.parse(b.digest())));
+            sizes.add(b.size());
+        }
+        List<Slot> slots = layout(names, sizes, mtime);
+        long total = slots.get(slots.size() - 1).end() + 1024;
+
         Path tmp = AtomicFiles.partialName(target);
         Files.deleteIfExists(tmp);
-        Date mtime = Date.from(Instant.parse(manifest.created()));
         boolean done = false;
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            OutputStream file = new BufferedOutputStream(Channels.newOutputStream(ch), BUFFER);
-            TarArchiveOutputStream tar = new TarArchiveOutputStream(file);
-            tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
-            tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
-            tar.setAddPaxHeadersForNonAsciiNames(true);
-            putBytes(tar, BundleNames.MANIFEST, manifestJson, mtime);
-            putBytes(tar, BundleNames.SIGNATURE, signature, mtime);
-            putBytes(tar, BundleNames.OCI_LAYOUT, ociLayout, mtime);
-            putBytes(tar, BundleNames.INDEX, indexJson, mtime);
-            byte[] buf = new byte[BUFFER];
-            for (BundleManifest.Blob blob : manifest.blobs()) {
-                Digest d = Digest.parse(blob.digest());
-                tar.putArchiveEntry(entry(BundleNames.blobPath(d), blob.size(), mtime));
-                listener.started(d, blob.size());
-                try (InputStream in = blobs.open(blob)) {
-                    long copied = 0;
-                    int n;
-                    while ((n = in.read(buf)) >= 0) {
-                        tar.write(buf, 0, n);
-                        copied += n;
-                        listener.progressed(d, n);
-                    }
-                    if (copied != blob.size()) {
-                        throw new IOException("blob " + d + " gave " + copied + " bytes, expected " + blob.size());
-                    }
+            byte[][] small = {manifestJson, signature, ociLayout, indexJson};
+            for (int i = 0; i < slots.size(); i++) {
+                Slot s = slots.get(i);
+                writeFully(ch, ByteBuffer.wrap(s.header()), s.headerOffset());
+                if (i < small.length) {
+                    writeFully(ch, ByteBuffer.wrap(small[i]), s.dataOffset());
                 }
-                tar.closeArchiveEntry();
-                listener.finished(d);
+                long padding = s.end() - (s.dataOffset() + s.size());
+                if (padding > 0) {
+                    writeFully(ch, ByteBuffer.allocate((int) padding), s.dataOffset() + s.size());
+                }
             }
-            tar.finish();
-            file.flush();
+            writeFully(ch, ByteBuffer.allocate(1024), total - 1024);
+            fetchAll(ch, slots.subList(small.length, slots.size()), manifest.blobs(), blobs, parallelism, listener);
             ch.force(true);
             done = true;
         } finally {
@@ -99,37 +102,144 @@ public final class BundleWriter {
         AtomicFiles.commit(tmp, target);
     }
 
-    /** The exact size of the file {@link #write} produces for these entry sizes (commons-compress layout). */
-    public static long expectedSize(long manifestJson, long signature, long ociLayout, long indexJson, BundleManifest manifest) {
-        long total = entrySize(manifestJson) + entrySize(signature) + entrySize(ociLayout) + entrySize(indexJson);
-        for (BundleManifest.Blob b : manifest.blobs()) {
-            total += entrySize(b.size());
+    private static void fetchAll(FileChannel ch, List<Slot> slots, List<BundleManifest.Blob> blobs, BlobFetcher fetcher,
+            int parallelism, TransferListener listener) throws IOException {
+        AtomicLong unflushed = new AtomicLong();
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, parallelism), r -> {
+            Thread t = new Thread(r, "airlock-fetch");
+            t.setDaemon(true);
+            return t;
+        });
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread flusher = new Thread(() -> {
+            // Start writeback early so the final fsync does not pay for the whole file. Never
+            // interrupted: an interrupt inside force() would close the channel for everyone.
+            while (!stop.get()) {
+                try {
+                    Thread.sleep(100);
+                    if (unflushed.get() >= FLUSH_EVERY) {
+                        unflushed.set(0);
+                        ch.force(false);
+                    }
+                } catch (InterruptedException | IOException e) {
+                    return; // the final force reports any I/O problem
+                }
+            }
+        }, "airlock-flush");
+        flusher.setDaemon(true);
+        flusher.start();
+        try {
+            List<Future<?>> futures = new ArrayList<>();
+            for (int i = 0; i < slots.size(); i++) {
+                Slot slot = slots.get(i);
+                BundleManifest.Blob blob = blobs.get(i);
+                futures.add(pool.submit(() -> {
+                    Digest d = Digest.parse(blob.digest());
+                    listener.started(d, blob.size());
+                    fetcher.fetch(blob, (buf, offset) -> {
+                        int n = buf.remaining();
+                        if (offset + n > slot.size()) {
+                            throw new IOException("blob " + d + " is longer than its declared " + slot.size() + " bytes");
+                        }
+                        writeFully(ch, buf, slot.dataOffset() + offset);
+                        unflushed.addAndGet(n);
+                        listener.progressed(d, n);
+                    });
+                    listener.finished(d);
+                    return null;
+                }));
+            }
+            for (Future<?> f : futures) {
+                try {
+                    f.get();
+                } catch (ExecutionException e) {
+                    pool.shutdownNow();
+                    Throwable c = e.getCause();
+                    if (c instanceof IOException io) {
+                        throw io;
+                    }
+                    if (c instanceof RuntimeException r) {
+                        throw r;
+                    }
+                    throw new IOException(c);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new InterruptedIOException("interrupted");
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+            stop.set(true);
+            try {
+                flusher.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
-        return total + 1024; // two zero records end the archive; commons-compress pads to 512-byte records only
     }
 
-    private static long entrySize(long size) {
-        long data = (size + 511) / 512 * 512;
-        // Sizes of 8 GiB and over get a PAX header entry (one header record plus one data record).
-        long pax = size > 077777777777L ? 1024 : 0;
-        return 512 + data + pax;
+    private static void writeFully(FileChannel ch, ByteBuffer buf, long position) throws IOException {
+        long p = position;
+        while (buf.hasRemaining()) {
+            p += ch.write(buf, p);
+        }
     }
 
-    private static void putBytes(TarArchiveOutputStream tar, String name, byte[] bytes, Date mtime) throws IOException {
-        tar.putArchiveEntry(entry(name, bytes.length, mtime));
-        tar.write(bytes);
-        tar.closeArchiveEntry();
+    static long pad(long size) {
+        return (size + 511) / 512 * 512;
     }
 
-    private static TarArchiveEntry entry(String name, long size, Date mtime) {
-        TarArchiveEntry e = new TarArchiveEntry(name);
-        e.setSize(size);
-        e.setMode(0644);
-        e.setModTime(mtime);
-        e.setUserId(0);
-        e.setGroupId(0);
-        e.setUserName("");
-        e.setGroupName("");
-        return e;
+    /** Every entry's header and offsets, in order. */
+    static List<Slot> layout(List<String> names, List<Long> sizes, Date mtime) {
+        List<Slot> slots = new ArrayList<>();
+        long pos = 0;
+        for (int i = 0; i < names.size(); i++) {
+            byte[] header = header(names.get(i), sizes.get(i), mtime);
+            Slot s = new Slot(names.get(i), pos, header, pos + header.length, sizes.get(i));
+            slots.add(s);
+            pos = s.end();
+        }
+        return slots;
+    }
+
+    /** The header records Commons Compress writes for this entry (a PAX header first where needed). */
+    private static byte[] header(String name, long size, Date mtime) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(1024);
+        try {
+            @SuppressWarnings("resource") // never closed: the entry's data is written elsewhere
+            TarArchiveOutputStream tar = new TarArchiveOutputStream(out, 512);
+            tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+            tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
+            tar.setAddPaxHeadersForNonAsciiNames(true);
+            TarArchiveEntry e = new TarArchiveEntry(name);
+            e.setSize(size);
+            e.setMode(0644);
+            e.setModTime(mtime);
+            e.setUserId(0);
+            e.setGroupId(0);
+            e.setUserName("");
+            e.setGroupName("");
+            tar.putArchiveEntry(e);
+            tar.flush();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        byte[] h = out.toByteArray();
+        if (h.length == 0 || h.length % 512 != 0) {
+            throw new IllegalStateException("tar header for " + name + " is " + h.length + " bytes");
+        }
+        return h;
+    }
+
+    /** The exact size of the file {@link #write} produces for these entries. */
+    public static long expectedSize(long manifestJson, long signature, long ociLayout, long indexJson, BundleManifest manifest) {
+        List<String> names = new ArrayList<>(List.of(BundleNames.MANIFEST, BundleNames.SIGNATURE, BundleNames.OCI_LAYOUT, BundleNames.INDEX));
+        List<Long> sizes = new ArrayList<>(List.of(manifestJson, signature, ociLayout, indexJson));
+        for (BundleManifest.Blob b : manifest.blobs()) {
+            names.add(BundleNames.blobPath(Digest.parse(b.digest())));
+            sizes.add(b.size());
+        }
+        List<Slot> slots = layout(names, sizes, new Date(0));
+        return slots.get(slots.size() - 1).end() + 1024;
     }
 }

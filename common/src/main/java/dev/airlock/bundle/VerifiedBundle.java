@@ -6,6 +6,7 @@ import dev.airlock.error.AirlockException;
 import dev.airlock.io.ChannelSliceInputStream;
 import dev.airlock.oci.RawManifest;
 import dev.airlock.registry.BlobContent;
+import dev.airlock.registry.FileRegion;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.FileChannel;
@@ -90,9 +91,8 @@ public final class VerifiedBundle {
     public BlobContent content(BundleManifest.Blob blob) {
         Digest d = Digest.parse(blob.digest());
         String name = BundleNames.blobPath(d);
-        return offset -> offset == 0
-                ? new VerifyingInputStream(slice(name, 0), d, blob.size(), path + ": " + name)
-                : slice(name, offset);
+        TarArchiveEntry e = entries.get(name);
+        return new FileRegion(channel, e.getDataOffset(), e.getSize(), d, path + ": " + name);
     }
 
     /** Reads a blob to the end to check it, without using the bytes (the target already has it). */

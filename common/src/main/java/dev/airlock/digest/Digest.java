@@ -75,7 +75,8 @@ public final class Digest implements Comparable<Digest> {
         return equals(of(algorithm, newHasher().digest(content)));
     }
 
-    static Digest of(String algorithm, byte[] hash) {
+    /** A digest from a finished hash of {@code algorithm} ("sha256" or "sha512"). */
+    public static Digest of(String algorithm, byte[] hash) {
         return new Digest(algorithm, HexFormat.of().formatHex(hash));
     }
 

@@ -66,7 +66,27 @@ public final class RegistryClient {
 
         private RegistryHttp.Call call(String method, URI uri, Map<String, String> headers, Supplier<BodyPublisher> body,
                 List<String> scopes, String what) {
-            return new RegistryHttp.Call(method, host, uri, headers, body, scopes, what);
+            return new RegistryHttp.Call(method, host, uri, () -> headers, body, scopes, what);
+        }
+
+        /**
+         * Downloads a blob into {@code sink}, hashing every byte once on the way. A connection that
+         * breaks is resumed with {@code Range} from the byte reached. Throws a verification error
+         * when the content does not match {@code digest} and {@code size}.
+         */
+        public void fetchBlob(Digest digest, long size, BlobSink sink) {
+            String what = "blob " + where() + "@" + digest.shortHex();
+            BlobDownload download = new BlobDownload(digest, size, sink, what);
+            RegistryHttp.Call c = new RegistryHttp.Call("GET", host, uri("/blobs/" + digest), download::headers, null, pull(), what);
+            HttpResponse<Object> r = http.send(c, download::subscriber, st -> st == 200 || st == 206);
+            if (r.statusCode() == 404) {
+                RegistryHttp.discard(r);
+                throw AirlockException.usage(what + " not found");
+            }
+            if (r.statusCode() != 200 && r.statusCode() != 206) {
+                expect(r, 200, "GET " + what);
+            }
+            download.finish();
         }
 
         private String where() {
@@ -276,7 +296,7 @@ public final class RegistryClient {
             return URI.create(s + (s.contains("?") ? "&" : "?") + "digest=" + digest);
         }
 
-        private void expect(HttpResponse<InputStream> r, int status, String what) {
+        private void expect(HttpResponse<?> r, int status, String what) {
             if (r.statusCode() != status) {
                 String detail = RegistryHttp.errorText(r);
                 if (detail.contains("DIGEST_INVALID") || detail.contains("SIZE_INVALID")) {
@@ -349,6 +369,9 @@ public final class RegistryClient {
 
     /** A body of exactly {@code length} bytes read from {@code content} at {@code offset}. */
     private static BodyPublisher streamBody(BlobContent content, long offset, long length) {
+        if (content instanceof FileRegion region) {
+            return region.publisher(offset, length);
+        }
         Supplier<InputStream> opener = () -> {
             try {
                 return new Bounded(content.open(offset), length);

@@ -28,7 +28,11 @@ final class Tls {
     static SSLContext context(Path caFile) {
         try {
             if (caFile == null) {
-                return SSLContext.getDefault();
+                // The system store is loaded on the first TLS handshake, not at start-up: a run
+                // that only speaks plain HTTP to loopback registries never pays for it.
+                SSLContext ctx = SSLContext.getInstance("TLS");
+                ctx.init(null, new TrustManager[] {new LazySystemTrustManager()}, null);
+                return ctx;
             }
             X509ExtendedTrustManager system = trustManager(null);
             KeyStore extra = KeyStore.getInstance(KeyStore.getDefaultType());
@@ -64,6 +68,63 @@ final class Tls {
             }
         }
         throw new GeneralSecurityException("no X509 trust manager");
+    }
+
+    /** The system trust store, loaded when first needed. */
+    private static final class LazySystemTrustManager extends X509ExtendedTrustManager {
+        private volatile X509ExtendedTrustManager delegate;
+
+        private X509ExtendedTrustManager get() throws CertificateException {
+            X509ExtendedTrustManager d = delegate;
+            if (d == null) {
+                try {
+                    d = trustManager(null);
+                } catch (GeneralSecurityException e) {
+                    throw new CertificateException("cannot load the system trust store: " + e.getMessage(), e);
+                }
+                delegate = d;
+            }
+            return d;
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
+            get().checkServerTrusted(chain, authType, engine);
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+            get().checkServerTrusted(chain, authType, socket);
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+            get().checkServerTrusted(chain, authType);
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
+            throw new CertificateException("client certificates are not checked here");
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+            throw new CertificateException("client certificates are not checked here");
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+            throw new CertificateException("client certificates are not checked here");
+        }
+
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+            try {
+                return get().getAcceptedIssuers();
+            } catch (CertificateException e) {
+                return new X509Certificate[0];
+            }
+        }
     }
 
     /** Trusts a chain that either the given CAs or the system store accept; hostname checks stay on. */

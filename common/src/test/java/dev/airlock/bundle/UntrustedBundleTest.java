@@ -10,7 +10,6 @@ import dev.airlock.crypto.TrustPolicy;
 import dev.airlock.digest.Digest;
 import dev.airlock.error.AirlockException;
 import dev.airlock.io.TransferListener;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -147,8 +146,8 @@ class UntrustedBundleTest {
         Files.write(keyFile, key.secretArmored());
         Path target = tmp.resolve("written.tar");
         BundleWriter.write(target, json, new BundleSigner(OpenPgpKeys.readSecretKey(keyFile), null).sign(json), LAYOUT, INDEX, m,
-                blob -> new ByteArrayInputStream(blob.digest().equals(Digest.sha256Of(BLOB_A).toString()) ? BLOB_A : BLOB_B),
-                TransferListener.NONE);
+                (blob, sink) -> sink.write(java.nio.ByteBuffer.wrap(blob.digest().equals(Digest.sha256Of(BLOB_A).toString()) ? BLOB_A : BLOB_B), 0),
+                2, TransferListener.NONE, partial -> { });
         assertTrue(Files.notExists(dev.airlock.io.AtomicFiles.partialName(target)));
         byte[] sig = new BundleSigner(OpenPgpKeys.readSecretKey(keyFile), null).sign(json);
         assertEquals(BundleWriter.expectedSize(json.length, sig.length, LAYOUT.length, INDEX.length, m), Files.size(target));
@@ -163,7 +162,9 @@ class UntrustedBundleTest {
         BundleManifest m = manifest();
         Path target = tmp.resolve("failed.tar");
         assertThrows(IOException.class, () -> BundleWriter.write(target, m.toJson(), new byte[0], LAYOUT, INDEX, m,
-                blob -> new ByteArrayInputStream(new byte[3]), TransferListener.NONE));
+                (blob, sink) -> {
+                    throw new IOException("source failed");
+                }, 2, TransferListener.NONE, partial -> { }));
         assertTrue(Files.notExists(target));
         assertTrue(Files.notExists(dev.airlock.io.AtomicFiles.partialName(target)));
     }

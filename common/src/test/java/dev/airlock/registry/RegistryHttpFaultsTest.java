@@ -179,6 +179,54 @@ class RegistryHttpFaultsTest {
         assertTrue(Integer.parseInt(ranges.get(1).replaceAll("\\D", "")) > 0, ranges.toString());
     }
 
+    /** A server that cuts the first response after {@code cut} bytes and honours Range afterwards. */
+    private HttpServer cuttingServer(int cut, List<String> ranges, byte[] content) throws IOException {
+        AtomicInteger calls = new AtomicInteger();
+        return server(x -> {
+            String range = x.getRequestHeaders().getFirst("Range");
+            ranges.add(String.valueOf(range));
+            if (calls.incrementAndGet() == 1) {
+                x.sendResponseHeaders(200, content.length);
+                OutputStream o = x.getResponseBody();
+                o.write(content, 0, cut);
+                o.flush();
+                x.close();
+                return;
+            }
+            int from = range == null ? 0 : Integer.parseInt(range.substring("bytes=".length(), range.length() - 1));
+            x.getResponseHeaders().add("Content-Range", "bytes " + from + "-" + (content.length - 1) + "/" + content.length);
+            x.sendResponseHeaders(range == null ? 200 : 206, content.length - from);
+            try (OutputStream o = x.getResponseBody()) {
+                o.write(content, from, content.length - from);
+            }
+            x.close();
+        });
+    }
+
+    @Test
+    void fetchBlob_resumesABrokenDownloadWithRange_andHashesEachByteOnce() throws Exception {
+        List<String> ranges = new CopyOnWriteArrayList<>();
+        HttpServer s = cuttingServer(90_000, ranges, BLOB);
+        byte[] got = new byte[BLOB.length];
+        client(host(s), CredentialStore.NONE).repository(host(s), "a/b").fetchBlob(DIGEST, BLOB.length,
+                (buf, offset) -> buf.get(got, (int) offset, buf.remaining()));
+        assertArrayEquals(BLOB, got);
+        assertEquals(2, ranges.size(), ranges.toString());
+        assertTrue(ranges.get(1).startsWith("bytes=") && !ranges.get(1).equals("bytes=0-"), ranges.toString());
+    }
+
+    @Test
+    void fetchBlob_refusesContentThatDoesNotMatchItsDigest() throws Exception {
+        byte[] bad = BLOB.clone();
+        bad[bad.length - 1] ^= 1;
+        HttpServer s = server(x -> respond(x, 200, bad));
+        dev.airlock.error.AirlockException e = org.junit.jupiter.api.Assertions.assertThrows(dev.airlock.error.AirlockException.class,
+                () -> client(host(s), CredentialStore.NONE).repository(host(s), "a/b").fetchBlob(DIGEST, BLOB.length, (buf, offset) -> {
+                    buf.position(buf.limit());
+                }));
+        assertTrue(e.getMessage().contains("hashes to"), e.getMessage());
+    }
+
     @Test
     void manifestWhoseBytesDoNotMatchTheRequestedDigest_isRefused() throws Exception {
         byte[] manifest = "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"config\":{\"mediaType\":\"x\",\"digest\":\"sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\",\"size\":1},\"layers\":[]}"

@@ -9,7 +9,6 @@ import dev.airlock.bundle.BundleWriter;
 import dev.airlock.crypto.BundleSigner;
 import dev.airlock.crypto.OpenPgpKeys;
 import dev.airlock.digest.Digest;
-import dev.airlock.digest.VerifyingInputStream;
 import dev.airlock.error.AirlockException;
 import dev.airlock.io.ChannelLock;
 import dev.airlock.io.TransferListener;
@@ -18,11 +17,11 @@ import dev.airlock.oci.ImageReference;
 import dev.airlock.oci.ImageTree;
 import dev.airlock.oci.MediaTypes;
 import dev.airlock.oci.RawManifest;
+import dev.airlock.registry.BlobSink;
 import dev.airlock.registry.RegistryClient;
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,9 +48,17 @@ public final class ExportService {
     private final RegistryClient registry;
     private final TransferListener listener;
 
+    private final int parallelism;
+
     public ExportService(RegistryClient registry, TransferListener listener) {
+        this(registry, listener, 4);
+    }
+
+    /** @param parallelism blobs fetched at once */
+    public ExportService(RegistryClient registry, TransferListener listener, int parallelism) {
         this.registry = registry;
         this.listener = listener;
+        this.parallelism = parallelism;
     }
 
     /** A blob to carry, and the repository to pull it from. */
@@ -202,13 +209,13 @@ public final class ExportService {
         listener.planned("exporting", p.plan().carriedBytes(), m.blobs().size());
         try {
             BundleWriter.write(target, p.manifestJson(), p.signature(), p.ociLayout(), p.index(), m,
-                    blob -> open(blob, p.manifests(), p.blobs()), listener, partial -> {
+                    (blob, sink) -> fetch(blob, sink, p.manifests(), p.blobs()), parallelism, listener, partial -> {
                         ledger.markPending(entry, partial);
                         crashIfAsked("before-rename");
                     });
-        } catch (VerifyingInputStream.DigestMismatchException e) {
+        } catch (AirlockException e) {
             ledger.dropPending();
-            throw AirlockException.registry("the source registry sent bad content, nothing was written: " + e.getMessage(), e);
+            throw new AirlockException(e.kind(), e.getMessage() + "; no bundle was written", e);
         } catch (IOException e) {
             ledger.dropPending();
             throw new AirlockException(AirlockException.Kind.INTERNAL, "cannot write bundle " + target + ": " + e.getMessage(), e);
@@ -231,15 +238,15 @@ public final class ExportService {
         }
     }
 
-    private InputStream open(BundleManifest.Blob blob, Map<Digest, RawManifest> manifests, Map<Digest, Source> blobs) {
+    private static void fetch(BundleManifest.Blob blob, BlobSink sink, Map<Digest, RawManifest> manifests, Map<Digest, Source> blobs)
+            throws IOException {
         Digest d = Digest.parse(blob.digest());
         RawManifest m = manifests.get(d);
         if (m != null) {
-            return new ByteArrayInputStream(m.bytesUnsafe());
+            sink.write(ByteBuffer.wrap(m.bytesUnsafe()), 0);
+            return;
         }
-        Source s = blobs.get(d);
-        return new VerifyingInputStream(s.repository().openBlob(d, blob.size()), d, blob.size(),
-                "blob " + d + " from " + s.repository().host() + "/" + s.repository().name());
+        blobs.get(d).repository().fetchBlob(d, blob.size(), sink);
     }
 
     private static BundleManifest.FileRef ref(byte[] bytes) {

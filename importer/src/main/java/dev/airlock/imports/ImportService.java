@@ -13,9 +13,6 @@ import dev.airlock.oci.MediaTypes;
 import dev.airlock.oci.RawManifest;
 import dev.airlock.registry.BlobContent;
 import dev.airlock.registry.RegistryClient;
-import java.io.FilterInputStream;
-import java.io.IOException;
-import java.io.InputStream;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -322,7 +319,7 @@ public final class ImportService {
     private void pushOne(VerifiedBundle bundle, BundleManifest.Blob blob, List<RegistryClient.Repository> repos, Counters counters) {
         Digest d = Digest.parse(blob.digest());
         listener.started(d, blob.size());
-        BlobContent content = counting(bundle.content(blob), d);
+        BlobContent content = bundle.content(blob);
         if (repos.isEmpty() || repos.get(0).hasBlob(d)) {
             // Nothing to send to the first repository, but the bundle's bytes must still be right.
             bundle.check(blob);
@@ -330,6 +327,7 @@ public final class ImportService {
             counters.present.incrementAndGet();
         } else {
             repos.get(0).uploadBlob(d, blob.size(), content, 0);
+            listener.progressed(d, blob.size());
             counters.pushed.incrementAndGet();
             counters.bytes.addAndGet(blob.size());
         }
@@ -346,19 +344,6 @@ public final class ImportService {
             }
         }
         listener.finished(d);
-    }
-
-    private BlobContent counting(BlobContent content, Digest d) {
-        return offset -> new FilterInputStream(content.open(offset)) {
-            @Override
-            public int read(byte[] b, int off, int len) throws IOException {
-                int n = super.read(b, off, len);
-                if (n > 0) {
-                    listener.progressed(d, n);
-                }
-                return n;
-            }
-        };
     }
 
 }

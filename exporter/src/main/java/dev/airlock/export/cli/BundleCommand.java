@@ -35,7 +35,7 @@ final class BundleCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
-        ExportService service = new ExportService(options.client(), output.listener(err));
+        ExportService service = new ExportService(options.client(), output.listener(err), Math.max(1, options.parallel));
         ExportResult r = service.bundle(options.request());
         print(r, spec.commandLine().getOut());
         return 0;

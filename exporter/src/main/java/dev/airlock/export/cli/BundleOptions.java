@@ -46,6 +46,9 @@ final class BundleOptions {
             description = "Write a catch-up delta for an offline side known to be at bundle SEQ: it carries everything shipped after SEQ that the images still use.")
     Long since;
 
+    @Option(names = "--parallel", paramLabel = "N", defaultValue = "4", description = "Blobs fetched at once (default: ${DEFAULT-VALUE}).")
+    int parallel;
+
     private ExportConfig loaded;
 
     private ExportConfig cfg() {

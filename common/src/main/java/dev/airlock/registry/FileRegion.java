@@ -1,0 +1,129 @@
+package dev.airlock.registry;
+
+import dev.airlock.digest.Digest;
+import dev.airlock.digest.VerifyingInputStream;
+import dev.airlock.io.ChannelSliceInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.http.HttpRequest;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.security.MessageDigest;
+import java.util.concurrent.Flow;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A blob stored at a known place in a file (a bundle entry). Uploads read it with positional
+ * reads in large buffers, hashing each byte once; from offset 0 the last buffer is only sent
+ * once the whole content matched its digest, so a bad blob never completes an upload.
+ */
+public final class FileRegion implements BlobContent {
+    private static final int BUFFER = 1 << 20;
+
+    private final FileChannel channel;
+    private final long start;
+    private final long length;
+    private final Digest digest;
+    private final String what;
+
+    public FileRegion(FileChannel channel, long start, long length, Digest digest, String what) {
+        this.channel = channel;
+        this.start = start;
+        this.length = length;
+        this.digest = digest;
+        this.what = what;
+    }
+
+    @Override
+    public InputStream open(long offset) {
+        InputStream raw = new ChannelSliceInputStream(channel, start + offset, length - offset);
+        return offset == 0 ? new VerifyingInputStream(raw, digest, length, what) : raw;
+    }
+
+    /** A body of {@code count} bytes from {@code offset} within the blob. */
+    HttpRequest.BodyPublisher publisher(long offset, long count) {
+        Flow.Publisher<ByteBuffer> p = subscriber -> subscriber.onSubscribe(new Reader(subscriber, offset, count));
+        return HttpRequest.BodyPublishers.fromPublisher(p, count);
+    }
+
+    /** Delivers buffers on demand; verification only when the body is the whole blob. */
+    private final class Reader implements Flow.Subscription {
+        private final Flow.Subscriber<? super ByteBuffer> subscriber;
+        private final MessageDigest hasher;
+        private final AtomicLong demand = new AtomicLong();
+        private final AtomicBoolean draining = new AtomicBoolean();
+        private long position;
+        private final long end;
+        private volatile boolean done;
+
+        Reader(Flow.Subscriber<? super ByteBuffer> subscriber, long offset, long count) {
+            this.subscriber = subscriber;
+            this.position = offset;
+            this.end = offset + count;
+            this.hasher = offset == 0 && count == length ? digest.newHasher() : null;
+        }
+
+        @Override
+        public void request(long n) {
+            if (n <= 0) {
+                fail(new IllegalArgumentException("non-positive request"));
+                return;
+            }
+            demand.getAndAccumulate(n, (a, b) -> a + b < 0 ? Long.MAX_VALUE : a + b);
+            drain();
+        }
+
+        private void drain() {
+            // Trampoline: onNext may call request() again; only one thread reads at a time.
+            while (!done && demand.get() > 0 && draining.compareAndSet(false, true)) {
+                try {
+                    while (!done && demand.get() > 0) {
+                        if (position >= end) {
+                            done = true;
+                            subscriber.onComplete();
+                            return;
+                        }
+                        ByteBuffer buf = ByteBuffer.allocate((int) Math.min(BUFFER, end - position));
+                        while (buf.hasRemaining()) {
+                            int r = channel.read(buf, start + position + buf.position());
+                            if (r < 0) {
+                                throw new IOException(what + ": file ends early");
+                            }
+                        }
+                        buf.flip();
+                        position += buf.remaining();
+                        if (hasher != null) {
+                            hasher.update(buf.duplicate());
+                            if (position == end) {
+                                Digest actual = Digest.of(digest.algorithm(), hasher.digest());
+                                if (!actual.equals(digest)) {
+                                    throw new VerifyingInputStream.DigestMismatchException(
+                                            what + ": content hashes to " + actual + ", expected " + digest);
+                                }
+                            }
+                        }
+                        demand.decrementAndGet();
+                        subscriber.onNext(buf);
+                    }
+                } catch (IOException e) {
+                    fail(e);
+                } finally {
+                    draining.set(false);
+                }
+            }
+        }
+
+        private void fail(Throwable t) {
+            if (!done) {
+                done = true;
+                subscriber.onError(t);
+            }
+        }
+
+        @Override
+        public void cancel() {
+            done = true;
+        }
+    }
+}
