@@ -22,12 +22,18 @@ import java.util.function.Supplier;
  * uploads monolithic or chunked, cross-repository mounts, {@code HEAD} checks and {@code Range}
  * resume. Thread-safe; one instance serves many parallel transfers.
  */
-public final class RegistryClient {
+public final class RegistryClient implements AutoCloseable {
     private static final String ACCEPT = String.join(", ", MediaTypes.ACCEPTED_MANIFESTS);
     private final RegistryHttp http;
 
     public RegistryClient(RegistryOptions options) {
         this.http = new RegistryHttp(options);
+    }
+
+    /** Releases the HTTP client's threads (on runtimes that allow it). */
+    @Override
+    public void close() {
+        http.close();
     }
 
     /** One repository on one registry. */

@@ -64,6 +64,21 @@ final class RegistryHttp {
             List<String> scopes, String what) {
     }
 
+    /**
+     * Stops the client's selector thread where the runtime can (Java 21+): a JVM exits only after
+     * waiting for threads blocked in native code, and this one always is.
+     */
+    void close() {
+        Object client = http;
+        if (client instanceof AutoCloseable c) {
+            try {
+                c.close();
+            } catch (Exception ignored) {
+                // closing is best effort
+            }
+        }
+    }
+
     URI base(String host) {
         return URI.create((options.insecureHosts().contains(host) ? "http" : "https") + "://" + host);
     }

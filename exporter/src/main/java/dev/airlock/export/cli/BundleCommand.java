@@ -8,6 +8,7 @@ import dev.airlock.cli.OutputOptionsMixin;
 import dev.airlock.cli.Units;
 import dev.airlock.export.ExportResult;
 import dev.airlock.export.ExportService;
+import dev.airlock.registry.RegistryClient;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -35,8 +36,10 @@ final class BundleCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
-        ExportService service = new ExportService(options.client(), output.listener(err), Math.max(1, options.parallel));
-        ExportResult r = service.bundle(options.request());
+        ExportResult r;
+        try (RegistryClient client = options.client()) {
+            r = new ExportService(client, output.listener(err), Math.max(1, options.parallel)).bundle(options.request());
+        }
         print(r, spec.commandLine().getOut());
         return 0;
     }

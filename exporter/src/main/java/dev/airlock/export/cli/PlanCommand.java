@@ -33,7 +33,10 @@ final class PlanCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ExportPlan p = new ExportService(options.client(), TransferListener.NONE).plan(options.request());
+        ExportPlan p;
+        try (dev.airlock.registry.RegistryClient client = options.client()) {
+            p = new ExportService(client, TransferListener.NONE).plan(options.request());
+        }
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(p));

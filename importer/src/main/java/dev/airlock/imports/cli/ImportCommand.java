@@ -62,10 +62,11 @@ final class ImportCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
         TargetNaming naming = new TargetNaming(registry, maps.stream().map(TargetNaming.Mapping::parse).toList());
-        RegistryClient client = new RegistryClient(registryOptions.toOptions(List.of(), null));
-        ImportService service = new ImportService(client, output.listener(err));
-        ImportResult r = service.importBundle(new ImportRequest(bundle, trust.policy(), naming,
-                state != null ? state : ImportLedger.defaultStateDir(), parallel));
+        ImportResult r;
+        try (RegistryClient client = new RegistryClient(registryOptions.toOptions(List.of(), null))) {
+            r = new ImportService(client, output.listener(err)).importBundle(new ImportRequest(bundle, trust.policy(), naming,
+                    state != null ? state : ImportLedger.defaultStateDir(), parallel));
+        }
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(r));
