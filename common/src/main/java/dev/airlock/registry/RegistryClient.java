@@ -168,43 +168,6 @@ public final class RegistryClient implements AutoCloseable {
         }
 
         /**
-         * Streams a blob. A connection that breaks mid-way is resumed with {@code Range} from the
-         * byte reached. The stream does not verify the digest: wrap it in a VerifyingInputStream.
-         */
-        public InputStream openBlob(Digest digest, long size) {
-            return new ResumingBlobStream(digest, size);
-        }
-
-        private InputStream getBlobFrom(Digest digest, long offset) {
-            String what = "blob " + where() + "@" + digest.shortHex();
-            Map<String, String> headers = offset > 0 ? Map.of("Range", "bytes=" + offset + "-") : Map.of();
-            HttpResponse<InputStream> r = http.send(call("GET", uri("/blobs/" + digest), headers, null, pull(), what));
-            if (r.statusCode() == 404) {
-                RegistryHttp.discard(r);
-                throw AirlockException.usage(what + " not found");
-            }
-            InputStream body = r.body();
-            try {
-                if (offset > 0 && r.statusCode() == 200) {
-                    // Server ignored Range: skip what we already have.
-                    body.skipNBytes(offset);
-                } else if (offset > 0) {
-                    expect(r, 206, "GET " + what);
-                    String range = r.headers().firstValue("Content-Range").orElse("");
-                    if (!range.startsWith("bytes " + offset + "-")) {
-                        body.close();
-                        throw AirlockException.registry(what + ": asked for bytes from " + offset + ", got '" + range + "'", null);
-                    }
-                } else {
-                    expect(r, 200, "GET " + what);
-                }
-            } catch (IOException e) {
-                throw AirlockException.registry("reading " + what + ": " + e.getMessage(), e);
-            }
-            return body;
-        }
-
-        /**
          * Uploads a blob unless the repository has it. Monolithic when {@code chunkSize <= 0} or the
          * blob fits in one chunk, else chunked. Returns false if the blob was already there.
          */
@@ -309,66 +272,6 @@ public final class RegistryClient implements AutoCloseable {
                     throw AirlockException.verification(what + " was refused by " + host + detail);
                 }
                 throw AirlockException.registry(what + ": " + host + " answered HTTP " + r.statusCode() + detail, null);
-            }
-        }
-
-        /** A resumable download: on a broken connection, re-requests from the byte reached. */
-        private final class ResumingBlobStream extends InputStream {
-            private final Digest digest;
-            private final long size;
-            private InputStream current;
-            private long position;
-            private int failures;
-
-            ResumingBlobStream(Digest digest, long size) {
-                this.digest = digest;
-                this.size = size;
-            }
-
-            @Override
-            public int read() throws IOException {
-                byte[] one = new byte[1];
-                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-            }
-
-            @Override
-            public int read(byte[] b, int off, int len) throws IOException {
-                while (true) {
-                    try {
-                        if (current == null) {
-                            current = getBlobFrom(digest, position);
-                        }
-                        int n = current.read(b, off, len);
-                        if (n > 0) {
-                            position += n;
-                        } else if (n < 0 && position < size) {
-                            throw new IOException("connection closed after " + position + " of " + size + " bytes");
-                        }
-                        return n;
-                    } catch (IOException e) {
-                        closeCurrent();
-                        if (++failures >= 5) {
-                            throw new IOException("blob " + where() + "@" + digest.shortHex() + " broke off " + failures
-                                    + " times; last at byte " + position + ": " + e.getMessage(), e);
-                        }
-                    }
-                }
-            }
-
-            private void closeCurrent() {
-                if (current != null) {
-                    try {
-                        current.close();
-                    } catch (IOException ignored) {
-                        // already broken
-                    }
-                    current = null;
-                }
-            }
-
-            @Override
-            public void close() {
-                closeCurrent();
             }
         }
     }

@@ -80,10 +80,11 @@ final class ChainFixture {
         return importInto(bundle, target, dir.resolve("import-state"));
     }
 
-    Airlock.Run importInto(Path bundle, TestRegistry registry, Path state) throws Exception {
+    Airlock.Run importInto(Path bundle, TestRegistry registry, Path state, String... extra) throws Exception {
         List<String> args = new ArrayList<>(List.of("import", bundle.toString(), "--trust", exporterKey[1].toString(),
                 "--registry", registry.host() + "/mirror", "--state", state.toString()));
         args.addAll(registry.cliFlags());
+        args.addAll(List.of(extra));
         return Airlock.importer(args);
     }
 

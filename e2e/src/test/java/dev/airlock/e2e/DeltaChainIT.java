@@ -233,6 +233,25 @@ class DeltaChainIT {
     }
 
     @Test
+    void wipedRegistry_isRefilledWithReapply_inChainOrder(Registries registries) throws Exception {
+        ChainFixture c = channel(registries);
+        Path one = c.export();
+        c.importBundle(one).ok();
+        c.changeA(30_000);
+        Path two = c.export();
+        c.importBundle(two).ok();
+        TestRegistry wiped = registries.plain();
+        Airlock.Run noop = c.importInto(one, wiped, tmp.resolve("import-state"));
+        assertTrue(noop.out().contains("already applied"), noop.out());
+        assertEquals("{\"repositories\":[]}", Fixture.get(wiped, "/v2/_catalog").trim());
+        c.importInto(one, wiped, tmp.resolve("import-state"), "--reapply").ok();
+        c.importInto(two, wiped, tmp.resolve("import-state"), "--reapply").ok();
+        String a = c.images.get(0);
+        assertEquals(c.current.get(a).manifest().digest().toString(),
+                Fixture.skopeoDigest(wiped, wiped.host() + "/mirror/" + a.substring(c.source.host().length() + 1)));
+    }
+
+    @Test
     void twoExportersOnOneState_theSecondIsToldWhy(Registries registries) throws Exception {
         ChainFixture c = channel(registries);
         try (ChannelLock held = ChannelLock.acquire(tmp.resolve("export-state"), "daily", "test")) {

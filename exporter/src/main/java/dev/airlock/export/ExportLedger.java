@@ -129,10 +129,6 @@ public final class ExportLedger {
         return state.bundles().stream().filter(b -> b.sequence() == sequence).findFirst();
     }
 
-    public List<Entry> bundles() {
-        return List.copyOf(state.bundles());
-    }
-
     /**
      * Config and layer blobs an offline side holds once it has applied the chain up to
      * {@code sequence}: from a receipt for that bundle if there is one, else what the bundle

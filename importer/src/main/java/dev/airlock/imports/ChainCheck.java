@@ -15,9 +15,10 @@ final class ChainCheck {
     private ChainCheck() {
     }
 
-    static Decision check(ImportLedger ledger, BundleManifest m, Digest digest) {
+    /** @param reapply push a bundle again although the ledger shows it applied (a wiped or replaced registry) */
+    static Decision check(ImportLedger ledger, BundleManifest m, Digest digest, boolean reapply) {
         if (ledger.isApplied(digest.toString())) {
-            return Decision.ALREADY_APPLIED;
+            return reapply ? Decision.APPLY : Decision.ALREADY_APPLIED;
         }
         String ch = "channel '" + m.channel() + "'";
         if (ledger.last().isEmpty()) {

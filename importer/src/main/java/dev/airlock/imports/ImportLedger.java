@@ -71,10 +71,6 @@ public final class ImportLedger {
         return state.applied().isEmpty() ? Optional.empty() : Optional.of(state.applied().get(state.applied().size() - 1));
     }
 
-    public List<Applied> applied() {
-        return List.copyOf(state.applied());
-    }
-
     public boolean isApplied(String digest) {
         return state.applied().stream().anyMatch(a -> a.digest().equals(digest));
     }

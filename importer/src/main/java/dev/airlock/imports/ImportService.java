@@ -96,7 +96,7 @@ public final class ImportService {
         BundleManifest m = bundle.manifest();
         try (ChannelLock lock = ChannelLock.acquire(request.stateDir(), m.channel(), "airlock-import")) {
             ImportLedger ledger = ImportLedger.load(request.stateDir(), m.channel());
-            if (ChainCheck.check(ledger, m, bundle.digest()) == ChainCheck.Decision.ALREADY_APPLIED) {
+            if (ChainCheck.check(ledger, m, bundle.digest(), request.reapply()) == ChainCheck.Decision.ALREADY_APPLIED) {
                 return new ImportResult(m, bundle.digest(), bundle.signers(), List.of(), 0, 0, 0, 0, 0, true);
             }
             return applyInOrder(bundle, request, ledger);
@@ -211,6 +211,10 @@ public final class ImportService {
         for (Planned p : plan) {
             placed.add(new ImportLedger.Placed(p.target().host() + "/" + p.target().name(), p.image().tag(), p.image().source(),
                     p.tree().top().digest().toString(), p.tree().blobs().keySet().stream().map(Digest::toString).toList()));
+        }
+        if (ledger.isApplied(bundle.digest().toString())) {
+            return new ImportResult(m, bundle.digest(), bundle.signers(), landed, counters.pushed.get(), counters.mounted.get(),
+                    counters.present.get(), counters.bytes.get(), tags, false);
         }
         ledger.record(new ImportLedger.Applied(m.sequence(), bundle.digest().toString(), m.isFull() ? null : m.parent().sequence(),
                 Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), placed));

@@ -55,6 +55,10 @@ final class ImportCommand implements Callable<Integer> {
     @Option(names = "--parallel", paramLabel = "N", defaultValue = "4", description = "Blobs pushed at once (default: ${DEFAULT-VALUE}).")
     int parallel;
 
+    @Option(names = "--reapply", description = "Push the bundle again although this side's ledger shows it applied "
+            + "(for a registry that was wiped or replaced). Chain rules still apply.")
+    boolean reapply;
+
     @Option(names = "--json", description = "Print the result as JSON on stdout.")
     boolean json;
 
@@ -65,7 +69,7 @@ final class ImportCommand implements Callable<Integer> {
         ImportResult r;
         try (RegistryClient client = new RegistryClient(registryOptions.toOptions(List.of(), null))) {
             r = new ImportService(client, output.listener(err)).importBundle(new ImportRequest(bundle, trust.policy(), naming,
-                    state != null ? state : ImportLedger.defaultStateDir(), parallel));
+                    state != null ? state : ImportLedger.defaultStateDir(), parallel, reapply));
         }
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
@@ -73,7 +77,7 @@ final class ImportCommand implements Callable<Integer> {
             return 0;
         }
         if (r.alreadyApplied()) {
-            out.printf("already applied: %s (channel %s, sequence %d, %s); nothing to do%n", bundle, r.manifest().channel(),
+            out.printf("already applied: %s (channel %s, sequence %d, %s); nothing to do (--reapply pushes it again)%n", bundle, r.manifest().channel(),
                     r.manifest().sequence(), r.bundleDigest());
             return 0;
         }
