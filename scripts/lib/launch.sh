@@ -6,7 +6,7 @@
 #
 # Start-up: main commands use a class-data archive next to the jar (AppCDS), written by the first
 # run and refreshed when the jar changes, so later runs map classes instead of loading them.
-# Extra JVM flags: AIRLOCK_JAVA_OPTS (default: serial GC, 128 MiB heap; heap use does not grow with bundle size).
+# Extra JVM flags: AIRLOCK_JAVA_OPTS (default: serial GC, 192 MiB heap; heap use does not grow with bundle size).
 
 airlock_launch() {
   local jar=$1
@@ -22,7 +22,7 @@ airlock_launch() {
     if [ -n "$v" ] && [ "$v" -ge 17 ] && [ "$v" -gt "$best" ]; then best=$v; java=$home/bin/java; fi
     [ -n "${AIRLOCK_JAVA_HOME:-}" ] && break
   done
-  local opts=(${AIRLOCK_JAVA_OPTS:--XX:+UseSerialGC -Xmx128m})
+  local opts=(${AIRLOCK_JAVA_OPTS:--XX:+UseSerialGC -Xmx192m})
   local jsa="${jar%.jar}-java$best.jsa"
   case "${1:-}" in
     bundle|plan|import|verify)
