@@ -23,7 +23,12 @@ airlock_launch() {
     [ -n "${AIRLOCK_JAVA_HOME:-}" ] && break
   done
   local opts=(${AIRLOCK_JAVA_OPTS:--XX:+UseSerialGC -Xmx192m})
-  local jsa="${jar%.jar}-java$best.jsa"
+  # The archive is named after the JVM and the jar's build time: a rebuilt jar never meets a stale
+  # archive (which the JVM may keep using half-way, slower than none).
+  local stamp
+  stamp=$(stat -c %Y "$jar")
+  local jsa="${jar%.jar}-java$best-$stamp.jsa"
+  if [ ! -f "$jsa" ]; then rm -f "${jar%.jar}"-java*.jsa 2>/dev/null || true; fi
   case "${1:-}" in
     bundle|plan|import|verify)
       if [ "$best" -ge 19 ] && [ -w "$(dirname "$jar")" ]; then
