@@ -17,6 +17,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
 import org.apache.commons.compress.archivers.tar.TarFile;
 
@@ -29,6 +30,8 @@ import org.apache.commons.compress.archivers.tar.TarFile;
 public final class UntrustedBundle implements Closeable {
     private static final long MAX_MANIFEST = 64L << 20;
     private static final long MAX_SIGNATURE = 1L << 20;
+    /** More entries than any real bundle holds; bounds the memory a hostile tar can make us spend on headers. */
+    static final int MAX_ENTRIES = 200_000;
     private static final Set<String> ALLOWED_DIRECTORIES = Set.of("airlock/", "blobs/", "blobs/sha256/", "blobs/sha512/");
 
     private final Path path;
@@ -49,6 +52,7 @@ public final class UntrustedBundle implements Closeable {
         if (!Files.isRegularFile(path)) {
             throw AirlockException.usage("bundle " + path + " does not exist or is not a file");
         }
+        countEntries(path);
         List<TarArchiveEntry> entries;
         try (TarFile tar = new TarFile(path, false)) {
             entries = tar.getEntries();
@@ -96,6 +100,24 @@ public final class UntrustedBundle implements Closeable {
         } catch (RuntimeException e) {
             closeQuietly(channel);
             throw e;
+        }
+    }
+
+    /** Walks the headers with a streaming reader (data is skipped by seeking) and refuses absurd counts. */
+    private static void countEntries(Path path) {
+        try (InputStream file = Files.newInputStream(path);
+                TarArchiveInputStream tar = new TarArchiveInputStream(file)) {
+            int n = 0;
+            while (tar.getNextEntry() != null) {
+                if (++n > MAX_ENTRIES) {
+                    throw AirlockException.verification(path + " holds more than " + MAX_ENTRIES + " entries; not an airlock bundle");
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof AirlockException a) {
+                throw a;
+            }
+            throw AirlockException.verification(path + " is not a readable tar archive: " + e.getMessage());
         }
     }
 
