@@ -12,13 +12,15 @@ import java.security.cert.Certificate;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
+import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509ExtendedTrustManager;
-import javax.net.ssl.X509TrustManager;
 
 /** TLS trust: the system store, plus the CAs of a PEM file when one is given. */
 final class Tls {
@@ -27,36 +29,63 @@ final class Tls {
 
     static SSLContext context(Path caFile) {
         try {
-            if (caFile == null) {
-                // The system store is loaded on the first TLS handshake, not at start-up: a run
-                // that only speaks plain HTTP to loopback registries never pays for it.
-                SSLContext ctx = SSLContext.getInstance("TLS");
-                ctx.init(null, new TrustManager[] {new LazySystemTrustManager()}, null);
-                return ctx;
+            // The system store is loaded on the first TLS handshake, not at start-up: a run that
+            // only speaks plain HTTP to loopback registries never pays for it.
+            Supplier<X509ExtendedTrustManager> system = lazily(() -> trustManager(null));
+            List<Supplier<X509ExtendedTrustManager>> chain = new ArrayList<>();
+            if (caFile != null) {
+                X509ExtendedTrustManager given = trustManager(caKeyStore(caFile));
+                chain.add(() -> given);
             }
-            X509ExtendedTrustManager system = trustManager(null);
-            KeyStore extra = KeyStore.getInstance(KeyStore.getDefaultType());
-            extra.load(null, null);
-            Collection<? extends Certificate> certs;
-            try (InputStream in = Files.newInputStream(caFile)) {
-                certs = CertificateFactory.getInstance("X.509").generateCertificates(in);
-            }
+            chain.add(system);
+            SSLContext ctx = SSLContext.getInstance("TLS");
+            ctx.init(null, new TrustManager[] {new AnyOfTrustManager(chain)}, null);
+            return ctx;
+        } catch (GeneralSecurityException e) {
+            throw AirlockException.usage("cannot set up TLS" + (caFile != null ? " with CA file " + caFile : "") + ": " + e.getMessage());
+        }
+    }
+
+    private static KeyStore caKeyStore(Path caFile) throws GeneralSecurityException {
+        try (InputStream in = Files.newInputStream(caFile)) {
+            Collection<? extends Certificate> certs = CertificateFactory.getInstance("X.509").generateCertificates(in);
             if (certs.isEmpty()) {
                 throw AirlockException.usage("CA file " + caFile + " holds no PEM certificate");
             }
+            KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
+            store.load(null, null);
             int i = 0;
             for (Certificate c : certs) {
-                extra.setCertificateEntry("ca-" + i++, c);
+                store.setCertificateEntry("ca-" + i++, c);
             }
-            X509ExtendedTrustManager given = trustManager(extra);
-            SSLContext ctx = SSLContext.getInstance("TLS");
-            ctx.init(null, new TrustManager[] {new EitherTrustManager(given, system)}, null);
-            return ctx;
+            return store;
         } catch (IOException e) {
             throw AirlockException.usage("cannot read CA file " + caFile + ": " + e.getMessage());
-        } catch (GeneralSecurityException e) {
-            throw AirlockException.usage("CA file " + caFile + " is not usable: " + e.getMessage());
         }
+    }
+
+    private interface Loader {
+        X509ExtendedTrustManager load() throws GeneralSecurityException;
+    }
+
+    private static Supplier<X509ExtendedTrustManager> lazily(Loader loader) {
+        return new Supplier<>() {
+            private volatile X509ExtendedTrustManager value;
+
+            @Override
+            public X509ExtendedTrustManager get() {
+                X509ExtendedTrustManager v = value;
+                if (v == null) {
+                    try {
+                        v = loader.load();
+                    } catch (GeneralSecurityException e) {
+                        throw new IllegalStateException("cannot load the system trust store: " + e.getMessage(), e);
+                    }
+                    value = v;
+                }
+                return v;
+            }
+        };
     }
 
     private static X509ExtendedTrustManager trustManager(KeyStore store) throws GeneralSecurityException {
@@ -70,98 +99,46 @@ final class Tls {
         throw new GeneralSecurityException("no X509 trust manager");
     }
 
-    /** The system trust store, loaded when first needed. */
-    private static final class LazySystemTrustManager extends X509ExtendedTrustManager {
-        private volatile X509ExtendedTrustManager delegate;
+    /** Trusts a server chain that any of the given trust managers accepts; hostname checks stay on. */
+    private static final class AnyOfTrustManager extends X509ExtendedTrustManager {
+        private final List<Supplier<X509ExtendedTrustManager>> managers;
 
-        private X509ExtendedTrustManager get() throws CertificateException {
-            X509ExtendedTrustManager d = delegate;
-            if (d == null) {
-                try {
-                    d = trustManager(null);
-                } catch (GeneralSecurityException e) {
-                    throw new CertificateException("cannot load the system trust store: " + e.getMessage(), e);
-                }
-                delegate = d;
-            }
-            return d;
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
-            get().checkServerTrusted(chain, authType, engine);
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
-            get().checkServerTrusted(chain, authType, socket);
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-            get().checkServerTrusted(chain, authType);
-        }
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
-            throw new CertificateException("client certificates are not checked here");
-        }
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
-            throw new CertificateException("client certificates are not checked here");
-        }
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-            throw new CertificateException("client certificates are not checked here");
-        }
-
-        @Override
-        public X509Certificate[] getAcceptedIssuers() {
-            try {
-                return get().getAcceptedIssuers();
-            } catch (CertificateException e) {
-                return new X509Certificate[0];
-            }
-        }
-    }
-
-    /** Trusts a chain that either the given CAs or the system store accept; hostname checks stay on. */
-    private static final class EitherTrustManager extends X509ExtendedTrustManager {
-        private final X509ExtendedTrustManager first;
-        private final X509ExtendedTrustManager second;
-
-        EitherTrustManager(X509ExtendedTrustManager first, X509ExtendedTrustManager second) {
-            this.first = first;
-            this.second = second;
+        AnyOfTrustManager(List<Supplier<X509ExtendedTrustManager>> managers) {
+            this.managers = List.copyOf(managers);
         }
 
         private interface Check {
             void run(X509ExtendedTrustManager tm) throws CertificateException;
         }
 
-        private void either(Check check) throws CertificateException {
-            try {
-                check.run(first);
-            } catch (CertificateException e) {
-                check.run(second);
+        private void anyOf(Check check) throws CertificateException {
+            CertificateException last = null;
+            for (Supplier<X509ExtendedTrustManager> m : managers) {
+                try {
+                    check.run(m.get());
+                    return;
+                } catch (CertificateException e) {
+                    last = e;
+                } catch (IllegalStateException e) {
+                    last = new CertificateException(e.getMessage(), e);
+                }
             }
+            throw last != null ? last : new CertificateException("no trust manager");
         }
 
         @Override
         public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
-            either(tm -> tm.checkServerTrusted(chain, authType, engine));
+            anyOf(tm -> tm.checkServerTrusted(chain, authType, engine));
         }
 
         @Override
         public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
-            either(tm -> tm.checkServerTrusted(chain, authType, socket));
+            anyOf(tm -> tm.checkServerTrusted(chain, authType, socket));
         }
 
         @Override
         public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-            either(tm -> tm.checkServerTrusted(chain, authType));
+            anyOf(tm -> tm.checkServerTrusted(chain, authType));
         }
 
         @Override
@@ -181,12 +158,15 @@ final class Tls {
 
         @Override
         public X509Certificate[] getAcceptedIssuers() {
-            X509Certificate[] a = first.getAcceptedIssuers();
-            X509Certificate[] b = second.getAcceptedIssuers();
-            X509Certificate[] all = new X509Certificate[a.length + b.length];
-            System.arraycopy(a, 0, all, 0, a.length);
-            System.arraycopy(b, 0, all, a.length, b.length);
-            return all;
+            List<X509Certificate> all = new ArrayList<>();
+            for (Supplier<X509ExtendedTrustManager> m : managers) {
+                try {
+                    all.addAll(List.of(m.get().getAcceptedIssuers()));
+                } catch (IllegalStateException ignored) {
+                    // an unloadable store accepts nothing
+                }
+            }
+            return all.toArray(X509Certificate[]::new);
         }
     }
 }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.airlock.error.AirlockException;
 import dev.airlock.io.AtomicFiles;
+import dev.airlock.io.StateDirs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -64,9 +65,7 @@ public final class ExportLedger {
     }
 
     public static Path defaultStateDir() {
-        String xdg = System.getenv("XDG_STATE_HOME");
-        Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".local", "state");
-        return base.resolve("airlock").resolve("export");
+        return StateDirs.defaultFor("export");
     }
 
     /** Loads the channel's ledger, settling a pending bundle left by an interrupted run. */

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.airlock.error.AirlockException;
 import dev.airlock.io.AtomicFiles;
+import dev.airlock.io.StateDirs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,9 +46,7 @@ public final class ImportLedger {
     }
 
     public static Path defaultStateDir() {
-        String xdg = System.getenv("XDG_STATE_HOME");
-        Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".local", "state");
-        return base.resolve("airlock").resolve("import");
+        return StateDirs.defaultFor("import");
     }
 
     public static ImportLedger load(Path stateDir, String channel) {
