@@ -252,6 +252,18 @@ class DeltaChainIT {
     }
 
     @Test
+    void resetExporterState_neverOverwritesABundleInTheOutputDirectory(Registries registries) throws Exception {
+        ChainFixture c = channel(registries);
+        Path one = c.export();
+        byte[] before = Files.readAllBytes(one);
+        Files.delete(tmp.resolve("export-state").resolve("channels").resolve("daily.json"));
+        Airlock.Run r = Airlock.export(c.exportArgs("bundle"));
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().contains("already exists"), r.err());
+        assertTrue(java.util.Arrays.equals(before, Files.readAllBytes(one)), "the old bundle is untouched");
+    }
+
+    @Test
     void twoExportersOnOneState_theSecondIsToldWhy(Registries registries) throws Exception {
         ChainFixture c = channel(registries);
         try (ChannelLock held = ChannelLock.acquire(tmp.resolve("export-state"), "daily", "test")) {

@@ -115,6 +115,10 @@ public final class ExportLedger {
         state = new State(state.channel(), bundles, e.sequence(), state.receipts(), null);
     }
 
+    public Path file() {
+        return file;
+    }
+
     public long nextSequence() {
         return state.bundles().stream().mapToLong(Entry::sequence).max().orElse(0) + 1;
     }

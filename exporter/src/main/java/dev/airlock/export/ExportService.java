@@ -203,6 +203,12 @@ public final class ExportService {
     private ExportResult write(Prepared p, ExportLedger ledger) {
         BundleManifest m = p.manifest();
         Path target = p.plan().target();
+        if (Files.exists(target)) {
+            // Never replace a bundle that may not have crossed yet: the ledger does not know it,
+            // so the state directory was reset or belongs to another exporter.
+            throw AirlockException.usage(target + " already exists but the exporter ledger (" + ledger.file()
+                    + ") does not record it; move that bundle away, or use the state it was written with");
+        }
         Digest bundleDigest = Digest.sha256Of(p.manifestJson());
         ExportLedger.Entry entry = new ExportLedger.Entry(m.sequence(), bundleDigest.toString(),
                 m.parent() == null ? null : m.parent().sequence(), target.getFileName().toString(), m.created(), p.images(), p.carried());
