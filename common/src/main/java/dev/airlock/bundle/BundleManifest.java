@@ -32,6 +32,7 @@ public record BundleManifest(
 
     public static final String FORMAT = "airlock-bundle/v1";
     public static final Pattern CHANNEL = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+    private static final Pattern TAG = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}");
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(SerializationFeature.INDENT_OUTPUT)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
@@ -127,6 +128,10 @@ public record BundleManifest(
             if (i.repository() == null || i.digest() == null || !carried.contains(i.digest())) {
                 throw AirlockException.verification("airlock/bundle.json: image " + i.source()
                         + " names a manifest the bundle does not carry");
+            }
+            // Tags go into registry URLs: even a signed bundle gets no say beyond a valid tag.
+            if (i.tag() != null && !TAG.matcher(i.tag()).matches()) {
+                throw AirlockException.verification("airlock/bundle.json: image " + i.source() + " has an invalid tag '" + i.tag() + "'");
             }
         }
     }

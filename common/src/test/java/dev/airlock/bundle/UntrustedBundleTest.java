@@ -244,6 +244,18 @@ class UntrustedBundleTest {
     }
 
     @Test
+    void refusesSignedManifestWithATagThatWouldEscapeTheRegistryUrl() throws IOException {
+        BundleManifest m = manifest();
+        BundleManifest hostile = new BundleManifest(m.format(), m.channel(), m.sequence(), null, m.created(), m.tool(), m.layout(),
+                List.of(new BundleManifest.Image("r.example/a:x", "r.example", "a", "../../v2/other/manifests/latest",
+                        Digest.sha256Of(BLOB_A).toString(), "application/vnd.oci.image.manifest.v1+json")),
+                m.blobs(), m.requires());
+        AirlockException e = assertThrows(AirlockException.class, () -> BundleManifest.parse(hostile.toJson()));
+        assertEquals(AirlockException.Kind.VERIFICATION, e.kind());
+        assertTrue(e.getMessage().contains("invalid tag"), e.getMessage());
+    }
+
+    @Test
     void refusesTruncatedFile() throws IOException {
         Path file = write("trunc", valid());
         byte[] all = Files.readAllBytes(file);

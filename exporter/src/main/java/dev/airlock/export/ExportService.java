@@ -128,8 +128,12 @@ public final class ExportService {
         List<ExportLedger.ImageRecord> records = new ArrayList<>();
         Map<Digest, RawManifest> manifests = new LinkedHashMap<>();
         Map<Digest, Source> referenced = new LinkedHashMap<>();
-        for (String text : new LinkedHashSet<>(request.images())) {
+        Set<String> named = new LinkedHashSet<>();
+        for (String text : request.images()) {
             ImageReference ref = ImageReference.parse(text);
+            if (!named.add(ref.toString())) {
+                continue; // the same image named twice, perhaps in two spellings
+            }
             RegistryClient.Repository repo = registry.repository(ref.apiHost(), ref.repository());
             RawManifest top = repo.getManifest(ref.manifestReference());
             ImageTree tree = ImageTree.walk(top, d -> repo.getManifest(d.digest().toString()));
@@ -183,8 +187,6 @@ public final class ExportService {
             String status = before == null ? "new" : before.equals(i.digest()) ? "unchanged" : "changed";
             statuses.add(new ExportPlan.ImageStatus(i.source(), status, i.digest(), before));
         }
-        Set<String> named = new LinkedHashSet<>();
-        images.forEach(i -> named.add(i.source()));
         previous.forEach((source, digest) -> {
             if (!named.contains(source)) {
                 statuses.add(new ExportPlan.ImageStatus(source, "removed", null, digest));
