@@ -17,7 +17,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
 import org.apache.commons.compress.archivers.tar.TarFile;
 
@@ -49,12 +48,17 @@ public final class UntrustedBundle implements Closeable {
     }
 
     public static UntrustedBundle open(Path path) {
+        return open(path, MAX_ENTRIES);
+    }
+
+    /** {@link #open(Path)} with another entry limit (tests). */
+    static UntrustedBundle open(Path path, int maxEntries) {
         if (!Files.isRegularFile(path)) {
             throw AirlockException.usage("bundle " + path + " does not exist or is not a file");
         }
-        countEntries(path);
         List<TarArchiveEntry> entries;
-        try (TarFile tar = new TarFile(path, false)) {
+        try (FileChannel headers = FileChannel.open(path, StandardOpenOption.READ);
+                TarFile tar = new TarFile(new ReadLimitedChannel(headers, 4L * maxEntries, maxEntries), 10240, 512, null, false)) {
             entries = tar.getEntries();
         } catch (NoSuchFileException e) {
             throw AirlockException.usage("bundle " + path + " does not exist");
@@ -100,24 +104,6 @@ public final class UntrustedBundle implements Closeable {
         } catch (RuntimeException e) {
             closeQuietly(channel);
             throw e;
-        }
-    }
-
-    /** Walks the headers with a streaming reader (data is skipped by seeking) and refuses absurd counts. */
-    private static void countEntries(Path path) {
-        try (InputStream file = Files.newInputStream(path);
-                TarArchiveInputStream tar = new TarArchiveInputStream(file)) {
-            int n = 0;
-            while (tar.getNextEntry() != null) {
-                if (++n > MAX_ENTRIES) {
-                    throw AirlockException.verification(path + " holds more than " + MAX_ENTRIES + " entries; not an airlock bundle");
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            if (e instanceof AirlockException a) {
-                throw a;
-            }
-            throw AirlockException.verification(path + " is not a readable tar archive: " + e.getMessage());
         }
     }
 
@@ -205,6 +191,67 @@ public final class UntrustedBundle implements Closeable {
     @Override
     public void close() {
         closeQuietly(channel);
+    }
+
+    /**
+     * Lets a tar reader make only so many reads. Commons Compress reads every header eagerly and
+     * seeks over entry data, so the count of reads bounds the headers — and the memory — a
+     * hostile archive can make us hold before its signature is checked.
+     */
+    private static final class ReadLimitedChannel implements java.nio.channels.SeekableByteChannel {
+        private final FileChannel delegate;
+        private final int maxEntries;
+        private long readsLeft;
+
+        ReadLimitedChannel(FileChannel delegate, long maxReads, int maxEntries) {
+            this.delegate = delegate;
+            this.readsLeft = maxReads;
+            this.maxEntries = maxEntries;
+        }
+
+        @Override
+        public int read(java.nio.ByteBuffer dst) throws IOException {
+            if (--readsLeft < 0) {
+                throw new IOException("it holds more than " + maxEntries + " entries; not an airlock bundle");
+            }
+            return delegate.read(dst);
+        }
+
+        @Override
+        public int write(java.nio.ByteBuffer src) throws IOException {
+            throw new java.nio.channels.NonWritableChannelException();
+        }
+
+        @Override
+        public long position() throws IOException {
+            return delegate.position();
+        }
+
+        @Override
+        public java.nio.channels.SeekableByteChannel position(long newPosition) throws IOException {
+            delegate.position(newPosition);
+            return this;
+        }
+
+        @Override
+        public long size() throws IOException {
+            return delegate.size();
+        }
+
+        @Override
+        public java.nio.channels.SeekableByteChannel truncate(long size) {
+            throw new java.nio.channels.NonWritableChannelException();
+        }
+
+        @Override
+        public boolean isOpen() {
+            return delegate.isOpen();
+        }
+
+        @Override
+        public void close() throws IOException {
+            delegate.close();
+        }
     }
 
     private static void closeQuietly(FileChannel ch) {

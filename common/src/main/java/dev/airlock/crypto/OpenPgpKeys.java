@@ -11,7 +11,6 @@ import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.HexFormat;
-import java.util.Iterator;
 import java.util.List;
 import org.bouncycastle.bcpg.ArmoredOutputStream;
 import org.bouncycastle.bcpg.HashAlgorithmTags;
@@ -144,9 +143,8 @@ public final class OpenPgpKeys {
         List<Object> out = new ArrayList<>();
         try (InputStream in = PGPUtil.getDecoderStream(new ByteArrayInputStream(bytes))) {
             BcPGPObjectFactory factory = new BcPGPObjectFactory(in);
-            Iterator<Object> it = factory.iterator();
-            while (it.hasNext()) {
-                out.add(it.next());
+            for (Object o : factory) {
+                out.add(o);
             }
         } catch (IOException | RuntimeException e) {
             throw AirlockException.usage(file + " is not a readable OpenPGP " + what + ": " + e.getMessage());

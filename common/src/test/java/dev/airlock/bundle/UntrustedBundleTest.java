@@ -256,6 +256,19 @@ class UntrustedBundleTest {
     }
 
     @Test
+    void refusesATarWithMoreEntriesThanAnyBundle_beforeHoldingTheirHeaders() throws IOException {
+        List<Entry> entries = valid();
+        for (int i = 0; i < 60; i++) {
+            entries.add(Entry.file("junk/" + i, new byte[0]));
+        }
+        Path file = write("many", entries);
+        AirlockException e = assertThrows(AirlockException.class, () -> UntrustedBundle.open(file, 10).close());
+        assertEquals(AirlockException.Kind.VERIFICATION, e.kind());
+        assertTrue(e.getMessage().contains("more than 10 entries"), e.getMessage());
+        UntrustedBundle.open(write("few", valid()), 10).close();
+    }
+
+    @Test
     void refusesTruncatedFile() throws IOException {
         Path file = write("trunc", valid());
         byte[] all = Files.readAllBytes(file);

@@ -14,7 +14,6 @@ import dev.airlock.testing.TestImages.Layer;
 import dev.airlock.testing.TestRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
