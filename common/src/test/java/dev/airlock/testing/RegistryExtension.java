@@ -56,6 +56,12 @@ public final class RegistryExtension implements ParameterResolver, AfterEachCall
                 r.close();
             }
             started.clear();
+            // Registries store real blobs (a GiB in the large test): leave nothing behind.
+            if (Files.exists(base)) {
+                try (var walk = Files.walk(base)) {
+                    walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                }
+            }
         }
     }
 
