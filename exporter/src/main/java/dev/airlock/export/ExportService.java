@@ -10,6 +10,7 @@ import dev.airlock.crypto.BundleSigner;
 import dev.airlock.crypto.OpenPgpKeys;
 import dev.airlock.digest.Digest;
 import dev.airlock.error.AirlockException;
+import dev.airlock.io.Background;
 import dev.airlock.io.ChannelLock;
 import dev.airlock.io.TransferListener;
 import dev.airlock.oci.Descriptor;
@@ -106,10 +107,14 @@ public final class ExportService {
     }
 
     private Prepared prepare(ExportRequest request, ExportLedger ledger) {
-        List<BundleSigner> signers = new ArrayList<>();
-        for (Path key : request.keyFiles()) {
-            signers.add(new BundleSigner(OpenPgpKeys.readSecretKey(key), request.passphrase()));
-        }
+        // Keys are parsed (and Bouncy Castle loaded) on the other core while manifests are fetched.
+        Background<List<BundleSigner>> signers = Background.start(() -> {
+            List<BundleSigner> list = new ArrayList<>();
+            for (Path key : request.keyFiles()) {
+                list.add(new BundleSigner(OpenPgpKeys.readSecretKey(key), request.passphrase()));
+            }
+            return list;
+        });
 
         // Where in the chain this bundle goes.
         ExportLedger.Entry parent = null;
@@ -176,7 +181,7 @@ public final class ExportService {
                 new BundleManifest.Layout(ref(ociLayout), ref(index)), images, carried, requires);
         byte[] manifestJson = manifest.toJson();
         ByteArrayOutputStream signatures = new ByteArrayOutputStream();
-        for (BundleSigner s : signers) {
+        for (BundleSigner s : signers.get()) {
             signatures.writeBytes(s.sign(manifestJson));
         }
         byte[] signature = signatures.toByteArray();
@@ -199,7 +204,7 @@ public final class ExportService {
                 requires.size(), savedBytes, size);
         return new Prepared(plan, manifest, manifestJson, signature, ociLayout, index, manifests, carriedBlobs, records,
                 carriedBlobs.keySet().stream().map(Digest::toString).toList(),
-                signers.stream().map(BundleSigner::fingerprint).toList());
+                signers.get().stream().map(BundleSigner::fingerprint).toList());
     }
 
     private ExportResult write(Prepared p, ExportLedger ledger) {

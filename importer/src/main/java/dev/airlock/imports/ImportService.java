@@ -29,6 +29,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 /**
  * Verifies a bundle and pushes its images into the target registry, in the order that keeps the
@@ -38,11 +39,16 @@ import java.util.concurrent.atomic.AtomicLong;
  * image, and a rerun skips what is already there.
  */
 public final class ImportService {
-    private final RegistryClient registry;
+    private final Supplier<RegistryClient> client;
     private final TransferListener listener;
 
     public ImportService(RegistryClient registry, TransferListener listener) {
-        this.registry = registry;
+        this(() -> registry, listener);
+    }
+
+    /** @param client the registry client, asked for only after the bundle's signatures checked out */
+    public ImportService(Supplier<RegistryClient> client, TransferListener listener) {
+        this.client = client;
         this.listener = listener;
     }
 
@@ -105,6 +111,7 @@ public final class ImportService {
 
     private ImportResult applyInOrder(VerifiedBundle bundle, ImportRequest request, ImportLedger ledger) {
         BundleManifest m = bundle.manifest();
+        RegistryClient registry = client.get();
 
         // Manifests: read and checked in full before anything is pushed.
         Map<Digest, RawManifest> manifests = new HashMap<>();
@@ -233,6 +240,7 @@ public final class ImportService {
      * written until the whole check passes.
      */
     private Map<Digest, List<Mount>> checkRequired(List<Planned> plan, Set<Digest> carried, ImportLedger ledger) {
+        RegistryClient registry = client.get();
         Map<Digest, Set<String>> missing = new LinkedHashMap<>();
         Map<Digest, List<Mount>> mounts = new LinkedHashMap<>();
         for (Planned p : plan) {

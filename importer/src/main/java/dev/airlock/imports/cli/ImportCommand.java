@@ -6,6 +6,7 @@ import dev.airlock.cli.OutputOptionsMixin;
 import dev.airlock.cli.RegistryOptionsMixin;
 import dev.airlock.cli.Units;
 import dev.airlock.imports.ImportLedger;
+import dev.airlock.io.Background;
 import dev.airlock.imports.ImportRequest;
 import dev.airlock.imports.ImportResult;
 import dev.airlock.imports.ImportService;
@@ -66,10 +67,14 @@ final class ImportCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
         TargetNaming naming = new TargetNaming(registry, maps.stream().map(TargetNaming.Mapping::parse).toList());
+        // The HTTP client is set up on the other core while this one checks the signatures.
+        Background<RegistryClient> client = Background.start(() -> new RegistryClient(registryOptions.toOptions(List.of(), null)));
         ImportResult r;
-        try (RegistryClient client = new RegistryClient(registryOptions.toOptions(List.of(), null))) {
+        try {
             r = new ImportService(client, output.listener(err)).importBundle(new ImportRequest(bundle, trust.policy(), naming,
                     state != null ? state : ImportLedger.defaultStateDir(), parallel, reapply));
+        } finally {
+            client.whenDone(RegistryClient::close);
         }
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
