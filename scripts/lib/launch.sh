@@ -4,8 +4,9 @@
 # /usr/lib/jvm/*, else `java` on PATH. The jars target Java 17; a newer runtime starts and exits
 # faster (JDK 21+ can close the HTTP client's selector thread, which JDK 17 waits 300 ms for at exit).
 #
-# Start-up: main commands use a class-data archive next to the jar (AppCDS), written by the first
-# run and refreshed when the jar changes, so later runs map classes instead of loading them.
+# Start-up: main commands use a class-data archive next to the jar, made from the first run and
+# renewed when the jar changes, so later runs map classes instead of loading them: an AOT cache
+# on JDK 25 and later (recorded silently, built in the background), dynamic AppCDS before.
 # Extra JVM flags: AIRLOCK_JAVA_OPTS (default: serial GC, 192 MiB heap; heap use does not grow with bundle size).
 
 airlock_launch() {
@@ -27,11 +28,28 @@ airlock_launch() {
   # archive (which the JVM may keep using half-way, slower than none).
   local stamp
   stamp=$(stat -c %Y "$jar")
-  local jsa="${jar%.jar}-java$best-$stamp.jsa"
-  if [ ! -f "$jsa" ]; then rm -f "${jar%.jar}"-java*.jsa 2>/dev/null || true; fi
+  local jsa="${jar%.jar}-java$best-$stamp.jsa" aot="${jar%.jar}-java$best-$stamp.aot"
+  if [ ! -f "$jsa" ] && [ ! -f "$aot" ]; then rm -f "${jar%.jar}"-java*.jsa "${jar%.jar}"-java*.aot 2>/dev/null || true; fi
   case "${1:-}" in
     bundle|plan|import|verify)
-      if [ "$best" -ge 19 ] && [ -w "$(dirname "$jar")" ]; then
+      if [ "$best" -ge 25 ] && [ -f "$aot" ]; then
+        # JDK 25: an AOT cache of loaded, linked classes and method profiles (JEP 483, 514, 515).
+        exec "$java" "${opts[@]}" -XX:AOTCache="$aot" -Xlog:aot=off -Xlog:cds=off -jar "$jar" "$@"
+      elif [ "$best" -ge 25 ] && [ -w "$(dirname "$jar")" ]; then
+        # First run: record what this command loads (silently: the JVM would print to stdout), then
+        # build the cache in the background so this run is not kept waiting.
+        local conf="$aot.$$.conf" rc
+        set +e
+        "$java" "${opts[@]}" -XX:AOTMode=record -XX:AOTConfiguration="$conf" -Xlog:all=off \
+          -XX:+UnlockDiagnosticVMOptions -XX:-DisplayVMOutput -jar "$jar" "$@"
+        rc=$?
+        set -e
+        if [ -s "$conf" ]; then
+          ( "$java" "${opts[@]}" -XX:AOTMode=create -XX:AOTConfiguration="$conf" -XX:AOTCache="$aot.$$.tmp" -Xlog:all=off \
+              -jar "$jar" >/dev/null 2>&1 && mv -f "$aot.$$.tmp" "$aot"; rm -f "$conf" "$aot.$$.tmp" ) >/dev/null 2>&1 &
+        fi
+        exit $rc
+      elif [ "$best" -ge 19 ] && [ -w "$(dirname "$jar")" ]; then
         exec "$java" "${opts[@]}" -XX:+AutoCreateSharedArchive -XX:SharedArchiveFile="$jsa" -Xlog:cds=off -Xlog:cds+dynamic=off -jar "$jar" "$@"
       elif [ -f "$jsa" ] && [ "$jsa" -nt "$jar" ]; then
         exec "$java" "${opts[@]}" -XX:SharedArchiveFile="$jsa" -Xlog:cds=off -Xlog:cds+dynamic=off -jar "$jar" "$@"

@@ -106,6 +106,7 @@ public final class Digest implements Comparable<Digest> {
     }
 
     @Override
+    @com.fasterxml.jackson.annotation.JsonValue
     public String toString() {
         return algorithm + ":" + hex;
     }

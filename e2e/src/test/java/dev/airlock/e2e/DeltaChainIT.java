@@ -46,6 +46,7 @@ class DeltaChainIT {
         Airlock.Run plan = Airlock.export(c.exportArgs("plan", "--json")).ok();
         JsonNode p = new ObjectMapper().readTree(plan.out());
         assertEquals(2, p.path("sequence").asLong());
+        assertEquals(c.dir.resolve("out").resolve("daily-000002.airlock.tar").toString(), p.path("target").asText());
         assertEquals(1, p.path("parent").path("sequence").asLong());
         for (JsonNode i : p.path("images")) {
             assertEquals(i.path("source").asText().equals(a) ? "changed" : "unchanged", i.path("status").asText(), i.toString());
