@@ -138,10 +138,6 @@ public final class UntrustedBundle implements Closeable {
         return untrustedManifest.clone();
     }
 
-    public byte[] untrustedSignatureBytes() {
-        return untrustedSignature.clone();
-    }
-
     /**
      * Checks the signatures against {@code policy}, then the entry list against the now-trusted
      * bundle.json. Blob contents are verified later, as they stream.

@@ -3,7 +3,6 @@ package dev.airlock.bundle;
 import dev.airlock.digest.Digest;
 import dev.airlock.digest.VerifyingInputStream;
 import dev.airlock.error.AirlockException;
-import dev.airlock.io.ChannelSliceInputStream;
 import dev.airlock.oci.RawManifest;
 import dev.airlock.registry.BlobContent;
 import dev.airlock.registry.FileRegion;
@@ -74,7 +73,7 @@ public final class VerifiedBundle {
     }
 
     private byte[] readAll(String name, Digest d, long size) {
-        try (InputStream in = new VerifyingInputStream(slice(name, 0), d, size, path + ": " + name)) {
+        try (InputStream in = region(name, d).open(0)) {
             return in.readAllBytes();
         } catch (VerifyingInputStream.DigestMismatchException e) {
             throw AirlockException.verification(e.getMessage());
@@ -90,9 +89,7 @@ public final class VerifiedBundle {
      */
     public BlobContent content(BundleManifest.Blob blob) {
         Digest d = Digest.parse(blob.digest());
-        String name = BundleNames.blobPath(d);
-        TarArchiveEntry e = entries.get(name);
-        return new FileRegion(channel, e.getDataOffset(), e.getSize(), d, path + ": " + name);
+        return region(BundleNames.blobPath(d), d);
     }
 
     /** Reads a blob to the end to check it, without using the bytes (the target already has it). */
@@ -106,11 +103,12 @@ public final class VerifiedBundle {
         }
     }
 
-    private InputStream slice(String name, long offset) {
+    /** An entry's bytes in the file; read from its start, they are checked against {@code d}. */
+    private FileRegion region(String name, Digest d) {
         TarArchiveEntry e = entries.get(name);
         if (e == null) {
             throw new IllegalStateException("no entry " + name);
         }
-        return new ChannelSliceInputStream(channel, e.getDataOffset() + offset, e.getSize() - offset);
+        return new FileRegion(channel, e.getDataOffset(), e.getSize(), d, path + ": " + name);
     }
 }

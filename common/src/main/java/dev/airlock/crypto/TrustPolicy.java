@@ -50,10 +50,6 @@ public final class TrustPolicy {
         this.threshold = threshold;
     }
 
-    public int threshold() {
-        return threshold;
-    }
-
     /**
      * Checks {@code armoredSignatures} over {@code data}. Returns the primary-key fingerprints of
      * the distinct trusted certificates that signed; throws a verification error unless at least

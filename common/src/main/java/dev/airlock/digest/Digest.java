@@ -70,11 +70,6 @@ public final class Digest implements Comparable<Digest> {
         return newDigest(algorithm);
     }
 
-    /** Whether {@code content} hashes to this digest. */
-    public boolean matches(byte[] content) {
-        return equals(of(algorithm, newHasher().digest(content)));
-    }
-
     /** A digest from a finished hash of {@code algorithm} ("sha256" or "sha512"). */
     public static Digest of(String algorithm, byte[] hash) {
         return new Digest(algorithm, HexFormat.of().formatHex(hash));

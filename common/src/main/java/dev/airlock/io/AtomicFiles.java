@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -53,14 +52,6 @@ public final class AtomicFiles {
             Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
         }
         fsyncDirectory(target.toAbsolutePath().getParent());
-    }
-
-    /** Like {@link #write} but refuses to replace an existing file. */
-    public static void writeNew(Path target, byte[] bytes, boolean secret) throws IOException {
-        if (Files.exists(target)) {
-            throw new FileAlreadyExistsException(target.toString());
-        }
-        write(target, bytes, secret);
     }
 
     public static void fsyncDirectory(Path dir) {

@@ -87,10 +87,6 @@ public final class RawManifest {
         return bytes.length;
     }
 
-    public Descriptor descriptor() {
-        return new Descriptor(mediaType, digest, bytes.length);
-    }
-
     public boolean isIndex() {
         return MediaTypes.isIndex(mediaType);
     }

@@ -39,9 +39,6 @@ public final class ExportLedger {
     /** One bundle written on the channel. {@code parent} is null for a full bundle. */
     public record Entry(long sequence, String digest, Long parent, String file, String created, List<ImageRecord> images,
             List<String> carried) {
-        public boolean full() {
-            return parent == null;
-        }
     }
 
     /** A bundle written and fsynced but maybe not yet renamed. */
