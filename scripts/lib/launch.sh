@@ -7,7 +7,10 @@
 # Start-up: main commands use a class-data archive next to the jar, made from the first run and
 # renewed when the jar changes, so later runs map classes instead of loading them: an AOT cache
 # on JDK 25 and later (recorded silently, built in the background), dynamic AppCDS before.
-# Extra JVM flags: AIRLOCK_JAVA_OPTS (default: serial GC, 192 MiB heap; heap use does not grow with bundle size).
+# Only a successful run of a main command (not --help) trains it.
+# JVM flags: AIRLOCK_JAVA_OPTS (default: serial GC, 192 MiB heap, since heap use does not grow with
+# bundle size; JIT thresholds x5, which keeps the compilers from spending start-up on code that runs
+# once while the hot loops (hashing, copying) still compile within milliseconds; measured by scripts/bench).
 
 airlock_launch() {
   local jar=$1
@@ -16,53 +19,62 @@ airlock_launch() {
     echo "airlock: $jar is missing; build first: mvn -q -DskipTests package" >&2
     exit 2
   fi
-  local java=java best=0 v home
+  # Only shell builtins until the JVM starts: every forked helper costs milliseconds here.
+  local java=java best=0 v home line
   for home in ${AIRLOCK_JAVA_HOME:-${JAVA_HOME:-} /usr/lib/jvm/*}; do
     [ -x "$home/bin/java" ] && [ -f "$home/release" ] || continue
-    v=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$home/release")
+    v=""
+    while IFS= read -r line; do
+      case $line in JAVA_VERSION=*) v=${line#JAVA_VERSION=\"}; v=${v%%[!0-9]*}; break ;; esac
+    done < "$home/release"
     if [ -n "$v" ] && [ "$v" -ge 17 ] && [ "$v" -gt "$best" ]; then best=$v; java=$home/bin/java; fi
     [ -n "${AIRLOCK_JAVA_HOME:-}" ] && break
   done
-  local opts=(${AIRLOCK_JAVA_OPTS:--XX:+UseSerialGC -Xmx192m})
-  # The archive is named after the JVM and the jar's build time: a rebuilt jar never meets a stale
-  # archive (which the JVM may keep using half-way, slower than none).
-  local stamp
-  stamp=$(stat -c %Y "$jar")
-  local jsa="${jar%.jar}-java$best-$stamp.jsa" aot="${jar%.jar}-java$best-$stamp.aot"
-  if [ ! -f "$jsa" ] && [ ! -f "$aot" ]; then rm -f "${jar%.jar}"-java*.jsa "${jar%.jar}"-java*.aot 2>/dev/null || true; fi
-  case "${1:-}" in
-    bundle|plan|import|verify)
-      if [ "$best" -ge 25 ] && [ -f "$aot" ]; then
-        # JDK 25: an AOT cache of loaded, linked classes and method profiles (JEP 483, 514, 515).
-        exec "$java" "${opts[@]}" -XX:AOTCache="$aot" -Xlog:aot=off -Xlog:cds=off -jar "$jar" "$@"
-      elif [ "$best" -ge 25 ] && [ -w "$(dirname "$jar")" ]; then
-        # First run: record what this command loads (silently: the JVM would print to stdout), then
-        # build the cache in the background so this run is not kept waiting.
-        local conf="$aot.$$.conf" rc
-        set +e
-        "$java" "${opts[@]}" -XX:AOTMode=record -XX:AOTConfiguration="$conf" -Xlog:all=off \
-          -XX:+UnlockDiagnosticVMOptions -XX:-DisplayVMOutput -jar "$jar" "$@"
-        rc=$?
-        set -e
-        if [ -s "$conf" ]; then
-          ( "$java" "${opts[@]}" -XX:AOTMode=create -XX:AOTConfiguration="$conf" -XX:AOTCache="$aot.$$.tmp" -Xlog:all=off \
-              -jar "$jar" >/dev/null 2>&1 && mv -f "$aot.$$.tmp" "$aot"; rm -f "$conf" "$aot.$$.tmp" ) >/dev/null 2>&1 &
-        fi
-        exit $rc
-      elif [ "$best" -ge 19 ] && [ -w "$(dirname "$jar")" ]; then
-        exec "$java" "${opts[@]}" -XX:+AutoCreateSharedArchive -XX:SharedArchiveFile="$jsa" -Xlog:cds=off -Xlog:cds+dynamic=off -jar "$jar" "$@"
-      elif [ -f "$jsa" ] && [ "$jsa" -nt "$jar" ]; then
-        exec "$java" "${opts[@]}" -XX:SharedArchiveFile="$jsa" -Xlog:cds=off -Xlog:cds+dynamic=off -jar "$jar" "$@"
-      elif [ -w "$(dirname "$jar")" ]; then
-        local tmp="$jsa.$$.tmp" rc
-        set +e
-        "$java" "${opts[@]}" -XX:ArchiveClassesAtExit="$tmp" -Xlog:cds=off -Xlog:cds+dynamic=off -jar "$jar" "$@"
-        rc=$?
-        set -e
-        if [ -s "$tmp" ]; then mv -f "$tmp" "$jsa"; else rm -f "$tmp"; fi
-        exit $rc
+  local opts=(${AIRLOCK_JAVA_OPTS:--XX:+UseSerialGC -Xmx192m -XX:CompileThresholdScaling=5})
+  # One archive per JVM version, used only while it is newer than the jar: a rebuilt jar never
+  # meets a stale archive (which the JVM may keep using half-way, slower than none).
+  local jsa="${jar%.jar}-java$best.jsa" aot="${jar%.jar}-java$best.aot"
+  [ ! -f "$jsa" ] || [ "$jsa" -nt "$jar" ] || rm -f "$jsa"
+  [ ! -f "$aot" ] || [ "$aot" -nt "$jar" ] || rm -f "$aot"
+  # Only a real run of a main command trains the archive, and only if it succeeds: a first run
+  # that asks for --help or fails early would leave an archive of almost nothing.
+  local train=no a
+  case "${1:-}" in bundle|plan|import|verify) train=yes ;; esac
+  for a in "$@"; do case $a in -h|--help|-V|--version) train=no ;; esac; done
+  if [ "$train" = yes ] && [ "$best" -ge 25 ]; then
+    if [ -f "$aot" ]; then
+      # JDK 25: an AOT cache of loaded, linked classes and method profiles (JEP 483, 514, 515).
+      exec "$java" "${opts[@]}" -XX:AOTCache="$aot" -Xlog:aot=off -Xlog:cds=off -jar "$jar" "$@"
+    elif [ -w "${jar%/*}" ]; then
+      # First run: record what this command loads (silently: the JVM would print to stdout), then
+      # build the cache in the background so this run is not kept waiting.
+      local conf="$aot.$$.conf" rc
+      set +e
+      "$java" "${opts[@]}" -XX:AOTMode=record -XX:AOTConfiguration="$conf" -Xlog:all=off \
+        -XX:+UnlockDiagnosticVMOptions -XX:-DisplayVMOutput -jar "$jar" "$@"
+      rc=$?
+      set -e
+      if [ $rc = 0 ] && [ -s "$conf" ]; then
+        ( "$java" "${opts[@]}" -XX:AOTMode=create -XX:AOTConfiguration="$conf" -XX:AOTCache="$aot.$$.tmp" -Xlog:all=off \
+            -jar "$jar" >/dev/null 2>&1 && mv -f "$aot.$$.tmp" "$aot"; rm -f "$conf" "$aot.$$.tmp" ) >/dev/null 2>&1 &
+      else
+        rm -f "$conf"
       fi
-      ;;
-  esac
+      exit $rc
+    fi
+  elif [ "$train" = yes ]; then
+    # JDK 17 to 24: a dynamic class-data archive written at the end of the first successful run.
+    if [ -f "$jsa" ]; then
+      exec "$java" "${opts[@]}" -XX:SharedArchiveFile="$jsa" -Xlog:cds=off -Xlog:cds+dynamic=off -jar "$jar" "$@"
+    elif [ -w "${jar%/*}" ]; then
+      local tmp="$jsa.$$.tmp" rc
+      set +e
+      "$java" "${opts[@]}" -XX:ArchiveClassesAtExit="$tmp" -Xlog:cds=off -Xlog:cds+dynamic=off -jar "$jar" "$@"
+      rc=$?
+      set -e
+      if [ $rc = 0 ] && [ -s "$tmp" ]; then mv -f "$tmp" "$jsa"; else rm -f "$tmp"; fi
+      exit $rc
+    fi
+  fi
   exec "$java" "${opts[@]}" -jar "$jar" "$@"
 }
