@@ -1,9 +1,11 @@
 package dev.airlock.cli;
 
 import dev.airlock.error.AirlockException;
+import dev.airlock.io.Trace;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.util.Arrays;
+import java.util.List;
 import picocli.CommandLine;
 
 /**
@@ -14,9 +16,25 @@ public final class Cli {
     private Cli() {
     }
 
-    public static int run(String program, Object command, String[] args, PrintWriter out, PrintWriter err) {
+    /**
+     * Runs {@code command} with its {@code subcommands}. Only the subcommand named by the first
+     * argument is modelled when there is one (picocli otherwise reflects over every command and
+     * mixin, a tenth of a second at start-up); help and errors for anything else see them all.
+     */
+    public static int run(String program, Object command, List<Class<?>> subcommands, String[] args, PrintWriter out,
+            PrintWriter err) {
         boolean verbose = Arrays.asList(args).contains("--verbose") || Arrays.asList(args).contains("-v");
         CommandLine cl = new CommandLine(command);
+        Class<?> named = null;
+        for (Class<?> c : subcommands) {
+            if (args.length > 0 && c.getAnnotation(CommandLine.Command.class).name().equals(args[0])) {
+                named = c;
+            }
+        }
+        for (Class<?> c : named != null ? List.<Class<?>>of(named) : subcommands) {
+            cl.addSubcommand(c);
+        }
+        Trace.mark("command line modelled");
         cl.setOut(out);
         cl.setErr(err);
         cl.setCaseInsensitiveEnumValuesAllowed(true);

@@ -106,6 +106,15 @@ public final class OpenPgpKeys {
         return HexFormat.of().withUpperCase().formatHex(cert.getPublicKey().getFingerprint());
     }
 
+    /**
+     * Start-up work done ahead on another core: Ed25519's base-point tables (computed once per
+     * run, on first use, by whichever thread gets there) and the OpenPGP parsing classes.
+     */
+    public static void warmUp() {
+        org.bouncycastle.math.ec.rfc8032.Ed25519.precompute();
+        new BcPGPObjectFactory(new byte[0]).iterator().hasNext();
+    }
+
     /** Reads an armored (or binary) secret key file. */
     public static PGPSecretKeyRing readSecretKey(Path file) {
         List<Object> objects = readObjects(file, "secret key");

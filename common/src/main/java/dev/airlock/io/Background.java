@@ -13,7 +13,13 @@ public final class Background<T> implements Supplier<T> {
     private final CompletableFuture<T> future;
 
     private Background(Supplier<T> work) {
-        this.future = CompletableFuture.supplyAsync(work);
+        // A thread of its own: the common pool has one worker on a two-core machine, which would
+        // queue two pieces of start-up work behind each other.
+        this.future = CompletableFuture.supplyAsync(work, task -> {
+            Thread t = new Thread(task, "airlock-background");
+            t.setDaemon(true);
+            t.start();
+        });
     }
 
     public static <T> Background<T> start(Supplier<T> work) {

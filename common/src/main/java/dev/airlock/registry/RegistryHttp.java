@@ -4,14 +4,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.airlock.digest.VerifyingInputStream.DigestMismatchException;
 import dev.airlock.error.AirlockException;
+import dev.airlock.io.Trace;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpRequest.BodyPublisher;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -48,12 +49,14 @@ final class RegistryHttp {
 
     RegistryHttp(RegistryOptions options) {
         this.options = options;
+        javax.net.ssl.SSLContext ssl = Tls.context(options.caFile());
         this.http = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .connectTimeout(Duration.ofSeconds(30))
-                .sslContext(Tls.context(options.caFile()))
+                .sslContext(ssl)
                 .build();
+        Trace.mark("http client ready");
     }
 
     /**

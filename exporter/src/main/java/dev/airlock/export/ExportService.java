@@ -12,6 +12,7 @@ import dev.airlock.digest.Digest;
 import dev.airlock.error.AirlockException;
 import dev.airlock.io.Background;
 import dev.airlock.io.ChannelLock;
+import dev.airlock.io.Trace;
 import dev.airlock.io.TransferListener;
 import dev.airlock.oci.Descriptor;
 import dev.airlock.oci.ImageReference;
@@ -34,6 +35,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * Pulls images from their registries and writes one signed bundle: a delta after the channel's
@@ -46,7 +48,7 @@ public final class ExportService {
     /** For crash tests only: halt the JVM at "before-rename" or "after-rename". */
     static final String CRASH_POINT = "airlock.test.crashAt";
 
-    private final RegistryClient registry;
+    private final Supplier<RegistryClient> registry;
     private final TransferListener listener;
 
     private final int parallelism;
@@ -57,6 +59,11 @@ public final class ExportService {
 
     /** @param parallelism blobs fetched at once */
     public ExportService(RegistryClient registry, TransferListener listener, int parallelism) {
+        this(() -> registry, listener, parallelism);
+    }
+
+    /** @param registry the registry client, asked for once the request checked out (it may still be in the making) */
+    public ExportService(Supplier<RegistryClient> registry, TransferListener listener, int parallelism) {
         this.registry = registry;
         this.listener = listener;
         this.parallelism = parallelism;
@@ -75,17 +82,22 @@ public final class ExportService {
     /** Computes what {@link #bundle} would write, writing nothing. */
     public ExportPlan plan(ExportRequest request) {
         checkRequest(request);
+        Background<List<BundleSigner>> signers = readKeys(request);
         try (ChannelLock lock = ChannelLock.acquire(request.stateDir(), request.channel(), "airlock-export")) {
-            return prepare(request, ExportLedger.load(request.stateDir(), request.channel())).plan();
+            return prepare(request, ExportLedger.load(request.stateDir(), request.channel()), signers).plan();
         }
     }
 
     public ExportResult bundle(ExportRequest request) {
+        Trace.mark("export: start");
         checkRequest(request);
         prepareOutDir(request.outDir());
+        Background<List<BundleSigner>> signers = readKeys(request);
         try (ChannelLock lock = ChannelLock.acquire(request.stateDir(), request.channel(), "airlock-export")) {
             ExportLedger ledger = ExportLedger.load(request.stateDir(), request.channel());
-            Prepared p = prepare(request, ledger);
+            Trace.mark("export: ledger loaded");
+            Prepared p = prepare(request, ledger, signers);
+            Trace.mark("export: prepared");
             return write(p, ledger);
         }
     }
@@ -106,15 +118,19 @@ public final class ExportService {
         }
     }
 
-    private Prepared prepare(ExportRequest request, ExportLedger ledger) {
-        // Keys are parsed (and Bouncy Castle loaded) on the other core while manifests are fetched.
-        Background<List<BundleSigner>> signers = Background.start(() -> {
+    /** Keys are parsed (and Bouncy Castle set up) on the other core while manifests are fetched. */
+    private static Background<List<BundleSigner>> readKeys(ExportRequest request) {
+        return Background.start(() -> {
             List<BundleSigner> list = new ArrayList<>();
             for (Path key : request.keyFiles()) {
                 list.add(new BundleSigner(OpenPgpKeys.readSecretKey(key), request.passphrase()));
             }
             return list;
         });
+    }
+
+    private Prepared prepare(ExportRequest request, ExportLedger ledger, Background<List<BundleSigner>> signers) {
+        RegistryClient registry = this.registry.get();
 
         // Where in the chain this bundle goes.
         ExportLedger.Entry parent = null;
@@ -155,6 +171,7 @@ public final class ExportService {
                 }
             }
         }
+        Trace.mark("export: manifests fetched");
         Map<Digest, Source> carriedBlobs = new LinkedHashMap<>();
         List<String> requires = new ArrayList<>();
         long savedBytes = 0;
@@ -233,6 +250,7 @@ public final class ExportService {
             ledger.dropPending();
             throw new AirlockException(AirlockException.Kind.INTERNAL, "cannot write bundle " + target + ": " + e.getMessage(), e);
         }
+        Trace.mark("export: renamed");
         crashIfAsked("after-rename");
         ledger.commitPending();
         listener.done();

@@ -6,8 +6,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.airlock.bundle.BundleManifest;
 import dev.airlock.cli.OutputOptionsMixin;
 import dev.airlock.cli.Units;
+import dev.airlock.export.ExportRequest;
 import dev.airlock.export.ExportResult;
 import dev.airlock.export.ExportService;
+import dev.airlock.io.Background;
+import dev.airlock.io.Trace;
 import dev.airlock.registry.RegistryClient;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
@@ -35,10 +38,16 @@ final class BundleCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        Trace.mark("bundle: call");
         PrintWriter err = spec.commandLine().getErr();
+        ExportRequest request = options.request();
+        // The HTTP client is made on the other core while the keys are read and the ledger loaded.
+        Background<RegistryClient> client = Background.start(options::client);
         ExportResult r;
-        try (RegistryClient client = options.client()) {
-            r = new ExportService(client, output.listener(err), Math.max(1, options.parallel)).bundle(options.request());
+        try {
+            r = new ExportService(client, output.listener(err), Math.max(1, options.parallel)).bundle(request);
+        } finally {
+            client.whenDone(RegistryClient::close);
         }
         print(r, spec.commandLine().getOut());
         return 0;

@@ -2,17 +2,23 @@ package dev.airlock.export.cli;
 
 import dev.airlock.cli.Cli;
 import dev.airlock.cli.KeygenCommand;
+import dev.airlock.crypto.OpenPgpKeys;
+import dev.airlock.io.Trace;
+import dev.airlock.registry.Warmup;
 import java.io.PrintWriter;
+import java.util.List;
 import picocli.CommandLine.Command;
 
 /** {@code airlock-export}: the connected side. */
 @Command(name = "airlock-export", mixinStandardHelpOptions = true, version = "airlock-export 0.1.0",
         description = "Pull container images and write signed, delta-based airlock bundles.",
-        subcommands = {KeygenCommand.class, BundleCommand.class, PlanCommand.class, ReceiptCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:done", "1:anything else", "2:bad usage or config", "3:verification failed",
             "4:chain or sequence problem", "5:registry or network failure, safe to run again"})
 public final class ExportMain implements Runnable {
+    private static final List<Class<?>> SUBCOMMANDS = List.of(KeygenCommand.class, BundleCommand.class, PlanCommand.class,
+            ReceiptCommand.class);
+
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -22,11 +28,14 @@ public final class ExportMain implements Runnable {
     }
 
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
-        return Cli.run("airlock-export", new ExportMain(), args, out, err);
+        return Cli.run("airlock-export", new ExportMain(), SUBCOMMANDS, args, out, err);
     }
 
     public static void main(String[] args) {
+        Trace.mark("main");
+        Warmup.start(OpenPgpKeys::warmUp);
         int code = run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true));
+        Trace.mark("exit");
         System.exit(code);
     }
 }
