@@ -2,6 +2,7 @@ package dev.airlock.bundle;
 
 import dev.airlock.digest.Digest;
 import dev.airlock.io.AtomicFiles;
+import dev.airlock.io.Trace;
 import dev.airlock.io.TransferListener;
 import dev.airlock.registry.BlobSink;
 import java.io.ByteArrayOutputStream;
@@ -92,7 +93,9 @@ public final class BundleWriter {
             }
             writeFully(ch, ByteBuffer.allocate(1024), total - 1024);
             fetchAll(ch, slots.subList(small.length, slots.size()), manifest.blobs(), blobs, parallelism, listener);
+            Trace.mark("writer: blobs written");
             ch.force(true);
+            Trace.mark("writer: forced");
             done = true;
         } finally {
             if (!done) {
@@ -111,13 +114,16 @@ public final class BundleWriter {
             t.setDaemon(true);
             return t;
         });
-        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.CountDownLatch stop = new java.util.concurrent.CountDownLatch(1);
         Thread flusher = new Thread(() -> {
             // Start writeback early so the final fsync does not pay for the whole file. Never
-            // interrupted: an interrupt inside force() would close the channel for everyone.
-            while (!stop.get()) {
+            // interrupted (an interrupt inside force() would close the channel for everyone):
+            // woken by the latch instead, so the writer never waits out a pause at the end.
+            while (stop.getCount() > 0) {
                 try {
-                    Thread.sleep(100);
+                    if (stop.await(50, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                        return;
+                    }
                     if (unflushed.get() >= FLUSH_EVERY) {
                         unflushed.set(0);
                         ch.force(false);
@@ -131,7 +137,14 @@ public final class BundleWriter {
         flusher.start();
         try {
             List<Future<?>> futures = new ArrayList<>();
+            // Largest first: the transfers still running at the end are small ones, so every
+            // stream (and core) stays busy until close to the finish.
+            List<Integer> order = new ArrayList<>();
             for (int i = 0; i < slots.size(); i++) {
+                order.add(i);
+            }
+            order.sort(java.util.Comparator.comparingLong((Integer i) -> slots.get(i).size()).reversed());
+            for (int i : order) {
                 Slot slot = slots.get(i);
                 BundleManifest.Blob blob = blobs.get(i);
                 futures.add(pool.submit(() -> {
@@ -147,6 +160,7 @@ public final class BundleWriter {
                         listener.progressed(d, n);
                     });
                     listener.finished(d);
+                    Trace.mark("writer: blob " + d.shortHex() + " done");
                     return null;
                 }));
             }
@@ -170,7 +184,7 @@ public final class BundleWriter {
             }
         } finally {
             pool.shutdownNow();
-            stop.set(true);
+            stop.countDown();
             try {
                 flusher.join();
             } catch (InterruptedException e) {

@@ -9,23 +9,39 @@ import java.net.http.HttpRequest;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Flow;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A blob stored at a known place in a file (a bundle entry). Uploads read it with positional
  * reads in large buffers, hashing each byte once; from offset 0 the last buffer is only sent
  * once the whole content matched its digest, so a bad blob never completes an upload.
+ *
+ * <p>The buffers are direct and reused: the file is read straight into them and the socket
+ * written straight from them, with no copy through the Java heap (on a small machine the import
+ * shares its cores with the registry, so every copy saved is registry time). A buffer goes back
+ * to the pool only when the HTTP client has consumed all of it and the exchange is over
+ * ({@link #release()}); a buffer it might still hold is left to the garbage collector.
  */
 public final class FileRegion implements BlobContent {
     private static final int BUFFER = 1 << 20;
+    /** Direct buffers in flight per upload, and in all: beyond these, heap buffers. */
+    private static final int PER_UPLOAD = 4;
+    private static final int MAX_POOLED = 32;
+    private static final ConcurrentLinkedQueue<ByteBuffer> FREE = new ConcurrentLinkedQueue<>();
+    private static final AtomicInteger ALLOCATED = new AtomicInteger();
 
     private final FileChannel channel;
     private final long start;
     private final long length;
     private final Digest digest;
     private final String what;
+    private final List<Reader> readers = new ArrayList<>();
 
     public FileRegion(FileChannel channel, long start, long length, Digest digest, String what) {
         this.channel = channel;
@@ -43,14 +59,43 @@ public final class FileRegion implements BlobContent {
 
     /** A body of {@code count} bytes from {@code offset} within the blob. */
     HttpRequest.BodyPublisher publisher(long offset, long count) {
-        Flow.Publisher<ByteBuffer> p = subscriber -> subscriber.onSubscribe(new Reader(subscriber, offset, count));
+        Flow.Publisher<ByteBuffer> p = subscriber -> {
+            Reader r = new Reader(subscriber, offset, count);
+            synchronized (readers) {
+                readers.add(r);
+            }
+            subscriber.onSubscribe(r);
+        };
         return HttpRequest.BodyPublishers.fromPublisher(p, count);
+    }
+
+    /** Called once the exchanges that read this region are over: their spent buffers go back to the pool. */
+    void release() {
+        synchronized (readers) {
+            for (Reader r : readers) {
+                r.release();
+            }
+            readers.clear();
+        }
+    }
+
+    private static ByteBuffer takePooled() {
+        ByteBuffer b = FREE.poll();
+        if (b != null) {
+            return b.clear();
+        }
+        if (ALLOCATED.incrementAndGet() <= MAX_POOLED) {
+            return ByteBuffer.allocateDirect(BUFFER);
+        }
+        ALLOCATED.decrementAndGet();
+        return null;
     }
 
     /** Delivers buffers on demand; verification only when the body is the whole blob. */
     private final class Reader implements Flow.Subscription {
         private final Flow.Subscriber<? super ByteBuffer> subscriber;
         private final MessageDigest hasher;
+        private final List<ByteBuffer> owned = new ArrayList<>();
         private final AtomicLong demand = new AtomicLong();
         private final AtomicBoolean draining = new AtomicBoolean();
         private long position;
@@ -84,7 +129,7 @@ public final class FileRegion implements BlobContent {
                             subscriber.onComplete();
                             return;
                         }
-                        ByteBuffer buf = ByteBuffer.allocate((int) Math.min(BUFFER, end - position));
+                        ByteBuffer buf = nextBuffer((int) Math.min(BUFFER, end - position));
                         while (buf.hasRemaining()) {
                             int r = channel.read(buf, start + position + buf.position());
                             if (r < 0) {
@@ -112,6 +157,36 @@ public final class FileRegion implements BlobContent {
                     draining.set(false);
                 }
             }
+        }
+
+        /** A buffer the HTTP client has fully consumed, a new one from the pool, or a heap buffer. */
+        private synchronized ByteBuffer nextBuffer(int size) {
+            for (ByteBuffer b : owned) {
+                if (!b.hasRemaining()) {
+                    b.clear().limit(size);
+                    return b;
+                }
+            }
+            if (owned.size() < PER_UPLOAD) {
+                ByteBuffer b = takePooled();
+                if (b != null) {
+                    owned.add(b);
+                    b.limit(size);
+                    return b;
+                }
+            }
+            return ByteBuffer.allocate(size);
+        }
+
+        synchronized void release() {
+            for (ByteBuffer b : owned) {
+                if (!b.hasRemaining()) {
+                    FREE.offer(b);
+                } else {
+                    ALLOCATED.decrementAndGet(); // possibly still held by the client: left to the GC
+                }
+            }
+            owned.clear();
         }
 
         private void fail(Throwable t) {

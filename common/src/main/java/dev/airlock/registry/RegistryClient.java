@@ -8,8 +8,8 @@ import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
-import java.net.http.HttpRequest;
 import java.net.http.HttpRequest.BodyPublisher;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.List;
 import java.util.Map;
@@ -231,9 +231,13 @@ public final class RegistryClient implements AutoCloseable {
         private void putMonolithic(URI location, Digest digest, long size, BlobContent content) {
             String what = "blob " + where() + "@" + digest.shortHex();
             URI put = withDigest(location, digest);
-            HttpResponse<InputStream> r = http.send(call("PUT", put,
-                    Map.of("Content-Type", "application/octet-stream"),
-                    () -> streamBody(content, 0, size), push(), what));
+            HttpResponse<InputStream> r;
+            try {
+                r = http.send(call("PUT", put, Map.of("Content-Type", "application/octet-stream"),
+                        () -> streamBody(content, 0, size), push(), what));
+            } finally {
+                releaseBuffers(content);
+            }
             expect(r, 201, "PUT " + what);
             RegistryHttp.discard(r);
         }
@@ -244,10 +248,14 @@ public final class RegistryClient implements AutoCloseable {
             for (long start = 0; start < size; start += chunkSize) {
                 long len = Math.min(chunkSize, size - start);
                 long from = start;
-                HttpResponse<InputStream> r = http.send(call("PATCH", next,
-                        Map.of("Content-Type", "application/octet-stream",
-                                "Content-Range", from + "-" + (from + len - 1)),
-                        () -> streamBody(content, from, len), push(), what + " chunk at " + from));
+                HttpResponse<InputStream> r;
+                try {
+                    r = http.send(call("PATCH", next, Map.of("Content-Type", "application/octet-stream",
+                            "Content-Range", from + "-" + (from + len - 1)), () -> streamBody(content, from, len), push(),
+                            what + " chunk at " + from));
+                } finally {
+                    releaseBuffers(content);
+                }
                 expect(r, 202, "PATCH " + what);
                 RegistryHttp.discard(r);
                 next = resolve(r.headers().firstValue("Location")
@@ -272,6 +280,12 @@ public final class RegistryClient implements AutoCloseable {
                 }
                 throw AirlockException.registry(what + ": " + host + " answered HTTP " + r.statusCode() + detail, null);
             }
+        }
+    }
+
+    private static void releaseBuffers(BlobContent content) {
+        if (content instanceof FileRegion region) {
+            region.release();
         }
     }
 

@@ -94,6 +94,73 @@ class RegistryClientIT {
         assertFalse(a.hasBlob(Digest.sha256Of(BLOB)));
     }
 
+    /**
+     * Upload bodies read from a file go through pooled direct buffers that are reused once the
+     * HTTP client has consumed them: many parallel uploads of multi-buffer blobs from one file,
+     * over plain HTTP and TLS, twice (the second round runs on reused buffers), must each land
+     * byte for byte; and a region whose bytes do not match its digest is still never committed.
+     */
+    @Test
+    @org.junit.jupiter.api.Timeout(90) // a buffer reused too early can also stall the upload
+    void parallelUploadsFromOneFile_reusePooledBuffers_withoutMixingBytes(Registries registries) throws Exception {
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("airlock-regions", ".bin");
+        try {
+            java.util.Random random = new java.util.Random(11);
+            java.util.List<byte[]> blobs = new java.util.ArrayList<>();
+            java.util.List<Long> starts = new java.util.ArrayList<>();
+            long pos = 0;
+            try (java.nio.channels.FileChannel out = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.WRITE)) {
+                for (int i = 0; i < 16; i++) {
+                    byte[] b = new byte[i % 4 == 0 ? 1 + random.nextInt(2000) : (1 << 20) + random.nextInt(3 << 20)];
+                    random.nextBytes(b);
+                    blobs.add(b);
+                    starts.add(pos);
+                    out.write(java.nio.ByteBuffer.wrap(b), pos);
+                    pos += b.length + 7; // not aligned to anything
+                }
+            }
+            TestRegistry plain = registries.plain();
+            TestRegistry tls = registries.tls();
+            RegistryClient plainClient = new RegistryClient(RegistryOptions.defaults().withInsecure(Set.of(plain.host())));
+            try (java.nio.channels.FileChannel in = java.nio.channels.FileChannel.open(file)) {
+                for (int round = 0; round < 2; round++) {
+                    for (TestRegistry r : java.util.List.of(plain, tls)) {
+                        RegistryClient client = r == plain ? plainClient : r.client();
+                        RegistryClient.Repository repo = client.repository(r.host(), "round" + round + "/many");
+                        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(6);
+                        try {
+                            java.util.List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+                            for (int i = 0; i < blobs.size(); i++) {
+                                byte[] b = blobs.get(i);
+                                Digest d = Digest.sha256Of(b);
+                                FileRegion region = new FileRegion(in, starts.get(i), b.length, d, "blob " + i);
+                                long chunk = i % 3 == 0 ? 700_000 : 0; // some chunked, most monolithic
+                                done.add(pool.submit(() -> repo.uploadBlob(d, b.length, region, chunk)));
+                            }
+                            for (java.util.concurrent.Future<?> f : done) {
+                                f.get();
+                            }
+                        } finally {
+                            pool.shutdownNow();
+                        }
+                        for (byte[] b : blobs) {
+                            assertArrayEquals(b, fetch(repo, Digest.sha256Of(b), b.length), "blob lands byte for byte");
+                        }
+                    }
+                }
+                // A region whose bytes are not what its digest says: refused, never committed.
+                Digest claimed = Digest.sha256Of(blobs.get(2));
+                RegistryClient.Repository repo = plainClient.repository(plain.host(), "bad/one");
+                FileRegion wrong = new FileRegion(in, starts.get(1), blobs.get(2).length, claimed, "blob");
+                AirlockException e = assertThrows(AirlockException.class, () -> repo.uploadBlob(claimed, blobs.get(2).length, wrong, 0));
+                assertEquals(AirlockException.Kind.VERIFICATION, e.kind(), e.getMessage());
+                assertFalse(repo.hasBlob(claimed));
+            }
+        } finally {
+            java.nio.file.Files.deleteIfExists(file);
+        }
+    }
+
     static byte[] fetch(RegistryClient.Repository repo, Digest d, int size) {
         byte[] got = new byte[size];
         repo.fetchBlob(d, size, (buf, offset) -> buf.get(got, (int) offset, buf.remaining()));

@@ -6,6 +6,7 @@ import dev.airlock.bundle.VerifiedBundle;
 import dev.airlock.digest.Digest;
 import dev.airlock.error.AirlockException;
 import dev.airlock.io.ChannelLock;
+import dev.airlock.io.Trace;
 import dev.airlock.io.TransferListener;
 import dev.airlock.oci.Descriptor;
 import dev.airlock.oci.ImageTree;
@@ -84,8 +85,11 @@ public final class ImportService {
     }
 
     public ImportResult importBundle(ImportRequest request) {
+        Trace.mark("import: start");
         try (UntrustedBundle untrusted = UntrustedBundle.open(request.bundle())) {
+            Trace.mark("import: opened");
             VerifiedBundle bundle = untrusted.verify(request.trust());
+            Trace.mark("import: verified");
             try {
                 return apply(bundle, request);
             } catch (AirlockException e) {
@@ -112,6 +116,7 @@ public final class ImportService {
     private ImportResult applyInOrder(VerifiedBundle bundle, ImportRequest request, ImportLedger ledger) {
         BundleManifest m = bundle.manifest();
         RegistryClient registry = client.get();
+        Trace.mark("import: client ready");
 
         // Manifests: read and checked in full before anything is pushed.
         Map<Digest, RawManifest> manifests = new HashMap<>();
@@ -154,6 +159,7 @@ public final class ImportService {
             plan.add(new Planned(image, registry.repository(request.naming().host(), request.naming().repository(image)), tree));
         }
 
+        Trace.mark("import: planned");
         Map<Digest, List<Mount>> mounts = checkRequired(plan, carried.keySet(), ledger);
 
         // Blobs: which target repositories need each carried blob.
@@ -174,7 +180,14 @@ public final class ImportService {
         Counters counters = new Counters();
         long total = needs.keySet().stream().mapToLong(d -> carried.get(d).size()).sum();
         listener.planned("importing", total, needs.size());
-        pushBlobs(bundle, carried, needs, counters, request.parallelism());
+        // Largest first, so the last ones to finish are small and the registry stays busy to the end.
+        List<Runnable> pushes = new ArrayList<>();
+        needs.entrySet().stream()
+                .sorted(java.util.Comparator.comparingLong((Map.Entry<Digest, List<RegistryClient.Repository>> e) ->
+                        carried.get(e.getKey()).size()).reversed())
+                .forEach(e -> pushes.add(() -> pushOne(bundle, carried.get(e.getKey()), e.getValue(), counters)));
+        runAll(pushes, request.parallelism());
+        Trace.mark("import: blobs pushed");
         for (List<Mount> list : mounts.values()) {
             for (Mount mount : list) {
                 if (!mount.into().mountBlob(mount.digest(), mount.from())) {
@@ -185,34 +198,45 @@ public final class ImportService {
             }
         }
 
-        // Manifests, children before parents, by digest: still no tag.
+        // Manifests, children before parents, by digest: still no tag. Images in parallel.
+        List<Runnable> manifestPushes = new ArrayList<>();
         for (Planned p : plan) {
-            List<RawManifest> order = new ArrayList<>(p.tree().manifests().values());
-            java.util.Collections.reverse(order);
-            for (RawManifest mf : order) {
-                if (p.target().headManifest(mf.digest().toString()).isEmpty()) {
-                    p.target().putManifest(mf.digest().toString(), mf);
+            manifestPushes.add(() -> {
+                List<RawManifest> order = new ArrayList<>(p.tree().manifests().values());
+                java.util.Collections.reverse(order);
+                for (RawManifest mf : order) {
+                    if (p.target().headManifest(mf.digest().toString()).isEmpty()) {
+                        p.target().putManifest(mf.digest().toString(), mf);
+                    }
                 }
-            }
+            });
         }
+        runAll(manifestPushes, request.parallelism());
 
+        Trace.mark("import: manifests pushed");
         // Tags last, once every image's blobs and manifests are in place.
         List<ImportResult.Landed> landed = new ArrayList<>();
-        int tags = 0;
+        AtomicInteger tagsWritten = new AtomicInteger();
+        List<Runnable> tagPushes = new ArrayList<>();
         for (Planned p : plan) {
             String tag = p.image().tag();
             RawManifest top = p.tree().top();
             if (tag != null) {
-                boolean current = p.target().headManifest(tag).map(top.digest()::equals).orElse(false);
-                if (!current) {
-                    p.target().putManifest(tag, top);
-                    tags++;
-                }
+                tagPushes.add(() -> {
+                    boolean current = p.target().headManifest(tag).map(top.digest()::equals).orElse(false);
+                    if (!current) {
+                        p.target().putManifest(tag, top);
+                        tagsWritten.incrementAndGet();
+                    }
+                });
             }
             landed.add(new ImportResult.Landed(p.image().source(), p.target().host() + "/" + p.target().name(), tag,
                     top.digest().toString()));
         }
+        runAll(tagPushes, request.parallelism());
+        int tags = tagsWritten.get();
         listener.done();
+        Trace.mark("import: tagged");
 
         List<ImportLedger.Placed> placed = new ArrayList<>();
         for (Planned p : plan) {
@@ -288,8 +312,15 @@ public final class ImportService {
         final AtomicLong bytes = new AtomicLong();
     }
 
-    private void pushBlobs(VerifiedBundle bundle, Map<Digest, BundleManifest.Blob> carried,
-            Map<Digest, List<RegistryClient.Repository>> needs, Counters counters, int parallelism) {
+    /**
+     * Runs the tasks, at most {@code parallelism} at once, and waits for all. The first failure
+     * stops the rest and is rethrown (a verification failure before any follow-on error).
+     */
+    private static void runAll(List<Runnable> tasks, int parallelism) {
+        if (tasks.size() <= 1) {
+            tasks.forEach(Runnable::run);
+            return;
+        }
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, parallelism), r -> {
             Thread t = new Thread(r, "airlock-push");
             t.setDaemon(true);
@@ -297,9 +328,8 @@ public final class ImportService {
         });
         try {
             List<Future<?>> futures = new ArrayList<>();
-            for (Map.Entry<Digest, List<RegistryClient.Repository>> e : needs.entrySet()) {
-                BundleManifest.Blob blob = carried.get(e.getKey());
-                futures.add(pool.submit(() -> pushOne(bundle, blob, e.getValue(), counters)));
+            for (Runnable task : tasks) {
+                futures.add(pool.submit(task));
             }
             AirlockException first = null;
             for (Future<?> f : futures) {
@@ -356,6 +386,7 @@ public final class ImportService {
             }
         }
         listener.finished(d);
+        Trace.mark("import: blob " + d.shortHex() + " done");
     }
 
 }
