@@ -7,7 +7,7 @@
 # Start-up: main commands use a class-data archive next to the jar, made from the first run and
 # renewed when the jar changes, so later runs map classes instead of loading them: an AOT cache
 # on JDK 25 and later (recorded silently, built in the background), dynamic AppCDS before.
-# Only a successful run of a main command (not --help) trains it.
+# Only a successful run of bundle or import (not --help) trains it; plan and verify use it too.
 # JVM flags: AIRLOCK_JAVA_OPTS (default: serial GC, 192 MiB heap, since heap use does not grow with
 # bundle size; JIT thresholds x5, which keeps the compilers from spending start-up on code that runs
 # once while the hot loops (hashing, copying) still compile within milliseconds; measured by scripts/bench).
@@ -36,16 +36,17 @@ airlock_launch() {
   local jsa="${jar%.jar}-java$best.jsa" aot="${jar%.jar}-java$best.aot"
   [ ! -f "$jsa" ] || [ "$jsa" -nt "$jar" ] || rm -f "$jsa"
   [ ! -f "$aot" ] || [ "$aot" -nt "$jar" ] || rm -f "$aot"
-  # Only a real run of a main command trains the archive, and only if it succeeds: a first run
-  # that asks for --help or fails early would leave an archive of almost nothing.
-  local train=no a
-  case "${1:-}" in bundle|plan|import|verify) train=yes ;; esac
-  for a in "$@"; do case $a in -h|--help|-V|--version) train=no ;; esac; done
-  if [ "$train" = yes ] && [ "$best" -ge 25 ]; then
+  # The main commands use the archive. Only the commands that exercise everything (bundle,
+  # import) train it, and only by a successful real run: a first run that asks for --help, fails
+  # early or only verifies would leave an archive without the classes the others need.
+  local use=no train=no a
+  case "${1:-}" in bundle|import) use=yes train=yes ;; plan|verify) use=yes ;; esac
+  for a in "$@"; do case $a in -h|--help|-V|--version) use=no train=no ;; esac; done
+  if [ "$use" = yes ] && [ "$best" -ge 25 ]; then
     if [ -f "$aot" ]; then
       # JDK 25: an AOT cache of loaded, linked classes and method profiles (JEP 483, 514, 515).
       exec "$java" "${opts[@]}" -XX:AOTCache="$aot" -Xlog:aot=off -Xlog:cds=off -jar "$jar" "$@"
-    elif [ -w "${jar%/*}" ]; then
+    elif [ "$train" = yes ] && [ -w "${jar%/*}" ]; then
       # First run: record what this command loads (silently: the JVM would print to stdout), then
       # build the cache in the background so this run is not kept waiting.
       local conf="$aot.$$.conf" rc
@@ -62,11 +63,11 @@ airlock_launch() {
       fi
       exit $rc
     fi
-  elif [ "$train" = yes ]; then
+  elif [ "$use" = yes ]; then
     # JDK 17 to 24: a dynamic class-data archive written at the end of the first successful run.
     if [ -f "$jsa" ]; then
       exec "$java" "${opts[@]}" -XX:SharedArchiveFile="$jsa" -Xlog:cds=off -Xlog:cds+dynamic=off -jar "$jar" "$@"
-    elif [ -w "${jar%/*}" ]; then
+    elif [ "$train" = yes ] && [ -w "${jar%/*}" ]; then
       local tmp="$jsa.$$.tmp" rc
       set +e
       "$java" "${opts[@]}" -XX:ArchiveClassesAtExit="$tmp" -Xlog:cds=off -Xlog:cds+dynamic=off -jar "$jar" "$@"
