@@ -15,12 +15,15 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Date;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
@@ -64,16 +67,9 @@ public final class BundleWriter {
     public static void write(Path target, byte[] manifestJson, byte[] signature, byte[] ociLayout, byte[] indexJson,
             BundleManifest manifest, BlobFetcher blobs, int parallelism, TransferListener listener, BeforeCommit beforeCommit)
             throws IOException {
-        Date mtime = Date.from(Instant.parse(manifest.created()));
-        List<String> names = new ArrayList<>(List.of(BundleNames.MANIFEST, BundleNames.SIGNATURE, BundleNames.OCI_LAYOUT, BundleNames.INDEX));
-        List<Long> sizes = new ArrayList<>(List.of((long) manifestJson.length, (long) signature.length, (long) ociLayout.length,
-                (long) indexJson.length));
-        for (BundleManifest.Blob b : manifest.blobs()) {
-            names.add(BundleNames.blobPath(Digest.parse(b.digest())));
-            sizes.add(b.size());
-        }
-        List<Slot> slots = layout(names, sizes, mtime);
-        long total = slots.get(slots.size() - 1).end() + 1024;
+        List<Slot> slots = layout(manifestJson.length, signature.length, ociLayout.length, indexJson.length, manifest,
+                Date.from(Instant.parse(manifest.created())));
+        long total = fileSize(slots);
 
         Path tmp = AtomicFiles.partialName(target);
         Files.deleteIfExists(tmp);
@@ -114,23 +110,20 @@ public final class BundleWriter {
             t.setDaemon(true);
             return t;
         });
-        java.util.concurrent.CountDownLatch stop = new java.util.concurrent.CountDownLatch(1);
+        CountDownLatch stop = new CountDownLatch(1);
         Thread flusher = new Thread(() -> {
             // Start writeback early so the final fsync does not pay for the whole file. Never
             // interrupted (an interrupt inside force() would close the channel for everyone):
             // woken by the latch instead, so the writer never waits out a pause at the end.
-            while (stop.getCount() > 0) {
-                try {
-                    if (stop.await(50, java.util.concurrent.TimeUnit.MILLISECONDS)) {
-                        return;
-                    }
+            try {
+                while (!stop.await(50, TimeUnit.MILLISECONDS)) {
                     if (unflushed.get() >= FLUSH_EVERY) {
                         unflushed.set(0);
                         ch.force(false);
                     }
-                } catch (InterruptedException | IOException e) {
-                    return; // the final force reports any I/O problem
                 }
+            } catch (InterruptedException | IOException e) {
+                // the final force reports any I/O problem
             }
         }, "airlock-flush");
         flusher.setDaemon(true);
@@ -143,7 +136,7 @@ public final class BundleWriter {
             for (int i = 0; i < slots.size(); i++) {
                 order.add(i);
             }
-            order.sort(java.util.Comparator.comparingLong((Integer i) -> slots.get(i).size()).reversed());
+            order.sort(Comparator.comparingLong((Integer i) -> slots.get(i).size()).reversed());
             for (int i : order) {
                 Slot slot = slots.get(i);
                 BundleManifest.Blob blob = blobs.get(i);
@@ -204,8 +197,25 @@ public final class BundleWriter {
         return (size + 511) / 512 * 512;
     }
 
+    /** Every entry's header and offsets, in v1 entry order. */
+    private static List<Slot> layout(long manifestJson, long signature, long ociLayout, long indexJson, BundleManifest manifest,
+            Date mtime) {
+        List<String> names = new ArrayList<>(List.of(BundleNames.MANIFEST, BundleNames.SIGNATURE, BundleNames.OCI_LAYOUT, BundleNames.INDEX));
+        List<Long> sizes = new ArrayList<>(List.of(manifestJson, signature, ociLayout, indexJson));
+        for (BundleManifest.Blob b : manifest.blobs()) {
+            names.add(BundleNames.blobPath(Digest.parse(b.digest())));
+            sizes.add(b.size());
+        }
+        return layout(names, sizes, mtime);
+    }
+
+    /** The entries followed by the two zero records that end a tar. */
+    private static long fileSize(List<Slot> slots) {
+        return slots.get(slots.size() - 1).end() + 1024;
+    }
+
     /** Every entry's header and offsets, in order. */
-    static List<Slot> layout(List<String> names, List<Long> sizes, Date mtime) {
+    private static List<Slot> layout(List<String> names, List<Long> sizes, Date mtime) {
         List<Slot> slots = new ArrayList<>();
         long pos = 0;
         for (int i = 0; i < names.size(); i++) {
@@ -248,13 +258,6 @@ public final class BundleWriter {
 
     /** The exact size of the file {@link #write} produces for these entries. */
     public static long expectedSize(long manifestJson, long signature, long ociLayout, long indexJson, BundleManifest manifest) {
-        List<String> names = new ArrayList<>(List.of(BundleNames.MANIFEST, BundleNames.SIGNATURE, BundleNames.OCI_LAYOUT, BundleNames.INDEX));
-        List<Long> sizes = new ArrayList<>(List.of(manifestJson, signature, ociLayout, indexJson));
-        for (BundleManifest.Blob b : manifest.blobs()) {
-            names.add(BundleNames.blobPath(Digest.parse(b.digest())));
-            sizes.add(b.size());
-        }
-        List<Slot> slots = layout(names, sizes, new Date(0));
-        return slots.get(slots.size() - 1).end() + 1024;
+        return fileSize(layout(manifestJson, signature, ociLayout, indexJson, manifest, new Date(0)));
     }
 }

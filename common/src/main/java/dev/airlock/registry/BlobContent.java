@@ -2,6 +2,9 @@ package dev.airlock.registry;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.http.HttpRequest;
+import java.util.function.Supplier;
+import org.apache.commons.io.input.BoundedInputStream;
 
 /**
  * Content of one blob that can be opened again from any offset, so an upload can be retried or
@@ -11,4 +14,21 @@ import java.io.InputStream;
 @FunctionalInterface
 public interface BlobContent {
     InputStream open(long offset) throws IOException;
+
+    /** An upload body of exactly {@code length} bytes from {@code offset}; read through {@link #open} unless overridden. */
+    default HttpRequest.BodyPublisher publisher(long offset, long length) {
+        Supplier<InputStream> opener = () -> {
+            try {
+                // A chunk is a slice of a longer stream: stop after its length.
+                return BoundedInputStream.builder().setInputStream(open(offset)).setMaxCount(length).get();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        };
+        return HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(opener), length);
+    }
+
+    /** Called once the exchanges that read a body from {@link #publisher} are over. */
+    default void release() {
+    }
 }

@@ -57,8 +57,9 @@ public final class FileRegion implements BlobContent {
         return offset == 0 ? new VerifyingInputStream(raw, digest, length, what) : raw;
     }
 
-    /** A body of {@code count} bytes from {@code offset} within the blob. */
-    HttpRequest.BodyPublisher publisher(long offset, long count) {
+    /** A body of {@code count} bytes from {@code offset} within the blob, through pooled direct buffers. */
+    @Override
+    public HttpRequest.BodyPublisher publisher(long offset, long count) {
         Flow.Publisher<ByteBuffer> p = subscriber -> {
             Reader r = new Reader(subscriber, offset, count);
             synchronized (readers) {
@@ -69,8 +70,9 @@ public final class FileRegion implements BlobContent {
         return HttpRequest.BodyPublishers.fromPublisher(p, count);
     }
 
-    /** Called once the exchanges that read this region are over: their spent buffers go back to the pool. */
-    void release() {
+    /** The exchanges that read this region are over: their spent buffers go back to the pool. */
+    @Override
+    public void release() {
         synchronized (readers) {
             for (Reader r : readers) {
                 r.release();
@@ -129,14 +131,7 @@ public final class FileRegion implements BlobContent {
                             subscriber.onComplete();
                             return;
                         }
-                        ByteBuffer buf = nextBuffer((int) Math.min(BUFFER, end - position));
-                        while (buf.hasRemaining()) {
-                            int r = channel.read(buf, start + position + buf.position());
-                            if (r < 0) {
-                                throw new IOException(what + ": file ends early");
-                            }
-                        }
-                        buf.flip();
+                        ByteBuffer buf = fill((int) Math.min(BUFFER, end - position));
                         position += buf.remaining();
                         if (hasher != null) {
                             hasher.update(buf.duplicate());
@@ -159,23 +154,35 @@ public final class FileRegion implements BlobContent {
             }
         }
 
-        /** A buffer the HTTP client has fully consumed, a new one from the pool, or a heap buffer. */
-        private synchronized ByteBuffer nextBuffer(int size) {
+        /**
+         * The next {@code size} bytes at {@code position}, in a buffer the HTTP client has fully
+         * consumed, a new one from the pool, or a heap buffer. Under the lock {@link #release}
+         * takes, so it never sees a buffer half-way through being filled as a spent one.
+         */
+        private synchronized ByteBuffer fill(int size) throws IOException {
+            ByteBuffer buf = null;
             for (ByteBuffer b : owned) {
                 if (!b.hasRemaining()) {
-                    b.clear().limit(size);
-                    return b;
+                    buf = b.clear().limit(size);
+                    break;
                 }
             }
-            if (owned.size() < PER_UPLOAD) {
-                ByteBuffer b = takePooled();
-                if (b != null) {
-                    owned.add(b);
-                    b.limit(size);
-                    return b;
+            if (buf == null && owned.size() < PER_UPLOAD) {
+                buf = takePooled();
+                if (buf != null) {
+                    owned.add(buf);
+                    buf.limit(size);
                 }
             }
-            return ByteBuffer.allocate(size);
+            if (buf == null) {
+                buf = ByteBuffer.allocate(size);
+            }
+            while (buf.hasRemaining()) {
+                if (channel.read(buf, start + position + buf.position()) < 0) {
+                    throw new IOException(what + ": file ends early");
+                }
+            }
+            return buf.flip();
         }
 
         synchronized void release() {

@@ -4,7 +4,6 @@ import dev.airlock.digest.Digest;
 import dev.airlock.error.AirlockException;
 import dev.airlock.oci.MediaTypes;
 import dev.airlock.oci.RawManifest;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -234,9 +233,9 @@ public final class RegistryClient implements AutoCloseable {
             HttpResponse<InputStream> r;
             try {
                 r = http.send(call("PUT", put, Map.of("Content-Type", "application/octet-stream"),
-                        () -> streamBody(content, 0, size), push(), what));
+                        () -> content.publisher(0, size), push(), what));
             } finally {
-                releaseBuffers(content);
+                content.release();
             }
             expect(r, 201, "PUT " + what);
             RegistryHttp.discard(r);
@@ -251,10 +250,10 @@ public final class RegistryClient implements AutoCloseable {
                 HttpResponse<InputStream> r;
                 try {
                     r = http.send(call("PATCH", next, Map.of("Content-Type", "application/octet-stream",
-                            "Content-Range", from + "-" + (from + len - 1)), () -> streamBody(content, from, len), push(),
+                            "Content-Range", from + "-" + (from + len - 1)), () -> content.publisher(from, len), push(),
                             what + " chunk at " + from));
                 } finally {
-                    releaseBuffers(content);
+                    content.release();
                 }
                 expect(r, 202, "PATCH " + what);
                 RegistryHttp.discard(r);
@@ -280,55 +279,6 @@ public final class RegistryClient implements AutoCloseable {
                 }
                 throw AirlockException.registry(what + ": " + host + " answered HTTP " + r.statusCode() + detail, null);
             }
-        }
-    }
-
-    private static void releaseBuffers(BlobContent content) {
-        if (content instanceof FileRegion region) {
-            region.release();
-        }
-    }
-
-    /** A body of exactly {@code length} bytes read from {@code content} at {@code offset}. */
-    private static BodyPublisher streamBody(BlobContent content, long offset, long length) {
-        if (content instanceof FileRegion region) {
-            return region.publisher(offset, length);
-        }
-        Supplier<InputStream> opener = () -> {
-            try {
-                return new Bounded(content.open(offset), length);
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        };
-        return HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(opener), length);
-    }
-
-    /** Stops after {@code limit} bytes: a chunk is a slice of a longer stream. */
-    private static final class Bounded extends FilterInputStream {
-        private long left;
-
-        Bounded(InputStream in, long limit) {
-            super(in);
-            this.left = limit;
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            if (left <= 0) {
-                return -1;
-            }
-            int n = super.read(b, off, (int) Math.min(len, left));
-            if (n > 0) {
-                left -= n;
-            }
-            return n;
         }
     }
 }

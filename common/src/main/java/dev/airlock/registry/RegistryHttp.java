@@ -49,12 +49,11 @@ final class RegistryHttp {
 
     RegistryHttp(RegistryOptions options) {
         this.options = options;
-        javax.net.ssl.SSLContext ssl = Tls.context(options.caFile());
         this.http = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .connectTimeout(Duration.ofSeconds(30))
-                .sslContext(ssl)
+                .sslContext(Tls.context(options.caFile()))
                 .build();
         Trace.mark("http client ready");
     }
