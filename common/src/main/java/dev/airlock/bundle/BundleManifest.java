@@ -80,7 +80,7 @@ public record BundleManifest(
         try {
             m = JSON.readValue(bytes, BundleManifest.class);
         } catch (IOException e) {
-            throw AirlockException.verification("airlock/bundle.json is not a valid bundle manifest: "
+            throw AirlockException.malformed("airlock/bundle.json is not a valid bundle manifest: "
                     + e.getMessage().lines().findFirst().orElse(""));
         }
         m.validate();
@@ -89,49 +89,49 @@ public record BundleManifest(
 
     private void validate() {
         if (!FORMAT.equals(format)) {
-            throw AirlockException.verification("airlock/bundle.json has format '" + format + "'; this airlock reads " + FORMAT);
+            throw AirlockException.malformed("airlock/bundle.json has format '" + format + "'; this airlock reads " + FORMAT);
         }
         if (channel == null || !CHANNEL.matcher(channel).matches()) {
-            throw AirlockException.verification("airlock/bundle.json has an invalid channel name '" + channel + "'");
+            throw AirlockException.malformed("airlock/bundle.json has an invalid channel name '" + channel + "'");
         }
         if (sequence < 1) {
-            throw AirlockException.verification("airlock/bundle.json has sequence " + sequence + "; sequences start at 1");
+            throw AirlockException.malformed("airlock/bundle.json has sequence " + sequence + "; sequences start at 1");
         }
         if (parent != null && (parent.sequence() < 1 || parent.sequence() >= sequence || !Digest.isValid(parent.digest()))) {
-            throw AirlockException.verification("airlock/bundle.json has an invalid parent " + parent);
+            throw AirlockException.malformed("airlock/bundle.json has an invalid parent " + parent);
         }
         if (layout == null || layout.ociLayout() == null || layout.indexJson() == null) {
-            throw AirlockException.verification("airlock/bundle.json does not describe oci-layout and index.json");
+            throw AirlockException.malformed("airlock/bundle.json does not describe oci-layout and index.json");
         }
         Digest.parse(layout.ociLayout().digest());
         Digest.parse(layout.indexJson().digest());
         if (images == null || blobs == null || requires == null) {
-            throw AirlockException.verification("airlock/bundle.json lacks images, blobs or requires");
+            throw AirlockException.malformed("airlock/bundle.json lacks images, blobs or requires");
         }
         Set<String> carried = new HashSet<>();
         for (Blob b : blobs) {
             Digest.parse(b.digest());
             if (b.size() < 0) {
-                throw AirlockException.verification("airlock/bundle.json: blob " + b.digest() + " has a negative size");
+                throw AirlockException.malformed("airlock/bundle.json: blob " + b.digest() + " has a negative size");
             }
             if (!carried.add(b.digest())) {
-                throw AirlockException.verification("airlock/bundle.json lists blob " + b.digest() + " twice");
+                throw AirlockException.malformed("airlock/bundle.json lists blob " + b.digest() + " twice");
             }
         }
         for (String r : requires) {
             Digest.parse(r);
             if (carried.contains(r)) {
-                throw AirlockException.verification("airlock/bundle.json both carries and requires " + r);
+                throw AirlockException.malformed("airlock/bundle.json both carries and requires " + r);
             }
         }
         for (Image i : images) {
             if (i.repository() == null || i.digest() == null || !carried.contains(i.digest())) {
-                throw AirlockException.verification("airlock/bundle.json: image " + i.source()
+                throw AirlockException.malformed("airlock/bundle.json: image " + i.source()
                         + " names a manifest the bundle does not carry");
             }
             // Tags go into registry URLs: even a signed bundle gets no say beyond a valid tag.
             if (i.tag() != null && !TAG.matcher(i.tag()).matches()) {
-                throw AirlockException.verification("airlock/bundle.json: image " + i.source() + " has an invalid tag '" + i.tag() + "'");
+                throw AirlockException.malformed("airlock/bundle.json: image " + i.source() + " has an invalid tag '" + i.tag() + "'");
             }
         }
     }

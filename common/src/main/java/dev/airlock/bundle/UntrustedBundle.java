@@ -63,7 +63,7 @@ public final class UntrustedBundle implements Closeable {
         } catch (NoSuchFileException e) {
             throw AirlockException.usage("bundle " + path + " does not exist");
         } catch (IOException | RuntimeException e) {
-            throw AirlockException.verification(path + " is not a readable tar archive: " + e.getMessage());
+            throw AirlockException.malformed(path + " is not a readable tar archive: " + e.getMessage());
         }
         List<TarArchiveEntry> files = new ArrayList<>();
         Set<String> seen = new HashSet<>();
@@ -71,24 +71,24 @@ public final class UntrustedBundle implements Closeable {
             String name = e.getName();
             checkName(path, name);
             if (!seen.add(name)) {
-                throw AirlockException.verification(path + ": entry '" + name + "' appears twice");
+                throw AirlockException.malformed(path + ": entry '" + name + "' appears twice");
             }
             byte flag = e.getLinkFlag();
             if (flag == TarConstants.LF_DIR) {
                 if (!ALLOWED_DIRECTORIES.contains(name)) {
-                    throw AirlockException.verification(path + ": unexpected directory entry '" + name + "'");
+                    throw AirlockException.malformed(path + ": unexpected directory entry '" + name + "'");
                 }
                 continue;
             }
             if ((flag != TarConstants.LF_NORMAL && flag != TarConstants.LF_OLDNORM) || e.isSparse()) {
-                throw AirlockException.verification(path + ": entry '" + name + "' is not a regular file (type '"
+                throw AirlockException.malformed(path + ": entry '" + name + "' is not a regular file (type '"
                         + (char) flag + "'); links, devices and special files are refused");
             }
             files.add(e);
         }
         if (files.size() < 2 || !files.get(0).getName().equals(BundleNames.MANIFEST)
                 || !files.get(1).getName().equals(BundleNames.SIGNATURE)) {
-            throw AirlockException.verification(path + " is not an airlock bundle: it must start with "
+            throw AirlockException.malformed(path + " is not an airlock bundle: it must start with "
                     + BundleNames.MANIFEST + " and " + BundleNames.SIGNATURE);
         }
         FileChannel channel;
@@ -110,22 +110,22 @@ public final class UntrustedBundle implements Closeable {
     private static void checkName(Path path, String name) {
         if (name.isEmpty() || name.startsWith("/") || name.contains("\\") || name.indexOf('\0') >= 0
                 || List.of(name.split("/")).contains("..")) {
-            throw AirlockException.verification(path + ": entry name '" + name + "' is absolute or escapes the bundle");
+            throw AirlockException.malformed(path + ": entry name '" + name + "' is absolute or escapes the bundle");
         }
     }
 
     private static byte[] readSmall(FileChannel ch, TarArchiveEntry e, long max, Path path) {
         if (e.getSize() > max) {
-            throw AirlockException.verification(path + ": " + e.getName() + " is " + e.getSize() + " bytes, over the limit of " + max);
+            throw AirlockException.malformed(path + ": " + e.getName() + " is " + e.getSize() + " bytes, over the limit of " + max);
         }
         try (InputStream in = new ChannelSliceInputStream(ch, e.getDataOffset(), e.getSize())) {
             byte[] b = in.readNBytes((int) e.getSize());
             if (b.length != e.getSize()) {
-                throw AirlockException.verification(path + ": " + e.getName() + " is cut short");
+                throw AirlockException.malformed(path + ": " + e.getName() + " is cut short");
             }
             return b;
         } catch (IOException ex) {
-            throw AirlockException.verification(path + ": cannot read " + e.getName() + ": " + ex.getMessage());
+            throw AirlockException.malformed(path + ": cannot read " + e.getName() + ": " + ex.getMessage());
         }
     }
 
@@ -155,19 +155,19 @@ public final class UntrustedBundle implements Closeable {
         List<TarArchiveEntry> rest = files.subList(2, files.size());
         for (int i = 0; i < Math.max(expected.size(), rest.size()); i++) {
             if (i >= rest.size()) {
-                throw AirlockException.verification(path + " is incomplete: entry '" + expected.get(i)
+                throw AirlockException.malformed(path + " is incomplete: entry '" + expected.get(i)
                         + "' declared in bundle.json is missing (" + (expected.size() - rest.size()) + " missing in all)");
             }
             String name = rest.get(i).getName();
             if (i >= expected.size()) {
-                throw AirlockException.verification(path + ": entry '" + name + "' is not listed in bundle.json");
+                throw AirlockException.malformed(path + ": entry '" + name + "' is not listed in bundle.json");
             }
             if (!name.equals(expected.get(i))) {
-                throw AirlockException.verification(path + ": entry " + (i + 3) + " is '" + name + "' but bundle.json lists '"
+                throw AirlockException.malformed(path + ": entry " + (i + 3) + " is '" + name + "' but bundle.json lists '"
                         + expected.get(i) + "' there");
             }
             if (rest.get(i).getSize() != sizes.get(i)) {
-                throw AirlockException.verification(path + ": entry '" + name + "' is " + rest.get(i).getSize()
+                throw AirlockException.malformed(path + ": entry '" + name + "' is " + rest.get(i).getSize()
                         + " bytes but bundle.json declares " + sizes.get(i));
             }
         }
@@ -176,10 +176,10 @@ public final class UntrustedBundle implements Closeable {
             TarArchiveEntry last = files.get(files.size() - 1);
             end = last.getDataOffset() + last.getSize();
             if (end > channel.size()) {
-                throw AirlockException.verification(path + " is truncated: it ends inside entry '" + last.getName() + "'");
+                throw AirlockException.malformed(path + " is truncated: it ends inside entry '" + last.getName() + "'");
             }
         } catch (IOException e) {
-            throw AirlockException.verification(path + ": " + e.getMessage());
+            throw AirlockException.malformed(path + ": " + e.getMessage());
         }
         return new VerifiedBundle(path, channel, manifest, digest, signers, rest);
     }

@@ -65,7 +65,7 @@ public final class VerifiedBundle {
     /** Reads and checks a manifest blob. */
     public RawManifest readManifest(BundleManifest.Blob blob) {
         if (blob.size() > RawManifest.MAX_SIZE) {
-            throw AirlockException.verification(path + ": manifest " + blob.digest() + " is over 4 MiB");
+            throw AirlockException.malformed(path + ": manifest " + blob.digest() + " is over 4 MiB");
         }
         Digest d = Digest.parse(blob.digest());
         byte[] bytes = readAll(BundleNames.blobPath(d), d, blob.size());
@@ -76,9 +76,9 @@ public final class VerifiedBundle {
         try (InputStream in = region(name, d).open(0)) {
             return in.readAllBytes();
         } catch (VerifyingInputStream.DigestMismatchException e) {
-            throw AirlockException.verification(e.getMessage());
+            throw AirlockException.digestMismatch(e.getMessage());
         } catch (IOException e) {
-            throw AirlockException.verification(path + ": cannot read " + name + ": " + e.getMessage());
+            throw AirlockException.malformed(path + ": cannot read " + name + ": " + e.getMessage());
         }
     }
 
@@ -97,9 +97,9 @@ public final class VerifiedBundle {
         try (VerifyingInputStream in = (VerifyingInputStream) content(blob).open(0)) {
             in.drain();
         } catch (VerifyingInputStream.DigestMismatchException e) {
-            throw AirlockException.verification(e.getMessage());
+            throw AirlockException.digestMismatch(e.getMessage());
         } catch (IOException e) {
-            throw AirlockException.verification(path + ": cannot read blob " + blob.digest() + ": " + e.getMessage());
+            throw AirlockException.malformed(path + ": cannot read blob " + blob.digest() + ": " + e.getMessage());
         }
     }
 

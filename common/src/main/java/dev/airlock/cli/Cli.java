@@ -42,19 +42,19 @@ public final class Cli {
             err.println(program + ": " + ex.getMessage());
             err.println("Try '" + program + " " + subcommandPath(ex.getCommandLine()) + "--help' for usage.");
             err.flush();
-            return AirlockException.Kind.USAGE.exitCode();
+            return exitCode(AirlockException.Kind.USAGE);
         });
         cl.setExecutionExceptionHandler((ex, c, parseResult) -> {
             int code;
             String message;
             if (ex instanceof AirlockException a) {
-                code = a.kind().exitCode();
+                code = exitCode(a.kind());
                 message = a.getMessage();
             } else if (ex instanceof UncheckedIOException u) {
-                code = AirlockException.Kind.INTERNAL.exitCode();
+                code = exitCode(AirlockException.Kind.INTERNAL);
                 message = u.getCause().getMessage();
             } else {
-                code = AirlockException.Kind.INTERNAL.exitCode();
+                code = exitCode(AirlockException.Kind.INTERNAL);
                 message = "internal error: " + ex;
             }
             err.println(program + ": " + oneLine(message));
@@ -70,6 +70,17 @@ public final class Cli {
         out.flush();
         err.flush();
         return code;
+    }
+
+    /** The documented exit code of each failure kind (README, "Exit codes"): the only such mapping. */
+    public static int exitCode(AirlockException.Kind kind) {
+        return switch (kind) {
+            case INTERNAL, LOCAL -> 1;
+            case USAGE, NOT_FOUND, AUTH_REFUSED, TLS_UNTRUSTED -> 2;
+            case UNTRUSTED, DIGEST_MISMATCH, MALFORMED_BUNDLE -> 3;
+            case CHAIN_BROKEN -> 4;
+            case TRANSIENT -> 5;
+        };
     }
 
     private static String subcommandPath(CommandLine cl) {

@@ -28,6 +28,11 @@ public final class RegistryOptionsMixin {
             description = "Tries per registry request on 429/5xx and connection errors (default: ${DEFAULT-VALUE}).")
     public int retries;
 
+    @Option(names = "--idle-timeout", paramLabel = "DURATION", defaultValue = "60s", converter = Units.DurationConverter.class,
+            description = "Give up on a connection or transfer that moves no byte for this long (e.g. 30s, 2m, 500ms;"
+                    + " default: ${DEFAULT-VALUE}); the request is then retried like a dropped connection.")
+    public Duration idleTimeout;
+
     /** Builds the options; {@code extraInsecure} and {@code extraCa} come from a config file and lose to flags. */
     public RegistryOptions toOptions(List<String> extraInsecure, Path extraCa) {
         Set<String> hosts = new HashSet<>(insecure);
@@ -38,6 +43,7 @@ public final class RegistryOptionsMixin {
                 .withInsecure(hosts)
                 .withCaFile(caFile != null ? caFile : extraCa)
                 .withCredentials(DockerConfigCredentials.standard(authFile, System.getenv()))
-                .withRetries(Math.max(1, retries), Duration.ofMillis(250));
+                .withRetries(Math.max(1, retries), Duration.ofMillis(250))
+                .withIdleTimeout(idleTimeout);
     }
 }

@@ -86,19 +86,19 @@ public final class TrustPolicy {
                 valid = false;
             }
             if (!valid) {
-                throw AirlockException.verification("the signature by trusted key " + fpr + " does not match " + what
+                throw AirlockException.untrusted("the signature by trusted key " + fpr + " does not match " + what
                         + ": the file was changed after it was signed; do not use this bundle");
             }
             good.add(fpr);
         }
         if (good.size() < threshold) {
             if (good.isEmpty()) {
-                throw AirlockException.verification(what + " is not signed by any trusted key"
+                throw AirlockException.untrusted(what + " is not signed by any trusted key"
                         + (unknown.isEmpty() ? "" : " (signed by unknown key " + String.join(", ", unknown) + ")")
                         + "; trusted: " + String.join(", ", fingerprints())
                         + ". Pass the signer's certificate with --trust only if you trust it");
             }
-            throw AirlockException.verification(what + " is signed by " + good.size() + " trusted key(s) (" + String.join(", ", good)
+            throw AirlockException.untrusted(what + " is signed by " + good.size() + " trusted key(s) (" + String.join(", ", good)
                     + ") but --threshold requires " + threshold);
         }
         return List.copyOf(good);
@@ -106,21 +106,21 @@ public final class TrustPolicy {
 
     private void checkUsable(PGPSignature sig, PGPPublicKeyRing ring, PGPPublicKey key, String fpr, String what) {
         if (sig.getSignatureType() != PGPSignature.BINARY_DOCUMENT && sig.getSignatureType() != PGPSignature.CANONICAL_TEXT_DOCUMENT) {
-            throw AirlockException.verification("the signature by " + fpr + " on " + what + " is not a document signature");
+            throw AirlockException.untrusted("the signature by " + fpr + " on " + what + " is not a document signature");
         }
         int hash = sig.getHashAlgorithm();
         if (hash != HashAlgorithmTags.SHA256 && hash != HashAlgorithmTags.SHA384 && hash != HashAlgorithmTags.SHA512) {
-            throw AirlockException.verification("the signature by " + fpr + " on " + what + " uses a weak hash algorithm (" + hash + ")");
+            throw AirlockException.untrusted("the signature by " + fpr + " on " + what + " uses a weak hash algorithm (" + hash + ")");
         }
         if (ring.getPublicKey().hasRevocation() || key.hasRevocation()) {
-            throw AirlockException.verification("the key " + fpr + " that signed " + what + " is revoked");
+            throw AirlockException.untrusted("the key " + fpr + " that signed " + what + " is revoked");
         }
         Date created = sig.getCreationTime();
         if (key.getValidSeconds() > 0 && created.getTime() > key.getCreationTime().getTime() + key.getValidSeconds() * 1000) {
-            throw AirlockException.verification("the key " + fpr + " had expired when it signed " + what);
+            throw AirlockException.untrusted("the key " + fpr + " had expired when it signed " + what);
         }
         if (!key.isMasterKey() && !subkeyMaySign(ring.getPublicKey(), key)) {
-            throw AirlockException.verification("the subkey " + String.format("%016X", key.getKeyID()) + " of " + fpr
+            throw AirlockException.untrusted("the subkey " + String.format("%016X", key.getKeyID()) + " of " + fpr
                     + " is not bound as a signing key, so its signature on " + what + " is not accepted");
         }
     }
@@ -151,7 +151,7 @@ public final class TrustPolicy {
         List<PGPSignature> out = new ArrayList<>();
         int from = text.indexOf(BEGIN);
         if (from < 0) {
-            throw AirlockException.verification(what + ".asc holds no armored OpenPGP signature");
+            throw AirlockException.untrusted(what + ".asc holds no armored OpenPGP signature");
         }
         while (from >= 0) {
             int next = text.indexOf(BEGIN, from + BEGIN.length());
@@ -159,7 +159,7 @@ public final class TrustPolicy {
             try (InputStream in = PGPUtil.getDecoderStream(new ByteArrayInputStream(block.getBytes(StandardCharsets.US_ASCII)))) {
                 for (Object o : new BcPGPObjectFactory(in)) {
                     if (!(o instanceof PGPSignatureList list)) {
-                        throw AirlockException.verification(what + ".asc holds something other than signatures");
+                        throw AirlockException.untrusted(what + ".asc holds something other than signatures");
                     }
                     for (PGPSignature s : list) {
                         out.add(s);
@@ -169,15 +169,15 @@ public final class TrustPolicy {
                 if (e instanceof AirlockException a) {
                     throw a;
                 }
-                throw AirlockException.verification(what + ".asc is not a readable OpenPGP signature: " + e.getMessage());
+                throw AirlockException.untrusted(what + ".asc is not a readable OpenPGP signature: " + e.getMessage());
             }
             if (out.size() > MAX_SIGNATURES) {
-                throw AirlockException.verification(what + ".asc holds more than " + MAX_SIGNATURES + " signatures");
+                throw AirlockException.untrusted(what + ".asc holds more than " + MAX_SIGNATURES + " signatures");
             }
             from = next;
         }
         if (out.isEmpty()) {
-            throw AirlockException.verification(what + ".asc holds no signature");
+            throw AirlockException.untrusted(what + ".asc holds no signature");
         }
         return out;
     }

@@ -25,21 +25,21 @@ public final class Digest implements Comparable<Digest> {
     /** Parses {@code algorithm:hex}; throws a verification error for anything malformed. */
     public static Digest parse(String text) {
         if (text == null) {
-            throw AirlockException.verification("missing digest");
+            throw AirlockException.malformed("missing digest");
         }
         int colon = text.indexOf(':');
         if (colon < 0) {
-            throw AirlockException.verification("malformed digest '" + abbreviate(text) + "'");
+            throw AirlockException.malformed("malformed digest '" + abbreviate(text) + "'");
         }
         String alg = text.substring(0, colon);
         String hex = text.substring(colon + 1);
         Pattern pattern = switch (alg) {
             case "sha256" -> SHA256;
             case "sha512" -> SHA512;
-            default -> throw AirlockException.verification("unsupported digest algorithm in '" + abbreviate(text) + "'");
+            default -> throw AirlockException.malformed("unsupported digest algorithm in '" + abbreviate(text) + "'");
         };
         if (!pattern.matcher(hex).matches()) {
-            throw AirlockException.verification("malformed digest '" + abbreviate(text) + "'");
+            throw AirlockException.malformed("malformed digest '" + abbreviate(text) + "'");
         }
         return new Digest(alg, hex);
     }

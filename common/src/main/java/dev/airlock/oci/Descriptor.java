@@ -9,18 +9,18 @@ public record Descriptor(String mediaType, Digest digest, long size) {
 
     public Descriptor {
         if (size < 0) {
-            throw AirlockException.verification("negative size " + size + " for " + digest);
+            throw AirlockException.malformed("negative size " + size + " for " + digest);
         }
     }
 
     /** Reads a descriptor object from a manifest; {@code where} names it in errors. */
     public static Descriptor fromJson(JsonNode node, String where) {
         if (node == null || !node.isObject()) {
-            throw AirlockException.verification(where + ": descriptor is not an object");
+            throw AirlockException.malformed(where + ": descriptor is not an object");
         }
         JsonNode size = node.get("size");
         if (size == null || !size.canConvertToLong()) {
-            throw AirlockException.verification(where + ": descriptor has no valid size");
+            throw AirlockException.malformed(where + ": descriptor has no valid size");
         }
         JsonNode mediaType = node.get("mediaType");
         return new Descriptor(mediaType == null ? null : mediaType.asText(),

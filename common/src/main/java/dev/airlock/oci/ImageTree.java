@@ -35,7 +35,7 @@ public final class ImageTree {
     private static void visit(RawManifest m, Function<Descriptor, RawManifest> loader, Map<Digest, RawManifest> manifests,
             Map<Digest, Descriptor> blobs, int depth) {
         if (depth > MAX_DEPTH) {
-            throw AirlockException.verification("manifest " + m.digest() + " nests indexes deeper than " + MAX_DEPTH);
+            throw AirlockException.malformed("manifest " + m.digest() + " nests indexes deeper than " + MAX_DEPTH);
         }
         if (manifests.putIfAbsent(m.digest(), m) != null) {
             return;
@@ -44,7 +44,7 @@ public final class ImageTree {
             for (Descriptor child : m.children()) {
                 RawManifest loaded = loader.apply(child);
                 if (!loaded.digest().equals(child.digest()) || loaded.size() != child.size()) {
-                    throw AirlockException.verification("child manifest " + child.digest() + " of " + m.digest()
+                    throw AirlockException.malformed("child manifest " + child.digest() + " of " + m.digest()
                             + " does not match its descriptor");
                 }
                 visit(loaded, loader, manifests, blobs, depth + 1);
@@ -53,7 +53,7 @@ public final class ImageTree {
             for (Descriptor b : m.blobs()) {
                 Descriptor seen = blobs.putIfAbsent(b.digest(), b);
                 if (seen != null && seen.size() != b.size()) {
-                    throw AirlockException.verification("blob " + b.digest() + " is referenced with two sizes ("
+                    throw AirlockException.malformed("blob " + b.digest() + " is referenced with two sizes ("
                             + seen.size() + " and " + b.size() + ")");
                 }
             }

@@ -34,7 +34,7 @@ public final class RawManifest {
      */
     public static RawManifest of(byte[] bytes, String declaredType, String where) {
         if (bytes.length > MAX_SIZE) {
-            throw AirlockException.verification(where + ": manifest is " + bytes.length + " bytes, over the 4 MiB limit");
+            throw AirlockException.malformed(where + ": manifest is " + bytes.length + " bytes, over the 4 MiB limit");
         }
         JsonNode node = parse(bytes, where);
         String inner = node.path("mediaType").asText(null);
@@ -58,11 +58,11 @@ public final class RawManifest {
         try {
             JsonNode node = JSON.readTree(bytes);
             if (node == null || !node.isObject()) {
-                throw AirlockException.verification(where + ": manifest is not a JSON object");
+                throw AirlockException.malformed(where + ": manifest is not a JSON object");
             }
             return node;
         } catch (IOException e) {
-            throw AirlockException.verification(where + ": manifest is not valid JSON: " + e.getMessage().lines().findFirst().orElse(""));
+            throw AirlockException.malformed(where + ": manifest is not valid JSON: " + e.getMessage().lines().findFirst().orElse(""));
         }
     }
 

@@ -59,17 +59,17 @@ public record Receipt(String format, String channel, long sequence, String diges
         try {
             sig = Files.readAllBytes(signatureFile(file));
         } catch (IOException e) {
-            throw AirlockException.verification("receipt " + file + " has no signature file " + signatureFile(file));
+            throw AirlockException.untrusted("receipt " + file + " has no signature file " + signatureFile(file));
         }
         trust.verify(json, sig, file.getFileName().toString());
         Receipt r;
         try {
             r = JSON.readValue(json, Receipt.class);
         } catch (IOException e) {
-            throw AirlockException.verification("receipt " + file + " is not valid: " + e.getMessage().lines().findFirst().orElse(""));
+            throw AirlockException.malformed("receipt " + file + " is not valid: " + e.getMessage().lines().findFirst().orElse(""));
         }
         if (!FORMAT.equals(r.format()) || r.channel() == null || r.digest() == null || r.blobs() == null || r.images() == null) {
-            throw AirlockException.verification("receipt " + file + " is not an " + FORMAT + " document");
+            throw AirlockException.malformed("receipt " + file + " is not an " + FORMAT + " document");
         }
         Digest.parse(r.digest());
         r.blobs().forEach(Digest::parse);

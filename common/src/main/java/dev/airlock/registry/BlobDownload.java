@@ -54,11 +54,11 @@ final class BlobDownload {
 
     void finish() {
         if (received != size) {
-            throw AirlockException.registry(what + ": got " + received + " of " + size + " bytes", null);
+            throw AirlockException.digestMismatch(what + ": got " + received + " of " + size + " bytes");
         }
         Digest actual = Digest.of(digest.algorithm(), hasher.digest());
         if (!actual.equals(digest)) {
-            throw AirlockException.registry(what + ": the registry sent content that hashes to " + actual + ", not " + digest, null);
+            throw AirlockException.digestMismatch(what + ": the registry sent content that hashes to " + actual + ", not " + digest);
         }
     }
 

@@ -85,7 +85,7 @@ public final class RegistryClient implements AutoCloseable {
             HttpResponse<Object> r = http.send(c, download::subscriber, st -> st == 200 || st == 206);
             if (r.statusCode() == 404) {
                 RegistryHttp.discard(r);
-                throw AirlockException.usage(what + " not found");
+                throw AirlockException.notFound(what + " not found");
             }
             if (r.statusCode() != 200 && r.statusCode() != 206) {
                 expect(r, 200, "GET " + what);
@@ -105,19 +105,19 @@ public final class RegistryClient implements AutoCloseable {
             int s = r.statusCode();
             if (s == 404) {
                 RegistryHttp.discard(r);
-                throw AirlockException.usage(what + " not found");
+                throw AirlockException.notFound(what + " not found");
             }
             expect(r, 200, "GET " + what);
             byte[] bytes;
             try (InputStream in = r.body()) {
                 bytes = in.readNBytes(RawManifest.MAX_SIZE + 1);
             } catch (IOException e) {
-                throw AirlockException.registry("reading " + what + ": " + e.getMessage(), e);
+                throw AirlockException.transientFailure("reading " + what + ": " + e.getMessage(), e);
             }
             String contentType = r.headers().firstValue("Content-Type").map(t -> t.split(";")[0].trim()).orElse(null);
             RawManifest m = RawManifest.of(bytes, contentType, what);
             if (Digest.isValid(reference) && !Digest.parse(reference).equals(m.digest())) {
-                throw AirlockException.verification(what + ": registry sent content that hashes to " + m.digest());
+                throw AirlockException.digestMismatch(what + ": registry sent content that hashes to " + m.digest());
             }
             return m;
         }
@@ -149,7 +149,7 @@ public final class RegistryClient implements AutoCloseable {
             RegistryHttp.discard(r);
             Optional<String> echoed = r.headers().firstValue("Docker-Content-Digest");
             if (echoed.isPresent() && !echoed.get().equals(manifest.digest().toString())) {
-                throw AirlockException.registry(where() + " stored " + what + " as " + echoed.get()
+                throw AirlockException.transientFailure(where() + " stored " + what + " as " + echoed.get()
                         + " instead of " + manifest.digest(), null);
             }
         }
@@ -224,7 +224,7 @@ public final class RegistryClient implements AutoCloseable {
             RegistryHttp.discard(r);
             expect(r, 202, "POST " + what);
             return resolve(r.headers().firstValue("Location")
-                    .orElseThrow(() -> AirlockException.registry(where() + " started an upload without a Location", null)));
+                    .orElseThrow(() -> AirlockException.transientFailure(where() + " started an upload without a Location", null)));
         }
 
         private void putMonolithic(URI location, Digest digest, long size, BlobContent content) {
@@ -258,7 +258,7 @@ public final class RegistryClient implements AutoCloseable {
                 expect(r, 202, "PATCH " + what);
                 RegistryHttp.discard(r);
                 next = resolve(r.headers().firstValue("Location")
-                        .orElseThrow(() -> AirlockException.registry(where() + " accepted a chunk without a Location", null)));
+                        .orElseThrow(() -> AirlockException.transientFailure(where() + " accepted a chunk without a Location", null)));
             }
             HttpResponse<InputStream> r = http.send(call("PUT", withDigest(next, digest), Map.of(),
                     HttpRequest.BodyPublishers::noBody, push(), what));
@@ -275,9 +275,9 @@ public final class RegistryClient implements AutoCloseable {
             if (r.statusCode() != status) {
                 String detail = RegistryHttp.errorText(r);
                 if (detail.contains("DIGEST_INVALID") || detail.contains("SIZE_INVALID")) {
-                    throw AirlockException.verification(what + " was refused by " + host + detail);
+                    throw AirlockException.digestMismatch(what + " was refused by " + host + detail);
                 }
-                throw AirlockException.registry(what + ": " + host + " answered HTTP " + r.statusCode() + detail, null);
+                throw AirlockException.transientFailure(what + ": " + host + " answered HTTP " + r.statusCode() + detail, null);
             }
         }
     }

@@ -109,10 +109,10 @@ final class RegistryHttp {
                 response = sendFollowingRedirects(call, onSuccess, success);
             } catch (IOException e) {
                 if (isVerificationFailure(e) != null) {
-                    throw AirlockException.verification(isVerificationFailure(e).getMessage());
+                    throw AirlockException.digestMismatch(isVerificationFailure(e).getMessage());
                 }
                 if (e instanceof SSLException) {
-                    throw AirlockException.usage("TLS with " + call.host() + " failed (" + e.getMessage()
+                    throw AirlockException.tlsUntrusted("TLS with " + call.host() + " failed (" + e.getMessage()
                             + "); trust its CA with --ca-file PEM, or name it with --insecure-registry if it speaks plain HTTP");
                 }
                 lastError = e;
@@ -133,7 +133,7 @@ final class RegistryHttp {
             }
             if (status == 401 || status == 403) {
                 String detail = errorText(response);
-                throw AirlockException.usage(call.host() + " refused " + call.what() + " (HTTP " + status + ")"
+                throw AirlockException.authRefused(call.host() + " refused " + call.what() + " (HTTP " + status + ")"
                         + detail + "; check the credentials for " + call.host());
             }
             if ((status == 429 || status == 408 || status >= 500) && attempt < options.maxAttempts()) {
@@ -146,7 +146,7 @@ final class RegistryHttp {
         }
         String why = lastError instanceof ConnectException ? "connection refused"
                 : lastError == null ? "no answer" : lastError.getClass().getSimpleName() + (lastError.getMessage() == null ? "" : ": " + lastError.getMessage());
-        throw AirlockException.registry("cannot reach " + call.host() + " for " + call.what() + " after "
+        throw AirlockException.transientFailure("cannot reach " + call.host() + " for " + call.what() + " after "
                 + options.maxAttempts() + " tries (" + why + ")", lastError);
     }
 
@@ -227,7 +227,7 @@ final class RegistryHttp {
         switch (challenge.scheme()) {
             case "basic" -> {
                 if (creds.isEmpty()) {
-                    throw AirlockException.usage(call.host() + " requires a login for " + call.what()
+                    throw AirlockException.authRefused(call.host() + " requires a login for " + call.what()
                             + "; add credentials for it to the auth file (--auth-file, DOCKER_CONFIG or ~/.docker/config.json)");
                 }
                 state.basic = creds.get().basicHeader();
@@ -235,14 +235,14 @@ final class RegistryHttp {
             case "bearer" -> {
                 String realm = challenge.params().get("realm");
                 if (realm == null) {
-                    throw AirlockException.registry(call.host() + " sent a Bearer challenge without a realm", null);
+                    throw AirlockException.transientFailure(call.host() + " sent a Bearer challenge without a realm", null);
                 }
                 state.realm = realm;
                 state.service = challenge.params().get("service");
                 state.tokens.remove(scopeKey(call.scopes()));
                 fetchToken(call, state);
             }
-            default -> throw AirlockException.registry(call.host() + " asked for unsupported authentication '"
+            default -> throw AirlockException.transientFailure(call.host() + " asked for unsupported authentication '"
                     + challenge.scheme() + "' for " + call.what(), null);
         }
     }
@@ -265,25 +265,25 @@ final class RegistryHttp {
                     JsonNode body = JSON.readTree(r.body());
                     String token = body.hasNonNull("token") ? body.get("token").asText() : body.path("access_token").asText(null);
                     if (token == null) {
-                        throw AirlockException.registry("token service " + uri.getHost() + " answered without a token", null);
+                        throw AirlockException.transientFailure("token service " + uri.getHost() + " answered without a token", null);
                     }
                     state.tokens.put(scopeKey(call.scopes()), token);
                     return token;
                 }
                 if (r.statusCode() == 401 || r.statusCode() == 403) {
-                    throw AirlockException.usage("token service " + uri.getHost() + " refused the credentials for "
+                    throw AirlockException.authRefused("token service " + uri.getHost() + " refused the credentials for "
                             + call.host() + " (HTTP " + r.statusCode() + ")");
                 }
                 if (attempt >= options.maxAttempts()) {
-                    throw AirlockException.registry("token service " + uri.getHost() + " answered HTTP " + r.statusCode(), null);
+                    throw AirlockException.transientFailure("token service " + uri.getHost() + " answered HTTP " + r.statusCode(), null);
                 }
             } catch (IOException e) {
                 if (attempt >= options.maxAttempts()) {
-                    throw AirlockException.registry("cannot reach token service " + uri.getHost() + ": " + e.getMessage(), e);
+                    throw AirlockException.transientFailure("cannot reach token service " + uri.getHost() + ": " + e.getMessage(), e);
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw AirlockException.registry("interrupted", e);
+                throw AirlockException.transientFailure("interrupted", e);
             }
             sleep(backoff(attempt, null));
         }
@@ -322,7 +322,7 @@ final class RegistryHttp {
             Thread.sleep(d.toMillis());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw AirlockException.registry("interrupted", e);
+            throw AirlockException.transientFailure("interrupted", e);
         }
     }
 

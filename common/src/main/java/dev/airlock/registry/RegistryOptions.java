@@ -12,34 +12,45 @@ import java.util.Set;
  * @param credentials where credentials come from
  * @param maxAttempts tries per request on 429/5xx/connection errors, at least 1
  * @param initialBackoff the first wait; it doubles each retry, with jitter, up to 30 s
+ * @param idleTimeout how long a connection, a response header or a body (either direction) may move no
+ *     byte before the attempt is abandoned as a transient failure (and retried)
  */
 public record RegistryOptions(Set<String> insecureHosts, Path caFile, CredentialStore credentials, int maxAttempts,
-        Duration initialBackoff) {
+        Duration initialBackoff, Duration idleTimeout) {
+    public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
+
 
     public RegistryOptions {
         insecureHosts = Set.copyOf(insecureHosts);
         if (maxAttempts < 1) {
             throw new IllegalArgumentException("maxAttempts < 1");
         }
+        if (idleTimeout.isNegative() || idleTimeout.isZero()) {
+            throw new IllegalArgumentException("idleTimeout <= 0");
+        }
     }
 
     public static RegistryOptions defaults() {
-        return new RegistryOptions(Set.of(), null, CredentialStore.NONE, 5, Duration.ofMillis(250));
+        return new RegistryOptions(Set.of(), null, CredentialStore.NONE, 5, Duration.ofMillis(250), DEFAULT_IDLE_TIMEOUT);
     }
 
     public RegistryOptions withInsecure(Set<String> hosts) {
-        return new RegistryOptions(hosts, caFile, credentials, maxAttempts, initialBackoff);
+        return new RegistryOptions(hosts, caFile, credentials, maxAttempts, initialBackoff, idleTimeout);
     }
 
     public RegistryOptions withCaFile(Path file) {
-        return new RegistryOptions(insecureHosts, file, credentials, maxAttempts, initialBackoff);
+        return new RegistryOptions(insecureHosts, file, credentials, maxAttempts, initialBackoff, idleTimeout);
     }
 
     public RegistryOptions withCredentials(CredentialStore store) {
-        return new RegistryOptions(insecureHosts, caFile, store, maxAttempts, initialBackoff);
+        return new RegistryOptions(insecureHosts, caFile, store, maxAttempts, initialBackoff, idleTimeout);
     }
 
     public RegistryOptions withRetries(int attempts, Duration backoff) {
-        return new RegistryOptions(insecureHosts, caFile, credentials, attempts, backoff);
+        return new RegistryOptions(insecureHosts, caFile, credentials, attempts, backoff, idleTimeout);
+    }
+
+    public RegistryOptions withIdleTimeout(Duration timeout) {
+        return new RegistryOptions(insecureHosts, caFile, credentials, maxAttempts, initialBackoff, timeout);
     }
 }

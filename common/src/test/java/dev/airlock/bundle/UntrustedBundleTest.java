@@ -92,7 +92,7 @@ class UntrustedBundleTest {
         try (OutputStream out = Files.newOutputStream(file); TarArchiveOutputStream tar = new TarArchiveOutputStream(out)) {
             tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
             for (Entry e : entries) {
-                TarArchiveEntry t = e.link() != null ? new TarArchiveEntry(e.name(), e.type()) : new TarArchiveEntry(e.name(), e.type());
+                TarArchiveEntry t = new TarArchiveEntry(e.name(), e.type());
                 if (e.link() != null) {
                     t.setLinkName(e.link());
                 } else if (e.type() == TarConstants.LF_NORMAL) {
@@ -109,6 +109,10 @@ class UntrustedBundleTest {
     }
 
     static AirlockException refused(String name, Consumer<List<Entry>> bend) throws IOException {
+        return refused(AirlockException.Kind.MALFORMED_BUNDLE, name, bend);
+    }
+
+    static AirlockException refused(AirlockException.Kind kind, String name, Consumer<List<Entry>> bend) throws IOException {
         List<Entry> entries = valid();
         bend.accept(entries);
         Path file = write(name, entries);
@@ -120,7 +124,7 @@ class UntrustedBundleTest {
                 }
             }
         });
-        assertEquals(AirlockException.Kind.VERIFICATION, e.kind(), e.getMessage());
+        assertEquals(kind, e.kind(), e.getMessage());
         return e;
     }
 
@@ -233,7 +237,7 @@ class UntrustedBundleTest {
     void refusesBlobWithChangedContent() throws IOException {
         byte[] changed = BLOB_A.clone();
         changed[0] ^= 1;
-        AirlockException e = refused("content", l -> l.set(4, Entry.file(path(BLOB_A), changed)));
+        AirlockException e = refused(AirlockException.Kind.DIGEST_MISMATCH, "content", l -> l.set(4, Entry.file(path(BLOB_A), changed)));
         assertTrue(e.getMessage().contains("hashes to"), e.getMessage());
     }
 
@@ -251,7 +255,7 @@ class UntrustedBundleTest {
                         Digest.sha256Of(BLOB_A).toString(), "application/vnd.oci.image.manifest.v1+json")),
                 m.blobs(), m.requires());
         AirlockException e = assertThrows(AirlockException.class, () -> BundleManifest.parse(hostile.toJson()));
-        assertEquals(AirlockException.Kind.VERIFICATION, e.kind());
+        assertEquals(AirlockException.Kind.MALFORMED_BUNDLE, e.kind());
         assertTrue(e.getMessage().contains("invalid tag"), e.getMessage());
     }
 
@@ -263,7 +267,7 @@ class UntrustedBundleTest {
         }
         Path file = write("many", entries);
         AirlockException e = assertThrows(AirlockException.class, () -> UntrustedBundle.open(file, 10).close());
-        assertEquals(AirlockException.Kind.VERIFICATION, e.kind());
+        assertEquals(AirlockException.Kind.MALFORMED_BUNDLE, e.kind());
         assertTrue(e.getMessage().contains("more than 10 entries"), e.getMessage());
         UntrustedBundle.open(write("few", valid()), 10).close();
     }
@@ -279,7 +283,7 @@ class UntrustedBundleTest {
                 b.verify(trust).manifest().blobs();
             }
         });
-        assertEquals(AirlockException.Kind.VERIFICATION, e.kind(), e.getMessage());
+        assertEquals(AirlockException.Kind.MALFORMED_BUNDLE, e.kind(), e.getMessage());
     }
 
     @Test
@@ -287,6 +291,6 @@ class UntrustedBundleTest {
         Path junk = tmp.resolve("junk.tar");
         Files.writeString(junk, "this is not a tar archive at all, just words".repeat(20));
         AirlockException e = assertThrows(AirlockException.class, () -> UntrustedBundle.open(junk).close());
-        assertEquals(AirlockException.Kind.VERIFICATION, e.kind());
+        assertEquals(AirlockException.Kind.MALFORMED_BUNDLE, e.kind());
     }
 }

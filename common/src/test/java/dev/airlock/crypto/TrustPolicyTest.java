@@ -38,7 +38,7 @@ class TrustPolicyTest {
         assertEquals(List.of(a.fingerprint()), new TrustPolicy(OpenPgpKeys.readCertificates(a.cert()), 1).verify(data, sig, "x"));
         AirlockException wrongKey = assertThrows(AirlockException.class,
                 () -> new TrustPolicy(OpenPgpKeys.readCertificates(b.cert()), 1).verify(data, sig, "x"));
-        assertEquals(AirlockException.Kind.VERIFICATION, wrongKey.kind());
+        assertEquals(AirlockException.Kind.UNTRUSTED, wrongKey.kind());
         AirlockException changed = assertThrows(AirlockException.class, () -> new TrustPolicy(OpenPgpKeys.readCertificates(a.cert()), 1)
                 .verify("bundlE".getBytes(StandardCharsets.UTF_8), sig, "x"));
         assertTrue(changed.getMessage().contains("changed"), changed.getMessage());

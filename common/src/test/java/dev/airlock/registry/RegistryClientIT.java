@@ -45,12 +45,12 @@ class RegistryClientIT {
     }
 
     @Test
-    void wrongPassword_isAClearUsageError(Registries registries) throws Exception {
+    void wrongPassword_isAuthRefused(Registries registries) throws Exception {
         TestRegistry tls = registries.tls();
         RegistryClient bad = new RegistryClient(RegistryOptions.defaults().withCaFile(tls.caFile())
                 .withCredentials(h -> Optional.of(new Credentials(TestRegistry.USER, "wrong"))).withRetries(2, Duration.ofMillis(10)));
         AirlockException e = assertThrows(AirlockException.class, () -> bad.repository(tls.host(), "a/b").hasBlob(Digest.sha256Of(BLOB)));
-        assertEquals(AirlockException.Kind.USAGE, e.kind());
+        assertEquals(AirlockException.Kind.AUTH_REFUSED, e.kind());
         assertTrue(e.getMessage().contains("check the credentials"), e.getMessage());
         RegistryClient none = new RegistryClient(RegistryOptions.defaults().withCaFile(tls.caFile()).withRetries(2, Duration.ofMillis(10)));
         AirlockException e2 = assertThrows(AirlockException.class, () -> none.repository(tls.host(), "a/b").hasBlob(Digest.sha256Of(BLOB)));
@@ -89,7 +89,7 @@ class RegistryClientIT {
         Digest claimed = Digest.sha256Of("something else".getBytes());
         AirlockException e = assertThrows(AirlockException.class, () -> a.uploadBlob(claimed, BLOB.length,
                 offset -> new dev.airlock.digest.VerifyingInputStream(new ByteArrayInputStream(BLOB), claimed, BLOB.length, "blob"), 0));
-        assertEquals(AirlockException.Kind.VERIFICATION, e.kind(), e.getMessage());
+        assertEquals(AirlockException.Kind.DIGEST_MISMATCH, e.kind(), e.getMessage());
         assertFalse(a.hasBlob(claimed));
         assertFalse(a.hasBlob(Digest.sha256Of(BLOB)));
     }
@@ -153,7 +153,7 @@ class RegistryClientIT {
                 RegistryClient.Repository repo = plainClient.repository(plain.host(), "bad/one");
                 FileRegion wrong = new FileRegion(in, starts.get(1), blobs.get(2).length, claimed, "blob");
                 AirlockException e = assertThrows(AirlockException.class, () -> repo.uploadBlob(claimed, blobs.get(2).length, wrong, 0));
-                assertEquals(AirlockException.Kind.VERIFICATION, e.kind(), e.getMessage());
+                assertEquals(AirlockException.Kind.DIGEST_MISMATCH, e.kind(), e.getMessage());
                 assertFalse(repo.hasBlob(claimed));
             }
         } finally {

@@ -202,6 +202,6 @@ class RegistryHttpFaultsTest {
         RegistryClient.Repository repo = client(host(s), CredentialStore.NONE).repository(host(s), "a/b");
         dev.airlock.error.AirlockException e = org.junit.jupiter.api.Assertions.assertThrows(dev.airlock.error.AirlockException.class,
                 () -> repo.getManifest(DIGEST.toString()));
-        assertEquals(dev.airlock.error.AirlockException.Kind.VERIFICATION, e.kind());
+        assertEquals(dev.airlock.error.AirlockException.Kind.DIGEST_MISMATCH, e.kind());
     }
 }

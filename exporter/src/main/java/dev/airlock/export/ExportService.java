@@ -166,7 +166,7 @@ public final class ExportService {
             for (Descriptor d : tree.blobs().values()) {
                 Source seen = referenced.putIfAbsent(d.digest(), new Source(repo, d));
                 if (seen != null && seen.descriptor().size() != d.size()) {
-                    throw AirlockException.verification("blob " + d.digest() + " is referenced with two sizes ("
+                    throw AirlockException.malformed("blob " + d.digest() + " is referenced with two sizes ("
                             + seen.descriptor().size() + " in " + seen.repository().name() + ", " + d.size() + " in " + repo.name() + ")");
                 }
             }

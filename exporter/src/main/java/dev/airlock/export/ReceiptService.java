@@ -15,7 +15,7 @@ public final class ReceiptService {
     public Receipt apply(Path file, TrustPolicy trust, Path stateDir) {
         Receipt r = Receipt.readVerified(file, trust);
         if (!BundleManifest.CHANNEL.matcher(r.channel()).matches()) {
-            throw AirlockException.verification("receipt " + file + " names an invalid channel '" + r.channel() + "'");
+            throw AirlockException.malformed("receipt " + file + " names an invalid channel '" + r.channel() + "'");
         }
         try (ChannelLock lock = ChannelLock.acquire(stateDir, r.channel(), "airlock-export")) {
             ExportLedger ledger = ExportLedger.load(stateDir, r.channel());

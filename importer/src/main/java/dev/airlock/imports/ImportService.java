@@ -93,7 +93,7 @@ public final class ImportService {
             try {
                 return apply(bundle, request);
             } catch (AirlockException e) {
-                if (e.kind() != AirlockException.Kind.VERIFICATION) {
+                if (!e.isVerification()) {
                     throw e;
                 }
                 throw new AirlockException(e.kind(), e.getMessage() + " — refused: no manifest or tag was written;"
@@ -135,12 +135,12 @@ public final class ImportService {
         for (BundleManifest.Image image : m.images()) {
             RawManifest top = manifests.get(Digest.parse(image.digest()));
             if (top == null) {
-                throw AirlockException.verification(bundle.path() + ": the manifest of " + image.source() + " is not a manifest blob");
+                throw AirlockException.malformed(bundle.path() + ": the manifest of " + image.source() + " is not a manifest blob");
             }
             ImageTree tree = ImageTree.walk(top, d -> {
                 RawManifest child = manifests.get(d.digest());
                 if (child == null) {
-                    throw AirlockException.verification(bundle.path() + ": manifest " + d.digest() + " of " + image.source()
+                    throw AirlockException.malformed(bundle.path() + ": manifest " + d.digest() + " of " + image.source()
                             + " is not in the bundle");
                 }
                 return child;
@@ -148,11 +148,11 @@ public final class ImportService {
             for (Descriptor d : tree.blobs().values()) {
                 BundleManifest.Blob b = carried.get(d.digest());
                 if (b == null && !required.contains(d.digest())) {
-                    throw AirlockException.verification(bundle.path() + ": " + image.source() + " references blob " + d.digest()
+                    throw AirlockException.malformed(bundle.path() + ": " + image.source() + " references blob " + d.digest()
                             + " that the bundle neither carries nor requires");
                 }
                 if (b != null && b.size() != d.size()) {
-                    throw AirlockException.verification(bundle.path() + ": blob " + d.digest() + " is " + b.size()
+                    throw AirlockException.malformed(bundle.path() + ": blob " + d.digest() + " is " + b.size()
                             + " bytes in bundle.json but " + d.size() + " in the manifest of " + image.source());
                 }
             }
@@ -339,7 +339,7 @@ public final class ImportService {
                     AirlockException a = ex.getCause() instanceof AirlockException ae ? ae
                             : new AirlockException(AirlockException.Kind.INTERNAL, String.valueOf(ex.getCause()), ex.getCause());
                     // A verification failure says more about the bundle than a follow-on error.
-                    if (first == null || (a.kind() == AirlockException.Kind.VERIFICATION && first.kind() != a.kind())) {
+                    if (first == null || (a.isVerification() && !first.isVerification())) {
                         first = a;
                     }
                     pool.shutdownNow();
