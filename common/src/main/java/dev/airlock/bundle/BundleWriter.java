@@ -1,13 +1,18 @@
 package dev.airlock.bundle;
 
+import dev.airlock.copy.BlobReader;
+import dev.airlock.copy.ImageSink;
+import dev.airlock.copy.Repo;
 import dev.airlock.digest.Digest;
+import dev.airlock.digest.DigestMismatchException;
+import dev.airlock.error.AirlockException;
 import dev.airlock.io.AtomicFiles;
+import dev.airlock.io.LocalIoException;
 import dev.airlock.io.Trace;
-import dev.airlock.io.TransferListener;
-import dev.airlock.registry.BlobSink;
+import dev.airlock.oci.Descriptor;
+import dev.airlock.oci.RawManifest;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -15,36 +20,33 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.Date;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongConsumer;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 
 /**
  * Writes a bundle file in v1 entry order: bundle.json, its signatures, oci-layout, index.json,
- * then each blob in the order bundle.json lists them.
+ * then each blob in the order bundle.json lists them. As an {@link ImageSink} it is where the copy
+ * engine puts an export's blobs and manifests (tags are named in bundle.json, so {@link #tag} has
+ * nothing to write).
  *
  * <p>Sizes are known before a byte is fetched, so the whole tar is laid out first: every entry's
- * header (made by Commons Compress, PAX where needed) and data offset. Blobs are then fetched in
+ * header (made by Commons Compress, PAX where needed) and data offset. Blobs then arrive in
  * parallel, each written at its own place with positional writes, while a background flush
- * overlaps writeback with the download. The file is written under a temporary name, fsynced and
- * renamed, so the final name only ever holds a complete bundle.
+ * overlaps writeback with the download. The file is written under a temporary name and only
+ * {@link #commit} fsyncs and renames it, so the final name only ever holds a complete bundle;
+ * {@link #close} without a commit deletes the temporary file.
  */
-public final class BundleWriter {
-    /** Writes one blob's bytes, in order, into the sink; must verify them (digest and size). */
-    @FunctionalInterface
-    public interface BlobFetcher {
-        void fetch(BundleManifest.Blob blob, BlobSink sink) throws IOException;
-    }
-
+public final class BundleWriter implements ImageSink, AutoCloseable {
     /** Called with the temporary file once it is complete and fsynced, just before the rename. */
     @FunctionalInterface
     public interface BeforeCommit {
@@ -60,24 +62,61 @@ public final class BundleWriter {
 
     /** How much is written between background fdatasyncs; 64 MiB measured best here (scripts/bench). */
     private static final long FLUSH_EVERY = Long.getLong("airlock.flushEvery", 64L << 20);
+    private static final int SMALL_ENTRIES = 4;
 
-    private BundleWriter() {
+    private final Path target;
+    private final Path tmp;
+    private final FileChannel channel;
+    private final Map<Digest, Slot> slots = new HashMap<>();
+    private final Set<Digest> written = ConcurrentHashMap.newKeySet();
+    private final AtomicLong unflushed = new AtomicLong();
+    private final CountDownLatch stop = new CountDownLatch(1);
+    private final Thread flusher;
+    private boolean committed;
+
+    private BundleWriter(Path target, Path tmp, FileChannel channel, List<Slot> layout, BundleManifest manifest) {
+        this.target = target;
+        this.tmp = tmp;
+        this.channel = channel;
+        for (int i = 0; i < manifest.blobs().size(); i++) {
+            slots.put(Digest.parse(manifest.blobs().get(i).digest()), layout.get(SMALL_ENTRIES + i));
+        }
+        this.flusher = new Thread(() -> {
+            // Start writeback early so the final fsync does not pay for the whole file. Never
+            // interrupted (an interrupt inside force() would close the channel for everyone):
+            // woken by the latch instead, so the writer never waits out a pause at the end.
+            try {
+                while (!stop.await(50, TimeUnit.MILLISECONDS)) {
+                    if (unflushed.get() >= FLUSH_EVERY) {
+                        unflushed.set(0);
+                        channel.force(false);
+                    }
+                }
+            } catch (InterruptedException | IOException e) {
+                // the final force reports any I/O problem
+            }
+        }, "airlock-flush");
+        flusher.setDaemon(true);
+        flusher.start();
     }
 
-    public static void write(Path target, byte[] manifestJson, byte[] signature, byte[] ociLayout, byte[] indexJson,
-            BundleManifest manifest, BlobFetcher blobs, int parallelism, TransferListener listener, BeforeCommit beforeCommit)
-            throws IOException {
-        List<Slot> slots = layout(manifestJson.length, signature.length, ociLayout.length, indexJson.length, manifest,
+    /**
+     * Creates {@code target}'s temporary file with every header and the four small entries in
+     * place; blobs follow through {@link #putBlob} and {@link #putManifest}. Fails with kind LOCAL.
+     */
+    public static BundleWriter create(Path target, byte[] manifestJson, byte[] signature, byte[] ociLayout, byte[] indexJson,
+            BundleManifest manifest) {
+        List<Slot> layout = layout(manifestJson.length, signature.length, ociLayout.length, indexJson.length, manifest,
                 Date.from(Instant.parse(manifest.created())));
-        long total = fileSize(slots);
-
+        long total = fileSize(layout);
         Path tmp = AtomicFiles.partialName(target);
-        Files.deleteIfExists(tmp);
-        boolean done = false;
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+        FileChannel ch = null;
+        try {
+            Files.deleteIfExists(tmp);
+            ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
             byte[][] small = {manifestJson, signature, ociLayout, indexJson};
-            for (int i = 0; i < slots.size(); i++) {
-                Slot s = slots.get(i);
+            for (int i = 0; i < layout.size(); i++) {
+                Slot s = layout.get(i);
                 writeFully(ch, ByteBuffer.wrap(s.header()), s.headerOffset());
                 if (i < small.length) {
                     writeFully(ch, ByteBuffer.wrap(small[i]), s.dataOffset());
@@ -88,101 +127,140 @@ public final class BundleWriter {
                 }
             }
             writeFully(ch, ByteBuffer.allocate(1024), total - 1024);
-            fetchAll(ch, slots.subList(small.length, slots.size()), manifest.blobs(), blobs, parallelism, listener);
-            Trace.mark("writer: blobs written");
-            ch.force(true);
-            Trace.mark("writer: forced");
-            done = true;
-        } finally {
-            if (!done) {
-                Files.deleteIfExists(tmp);
-            }
+            return new BundleWriter(target, tmp, ch, layout, manifest);
+        } catch (IOException e) {
+            closeQuietly(ch);
+            deleteQuietly(tmp);
+            throw AirlockException.local("cannot write bundle " + tmp + ": " + e.getMessage(), e);
         }
-        beforeCommit.run(tmp);
-        AtomicFiles.commit(tmp, target);
     }
 
-    private static void fetchAll(FileChannel ch, List<Slot> slots, List<BundleManifest.Blob> blobs, BlobFetcher fetcher,
-            int parallelism, TransferListener listener) throws IOException {
-        AtomicLong unflushed = new AtomicLong();
-        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, parallelism), r -> {
-            Thread t = new Thread(r, "airlock-fetch");
-            t.setDaemon(true);
-            return t;
-        });
-        CountDownLatch stop = new CountDownLatch(1);
-        Thread flusher = new Thread(() -> {
-            // Start writeback early so the final fsync does not pay for the whole file. Never
-            // interrupted (an interrupt inside force() would close the channel for everyone):
-            // woken by the latch instead, so the writer never waits out a pause at the end.
-            try {
-                while (!stop.await(50, TimeUnit.MILLISECONDS)) {
-                    if (unflushed.get() >= FLUSH_EVERY) {
-                        unflushed.set(0);
-                        ch.force(false);
-                    }
-                }
-            } catch (InterruptedException | IOException e) {
-                // the final force reports any I/O problem
-            }
-        }, "airlock-flush");
-        flusher.setDaemon(true);
-        flusher.start();
+    @Override
+    public boolean hasBlob(Repo repo, Descriptor blob) {
+        return written.contains(blob.digest());
+    }
+
+    @Override
+    public void putBlob(Repo repo, Descriptor blob, BlobReader content, LongConsumer progress) {
+        Slot slot = slotOf(blob.digest(), blob.size());
         try {
-            List<Future<?>> futures = new ArrayList<>();
-            // Largest first: the transfers still running at the end are small ones, so every
-            // stream (and core) stays busy until close to the finish.
-            List<Integer> order = new ArrayList<>();
-            for (int i = 0; i < slots.size(); i++) {
-                order.add(i);
-            }
-            order.sort(Comparator.comparingLong((Integer i) -> slots.get(i).size()).reversed());
-            for (int i : order) {
-                Slot slot = slots.get(i);
-                BundleManifest.Blob blob = blobs.get(i);
-                futures.add(pool.submit(() -> {
-                    Digest d = Digest.parse(blob.digest());
-                    listener.started(d, blob.size());
-                    fetcher.fetch(blob, (buf, offset) -> {
-                        int n = buf.remaining();
-                        if (offset + n > slot.size()) {
-                            throw new IOException("blob " + d + " is longer than its declared " + slot.size() + " bytes");
-                        }
-                        writeFully(ch, buf, slot.dataOffset() + offset);
-                        unflushed.addAndGet(n);
-                        listener.progressed(d, n);
-                    });
-                    listener.finished(d);
-                    Trace.mark("writer: blob " + d.shortHex() + " done");
-                    return null;
-                }));
-            }
-            for (Future<?> f : futures) {
-                try {
-                    f.get();
-                } catch (ExecutionException e) {
-                    pool.shutdownNow();
-                    Throwable c = e.getCause();
-                    if (c instanceof IOException io) {
-                        throw io;
-                    }
-                    if (c instanceof RuntimeException r) {
-                        throw r;
-                    }
-                    throw new IOException(c);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new InterruptedIOException("interrupted");
+            content.writeTo((buf, offset) -> {
+                int n = buf.remaining();
+                if (offset + n > slot.size()) {
+                    throw new DigestMismatchException("blob " + blob.digest() + " is longer than its declared " + slot.size() + " bytes");
                 }
+                try {
+                    writeFully(channel, buf, slot.dataOffset() + offset);
+                } catch (IOException e) {
+                    throw new LocalIoException("cannot write bundle " + tmp + ": " + e.getMessage(), e);
+                }
+                unflushed.addAndGet(n);
+                progress.accept(n);
+            });
+        } catch (IOException e) {
+            DigestMismatchException mismatch = DigestMismatchException.in(e);
+            if (mismatch != null) {
+                throw mismatch.toAirlock();
             }
-        } finally {
-            pool.shutdownNow();
-            stop.countDown();
+            throw AirlockException.local(e.getMessage(), e);
+        }
+        written.add(blob.digest());
+        Trace.mark("writer: blob " + blob.digest().shortHex() + " done");
+    }
+
+    @Override
+    public boolean hasManifest(Repo repo, RawManifest manifest) {
+        return written.contains(manifest.digest());
+    }
+
+    @Override
+    public void putManifest(Repo repo, RawManifest manifest) {
+        Slot slot = slotOf(manifest.digest(), manifest.size());
+        try {
+            writeFully(channel, ByteBuffer.wrap(manifest.bytesUnsafe()), slot.dataOffset());
+        } catch (IOException e) {
+            throw AirlockException.local("cannot write bundle " + tmp + ": " + e.getMessage(), e);
+        }
+        written.add(manifest.digest());
+    }
+
+    /** Tags are named in bundle.json; nothing to write. */
+    @Override
+    public boolean tag(Repo repo, String tag, RawManifest manifest) {
+        return false;
+    }
+
+    private Slot slotOf(Digest d, long size) {
+        Slot slot = slots.get(d);
+        if (slot == null || slot.size() != size) {
+            throw new IllegalStateException("bundle.json does not list " + d + " with " + size + " bytes");
+        }
+        return slot;
+    }
+
+    /**
+     * Every listed blob must have been written: fsyncs the file, runs {@code beforeCommit} (the
+     * ledger notes the bundle as pending) and renames it into place, then fsyncs the directory.
+     */
+    public void commit(BeforeCommit beforeCommit) {
+        if (written.size() != slots.size()) {
+            throw new IllegalStateException("bundle " + target + ": " + (slots.size() - written.size()) + " blobs were never written");
+        }
+        stopFlusher();
+        try {
+            channel.force(true);
+            Trace.mark("writer: forced");
+            channel.close();
+        } catch (IOException e) {
+            throw AirlockException.local("cannot write bundle " + tmp + ": " + e.getMessage(), e);
+        }
+        try {
+            beforeCommit.run(tmp);
+        } catch (IOException e) {
+            throw AirlockException.local(e.getMessage(), e);
+        }
+        try {
+            AtomicFiles.commit(tmp, target);
+        } catch (IOException e) {
+            throw AirlockException.local("cannot rename " + tmp + " to " + target + ": " + e.getMessage(), e);
+        }
+        committed = true;
+    }
+
+    /** Without a commit, deletes the temporary file: nothing half-written is left behind. */
+    @Override
+    public void close() {
+        stopFlusher();
+        closeQuietly(channel);
+        if (!committed) {
+            deleteQuietly(tmp);
+        }
+    }
+
+    private void stopFlusher() {
+        stop.countDown();
+        try {
+            flusher.join(TimeUnit.SECONDS.toMillis(30));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void closeQuietly(FileChannel ch) {
+        if (ch != null) {
             try {
-                flusher.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+                ch.close();
+            } catch (IOException ignored) {
+                // closing after a failure: the first error is the one reported
             }
+        }
+    }
+
+    private static void deleteQuietly(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException ignored) {
+            // nothing more we can do; the name is a dot-prefixed partial one
         }
     }
 

@@ -1,11 +1,20 @@
 package dev.airlock.bundle;
 
+import dev.airlock.copy.BlobReader;
+import dev.airlock.copy.ImageSource;
+import dev.airlock.copy.Repo;
+import dev.airlock.digest.BlobVerifier;
 import dev.airlock.digest.Digest;
+import dev.airlock.digest.DigestMismatchException;
 import dev.airlock.digest.VerifyingInputStream;
 import dev.airlock.error.AirlockException;
+import dev.airlock.io.BlobContent;
+import dev.airlock.io.BlobSink;
+import dev.airlock.io.FileRegion;
+import dev.airlock.oci.Descriptor;
+import dev.airlock.oci.MediaTypes;
 import dev.airlock.oci.RawManifest;
-import dev.airlock.registry.BlobContent;
-import dev.airlock.registry.FileRegion;
+import java.nio.ByteBuffer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.FileChannel;
@@ -20,14 +29,19 @@ import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
  * Contents are still only as good as their digests: every read goes through a verifying stream,
  * and {@link #readManifest} and {@link #readLayoutFile} return only checked bytes. Thread-safe for
  * reads (positional reads on one channel). Does not own the channel: close the UntrustedBundle.
+ *
+ * <p>As an {@link ImageSource} it serves every image it carries, whatever the repository asked for:
+ * manifests by digest only, blobs only if carried, every byte through the one verifier.
  */
-public final class VerifiedBundle {
+public final class VerifiedBundle implements ImageSource {
+    private static final int READ_BUFFER = 1 << 20;
     private final Path path;
     private final FileChannel channel;
     private final BundleManifest manifest;
     private final Digest digest;
     private final List<String> signers;
     private final Map<String, TarArchiveEntry> entries = new HashMap<>();
+    private final Map<Digest, BundleManifest.Blob> carried = new HashMap<>();
 
     VerifiedBundle(Path path, FileChannel channel, BundleManifest manifest, Digest digest, List<String> signers,
             List<TarArchiveEntry> entries) {
@@ -37,6 +51,7 @@ public final class VerifiedBundle {
         this.digest = digest;
         this.signers = signers;
         entries.forEach(e -> this.entries.put(e.getName(), e));
+        manifest.blobs().forEach(b -> carried.put(Digest.parse(b.digest()), b));
     }
 
     public BundleManifest manifest() {
@@ -75,7 +90,7 @@ public final class VerifiedBundle {
     private byte[] readAll(String name, Digest d, long size) {
         try (InputStream in = region(name, d).open(0)) {
             return in.readAllBytes();
-        } catch (VerifyingInputStream.DigestMismatchException e) {
+        } catch (DigestMismatchException e) {
             throw AirlockException.digestMismatch(e.getMessage());
         } catch (IOException e) {
             throw AirlockException.malformed(path + ": cannot read " + name + ": " + e.getMessage());
@@ -92,11 +107,75 @@ public final class VerifiedBundle {
         return region(BundleNames.blobPath(d), d);
     }
 
+    @Override
+    public RawManifest manifest(Repo repo, String reference) {
+        BundleManifest.Blob b = Digest.isValid(reference) ? carried.get(Digest.parse(reference)) : null;
+        if (b == null || !MediaTypes.isManifest(b.mediaType())) {
+            throw AirlockException.malformed(path + ": manifest " + reference + " of " + repo.name() + " is not in the bundle");
+        }
+        return readManifest(b);
+    }
+
+    @Override
+    public BlobReader blob(Repo repo, Descriptor d) {
+        BundleManifest.Blob b = carried.get(d.digest());
+        if (b == null || b.size() != d.size()) {
+            throw AirlockException.malformed(path + ": blob " + d.digest() + " (" + d.size() + " bytes) is not in the bundle");
+        }
+        FileRegion region = region(BundleNames.blobPath(d.digest()), d.digest());
+        return new BlobReader() {
+            @Override
+            public void writeTo(BlobSink sink) throws IOException {
+                copy(BundleNames.blobPath(d.digest()), d, sink);
+            }
+
+            @Override
+            public BlobContent content() {
+                return region;
+            }
+        };
+    }
+
+    @Override
+    public void checkSkipped(Repo repo, Descriptor blob) {
+        BundleManifest.Blob b = carried.get(blob.digest());
+        if (b != null) {
+            check(b);
+        }
+    }
+
+    /** Pushes an entry's bytes into {@code sink}, verified; the last buffer of a bad blob is never handed over. */
+    private void copy(String name, Descriptor d, BlobSink sink) throws IOException {
+        TarArchiveEntry e = entries.get(name);
+        BlobVerifier verifier = new BlobVerifier(d.digest(), d.size(), path + ": " + name);
+        ByteBuffer buf = ByteBuffer.allocate((int) Math.min(READ_BUFFER, Math.max(1, d.size())));
+        long offset = 0;
+        while (offset < d.size()) {
+            buf.clear().limit((int) Math.min(buf.capacity(), d.size() - offset));
+            while (buf.hasRemaining()) {
+                if (channel.read(buf, e.getDataOffset() + offset + buf.position()) < 0) {
+                    throw AirlockException.malformed(path + ": " + name + " is cut short");
+                }
+            }
+            buf.flip();
+            verifier.update(buf);
+            if (verifier.complete()) {
+                verifier.finish();
+            }
+            int n = buf.remaining();
+            sink.write(buf, offset);
+            offset += n;
+        }
+        if (d.size() == 0) {
+            verifier.finish();
+        }
+    }
+
     /** Reads a blob to the end to check it, without using the bytes (the target already has it). */
     public void check(BundleManifest.Blob blob) {
         try (VerifyingInputStream in = (VerifyingInputStream) content(blob).open(0)) {
             in.drain();
-        } catch (VerifyingInputStream.DigestMismatchException e) {
+        } catch (DigestMismatchException e) {
             throw AirlockException.digestMismatch(e.getMessage());
         } catch (IOException e) {
             throw AirlockException.malformed(path + ": cannot read blob " + blob.digest() + ": " + e.getMessage());

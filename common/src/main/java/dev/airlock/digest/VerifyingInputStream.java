@@ -3,7 +3,6 @@ package dev.airlock.digest;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.security.MessageDigest;
 
 /**
  * Hashes every byte it passes on and fails the read that reaches the expected size if the content
@@ -12,19 +11,14 @@ import java.security.MessageDigest;
  * size or reaching EOF early also fails. Closing closes the wrapped stream.
  */
 public final class VerifyingInputStream extends FilterInputStream {
-    private final Digest expected;
+    private final BlobVerifier verifier;
     private final long size;
-    private final String what;
-    private final MessageDigest hasher;
-    private long count;
     private boolean verified;
 
     public VerifyingInputStream(InputStream in, Digest expected, long size, String what) {
         super(in);
-        this.expected = expected;
         this.size = size;
-        this.what = what;
-        this.hasher = expected.newHasher();
+        this.verifier = new BlobVerifier(expected, size, what);
     }
 
     @Override
@@ -36,35 +30,31 @@ public final class VerifyingInputStream extends FilterInputStream {
 
     @Override
     public int read(byte[] b, int off, int len) throws IOException {
-        if (!verified && count == size) {
+        if (!verified && verifier.complete()) {
             check(); // an empty blob
         }
         if (verified) {
             // Past the declared size: anything more is an error, EOF is fine.
             int n = super.read(b, off, Math.min(len, 1));
             if (n > 0) {
-                throw new DigestMismatchException(what + ": more than the declared " + size + " bytes");
+                verifier.update(b, off, n); // fails: over the declared size
             }
             return -1;
         }
-        int want = (int) Math.min(len, size - count);
+        int want = (int) Math.min(len, size - verifier.count());
         int n = super.read(b, off, want);
         if (n < 0) {
-            throw new DigestMismatchException(what + ": ended after " + count + " of " + size + " bytes");
+            verifier.finish(); // fails: short
         }
-        hasher.update(b, off, n);
-        count += n;
-        if (count == size) {
+        verifier.update(b, off, n);
+        if (verifier.complete()) {
             check();
         }
         return n;
     }
 
     private void check() throws DigestMismatchException {
-        Digest actual = Digest.of(expected.algorithm(), hasher.digest());
-        if (!actual.equals(expected)) {
-            throw new DigestMismatchException(what + ": content hashes to " + actual + ", expected " + expected);
-        }
+        verifier.finish();
         verified = true;
     }
 
@@ -98,14 +88,5 @@ public final class VerifyingInputStream extends FilterInputStream {
 
     public boolean verified() {
         return verified;
-    }
-
-    /** Content did not match its digest or size. An IOException so it can cross stream APIs. */
-    public static final class DigestMismatchException extends IOException {
-        private static final long serialVersionUID = 1L;
-
-        public DigestMismatchException(String message) {
-            super(message);
-        }
     }
 }

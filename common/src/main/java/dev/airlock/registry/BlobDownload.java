@@ -1,11 +1,13 @@
 package dev.airlock.registry;
 
+import dev.airlock.io.BlobSink;
+import dev.airlock.digest.BlobVerifier;
 import dev.airlock.digest.Digest;
-import dev.airlock.error.AirlockException;
+import dev.airlock.digest.DigestMismatchException;
+import dev.airlock.io.LocalIoException;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
-import java.security.MessageDigest;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -16,29 +18,36 @@ import java.util.concurrent.Flow;
  * One blob download across attempts: each attempt asks for the bytes from where the last one
  * stopped ({@code Range}), hashes them once and hands them to the sink, so a resumed download
  * continues the same hash. No byte is held beyond the HTTP client's own buffers.
+ *
+ * <p>An attempt that was abandoned (timed out, cancelled) may still deliver late bytes from the
+ * client's threads; a new attempt retires the old subscriber first, so those bytes are dropped
+ * and never reach the hash or the sink twice.
  */
 final class BlobDownload {
-    private final Digest digest;
-    private final long size;
     private final BlobSink sink;
     private final String what;
-    private final MessageDigest hasher;
-    private volatile long received;
+    private final BlobVerifier verifier;
+    private Subscriber current;
 
     BlobDownload(Digest digest, long size, BlobSink sink, String what) {
-        this.digest = digest;
-        this.size = size;
         this.sink = sink;
         this.what = what;
-        this.hasher = digest.newHasher();
+        this.verifier = new BlobVerifier(digest, size, what);
     }
 
-    Map<String, String> headers() {
+    /** Headers of the next attempt; retires the previous attempt's subscriber. */
+    synchronized Map<String, String> headers() {
+        if (current != null) {
+            current.retired = true;
+            current = null;
+        }
+        long received = verifier.count();
         return received > 0 ? Map.of("Range", "bytes=" + received + "-") : Map.of();
     }
 
-    HttpResponse.BodySubscriber<Long> subscriber(HttpResponse.ResponseInfo info) {
+    synchronized HttpResponse.BodySubscriber<Long> subscriber(HttpResponse.ResponseInfo info) {
         long skip = 0;
+        long received = verifier.count();
         if (received > 0) {
             if (info.statusCode() == 200) {
                 skip = received; // the server ignored Range: drop what we already have
@@ -49,17 +58,13 @@ final class BlobDownload {
                 }
             }
         }
-        return new Subscriber(skip);
+        current = new Subscriber(skip);
+        return current;
     }
 
-    void finish() {
-        if (received != size) {
-            throw AirlockException.digestMismatch(what + ": got " + received + " of " + size + " bytes");
-        }
-        Digest actual = Digest.of(digest.algorithm(), hasher.digest());
-        if (!actual.equals(digest)) {
-            throw AirlockException.digestMismatch(what + ": the registry sent content that hashes to " + actual + ", not " + digest);
-        }
+    /** After the last attempt succeeded: size and digest must match. */
+    synchronized void finish() throws DigestMismatchException {
+        verifier.finish();
     }
 
     private static HttpResponse.BodySubscriber<Long> failing(IOException e) {
@@ -68,9 +73,35 @@ final class BlobDownload {
         });
     }
 
+    private synchronized void accept(Subscriber from, List<ByteBuffer> items) throws IOException {
+        if (from.retired) {
+            throw new IOException(what + ": attempt abandoned");
+        }
+        for (ByteBuffer b : items) {
+            if (from.skip > 0) {
+                int n = (int) Math.min(from.skip, b.remaining());
+                b.position(b.position() + n);
+                from.skip -= n;
+            }
+            if (!b.hasRemaining()) {
+                continue;
+            }
+            long offset = verifier.count();
+            verifier.update(b);
+            try {
+                sink.write(b, offset);
+            } catch (LocalIoException e) {
+                throw e;
+            } catch (IOException e) {
+                throw new LocalIoException(what + ": cannot store the bytes: " + e.getMessage(), e);
+            }
+        }
+    }
+
     private final class Subscriber implements HttpResponse.BodySubscriber<Long> {
         private final CompletableFuture<Long> result = new CompletableFuture<>();
         private long skip;
+        private volatile boolean retired;
         private Flow.Subscription subscription;
 
         Subscriber(long skip) {
@@ -91,23 +122,7 @@ final class BlobDownload {
         @Override
         public void onNext(List<ByteBuffer> items) {
             try {
-                for (ByteBuffer b : items) {
-                    if (skip > 0) {
-                        int n = (int) Math.min(skip, b.remaining());
-                        b.position(b.position() + n);
-                        skip -= n;
-                    }
-                    int n = b.remaining();
-                    if (n == 0) {
-                        continue;
-                    }
-                    if (received + n > size) {
-                        throw new IOException(what + ": more than the declared " + size + " bytes");
-                    }
-                    hasher.update(b.duplicate());
-                    sink.write(b, received);
-                    received += n;
-                }
+                accept(this, items);
                 subscription.request(1);
             } catch (IOException | RuntimeException e) {
                 subscription.cancel();
@@ -122,7 +137,7 @@ final class BlobDownload {
 
         @Override
         public void onComplete() {
-            result.complete(received);
+            result.complete(verifier.count());
         }
     }
 }

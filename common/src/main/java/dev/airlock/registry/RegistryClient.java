@@ -1,6 +1,9 @@
 package dev.airlock.registry;
 
+import dev.airlock.io.BlobContent;
+import dev.airlock.io.BlobSink;
 import dev.airlock.digest.Digest;
+import dev.airlock.digest.DigestMismatchException;
 import dev.airlock.error.AirlockException;
 import dev.airlock.oci.MediaTypes;
 import dev.airlock.oci.RawManifest;
@@ -23,8 +26,10 @@ import java.util.function.Supplier;
 public final class RegistryClient implements AutoCloseable {
     private static final String ACCEPT = String.join(", ", MediaTypes.ACCEPTED_MANIFESTS);
     private final RegistryHttp http;
+    private final RegistryOptions options;
 
     public RegistryClient(RegistryOptions options) {
+        this.options = options;
         this.http = new RegistryHttp(options);
     }
 
@@ -73,6 +78,12 @@ public final class RegistryClient implements AutoCloseable {
             return new RegistryHttp.Call(method, host, uri, () -> headers, body, scopes, what);
         }
 
+        /** A call made once: its retry is the caller's (an upload retries in a new session). */
+        private RegistryHttp.Call once(String method, URI uri, Map<String, String> headers, Supplier<BodyPublisher> body,
+                String what) {
+            return new RegistryHttp.Call(method, host, uri, () -> headers, body, push(), what, false);
+        }
+
         /**
          * Downloads a blob into {@code sink}, hashing every byte once on the way. A connection that
          * breaks is resumed with {@code Range} from the byte reached. Throws a verification error
@@ -90,7 +101,11 @@ public final class RegistryClient implements AutoCloseable {
             if (r.statusCode() != 200 && r.statusCode() != 206) {
                 expect(r, 200, "GET " + what);
             }
-            download.finish();
+            try {
+                download.finish();
+            } catch (DigestMismatchException e) {
+                throw e.toAirlock();
+            }
         }
 
         private String where() {
@@ -177,13 +192,38 @@ public final class RegistryClient implements AutoCloseable {
             return true;
         }
 
-        /** Uploads a blob without asking first whether the repository has it. */
+        /**
+         * Uploads a blob without asking first whether the repository has it. An attempt that fails
+         * for a transient reason is retried in a new upload session (the old one is cancelled, best
+         * effort): a registry refuses bytes sent again into a session it has already written to.
+         */
         public void uploadBlob(Digest digest, long size, BlobContent content, long chunkSize) {
-            URI location = startUpload(null);
-            if (chunkSize <= 0 || size <= chunkSize) {
-                putMonolithic(location, digest, size, content);
-            } else {
-                putChunked(location, digest, size, content, chunkSize);
+            for (int attempt = 1; ; attempt++) {
+                URI location = startUpload(null);
+                try {
+                    if (chunkSize <= 0 || size <= chunkSize) {
+                        putMonolithic(location, digest, size, content);
+                    } else {
+                        putChunked(location, digest, size, content, chunkSize);
+                    }
+                    return;
+                } catch (AirlockException e) {
+                    cancelUpload(location);
+                    if (e.kind() != AirlockException.Kind.TRANSIENT || attempt >= options.maxAttempts()
+                            || Thread.currentThread().isInterrupted()) {
+                        throw e;
+                    }
+                    pause(http.backoff(attempt, null));
+                }
+            }
+        }
+
+        /** Ends an upload session we give up on, so the registry does not keep it; best effort. */
+        private void cancelUpload(URI location) {
+            try {
+                RegistryHttp.discard(http.send(once("DELETE", location, Map.of(), null, "cancel upload to " + where())));
+            } catch (AirlockException ignored) {
+                // the registry expires abandoned sessions itself
             }
         }
 
@@ -200,13 +240,7 @@ public final class RegistryClient implements AutoCloseable {
             }
             if (r.statusCode() == 202) {
                 // Not mounted; an upload session was opened instead. Cancel it, best effort.
-                r.headers().firstValue("Location").ifPresent(loc -> {
-                    try {
-                        RegistryHttp.discard(http.send(call("DELETE", resolve(loc), Map.of(), null, push(), "cancel upload")));
-                    } catch (AirlockException ignored) {
-                        // the registry expires abandoned sessions itself
-                    }
-                });
+                r.headers().firstValue("Location").ifPresent(loc -> cancelUpload(resolve(loc)));
                 return false;
             }
             expect(r, 201, "POST " + what);
@@ -232,8 +266,8 @@ public final class RegistryClient implements AutoCloseable {
             URI put = withDigest(location, digest);
             HttpResponse<InputStream> r;
             try {
-                r = http.send(call("PUT", put, Map.of("Content-Type", "application/octet-stream"),
-                        () -> content.publisher(0, size), push(), what));
+                r = http.send(once("PUT", put, Map.of("Content-Type", "application/octet-stream"),
+                        () -> content.publisher(0, size), what));
             } finally {
                 content.release();
             }
@@ -249,8 +283,8 @@ public final class RegistryClient implements AutoCloseable {
                 long from = start;
                 HttpResponse<InputStream> r;
                 try {
-                    r = http.send(call("PATCH", next, Map.of("Content-Type", "application/octet-stream",
-                            "Content-Range", from + "-" + (from + len - 1)), () -> content.publisher(from, len), push(),
+                    r = http.send(once("PATCH", next, Map.of("Content-Type", "application/octet-stream",
+                            "Content-Range", from + "-" + (from + len - 1)), () -> content.publisher(from, len),
                             what + " chunk at " + from));
                 } finally {
                     content.release();
@@ -260,10 +294,19 @@ public final class RegistryClient implements AutoCloseable {
                 next = resolve(r.headers().firstValue("Location")
                         .orElseThrow(() -> AirlockException.transientFailure(where() + " accepted a chunk without a Location", null)));
             }
-            HttpResponse<InputStream> r = http.send(call("PUT", withDigest(next, digest), Map.of(),
-                    HttpRequest.BodyPublishers::noBody, push(), what));
+            HttpResponse<InputStream> r = http.send(once("PUT", withDigest(next, digest), Map.of(),
+                    HttpRequest.BodyPublishers::noBody, what));
             expect(r, 201, "PUT " + what);
             RegistryHttp.discard(r);
+        }
+
+        private static void pause(java.time.Duration d) {
+            try {
+                Thread.sleep(d.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw AirlockException.transientFailure("interrupted", e);
+            }
         }
 
         private URI withDigest(URI location, Digest digest) {

@@ -2,9 +2,12 @@ package dev.airlock.registry;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.airlock.digest.VerifyingInputStream.DigestMismatchException;
+import dev.airlock.digest.DigestMismatchException;
 import dev.airlock.error.AirlockException;
+import dev.airlock.io.LocalIoException;
 import dev.airlock.io.Trace;
+import java.io.ByteArrayInputStream;
+import java.io.InterruptedIOException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ConnectException;
@@ -24,12 +27,17 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
-import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLHandshakeException;
 
 /**
  * The HTTP layer under {@link RegistryClient}: authentication (Bearer tokens from the challenge,
  * or Basic), retries with backoff on 429/5xx and connection errors honouring {@code Retry-After},
  * and redirects followed by hand so that {@code Authorization} never reaches another host.
+ *
+ * <p>No exchange waits forever: connecting is bounded by the idle timeout, and every exchange is
+ * watched by an {@link IdleWatchdog} that abandons it when no byte moved for that long, in either
+ * direction (request body, response headers, response body). Bodies that callers read as streams
+ * are read whole (and bounded in size) inside the watched exchange.
  */
 final class RegistryHttp {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -43,8 +51,12 @@ final class RegistryHttp {
         }
     }
 
+    /** The most of a non-blob response body that is ever read (a manifest's limit, plus one byte). */
+    static final int MAX_SMALL_BODY = dev.airlock.oci.RawManifest.MAX_SIZE + 1;
+
     private final HttpClient http;
     private final RegistryOptions options;
+    private final IdleWatchdog watchdog;
     private final Map<String, AuthState> auth = new ConcurrentHashMap<>();
 
     RegistryHttp(RegistryOptions options) {
@@ -52,18 +64,25 @@ final class RegistryHttp {
         this.http = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .followRedirects(HttpClient.Redirect.NEVER)
-                .connectTimeout(Duration.ofSeconds(30))
+                .connectTimeout(options.idleTimeout())
                 .sslContext(Tls.context(options.caFile()))
                 .build();
+        this.watchdog = new IdleWatchdog(options.idleTimeout());
         Trace.mark("http client ready");
     }
 
     /**
      * One logical registry request; {@code body} and {@code headers} are asked again for each
-     * attempt (a resumed download asks for a new Range).
+     * attempt (a resumed download asks for a new Range). A call that is not {@code retryable} gets
+     * one attempt (plus an authentication round): an upload into a session the registry may already
+     * have written to is retried by the caller, in a new session.
      */
     record Call(String method, String host, URI uri, Supplier<Map<String, String>> headers, Supplier<BodyPublisher> body,
-            List<String> scopes, String what) {
+            List<String> scopes, String what, boolean retryable) {
+        Call(String method, String host, URI uri, Supplier<Map<String, String>> headers, Supplier<BodyPublisher> body,
+                List<String> scopes, String what) {
+            this(method, host, uri, headers, body, scopes, what, true);
+        }
     }
 
     /**
@@ -71,6 +90,7 @@ final class RegistryHttp {
      * waiting for threads blocked in native code, and this one always is.
      */
     void close() {
+        watchdog.close();
         Object client = http;
         if (client instanceof AutoCloseable c) {
             try {
@@ -87,11 +107,12 @@ final class RegistryHttp {
 
     /**
      * Sends {@code call} and returns the final response (not 401, not a redirect, not retryable, or
-     * the last try). The caller owns and must close the body stream.
+     * the last try). Its body has been read whole (at most {@link #MAX_SMALL_BODY} bytes) and is
+     * handed out as a stream over those bytes.
      */
     HttpResponse<InputStream> send(Call call) {
         @SuppressWarnings("unchecked")
-        HttpResponse<InputStream> r = (HttpResponse<InputStream>) (HttpResponse<?>) send(call, HttpResponse.BodyHandlers.ofInputStream(), s -> true);
+        HttpResponse<InputStream> r = (HttpResponse<InputStream>) (HttpResponse<?>) send(call, info -> smallBody(), s -> true);
         return r;
     }
 
@@ -103,20 +124,29 @@ final class RegistryHttp {
     <T> HttpResponse<Object> send(Call call, HttpResponse.BodyHandler<T> onSuccess, java.util.function.IntPredicate success) {
         boolean reauthenticated = false;
         IOException lastError = null;
-        for (int attempt = 1; attempt <= options.maxAttempts(); attempt++) {
+        int attempts = call.retryable() ? options.maxAttempts() : 1;
+        for (int attempt = 1; attempt <= attempts; attempt++) {
             HttpResponse<Object> response;
             try {
                 response = sendFollowingRedirects(call, onSuccess, success);
+            } catch (InterruptedIOException e) {
+                // Cancelled by whoever runs this transfer (another one failed first): no retry.
+                throw AirlockException.transientFailure(call.what() + " was cancelled", e);
             } catch (IOException e) {
-                if (isVerificationFailure(e) != null) {
-                    throw AirlockException.digestMismatch(isVerificationFailure(e).getMessage());
+                DigestMismatchException mismatch = DigestMismatchException.in(e);
+                if (mismatch != null) {
+                    throw mismatch.toAirlock();
                 }
-                if (e instanceof SSLException) {
+                LocalIoException local = LocalIoException.in(e);
+                if (local != null) {
+                    throw AirlockException.local(local.getMessage(), local);
+                }
+                if (handshakeFailure(e)) {
                     throw AirlockException.tlsUntrusted("TLS with " + call.host() + " failed (" + e.getMessage()
                             + "); trust its CA with --ca-file PEM, or name it with --insecure-registry if it speaks plain HTTP");
                 }
                 lastError = e;
-                if (attempt < options.maxAttempts()) {
+                if (attempt < attempts) {
                     sleep(backoff(attempt, null));
                     continue;
                 }
@@ -136,7 +166,7 @@ final class RegistryHttp {
                 throw AirlockException.authRefused(call.host() + " refused " + call.what() + " (HTTP " + status + ")"
                         + detail + "; check the credentials for " + call.host());
             }
-            if ((status == 429 || status == 408 || status >= 500) && attempt < options.maxAttempts()) {
+            if ((status == 429 || status == 408 || status >= 500) && attempt < attempts) {
                 Optional<String> retryAfter = response.headers().firstValue("Retry-After");
                 discard(response);
                 sleep(backoff(attempt, retryAfter.orElse(null)));
@@ -146,17 +176,17 @@ final class RegistryHttp {
         }
         String why = lastError instanceof ConnectException ? "connection refused"
                 : lastError == null ? "no answer" : lastError.getClass().getSimpleName() + (lastError.getMessage() == null ? "" : ": " + lastError.getMessage());
-        throw AirlockException.transientFailure("cannot reach " + call.host() + " for " + call.what() + " after "
-                + options.maxAttempts() + " tries (" + why + ")", lastError);
+        throw AirlockException.transientFailure("cannot reach " + call.host() + " for " + call.what()
+                + (attempts > 1 ? " after " + attempts + " tries" : "") + " (" + why + ")", lastError);
     }
 
-    private static DigestMismatchException isVerificationFailure(Throwable e) {
+    private static boolean handshakeFailure(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof DigestMismatchException d) {
-                return d;
+            if (t instanceof SSLHandshakeException || t instanceof java.security.cert.CertificateException) {
+                return true;
             }
         }
-        return null;
+        return false;
     }
 
     private <T> HttpResponse<Object> sendFollowingRedirects(Call call, HttpResponse.BodyHandler<T> onSuccess,
@@ -180,14 +210,9 @@ final class RegistryHttp {
             }
             BodyPublisher body = call.body() == null || method.equals("GET") || method.equals("HEAD")
                     ? HttpRequest.BodyPublishers.noBody() : call.body().get();
-            b.method(method, body);
-            HttpResponse<Object> r;
-            try {
-                r = http.send(b.build(), handler);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted", e);
-            }
+            IdleWatchdog.Exchange exchange = watchdog.watch(call.what());
+            b.method(method, exchange.watch(body));
+            HttpResponse<Object> r = exchange.await(http, b.build(), handler);
             int s = r.statusCode();
             if (s == 301 || s == 302 || s == 303 || s == 307 || s == 308) {
                 Optional<String> location = r.headers().firstValue("Location");
@@ -256,11 +281,11 @@ final class RegistryHttp {
             q.append("scope=").append(enc(scope)).append('&');
         }
         URI uri = URI.create(q.substring(0, q.length() - 1));
-        HttpRequest.Builder b = HttpRequest.newBuilder(uri).GET().timeout(Duration.ofSeconds(60));
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri).GET();
         options.credentials().lookup(call.host()).ifPresent(c -> b.header("Authorization", c.basicHeader()));
         for (int attempt = 1; ; attempt++) {
             try {
-                HttpResponse<byte[]> r = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+                HttpResponse<InputStream> r = watchdog.watch("token for " + call.host()).await(http, b.build(), info -> smallBody());
                 if (r.statusCode() == 200) {
                     JsonNode body = JSON.readTree(r.body());
                     String token = body.hasNonNull("token") ? body.get("token").asText() : body.path("access_token").asText(null);
@@ -277,13 +302,16 @@ final class RegistryHttp {
                 if (attempt >= options.maxAttempts()) {
                     throw AirlockException.transientFailure("token service " + uri.getHost() + " answered HTTP " + r.statusCode(), null);
                 }
+            } catch (InterruptedIOException e) {
+                throw AirlockException.transientFailure("token request for " + call.host() + " was cancelled", e);
             } catch (IOException e) {
+                if (handshakeFailure(e)) {
+                    throw AirlockException.tlsUntrusted("TLS with token service " + uri.getHost() + " failed (" + e.getMessage()
+                            + "); trust its CA with --ca-file PEM");
+                }
                 if (attempt >= options.maxAttempts()) {
                     throw AirlockException.transientFailure("cannot reach token service " + uri.getHost() + ": " + e.getMessage(), e);
                 }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw AirlockException.transientFailure("interrupted", e);
             }
             sleep(backoff(attempt, null));
         }
@@ -324,6 +352,11 @@ final class RegistryHttp {
             Thread.currentThread().interrupt();
             throw AirlockException.transientFailure("interrupted", e);
         }
+    }
+
+    /** Reads a whole (small) body into memory, at most {@link #MAX_SMALL_BODY} bytes; the rest is dropped. */
+    static HttpResponse.BodySubscriber<InputStream> smallBody() {
+        return HttpResponse.BodySubscribers.mapping(new BoundedBytes(MAX_SMALL_BODY), ByteArrayInputStream::new);
     }
 
     static void discard(HttpResponse<?> r) {

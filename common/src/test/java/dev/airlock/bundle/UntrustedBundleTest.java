@@ -9,7 +9,6 @@ import dev.airlock.crypto.OpenPgpKeys;
 import dev.airlock.crypto.TrustPolicy;
 import dev.airlock.digest.Digest;
 import dev.airlock.error.AirlockException;
-import dev.airlock.io.TransferListener;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -142,6 +141,12 @@ class UntrustedBundleTest {
         }
     }
 
+    private static final dev.airlock.copy.Repo BUNDLE = new dev.airlock.copy.Repo("bundle", "");
+
+    private static dev.airlock.oci.Descriptor descriptor(byte[] blob) {
+        return new dev.airlock.oci.Descriptor("application/vnd.oci.image.layer.v1.tar", Digest.sha256Of(blob), blob.length);
+    }
+
     @Test
     void writerOutput_isReadBack() throws IOException {
         BundleManifest m = manifest();
@@ -149,9 +154,13 @@ class UntrustedBundleTest {
         Path keyFile = tmp.resolve("key2.asc");
         Files.write(keyFile, key.secretArmored());
         Path target = tmp.resolve("written.tar");
-        BundleWriter.write(target, json, new BundleSigner(OpenPgpKeys.readSecretKey(keyFile), null).sign(json), LAYOUT, INDEX, m,
-                (blob, sink) -> sink.write(java.nio.ByteBuffer.wrap(blob.digest().equals(Digest.sha256Of(BLOB_A).toString()) ? BLOB_A : BLOB_B), 0),
-                2, TransferListener.NONE, partial -> { });
+        try (BundleWriter w = BundleWriter.create(target, json, new BundleSigner(OpenPgpKeys.readSecretKey(keyFile), null).sign(json),
+                LAYOUT, INDEX, m)) {
+            for (byte[] blob : List.of(BLOB_A, BLOB_B)) {
+                w.putBlob(BUNDLE, descriptor(blob), sink -> sink.write(java.nio.ByteBuffer.wrap(blob), 0), n -> { });
+            }
+            w.commit(partial -> { });
+        }
         assertTrue(Files.notExists(dev.airlock.io.AtomicFiles.partialName(target)));
         byte[] sig = new BundleSigner(OpenPgpKeys.readSecretKey(keyFile), null).sign(json);
         assertEquals(BundleWriter.expectedSize(json.length, sig.length, LAYOUT.length, INDEX.length, m), Files.size(target));
@@ -165,11 +174,29 @@ class UntrustedBundleTest {
     void writer_leavesNoFileWhenABlobFails() {
         BundleManifest m = manifest();
         Path target = tmp.resolve("failed.tar");
-        assertThrows(IOException.class, () -> BundleWriter.write(target, m.toJson(), new byte[0], LAYOUT, INDEX, m,
-                (blob, sink) -> {
+        AirlockException e = assertThrows(AirlockException.class, () -> {
+            try (BundleWriter w = BundleWriter.create(target, m.toJson(), new byte[0], LAYOUT, INDEX, m)) {
+                w.putBlob(BUNDLE, descriptor(BLOB_A), sink -> {
                     throw new IOException("source failed");
-                }, 2, TransferListener.NONE, partial -> { }));
+                }, n -> { });
+                w.commit(partial -> { });
+            }
+        });
+        assertEquals(AirlockException.Kind.LOCAL, e.kind(), e.getMessage());
         assertTrue(Files.notExists(target));
+        assertTrue(Files.notExists(dev.airlock.io.AtomicFiles.partialName(target)));
+        // A source whose bytes do not match: a digest mismatch, and nothing left either.
+        AirlockException bad = assertThrows(AirlockException.class, () -> {
+            try (BundleWriter w = BundleWriter.create(target, m.toJson(), new byte[0], LAYOUT, INDEX, m)) {
+                w.putBlob(BUNDLE, descriptor(BLOB_A), sink -> {
+                    dev.airlock.digest.BlobVerifier v = new dev.airlock.digest.BlobVerifier(Digest.sha256Of(BLOB_A), BLOB_A.length, "a");
+                    v.update(BLOB_B, 0, Math.min(BLOB_B.length, BLOB_A.length));
+                    v.finish();
+                }, n -> { });
+            }
+        });
+        assertEquals(AirlockException.Kind.DIGEST_MISMATCH, bad.kind(), bad.getMessage());
+        assertTrue(Files.notExists(dev.airlock.io.AtomicFiles.partialName(target)));
         assertTrue(Files.notExists(dev.airlock.io.AtomicFiles.partialName(target)));
     }
 

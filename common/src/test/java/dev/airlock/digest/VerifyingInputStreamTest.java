@@ -29,15 +29,15 @@ class VerifyingInputStreamTest {
         byte[] head = in.readNBytes(DATA.length - 4);
         assertEquals(DATA.length - 4, head.length);
         byte[] rest = new byte[16];
-        assertThrows(VerifyingInputStream.DigestMismatchException.class, () -> in.read(rest, 0, rest.length));
+        assertThrows(DigestMismatchException.class, () -> in.read(rest, 0, rest.length));
     }
 
     @Test
     void failsShortAndLongContent() {
-        assertThrows(VerifyingInputStream.DigestMismatchException.class, () -> new VerifyingInputStream(
+        assertThrows(DigestMismatchException.class, () -> new VerifyingInputStream(
                 new ByteArrayInputStream(DATA, 0, 5), Digest.sha256Of(DATA), DATA.length, "t").readAllBytes());
         byte[] longer = (new String(DATA, StandardCharsets.UTF_8) + "!").getBytes(StandardCharsets.UTF_8);
-        assertThrows(VerifyingInputStream.DigestMismatchException.class, () -> new VerifyingInputStream(
+        assertThrows(DigestMismatchException.class, () -> new VerifyingInputStream(
                 new ByteArrayInputStream(longer), Digest.sha256Of(DATA), DATA.length, "t").readAllBytes());
     }
 
@@ -45,7 +45,7 @@ class VerifyingInputStreamTest {
     void emptyBlobIsChecked() throws IOException {
         byte[] none = new byte[0];
         assertEquals(-1, new VerifyingInputStream(new ByteArrayInputStream(none), Digest.sha256Of(none), 0, "t").read());
-        assertThrows(VerifyingInputStream.DigestMismatchException.class,
+        assertThrows(DigestMismatchException.class,
                 () -> new VerifyingInputStream(new ByteArrayInputStream(none), Digest.sha256Of(DATA), 0, "t").read());
     }
 

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.airlock.io.BlobContent;
+import dev.airlock.io.FileRegion;
 import dev.airlock.digest.Digest;
 import dev.airlock.error.AirlockException;
 import dev.airlock.oci.RawManifest;

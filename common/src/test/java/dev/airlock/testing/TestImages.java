@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.airlock.digest.Digest;
 import dev.airlock.oci.MediaTypes;
 import dev.airlock.oci.RawManifest;
-import dev.airlock.registry.BlobContent;
+import dev.airlock.io.BlobContent;
 import dev.airlock.registry.RegistryClient;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;

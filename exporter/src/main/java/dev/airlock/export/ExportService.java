@@ -7,6 +7,9 @@ import dev.airlock.bundle.BundleManifest;
 import dev.airlock.bundle.BundleNames;
 import dev.airlock.bundle.BundleWriter;
 import dev.airlock.crypto.BundleSigner;
+import dev.airlock.copy.CopyEngine;
+import dev.airlock.copy.CopyPlan;
+import dev.airlock.copy.Repo;
 import dev.airlock.crypto.OpenPgpKeys;
 import dev.airlock.digest.Digest;
 import dev.airlock.error.AirlockException;
@@ -19,11 +22,10 @@ import dev.airlock.oci.ImageReference;
 import dev.airlock.oci.ImageTree;
 import dev.airlock.oci.MediaTypes;
 import dev.airlock.oci.RawManifest;
-import dev.airlock.registry.BlobSink;
 import dev.airlock.registry.RegistryClient;
+import dev.airlock.registry.RegistrySource;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -69,13 +71,12 @@ public final class ExportService {
         this.parallelism = parallelism;
     }
 
-    /** A blob to carry, and the repository to pull it from. */
-    private record Source(RegistryClient.Repository repository, Descriptor descriptor) {
-    }
+    /** Every image's place in a bundle: the bundle has no repositories, so one label for all. */
+    private static final Repo IN_BUNDLE = new Repo("bundle", "");
 
     /** Everything needed to write the bundle, computed before a byte of a blob is fetched. */
     private record Prepared(ExportPlan plan, BundleManifest manifest, byte[] manifestJson, byte[] signature, byte[] ociLayout,
-            byte[] index, Map<Digest, RawManifest> manifests, Map<Digest, Source> blobs, List<ExportLedger.ImageRecord> images,
+            byte[] index, CopyPlan copy, RegistrySource source, List<ExportLedger.ImageRecord> images,
             List<String> carried, List<String> signers) {
     }
 
@@ -130,7 +131,7 @@ public final class ExportService {
     }
 
     private Prepared prepare(ExportRequest request, ExportLedger ledger, Background<List<BundleSigner>> signers) {
-        RegistryClient registry = this.registry.get();
+        RegistrySource source = new RegistrySource(this.registry.get());
 
         // Where in the chain this bundle goes.
         ExportLedger.Entry parent = null;
@@ -148,37 +149,41 @@ public final class ExportService {
         List<BundleManifest.Image> images = new ArrayList<>();
         List<ExportLedger.ImageRecord> records = new ArrayList<>();
         Map<Digest, RawManifest> manifests = new LinkedHashMap<>();
-        Map<Digest, Source> referenced = new LinkedHashMap<>();
+        Map<Digest, Descriptor> referenced = new LinkedHashMap<>();
+        List<CopyPlan.Image> copies = new ArrayList<>();
         Set<String> named = new LinkedHashSet<>();
         for (String text : request.images()) {
             ImageReference ref = ImageReference.parse(text);
             if (!named.add(ref.toString())) {
                 continue; // the same image named twice, perhaps in two spellings
             }
-            RegistryClient.Repository repo = registry.repository(ref.apiHost(), ref.repository());
-            RawManifest top = repo.getManifest(ref.manifestReference());
-            ImageTree tree = ImageTree.walk(top, d -> repo.getManifest(d.digest().toString()));
+            Repo repo = new Repo(ref.apiHost(), ref.repository());
+            ImageTree tree = CopyEngine.walk(source, repo, ref.manifestReference());
+            RawManifest top = tree.top();
+            copies.add(new CopyPlan.Image(repo, IN_BUNDLE, tree, null));
             images.add(new BundleManifest.Image(ref.toString(), ref.registry(), ref.repository(), ref.tag(),
                     top.digest().toString(), top.mediaType()));
             records.add(new ExportLedger.ImageRecord(ref.toString(), top.digest().toString(),
                     tree.blobs().keySet().stream().map(Digest::toString).toList()));
             tree.manifests().forEach(manifests::putIfAbsent);
             for (Descriptor d : tree.blobs().values()) {
-                Source seen = referenced.putIfAbsent(d.digest(), new Source(repo, d));
-                if (seen != null && seen.descriptor().size() != d.size()) {
+                Descriptor seen = referenced.putIfAbsent(d.digest(), d);
+                if (seen != null && seen.size() != d.size()) {
                     throw AirlockException.malformed("blob " + d.digest() + " is referenced with two sizes ("
-                            + seen.descriptor().size() + " in " + seen.repository().name() + ", " + d.size() + " in " + repo.name() + ")");
+                            + seen.size() + " and " + d.size() + " in " + repo + ")");
                 }
             }
         }
         Trace.mark("export: manifests fetched");
-        Map<Digest, Source> carriedBlobs = new LinkedHashMap<>();
+        Map<Digest, Descriptor> carriedBlobs = new LinkedHashMap<>();
         List<String> requires = new ArrayList<>();
+        Set<Digest> elsewhere = new LinkedHashSet<>();
         long savedBytes = 0;
-        for (Map.Entry<Digest, Source> e : referenced.entrySet()) {
+        for (Map.Entry<Digest, Descriptor> e : referenced.entrySet()) {
             if (present.contains(e.getKey().toString())) {
                 requires.add(e.getKey().toString());
-                savedBytes += e.getValue().descriptor().size();
+                elsewhere.add(e.getKey());
+                savedBytes += e.getValue().size();
             } else {
                 carriedBlobs.put(e.getKey(), e.getValue());
             }
@@ -186,8 +191,7 @@ public final class ExportService {
 
         List<BundleManifest.Blob> carried = new ArrayList<>();
         manifests.values().forEach(m -> carried.add(new BundleManifest.Blob(m.digest().toString(), m.size(), m.mediaType())));
-        carriedBlobs.values().forEach(s -> carried.add(new BundleManifest.Blob(s.descriptor().digest().toString(),
-                s.descriptor().size(), s.descriptor().mediaType())));
+        carriedBlobs.values().forEach(d -> carried.add(new BundleManifest.Blob(d.digest().toString(), d.size(), d.mediaType())));
 
         byte[] ociLayout = ("{\"imageLayoutVersion\":\"" + MediaTypes.OCI_LAYOUT_VERSION + "\"}").getBytes(StandardCharsets.UTF_8);
         byte[] index = indexJson(images, manifests);
@@ -209,9 +213,9 @@ public final class ExportService {
             String status = before == null ? "new" : before.equals(i.digest()) ? "unchanged" : "changed";
             statuses.add(new ExportPlan.ImageStatus(i.source(), status, i.digest(), before));
         }
-        previous.forEach((source, digest) -> {
-            if (!named.contains(source)) {
-                statuses.add(new ExportPlan.ImageStatus(source, "removed", null, digest));
+        previous.forEach((src, digest) -> {
+            if (!named.contains(src)) {
+                statuses.add(new ExportPlan.ImageStatus(src, "removed", null, digest));
             }
         });
         long carriedBytes = carried.stream().mapToLong(BundleManifest.Blob::size).sum();
@@ -219,7 +223,8 @@ public final class ExportService {
         long size = BundleWriter.expectedSize(manifestJson.length, signature.length, ociLayout.length, index.length, manifest);
         ExportPlan plan = new ExportPlan(request.channel(), sequence, parentRef, target, statuses, carried.size(), carriedBytes,
                 requires.size(), savedBytes, size);
-        return new Prepared(plan, manifest, manifestJson, signature, ociLayout, index, manifests, carriedBlobs, records,
+        return new Prepared(plan, manifest, manifestJson, signature, ociLayout, index, new CopyPlan(copies, elsewhere, List.of()),
+                source, records,
                 carriedBlobs.keySet().stream().map(Digest::toString).toList(),
                 signers.get().stream().map(BundleSigner::fingerprint).toList());
     }
@@ -236,24 +241,20 @@ public final class ExportService {
         Digest bundleDigest = Digest.sha256Of(p.manifestJson());
         ExportLedger.Entry entry = new ExportLedger.Entry(m.sequence(), bundleDigest.toString(),
                 m.parent() == null ? null : m.parent().sequence(), target.getFileName().toString(), m.created(), p.images(), p.carried());
-        listener.planned("exporting", p.plan().carriedBytes(), m.blobs().size());
-        try {
-            BundleWriter.write(target, p.manifestJson(), p.signature(), p.ociLayout(), p.index(), m,
-                    (blob, sink) -> fetch(blob, sink, p.manifests(), p.blobs()), parallelism, listener, partial -> {
-                        ledger.markPending(entry, partial);
-                        crashIfAsked("before-rename");
-                    });
+        try (BundleWriter writer = BundleWriter.create(target, p.manifestJson(), p.signature(), p.ociLayout(), p.index(), m)) {
+            new CopyEngine(parallelism, listener).run(p.copy(), p.source(), writer, "exporting");
+            Trace.mark("export: blobs written");
+            writer.commit(partial -> {
+                ledger.markPending(entry, partial);
+                crashIfAsked("before-rename");
+            });
         } catch (AirlockException e) {
             ledger.dropPending();
-            throw new AirlockException(e.kind(), e.getMessage() + "; no bundle was written", e);
-        } catch (IOException e) {
-            ledger.dropPending();
-            throw new AirlockException(AirlockException.Kind.INTERNAL, "cannot write bundle " + target + ": " + e.getMessage(), e);
+            throw e.withSuffix("; no bundle was written");
         }
         Trace.mark("export: renamed");
         crashIfAsked("after-rename");
         ledger.commitPending();
-        listener.done();
         long size;
         try {
             size = Files.size(target);
@@ -267,17 +268,6 @@ public final class ExportService {
         if (point.equals(System.getProperty(CRASH_POINT))) {
             Runtime.getRuntime().halt(99);
         }
-    }
-
-    private static void fetch(BundleManifest.Blob blob, BlobSink sink, Map<Digest, RawManifest> manifests, Map<Digest, Source> blobs)
-            throws IOException {
-        Digest d = Digest.parse(blob.digest());
-        RawManifest m = manifests.get(d);
-        if (m != null) {
-            sink.write(ByteBuffer.wrap(m.bytesUnsafe()), 0);
-            return;
-        }
-        blobs.get(d).repository().fetchBlob(d, blob.size(), sink);
     }
 
     private static BundleManifest.FileRef ref(byte[] bytes) {

@@ -1,4 +1,4 @@
-package dev.airlock.registry;
+package dev.airlock.io;
 
 import java.io.IOException;
 import java.io.InputStream;

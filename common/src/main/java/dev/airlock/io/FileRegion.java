@@ -1,14 +1,13 @@
-package dev.airlock.registry;
+package dev.airlock.io;
 
+import dev.airlock.digest.BlobVerifier;
 import dev.airlock.digest.Digest;
 import dev.airlock.digest.VerifyingInputStream;
-import dev.airlock.io.ChannelSliceInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.http.HttpRequest;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -96,7 +95,7 @@ public final class FileRegion implements BlobContent {
     /** Delivers buffers on demand; verification only when the body is the whole blob. */
     private final class Reader implements Flow.Subscription {
         private final Flow.Subscriber<? super ByteBuffer> subscriber;
-        private final MessageDigest hasher;
+        private final BlobVerifier verifier;
         private final List<ByteBuffer> owned = new ArrayList<>();
         private final AtomicLong demand = new AtomicLong();
         private final AtomicBoolean draining = new AtomicBoolean();
@@ -108,7 +107,7 @@ public final class FileRegion implements BlobContent {
             this.subscriber = subscriber;
             this.position = offset;
             this.end = offset + count;
-            this.hasher = offset == 0 && count == length ? digest.newHasher() : null;
+            this.verifier = offset == 0 && count == length ? new BlobVerifier(digest, length, what) : null;
         }
 
         @Override
@@ -133,20 +132,16 @@ public final class FileRegion implements BlobContent {
                         }
                         ByteBuffer buf = fill((int) Math.min(BUFFER, end - position));
                         position += buf.remaining();
-                        if (hasher != null) {
-                            hasher.update(buf.duplicate());
+                        if (verifier != null) {
+                            verifier.update(buf);
                             if (position == end) {
-                                Digest actual = Digest.of(digest.algorithm(), hasher.digest());
-                                if (!actual.equals(digest)) {
-                                    throw new VerifyingInputStream.DigestMismatchException(
-                                            what + ": content hashes to " + actual + ", expected " + digest);
-                                }
+                                verifier.finish(); // the last buffer of a bad blob is never sent
                             }
                         }
                         demand.decrementAndGet();
                         subscriber.onNext(buf);
                     }
-                } catch (IOException e) {
+                } catch (IOException | RuntimeException e) {
                     fail(e);
                 } finally {
                     draining.set(false);

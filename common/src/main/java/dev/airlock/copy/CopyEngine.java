@@ -1,0 +1,159 @@
+package dev.airlock.copy;
+
+import dev.airlock.digest.Digest;
+import dev.airlock.error.AirlockException;
+import dev.airlock.io.Trace;
+import dev.airlock.io.TransferListener;
+import dev.airlock.oci.Descriptor;
+import dev.airlock.oci.ImageTree;
+import dev.airlock.oci.RawManifest;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The one copy engine: every move of images, export (registry → bundle) and import (bundle →
+ * registry), walks and writes through here. It knows the order, never the medium:
+ * <ol>
+ * <li>blobs (config and layers), each once per target repository, largest first, on one bounded
+ * parallel runner; a blob the sink has is skipped (its source still checks it), a blob another
+ * target repository already received is linked there instead of copied again;
+ * <li>manifests by digest, each image's children before the index that names them;
+ * <li>tags, last, once every image's blobs and manifests are in place.
+ * </ol>
+ * The first failure in a phase cancels everything queued and running and ends the copy; no later
+ * phase starts, so no tag ever points at an incomplete image.
+ */
+public final class CopyEngine {
+    private final int parallelism;
+    private final TransferListener listener;
+
+    public CopyEngine(int parallelism, TransferListener listener) {
+        this.parallelism = Math.max(1, parallelism);
+        this.listener = listener;
+    }
+
+    /** Reads an image from {@code source}: its top manifest by tag or digest, then every child manifest. */
+    public static ImageTree walk(ImageSource source, Repo repo, String reference) {
+        RawManifest top = source.manifest(repo, reference);
+        return ImageTree.walk(top, d -> source.manifest(repo, d.digest().toString()));
+    }
+
+    /** One blob to copy: read from {@code source}, needed in each of {@code targets}. */
+    private record BlobJob(Descriptor blob, Repo source, List<Repo> targets) {
+    }
+
+    public CopyReport run(CopyPlan plan, ImageSource source, ImageSink sink, String action) {
+        Map<Digest, BlobJob> jobs = new LinkedHashMap<>();
+        for (CopyPlan.Image image : plan.images()) {
+            for (Descriptor d : image.tree().blobs().values()) {
+                if (plan.elsewhere().contains(d.digest())) {
+                    continue;
+                }
+                BlobJob job = jobs.computeIfAbsent(d.digest(), k -> new BlobJob(d, image.source(), new ArrayList<>()));
+                if (job.blob().size() != d.size()) {
+                    throw AirlockException.malformed("blob " + d.digest() + " is referenced with two sizes (" + job.blob().size()
+                            + " and " + d.size() + ")");
+                }
+                if (!job.targets().contains(image.target())) {
+                    job.targets().add(image.target());
+                }
+            }
+        }
+        Counters counters = new Counters();
+        listener.planned(action, jobs.values().stream().mapToLong(j -> j.blob().size()).sum(), jobs.size());
+
+        // Phase 1: blobs, largest first, so the last transfers to finish are small ones.
+        List<Runnable> blobTasks = new ArrayList<>();
+        jobs.values().stream()
+                .sorted(Comparator.comparingLong((BlobJob j) -> j.blob().size()).reversed())
+                .forEach(j -> blobTasks.add(() -> copyBlob(j, source, sink, counters)));
+        for (CopyPlan.Mount m : plan.mounts()) {
+            blobTasks.add(() -> {
+                if (!sink.mountBlob(m.into(), m.blob(), m.from())) {
+                    throw AirlockException.chain(m.into().host() + " would not link blob " + m.blob().digest() + " from "
+                            + m.from().name() + " into " + m.into().name());
+                }
+                counters.mounted.incrementAndGet();
+            });
+        }
+        TransferRunner.run(blobTasks, parallelism, "airlock-blob");
+        Trace.mark("copy: blobs done");
+
+        // Phase 2: manifests by digest, children before parents; images in parallel.
+        List<Runnable> manifestTasks = new ArrayList<>();
+        for (CopyPlan.Image image : plan.images()) {
+            manifestTasks.add(() -> {
+                List<RawManifest> order = new ArrayList<>(image.tree().manifests().values());
+                Collections.reverse(order);
+                for (RawManifest m : order) {
+                    if (!sink.hasManifest(image.target(), m)) {
+                        sink.putManifest(image.target(), m);
+                        counters.manifests.incrementAndGet();
+                    }
+                }
+            });
+        }
+        TransferRunner.run(manifestTasks, parallelism, "airlock-manifest");
+        Trace.mark("copy: manifests done");
+
+        // Phase 3: tags, last.
+        List<Runnable> tagTasks = new ArrayList<>();
+        for (CopyPlan.Image image : plan.images()) {
+            if (image.tag() != null) {
+                tagTasks.add(() -> {
+                    if (sink.tag(image.target(), image.tag(), image.tree().top())) {
+                        counters.tags.incrementAndGet();
+                    }
+                });
+            }
+        }
+        TransferRunner.run(tagTasks, parallelism, "airlock-tag");
+        Trace.mark("copy: tags done");
+        listener.done();
+        return new CopyReport(counters.written.get(), counters.bytes.get(), counters.mounted.get(), counters.present.get(),
+                counters.manifests.get(), counters.tags.get());
+    }
+
+    private void copyBlob(BlobJob job, ImageSource source, ImageSink sink, Counters counters) {
+        Descriptor d = job.blob();
+        listener.started(d.digest(), d.size());
+        Repo first = job.targets().get(0);
+        if (sink.hasBlob(first, d)) {
+            source.checkSkipped(job.source(), d);
+            listener.progressed(d.digest(), d.size());
+            counters.present.incrementAndGet();
+        } else {
+            sink.putBlob(first, d, source.blob(job.source(), d), n -> listener.progressed(d.digest(), n));
+            counters.written.incrementAndGet();
+            counters.bytes.addAndGet(d.size());
+        }
+        for (Repo other : job.targets().subList(1, job.targets().size())) {
+            if (sink.hasBlob(other, d)) {
+                counters.present.incrementAndGet();
+            } else if (sink.mountBlob(other, d, first)) {
+                counters.mounted.incrementAndGet();
+            } else {
+                sink.putBlob(other, d, source.blob(job.source(), d), n -> {
+                });
+                counters.written.incrementAndGet();
+                counters.bytes.addAndGet(d.size());
+            }
+        }
+        listener.finished(d.digest());
+    }
+
+    private static final class Counters {
+        final AtomicInteger written = new AtomicInteger();
+        final AtomicLong bytes = new AtomicLong();
+        final AtomicInteger mounted = new AtomicInteger();
+        final AtomicInteger present = new AtomicInteger();
+        final AtomicInteger manifests = new AtomicInteger();
+        final AtomicInteger tags = new AtomicInteger();
+    }
+}
