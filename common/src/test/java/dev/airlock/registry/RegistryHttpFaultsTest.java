@@ -39,6 +39,11 @@ class RegistryHttpFaultsTest {
     private HttpServer server(HttpHandler handler) throws IOException {
         HttpServer s = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         s.createContext("/", handler);
+        s.setExecutor(java.util.concurrent.Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "fake-registry");
+            t.setDaemon(true);
+            return t;
+        }));
         s.start();
         servers.add(s);
         return s;
@@ -188,7 +193,156 @@ class RegistryHttpFaultsTest {
                 () -> client(host(s), CredentialStore.NONE).repository(host(s), "a/b").fetchBlob(DIGEST, BLOB.length, (buf, offset) -> {
                     buf.position(buf.limit());
                 }));
-        assertTrue(e.getMessage().contains("hashes to"), e.getMessage());
+        assertEquals(dev.airlock.error.AirlockException.Kind.DIGEST_MISMATCH, e.kind());
+        assertTrue(e.getMessage().contains("hashes to") && e.getMessage().contains(DIGEST.toString()), e.getMessage());
+    }
+
+    private static final Duration IDLE = Duration.ofMillis(400);
+
+    private static RegistryClient impatientClient(String host, int attempts) {
+        return new RegistryClient(RegistryOptions.defaults().withInsecure(Set.of(host)).withRetries(attempts, Duration.ofMillis(20))
+                .withIdleTimeout(IDLE));
+    }
+
+    private static void sleepQuietly(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Test
+    void fetchBlob_stalledMidBody_isAbandonedAfterTheIdleTimeout_andResumedWithRange() throws Exception {
+        List<String> ranges = new CopyOnWriteArrayList<>();
+        AtomicInteger calls = new AtomicInteger();
+        HttpServer s = server(x -> {
+            String range = x.getRequestHeaders().getFirst("Range");
+            ranges.add(String.valueOf(range));
+            if (calls.incrementAndGet() == 1) {
+                x.sendResponseHeaders(200, BLOB.length);
+                OutputStream o = x.getResponseBody();
+                o.write(BLOB, 0, 70_000);
+                o.flush();
+                sleepQuietly(20_000); // stalls far longer than the idle timeout
+                x.close();
+                return;
+            }
+            int from = Integer.parseInt(range.substring("bytes=".length(), range.length() - 1));
+            x.getResponseHeaders().add("Content-Range", "bytes " + from + "-" + (BLOB.length - 1) + "/" + BLOB.length);
+            x.sendResponseHeaders(206, BLOB.length - from);
+            try (OutputStream o = x.getResponseBody()) {
+                o.write(BLOB, from, BLOB.length - from);
+            }
+            x.close();
+        });
+        byte[] got = new byte[BLOB.length];
+        long start = System.nanoTime();
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(15), () ->
+                impatientClient(host(s), 3).repository(host(s), "a/b").fetchBlob(DIGEST, BLOB.length,
+                        (buf, offset) -> buf.get(got, (int) offset, buf.remaining())), "hung on a stalled download");
+        long ms = (System.nanoTime() - start) / 1_000_000;
+        assertArrayEquals(BLOB, got);
+        assertEquals(2, ranges.size(), ranges.toString());
+        assertTrue(ranges.get(1).startsWith("bytes=") && !ranges.get(1).equals("bytes=0-"), ranges.toString());
+        assertTrue(ms < 5_000, "took " + ms + " ms with a " + IDLE.toMillis() + " ms idle timeout");
+    }
+
+    @Test
+    void aServerThatAcceptsButNeverAnswers_isATransientFailure_boundedByIdleTimeoutAndRetries() throws Exception {
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            List<java.net.Socket> held = new CopyOnWriteArrayList<>();
+            Thread acceptor = new Thread(() -> {
+                try {
+                    while (true) {
+                        held.add(silent.accept()); // read nothing, answer nothing
+                    }
+                } catch (IOException ended) {
+                    // closed by the test
+                }
+            });
+            acceptor.setDaemon(true);
+            acceptor.start();
+            String host = "127.0.0.1:" + silent.getLocalPort();
+            long start = System.nanoTime();
+            dev.airlock.error.AirlockException e = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(15),
+                    () -> org.junit.jupiter.api.Assertions.assertThrows(dev.airlock.error.AirlockException.class,
+                            () -> impatientClient(host, 2).repository(host, "a/b").hasBlob(DIGEST)), "hung on a silent server");
+            long ms = (System.nanoTime() - start) / 1_000_000;
+            assertEquals(dev.airlock.error.AirlockException.Kind.TRANSIENT, e.kind(), e.getMessage());
+            assertTrue(e.getMessage().contains("idle-timeout"), e.getMessage());
+            assertTrue(ms < 5_000, "took " + ms + " ms");
+            assertEquals(2, held.size(), "one connection per try");
+            for (java.net.Socket sock : held) {
+                sock.close();
+            }
+        }
+    }
+
+    /** A registry's upload endpoints; PUT number {@code failing} fails as {@code failure} says. */
+    private HttpServer uploadServer(List<String> log, java.util.function.IntPredicate stallPut, java.util.function.IntPredicate failPut)
+            throws IOException {
+        AtomicInteger sessions = new AtomicInteger();
+        AtomicInteger puts = new AtomicInteger();
+        return server(x -> {
+            String method = x.getRequestMethod();
+            String path = x.getRequestURI().getPath();
+            log.add(method + " " + path);
+            if (method.equals("HEAD")) {
+                respond(x, 404, new byte[0]);
+            } else if (method.equals("POST")) {
+                x.getResponseHeaders().add("Location", "/v2/a/b/blobs/uploads/session-" + sessions.incrementAndGet());
+                respond(x, 202, new byte[0]);
+            } else if (method.equals("DELETE")) {
+                respond(x, 204, new byte[0]);
+            } else if (method.equals("PUT")) {
+                int n = puts.incrementAndGet();
+                if (stallPut.test(n)) {
+                    sleepQuietly(20_000); // never reads the body
+                    x.close();
+                    return;
+                }
+                byte[] body = x.getRequestBody().readAllBytes();
+                if (failPut.test(n)) {
+                    respond(x, 500, new byte[0]);
+                    return;
+                }
+                boolean ok = java.util.Arrays.equals(body, BLOB);
+                respond(x, ok ? 201 : 400, new byte[0]);
+            } else {
+                respond(x, 405, new byte[0]);
+            }
+        });
+    }
+
+    @Test
+    void failedUpload_isRetriedInANewSession_andTheOldOneCancelled() throws Exception {
+        List<String> log = new CopyOnWriteArrayList<>();
+        HttpServer s = uploadServer(log, n -> false, n -> n == 1);
+        impatientClient(host(s), 3).repository(host(s), "a/b").uploadBlob(DIGEST, BLOB.length, offset ->
+                new java.io.ByteArrayInputStream(BLOB, (int) offset, BLOB.length - (int) offset), 0);
+        assertEquals(List.of("POST /v2/a/b/blobs/uploads/", "PUT /v2/a/b/blobs/uploads/session-1", "DELETE /v2/a/b/blobs/uploads/session-1",
+                "POST /v2/a/b/blobs/uploads/", "PUT /v2/a/b/blobs/uploads/session-2"), log);
+    }
+
+    @Test
+    void stalledUpload_isAbandonedAfterTheIdleTimeout_andRetriedInANewSession() throws Exception {
+        List<String> log = new CopyOnWriteArrayList<>();
+        byte[] big = new byte[8 << 20]; // more than the socket buffers take without the server reading
+        HttpServer s = uploadServer(log, n -> n == 1, n -> false);
+        long start = System.nanoTime();
+        dev.airlock.error.AirlockException e = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(15),
+                () -> org.junit.jupiter.api.Assertions.assertThrows(dev.airlock.error.AirlockException.class,
+                        () -> impatientClient(host(s), 2).repository(host(s), "a/b").uploadBlob(Digest.sha256Of(big), big.length,
+                                offset -> new java.io.ByteArrayInputStream(big, (int) offset, big.length - (int) offset), 0)),
+                "hung on a stalled upload");
+        long ms = (System.nanoTime() - start) / 1_000_000;
+        // The second session's PUT reads the body: it is not BLOB, so the fake answers 400 and the
+        // retries run out; what matters is that the stall ended and a new session was used.
+        assertEquals(dev.airlock.error.AirlockException.Kind.TRANSIENT, e.kind(), e.getMessage());
+        assertTrue(log.contains("PUT /v2/a/b/blobs/uploads/session-2"), log.toString());
+        assertTrue(log.contains("DELETE /v2/a/b/blobs/uploads/session-1"), log.toString());
+        assertTrue(ms < 8_000, "took " + ms + " ms");
     }
 
     @Test
