@@ -82,8 +82,8 @@ final class ImportCommand implements Callable<Integer> {
             return 0;
         }
         if (r.alreadyApplied()) {
-            out.printf("already applied: %s (channel %s, sequence %d, %s); nothing to do (--reapply pushes it again)%n", bundle, r.manifest().channel(),
-                    r.manifest().sequence(), r.bundleDigest());
+            out.printf("already applied: %s (channel %s, sequence %d, %s) to target %s; nothing to do (--reapply pushes it again)%n",
+                    bundle, r.manifest().channel(), r.manifest().sequence(), r.bundleDigest(), naming.key());
             return 0;
         }
         out.printf("imported %s (channel %s, sequence %d, %s)%n", bundle, r.manifest().channel(), r.manifest().sequence(), r.bundleDigest());
