@@ -82,4 +82,24 @@ final class Fixture {
         return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://" + plain.host() + path)).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
     }
+
+    /**
+     * Empties a running registry's storage, as if it were rebuilt empty on the same host and port:
+     * the same target to the importer, without the images. Only for a {@code docker-registry}
+     * process (its storage is a directory here); skipped, saying so, for the container fallback.
+     */
+    static void wipe(TestRegistry r) throws Exception {
+        Path data = r.dir().resolve("data");
+        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.exists(r.dir().resolve("config.yml")),
+                "needs Debian's docker-registry process to wipe a registry's storage in place "
+                        + "(the registry:2 container fallback keeps it inside the container)");
+        if (java.nio.file.Files.exists(data)) {
+            try (var walk = java.nio.file.Files.walk(data)) {
+                walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+        if (!"{\"repositories\":[]}".equals(get(r, "/v2/_catalog").trim())) {
+            throw new AssertionError("registry " + r.host() + " still lists repositories after its storage was removed");
+        }
+    }
 }

@@ -1,10 +1,11 @@
 package dev.airlock.export;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.airlock.error.AirlockException;
-import dev.airlock.io.AtomicFiles;
+import dev.airlock.io.CheckedJson;
+import dev.airlock.io.LedgerFile;
 import dev.airlock.io.StateDirs;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -29,8 +30,7 @@ import java.util.Set;
  * if not. The file itself is replaced atomically.
  */
 public final class ExportLedger {
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
-            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     /** An image as carried: its source reference, top manifest digest and config/layer digests. */
     public record ImageRecord(String source, String digest, List<String> blobs) {
@@ -65,24 +65,64 @@ public final class ExportLedger {
         return StateDirs.defaultFor("export");
     }
 
-    /** Loads the channel's ledger, settling a pending bundle left by an interrupted run. */
+    /**
+     * Loads the channel's ledger, settling a pending bundle left by an interrupted run. A file that is
+     * not a ledger (missing or mistyped fields, bundles out of order) is refused, never read as an
+     * empty chain: that would silently restart the channel at sequence 1.
+     */
     public static ExportLedger load(Path stateDir, String channel) {
         Path file = stateDir.resolve("channels").resolve(channel + ".json");
-        State s;
-        if (!Files.exists(file)) {
-            s = new State(channel, new ArrayList<>(), null, new ArrayList<>(), null);
-        } else {
-            try {
-                State read = JSON.readValue(file.toFile(), State.class);
-                s = new State(channel, new ArrayList<>(read.bundles() == null ? List.of() : read.bundles()), read.head(),
-                        new ArrayList<>(read.receipts() == null ? List.of() : read.receipts()), read.pending());
-            } catch (IOException e) {
-                throw AirlockException.usage("exporter ledger " + file + " is unreadable: " + e.getMessage());
-            }
-        }
+        State s = LedgerFile.read(file, what(file)).map(json -> parse(json, channel))
+                .orElseGet(() -> new State(channel, new ArrayList<>(), null, new ArrayList<>(), null));
         ExportLedger ledger = new ExportLedger(file, s);
         ledger.settlePending();
         return ledger;
+    }
+
+    private static String what(Path file) {
+        return "exporter ledger " + file;
+    }
+
+    private static State parse(CheckedJson json, String channel) {
+        String named = json.string("channel");
+        if (!named.equals(channel)) {
+            throw json.wrong("channel", "is '" + named + "', but this is the ledger file of channel '" + channel + "'");
+        }
+        List<Entry> bundles = new ArrayList<>();
+        for (CheckedJson b : json.objects("bundles")) {
+            Entry e = entry(b);
+            if (!bundles.isEmpty() && e.sequence() <= bundles.get(bundles.size() - 1).sequence()) {
+                throw b.invalid(b.child("sequence") + " is " + e.sequence() + " after " + bundles.get(bundles.size() - 1).sequence()
+                        + ": bundles must be in increasing sequence order");
+            }
+            bundles.add(e);
+        }
+        Long head = json.optionalInteger("head", 1);
+        if (head != null && bundles.stream().noneMatch(b -> b.sequence() == head)) {
+            throw json.wrong("head", "is " + head + ", a bundle the list of bundles does not hold");
+        }
+        List<Receipt> receipts = new ArrayList<>();
+        for (CheckedJson r : json.objects("receipts")) {
+            receipts.add(new Receipt(r.integer("sequence", 1), r.digest("digest"), r.digests("blobs"), r.optionalString("created"),
+                    r.optionalString("received")));
+        }
+        CheckedJson p = json.optionalObject("pending");
+        Pending pending = p == null ? null : new Pending(entry(p.object("entry")), p.string("partialPath"));
+        return new State(channel, bundles, head, receipts, pending);
+    }
+
+    private static Entry entry(CheckedJson e) {
+        long sequence = e.integer("sequence", 1);
+        String digest = e.digest("digest");
+        Long parent = e.optionalInteger("parent", 1);
+        if (parent != null && parent >= sequence) {
+            throw e.wrong("parent", "is " + parent + ", not before its bundle's sequence " + sequence);
+        }
+        List<ImageRecord> images = new ArrayList<>();
+        for (CheckedJson i : e.objects("images")) {
+            images.add(new ImageRecord(i.string("source"), i.digest("digest"), i.digests("blobs")));
+        }
+        return new Entry(sequence, digest, parent, e.string("file"), e.string("created"), images, e.digests("carried"));
     }
 
     private void settlePending() {
@@ -213,10 +253,9 @@ public final class ExportLedger {
 
     private void save() {
         try {
-            Files.createDirectories(file.getParent());
-            AtomicFiles.write(file, JSON.writeValueAsBytes(state), false);
-        } catch (IOException e) {
-            throw new AirlockException(AirlockException.Kind.INTERNAL, "cannot write exporter ledger " + file + ": " + e.getMessage(), e);
+            LedgerFile.write(file, what(file), JSON.writeValueAsBytes(state));
+        } catch (JsonProcessingException e) {
+            throw AirlockException.internal("cannot encode " + what(file) + ": " + e.getMessage(), e);
         }
     }
 }

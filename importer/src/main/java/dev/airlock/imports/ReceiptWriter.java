@@ -10,13 +10,18 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Writes a signed receipt of what this side holds on a channel, from the importer's ledger. */
+/** Writes a signed receipt of what this side holds on a channel in one target, from the importer's ledger. */
 public final class ReceiptWriter {
 
-    public Receipt write(Path stateDir, String channel, BundleSigner signer, Path out) {
-        ImportLedger ledger = ImportLedger.load(stateDir, channel);
+    /**
+     * @param target the target to report on; null for the only one that holds the channel (refused,
+     *               naming the targets, when there are several)
+     */
+    public Receipt write(Path stateDir, String channel, TargetNaming target, BundleSigner signer, Path out) {
+        ImportLedger ledger = target != null ? ImportLedger.load(stateDir, channel, target) : ImportLedger.loadOnly(stateDir, channel);
         ImportLedger.Applied last = ledger.last().orElseThrow(() -> AirlockException.usage("no bundle of channel '" + channel
-                + "' has been applied here (" + ledger.file() + "); nothing to report"));
+                + "' has been applied to target " + ledger.target() + " here (" + ledger.file() + "); nothing to report"
+                + (ledger.knownTargets().isEmpty() ? "" : ". The channel is held for: " + String.join(", ", ledger.knownTargets()))));
         List<Receipt.Image> images = new ArrayList<>();
         for (ImportLedger.Placed p : ledger.inPlace()) {
             images.add(new Receipt.Image(p.target() + (p.tag() != null ? ":" + p.tag() : ""), p.source(), p.digest()));
@@ -29,7 +34,7 @@ public final class ReceiptWriter {
             }
             r.write(out, signer.sign(r.toJson()));
         } catch (IOException e) {
-            throw new AirlockException(AirlockException.Kind.INTERNAL, "cannot write receipt " + out + ": " + e.getMessage(), e);
+            throw AirlockException.local("cannot write receipt " + out + ": " + e.getMessage(), e);
         }
         return r;
     }

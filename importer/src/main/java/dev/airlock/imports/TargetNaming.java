@@ -1,16 +1,24 @@
 package dev.airlock.imports;
 
 import dev.airlock.bundle.BundleManifest;
+import dev.airlock.digest.Digest;
 import dev.airlock.error.AirlockException;
-import java.util.ArrayList;
+import dev.airlock.oci.ImageReference;
+import java.nio.charset.StandardCharsets;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 /**
  * Where an image lands: {@code --registry HOST[:PORT][/PREFIX]} and {@code --map SRC=DST}. The
  * target repository is the source repository path (without the source host), rewritten by the
  * longest matching map (matched against {@code host/path} or {@code path}, on whole path
- * components), under PREFIX.
+ * components), under PREFIX. Where two rules match with SRCs of the same length, the smaller SRC
+ * wins, so the result never depends on the order the rules were given in: a target is its host,
+ * prefix and set of rules, which is what {@link #key()} names.
  */
 public final class TargetNaming {
     private static final Pattern COMPONENT = Pattern.compile("[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*");
@@ -63,11 +71,64 @@ public final class TargetNaming {
         if (!prefix.isEmpty()) {
             checkPath(prefix, "--registry prefix");
         }
-        this.mappings = new ArrayList<>(mappings);
+        Map<String, Mapping> bySource = new TreeMap<>();
+        for (Mapping m : mappings) {
+            Mapping earlier = bySource.putIfAbsent(m.from(), m);
+            if (earlier != null && !earlier.to().equals(m.to())) {
+                throw AirlockException.usage("--map " + m.from() + "=" + earlier.to() + " and --map " + m.from() + "=" + m.to()
+                        + " rewrite the same SRC two ways; give one");
+            }
+        }
+        this.mappings = List.copyOf(bySource.values());
     }
 
     public String host() {
         return host;
+    }
+
+    /** The path prefix under which every repository lands; empty for none. */
+    public String prefix() {
+        return prefix;
+    }
+
+    /** The {@code --map} rules as {@code SRC=DST}, one per SRC, sorted by SRC. */
+    public List<String> mappings() {
+        return mappings.stream().map(m -> m.from() + "=" + m.to()).toList();
+    }
+
+    /**
+     * This target's name in the importer's ledger: {@code host[/prefix]}, and when there are
+     * {@code --map} rules, {@code #} and the first 8 hex digits of the SHA-256 of {@link #mappings()}
+     * (one per line). Stable across runs and rule order; the host is compared without case.
+     */
+    public String key() {
+        return key(host, prefix, mappings());
+    }
+
+    /** The key of a target given by its parts, as {@link #key()} computes it. */
+    public static String key(String host, String prefix, List<String> mappings) {
+        String base = host.toLowerCase(Locale.ROOT) + (prefix.isEmpty() ? "" : "/" + prefix);
+        if (mappings.isEmpty()) {
+            return base;
+        }
+        byte[] hash = Digest.newSha256().digest((String.join("\n", mappings) + "\n").getBytes(StandardCharsets.UTF_8));
+        return base + "#" + HexFormat.of().formatHex(hash, 0, 4);
+    }
+
+    /**
+     * Whether an image from {@code source} (a source reference as the exporter wrote it) lands at
+     * {@code placed} ({@code HOST/REPOSITORY}) under this naming: how a ledger entry tells which
+     * target it was made for.
+     */
+    public boolean places(String source, String placed) {
+        try {
+            ImageReference ref = ImageReference.parse(source);
+            String repository = repository(new BundleManifest.Image(source, ref.registry(), ref.repository(), ref.tag(), null, null));
+            int slash = placed.indexOf('/');
+            return slash > 0 && placed.substring(0, slash).equalsIgnoreCase(host) && placed.substring(slash + 1).equals(repository);
+        } catch (AirlockException e) {
+            return false;
+        }
     }
 
     /** The target repository path for an image of the bundle. */
@@ -79,6 +140,7 @@ public final class TargetNaming {
         for (Mapping m : mappings) {
             for (String candidate : new String[] {full, path}) {
                 String remainder = remainder(candidate, m.from());
+                // mappings are sorted by SRC, so of two the same length the smaller is kept
                 if (remainder != null && (best == null || m.from().length() > best.from().length())) {
                     best = m;
                     rest = remainder;

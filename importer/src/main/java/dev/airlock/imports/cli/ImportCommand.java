@@ -43,21 +43,21 @@ final class ImportCommand implements Callable<Integer> {
     Path bundle;
 
     @Option(names = "--registry", required = true, paramLabel = "HOST[:PORT][/PREFIX]",
-            description = "Target registry, and an optional path prefix for every repository.")
+            description = "Target registry, and an optional path prefix for every repository. With --map, the target whose chain the bundle follows.")
     String registry;
 
     @Option(names = "--map", paramLabel = "SRC=DST",
             description = "Rewrite repository paths starting with SRC (host/path or path) to DST; longest SRC wins (repeatable).")
     List<String> maps = new ArrayList<>();
 
-    @Option(names = "--state", paramLabel = "DIR", description = "Importer ledger directory. Default: $XDG_STATE_HOME/airlock/import.")
+    @Option(names = "--state", paramLabel = "DIR", description = "Importer ledger directory (one chain per channel and target). Default: $XDG_STATE_HOME/airlock/import.")
     Path state;
 
     @Option(names = "--parallel", paramLabel = "N", defaultValue = "4", description = "Blobs pushed at once (default: ${DEFAULT-VALUE}).")
     int parallel;
 
-    @Option(names = "--reapply", description = "Push the bundle again although this side's ledger shows it applied "
-            + "(for a registry that was wiped or replaced). Chain rules still apply.")
+    @Option(names = "--reapply", description = "Push the bundle again although this side's ledger shows it applied to this target "
+            + "(for a registry that was wiped, or rebuilt empty under the same name). Chain rules still apply.")
     boolean reapply;
 
     @Option(names = "--json", description = "Print the result as JSON on stdout.")
@@ -82,8 +82,8 @@ final class ImportCommand implements Callable<Integer> {
             return 0;
         }
         if (r.alreadyApplied()) {
-            out.printf("already applied: %s (channel %s, sequence %d, %s); nothing to do (--reapply pushes it again)%n", bundle, r.manifest().channel(),
-                    r.manifest().sequence(), r.bundleDigest());
+            out.printf("already applied: %s (channel %s, sequence %d, %s) to target %s; nothing to do (--reapply pushes it again)%n",
+                    bundle, r.manifest().channel(), r.manifest().sequence(), r.bundleDigest(), naming.key());
             return 0;
         }
         out.printf("imported %s (channel %s, sequence %d, %s)%n", bundle, r.manifest().channel(), r.manifest().sequence(), r.bundleDigest());

@@ -5,10 +5,14 @@ import dev.airlock.crypto.BundleSigner;
 import dev.airlock.crypto.OpenPgpKeys;
 import dev.airlock.imports.ImportLedger;
 import dev.airlock.imports.ReceiptWriter;
+import dev.airlock.imports.TargetNaming;
+import dev.airlock.error.AirlockException;
 import dev.airlock.receipt.Receipt;
 import dev.airlock.cli.OutputOptionsMixin;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -28,6 +32,13 @@ final class ReceiptCommand implements Callable<Integer> {
     @Option(names = "--channel", required = true, paramLabel = "NAME", description = "The channel to report on.")
     String channel;
 
+    @Option(names = "--registry", paramLabel = "HOST[:PORT][/PREFIX]",
+            description = "The target to report on, as given to import. Default: the only target that holds the channel.")
+    String registry;
+
+    @Option(names = "--map", paramLabel = "SRC=DST", description = "The --map rules the target was imported with (repeatable).")
+    List<String> maps = new ArrayList<>();
+
     @Option(names = "--state", paramLabel = "DIR", description = "Importer ledger directory. Default: $XDG_STATE_HOME/airlock/import.")
     Path state;
 
@@ -43,7 +54,11 @@ final class ReceiptCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         BundleSigner signer = new BundleSigner(OpenPgpKeys.readSecretKey(key), Passphrases.read(passphraseFile));
-        Receipt r = new ReceiptWriter().write(state != null ? state : ImportLedger.defaultStateDir(), channel, signer, out);
+        if (registry == null && !maps.isEmpty()) {
+            throw AirlockException.usage("--map needs --registry: it names a target together with the registry and prefix");
+        }
+        TargetNaming target = registry == null ? null : new TargetNaming(registry, maps.stream().map(TargetNaming.Mapping::parse).toList());
+        Receipt r = new ReceiptWriter().write(state != null ? state : ImportLedger.defaultStateDir(), channel, target, signer, out);
         PrintWriter o = spec.commandLine().getOut();
         o.printf("receipt  %s (+ %s)%n", out, Receipt.signatureFile(out).getFileName());
         o.printf("channel  %s at sequence %d (%s)%n", r.channel(), r.sequence(), r.digest());
