@@ -11,6 +11,7 @@ import dev.airlock.copy.CopyEngine;
 import dev.airlock.copy.CopyPlan;
 import dev.airlock.copy.Repo;
 import dev.airlock.crypto.OpenPgpKeys;
+import dev.airlock.crypto.SignatureBlock;
 import dev.airlock.digest.Digest;
 import dev.airlock.error.AirlockException;
 import dev.airlock.io.Background;
@@ -24,7 +25,6 @@ import dev.airlock.oci.MediaTypes;
 import dev.airlock.oci.RawManifest;
 import dev.airlock.registry.RegistryClient;
 import dev.airlock.registry.RegistrySource;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -201,11 +201,7 @@ public final class ExportService {
         BundleManifest manifest = new BundleManifest(BundleManifest.FORMAT, request.channel(), sequence, parentRef, created, TOOL,
                 new BundleManifest.Layout(ref(ociLayout), ref(index)), images, carried, requires);
         byte[] manifestJson = manifest.toJson();
-        ByteArrayOutputStream signatures = new ByteArrayOutputStream();
-        for (BundleSigner s : signers.get()) {
-            signatures.writeBytes(s.sign(manifestJson));
-        }
-        byte[] signature = signatures.toByteArray();
+        byte[] signature = SignatureBlock.sign(manifestJson, signers.get());
 
         List<ExportPlan.ImageStatus> statuses = new ArrayList<>();
         for (BundleManifest.Image i : images) {
