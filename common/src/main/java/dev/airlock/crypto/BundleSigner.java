@@ -4,6 +4,7 @@ import dev.airlock.error.AirlockException;
 import java.io.IOException;
 import java.util.Date;
 import java.util.Iterator;
+import org.bouncycastle.bcpg.PublicKeyAlgorithmTags;
 import org.bouncycastle.bcpg.sig.KeyFlags;
 import org.bouncycastle.openpgp.PGPException;
 import org.bouncycastle.openpgp.PGPPrivateKey;
@@ -24,6 +25,12 @@ public final class BundleSigner {
 
     public BundleSigner(PGPSecretKeyRing ring, char[] passphrase) {
         this.signingKey = pickSigningKey(ring);
+        if (signingKey.getPublicKey().getAlgorithm() != PublicKeyAlgorithmTags.EDDSA_LEGACY) {
+            // The signer is built for EdDSA only, and SignatureBlock's fixed size per signer is sized for it.
+            throw AirlockException.usage("the signing key " + Long.toHexString(signingKey.getKeyID()).toUpperCase()
+                    + " is not an EdDSA (Ed25519) key (OpenPGP algorithm " + signingKey.getPublicKey().getAlgorithm()
+                    + "); airlock signs with Ed25519 keys: make one with 'airlock-export keygen'");
+        }
         try {
             this.privateKey = signingKey.extractPrivateKey(
                     new BcPBESecretKeyDecryptorBuilder(new BcPGPDigestCalculatorProvider()).build(passphrase == null ? new char[0] : passphrase));
@@ -75,6 +82,15 @@ public final class BundleSigner {
     /** A detached, ASCII-armored signature over exactly {@code data}. */
     public byte[] sign(byte[] data) {
         try {
+            return OpenPgpKeys.armor(signPacket(data));
+        } catch (IOException e) {
+            throw new AirlockException(AirlockException.Kind.INTERNAL, "signing failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** A detached signature over exactly {@code data}, as one binary OpenPGP signature packet. */
+    public byte[] signPacket(byte[] data) {
+        try {
             PGPSignatureGenerator generator = new PGPSignatureGenerator(OpenPgpKeys.signer(), signingKey.getPublicKey());
             generator.init(PGPSignature.BINARY_DOCUMENT, privateKey);
             PGPSignatureSubpacketGenerator hashed = new PGPSignatureSubpacketGenerator();
@@ -83,7 +99,7 @@ public final class BundleSigner {
             hashed.setIssuerKeyID(false, signingKey.getKeyID());
             generator.setHashedSubpackets(hashed.generate());
             generator.update(data);
-            return OpenPgpKeys.armor(generator.generate().getEncoded());
+            return generator.generate().getEncoded();
         } catch (PGPException | IOException e) {
             throw new AirlockException(AirlockException.Kind.INTERNAL, "signing failed: " + e.getMessage(), e);
         }

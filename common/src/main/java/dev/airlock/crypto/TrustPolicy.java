@@ -29,6 +29,7 @@ import org.bouncycastle.openpgp.operator.bc.BcPGPContentVerifierBuilderProvider;
 public final class TrustPolicy {
     private static final int MAX_SIGNATURES = 64;
     private static final String BEGIN = "-----BEGIN PGP SIGNATURE-----";
+    private static final String END = "-----END PGP SIGNATURE-----";
 
     private final List<PGPPublicKeyRing> trusted;
     private final int threshold;
@@ -146,16 +147,27 @@ public final class TrustPolicy {
         return trusted.stream().map(OpenPgpKeys::fingerprint).distinct().toList();
     }
 
+    /**
+     * The signatures of one or more armored blocks. Only whitespace may stand before, between and
+     * after the blocks: the exporter pads its signature entry with newlines (see SignatureBlock),
+     * and anything else there is not ours.
+     */
     private static List<PGPSignature> parse(byte[] armored, String what) {
         String text = new String(armored, StandardCharsets.US_ASCII);
         List<PGPSignature> out = new ArrayList<>();
-        int from = text.indexOf(BEGIN);
-        if (from < 0) {
-            throw AirlockException.untrusted(what + ".asc holds no armored OpenPGP signature");
-        }
-        while (from >= 0) {
-            int next = text.indexOf(BEGIN, from + BEGIN.length());
-            String block = next < 0 ? text.substring(from) : text.substring(from, next);
+        int at = 0;
+        while (true) {
+            int begin = text.indexOf(BEGIN, at);
+            requireBlank(text, at, begin < 0 ? text.length() : begin, what);
+            if (begin < 0) {
+                break;
+            }
+            int end = text.indexOf(END, begin);
+            if (end < 0) {
+                throw AirlockException.untrusted(what + ".asc holds an armored signature with no end line");
+            }
+            at = end + END.length();
+            String block = text.substring(begin, at) + "\n";
             try (InputStream in = PGPUtil.getDecoderStream(new ByteArrayInputStream(block.getBytes(StandardCharsets.US_ASCII)))) {
                 for (Object o : new BcPGPObjectFactory(in)) {
                     if (!(o instanceof PGPSignatureList list)) {
@@ -174,11 +186,20 @@ public final class TrustPolicy {
             if (out.size() > MAX_SIGNATURES) {
                 throw AirlockException.untrusted(what + ".asc holds more than " + MAX_SIGNATURES + " signatures");
             }
-            from = next;
         }
         if (out.isEmpty()) {
             throw AirlockException.untrusted(what + ".asc holds no signature");
         }
         return out;
+    }
+
+    private static void requireBlank(String text, int from, int to, String what) {
+        for (int i = from; i < to; i++) {
+            char c = text.charAt(i);
+            if (c != ' ' && c != '\t' && c != '\r' && c != '\n') {
+                throw AirlockException.untrusted(what + ".asc holds something other than armored signatures and whitespace (at byte " + i
+                        + "): a signature file is changed or is not ours");
+            }
+        }
     }
 }

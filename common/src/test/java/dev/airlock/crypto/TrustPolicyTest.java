@@ -73,4 +73,29 @@ class TrustPolicyTest {
                 () -> new BundleSigner(OpenPgpKeys.readSecretKey(secret), "wrong".toCharArray()));
         assertEquals(AirlockException.Kind.USAGE, e.kind());
     }
+
+    @Test
+    void onlyWhitespaceMayStandOutsideTheArmoredSignatures() throws Exception {
+        Key a = key("a", null);
+        Key b = key("b", null);
+        byte[] data = "bundle".getBytes(StandardCharsets.UTF_8);
+        List<org.bouncycastle.openpgp.PGPPublicKeyRing> both = new java.util.ArrayList<>(OpenPgpKeys.readCertificates(a.cert()));
+        both.addAll(OpenPgpKeys.readCertificates(b.cert()));
+        TrustPolicy twoOfTwo = new TrustPolicy(both, 2);
+        String sa = new String(a.signer().sign(data), StandardCharsets.US_ASCII);
+        String sb = new String(b.signer().sign(data), StandardCharsets.US_ASCII);
+        String padded = new String(SignatureBlock.sign(data, List.of(a.signer(), b.signer())), StandardCharsets.US_ASCII);
+
+        // Accepted: the padded block, and (bundles written before the padding) separate blocks, with any whitespace around.
+        for (String ok : List.of(padded, padded + " \t\r\n", sa + sb, "\n \t" + sa + "\r\n\r\n \t" + sb + "\n\n\n")) {
+            assertEquals(2, twoOfTwo.verify(data, ok.getBytes(StandardCharsets.US_ASCII), "bundle.json").size(), ok);
+        }
+        String end = "-----END PGP SIGNATURE-----";
+        for (String junk : List.of(padded + "x", padded.replace("\n\n\n", "\n.\n"), "junk\n" + padded, sa + "junk\n" + sb,
+                sa.replace(end, end + "x") + sb, sa + sb + "\0", sa + sb + "\u00a0", sa.substring(0, sa.indexOf(end)))) {
+            AirlockException e = assertThrows(AirlockException.class,
+                    () -> twoOfTwo.verify(data, junk.getBytes(StandardCharsets.UTF_8), "bundle.json"), junk);
+            assertEquals(AirlockException.Kind.UNTRUSTED, e.kind(), e.getMessage());
+        }
+    }
 }

@@ -9,6 +9,7 @@ import dev.airlock.io.LedgerFile;
 import dev.airlock.io.StateDirs;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -54,11 +55,17 @@ public final class ExportLedger {
     }
 
     private final Path file;
+    private final boolean readOnly;
     private State state;
 
     private ExportLedger(Path file, State state) {
+        this(file, state, false);
+    }
+
+    private ExportLedger(Path file, State state, boolean readOnly) {
         this.file = file;
         this.state = state;
+        this.readOnly = readOnly;
     }
 
     public static Path defaultStateDir() {
@@ -76,6 +83,29 @@ public final class ExportLedger {
                 .orElseGet(() -> new State(channel, new ArrayList<>(), null, new ArrayList<>(), null));
         ExportLedger ledger = new ExportLedger(file, s);
         ledger.settlePending();
+        return ledger;
+    }
+
+    /**
+     * Reads the channel's ledger for {@code plan}: without the channel lock (a running export may
+     * hold it) and writing nothing. The file is only ever replaced by a rename, so this sees a
+     * whole ledger, the one before or the one after a concurrent write. A pending bundle is settled
+     * in memory only, as {@link #load} would settle it; its {@code .partial} is left alone (a
+     * running export may be writing it). The result refuses every change.
+     */
+    public static ExportLedger readOnly(Path stateDir, String channel) {
+        Path file = stateDir.resolve("channels").resolve(channel + ".json");
+        State s = LedgerFile.read(file, what(file)).map(json -> parse(json, channel))
+                .orElseGet(() -> new State(channel, new ArrayList<>(), null, new ArrayList<>(), null));
+        ExportLedger ledger = new ExportLedger(file, s, true);
+        Pending p = s.pending();
+        if (p != null) {
+            if (Files.exists(Path.of(p.partialPath()))) {
+                ledger.state = new State(s.channel(), s.bundles(), s.head(), s.receipts(), null);
+            } else {
+                ledger.addCommitted(p.entry());
+            }
+        }
         return ledger;
     }
 
@@ -252,6 +282,9 @@ public final class ExportLedger {
     }
 
     private void save() {
+        if (readOnly) {
+            throw new IllegalStateException("the exporter ledger " + file + " was read for a plan and is not written");
+        }
         try {
             LedgerFile.write(file, what(file), JSON.writeValueAsBytes(state));
         } catch (JsonProcessingException e) {

@@ -8,11 +8,14 @@ import java.util.List;
 
 /**
  * What a bundle would be, computed without writing anything: each image's status, what is
- * carried and what is left to earlier bundles, and the exact size of the resulting file.
+ * carried and what is left to earlier bundles, and the exact size of the resulting file when
+ * signed by {@code signers} keys.
+ *
+ * @param target the bundle's path under the output directory, or its bare file name when none was given
  */
 public record ExportPlan(String channel, long sequence, BundleManifest.Parent parent,
         @JsonSerialize(using = ToStringSerializer.class) Path target, List<ImageStatus> images,
-        int carriedBlobs, long carriedBytes, int requiredBlobs, long savedBytes, long bundleSize) {
+        int carriedBlobs, long carriedBytes, int requiredBlobs, long savedBytes, long bundleSize, int signers) {
 
     /** new, changed, unchanged, or removed (named by the parent chain, not by this bundle). */
     public record ImageStatus(String source, String status, String digest, String previousDigest) {

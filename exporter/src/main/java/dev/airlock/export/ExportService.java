@@ -11,6 +11,7 @@ import dev.airlock.copy.CopyEngine;
 import dev.airlock.copy.CopyPlan;
 import dev.airlock.copy.Repo;
 import dev.airlock.crypto.OpenPgpKeys;
+import dev.airlock.crypto.SignatureBlock;
 import dev.airlock.digest.Digest;
 import dev.airlock.error.AirlockException;
 import dev.airlock.io.Background;
@@ -24,7 +25,6 @@ import dev.airlock.oci.MediaTypes;
 import dev.airlock.oci.RawManifest;
 import dev.airlock.registry.RegistryClient;
 import dev.airlock.registry.RegistrySource;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -80,18 +80,23 @@ public final class ExportService {
             List<String> carried, List<String> signers) {
     }
 
-    /** Computes what {@link #bundle} would write, writing nothing. */
+    /**
+     * Computes what {@link #bundle} would write, writing nothing and reading no key. The signers
+     * are only counted (the request's key files, at least one; never opened): the signature entry's
+     * size depends on their number alone ({@link SignatureBlock}). The ledger is read without the
+     * channel lock, so a running export neither blocks nor fails a plan.
+     */
     public ExportPlan plan(ExportRequest request) {
         checkRequest(request);
-        Background<List<BundleSigner>> signers = readKeys(request);
-        try (ChannelLock lock = ChannelLock.acquire(request.stateDir(), request.channel(), "airlock-export")) {
-            return prepare(request, ExportLedger.load(request.stateDir(), request.channel()), signers).plan();
-        }
+        return prepare(request, ExportLedger.readOnly(request.stateDir(), request.channel()), null).plan();
     }
 
     public ExportResult bundle(ExportRequest request) {
         Trace.mark("export: start");
         checkRequest(request);
+        if (request.keyFiles().isEmpty()) {
+            throw AirlockException.usage("no signing key given; pass --key KEY.asc (make one with 'airlock-export keygen')");
+        }
         prepareOutDir(request.outDir());
         Background<List<BundleSigner>> signers = readKeys(request);
         try (ChannelLock lock = ChannelLock.acquire(request.stateDir(), request.channel(), "airlock-export")) {
@@ -111,9 +116,6 @@ public final class ExportService {
         if (request.images().isEmpty()) {
             throw AirlockException.usage("no images given; pass --image REF (repeatable) or list them under images: in --config");
         }
-        if (request.keyFiles().isEmpty()) {
-            throw AirlockException.usage("no signing key given; pass --key KEY.asc (make one with 'airlock-export keygen')");
-        }
         if (request.full() && request.since() != null) {
             throw AirlockException.usage("--full and --since exclude each other");
         }
@@ -130,6 +132,7 @@ public final class ExportService {
         });
     }
 
+    /** @param signers the keys that sign, or null for a plan: then nothing is signed and the key files are only counted */
     private Prepared prepare(ExportRequest request, ExportLedger ledger, Background<List<BundleSigner>> signers) {
         RegistrySource source = new RegistrySource(this.registry.get());
 
@@ -201,11 +204,8 @@ public final class ExportService {
         BundleManifest manifest = new BundleManifest(BundleManifest.FORMAT, request.channel(), sequence, parentRef, created, TOOL,
                 new BundleManifest.Layout(ref(ociLayout), ref(index)), images, carried, requires);
         byte[] manifestJson = manifest.toJson();
-        ByteArrayOutputStream signatures = new ByteArrayOutputStream();
-        for (BundleSigner s : signers.get()) {
-            signatures.writeBytes(s.sign(manifestJson));
-        }
-        byte[] signature = signatures.toByteArray();
+        int signerCount = signers == null ? Math.max(1, request.keyFiles().size()) : signers.get().size();
+        byte[] signature = signers == null ? null : SignatureBlock.sign(manifestJson, signers.get());
 
         List<ExportPlan.ImageStatus> statuses = new ArrayList<>();
         for (BundleManifest.Image i : images) {
@@ -219,14 +219,16 @@ public final class ExportService {
             }
         });
         long carriedBytes = carried.stream().mapToLong(BundleManifest.Blob::size).sum();
-        Path target = request.outDir().resolve(BundleNames.fileName(request.channel(), sequence));
-        long size = BundleWriter.expectedSize(manifestJson.length, signature.length, ociLayout.length, index.length, manifest);
+        String fileName = BundleNames.fileName(request.channel(), sequence);
+        Path target = request.outDir() == null ? Path.of(fileName) : request.outDir().resolve(fileName);
+        long size = BundleWriter.expectedSize(manifestJson.length, SignatureBlock.size(signerCount), ociLayout.length, index.length,
+                manifest);
         ExportPlan plan = new ExportPlan(request.channel(), sequence, parentRef, target, statuses, carried.size(), carriedBytes,
-                requires.size(), savedBytes, size);
+                requires.size(), savedBytes, size, signerCount);
         return new Prepared(plan, manifest, manifestJson, signature, ociLayout, index, new CopyPlan(copies, elsewhere, List.of()),
                 source, records,
                 carriedBlobs.keySet().stream().map(Digest::toString).toList(),
-                signers.get().stream().map(BundleSigner::fingerprint).toList());
+                signers == null ? List.of() : signers.get().stream().map(BundleSigner::fingerprint).toList());
     }
 
     private ExportResult write(Prepared p, ExportLedger ledger) {

@@ -58,15 +58,41 @@ final class BundleOptions {
         return loaded;
     }
 
+    /** For {@code bundle}: --key and --out are required; the passphrase is read. */
     ExportRequest request() {
         ExportConfig c = cfg();
-        List<String> allImages = !images.isEmpty() ? images : c.images() != null ? c.images() : List.of();
-        String ch = require(channel != null ? channel : c.channel(), "--channel");
-        List<Path> keyFiles = !keys.isEmpty() ? keys : c.key() != null ? List.of(ExportConfig.resolve(config, c.key())) : List.of();
-        require(keyFiles.isEmpty() ? null : keyFiles, "--key");
-        Path outDir = require(out != null ? out : ExportConfig.resolve(config, c.out()), "--out");
+        String ch = channel();
+        List<Path> keyFiles = require(keyFiles().isEmpty() ? null : keyFiles(), "--key");
+        Path outDir = require(outDir(), "--out");
         Path pass = passphraseFile != null ? passphraseFile : ExportConfig.resolve(config, c.passphraseFile());
-        return new ExportRequest(allImages, ch, keyFiles, Passphrases.read(pass), outDir, stateDir(), full, since);
+        return new ExportRequest(images(), ch, keyFiles, Passphrases.read(pass), outDir, stateDir(), full, since);
+    }
+
+    /**
+     * For {@code plan}, which accepts the same command line: --key and --out are optional and no
+     * file they or --passphrase-file name is opened. The keys are only counted; the output
+     * directory (may be null) only names the target in the plan.
+     */
+    ExportRequest planRequest() {
+        return new ExportRequest(images(), channel(), keyFiles(), null, outDir(), stateDir(), full, since);
+    }
+
+    private List<String> images() {
+        ExportConfig c = cfg();
+        return !images.isEmpty() ? images : c.images() != null ? c.images() : List.of();
+    }
+
+    private String channel() {
+        return require(channel != null ? channel : cfg().channel(), "--channel");
+    }
+
+    private List<Path> keyFiles() {
+        ExportConfig c = cfg();
+        return !keys.isEmpty() ? keys : c.key() != null ? List.of(ExportConfig.resolve(config, c.key())) : List.of();
+    }
+
+    private Path outDir() {
+        return out != null ? out : ExportConfig.resolve(config, cfg().out());
     }
 
     Path stateDir() {

@@ -16,8 +16,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "plan", mixinStandardHelpOptions = true,
-        description = "Show what 'bundle' with the same arguments would write, writing nothing: each image new/changed/unchanged, "
-                + "blobs and bytes carried and saved, and the bundle's size.")
+        description = "Show what 'bundle' with the same arguments would write, writing nothing and reading no key: "
+                + "each image new/changed/unchanged, blobs and bytes carried and saved, and the bundle's exact size. "
+                + "--key and --out are optional: keys are only counted (one signer when none is given), --out only names the target.")
 final class PlanCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -35,7 +36,7 @@ final class PlanCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ExportPlan p;
         try (dev.airlock.registry.RegistryClient client = options.client()) {
-            p = new ExportService(client, TransferListener.NONE).plan(options.request());
+            p = new ExportService(client, TransferListener.NONE).plan(options.planRequest());
         }
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
@@ -49,7 +50,8 @@ final class PlanCommand implements Callable<Integer> {
         }
         out.printf("carries  %d blobs, %s%n", p.carriedBlobs(), Units.bytes(p.carriedBytes()));
         out.printf("saves    %d blobs, %s already sent on this channel%n", p.requiredBlobs(), Units.bytes(p.savedBytes()));
-        out.printf("size     %s (%d bytes)%n", Units.bytes(p.bundleSize()), p.bundleSize());
+        out.printf("size     %s (%d bytes, signed by %d key%s)%n", Units.bytes(p.bundleSize()), p.bundleSize(), p.signers(),
+                p.signers() == 1 ? "" : "s");
         return 0;
     }
 }
