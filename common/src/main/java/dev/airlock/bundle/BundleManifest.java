@@ -32,6 +32,12 @@ public record BundleManifest(
 
     public static final String FORMAT = "airlock-bundle/v1";
     public static final Pattern CHANNEL = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+    /** One component of a repository path (OCI distribution's name grammar). */
+    private static final Pattern REPOSITORY_COMPONENT = Pattern.compile("[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*");
+    /** A registry host with an optional port. */
+    private static final Pattern REGISTRY = Pattern.compile("[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})(?::[0-9]{1,5})?");
+    /** A media type (RFC 6838 names, no parameters). */
+    private static final Pattern MEDIA_TYPE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}");
     private static final Pattern TAG = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}");
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(SerializationFeature.INDENT_OUTPUT)
@@ -117,6 +123,10 @@ public record BundleManifest(
             if (!carried.add(b.digest())) {
                 throw AirlockException.malformed("airlock/bundle.json lists blob " + b.digest() + " twice");
             }
+            if (b.mediaType() == null || !MEDIA_TYPE.matcher(b.mediaType()).matches()) {
+                throw AirlockException.malformed("airlock/bundle.json: blob " + b.digest() + " has an invalid media type '"
+                        + b.mediaType() + "'");
+            }
         }
         for (String r : requires) {
             Digest.parse(r);
@@ -129,7 +139,20 @@ public record BundleManifest(
                 throw AirlockException.malformed("airlock/bundle.json: image " + i.source()
                         + " names a manifest the bundle does not carry");
             }
-            // Tags go into registry URLs: even a signed bundle gets no say beyond a valid tag.
+            // Names go into registry URLs: even a signed bundle gets no say beyond valid names.
+            if (i.registry() == null || !REGISTRY.matcher(i.registry()).matches()) {
+                throw AirlockException.malformed("airlock/bundle.json: image " + i.source() + " has an invalid registry '" + i.registry() + "'");
+            }
+            for (String c : i.repository().split("/", -1)) {
+                if (!REPOSITORY_COMPONENT.matcher(c).matches()) {
+                    throw AirlockException.malformed("airlock/bundle.json: image " + i.source() + " has an invalid repository path '"
+                            + i.repository() + "'");
+                }
+            }
+            if (i.mediaType() == null || !dev.airlock.oci.MediaTypes.isManifest(i.mediaType())) {
+                throw AirlockException.malformed("airlock/bundle.json: image " + i.source() + " has media type '" + i.mediaType()
+                        + "', not a manifest or index type");
+            }
             if (i.tag() != null && !TAG.matcher(i.tag()).matches()) {
                 throw AirlockException.malformed("airlock/bundle.json: image " + i.source() + " has an invalid tag '" + i.tag() + "'");
             }

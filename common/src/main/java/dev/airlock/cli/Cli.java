@@ -45,22 +45,23 @@ public final class Cli {
             return exitCode(AirlockException.Kind.USAGE);
         });
         cl.setExecutionExceptionHandler((ex, c, parseResult) -> {
-            int code;
+            AirlockException.Kind kind;
             String message;
             if (ex instanceof AirlockException a) {
-                code = exitCode(a.kind());
+                kind = a.kind();
                 message = a.getMessage();
             } else if (ex instanceof UncheckedIOException u) {
-                code = exitCode(AirlockException.Kind.INTERNAL);
+                kind = AirlockException.Kind.LOCAL;
                 message = u.getCause().getMessage();
             } else {
-                code = exitCode(AirlockException.Kind.INTERNAL);
+                kind = AirlockException.Kind.INTERNAL;
                 message = "internal error: " + ex;
             }
+            int code = exitCode(kind);
             err.println(program + ": " + oneLine(message));
             if (verbose) {
                 ex.printStackTrace(err);
-            } else if (code == 1) {
+            } else if (kind == AirlockException.Kind.INTERNAL) {
                 err.println(program + ": run again with --verbose for the stack trace");
             }
             err.flush();

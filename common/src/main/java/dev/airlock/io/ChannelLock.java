@@ -40,7 +40,7 @@ public final class ChannelLock implements AutoCloseable {
             }
             return new ChannelLock(ch, l);
         } catch (IOException e) {
-            throw AirlockException.usage("cannot lock " + file + ": " + e.getMessage());
+            throw AirlockException.local("cannot lock " + file + ": " + e.getMessage(), e);
         }
     }
 

@@ -287,6 +287,33 @@ class UntrustedBundleTest {
     }
 
     @Test
+    void refusesSignedManifestWithInvalidNamesOrMediaTypes_asMalformed() {
+        BundleManifest m = manifest();
+        String layer = Digest.sha256Of(BLOB_A).toString();
+        String oci = "application/vnd.oci.image.manifest.v1+json";
+        List<BundleManifest.Image> badImages = List.of(
+                new BundleManifest.Image("r.example/A:x", "r.example", "Upper/Case", "x", layer, oci),
+                new BundleManifest.Image("r.example/a:x", "r.example", "a/../../etc", "x", layer, oci),
+                new BundleManifest.Image("r.example/a:x", "r.example", "a//b", "x", layer, oci),
+                new BundleManifest.Image("r.example/a:x", "evil.example/path", "a", "x", layer, oci),
+                new BundleManifest.Image("r.example/a:x", "r.example", "a", "x", layer, "text/html"));
+        for (BundleManifest.Image bad : badImages) {
+            BundleManifest hostile = new BundleManifest(m.format(), m.channel(), m.sequence(), null, m.created(), m.tool(), m.layout(),
+                    List.of(bad), m.blobs(), m.requires());
+            AirlockException e = assertThrows(AirlockException.class, () -> BundleManifest.parse(hostile.toJson()), bad.toString());
+            assertEquals(AirlockException.Kind.MALFORMED_BUNDLE, e.kind(), e.getMessage());
+            assertTrue(e.getMessage().contains("bundle.json") && e.getMessage().contains(bad.source()), e.getMessage());
+        }
+        List<BundleManifest.Blob> badBlobs = new ArrayList<>(m.blobs());
+        badBlobs.set(0, new BundleManifest.Blob(badBlobs.get(0).digest(), badBlobs.get(0).size(), "text/plain; charset=\"x\""));
+        BundleManifest hostile = new BundleManifest(m.format(), m.channel(), m.sequence(), null, m.created(), m.tool(), m.layout(),
+                m.images(), badBlobs, m.requires());
+        AirlockException e = assertThrows(AirlockException.class, () -> BundleManifest.parse(hostile.toJson()));
+        assertEquals(AirlockException.Kind.MALFORMED_BUNDLE, e.kind(), e.getMessage());
+        assertTrue(e.getMessage().contains("media type"), e.getMessage());
+    }
+
+    @Test
     void refusesATarWithMoreEntriesThanAnyBundle_beforeHoldingTheirHeaders() throws IOException {
         List<Entry> entries = valid();
         for (int i = 0; i < 60; i++) {

@@ -9,7 +9,6 @@ import dev.airlock.io.LedgerFile;
 import dev.airlock.io.StateDirs;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;

@@ -301,10 +301,10 @@ public final class ExportService {
         try {
             Files.createDirectories(out);
         } catch (IOException e) {
-            throw AirlockException.usage("cannot create output directory " + out + ": " + e.getMessage());
+            throw AirlockException.local("cannot create output directory " + out + ": " + e.getMessage(), e);
         }
         if (!Files.isWritable(out)) {
-            throw AirlockException.usage("output directory " + out + " is not writable");
+            throw AirlockException.local("output directory " + out + " is not writable (read-only file system or no permission)", null);
         }
     }
 }
