@@ -1,10 +1,12 @@
 # Helpers to run Debian's docker-registry on free loopback ports (sourced by demo and bench).
 
-# free_port: prints a TCP port on 127.0.0.1 that nothing listens on.
+# free_port: prints a TCP port on 127.0.0.1 that nothing listens on. Taken below the kernel's
+# ephemeral range (net.ipv4.ip_local_port_range, 32768 and up by default), so that no outgoing
+# connection made meanwhile holds it when the registry binds.
 free_port() {
   local p
   for _ in $(seq 1 200); do
-    p=$(( (RANDOM % 20000) + 30000 ))
+    p=$(( (RANDOM % 12000) + 20000 ))
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
       echo "$p"
       return 0
