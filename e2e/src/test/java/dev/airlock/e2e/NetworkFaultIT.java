@@ -271,29 +271,63 @@ class NetworkFaultIT {
             throws Exception {
         TestRegistry target = targetBehindProxy(registries);
         assumeRestartable(target);
-        CountDownLatch restarted = new CountDownLatch(1);
-        AtomicReference<Throwable> restartFailure = new AtomicReference<>();
+        Restart restart = restartWhenTheLargestBlobIsHalfwayUp(target);
+
+        // --retries 3 backs off at most 0.75 s in all: shorter than the 1 s the registry is away.
+        Timed run = bounded("airlock-import import", () -> Airlock.importer(importArgs(proxy.host(), parallel)));
+
+        restart.assertHappened();
+        if (run.result().code() != 0) {
+            assertFailedOnce(run, 5, "airlock-import", Duration.ofSeconds(20), proxy.host());
+        }
+        rerunImportAndAssertLanded(target, parallel);
+    }
+
+    @ParameterizedTest(name = "--parallel {0}")
+    @ValueSource(ints = {1, 4, 16})
+    void import_targetRegistryRestartedMidPush_withinTheRetryBudget_isRiddenThrough_inANewUploadSession(int parallel,
+            Registries registries) throws Exception {
+        TestRegistry target = targetBehindProxy(registries);
+        assumeRestartable(target);
+        Restart restart = restartWhenTheLargestBlobIsHalfwayUp(target);
+
+        // --retries 6 backs off at least 3.9 s in all (125 ms doubling, jitter halves at most): the registry is back well before.
+        List<String> args = new ArrayList<>(importArgs(proxy.host(), parallel));
+        args.set(args.indexOf("--retries") + 1, "6");
+        Timed run = bounded("airlock-import import", () -> Airlock.importer(args));
+
+        restart.assertHappened();
+        assertEquals(0, run.result().code(), "a restart shorter than the retry budget must not end the run: " + run + "\n"
+                + proxy.describe());
+        List<Exchange> puts = proxy.exchanges("PUT", uploadOf(LARGEST));
+        assertNotEquals(puts.get(0).path(), puts.get(puts.size() - 1).path(),
+                "the upload cut by the restart is retried in a new session\n" + proxy.describe());
+        assertLandedAndNeverIncomplete(target);
+    }
+
+    /** Stops the registry once 256 KiB of the largest blob's upload went through, and starts it again a second later. */
+    private Restart restartWhenTheLargestBlobIsHalfwayUp(TestRegistry target) {
+        Restart r = new Restart(new CountDownLatch(1), new AtomicReference<>(), null);
         FaultProxy.Rule cue = proxy.on("PUT", uploadOf(LARGEST)).times(1).onRequestBodyBytes(256 * KIB, () -> {
             try {
                 target.stop();
                 Thread.sleep(1000);
                 target.start();
             } catch (Throwable t) {
-                restartFailure.set(t);
+                r.failure().set(t);
             } finally {
-                restarted.countDown();
+                r.done().countDown();
             }
         });
+        return new Restart(r.done(), r.failure(), cue);
+    }
 
-        Timed run = bounded("airlock-import import", () -> Airlock.importer(importArgs(proxy.host(), parallel)));
-
-        assertTrue(restarted.await(30, TimeUnit.SECONDS), "the registry came back");
-        assertEquals(null, restartFailure.get(), "restarting the registry failed");
-        assertEquals(1, cue.applied(), "the registry was restarted while the largest blob was being pushed\n" + proxy.describe());
-        if (run.result().code() != 0) {
-            assertFailedOnce(run, 5, "airlock-import", Duration.ofSeconds(20), proxy.host());
+    private record Restart(CountDownLatch done, AtomicReference<Throwable> failure, FaultProxy.Rule cue) {
+        void assertHappened() throws InterruptedException {
+            assertTrue(done.await(30, TimeUnit.SECONDS), "the registry came back");
+            assertEquals(null, failure.get(), "restarting the registry failed");
+            assertEquals(1, cue.applied(), "the registry was restarted while the largest blob was being pushed");
         }
-        rerunImportAndAssertLanded(target, parallel);
     }
 
     // ---------------------------------------------------------------- export side: proxy before the source
