@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
@@ -12,11 +13,12 @@ import org.junit.jupiter.api.extension.ParameterResolver;
 
 /**
  * Gives a test method a {@link Registries}: each call to {@code plain()} or {@code tls()} starts a
- * fresh real registry on a free loopback port, stopped after the test. Uses Debian's
+ * fresh real registry on a free loopback port, stopped after the test. A {@code @BeforeAll} method
+ * may take one too: its registries are stopped after the last test of the class. Uses Debian's
  * {@code docker-registry}; without it, {@code registry:2} through Testcontainers if a Docker
  * engine runs; otherwise the test is skipped with a message saying what to install.
  */
-public final class RegistryExtension implements ParameterResolver, AfterEachCallback {
+public final class RegistryExtension implements ParameterResolver, AfterEachCallback, AfterAllCallback {
     private static final ExtensionContext.Namespace NS = ExtensionContext.Namespace.create(RegistryExtension.class);
 
     /** Registries for one test. */
@@ -92,5 +94,10 @@ public final class RegistryExtension implements ParameterResolver, AfterEachCall
         if (r != null) {
             r.close();
         }
+    }
+
+    @Override
+    public void afterAll(ExtensionContext c) throws Exception {
+        afterEach(c); // the class-level store holds the registries of a @BeforeAll method
     }
 }

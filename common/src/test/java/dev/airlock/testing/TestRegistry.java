@@ -32,12 +32,25 @@ public final class TestRegistry implements AutoCloseable {
     private final Path dir;
     private final TestCa ca;
     private final AutoCloseable process;
+    /** The {@code docker-registry} config, for a registry this class runs as a process (null otherwise). */
+    private final Path config;
+    private Process running;
 
     TestRegistry(String host, Path dir, TestCa ca, AutoCloseable process) {
         this.host = host;
         this.dir = dir;
         this.ca = ca;
         this.process = process;
+        this.config = null;
+    }
+
+    private TestRegistry(String host, Path dir, TestCa ca, Path config, Process running) {
+        this.host = host;
+        this.dir = dir;
+        this.ca = ca;
+        this.process = this::stop;
+        this.config = config;
+        this.running = running;
     }
 
     public static boolean binaryAvailable() {
@@ -65,16 +78,71 @@ public final class TestRegistry implements AutoCloseable {
         }
         Path config = dir.resolve("config.yml");
         Files.writeString(config, cfg.toString());
-        Process p = new ProcessBuilder(BINARY, "serve", config.toString())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("registry.log").toFile()).start();
         String host = "127.0.0.1:" + port;
-        waitForPort(port, p, dir.resolve("registry.log"));
-        return new TestRegistry(host, dir, ca, () -> {
+        return new TestRegistry(host, dir, ca, config, launch(config, dir, port));
+    }
+
+    private static Process launch(Path config, Path dir, int port) throws Exception {
+        Path log = dir.resolve("registry.log");
+        Process p = new ProcessBuilder(BINARY, "serve", config.toString())
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        waitForPort(port, p, log);
+        return p;
+    }
+
+    /** Whether {@link #stop()} and {@link #start()} work: a registry run as a process (not a container, not a proxy view). */
+    public boolean restartable() {
+        return config != null;
+    }
+
+    /**
+     * Stops the registry process (SIGTERM, then SIGKILL after 5 s): its port refuses connections
+     * until {@link #start()}. The storage stays.
+     */
+    public synchronized void stop() throws InterruptedException {
+        requireRestartable();
+        Process p = running;
+        running = null;
+        if (p != null) {
             p.destroy();
             if (!p.waitFor(5, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
+                p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
             }
-        });
+        }
+    }
+
+    /** Starts the registry again on the same port, with the same config and storage (after {@link #stop()}). */
+    public synchronized void start() throws Exception {
+        requireRestartable();
+        if (running != null && running.isAlive()) {
+            return;
+        }
+        running = launch(config, dir, Integer.parseInt(host.substring(host.lastIndexOf(':') + 1)));
+    }
+
+    /** Stops and starts the registry: the same port and storage, a new process. */
+    public void restart() throws Exception {
+        stop();
+        start();
+    }
+
+    private void requireRestartable() {
+        if (config == null) {
+            throw new UnsupportedOperationException("only a docker-registry process started by TestRegistry can be stopped and"
+                    + " started again (this one is a container or a view through a proxy)");
+        }
+    }
+
+    /**
+     * This registry as seen through {@code proxy}: {@link #host()}, {@link #cliFlags()} and
+     * {@link #client()} name the proxy's {@code 127.0.0.1:PORT}; the storage is this registry's.
+     * Closing the view closes nothing.
+     */
+    public TestRegistry through(FaultProxy proxy) {
+        if (tls()) {
+            throw new IllegalArgumentException("FaultProxy forwards plain HTTP only");
+        }
+        return new TestRegistry(proxy.host(), dir, null, () -> { });
     }
 
     static int freePort() throws IOException {
