@@ -166,18 +166,43 @@ final class RegistryHttp {
                 throw AirlockException.authRefused(call.host() + " refused " + call.what() + " (HTTP " + status + ")"
                         + detail + "; check the credentials for " + call.host());
             }
-            if ((status == 429 || status == 408 || status >= 500) && attempt < attempts) {
+            boolean retryable = status == 429 || status == 408 || status >= 500;
+            if (retryable && attempt < attempts) {
                 Optional<String> retryAfter = response.headers().firstValue("Retry-After");
                 discard(response);
                 sleep(backoff(attempt, retryAfter.orElse(null)));
                 continue;
             }
+            if (retryable && call.retryable()) {
+                throw AirlockException.transientFailure(call.host() + " answered HTTP " + status + errorText(response) + " to "
+                        + call.what() + (attempts > 1 ? " after " + attempts + " tries" : ""), null);
+            }
             return response;
         }
-        String why = lastError instanceof ConnectException ? "connection refused"
-                : lastError == null ? "no answer" : lastError.getClass().getSimpleName() + (lastError.getMessage() == null ? "" : ": " + lastError.getMessage());
+        String why = describe(lastError);
         throw AirlockException.transientFailure("cannot reach " + call.host() + " for " + call.what()
                 + (attempts > 1 ? " after " + attempts + " tries" : "") + " (" + why + ")", lastError);
+    }
+
+    /** What went wrong with a connection, in words a user can act on. */
+    private static String describe(IOException e) {
+        if (e == null) {
+            return "no answer";
+        }
+        String m = e.getMessage() == null ? "" : e.getMessage();
+        if (e instanceof ConnectException) {
+            return "connection refused";
+        }
+        if (e instanceof java.net.http.HttpTimeoutException) {
+            return m;
+        }
+        if (m.contains("header parser received no bytes") || e instanceof java.io.EOFException) {
+            return "the connection closed before an answer";
+        }
+        if (m.toLowerCase(java.util.Locale.ROOT).contains("connection reset")) {
+            return "connection reset";
+        }
+        return e.getClass().getSimpleName() + (m.isEmpty() ? "" : ": " + m);
     }
 
     private static boolean handshakeFailure(Throwable e) {

@@ -68,7 +68,6 @@ public final class TestRegistry implements AutoCloseable {
         cfg.append("storage:\n  filesystem:\n    rootdirectory: ").append(dir.resolve("data")).append('\n');
         cfg.append("  delete:\n    enabled: true\n");
         cfg.append("http:\n  addr: 127.0.0.1:").append(port).append('\n');
-        cfg.append("  secret: airlock-test-secret\n");
         if (tls) {
             ca = TestCa.create(dir.resolve("tls"));
             cfg.append("  tls:\n    certificate: ").append(ca.serverCertPem).append("\n    key: ").append(ca.serverKeyPem).append('\n');
@@ -84,8 +83,12 @@ public final class TestRegistry implements AutoCloseable {
 
     private static Process launch(Path config, Path dir, int port) throws Exception {
         Path log = dir.resolve("registry.log");
-        Process p = new ProcessBuilder(BINARY, "serve", config.toString())
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        ProcessBuilder pb = new ProcessBuilder(BINARY, "serve", config.toString())
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        // A new upload secret on every start, as a real restart without a configured secret has:
+        // upload sessions opened before a restart are then refused ("invalid secret").
+        pb.environment().put("REGISTRY_HTTP_SECRET", Long.toHexString(new java.security.SecureRandom().nextLong()));
+        Process p = pb.start();
         waitForPort(port, p, log);
         return p;
     }
