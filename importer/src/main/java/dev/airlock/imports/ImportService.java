@@ -1,6 +1,7 @@
 package dev.airlock.imports;
 
 import dev.airlock.bundle.BundleManifest;
+import dev.airlock.bundle.BundleNames;
 import dev.airlock.bundle.UntrustedBundle;
 import dev.airlock.bundle.VerifiedBundle;
 import dev.airlock.copy.CopyEngine;
@@ -94,6 +95,9 @@ public final class ImportService {
             VerifiedBundle bundle = untrusted.verify(request.trust());
             Trace.mark("import: verified");
             try {
+                // The import does not use them, but a bundle is taken whole or not at all: as verify does.
+                bundle.readLayoutFile(BundleNames.OCI_LAYOUT);
+                bundle.readLayoutFile(BundleNames.INDEX);
                 return apply(bundle, request);
             } catch (AirlockException e) {
                 if (!e.isVerification()) {
