@@ -57,9 +57,17 @@ public final class UntrustedBundle implements Closeable {
             throw AirlockException.usage("bundle " + path + " does not exist or is not a file");
         }
         List<TarArchiveEntry> entries;
-        try (FileChannel headers = FileChannel.open(path, StandardOpenOption.READ);
-                TarFile tar = new TarFile(new ReadLimitedChannel(headers, 4L * maxEntries, maxEntries), 10240, 512, null, false)) {
-            entries = tar.getEntries();
+        try (FileChannel headers = FileChannel.open(path, StandardOpenOption.READ)) {
+            try (TarFile tar = new TarFile(new ReadLimitedChannel(headers, 4L * maxEntries, maxEntries), 10240, 512, null, false)) {
+                entries = tar.getEntries();
+            } catch (IOException | RuntimeException e) {
+                // Only header records are read (data is skipped by seeking): the last one read is the bad one.
+                String where = headers.isOpen() && headers.position() >= 512 ? " (the tar header at byte " + (headers.position() - 512)
+                        + ")" : "";
+                throw AirlockException.malformed(path + " is not a readable tar archive: " + e.getMessage() + where);
+            }
+        } catch (AirlockException e) {
+            throw e;
         } catch (NoSuchFileException e) {
             throw AirlockException.usage("bundle " + path + " does not exist");
         } catch (IOException | RuntimeException e) {

@@ -1,11 +1,13 @@
 package dev.airlock.imports;
 
 import dev.airlock.bundle.BundleManifest;
+import dev.airlock.bundle.BundleNames;
 import dev.airlock.bundle.UntrustedBundle;
 import dev.airlock.bundle.VerifiedBundle;
 import dev.airlock.copy.CopyEngine;
 import dev.airlock.copy.CopyPlan;
 import dev.airlock.copy.CopyReport;
+import dev.airlock.copy.ImageSink;
 import dev.airlock.copy.Repo;
 import dev.airlock.digest.Digest;
 import dev.airlock.error.AirlockException;
@@ -37,7 +39,7 @@ import java.util.function.Supplier;
  * image, and a rerun skips what is already there.
  */
 public final class ImportService {
-    private final Supplier<RegistryClient> client;
+    private final Supplier<? extends ImageSink> sink;
     private final TransferListener listener;
 
     public ImportService(RegistryClient registry, TransferListener listener) {
@@ -46,8 +48,17 @@ public final class ImportService {
 
     /** @param client the registry client, asked for only after the bundle's signatures checked out */
     public ImportService(Supplier<RegistryClient> client, TransferListener listener) {
-        this.client = client;
+        this(listener, () -> new RegistrySink(client.get()));
+    }
+
+    private ImportService(TransferListener listener, Supplier<? extends ImageSink> sink) {
+        this.sink = sink;
         this.listener = listener;
+    }
+
+    /** Imports into any sink (tests: an in-memory one), asked for only after the bundle's signatures checked out. */
+    public static ImportService into(Supplier<? extends ImageSink> sink, TransferListener listener) {
+        return new ImportService(listener, sink);
     }
 
     /** Verifies signatures, entries and every blob's digest, touching no registry. */
@@ -84,6 +95,9 @@ public final class ImportService {
             VerifiedBundle bundle = untrusted.verify(request.trust());
             Trace.mark("import: verified");
             try {
+                // The import does not use them, but a bundle is taken whole or not at all: as verify does.
+                bundle.readLayoutFile(BundleNames.OCI_LAYOUT);
+                bundle.readLayoutFile(BundleNames.INDEX);
                 return apply(bundle, request);
             } catch (AirlockException e) {
                 if (!e.isVerification()) {
@@ -108,7 +122,7 @@ public final class ImportService {
 
     private ImportResult applyInOrder(VerifiedBundle bundle, ImportRequest request, ImportLedger ledger) {
         BundleManifest m = bundle.manifest();
-        RegistrySink sink = new RegistrySink(client.get());
+        ImageSink sink = this.sink.get();
         Trace.mark("import: client ready");
 
         // Every image walked and checked against bundle.json before anything is written.
@@ -181,7 +195,7 @@ public final class ImportService {
      * written until the whole check passes.
      */
     private static List<CopyPlan.Mount> checkRequired(BundleManifest m, List<CopyPlan.Image> images, Set<Digest> notCarried,
-            ImportLedger ledger, RegistrySink sink) {
+            ImportLedger ledger, ImageSink sink) {
         Map<Digest, Set<String>> missing = new LinkedHashMap<>();
         List<CopyPlan.Mount> mounts = new ArrayList<>();
         for (int i = 0; i < images.size(); i++) {
