@@ -77,6 +77,12 @@ public final class UntrustedBundle implements Closeable {
         Set<String> seen = new HashSet<>();
         for (TarArchiveEntry e : entries) {
             String name = e.getName();
+            if (!e.isCheckSumOK()) {
+                // Not needed for safety (every byte of content is checked by digest), but a header
+                // that fails its own checksum is damage, and the medium should be named at once.
+                throw AirlockException.malformed(path + ": the tar header of entry '" + name + "' (before byte " + e.getDataOffset()
+                        + ") fails its checksum: the bundle is damaged; get a fresh copy from the sender");
+            }
             checkName(path, name);
             if (!seen.add(name)) {
                 throw AirlockException.malformed(path + ": entry '" + name + "' appears twice");
