@@ -47,6 +47,8 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -81,16 +83,17 @@ class CrashAndDiskIT {
 
     // ---------------------------------------------------------------- 1. importer killed mid-push
 
-    @Test
-    void importerKilledWithSigkillMidPush_rerunCompletesByteIdentical_andNoTagEverPointsAtAnIncompleteImage(Registries registries)
+    @ParameterizedTest(name = "--parallel {0}")
+    @ValueSource(ints = {1, 4, 16})
+    void importerKilledWithSigkillMidPush_rerunCompletesByteIdentical_andNoTagEverPointsAtAnIncompleteImage(int parallel, Registries registries)
             throws Exception {
         TestRegistry source = registries.plain();
         TestRegistry target = registries.plain();
         Map<String, Image> images = seedTen(source);
         Path[] keys = Fixture.keygen(tmp, "exporter");
         Path out = tmp.resolve("out");
-        Path bundle = export(exportArgs(source, images.keySet(), keys[0], out, tmp.resolve("xs"))).bundle;
-        List<String> importArgs = importArgs(bundle, keys[1], target, tmp.resolve("is"), "--parallel", "4");
+        Path bundle = export(exportArgs(source, images.keySet(), keys[0], out, tmp.resolve("xs"), parallel)).bundle;
+        List<String> importArgs = importArgs(bundle, keys[1], target, tmp.resolve("is"), "--parallel", String.valueOf(parallel));
         Map<String, Set<Digest>> layersByRepo = layersByRepository(source, images);
 
         try (TagAudit audit = TagAudit.start(target, Duration.ofMillis(50))) {
@@ -120,15 +123,16 @@ class CrashAndDiskIT {
 
     // ---------------------------------------------------------------- 2. exporter killed mid-bundle
 
-    @Test
-    void exporterKilledWithSigkillMidBundle_rerunWritesACompleteBundle_andTheChainGoesOn(Registries registries) throws Exception {
+    @ParameterizedTest(name = "--parallel {0}")
+    @ValueSource(ints = {1, 4, 16})
+    void exporterKilledWithSigkillMidBundle_rerunWritesACompleteBundle_andTheChainGoesOn(int parallel, Registries registries) throws Exception {
         TestRegistry source = registries.plain();
         TestRegistry target = registries.plain();
         Map<String, Image> images = seedTen(source);
         Path[] keys = Fixture.keygen(tmp, "exporter");
         Path out = tmp.resolve("out");
         Path xs = tmp.resolve("xs");
-        List<String> args = exportArgs(source, images.keySet(), keys[0], out, xs);
+        List<String> args = exportArgs(source, images.keySet(), keys[0], out, xs, parallel);
 
         Child child = Child.start(true, args, tmp.resolve("export-1"));
         boolean partialSeen = false;
@@ -178,8 +182,9 @@ class CrashAndDiskIT {
 
     // ---------------------------------------------------------------- 3. full and read-only disks
 
-    @Test
-    void exportToAFullDisk_exits1NamingThePath_quickly_withoutRetrying_andLeavesNothingInOut(Registries registries) throws Exception {
+    @ParameterizedTest(name = "--parallel {0}")
+    @ValueSource(ints = {1, 4, 16})
+    void exportToAFullDisk_exits1NamingThePath_quickly_withoutRetrying_andLeavesNothingInOut(int parallel, Registries registries) throws Exception {
         TestRegistry source = registries.plain();
         Image image = TestImages.image(true, "amd64", null, Layer.random(301, 2 << 20), Layer.random(302, 2 << 20));
         TestImages.push(source.client(), source.host(), "app/big", "1", image);
@@ -189,7 +194,7 @@ class CrashAndDiskIT {
         String ref = source.host() + "/app/big:1";
         try (Tmpfs fs = Tmpfs.mount(out, "3m")) {
             long start = System.nanoTime();
-            Airlock.Run r = bounded("export onto a full disk", () -> Airlock.export(exportArgs(source, List.of(ref), keys[0], out, xs)));
+            Airlock.Run r = bounded("export onto a full disk", () -> Airlock.export(exportArgs(source, List.of(ref), keys[0], out, xs, parallel)));
             Duration took = Duration.ofNanos(System.nanoTime() - start);
             assertEquals(1, r.code(), "a full disk is a local failure (exit 1), not a registry failure (5)\n" + r);
             String line = failureLine(r);
@@ -200,20 +205,21 @@ class CrashAndDiskIT {
         }
         // The failed run did not advance the chain: the next bundle, with room, is still number 1.
         Path roomy = tmp.resolve("out");
-        Airlock.Run again = bounded("export with room", () -> Airlock.export(exportArgs(source, List.of(ref), keys[0], roomy, xs)));
+        Airlock.Run again = bounded("export with room", () -> Airlock.export(exportArgs(source, List.of(ref), keys[0], roomy, xs, parallel)));
         assertEquals(0, again.code(), again.toString());
         assertEquals(List.of(roomy.resolve(CHANNEL + "-000001.airlock.tar")), listAll(roomy));
     }
 
-    @Test
-    void exportWithAFullStateDisk_exits1NamingTheLedger_leavesNoBundle_andARerunWithRoomWorks(Registries registries) throws Exception {
+    @ParameterizedTest(name = "--parallel {0}")
+    @ValueSource(ints = {1, 4, 16})
+    void exportWithAFullStateDisk_exits1NamingTheLedger_leavesNoBundle_andARerunWithRoomWorks(int parallel, Registries registries) throws Exception {
         TestRegistry source = registries.plain();
         Image image = TestImages.image(true, "amd64", null, Layer.random(311, 1 << 20));
         TestImages.push(source.client(), source.host(), "app/web", "1", image);
         Path[] keys = Fixture.keygen(tmp, "exporter");
         Path out = tmp.resolve("out");
         Path xs = tmp.resolve("small-state");
-        List<String> args = exportArgs(source, List.of(source.host() + "/app/web:1"), keys[0], out, xs);
+        List<String> args = exportArgs(source, List.of(source.host() + "/app/web:1"), keys[0], out, xs, parallel);
         try (Tmpfs fs = Tmpfs.mount(xs, "3m")) {
             Path filler = fs.fill();
             Airlock.Run r = bounded("export with a full state disk", () -> Airlock.export(args));
@@ -233,17 +239,18 @@ class CrashAndDiskIT {
         }
     }
 
-    @Test
-    void importWithAFullStateDisk_exits1NamingThePath_andARerunWithRoomRecordsTheBundle(Registries registries) throws Exception {
+    @ParameterizedTest(name = "--parallel {0}")
+    @ValueSource(ints = {1, 4, 16})
+    void importWithAFullStateDisk_exits1NamingThePath_andARerunWithRoomRecordsTheBundle(int parallel, Registries registries) throws Exception {
         TestRegistry source = registries.plain();
         TestRegistry target = registries.plain();
         Image image = TestImages.image(true, "amd64", null, Layer.random(321, 1 << 20), Layer.random(322, 300_000));
         TestImages.push(source.client(), source.host(), "app/web", "1", image);
         Map<String, Image> images = Map.of(source.host() + "/app/web:1", image);
         Path[] keys = Fixture.keygen(tmp, "exporter");
-        Path bundle = export(exportArgs(source, images.keySet(), keys[0], tmp.resolve("out"), tmp.resolve("xs"))).bundle;
+        Path bundle = export(exportArgs(source, images.keySet(), keys[0], tmp.resolve("out"), tmp.resolve("xs"), parallel)).bundle;
         Path is = tmp.resolve("small-state");
-        List<String> args = importArgs(bundle, keys[1], target, is);
+        List<String> args = importArgs(bundle, keys[1], target, is, "--parallel", String.valueOf(parallel));
         try (Tmpfs fs = Tmpfs.mount(is, "3m")) {
             Path filler = fs.fill();
             Airlock.Run r = bounded("import with a full state disk", () -> Airlock.importer(args));
@@ -266,8 +273,9 @@ class CrashAndDiskIT {
         assertAllIdentical(source, target, images);
     }
 
-    @Test
-    void exportToAReadOnlyOut_exits1NamingThePath_andLeavesNothingBehind(Registries registries) throws Exception {
+    @ParameterizedTest(name = "--parallel {0}")
+    @ValueSource(ints = {1, 4, 16})
+    void exportToAReadOnlyOut_exits1NamingThePath_andLeavesNothingBehind(int parallel, Registries registries) throws Exception {
         TestRegistry source = registries.plain();
         Image image = TestImages.image(true, "amd64", null, Layer.random(331, 200_000));
         TestImages.push(source.client(), source.host(), "app/web", "1", image);
@@ -277,14 +285,14 @@ class CrashAndDiskIT {
         String ref = source.host() + "/app/web:1";
         try (Tmpfs fs = Tmpfs.mount(out, "3m")) {
             fs.readOnly();
-            Airlock.Run r = bounded("export to a read-only --out", () -> Airlock.export(exportArgs(source, List.of(ref), keys[0], out, xs)));
+            Airlock.Run r = bounded("export to a read-only --out", () -> Airlock.export(exportArgs(source, List.of(ref), keys[0], out, xs, parallel)));
             assertEquals(1, r.code(), "a read-only file system is a local failure (exit 1)\n" + r);
             String line = failureLine(r);
             assertTrue(line.contains(out.toString()), "names the read-only path: " + line);
             assertEquals(List.of(), listAll(out));
         }
         Path roomy = tmp.resolve("out");
-        Airlock.Run again = bounded("export to a writable --out", () -> Airlock.export(exportArgs(source, List.of(ref), keys[0], roomy, xs)));
+        Airlock.Run again = bounded("export to a writable --out", () -> Airlock.export(exportArgs(source, List.of(ref), keys[0], roomy, xs, parallel)));
         assertEquals(0, again.code(), again.toString());
         assertEquals(List.of(roomy.resolve(CHANNEL + "-000001.airlock.tar")), listAll(roomy), "the failed run recorded nothing");
     }
@@ -413,8 +421,13 @@ class CrashAndDiskIT {
 
     private static List<String> exportArgs(TestRegistry source, Iterable<String> images, Path key, Path out, Path state)
             throws IOException {
+        return exportArgs(source, images, key, out, state, 4);
+    }
+
+    private static List<String> exportArgs(TestRegistry source, Iterable<String> images, Path key, Path out, Path state, int parallel)
+            throws IOException {
         List<String> args = new ArrayList<>(List.of("bundle", "--channel", CHANNEL, "--key", key.toString(), "--out", out.toString(),
-                "--state", state.toString()));
+                "--state", state.toString(), "--parallel", String.valueOf(parallel)));
         for (String i : images) {
             args.addAll(List.of("--image", i));
         }
