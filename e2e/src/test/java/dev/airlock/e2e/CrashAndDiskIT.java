@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.airlock.digest.Digest;
 import dev.airlock.export.cli.ExportMain;
@@ -19,17 +18,11 @@ import dev.airlock.testing.TestRegistry;
 import dev.airlock.testing.Tools;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -42,7 +35,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
@@ -96,7 +88,9 @@ class CrashAndDiskIT {
         List<String> importArgs = importArgs(bundle, keys[1], target, tmp.resolve("is"), "--parallel", String.valueOf(parallel));
         Map<String, Set<Digest>> layersByRepo = layersByRepository(source, images);
 
-        try (TagAudit audit = TagAudit.start(target, Duration.ofMillis(50))) {
+        RegistryAudit audit = new RegistryAudit(target.host());
+        RegistryAudit.Poller poller = audit.poll(Duration.ofMillis(50));
+        try {
             Child first = Child.start(false, importArgs, tmp.resolve("import-1"));
             int present = 0;
             long deadline = System.nanoTime() + RUN_LIMIT.toNanos();
@@ -116,7 +110,9 @@ class CrashAndDiskIT {
 
             Airlock.Run rerun = Child.start(false, importArgs, tmp.resolve("import-2")).await(RUN_LIMIT);
             assertEquals(0, rerun.code(), "rerun after the kill (" + afterKill + "/" + TEN.length + " layers were in place)\n" + rerun);
-            audit.assertClean(images.size());
+            audit.assertClean(poller, images.size());
+        } finally {
+            poller.stop();
         }
         assertAllIdentical(source, target, images);
     }
@@ -258,9 +254,7 @@ class CrashAndDiskIT {
             String line = failureLine(r);
             assertTrue(line.contains(is + "/"), "names the ledger path under --state " + is + ": " + line);
             assertTrue(NO_SPACE.matcher(line).find(), "says the disk is full: " + line);
-            try (TagAudit audit = TagAudit.start(target, null)) {
-                audit.assertClean(0);
-            }
+            new RegistryAudit(target.host()).assertClean(null, 0);
 
             Files.delete(filler);
             Airlock.Run rerun = bounded("import after freeing the state disk", () -> Airlock.importer(args));
@@ -677,131 +671,4 @@ class CrashAndDiskIT {
         }
     }
 
-    /**
-     * Watches a registry and records every moment a tag points at an image that is not complete:
-     * lists the catalog and each repository's tags, fetches each tagged manifest (and the child
-     * manifests of an index) and HEADs every config and layer blob.
-     */
-    static final class TagAudit implements AutoCloseable {
-        private static final String ACCEPT = String.join(", ", "application/vnd.oci.image.index.v1+json",
-                "application/vnd.oci.image.manifest.v1+json", "application/vnd.docker.distribution.manifest.list.v2+json",
-                "application/vnd.docker.distribution.manifest.v2+json");
-        private static final ObjectMapper JSON = new ObjectMapper();
-
-        private final String base;
-        private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-        private final List<String> violations = Collections.synchronizedList(new ArrayList<>());
-        private final AtomicInteger polls = new AtomicInteger();
-        private final Thread thread;
-        private volatile boolean stop;
-        private volatile boolean finalPoll;
-
-        private TagAudit(TestRegistry registry, Duration every) {
-            this.base = "http://" + registry.host();
-            if (every == null) {
-                thread = null;
-                return;
-            }
-            thread = new Thread(() -> {
-                while (!stop) {
-                    pollOnce();
-                    try {
-                        Thread.sleep(every.toMillis());
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                }
-            }, "tag-audit");
-            thread.setDaemon(true);
-            thread.start();
-        }
-
-        /** Starts polling every {@code every}; with null, only {@link #assertClean} polls (once). */
-        static TagAudit start(TestRegistry plainRegistry, Duration every) {
-            return new TagAudit(plainRegistry, every);
-        }
-
-        /** Stops polling, polls once more, and asserts no violation was ever seen and that {@code tagsAtEnd} tags were checked. */
-        void assertClean(int tagsAtEnd) throws Exception {
-            close();
-            finalPoll = true;
-            int tags = pollOnce();
-            assertTrue(violations.isEmpty(), "a tag pointed at an incomplete image (" + violations.size() + " time(s) in "
-                    + polls.get() + " polls): " + violations.subList(0, Math.min(5, violations.size())));
-            if (thread != null) {
-                assertTrue(polls.get() >= 3, "the audit polled only " + polls.get() + " times");
-            }
-            if (tagsAtEnd > 0) {
-                assertEquals(tagsAtEnd, tags, "tags checked in the final poll");
-            }
-        }
-
-        /** One pass over every tag; returns how many tags it checked. */
-        private int pollOnce() {
-            polls.incrementAndGet();
-            int tags = 0;
-            try {
-                for (JsonNode repo : JSON.readTree(get("/v2/_catalog?n=1000").body()).path("repositories")) {
-                    String name = repo.asText();
-                    for (JsonNode tag : JSON.readTree(get("/v2/" + name + "/tags/list").body()).path("tags")) {
-                        tags++;
-                        checkManifest(name, tag.asText(), name + ":" + tag.asText(), 0);
-                    }
-                }
-            } catch (IOException e) {
-                violations.add("audit could not read the registry: " + e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            return tags;
-        }
-
-        private void checkManifest(String repo, String reference, String tag, int depth) throws IOException, InterruptedException {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/v2/" + repo + "/manifests/" + reference))
-                    .header("Accept", ACCEPT).build(), HttpResponse.BodyHandlers.ofString());
-            if (r.statusCode() == 404 && depth == 0 && !finalPoll) {
-                // docker-registry lists a tag as soon as its directory exists, a moment before the
-                // link inside is written: a tag that resolves to nothing yet points at no image.
-                // After the run (the final poll) it must resolve.
-                return;
-            }
-            if (r.statusCode() != 200) {
-                violations.add(tag + ": manifest " + reference + " is " + r.statusCode());
-                return;
-            }
-            JsonNode m = JSON.readTree(r.body());
-            if (m.has("manifests")) {
-                for (JsonNode child : m.path("manifests")) {
-                    if (depth < 2) {
-                        checkManifest(repo, child.path("digest").asText(), tag, depth + 1);
-                    }
-                }
-                return;
-            }
-            List<String> blobs = new ArrayList<>();
-            blobs.add(m.path("config").path("digest").asText());
-            for (Iterator<JsonNode> it = m.path("layers").elements(); it.hasNext();) {
-                blobs.add(it.next().path("digest").asText());
-            }
-            for (String blob : blobs) {
-                HttpResponse<Void> h = http.send(HttpRequest.newBuilder(URI.create(base + "/v2/" + repo + "/blobs/" + blob))
-                        .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding());
-                if (h.statusCode() != 200) {
-                    violations.add(tag + ": blob " + blob + " of manifest " + reference + " is " + h.statusCode());
-                }
-            }
-        }
-
-        private HttpResponse<String> get(String path) throws IOException, InterruptedException {
-            return http.send(HttpRequest.newBuilder(URI.create(base + path)).build(), HttpResponse.BodyHandlers.ofString());
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            stop = true;
-            if (thread != null) {
-                thread.join(10_000);
-            }
-        }
-    }
 }

@@ -174,6 +174,26 @@ final class RegistryAudit {
         }
     }
 
+    /**
+     * Stops {@code poller} (if any), looks once more, and fails unless no pass ever saw a tag on an
+     * incomplete image, the poller made at least 3 passes, and the last look found {@code tagsAtEnd}
+     * tags (when positive).
+     */
+    void assertClean(Poller poller, int tagsAtEnd) throws Exception {
+        List<String> seen = poller == null ? List.of() : poller.stop();
+        Snapshot last = snapshot();
+        List<String> all = new ArrayList<>(seen);
+        all.addAll(last.violations());
+        org.junit.jupiter.api.Assertions.assertTrue(all.isEmpty(), "a tag pointed at an incomplete image ("
+                + (poller == null ? "one look" : poller) + "): " + all.subList(0, Math.min(5, all.size())));
+        if (poller != null) {
+            org.junit.jupiter.api.Assertions.assertTrue(poller.passes() >= 3, "the audit made only " + poller);
+        }
+        if (tagsAtEnd > 0) {
+            org.junit.jupiter.api.Assertions.assertEquals(tagsAtEnd, last.tags().size(), "tags in the last look: " + last.tags());
+        }
+    }
+
     /** Starts polling every {@code every} on a daemon thread until {@link Poller#stop()}. */
     Poller poll(Duration every) {
         Poller p = new Poller(every);
