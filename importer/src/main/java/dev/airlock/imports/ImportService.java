@@ -9,6 +9,7 @@ import dev.airlock.copy.CopyPlan;
 import dev.airlock.copy.CopyReport;
 import dev.airlock.copy.ImageSink;
 import dev.airlock.copy.Repo;
+import dev.airlock.crypto.TrustPolicy;
 import dev.airlock.digest.Digest;
 import dev.airlock.error.AirlockException;
 import dev.airlock.io.ChannelLock;
@@ -19,6 +20,7 @@ import dev.airlock.oci.ImageTree;
 import dev.airlock.oci.MediaTypes;
 import dev.airlock.registry.RegistryClient;
 import dev.airlock.registry.RegistrySink;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -62,11 +64,10 @@ public final class ImportService {
     }
 
     /** Verifies signatures, entries and every blob's digest, touching no registry. */
-    public VerifyReport verify(java.nio.file.Path file, dev.airlock.crypto.TrustPolicy trust) {
+    public VerifyReport verify(Path file, TrustPolicy trust) {
         try (UntrustedBundle untrusted = UntrustedBundle.open(file)) {
             VerifiedBundle bundle = untrusted.verify(trust);
-            bundle.readLayoutFile(dev.airlock.bundle.BundleNames.OCI_LAYOUT);
-            bundle.readLayoutFile(dev.airlock.bundle.BundleNames.INDEX);
+            readLayout(bundle);
             long total = bundle.manifest().blobs().stream().mapToLong(BundleManifest.Blob::size).sum();
             listener.planned("verifying", total, bundle.manifest().blobs().size());
             for (BundleManifest.Blob b : bundle.manifest().blobs()) {
@@ -84,6 +85,12 @@ public final class ImportService {
         }
     }
 
+    /** The import does not use oci-layout and index.json, but a bundle is taken whole or not at all. */
+    private static void readLayout(VerifiedBundle bundle) {
+        bundle.readLayoutFile(BundleNames.OCI_LAYOUT);
+        bundle.readLayoutFile(BundleNames.INDEX);
+    }
+
     /** Result of {@link #verify}. */
     public record VerifyReport(BundleManifest manifest, Digest digest, List<String> signers) {
     }
@@ -95,9 +102,7 @@ public final class ImportService {
             VerifiedBundle bundle = untrusted.verify(request.trust());
             Trace.mark("import: verified");
             try {
-                // The import does not use them, but a bundle is taken whole or not at all: as verify does.
-                bundle.readLayoutFile(BundleNames.OCI_LAYOUT);
-                bundle.readLayoutFile(BundleNames.INDEX);
+                readLayout(bundle);
                 return apply(bundle, request);
             } catch (AirlockException e) {
                 if (!e.isVerification()) {
@@ -126,12 +131,11 @@ public final class ImportService {
         Trace.mark("import: client ready");
 
         // Every image walked and checked against bundle.json before anything is written.
-        Set<Digest> carried = new HashSet<>();
         Map<Digest, Long> carriedSize = new HashMap<>();
         for (BundleManifest.Blob b : m.blobs()) {
-            carried.add(Digest.parse(b.digest()));
             carriedSize.put(Digest.parse(b.digest()), b.size());
         }
+        Set<Digest> carried = carriedSize.keySet();
         Set<Digest> required = new HashSet<>();
         m.requires().forEach(r -> required.add(Digest.parse(r)));
         List<CopyPlan.Image> images = new ArrayList<>();
