@@ -61,15 +61,17 @@ public final class UntrustedBundle implements Closeable {
             try (TarFile tar = new TarFile(new ReadLimitedChannel(headers, 4L * maxEntries, maxEntries), 10240, 512, null, false)) {
                 entries = tar.getEntries();
             } catch (IOException | RuntimeException e) {
-                // Only header records are read (data is skipped by seeking): the last one read is the bad one.
-                String where = headers.isOpen() && headers.position() >= 512 ? " (the tar header at byte " + (headers.position() - 512)
-                        + ")" : "";
-                throw AirlockException.malformed(path + " is not a readable tar archive: " + e.getMessage() + where);
+                if (e instanceof IOException io && !(e instanceof java.io.EOFException) && isLocal(io)) {
+                    throw AirlockException.local("cannot read bundle " + path + ": " + e.getMessage(), e);
+                }
+                throw AirlockException.malformed(path + " is not a readable tar archive: " + e.getMessage() + where(headers, e));
             }
         } catch (AirlockException e) {
             throw e;
         } catch (NoSuchFileException e) {
             throw AirlockException.usage("bundle " + path + " does not exist");
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw AirlockException.local("cannot read bundle " + path + ": permission denied", e);
         } catch (IOException | RuntimeException e) {
             throw AirlockException.malformed(path + " is not a readable tar archive: " + e.getMessage());
         }
@@ -109,7 +111,7 @@ public final class UntrustedBundle implements Closeable {
         try {
             channel = FileChannel.open(path, StandardOpenOption.READ);
         } catch (IOException e) {
-            throw AirlockException.usage("cannot open bundle " + path + ": " + e.getMessage());
+            throw AirlockException.local("cannot open bundle " + path + ": " + e.getMessage(), e);
         }
         try {
             byte[] manifest = readSmall(channel, files.get(0), MAX_MANIFEST, path);
@@ -119,6 +121,30 @@ public final class UntrustedBundle implements Closeable {
             closeQuietly(channel);
             throw e;
         }
+    }
+
+    /**
+     * Where a header could not be read. Only header records are read (data is skipped by seeking),
+     * so after a bad header the channel stands just past it; a truncated file is named by its size.
+     */
+    private static String where(FileChannel headers, Exception e) {
+        try {
+            if (!headers.isOpen()) {
+                return "";
+            }
+            if (String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT).contains("truncated")) {
+                return " (the file ends at byte " + headers.size() + ", inside the archive)";
+            }
+            return headers.position() >= 512 ? " (the tar header at byte " + (headers.position() - 512) + ")" : "";
+        } catch (IOException ignored) {
+            return "";
+        }
+    }
+
+    /** A read error of the file itself (an I/O error of the medium), not a malformed archive. */
+    private static boolean isLocal(IOException e) {
+        String m = String.valueOf(e.getMessage());
+        return m.contains("Input/output error") || m.contains("Permission denied") || e instanceof java.nio.file.AccessDeniedException;
     }
 
     private static void checkName(Path path, String name) {

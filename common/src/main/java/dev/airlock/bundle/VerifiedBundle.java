@@ -11,6 +11,7 @@ import dev.airlock.error.AirlockException;
 import dev.airlock.io.BlobContent;
 import dev.airlock.io.BlobSink;
 import dev.airlock.io.FileRegion;
+import dev.airlock.io.LocalIoException;
 import dev.airlock.oci.Descriptor;
 import dev.airlock.oci.MediaTypes;
 import dev.airlock.oci.RawManifest;
@@ -93,7 +94,7 @@ public final class VerifiedBundle implements ImageSource {
         } catch (DigestMismatchException e) {
             throw AirlockException.digestMismatch(e.getMessage());
         } catch (IOException e) {
-            throw AirlockException.malformed(path + ": cannot read " + name + ": " + e.getMessage());
+            throw AirlockException.local(path + ": cannot read " + name + ": " + e.getMessage(), e);
         }
     }
 
@@ -152,10 +153,14 @@ public final class VerifiedBundle implements ImageSource {
         long offset = 0;
         while (offset < d.size()) {
             buf.clear().limit((int) Math.min(buf.capacity(), d.size() - offset));
-            while (buf.hasRemaining()) {
-                if (channel.read(buf, e.getDataOffset() + offset + buf.position()) < 0) {
-                    throw AirlockException.malformed(path + ": " + name + " is cut short");
+            try {
+                while (buf.hasRemaining()) {
+                    if (channel.read(buf, e.getDataOffset() + offset + buf.position()) < 0) {
+                        throw new IOException("the file ends early (it changed while being read, or the medium failed)");
+                    }
                 }
+            } catch (IOException ex) {
+                throw new LocalIoException("cannot read " + path + ": " + name + ": " + ex.getMessage(), ex);
             }
             buf.flip();
             verifier.update(buf);
@@ -178,7 +183,7 @@ public final class VerifiedBundle implements ImageSource {
         } catch (DigestMismatchException e) {
             throw AirlockException.digestMismatch(e.getMessage());
         } catch (IOException e) {
-            throw AirlockException.malformed(path + ": cannot read blob " + blob.digest() + ": " + e.getMessage());
+            throw AirlockException.local(path + ": cannot read blob " + blob.digest() + ": " + e.getMessage(), e);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.airlock.cli;
 
+import dev.airlock.error.AirlockException;
 import dev.airlock.registry.DockerConfigCredentials;
 import dev.airlock.registry.RegistryOptions;
 import java.nio.file.Path;
@@ -12,6 +13,18 @@ import picocli.CommandLine.Option;
 
 /** Registry connection flags shared by both programs. */
 public final class RegistryOptionsMixin {
+    private static final Duration MIN_IDLE = Duration.ofMillis(100);
+    /** The most blobs moved at once that --parallel accepts. */
+    public static final int MAX_PARALLEL = 64;
+
+    /** Checks a --parallel value: 1 to {@link #MAX_PARALLEL}. */
+    public static int parallel(int n) {
+        if (n < 1 || n > MAX_PARALLEL) {
+            throw AirlockException.usage("--parallel " + n + ": give 1 to " + MAX_PARALLEL);
+        }
+        return n;
+    }
+
     @Option(names = "--insecure-registry", paramLabel = "HOST:PORT",
             description = "Speak plain HTTP to this registry (repeatable). Every other registry is HTTPS.")
     public List<String> insecure = new ArrayList<>();
@@ -35,6 +48,13 @@ public final class RegistryOptionsMixin {
 
     /** Builds the options; {@code extraInsecure} and {@code extraCa} come from a config file and lose to flags. */
     public RegistryOptions toOptions(List<String> extraInsecure, Path extraCa) {
+        if (retries < 1) {
+            throw AirlockException.usage("--retries " + retries + ": give at least 1 (the number of tries per request)");
+        }
+        if (idleTimeout.compareTo(MIN_IDLE) < 0) {
+            throw AirlockException.usage("--idle-timeout " + idleTimeout.toMillis() + "ms is too short to connect at all; give at least "
+                    + MIN_IDLE.toMillis() + "ms");
+        }
         Set<String> hosts = new HashSet<>(insecure);
         if (extraInsecure != null) {
             hosts.addAll(extraInsecure);
@@ -43,7 +63,7 @@ public final class RegistryOptionsMixin {
                 .withInsecure(hosts)
                 .withCaFile(caFile != null ? caFile : extraCa)
                 .withCredentials(DockerConfigCredentials.standard(authFile, System.getenv()))
-                .withRetries(Math.max(1, retries), Duration.ofMillis(250))
+                .withRetries(retries, Duration.ofMillis(250))
                 .withIdleTimeout(idleTimeout);
     }
 }

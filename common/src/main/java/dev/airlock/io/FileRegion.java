@@ -172,10 +172,15 @@ public final class FileRegion implements BlobContent {
             if (buf == null) {
                 buf = ByteBuffer.allocate(size);
             }
-            while (buf.hasRemaining()) {
-                if (channel.read(buf, start + position + buf.position()) < 0) {
-                    throw new IOException(what + ": file ends early");
+            try {
+                while (buf.hasRemaining()) {
+                    if (channel.read(buf, start + position + buf.position()) < 0) {
+                        throw new IOException("the file ends early (it changed while being read, or the medium failed)");
+                    }
                 }
+            } catch (IOException e) {
+                // The bundle's own storage failed: local, never a registry failure to retry.
+                throw new LocalIoException("cannot read " + what + ": " + e.getMessage(), e);
             }
             return buf.flip();
         }

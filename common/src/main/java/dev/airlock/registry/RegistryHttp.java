@@ -141,6 +141,10 @@ final class RegistryHttp {
                 if (local != null) {
                     throw AirlockException.local(local.getMessage(), local);
                 }
+                if (speaksPlainHttp(e)) {
+                    throw AirlockException.tlsUntrusted(call.host() + " answered HTTPS with plain HTTP; if that registry has no TLS,"
+                            + " name it with --insecure-registry " + call.host());
+                }
                 if (handshakeFailure(e)) {
                     throw AirlockException.tlsUntrusted("TLS with " + call.host() + " failed (" + e.getMessage()
                             + "); trust its CA with --ca-file PEM, or name it with --insecure-registry if it speaks plain HTTP");
@@ -205,6 +209,15 @@ final class RegistryHttp {
         return e.getClass().getSimpleName() + (m.isEmpty() ? "" : ": " + m);
     }
 
+    private static boolean speaksPlainHttp(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof javax.net.ssl.SSLException && String.valueOf(t.getMessage()).contains("plaintext connection")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static boolean handshakeFailure(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof SSLHandshakeException || t instanceof java.security.cert.CertificateException) {
@@ -221,7 +234,7 @@ final class RegistryHttp {
             boolean redirect = st == 301 || st == 302 || st == 303 || st == 307 || st == 308;
             return !redirect && st != 401 && success.test(st)
                     ? HttpResponse.BodySubscribers.mapping(onSuccess.apply(info), x -> (Object) x)
-                    : HttpResponse.BodySubscribers.mapping(HttpResponse.BodySubscribers.ofInputStream(), x -> (Object) x);
+                    : HttpResponse.BodySubscribers.mapping(smallBody(), x -> (Object) x);
         };
         URI uri = call.uri();
         String authority = uri.getRawAuthority();
@@ -384,15 +397,13 @@ final class RegistryHttp {
         return HttpResponse.BodySubscribers.mapping(new BoundedBytes(MAX_SMALL_BODY), ByteArrayInputStream::new);
     }
 
+    /**
+     * Done with a response whose body we do not need. Every body that is not a blob stream is read
+     * whole inside its exchange (see {@link #smallBody}), so there is nothing left to drain, and
+     * {@link #errorText} can still read it afterwards.
+     */
     static void discard(HttpResponse<?> r) {
-        if (!(r.body() instanceof InputStream body)) {
-            return;
-        }
-        try (InputStream in = body) {
-            in.skip(1 << 16);
-        } catch (IOException ignored) {
-            // the connection is dropped instead of reused
-        }
+        // bodies are in memory already
     }
 
     /** The registry's own error text, for messages: " (CODE: message)" or "". */
@@ -401,6 +412,7 @@ final class RegistryHttp {
             return "";
         }
         try (InputStream in = body) {
+            in.reset(); // a ByteArrayInputStream (see smallBody): read from the start however often asked
             byte[] b = in.readNBytes(8192);
             JsonNode errors = JSON.readTree(b).path("errors");
             if (errors.isArray() && errors.size() > 0) {

@@ -29,8 +29,7 @@ public final class RegistrySink implements ImageSink {
 
     @Override
     public void putBlob(Repo repo, Descriptor blob, BlobReader content, LongConsumer progress) {
-        repo(repo).uploadBlob(blob.digest(), blob.size(), content.content(), 0);
-        progress.accept(blob.size());
+        repo(repo).uploadBlob(blob.digest(), blob.size(), new CountingContent(content.content(), progress), 0);
     }
 
     @Override

@@ -326,6 +326,23 @@ class RegistryHttpFaultsTest {
     }
 
     @Test
+    void aBundleFileThatEndsEarlyDuringTheUpload_isALocalFailure_notRetriedAsTheRegistrys(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        List<String> log = new CopyOnWriteArrayList<>();
+        HttpServer s = uploadServer(log, n -> false, n -> false);
+        java.nio.file.Path file = dir.resolve("bundle.tar");
+        java.nio.file.Files.write(file, java.util.Arrays.copyOf(BLOB, 50_000)); // cut short after it was checked
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file)) {
+            dev.airlock.io.FileRegion region = new dev.airlock.io.FileRegion(ch, 0, BLOB.length, DIGEST, "bundle.tar: blobs/sha256/x");
+            dev.airlock.error.AirlockException e = org.junit.jupiter.api.Assertions.assertThrows(dev.airlock.error.AirlockException.class,
+                    () -> impatientClient(host(s), 4).repository(host(s), "a/b").uploadBlob(DIGEST, BLOB.length, region, 0));
+            assertEquals(dev.airlock.error.AirlockException.Kind.LOCAL, e.kind(), e.getMessage());
+            assertTrue(e.getMessage().contains("bundle.tar") && e.getMessage().contains("ends early"), e.getMessage());
+        }
+        assertEquals(1, log.stream().filter(l -> l.startsWith("POST")).count(), "one upload session, no retry: " + log);
+    }
+
+    @Test
     void stalledUpload_isAbandonedAfterTheIdleTimeout_andRetriedInANewSession() throws Exception {
         List<String> log = new CopyOnWriteArrayList<>();
         byte[] big = new byte[8 << 20]; // more than the socket buffers take without the server reading

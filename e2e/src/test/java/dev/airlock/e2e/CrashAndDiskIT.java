@@ -254,6 +254,7 @@ class CrashAndDiskIT {
             String line = failureLine(r);
             assertTrue(line.contains(is + "/"), "names the ledger path under --state " + is + ": " + line);
             assertTrue(NO_SPACE.matcher(line).find(), "says the disk is full: " + line);
+            assertTrue(line.contains("is in place and tagged; only the ledger is behind"), "says the images landed: " + line);
             new RegistryAudit(target.host()).assertClean(null, 0);
 
             Files.delete(filler);

@@ -160,6 +160,28 @@ class RefusalIT {
 
         Airlock.Run notABundle = Airlock.importer(List.of("verify", k[1].toString(), "--trust", k[1].toString()));
         assertEquals(3, notABundle.code(), notABundle.toString());
+
+        // A plain-HTTP registry spoken to as HTTPS: a configuration mistake (2) that says what to do, not an outage (5).
+        Airlock.Run plainAsTls = Airlock.export(List.of("bundle", "--image", r.host() + "/no/such:1", "--channel", "c", "--key",
+                k[0].toString(), "--out", tmp.resolve("o").toString(), "--state", tmp.resolve("s").toString()));
+        assertEquals(2, plainAsTls.code(), plainAsTls.toString());
+        assertTrue(plainAsTls.err().contains("--insecure-registry " + r.host()), plainAsTls.err());
+    }
+
+    @Test
+    void numbersThatCannotWork_areUsageErrors_beforeAnyRequest() throws Exception {
+        Path[] k = Fixture.keygen(tmp, "exporter");
+        List<List<String>> bad = List.of(List.of("--retries", "0"), List.of("--retries", "-1"), List.of("--parallel", "0"),
+                List.of("--parallel", "65"), List.of("--idle-timeout", "1ms"), List.of("--idle-timeout", "0"));
+        for (List<String> flag : bad) {
+            List<String> args = new ArrayList<>(List.of("bundle", "--image", "127.0.0.1:1/x:1", "--channel", "c", "--key", k[0].toString(),
+                    "--out", tmp.resolve("o").toString(), "--state", tmp.resolve("s").toString(), "--insecure-registry", "127.0.0.1:1"));
+            args.addAll(flag);
+            Airlock.Run r = Airlock.export(args);
+            assertEquals(2, r.code(), flag + ": " + r);
+            assertTrue(r.err().contains(flag.get(0)), flag + ": " + r.err());
+            assertEquals(1, r.err().lines().filter(l -> !l.startsWith("Try ")).count(), flag + ": " + r.err());
+        }
     }
 
     @Test

@@ -185,8 +185,13 @@ public final class ImportService {
                     p.tree().blobs().keySet().stream().map(Digest::toString).toList()));
         }
         if (!ledger.isApplied(bundle.digest().toString())) {
-            ledger.record(new ImportLedger.Applied(m.sequence(), bundle.digest().toString(), m.isFull() ? null : m.parent().sequence(),
-                    Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), placed));
+            try {
+                ledger.record(new ImportLedger.Applied(m.sequence(), bundle.digest().toString(), m.isFull() ? null : m.parent().sequence(),
+                        Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), placed));
+            } catch (AirlockException e) {
+                throw e.withSuffix(" — every image of bundle " + m.sequence() + " is in place and tagged; only the ledger is behind:"
+                        + " fix that and run the same import again to record it (nothing will be pushed twice)");
+            }
         }
         return new ImportResult(m, bundle.digest(), bundle.signers(), landed, report.blobsWritten(), report.blobsMounted(),
                 report.blobsPresent(), report.bytesWritten(), report.tagsMoved(), false);

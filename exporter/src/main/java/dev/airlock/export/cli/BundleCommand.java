@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.airlock.bundle.BundleManifest;
+import dev.airlock.cli.RegistryOptionsMixin;
 import dev.airlock.cli.OutputOptionsMixin;
 import dev.airlock.cli.Units;
 import dev.airlock.export.ExportRequest;
@@ -45,7 +46,7 @@ final class BundleCommand implements Callable<Integer> {
         Background<RegistryClient> client = Background.start(options::client);
         ExportResult r;
         try {
-            r = new ExportService(client, output.listener(err), Math.max(1, options.parallel)).bundle(request);
+            r = new ExportService(client, output.listener(err), RegistryOptionsMixin.parallel(options.parallel)).bundle(request);
         } finally {
             client.whenDone(RegistryClient::close);
         }

@@ -72,7 +72,7 @@ final class ImportCommand implements Callable<Integer> {
         ImportResult r;
         try {
             r = new ImportService(client, output.listener(err)).importBundle(new ImportRequest(bundle, trust.policy(), naming,
-                    state != null ? state : ImportLedger.defaultStateDir(), parallel, reapply));
+                    state != null ? state : ImportLedger.defaultStateDir(), RegistryOptionsMixin.parallel(parallel), reapply));
         } finally {
             client.whenDone(RegistryClient::close);
         }
