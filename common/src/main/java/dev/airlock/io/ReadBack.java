@@ -45,6 +45,10 @@ public final class ReadBack {
     private static final int BUFFER = 4 << 20;
     private static final int BUFFERS = 3;
     private static final int MIN_ALIGN = 4096;
+    private static final int MAX_ALIGN = 64 << 10;
+    /** Raw direct buffers, reused: direct memory is only returned by the GC, which a small heap seldom runs. */
+    private static final java.util.concurrent.ConcurrentLinkedQueue<ByteBuffer> POOL = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private static final int POOLED = 2 * BUFFERS;
 
     private ReadBack() {
     }
@@ -83,7 +87,7 @@ public final class ReadBack {
             block = MIN_ALIGN;
         }
         long a = Math.max(MIN_ALIGN, Long.highestOneBit(Math.max(1, block)));
-        return (int) Math.min(a, BUFFER);
+        return (int) Math.min(a, MAX_ALIGN);
     }
 
     /** One read of one range: a reader thread fills aligned buffers, the caller's thread consumes them. */
@@ -107,9 +111,13 @@ public final class ReadBack {
         }
 
         /** Returns false when direct reads are refused before any byte was consumed (the caller falls back). */
+        private final java.util.List<ByteBuffer> raw = new java.util.ArrayList<>();
+
         boolean run(Chunks consumer) throws IOException {
             for (int i = 0; i < BUFFERS; i++) {
-                free.add(ByteBuffer.allocateDirect(BUFFER + align).alignedSlice(align));
+                ByteBuffer r = POOL.poll();
+                raw.add(r != null ? r : ByteBuffer.allocateDirect(BUFFER + MAX_ALIGN));
+                free.add(raw.get(i).duplicate().clear().alignedSlice(align));
             }
             long first = start - start % align;
             Thread reader = new Thread(() -> fill(first), "airlock-read-back");
@@ -149,6 +157,13 @@ public final class ReadBack {
                     reader.join(TimeUnit.SECONDS.toMillis(30));
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
+                }
+                if (!reader.isAlive()) {
+                    for (ByteBuffer r : raw) {
+                        if (POOL.size() < POOLED) {
+                            POOL.offer(r);
+                        }
+                    }
                 }
             }
         }
