@@ -23,7 +23,9 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * {@link WriteCheck}, and for volumes the sha256 of each volume for the volume list, computed in
  * the same pass. The work is cut into units of at most {@link #UNIT} bytes (and never across a
  * volume's end), each checked once its last byte is written; a volume's units are read in order
- * (its sha256 runs through them), a single file's in any order. One background thread.
+ * (its sha256 runs through them), a single file's in any order. {@link #THREADS} background
+ * threads, so that the device reads one part while the CPU hashes another: the read-back must keep
+ * up with the download, or its backlog is paid at the end.
  *
  * <p>With {@code verify} off, volumes are still read (through the page cache, nothing compared)
  * for their sha256; a single file is not read at all and no checker is made.
@@ -31,7 +33,9 @@ import java.util.concurrent.atomic.AtomicLongArray;
 final class ReadBackChecker implements AutoCloseable {
     /** Test hook: the class named by this system property is called on each file range just before it is read back. */
     static final String HOOK = "airlock.test.beforeReadBack";
-    static final long UNIT = 64L << 20;
+    /** A multiple of the CRC piece, so that no piece crosses a unit. */
+    static final long UNIT = Math.max(1, Long.getLong("airlock.readBackUnit", 32L << 20) / WriteCheck.PIECE) * WriteCheck.PIECE;
+    static final int THREADS = Integer.getInteger("airlock.readBackThreads", 2);
 
     private record Unit(int part, long start, long end) {
     }
@@ -48,12 +52,15 @@ final class ReadBackChecker implements AutoCloseable {
     private final MessageDigest[] shas;
     private final Digest[] digests;
     private final BlockingQueue<Integer> completed = new LinkedBlockingQueue<>();
-    private final Thread thread;
+    private final List<Thread> threads = new ArrayList<>();
+    /** Guards complete, nextInPart and busy: which volume a thread is walking through in order. */
+    private final Object lock = new Object();
+    private final boolean[] busy;
     private final BundleWriter.ReadBackHook hook;
     private volatile AirlockException failure;
     private volatile boolean pageCache;
     private volatile boolean stop;
-    private int checked;
+    private final java.util.concurrent.atomic.AtomicInteger checked = new java.util.concurrent.atomic.AtomicInteger();
 
     /** @param check what was meant, or null when only hashing (verify off) */
     ReadBackChecker(TarParts parts, WriteCheck check) {
@@ -85,10 +92,14 @@ final class ReadBackChecker implements AutoCloseable {
                 shas[i] = sha256();
             }
         }
+        this.busy = new boolean[ps.size()];
         this.hook = hook();
-        this.thread = new Thread(this::run, "airlock-read-back");
-        thread.setDaemon(true);
-        thread.start();
+        for (int t = 0; t < Math.max(1, THREADS); t++) {
+            Thread thread = new Thread(this::run, "airlock-read-back-" + t);
+            thread.setDaemon(true);
+            threads.add(thread);
+            thread.start();
+        }
     }
 
     /** Counts {@code n} bytes written at tar position {@code pos}; a unit whose last byte this was is queued for its check. */
@@ -128,9 +139,11 @@ final class ReadBackChecker implements AutoCloseable {
                 throw new IllegalStateException("bytes " + units.get(i).start() + "-" + units.get(i).end() + " of the bundle were never written");
             }
         }
-        completed.add(-1);
+        threads.forEach(t -> completed.add(-1));
         try {
-            thread.join();
+            for (Thread t : threads) {
+                t.join();
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw AirlockException.local("interrupted while reading the bundle back", e);
@@ -138,8 +151,8 @@ final class ReadBackChecker implements AutoCloseable {
         if (failure != null) {
             throw failure;
         }
-        if (checked != units.size()) {
-            throw new IllegalStateException(checked + " of " + units.size() + " parts of the bundle were read back");
+        if (checked.get() != units.size()) {
+            throw new IllegalStateException(checked.get() + " of " + units.size() + " parts of the bundle were read back");
         }
     }
 
@@ -163,24 +176,48 @@ final class ReadBackChecker implements AutoCloseable {
                 if (i < 0) {
                     return;
                 }
-                complete[i] = true;
                 int part = units.get(i).part();
                 if (shas[part] == null) {
                     checkUnit(i);
                     continue;
                 }
-                // A volume's sha256 runs through its units in order.
-                while (!stop && nextInPart[part] < units.size() && units.get(nextInPart[part]).part() == part && complete[nextInPart[part]]) {
-                    checkUnit(nextInPart[part]++);
+                // A volume's sha256 runs through its units in order, on one thread at a time: the
+                // thread walking the volume takes every unit that is complete by then.
+                synchronized (lock) {
+                    complete[i] = true;
+                    if (busy[part]) {
+                        continue;
+                    }
+                    busy[part] = true;
+                }
+                while (true) {
+                    int next;
+                    synchronized (lock) {
+                        next = nextInPart[part];
+                        if (stop || next >= units.size() || units.get(next).part() != part || !complete[next]) {
+                            busy[part] = false;
+                            break;
+                        }
+                        nextInPart[part]++;
+                    }
+                    checkUnit(next);
                 }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (AirlockException e) {
-            failure = e;
+            fail(e);
         } catch (IOException | RuntimeException e) {
-            failure = AirlockException.local("cannot read back the bundle: " + e.getMessage(), e);
+            fail(AirlockException.local("cannot read back the bundle: " + e.getMessage(), e));
         }
+    }
+
+    /** Keeps the first failure and stops every thread. */
+    private synchronized void fail(AirlockException e) {
+        if (failure == null) {
+            failure = e;
+        }
+        stop = true;
     }
 
     private void checkUnit(int i) throws IOException {
@@ -211,7 +248,7 @@ final class ReadBackChecker implements AutoCloseable {
         if (m != null) {
             throw AirlockException.local(describe(m, p), null);
         }
-        checked++;
+        checked.incrementAndGet();
         if (sha != null && u.end() == p.end()) {
             digests[u.part()] = Digest.parse("sha256:" + HexFormat.of().formatHex(sha.digest()));
         }
@@ -248,12 +285,14 @@ final class ReadBackChecker implements AutoCloseable {
         }
     }
 
-    /** Stops the thread without waiting for the rest (after a failure elsewhere). */
+    /** Stops the threads without checking the rest (after a failure elsewhere). */
     @Override
     public void close() {
         stop = true;
         try {
-            thread.join(TimeUnit.SECONDS.toMillis(30));
+            for (Thread t : threads) {
+                t.join(TimeUnit.SECONDS.toMillis(30));
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
