@@ -38,15 +38,29 @@ public final class UntrustedBundle implements Closeable {
     private final List<TarArchiveEntry> files;
     private final byte[] untrustedManifest;
     private final byte[] untrustedSignature;
+    private final Expected expected;
 
-    private UntrustedBundle(Path path, FileChannel channel, List<TarArchiveEntry> files, byte[] manifest, byte[] signature) {
+    /** Opens the channel a bundle is read through: its file, or its volumes seen as one ({@link dev.airlock.io.VolumeChannel}). */
+    @FunctionalInterface
+    interface Opener {
+        FileChannel open() throws IOException;
+    }
+
+    /** The bundle digest a signed volume list names: the bundle.json found must have it. */
+    record Expected(Digest digest, String from) {
+    }
+
+    private UntrustedBundle(Path path, FileChannel channel, List<TarArchiveEntry> files, byte[] manifest, byte[] signature,
+            Expected expected) {
         this.path = path;
         this.channel = channel;
         this.files = files;
         this.untrustedManifest = manifest;
         this.untrustedSignature = signature;
+        this.expected = expected;
     }
 
+    /** A single-file bundle. For a path that may also be a volume or a volume list, see {@link BundleInput#open}. */
     public static UntrustedBundle open(Path path) {
         return open(path, MAX_ENTRIES);
     }
@@ -56,8 +70,16 @@ public final class UntrustedBundle implements Closeable {
         if (!Files.isRegularFile(path)) {
             throw AirlockException.usage("bundle " + path + " does not exist or is not a file");
         }
+        return open(path, () -> FileChannel.open(path, StandardOpenOption.READ), maxEntries, null);
+    }
+
+    /**
+     * Reads the headers and the first two entries through channels from {@code opener}; {@code path}
+     * names the bundle in messages.
+     */
+    static UntrustedBundle open(Path path, Opener opener, int maxEntries, Expected expected) {
         List<TarArchiveEntry> entries;
-        try (FileChannel headers = FileChannel.open(path, StandardOpenOption.READ)) {
+        try (FileChannel headers = opener.open()) {
             try (TarFile tar = new TarFile(new ReadLimitedChannel(headers, 4L * maxEntries, maxEntries), 10240, 512, null, false)) {
                 entries = tar.getEntries();
             } catch (IOException | RuntimeException e) {
@@ -109,14 +131,14 @@ public final class UntrustedBundle implements Closeable {
         }
         FileChannel channel;
         try {
-            channel = FileChannel.open(path, StandardOpenOption.READ);
+            channel = opener.open();
         } catch (IOException e) {
             throw AirlockException.local("cannot open bundle " + path + ": " + e.getMessage(), e);
         }
         try {
             byte[] manifest = readSmall(channel, files.get(0), MAX_MANIFEST, path);
             byte[] signature = readSmall(channel, files.get(1), MAX_SIGNATURE, path);
-            return new UntrustedBundle(path, channel, files, manifest, signature);
+            return new UntrustedBundle(path, channel, files, manifest, signature, expected);
         } catch (RuntimeException e) {
             closeQuietly(channel);
             throw e;
@@ -186,6 +208,10 @@ public final class UntrustedBundle implements Closeable {
         List<String> signers = policy.verify(untrustedManifest, untrustedSignature, BundleNames.MANIFEST);
         BundleManifest manifest = BundleManifest.parse(untrustedManifest);
         Digest digest = Digest.sha256Of(untrustedManifest);
+        if (expected != null && !expected.digest().equals(digest)) {
+            throw AirlockException.malformed(expected.from() + " names the bundle " + expected.digest() + ", but its volumes hold the bundle "
+                    + digest + ": the list and the volumes belong to different bundles");
+        }
         List<String> expected = new ArrayList<>(List.of(BundleNames.OCI_LAYOUT, BundleNames.INDEX));
         List<Long> sizes = new ArrayList<>(List.of(manifest.layout().ociLayout().size(), manifest.layout().indexJson().size()));
         for (BundleManifest.Blob b : manifest.blobs()) {

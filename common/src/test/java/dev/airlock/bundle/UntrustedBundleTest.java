@@ -159,7 +159,7 @@ class UntrustedBundleTest {
             for (byte[] blob : List.of(BLOB_A, BLOB_B)) {
                 w.putBlob(BUNDLE, descriptor(blob), sink -> sink.write(java.nio.ByteBuffer.wrap(blob), 0), n -> { });
             }
-            w.commit(partial -> { });
+            w.commit((marker, members) -> { });
         }
         assertTrue(Files.notExists(dev.airlock.io.AtomicFiles.partialName(target)));
         byte[] sig = new BundleSigner(OpenPgpKeys.readSecretKey(keyFile), null).sign(json);
@@ -179,7 +179,7 @@ class UntrustedBundleTest {
                 w.putBlob(BUNDLE, descriptor(BLOB_A), sink -> {
                     throw new IOException("source failed");
                 }, n -> { });
-                w.commit(partial -> { });
+                w.commit((marker, members) -> { });
             }
         });
         assertEquals(AirlockException.Kind.LOCAL, e.kind(), e.getMessage());

@@ -190,7 +190,15 @@ class CrashAndDiskIT {
         String ref = source.host() + "/app/big:1";
         try (Tmpfs fs = Tmpfs.mount(out, "3m")) {
             long start = System.nanoTime();
-            Airlock.Run r = bounded("export onto a full disk", () -> Airlock.export(exportArgs(source, List.of(ref), keys[0], out, xs, parallel)));
+            // The free-space check would refuse this bundle before writing (VolumeIT tests that); it is
+            // turned off here so that the disk really fills while the blobs are being written.
+            System.setProperty("airlock.test.skipSpaceCheck", "true");
+            Airlock.Run r;
+            try {
+                r = bounded("export onto a full disk", () -> Airlock.export(exportArgs(source, List.of(ref), keys[0], out, xs, parallel)));
+            } finally {
+                System.clearProperty("airlock.test.skipSpaceCheck");
+            }
             Duration took = Duration.ofNanos(System.nanoTime() - start);
             assertEquals(1, r.code(), "a full disk is a local failure (exit 1), not a registry failure (5)\n" + r);
             String line = failureLine(r);
@@ -610,66 +618,4 @@ class CrashAndDiskIT {
             return new Airlock.Run(process.exitValue(), Files.readString(out), Files.readString(err));
         }
     }
-
-    /**
-     * A small tmpfs mounted over a directory, unmounted on close. Needs root; without it (or when
-     * the mount fails) the test is skipped with a message saying what is missing.
-     */
-    private static final class Tmpfs implements AutoCloseable {
-        private final Path dir;
-
-        private Tmpfs(Path dir) {
-            this.dir = dir;
-        }
-
-        static Tmpfs mount(Path dir, String size) throws Exception {
-            Tools.Result uid = Tools.run("id", "-u");
-            Assumptions.assumeTrue(uid.exitCode() == 0 && uid.stdout().trim().equals("0"),
-                    "disk-full test skipped: it mounts a small tmpfs, which needs root (running as uid " + uid.stdout().trim() + ")");
-            Files.createDirectories(dir);
-            Tools.Result m = Tools.run("mount", "-t", "tmpfs", "-o", "size=" + size, "tmpfs", dir.toString());
-            Assumptions.assumeTrue(m.exitCode() == 0, "disk-full test skipped: cannot mount a tmpfs on " + dir + " (" + m.stderr().trim()
-                    + "); it needs root with CAP_SYS_ADMIN");
-            return new Tmpfs(dir);
-        }
-
-        /** Fills the file system to the last byte; returns the filler, whose deletion frees the space. */
-        Path fill() throws IOException {
-            Path filler = dir.resolve("filler");
-            byte[] chunk = new byte[64 << 10];
-            try (OutputStream out = Files.newOutputStream(filler)) {
-                while (true) {
-                    out.write(chunk);
-                }
-            } catch (IOException e) {
-                if (!NO_SPACE.matcher(String.valueOf(e.getMessage())).find()) {
-                    throw e;
-                }
-            }
-            // The last partial chunk may have fitted in part: write single bytes until nothing fits.
-            try (OutputStream out = Files.newOutputStream(filler, java.nio.file.StandardOpenOption.APPEND)) {
-                for (int i = 0; i < chunk.length; i++) {
-                    out.write(0);
-                    out.flush();
-                }
-            } catch (IOException expected) {
-                // full
-            }
-            return filler;
-        }
-
-        void readOnly() throws Exception {
-            Tools.run("mount", "-o", "remount,ro", dir.toString()).ok();
-        }
-
-        @Override
-        public void close() throws Exception {
-            Tools.Result r = Tools.run("umount", dir.toString());
-            if (r.exitCode() != 0) {
-                // Busy (a file left open by a run that failed): detach it so the temp dir can go.
-                Tools.run("umount", "-l", dir.toString()).ok();
-            }
-        }
-    }
-
 }

@@ -27,7 +27,10 @@ import java.util.Set;
  * <p>Crash safety: before a finished bundle is renamed to its final name the ledger records it as
  * {@code pending}; after the rename it is committed. A later run that finds a pending entry
  * commits it if the bundle left its temporary name (it may already be on its way) and drops it
- * if not. The file itself is replaced atomically.
+ * if not. For a bundle written as volumes the name that counts is the volume list's, renamed
+ * last: while its temporary file exists the set is not complete, and dropping the entry also
+ * deletes the set's other files ({@code files}: volumes and the list's signature), renamed or
+ * not. The file itself is replaced atomically.
  */
 public final class ExportLedger {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -41,8 +44,12 @@ public final class ExportLedger {
             List<String> carried) {
     }
 
-    /** A bundle written and fsynced but maybe not yet renamed. */
-    public record Pending(Entry entry, String partialPath) {
+    /**
+     * A bundle written and fsynced but maybe not yet renamed. {@code partialPath} is the temporary
+     * file whose rename completes it; {@code files} the final names of a volume set's other files
+     * (null for a single file).
+     */
+    public record Pending(Entry entry, String partialPath, List<String> files) {
     }
 
     /** What an offline side reported holding, which replaces the exporter's own view of that sequence. */
@@ -136,7 +143,8 @@ public final class ExportLedger {
                     r.optionalString("received")));
         }
         CheckedJson p = json.optionalObject("pending");
-        Pending pending = p == null ? null : new Pending(entry(p.object("entry")), p.string("partialPath"));
+        Pending pending = p == null ? null : new Pending(entry(p.object("entry")), p.string("partialPath"),
+                p.has("files") ? p.strings("files") : null);
         return new State(channel, bundles, head, receipts, pending);
     }
 
@@ -162,10 +170,20 @@ public final class ExportLedger {
         Path partial = Path.of(p.partialPath());
         if (Files.exists(partial)) {
             // The rename never happened: the bundle never had its final name, so it never left.
-            try {
-                Files.deleteIfExists(partial);
-            } catch (IOException ignored) {
-                // overwritten by the next run
+            // A volume set without its list is incomplete whatever else was renamed: all of it goes.
+            List<Path> leftovers = new ArrayList<>(List.of(partial));
+            if (p.files() != null) {
+                for (String f : p.files()) {
+                    leftovers.add(Path.of(f));
+                    leftovers.add(dev.airlock.io.AtomicFiles.partialName(Path.of(f)));
+                }
+            }
+            for (Path f : leftovers) {
+                try {
+                    Files.deleteIfExists(f);
+                } catch (IOException ignored) {
+                    // overwritten or refused by the next run
+                }
             }
             state = new State(state.channel(), state.bundles(), state.head(), state.receipts(), null);
         } else {
@@ -250,9 +268,19 @@ public final class ExportLedger {
         return images;
     }
 
-    /** Records a finished bundle before its rename; see the class comment. */
+    /** Records a finished single-file bundle before its rename; see the class comment. */
     public void markPending(Entry entry, Path partial) {
-        state = new State(state.channel(), state.bundles(), state.head(), state.receipts(), new Pending(entry, partial.toString()));
+        markPending(entry, partial, List.of());
+    }
+
+    /**
+     * Records a finished bundle before its renames: {@code marker} is the temporary file renamed
+     * last, {@code members} the final names of a volume set's other files (empty for one file).
+     */
+    public void markPending(Entry entry, Path marker, List<Path> members) {
+        List<String> files = members.isEmpty() ? null : members.stream().map(f -> f.toAbsolutePath().toString()).toList();
+        state = new State(state.channel(), state.bundles(), state.head(), state.receipts(),
+                new Pending(entry, marker.toString(), files));
         save();
     }
 

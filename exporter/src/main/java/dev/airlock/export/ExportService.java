@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.airlock.bundle.BundleManifest;
 import dev.airlock.bundle.BundleNames;
 import dev.airlock.bundle.BundleWriter;
+import dev.airlock.bundle.VolumeList;
 import dev.airlock.crypto.BundleSigner;
 import dev.airlock.copy.CopyEngine;
 import dev.airlock.copy.CopyPlan;
@@ -16,6 +17,7 @@ import dev.airlock.digest.Digest;
 import dev.airlock.error.AirlockException;
 import dev.airlock.io.Background;
 import dev.airlock.io.ChannelLock;
+import dev.airlock.io.ReadBack;
 import dev.airlock.io.Trace;
 import dev.airlock.io.TransferListener;
 import dev.airlock.oci.Descriptor;
@@ -47,7 +49,7 @@ import java.util.function.Supplier;
 public final class ExportService {
     private static final ObjectMapper JSON = new ObjectMapper();
     public static final String TOOL = "airlock 0.1.0";
-    /** For crash tests only: halt the JVM at "before-rename" or "after-rename". */
+    /** For crash tests only: halt the JVM at "before-rename", "between-renames" (volumes renamed, their list not yet) or "after-rename". */
     static final String CRASH_POINT = "airlock.test.crashAt";
 
     private final Supplier<RegistryClient> registry;
@@ -77,7 +79,7 @@ public final class ExportService {
     /** Everything needed to write the bundle, computed before a byte of a blob is fetched. */
     private record Prepared(ExportPlan plan, BundleManifest manifest, byte[] manifestJson, byte[] signature, byte[] ociLayout,
             byte[] index, CopyPlan copy, RegistrySource source, List<ExportLedger.ImageRecord> images,
-            List<String> carried, List<String> signers) {
+            List<String> carried, List<String> signers, List<BundleSigner> keys) {
     }
 
     /**
@@ -104,7 +106,7 @@ public final class ExportService {
             Trace.mark("export: ledger loaded");
             Prepared p = prepare(request, ledger, signers);
             Trace.mark("export: prepared");
-            return write(p, ledger);
+            return write(p, ledger, request.media());
         }
     }
 
@@ -228,27 +230,42 @@ public final class ExportService {
         return new Prepared(plan, manifest, manifestJson, signature, ociLayout, index, new CopyPlan(copies, elsewhere, List.of()),
                 source, records,
                 carriedBlobs.keySet().stream().map(Digest::toString).toList(),
-                signers == null ? List.of() : signers.get().stream().map(BundleSigner::fingerprint).toList());
+                signers == null ? List.of() : signers.get().stream().map(BundleSigner::fingerprint).toList(),
+                signers == null ? List.of() : signers.get());
     }
 
-    private ExportResult write(Prepared p, ExportLedger ledger) {
+    private ExportResult write(Prepared p, ExportLedger ledger, ExportRequest.Media media) {
         BundleManifest m = p.manifest();
         Path target = p.plan().target();
-        if (Files.exists(target)) {
+        boolean volumes = media.maxVolumeSize() > 0;
+        Path existing = existingFileOf(target);
+        if (existing != null) {
             // Never replace a bundle that may not have crossed yet: the ledger does not know it,
             // so the state directory was reset or belongs to another exporter.
-            throw AirlockException.usage(target + " already exists but the exporter ledger (" + ledger.file()
+            throw AirlockException.usage(existing + " already exists but the exporter ledger (" + ledger.file()
                     + ") does not record it; move that bundle away, or use the state it was written with");
         }
         Digest bundleDigest = Digest.sha256Of(p.manifestJson());
+        String fileName = volumes ? VolumeList.listName(target.getFileName().toString()) : target.getFileName().toString();
         ExportLedger.Entry entry = new ExportLedger.Entry(m.sequence(), bundleDigest.toString(),
-                m.parent() == null ? null : m.parent().sequence(), target.getFileName().toString(), m.created(), p.images(), p.carried());
-        try (BundleWriter writer = BundleWriter.create(target, p.manifestJson(), p.signature(), p.ociLayout(), p.index(), m)) {
+                m.parent() == null ? null : m.parent().sequence(), fileName, m.created(), p.images(), p.carried());
+        BundleWriter.Media onto = new BundleWriter.Media(media.maxVolumeSize(), media.verifyAfterWrite(),
+                volumes ? json -> SignatureBlock.sign(json, p.keys()) : null);
+        BundleWriter.Written written;
+        try (BundleWriter writer = BundleWriter.create(target, p.manifestJson(), p.signature(), p.ociLayout(), p.index(), m, onto)) {
             new CopyEngine(parallelism, listener).run(p.copy(), p.source(), writer, "exporting");
             Trace.mark("export: blobs written");
-            writer.commit(partial -> {
-                ledger.markPending(entry, partial);
-                crashIfAsked("before-rename");
+            written = writer.commit(new BundleWriter.BeforeCommit() {
+                @Override
+                public void run(Path marker, List<Path> members) {
+                    ledger.markPending(entry, marker, members);
+                    crashIfAsked("before-rename");
+                }
+
+                @Override
+                public void afterVolumesRenamed() {
+                    crashIfAsked("between-renames");
+                }
             });
         } catch (AirlockException e) {
             ledger.dropPending();
@@ -258,12 +275,35 @@ public final class ExportService {
         crashIfAsked("after-rename");
         ledger.commitPending();
         long size;
-        try {
-            size = Files.size(target);
-        } catch (IOException e) {
-            size = -1; // already moved on by a diode or sync job
+        if (written.list() != null) {
+            size = written.list().size();
+        } else {
+            try {
+                size = Files.size(target);
+            } catch (IOException e) {
+                size = -1; // already moved on by a diode or sync job
+            }
         }
-        return new ExportResult(target, bundleDigest, m, size, p.signers());
+        String readBack = written.readBack() == null ? null : written.readBack() == ReadBack.Mode.DIRECT ? "O_DIRECT" : "page cache";
+        return new ExportResult(written.file(), bundleDigest, m, size, p.signers(), written.volumes(), readBack);
+    }
+
+    /** A file already under one of the names this bundle would take (as one file or as volumes), or null. */
+    private static Path existingFileOf(Path target) {
+        String name = target.getFileName().toString();
+        Path list = target.resolveSibling(VolumeList.listName(name));
+        for (Path p : List.of(target, list, list.resolveSibling(list.getFileName() + ".asc"))) {
+            if (Files.exists(p)) {
+                return p;
+            }
+        }
+        java.util.regex.Pattern volume = java.util.regex.Pattern.compile(java.util.regex.Pattern.quote(name) + "\\.\\d+");
+        Path dir = target.toAbsolutePath().getParent();
+        try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+            return files.filter(f -> volume.matcher(f.getFileName().toString()).matches()).sorted().findFirst().orElse(null);
+        } catch (IOException e) {
+            throw AirlockException.local("cannot list output directory " + dir + ": " + e.getMessage(), e);
+        }
     }
 
     private static void crashIfAsked(String point) {

@@ -69,6 +69,36 @@ class ExportLedgerTest {
         assertEquals(3, again.nextSequence());
     }
 
+    @Test
+    void pendingVolumeSet_whoseListWasNeverRenamed_isDropped_withEveryFileOfTheSet() throws Exception {
+        Path out = Files.createDirectories(state.resolve("out"));
+        Path listTmp = Files.writeString(out.resolve(".daily-000001.airlock.volumes.json.partial"), "{}");
+        Path renamed = Files.writeString(out.resolve("daily-000001.airlock.tar.000"), "volume 0, already renamed");
+        Path notYet = Files.writeString(out.resolve(".daily-000001.airlock.tar.001.partial"), "volume 1, not yet");
+        Path asc = out.resolve("daily-000001.airlock.volumes.json.asc");
+        Path other = Files.writeString(out.resolve("daily-000000.airlock.tar.000"), "not this set's");
+        ExportLedger l = ExportLedger.load(state, "daily");
+        l.markPending(entry(1, '1', null), listTmp, List.of(renamed, out.resolve("daily-000001.airlock.tar.001"), asc));
+
+        ExportLedger again = ExportLedger.load(state, "daily");
+        assertEquals(1, again.nextSequence(), "the set never became complete: sequence 1 is written again");
+        assertFalse(Files.exists(listTmp));
+        assertFalse(Files.exists(renamed), "a renamed volume of an incomplete set is removed");
+        assertFalse(Files.exists(notYet));
+        assertTrue(Files.exists(other), "only the set's own files");
+    }
+
+    @Test
+    void pendingVolumeSet_whoseListWasRenamed_isCommitted() throws Exception {
+        Path out = Files.createDirectories(state.resolve("out"));
+        Path volume = Files.writeString(out.resolve("daily-000001.airlock.tar.000"), "v");
+        ExportLedger l = ExportLedger.load(state, "daily");
+        l.markPending(entry(1, '1', null), out.resolve(".daily-000001.airlock.volumes.json.partial"), List.of(volume));
+        ExportLedger again = ExportLedger.load(state, "daily");
+        assertEquals(2, again.nextSequence());
+        assertTrue(Files.exists(volume));
+    }
+
     private static final String ENTRY = "{\"sequence\":1,\"digest\":\"sha256:" + "1".repeat(64) + "\",\"parent\":null,"
             + "\"file\":\"daily-000001.airlock.tar\",\"created\":\"t\",\"images\":[],\"carried\":[]}";
 

@@ -1,5 +1,6 @@
 package dev.airlock.imports;
 
+import dev.airlock.bundle.BundleInput;
 import dev.airlock.bundle.BundleManifest;
 import dev.airlock.bundle.BundleNames;
 import dev.airlock.bundle.UntrustedBundle;
@@ -65,7 +66,7 @@ public final class ImportService {
 
     /** Verifies signatures, entries and every blob's digest, touching no registry. */
     public VerifyReport verify(Path file, TrustPolicy trust) {
-        try (UntrustedBundle untrusted = UntrustedBundle.open(file)) {
+        try (UntrustedBundle untrusted = BundleInput.open(file, trust)) {
             VerifiedBundle bundle = untrusted.verify(trust);
             readLayout(bundle);
             long total = bundle.manifest().blobs().stream().mapToLong(BundleManifest.Blob::size).sum();
@@ -97,7 +98,7 @@ public final class ImportService {
 
     public ImportResult importBundle(ImportRequest request) {
         Trace.mark("import: start");
-        try (UntrustedBundle untrusted = UntrustedBundle.open(request.bundle())) {
+        try (UntrustedBundle untrusted = BundleInput.open(request.bundle(), request.trust())) {
             Trace.mark("import: opened");
             VerifiedBundle bundle = untrusted.verify(request.trust());
             Trace.mark("import: verified");

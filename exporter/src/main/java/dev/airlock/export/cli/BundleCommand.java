@@ -14,6 +14,7 @@ import dev.airlock.io.Background;
 import dev.airlock.io.Trace;
 import dev.airlock.registry.RegistryClient;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -22,8 +23,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "bundle", mixinStandardHelpOptions = true,
-        description = "Pull the images and write OUT/CHANNEL-NNNNNN.airlock.tar, signed: a delta after the channel's last bundle, "
-                + "or a full bundle for a new channel or with --full.")
+        description = "Pull the images and write OUT/CHANNEL-NNNNNN.airlock.tar (or its volumes, with --max-volume-size), signed: "
+                + "a delta after the channel's last bundle, or a full bundle for a new channel or with --full.")
 final class BundleCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -71,11 +72,20 @@ final class BundleCommand implements Callable<Integer> {
             o.put("blobBytes", bytes);
             o.put("requires", m.requires().size());
             o.put("fileSize", r.fileSize());
+            o.set("volumes", mapper.valueToTree(r.volumes().stream().map(Path::toString).toList()));
+            o.put("readBack", r.readBack());
             o.set("images", mapper.valueToTree(m.images()));
             out.println(mapper.writeValueAsString(o));
             return;
         }
         out.printf("bundle   %s%n", r.file());
+        if (!r.volumes().isEmpty()) {
+            out.printf("volumes  %d: %s … %s (%s in all)%n", r.volumes().size(), r.volumes().get(0).getFileName(),
+                    r.volumes().get(r.volumes().size() - 1).getFileName(), Units.bytes(r.fileSize()));
+        }
+        out.printf("checked  %s%n", r.readBack() == null ? "not read back (--no-verify-after-write)"
+                : r.readBack().equals("O_DIRECT") ? "read back from the medium (O_DIRECT) and every byte matched"
+                : "read back through the page cache (this file system refuses O_DIRECT) and every byte matched");
         out.printf("digest   %s%n", r.digest());
         out.printf("channel  %s  sequence %d (%s)%n", m.channel(), m.sequence(),
                 m.isFull() ? "full" : "delta after " + m.parent().sequence());

@@ -2,6 +2,8 @@ package dev.airlock.export.cli;
 
 import dev.airlock.cli.Passphrases;
 import dev.airlock.cli.RegistryOptionsMixin;
+import dev.airlock.cli.Units;
+import dev.airlock.bundle.BundleWriter;
 import dev.airlock.error.AirlockException;
 import dev.airlock.export.ExportLedger;
 import dev.airlock.export.ExportRequest;
@@ -49,6 +51,15 @@ final class BundleOptions {
     @Option(names = "--parallel", paramLabel = "N", defaultValue = "4", description = "Blobs fetched at once (default: ${DEFAULT-VALUE}).")
     int parallel;
 
+    @Option(names = "--max-volume-size", paramLabel = "SIZE", converter = Units.SizeConverter.class,
+            description = "Write the bundle as volumes NAME.tar.000, .001, ... of at most SIZE bytes, plus NAME.volumes.json and its "
+                    + "signature: 4G (4,000,000,000 bytes) for FAT32, 4700M for a DVD, 64MiB; K/M/G/T are 1000-based, Ki/Mi/Gi/Ti 1024-based; at least 1M.")
+    Long maxVolumeSize;
+
+    @Option(names = "--no-verify-after-write", negatable = false,
+            description = "Do not read the written bundle back from the medium to check it (it is by default, before the rename).")
+    boolean noVerifyAfterWrite;
+
     private ExportConfig loaded;
 
     private ExportConfig cfg() {
@@ -65,7 +76,7 @@ final class BundleOptions {
         List<Path> keyFiles = require(keyFiles().isEmpty() ? null : keyFiles(), "--key");
         Path outDir = require(outDir(), "--out");
         Path pass = passphraseFile != null ? passphraseFile : ExportConfig.resolve(config, c.passphraseFile());
-        return new ExportRequest(images(), ch, keyFiles, Passphrases.read(pass), outDir, stateDir(), full, since);
+        return new ExportRequest(images(), ch, keyFiles, Passphrases.read(pass), outDir, stateDir(), full, since, media());
     }
 
     /**
@@ -74,7 +85,27 @@ final class BundleOptions {
      * directory (may be null) only names the target in the plan.
      */
     ExportRequest planRequest() {
-        return new ExportRequest(images(), channel(), keyFiles(), null, outDir(), stateDir(), full, since);
+        return new ExportRequest(images(), channel(), keyFiles(), null, outDir(), stateDir(), full, since, media());
+    }
+
+    /** --max-volume-size and --no-verify-after-write, else their settings in --config. */
+    ExportRequest.Media media() {
+        ExportConfig c = cfg();
+        long volume = 0;
+        if (maxVolumeSize != null) {
+            volume = maxVolumeSize;
+        } else if (c.maxVolumeSize() != null) {
+            try {
+                volume = Units.size(c.maxVolumeSize());
+            } catch (IllegalArgumentException e) {
+                throw AirlockException.usage("config " + config + ": maxVolumeSize " + e.getMessage());
+            }
+        }
+        if (volume != 0 && volume < BundleWriter.Media.MIN_VOLUME) {
+            throw AirlockException.usage("--max-volume-size " + volume + " bytes is below the smallest volume, 1M (1,000,000 bytes)");
+        }
+        boolean verify = !noVerifyAfterWrite && (c.verifyAfterWrite() == null || c.verifyAfterWrite());
+        return new ExportRequest.Media(volume, verify);
     }
 
     private List<String> images() {

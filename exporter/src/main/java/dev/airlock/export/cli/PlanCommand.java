@@ -52,6 +52,11 @@ final class PlanCommand implements Callable<Integer> {
         out.printf("saves    %d blobs, %s already sent on this channel%n", p.requiredBlobs(), Units.bytes(p.savedBytes()));
         out.printf("size     %s (%d bytes, signed by %d key%s)%n", Units.bytes(p.bundleSize()), p.bundleSize(), p.signers(),
                 p.signers() == 1 ? "" : "s");
+        long volume = options.media().maxVolumeSize();
+        if (volume > 0) {
+            out.printf("volumes  %d of at most %d bytes, with their list %s%n", dev.airlock.bundle.VolumeList.count(p.bundleSize(), volume),
+                    volume, dev.airlock.bundle.VolumeList.listName(p.target().getFileName().toString()));
+        }
         return 0;
     }
 }

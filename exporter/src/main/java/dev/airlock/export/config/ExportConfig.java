@@ -16,7 +16,8 @@ import java.util.List;
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
 public record ExportConfig(List<String> images, String channel, String key, String passphraseFile, String out,
-        String state, List<String> insecureRegistries, String caFile, String authFile) {
+        String state, List<String> insecureRegistries, String caFile, String authFile, String maxVolumeSize,
+        Boolean verifyAfterWrite) {
 
     public static ExportConfig load(Path file) {
         try {
@@ -24,14 +25,14 @@ public record ExportConfig(List<String> images, String channel, String key, Stri
             return c == null ? empty() : c;
         } catch (UnrecognizedPropertyException e) {
             throw AirlockException.usage("config " + file + ": unknown setting '" + e.getPropertyName()
-                    + "' (known: images, channel, key, passphraseFile, out, state, insecureRegistries, caFile, authFile)");
+                    + "' (known: images, channel, key, passphraseFile, out, state, insecureRegistries, caFile, authFile, maxVolumeSize, verifyAfterWrite)");
         } catch (IOException e) {
             throw AirlockException.usage("config " + file + " is not readable YAML: " + e.getMessage().lines().findFirst().orElse(""));
         }
     }
 
     public static ExportConfig empty() {
-        return new ExportConfig(null, null, null, null, null, null, null, null, null);
+        return new ExportConfig(null, null, null, null, null, null, null, null, null, null, null);
     }
 
     /** Resolves a path setting against the directory of {@code configFile}. */

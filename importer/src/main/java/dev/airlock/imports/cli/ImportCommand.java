@@ -39,7 +39,7 @@ final class ImportCommand implements Callable<Integer> {
     @Mixin
     RegistryOptionsMixin registryOptions;
 
-    @Parameters(index = "0", paramLabel = "BUNDLE", description = "The bundle file.")
+    @Parameters(index = "0", paramLabel = "BUNDLE", description = "The bundle: its file NAME.tar, or for a bundle written as volumes, any volume NAME.tar.NNN or the list NAME.volumes.json.")
     Path bundle;
 
     @Option(names = "--registry", required = true, paramLabel = "HOST[:PORT][/PREFIX]",

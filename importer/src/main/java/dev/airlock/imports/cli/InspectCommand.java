@@ -1,5 +1,6 @@
 package dev.airlock.imports.cli;
 
+import dev.airlock.bundle.BundleInput;
 import dev.airlock.bundle.UntrustedBundle;
 import dev.airlock.cli.Units;
 import dev.airlock.digest.Digest;
@@ -27,13 +28,13 @@ final class InspectCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print bundle.json as found.")
     boolean json;
 
-    @Parameters(index = "0", paramLabel = "BUNDLE", description = "The bundle file.")
+    @Parameters(index = "0", paramLabel = "BUNDLE", description = "The bundle: its file NAME.tar, or for a bundle written as volumes, any volume NAME.tar.NNN or the list NAME.volumes.json.")
     Path bundle;
 
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        try (UntrustedBundle b = UntrustedBundle.open(bundle)) {
+        try (UntrustedBundle b = BundleInput.open(bundle, null)) {
             byte[] raw = b.untrustedManifestBytes();
             if (json) {
                 out.println(new String(raw, StandardCharsets.UTF_8));

@@ -23,7 +23,7 @@ final class VerifyCommand implements Callable<Integer> {
     @Mixin
     TrustOptionsMixin trust;
 
-    @Parameters(index = "0", paramLabel = "BUNDLE", description = "The bundle file.")
+    @Parameters(index = "0", paramLabel = "BUNDLE", description = "The bundle: its file NAME.tar, or for a bundle written as volumes, any volume NAME.tar.NNN or the list NAME.volumes.json.")
     Path bundle;
 
     @Override
