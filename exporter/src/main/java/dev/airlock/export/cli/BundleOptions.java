@@ -49,6 +49,13 @@ final class BundleOptions {
     @Option(names = "--parallel", paramLabel = "N", defaultValue = "4", description = "Blobs fetched at once (default: ${DEFAULT-VALUE}).")
     int parallel;
 
+    @Option(names = "--push", paramLabel = "sftp://USER@HOST[:PORT]/DIR",
+            description = "Then push the bundle to a bastion over SFTP (as the push command does; with --identity).")
+    String push;
+
+    @Mixin
+    SshOptions ssh;
+
     private ExportConfig loaded;
 
     private ExportConfig cfg() {
@@ -106,6 +113,17 @@ final class BundleOptions {
             registry.authFile = ExportConfig.resolve(config, c.authFile());
         }
         return new RegistryClient(registry.toOptions(c.insecureRegistries(), ExportConfig.resolve(config, c.caFile())));
+    }
+
+    /** For {@code bundle --push}: where to and how (null without --push); the identity is not read here. */
+    dev.airlock.export.sftp.PushRequest pushRequest() {
+        if (push == null) {
+            if (ssh.given()) {
+                throw AirlockException.usage("--identity, --identity-passphrase-file, --known-hosts and --remote-import need --push");
+            }
+            return null;
+        }
+        return ssh.request(push, "--push", Math.max(1, registry.retries), registry.idleTimeout);
     }
 
     static <T> T require(T value, String flag) {
