@@ -4,6 +4,7 @@ import dev.airlock.cli.Cli;
 import dev.airlock.cli.KeygenCommand;
 import dev.airlock.crypto.OpenPgpKeys;
 import dev.airlock.io.Trace;
+import dev.airlock.export.sftp.SshWarmup;
 import dev.airlock.registry.Warmup;
 import java.io.PrintWriter;
 import java.util.List;
@@ -34,7 +35,11 @@ public final class ExportMain implements Runnable {
 
     public static void main(String[] args) {
         Trace.mark("main");
-        Warmup.start(OpenPgpKeys::warmUp);
+        if (args.length > 0 && args[0].equals("push")) {
+            SshWarmup.start();
+        } else {
+            Warmup.start(OpenPgpKeys::warmUp);
+        }
         int code = run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true));
         Trace.mark("exit");
         System.exit(code);

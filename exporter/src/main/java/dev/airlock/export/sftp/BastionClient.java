@@ -1,11 +1,13 @@
 package dev.airlock.export.sftp;
 
 import dev.airlock.error.AirlockException;
+import dev.airlock.io.Trace;
 import java.io.IOException;
 import java.security.KeyPair;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.sshd.client.ClientBuilder;
 import org.apache.sshd.client.SshClient;
 import org.apache.sshd.client.auth.pubkey.UserAuthPublicKeyFactory;
 import org.apache.sshd.client.config.hosts.HostConfigEntryResolver;
@@ -17,6 +19,9 @@ import org.apache.sshd.common.SshException;
 import org.apache.sshd.common.cipher.BuiltinCiphers;
 import org.apache.sshd.common.cipher.Cipher;
 import org.apache.sshd.common.config.keys.FilePasswordProvider;
+import org.apache.sshd.common.kex.BuiltinDHFactories;
+import org.apache.sshd.common.kex.KexProposalOption;
+import org.apache.sshd.common.kex.KeyExchangeFactory;
 import org.apache.sshd.common.keyprovider.KeyIdentityProvider;
 import org.apache.sshd.common.signature.Signature;
 import org.apache.sshd.core.CoreModuleProperties;
@@ -33,6 +38,16 @@ final class BastionClient implements AutoCloseable {
     /** Cipher preference: AES-GCM first (AES-NI and CLMUL in the JVM), then what OpenSSH offers by default. */
     private static final List<BuiltinCiphers> CIPHERS = List.of(BuiltinCiphers.aes128gcm, BuiltinCiphers.aes256gcm,
             BuiltinCiphers.aes128ctr, BuiltinCiphers.aes256ctr, BuiltinCiphers.cc20p1305_openssh);
+
+    /**
+     * Key exchange preference: ML-KEM hybrid (post-quantum, OpenSSH 9.9 and later), then X25519 and the
+     * NIST curves. sntrup761 (OpenSSH 9.0 to 9.8) is left out on purpose: its key generation runs as
+     * cold Java code here and costs about half a second of CPU per connection, and what crosses is
+     * signed, not secret, so a harvest-now-decrypt-later attacker gains little from it.
+     */
+    private static final List<BuiltinDHFactories> KEX = List.of(BuiltinDHFactories.mlkem768x25519, BuiltinDHFactories.curve25519,
+            BuiltinDHFactories.curve25519_libssh, BuiltinDHFactories.ecdhp256, BuiltinDHFactories.ecdhp384,
+            BuiltinDHFactories.ecdhp521);
 
     private final SftpTarget target;
     private final KnownHosts knownHosts;
@@ -56,6 +71,9 @@ final class BastionClient implements AutoCloseable {
         List<NamedFactory<Cipher>> ciphers = new ArrayList<>();
         CIPHERS.stream().filter(BuiltinCiphers::isSupported).forEach(ciphers::add);
         c.setCipherFactories(ciphers);
+        List<KeyExchangeFactory> kex = new ArrayList<>();
+        KEX.stream().filter(BuiltinDHFactories::isSupported).map(ClientBuilder.DH2KEX).forEach(kex::add);
+        c.setKeyExchangeFactories(kex);
         CoreModuleProperties.IO_CONNECT_TIMEOUT.set(c, idle);
         CoreModuleProperties.AUTH_TIMEOUT.set(c, idle);
         CoreModuleProperties.IDLE_TIMEOUT.set(c, idle);
@@ -78,10 +96,13 @@ final class BastionClient implements AutoCloseable {
         // Set on the client, not the session: the key exchange starts as soon as the session exists.
         // Connections are made one at a time, so each sees its own verifier.
         client.setServerKeyVerifier(verifier);
+        Trace.mark("ssh: connecting");
         ClientSession session = client.connect(target.user(), target.host(), target.port()).verify(idle).getSession();
         try {
             session.addPublicKeyIdentity(identity);
             session.auth().verify(idle);
+            Trace.mark("ssh: logged in to " + target.hostPort() + " (" + session.getNegotiatedKexParameter(KexProposalOption.ALGORITHMS)
+                    + ", " + session.getNegotiatedKexParameter(KexProposalOption.C2SENC) + ")");
             return session;
         } catch (IOException | RuntimeException e) {
             session.close(true);

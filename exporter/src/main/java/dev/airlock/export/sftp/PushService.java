@@ -2,6 +2,7 @@ package dev.airlock.export.sftp;
 
 import dev.airlock.error.AirlockException;
 import dev.airlock.io.LocalIoException;
+import dev.airlock.io.Trace;
 import dev.airlock.io.TransferListener;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -162,6 +163,7 @@ public final class PushService {
         if (sftp == null || !sftp.isOpen()) {
             ClientSession s = connected(purpose);
             sftp = SftpClientFactory.instance().createSftpClient(s);
+            Trace.mark("ssh: sftp channel open");
             if (!dirChecked) {
                 checkDirectory(sftp);
                 dirChecked = true;
