@@ -70,7 +70,8 @@ final class BundleCommand implements Callable<Integer> {
         try {
             pushed = push.push(r.files(), Relay.to(out), Relay.to(err));
         } catch (AirlockException e) {
-            throw e.withSuffix("; the bundle is complete in " + r.file().getParent() + ": push it again with airlock-export push");
+            throw e.withSuffix("; the bundle " + r.file() + " is complete and recorded as sent: push it with airlock-export push"
+                    + " (running bundle again would write the next one)");
         }
         if (json) {
             print(r, out, pushed);
