@@ -76,8 +76,8 @@ public final class TcpProxy implements AutoCloseable {
     }
 
     /**
-     * Stops passing client bytes on once {@code bytes} in all have gone up: the connection stays
-     * open and silent (as a hung link), until the proxy is closed.
+     * Stops passing client bytes on once {@code bytes} in all have gone up: that connection stays
+     * open and silent (as a hung link) until the proxy is closed; connections made later pass.
      */
     public void stallAfter(long bytes) {
         stallAtUp = bytes;
@@ -120,6 +120,7 @@ public final class TcpProxy implements AutoCloseable {
                     int allowed = (int) Math.max(0, stallAtUp - at);
                     out.write(buf, 0, allowed);
                     counter.addAndGet(allowed);
+                    stallAtUp = Long.MAX_VALUE; // this connection only: later ones pass
                     closed.await();
                     return;
                 }

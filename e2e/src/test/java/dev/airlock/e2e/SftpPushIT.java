@@ -147,6 +147,26 @@ class SftpPushIT {
     }
 
     @Test
+    void linkThatHangsAtHalf_isDroppedAfterTheIdleTimeout_andThePushResumesOnANewConnection(TestSshd sshd) throws Exception {
+        long size = 16L << 20;
+        Path key = sshd.authorizedKey("ed25519", "");
+        Path bundle = randomFile("ch-000005.airlock.tar", size, 19);
+        try (TcpProxy link = TcpProxy.to(sshd.host(), sshd.port())) {
+            link.stallAfter(size / 2);
+            long t0 = System.nanoTime();
+            Airlock.Run run = Airlock.export(push(proxied(sshd, link), key, sshd.knownHosts(tmp.resolve("kh"), link.port()),
+                    List.of(bundle), "--json", "--idle-timeout", "2s")).ok();
+            long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - t0);
+            assertTrue(seconds < 20, "a hung link costs about the idle timeout, not forever: " + seconds + " s");
+            assertEquals(2, link.connections(), "one new connection after the hang");
+            JsonNode f = JSON.readTree(run.out()).path("files").get(0);
+            assertEquals(1, f.path("reconnects").asInt(), run.toString());
+            assertTrue(link.bytesUp() < size + size / 4, "resumed, not sent twice: " + link.bytesUp());
+        }
+        assertEquals(sha256(bundle), sha256(sshd.inbox().resolve("ch-000005.airlock.tar")));
+    }
+
+    @Test
     void partThatDiffersFromTheLocalPrefix_isStartedOver(TestSshd sshd) throws Exception {
         long size = 4L << 20;
         Path key = sshd.authorizedKey("ed25519", "");
