@@ -123,7 +123,7 @@ final class BundleOptions {
             }
             return null;
         }
-        return ssh.request(push, "--push", Math.max(1, registry.retries), registry.idleTimeout);
+        return ssh.request(push, "--push", registry.retries, registry.idleTimeout);
     }
 
     static <T> T require(T value, String flag) {

@@ -32,6 +32,12 @@ final class SshOptions {
 
     /** The request for {@code url}; the identity's passphrase is read here (file, else environment). */
     PushRequest request(String url, String flag, int retries, Duration idleTimeout) {
+        if (retries < 1) {
+            throw AirlockException.usage("--retries " + retries + ": give at least 1 (the number of tries per connection and file)");
+        }
+        if (idleTimeout.compareTo(Duration.ofMillis(100)) < 0) {
+            throw AirlockException.usage("--idle-timeout " + idleTimeout.toMillis() + "ms is too short to connect at all; give at least 100ms");
+        }
         SftpTarget target = SftpTarget.parse(url);
         if (identity == null) {
             throw AirlockException.usage("missing --identity: the key to log in to " + target.hostPort() + " with " + flag);
