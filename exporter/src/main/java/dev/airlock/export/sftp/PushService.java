@@ -28,8 +28,8 @@ import org.apache.sshd.sftp.common.SftpException;
  * Pushes finished files to a bastion over SFTP, in the order given, each through
  * {@link SftpUpload} ({@code .part}, resume, fsync, rename), then optionally runs the remote import
  * over the same SSH session. A dropped connection is made again, with exponential backoff and
- * jitter, and the file resumes where the bastion's {@code .part} ends; a try that moved bytes
- * resets the count of tries. No CLI types in here.
+ * jitter, and the file resumes where the bastion's {@code .part} ends; a try whose bytes the
+ * bastion kept resets the count of tries. No CLI types in here.
  *
  * <p>Failure kinds: host key unknown, changed or revoked: {@code TRANSIENT} (exit 5, never retried);
  * login refused: {@code AUTH_REFUSED}; a missing or unwritable remote directory: {@code USAGE}; a
@@ -79,7 +79,7 @@ public final class PushService {
         }
         Set<String> names = new HashSet<>();
         for (Path f : files) {
-            if (!Files.isRegularFile(f)) {
+            if (!Files.isRegularFile(f) || !Files.isReadable(f)) {
                 throw AirlockException.local("cannot push " + f + ": not a readable file", null);
             }
             if (!names.add(f.getFileName().toString())) {
@@ -123,28 +123,28 @@ public final class PushService {
         long firstFrom = -1;
         int reconnects = 0;
         int failures = 0;
+        // Progress is what the bastion kept: a try that starts further into the file than the try
+        // before proves that one's bytes landed, and resets the count of failures in a row.
+        long[] lastStart = {-1};
         while (true) {
-            long before = sent.get();
-            // Where this try starts is only known once the .part is checked: ask the upload.
-            long[] from = {-1};
+            long[] start = {-1};
+            int failuresBefore = failures;
             try {
                 SftpClient c = sftp("push " + file.getFileName());
-                long f = new SftpUpload(c).run(file, size, remote, progress.get(), sent, at -> from[0] = at);
-                if (firstFrom < 0) {
-                    firstFrom = f;
-                }
-                return new PushResult.File(file.toString(), remote, size, firstFrom, sent.get(), reconnects);
+                long f = new SftpUpload(c).run(file, size, remote, progress.get(), sent, at -> start[0] = at);
+                return new PushResult.File(file.toString(), remote, size, firstFrom < 0 ? f : firstFrom, sent.get(), reconnects);
             } catch (LocalIoException e) {
                 throw AirlockException.local(e.getMessage(), e);
             } catch (SftpException e) {
                 throw refused(e, remote);
             } catch (IOException e) {
-                if (firstFrom < 0 && from[0] >= 0) {
-                    firstFrom = from[0];
-                }
                 disconnect();
-                failures = sent.get() > before ? 1 : failures + 1;
-                if (failures >= Math.max(1, request.retries())) {
+                failures = start[0] > lastStart[0] && lastStart[0] >= 0 ? 1 : failuresBefore + 1;
+                if (start[0] >= 0) {
+                    firstFrom = firstFrom < 0 ? start[0] : firstFrom;
+                    lastStart[0] = Math.max(lastStart[0], start[0]);
+                }
+                if (failures >= request.retries()) {
                     throw AirlockException.transientFailure("pushing " + file + " to " + request.target() + " failed "
                             + failures + (failures == 1 ? " time" : " times in a row") + ": " + describe(e), e);
                 }
@@ -181,7 +181,7 @@ public final class PushService {
                 session = client.connect();
             } catch (IOException e) {
                 failures++;
-                if (failures >= Math.max(1, request.retries())) {
+                if (failures >= request.retries()) {
                     throw AirlockException.transientFailure("cannot connect to " + request.target().hostPort() + " to " + purpose
                             + " (" + failures + (failures == 1 ? " try" : " tries") + "): " + describe(e), e);
                 }
