@@ -10,14 +10,12 @@ import picocli.CommandLine.Option;
 
 /** How {@code push} and {@code bundle --push} log in to the bastion, and what they run there. */
 final class SshOptions {
-    static final String PASSPHRASE_ENV = "AIRLOCK_SSH_PASSPHRASE";
-
     @Option(names = "--identity", paramLabel = "KEY",
             description = "Private key to log in with (OpenSSH or PEM: ed25519, ecdsa, RSA). The only identity used: no agent, no ~/.ssh/id_*.")
     Path identity;
 
     @Option(names = "--identity-passphrase-file", paramLabel = "FILE",
-            description = "Passphrase of an encrypted --identity (first line). Default: " + PASSPHRASE_ENV + ".")
+            description = "Passphrase of an encrypted --identity (first line). Default: " + PushRequest.PASSPHRASE_ENV + ".")
     Path identityPassphraseFile;
 
     @Option(names = "--known-hosts", paramLabel = "FILE",
@@ -42,7 +40,7 @@ final class SshOptions {
         if (identity == null) {
             throw AirlockException.usage("missing --identity: the key to log in to " + target.hostPort() + " with " + flag);
         }
-        return new PushRequest(target, identity, Passphrases.read(identityPassphraseFile, PASSPHRASE_ENV), knownHosts, remoteImport,
+        return new PushRequest(target, identity, Passphrases.read(identityPassphraseFile, PushRequest.PASSPHRASE_ENV), knownHosts, remoteImport,
                 retries, idleTimeout);
     }
 

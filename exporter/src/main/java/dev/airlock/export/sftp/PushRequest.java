@@ -16,6 +16,9 @@ import java.time.Duration;
 public record PushRequest(SftpTarget target, Path identity, char[] identityPassphrase, Path knownHosts,
         String remoteImport, int retries, Duration idleTimeout) {
 
+    /** Where an encrypted identity's passphrase comes from when no file names it. */
+    public static final String PASSPHRASE_ENV = "AIRLOCK_SSH_PASSPHRASE";
+
     public PushRequest {
         if (knownHosts == null) {
             knownHosts = KnownHosts.defaultFile();

@@ -19,9 +19,6 @@ import org.apache.sshd.common.util.security.SecurityUtils;
  * encrypted or not. It is the only identity offered: no ssh-agent, no {@code ~/.ssh/id_*}.
  */
 final class SshIdentity {
-    /** Where an encrypted identity's passphrase comes from when no file is named. */
-    static final String PASSPHRASE_ENV = "AIRLOCK_SSH_PASSPHRASE";
-
     private SshIdentity() {
     }
 
@@ -47,7 +44,7 @@ final class SshIdentity {
             }
             if (asked.get() && passphrase == null) {
                 throw AirlockException.usage("identity " + file + " is encrypted: give its passphrase with --identity-passphrase-file"
-                        + " or " + PASSPHRASE_ENV);
+                        + " or " + PushRequest.PASSPHRASE_ENV);
             }
             if (asked.get()) {
                 throw AirlockException.usage("cannot decrypt identity " + file + " (wrong passphrase?): " + e.getMessage());
