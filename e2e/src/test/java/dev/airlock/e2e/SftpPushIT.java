@@ -230,6 +230,18 @@ class SftpPushIT {
         assertFalse(sshd.log().contains("Accepted publickey"), sshd.log());
     }
 
+    @Test
+    void revokedHostKey_isRefused_exit5_evenWhenAlsoListedAsKnown(TestSshd sshd) throws Exception {
+        Path key = sshd.authorizedKey("ed25519", "");
+        Path bundle = randomFile("ch-000001.airlock.tar", 1024, 20);
+        Path kh = sshd.knownHosts(tmp.resolve("known_hosts"));
+        Files.writeString(kh, "@revoked [" + sshd.host() + "]:" + sshd.port() + " " + sshd.hostPublicKey() + "\n" + Files.readString(kh));
+        Airlock.Run run = Airlock.export(push(sshd, key, kh, List.of(bundle)));
+        assertEquals(5, run.code(), run.toString());
+        assertTrue(run.err().contains("@revoked") && run.err().contains(sshd.hostKeyFingerprint()), run.err());
+        assertEquals(List.of(), names(sshd.inbox()));
+    }
+
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"[host]:port", "hashed", "hashed among others"})
     void knownHostsEntries_plainBracketedOrHashed_areAccepted(String form, TestSshd sshd) throws Exception {

@@ -15,7 +15,8 @@ import picocli.CommandLine.Command;
         description = "Pull container images and write signed, delta-based airlock bundles.",
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:done", "1:anything else", "2:bad usage or config", "3:verification failed",
-            "4:chain or sequence problem", "5:registry or network failure, safe to run again; an SSH host key that known_hosts does not list or lists otherwise",
+            "4:chain or sequence problem", "5:registry or network failure, safe to run again;"
+                + " an SSH host key that known_hosts does not list or lists otherwise",
             "other:with --remote-import, the remote command's own exit code"})
 public final class ExportMain implements Runnable {
     private static final List<Class<?>> SUBCOMMANDS = List.of(KeygenCommand.class, BundleCommand.class, PlanCommand.class,

@@ -15,7 +15,8 @@ final class SshOptions {
     Path identity;
 
     @Option(names = "--identity-passphrase-file", paramLabel = "FILE",
-            description = "Passphrase of an encrypted --identity (first line). Default: " + PushRequest.PASSPHRASE_ENV + ".")
+            description = "Passphrase of an encrypted --identity (first line). Default: "
+                    + PushRequest.PASSPHRASE_ENV + ".")
     Path identityPassphraseFile;
 
     @Option(names = "--known-hosts", paramLabel = "FILE",
@@ -34,14 +35,15 @@ final class SshOptions {
             throw AirlockException.usage("--retries " + retries + ": give at least 1 (the number of tries per connection and file)");
         }
         if (idleTimeout.compareTo(Duration.ofMillis(100)) < 0) {
-            throw AirlockException.usage("--idle-timeout " + idleTimeout.toMillis() + "ms is too short to connect at all; give at least 100ms");
+            throw AirlockException.usage("--idle-timeout " + idleTimeout.toMillis()
+                    + "ms is too short to connect at all; give at least 100ms");
         }
         SftpTarget target = SftpTarget.parse(url);
         if (identity == null) {
             throw AirlockException.usage("missing --identity: the key to log in to " + target.hostPort() + " with " + flag);
         }
-        return new PushRequest(target, identity, Passphrases.read(identityPassphraseFile, PushRequest.PASSPHRASE_ENV), knownHosts, remoteImport,
-                retries, idleTimeout);
+        char[] passphrase = Passphrases.read(identityPassphraseFile, PushRequest.PASSPHRASE_ENV);
+        return new PushRequest(target, identity, passphrase, knownHosts, remoteImport, retries, idleTimeout);
     }
 
     /** Whether any of these options was given (they need a push URL). */

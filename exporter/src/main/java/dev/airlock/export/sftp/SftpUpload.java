@@ -89,7 +89,8 @@ final class SftpUpload {
         starting.accept(from);
         EnumSet<OpenMode> modes = from == 0 ? EnumSet.of(OpenMode.Write, OpenMode.Create, OpenMode.Truncate)
                 : EnumSet.of(OpenMode.Write, OpenMode.Create);
-        Trace.mark("push " + local.getFileName() + ": from " + from + ", writes of " + (writeSize == 0 ? "one packet" : writeSize + " bytes"));
+        Trace.mark("push " + local.getFileName() + ": from " + from + ", writes of "
+                + (writeSize == 0 ? "one packet" : writeSize + " bytes"));
         progress.planned("push " + local.getFileName() + (from > 0 ? " (resumed at " + from + ")" : ""), size - from, 1);
         try {
             send(local, size, part, from, modes, progress, sent);

@@ -19,7 +19,7 @@ import org.apache.sshd.sftp.client.SftpClientFactory;
 public final class SshWarmup {
     /** Packets of the size a push sends (an OpenSSH channel's maximum, 32 KiB, plus framing). */
     private static final int PACKET = 32 * 1024 + 32;
-    /** About 160 MB of cipher work: enough for C2 to compile the GCM path (measured by scripts/bench.d/sftp.sh). */
+    /** About 160 MB of cipher work: enough for C2 to compile the GCM path (scripts/bench.d/sftp.sh). */
     private static final int ROUNDS = 5000;
 
     private SshWarmup() {
