@@ -63,8 +63,11 @@ public final class PushService {
         if (request.remoteImport() != null) {
             RemoteCommand.check(request.remoteImport());
         }
+        Trace.mark("push: reading known_hosts");
         this.knownHosts = KnownHosts.read(request.knownHosts());
+        Trace.mark("push: reading identity");
         this.identity = SshIdentity.load(request.identity(), request.identityPassphrase());
+        Trace.mark("push: identity read");
         this.progress = progress;
         this.notes = notes;
     }
@@ -89,6 +92,7 @@ public final class PushService {
         List<PushResult.File> pushed = new ArrayList<>();
         Integer exit = null;
         client = new BastionClient(request.target(), knownHosts, identity, request.idleTimeout());
+        Trace.mark("push: client started");
         try {
             for (Path f : files) {
                 pushed.add(pushOne(f));
