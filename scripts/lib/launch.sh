@@ -10,7 +10,8 @@
 # Only a successful run of bundle or import (not --help) trains it; plan and verify use it too.
 # JVM flags: AIRLOCK_JAVA_OPTS (default: serial GC, 192 MiB heap, since heap use does not grow with
 # bundle size; JIT thresholds x5, which keeps the compilers from spending start-up on code that runs
-# once while the hot loops (hashing, copying) still compile within milliseconds; measured by scripts/bench).
+# once while the hot loops (hashing, copying) still compile within milliseconds; measured by scripts/bench;
+# push keeps the JVM's own thresholds: its SFTP throughput is set by how soon C2 compiles AES-GCM).
 
 airlock_launch() {
   local jar=$1
@@ -30,18 +31,22 @@ airlock_launch() {
     if [ -n "$v" ] && [ "$v" -ge 17 ] && [ "$v" -gt "$best" ]; then best=$v; java=$home/bin/java; fi
     [ -n "${AIRLOCK_JAVA_HOME:-}" ] && break
   done
-  local opts=(${AIRLOCK_JAVA_OPTS:--XX:+UseSerialGC -Xmx192m -XX:CompileThresholdScaling=5})
+  local defaults="-XX:+UseSerialGC -Xmx192m -XX:CompileThresholdScaling=5"
+  # push spends its time in a few hot loops (AES-GCM, the SSH channel): they want C2 at once.
+  [ "${1:-}" != push ] || defaults="-XX:+UseSerialGC -Xmx192m"
+  local opts=(${AIRLOCK_JAVA_OPTS:-$defaults})
   # One archive per JVM version, used only while it is newer than the jar: a rebuilt jar never
   # meets a stale archive (which the JVM may keep using half-way, slower than none).
-  local jsa="${jar%.jar}-java$best.jsa" aot="${jar%.jar}-java$best.aot"
-  [ ! -f "$jsa" ] || [ "$jsa" -nt "$jar" ] || rm -f "$jsa"
-  [ ! -f "$aot" ] || [ "$aot" -nt "$jar" ] || rm -f "$aot"
   # The main commands use the archive. Only the commands that exercise everything (bundle,
   # import) train it, and only by a successful real run: a first run that asks for --help, fails
-  # early or only verifies would leave an archive without the classes the others need.
-  local use=no train=no a
-  case "${1:-}" in bundle|import) use=yes train=yes ;; plan|verify) use=yes ;; esac
+  # early or only verifies would leave an archive without the classes the others need. push (the
+  # SSH client, its key exchange and ciphers) has an archive of its own, trained by its first run.
+  local use=no train=no a tag=""
+  case "${1:-}" in bundle|import) use=yes train=yes ;; plan|verify) use=yes ;; push) use=yes train=yes tag=-push ;; esac
   for a in "$@"; do case $a in -h|--help|-V|--version) use=no train=no ;; esac; done
+  local jsa="${jar%.jar}$tag-java$best.jsa" aot="${jar%.jar}$tag-java$best.aot"
+  [ ! -f "$jsa" ] || [ "$jsa" -nt "$jar" ] || rm -f "$jsa"
+  [ ! -f "$aot" ] || [ "$aot" -nt "$jar" ] || rm -f "$aot"
   if [ "$use" = yes ] && [ "$best" -ge 25 ]; then
     if [ -f "$aot" ]; then
       # JDK 25: an AOT cache of loaded, linked classes and method profiles (JEP 483, 514, 515).

@@ -12,7 +12,13 @@ public final class Passphrases {
     private Passphrases() {
     }
 
+    /** The signing key's passphrase: the first line of {@code file}, else {@link #ENV}, else null. */
     public static char[] read(Path file) {
+        return read(file, ENV);
+    }
+
+    /** A passphrase: the first line of {@code file}, else the environment variable {@code env}, else null. */
+    public static char[] read(Path file, String env) {
         if (file != null) {
             try {
                 String first = Files.readAllLines(file).stream().findFirst().orElse("");
@@ -21,7 +27,7 @@ public final class Passphrases {
                 throw AirlockException.usage("cannot read passphrase file " + file + ": " + e.getMessage());
             }
         }
-        String env = System.getenv(ENV);
-        return env == null ? null : env.toCharArray();
+        String value = System.getenv(env);
+        return value == null ? null : value.toCharArray();
     }
 }

@@ -88,7 +88,7 @@ final class PlainProgress implements TransferListener {
         long still = (System.currentTimeMillis() - lastMove) / 1000;
         err.printf("%s %s of %s (%d%%), %d/%d blobs, %s/s%s%n", action, Units.bytes(b), Units.bytes(total),
                 total == 0 ? 100 : b * 100 / total, blobs.get(), count, Units.bytes((long) (b / secs)),
-                !finished && still >= 2 ? ", no byte moved for " + still + " s (waiting on the registry; --idle-timeout bounds it)" : "");
+                !finished && still >= 2 ? ", no byte moved for " + still + " s (waiting on the other side; --idle-timeout bounds it)" : "");
         err.flush();
     }
 }

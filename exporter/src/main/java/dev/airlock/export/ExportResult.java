@@ -15,4 +15,19 @@ import java.util.List;
  */
 public record ExportResult(Path file, Digest digest, BundleManifest manifest, long fileSize, List<String> signers, List<Path> volumes,
         String readBack) {
+
+    /**
+     * Every file this bundle was written as, in the order a transport must deliver them so that the
+     * far side can take the last one's arrival as "complete": the volumes, then the list's
+     * signature, then the list file itself (for a single file, just that file).
+     */
+    public List<Path> files() {
+        if (volumes.isEmpty()) {
+            return List.of(file);
+        }
+        List<Path> all = new java.util.ArrayList<>(volumes);
+        all.add(file.resolveSibling(file.getFileName() + ".asc"));
+        all.add(file);
+        return all;
+    }
 }

@@ -10,6 +10,10 @@ import dev.airlock.cli.Units;
 import dev.airlock.export.ExportRequest;
 import dev.airlock.export.ExportResult;
 import dev.airlock.export.ExportService;
+import dev.airlock.export.sftp.PushRequest;
+import dev.airlock.export.sftp.PushResult;
+import dev.airlock.export.sftp.PushService;
+import dev.airlock.error.AirlockException;
 import dev.airlock.io.Background;
 import dev.airlock.io.Trace;
 import dev.airlock.registry.RegistryClient;
@@ -43,6 +47,9 @@ final class BundleCommand implements Callable<Integer> {
         Trace.mark("bundle: call");
         PrintWriter err = spec.commandLine().getErr();
         ExportRequest request = options.request();
+        PushRequest pushRequest = options.pushRequest();
+        // The identity, its passphrase and known_hosts are checked before anything is exported.
+        PushService push = pushRequest == null ? null : new PushService(pushRequest, () -> output.listener(err), err);
         // The HTTP client is made on the other core while the keys are read and the ledger loaded.
         Background<RegistryClient> client = Background.start(options::client);
         ExportResult r;
@@ -51,11 +58,29 @@ final class BundleCommand implements Callable<Integer> {
         } finally {
             client.whenDone(RegistryClient::close);
         }
-        print(r, spec.commandLine().getOut());
-        return 0;
+        PrintWriter out = spec.commandLine().getOut();
+        if (push == null) {
+            print(r, out, null);
+            return 0;
+        }
+        if (!json) {
+            print(r, out, null);
+            out.flush();
+        }
+        PushResult pushed;
+        try {
+            pushed = push.push(r.files(), Relay.to(out), Relay.to(err));
+        } catch (AirlockException e) {
+            throw e.withSuffix("; the bundle " + r.file() + " is complete and recorded as sent: push it with airlock-export push"
+                    + " (running bundle again would write the next one)");
+        }
+        if (json) {
+            print(r, out, pushed);
+        }
+        return PushCommand.report(pushed, out, err, false, !json);
     }
 
-    private void print(ExportResult r, PrintWriter out) throws Exception {
+    private void print(ExportResult r, PrintWriter out, PushResult pushed) throws Exception {
         BundleManifest m = r.manifest();
         long bytes = m.blobs().stream().mapToLong(BundleManifest.Blob::size).sum();
         if (json) {
@@ -75,6 +100,9 @@ final class BundleCommand implements Callable<Integer> {
             o.set("volumes", mapper.valueToTree(r.volumes().stream().map(Path::toString).toList()));
             o.put("readBack", r.readBack());
             o.set("images", mapper.valueToTree(m.images()));
+            if (pushed != null) {
+                o.set("push", mapper.valueToTree(pushed));
+            }
             out.println(mapper.writeValueAsString(o));
             return;
         }

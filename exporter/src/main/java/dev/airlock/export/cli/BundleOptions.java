@@ -60,6 +60,13 @@ final class BundleOptions {
             description = "Do not read the written bundle back from the medium to check it (it is by default, before the rename).")
     boolean noVerifyAfterWrite;
 
+    @Option(names = "--push", paramLabel = "sftp://USER@HOST[:PORT]/DIR",
+            description = "Then push the bundle to a bastion over SFTP (as the push command does; with --identity).")
+    String push;
+
+    @Mixin
+    SshOptions ssh;
+
     private ExportConfig loaded;
 
     private ExportConfig cfg() {
@@ -137,6 +144,17 @@ final class BundleOptions {
             registry.authFile = ExportConfig.resolve(config, c.authFile());
         }
         return new RegistryClient(registry.toOptions(c.insecureRegistries(), ExportConfig.resolve(config, c.caFile())));
+    }
+
+    /** For {@code bundle --push}: where to and how (null without --push); the identity is not read here. */
+    dev.airlock.export.sftp.PushRequest pushRequest() {
+        if (push == null) {
+            if (ssh.given()) {
+                throw AirlockException.usage("--identity, --identity-passphrase-file, --known-hosts and --remote-import need --push");
+            }
+            return null;
+        }
+        return ssh.request(push, "--push", registry.retries, registry.idleTimeout);
     }
 
     static <T> T require(T value, String flag) {

@@ -4,6 +4,7 @@ import dev.airlock.cli.Cli;
 import dev.airlock.cli.KeygenCommand;
 import dev.airlock.crypto.OpenPgpKeys;
 import dev.airlock.io.Trace;
+import dev.airlock.export.sftp.SshWarmup;
 import dev.airlock.registry.Warmup;
 import java.io.PrintWriter;
 import java.util.List;
@@ -14,17 +15,19 @@ import picocli.CommandLine.Command;
         description = "Pull container images and write signed, delta-based airlock bundles.",
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:done", "1:anything else", "2:bad usage or config", "3:verification failed",
-            "4:chain or sequence problem", "5:registry or network failure, safe to run again"})
+            "4:chain or sequence problem", "5:registry or network failure, safe to run again;"
+                + " an SSH host key that known_hosts does not list or lists otherwise",
+            "other:with --remote-import, the remote command's own exit code"})
 public final class ExportMain implements Runnable {
     private static final List<Class<?>> SUBCOMMANDS = List.of(KeygenCommand.class, BundleCommand.class, PlanCommand.class,
-            ReceiptCommand.class);
+            ReceiptCommand.class, PushCommand.class);
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
     public void run() {
-        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "missing command: keygen, bundle, plan or receipt");
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "missing command: keygen, bundle, plan, receipt or push");
     }
 
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
@@ -33,7 +36,11 @@ public final class ExportMain implements Runnable {
 
     public static void main(String[] args) {
         Trace.mark("main");
-        Warmup.start(OpenPgpKeys::warmUp);
+        if (args.length > 0 && args[0].equals("push")) {
+            SshWarmup.start();
+        } else {
+            Warmup.start(OpenPgpKeys::warmUp);
+        }
         int code = run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true));
         Trace.mark("exit");
         System.exit(code);
