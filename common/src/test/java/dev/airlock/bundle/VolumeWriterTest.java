@@ -81,6 +81,17 @@ class VolumeWriterTest {
         return new BundleManifest.FileRef(Digest.sha256Of(b).toString(), b.length);
     }
 
+    private static final java.util.Map<String, byte[]> SIGNATURES = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * One signature per bundle.json for the whole class: an OpenPGP signature carries its creation
+     * time, so two bundles signed a second apart differ in those bytes (and the comparison of a
+     * volume set with the single file would fail whenever the clock ticks between the two writes).
+     */
+    static byte[] signatureOf(byte[] json) {
+        return SIGNATURES.computeIfAbsent(Digest.sha256Of(json).toString(), k -> SignatureBlock.sign(json, signers));
+    }
+
     /** Writes the test bundle to {@code target}: blobs last to first, in chunks of varying size, as downloads deliver them. */
     static BundleWriter.Written write(Path target, long volumeSize, boolean verify) throws IOException {
         Files.createDirectories(target.getParent());
@@ -88,7 +99,7 @@ class VolumeWriterTest {
         byte[] json = m.toJson();
         BundleWriter.Media media = new BundleWriter.Media(volumeSize, verify,
                 volumeSize > 0 ? list -> SignatureBlock.sign(list, signers) : null);
-        try (BundleWriter w = BundleWriter.create(target, json, SignatureBlock.sign(json, signers), LAYOUT, INDEX, m, media)) {
+        try (BundleWriter w = BundleWriter.create(target, json, signatureOf(json), LAYOUT, INDEX, m, media)) {
             Random chunks = new Random(42);
             for (int i = BLOBS.size() - 1; i >= 0; i--) {
                 byte[] blob = BLOBS.get(i);
