@@ -208,7 +208,11 @@ public final class ReadBack {
                 filled.put(END);
             } catch (IOException e) {
                 filled.offer(e);
+            } catch (RuntimeException e) {
+                // Whatever ends the reader must reach the consumer, which otherwise waits on take() forever.
+                filled.offer(new IOException("read-back of " + file + " failed: " + e, e));
             } catch (InterruptedException e) {
+                filled.offer(new java.io.InterruptedIOException("read-back of " + file + " interrupted"));
                 Thread.currentThread().interrupt();
             }
         }

@@ -4,8 +4,6 @@ import dev.airlock.io.BlobContent;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.http.HttpRequest;
-import java.nio.ByteBuffer;
-import java.util.concurrent.Flow;
 import java.util.function.LongConsumer;
 
 /**
@@ -30,33 +28,11 @@ final class CountingContent implements BlobContent {
 
     @Override
     public HttpRequest.BodyPublisher publisher(long offset, long length) {
-        HttpRequest.BodyPublisher body = inner.publisher(offset, length);
-        Flow.Publisher<ByteBuffer> counted = subscriber -> body.subscribe(new Flow.Subscriber<ByteBuffer>() {
-            private long sent = offset;
-
-            @Override
-            public void onSubscribe(Flow.Subscription s) {
-                subscriber.onSubscribe(s);
-            }
-
-            @Override
-            public void onNext(ByteBuffer item) {
-                sent += item.remaining();
-                advance(sent);
-                subscriber.onNext(item);
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                subscriber.onError(t);
-            }
-
-            @Override
-            public void onComplete() {
-                subscriber.onComplete();
-            }
+        long[] sent = {offset};
+        return BodyTap.tap(inner.publisher(offset, length), buffer -> {
+            sent[0] += buffer.remaining();
+            advance(sent[0]);
         });
-        return length > 0 ? HttpRequest.BodyPublishers.fromPublisher(counted, length) : body;
     }
 
     private synchronized void advance(long reached) {

@@ -89,35 +89,7 @@ final class IdleWatchdog implements AutoCloseable {
 
         /** The request body, noting progress each time the client takes a buffer. */
         HttpRequest.BodyPublisher watch(HttpRequest.BodyPublisher body) {
-            long length = body.contentLength();
-            if (length == 0) {
-                return body;
-            }
-            Flow.Publisher<ByteBuffer> watched = subscriber -> body.subscribe(new Flow.Subscriber<ByteBuffer>() {
-                @Override
-                public void onSubscribe(Flow.Subscription s) {
-                    subscriber.onSubscribe(s);
-                }
-
-                @Override
-                public void onNext(ByteBuffer item) {
-                    touch();
-                    subscriber.onNext(item);
-                }
-
-                @Override
-                public void onError(Throwable t) {
-                    subscriber.onError(t);
-                }
-
-                @Override
-                public void onComplete() {
-                    touch();
-                    subscriber.onComplete();
-                }
-            });
-            return length > 0 ? HttpRequest.BodyPublishers.fromPublisher(watched, length)
-                    : HttpRequest.BodyPublishers.fromPublisher(watched);
+            return BodyTap.tap(body, buffer -> touch());
         }
 
         /**

@@ -1,5 +1,6 @@
 package dev.airlock.registry;
 
+import dev.airlock.io.Backoff;
 import dev.airlock.io.BlobContent;
 import dev.airlock.io.BlobSink;
 import dev.airlock.digest.Digest;
@@ -95,7 +96,6 @@ public final class RegistryClient implements AutoCloseable {
             RegistryHttp.Call c = new RegistryHttp.Call("GET", host, uri("/blobs/" + digest), download::headers, null, pull(), what);
             HttpResponse<Object> r = http.send(c, download::subscriber, st -> st == 200 || st == 206);
             if (r.statusCode() == 404) {
-                RegistryHttp.discard(r);
                 throw AirlockException.notFound(what + " not found");
             }
             if (r.statusCode() != 200 && r.statusCode() != 206) {
@@ -119,7 +119,6 @@ public final class RegistryClient implements AutoCloseable {
                     Map.of("Accept", ACCEPT), null, pull(), what));
             int s = r.statusCode();
             if (s == 404) {
-                RegistryHttp.discard(r);
                 throw AirlockException.notFound(what + " not found");
             }
             expect(r, 200, "GET " + what);
@@ -142,7 +141,6 @@ public final class RegistryClient implements AutoCloseable {
             String what = "manifest " + where() + ":" + reference;
             HttpResponse<InputStream> r = http.send(call("HEAD", uri("/manifests/" + reference),
                     Map.of("Accept", ACCEPT), null, pull(), what));
-            RegistryHttp.discard(r);
             if (r.statusCode() == 404) {
                 return Optional.empty();
             }
@@ -161,7 +159,6 @@ public final class RegistryClient implements AutoCloseable {
                     Map.of("Content-Type", manifest.mediaType()), () -> HttpRequest.BodyPublishers.ofByteArray(bytes),
                     push(), what));
             expect(r, 201, "PUT " + what);
-            RegistryHttp.discard(r);
             Optional<String> echoed = r.headers().firstValue("Docker-Content-Digest");
             if (echoed.isPresent() && !echoed.get().equals(manifest.digest().toString())) {
                 throw AirlockException.transientFailure(where() + " stored " + what + " as " + echoed.get()
@@ -172,7 +169,6 @@ public final class RegistryClient implements AutoCloseable {
         public boolean hasBlob(Digest digest) {
             String what = "blob " + where() + "@" + digest.shortHex();
             HttpResponse<InputStream> r = http.send(call("HEAD", uri("/blobs/" + digest), Map.of(), null, pull(), what));
-            RegistryHttp.discard(r);
             if (r.statusCode() == 404) {
                 return false;
             }
@@ -213,7 +209,7 @@ public final class RegistryClient implements AutoCloseable {
                             || Thread.currentThread().isInterrupted()) {
                         throw e;
                     }
-                    pause(http.backoff(attempt, null));
+                    Backoff.sleep(http.backoff(attempt, null));
                 }
             }
         }
@@ -221,7 +217,7 @@ public final class RegistryClient implements AutoCloseable {
         /** Ends an upload session we give up on, so the registry does not keep it; best effort. */
         private void cancelUpload(URI location) {
             try {
-                RegistryHttp.discard(http.send(once("DELETE", location, Map.of(), null, "cancel upload to " + where())));
+                http.send(once("DELETE", location, Map.of(), null, "cancel upload to " + where()));
             } catch (AirlockException ignored) {
                 // the registry expires abandoned sessions itself
             }
@@ -234,7 +230,6 @@ public final class RegistryClient implements AutoCloseable {
             HttpResponse<InputStream> r = http.send(call("POST", uri, Map.of(),
                     HttpRequest.BodyPublishers::noBody,
                     List.of("repository:" + name + ":pull,push", "repository:" + fromRepository + ":pull"), what));
-            RegistryHttp.discard(r);
             if (r.statusCode() == 201) {
                 return true;
             }
@@ -255,7 +250,6 @@ public final class RegistryClient implements AutoCloseable {
             String what = "upload to " + where();
             HttpResponse<InputStream> r = http.send(call("POST", uri("/blobs/uploads/" + (query == null ? "" : query)),
                     Map.of(), HttpRequest.BodyPublishers::noBody, push(), what));
-            RegistryHttp.discard(r);
             expect(r, 202, "POST " + what);
             return resolve(r.headers().firstValue("Location")
                     .orElseThrow(() -> AirlockException.transientFailure(where() + " started an upload without a Location", null)));
@@ -272,7 +266,6 @@ public final class RegistryClient implements AutoCloseable {
                 content.release();
             }
             expect(r, 201, "PUT " + what);
-            RegistryHttp.discard(r);
         }
 
         private void putChunked(URI location, Digest digest, long size, BlobContent content, long chunkSize) {
@@ -290,23 +283,12 @@ public final class RegistryClient implements AutoCloseable {
                     content.release();
                 }
                 expect(r, 202, "PATCH " + what);
-                RegistryHttp.discard(r);
                 next = resolve(r.headers().firstValue("Location")
                         .orElseThrow(() -> AirlockException.transientFailure(where() + " accepted a chunk without a Location", null)));
             }
             HttpResponse<InputStream> r = http.send(once("PUT", withDigest(next, digest), Map.of(),
                     HttpRequest.BodyPublishers::noBody, what));
             expect(r, 201, "PUT " + what);
-            RegistryHttp.discard(r);
-        }
-
-        private static void pause(java.time.Duration d) {
-            try {
-                Thread.sleep(d.toMillis());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw AirlockException.transientFailure("interrupted", e);
-            }
         }
 
         private URI withDigest(URI location, Digest digest) {

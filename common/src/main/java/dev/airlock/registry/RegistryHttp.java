@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.airlock.digest.DigestMismatchException;
 import dev.airlock.error.AirlockException;
+import dev.airlock.io.Backoff;
 import dev.airlock.io.LocalIoException;
 import dev.airlock.io.Trace;
 import java.io.ByteArrayInputStream;
@@ -25,7 +26,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLHandshakeException;
 
@@ -151,7 +151,7 @@ final class RegistryHttp {
                 }
                 lastError = e;
                 if (attempt < attempts) {
-                    sleep(backoff(attempt, null));
+                    Backoff.sleep(backoff(attempt, null));
                     continue;
                 }
                 break;
@@ -159,7 +159,6 @@ final class RegistryHttp {
             int status = response.statusCode();
             if (status == 401 && !reauthenticated) {
                 String challenge = response.headers().firstValue("WWW-Authenticate").orElse(null);
-                discard(response);
                 authenticate(call, WwwAuthenticate.parse(challenge));
                 reauthenticated = true;
                 attempt--; // an authentication round is not a failed try
@@ -173,8 +172,7 @@ final class RegistryHttp {
             boolean retryable = status == 429 || status == 408 || status >= 500;
             if (retryable && attempt < attempts) {
                 Optional<String> retryAfter = response.headers().firstValue("Retry-After");
-                discard(response);
-                sleep(backoff(attempt, retryAfter.orElse(null)));
+                Backoff.sleep(backoff(attempt, retryAfter.orElse(null)));
                 continue;
             }
             if (retryable && call.retryable()) {
@@ -254,7 +252,6 @@ final class RegistryHttp {
             int s = r.statusCode();
             if (s == 301 || s == 302 || s == 303 || s == 307 || s == 308) {
                 Optional<String> location = r.headers().firstValue("Location");
-                discard(r);
                 if (location.isEmpty()) {
                     throw new IOException("redirect " + s + " without Location from " + uri.getHost());
                 }
@@ -351,7 +348,7 @@ final class RegistryHttp {
                     throw AirlockException.transientFailure("cannot reach token service " + uri.getHost() + ": " + e.getMessage(), e);
                 }
             }
-            sleep(backoff(attempt, null));
+            Backoff.sleep(backoff(attempt, null));
         }
     }
 
@@ -378,32 +375,12 @@ final class RegistryHttp {
                 }
             }
         }
-        long base = options.initialBackoff().toMillis() << Math.min(attempt - 1, 10);
-        long capped = Math.min(base, 30_000);
-        return Duration.ofMillis(capped / 2 + ThreadLocalRandom.current().nextLong(capped / 2 + 1));
-    }
-
-    private static void sleep(Duration d) {
-        try {
-            Thread.sleep(d.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw AirlockException.transientFailure("interrupted", e);
-        }
+        return Backoff.after(attempt, options.initialBackoff(), Duration.ofSeconds(30));
     }
 
     /** Reads a whole (small) body into memory, at most {@link #MAX_SMALL_BODY} bytes; the rest is dropped. */
     static HttpResponse.BodySubscriber<InputStream> smallBody() {
         return HttpResponse.BodySubscribers.mapping(new BoundedBytes(MAX_SMALL_BODY), ByteArrayInputStream::new);
-    }
-
-    /**
-     * Done with a response whose body we do not need. Every body that is not a blob stream is read
-     * whole inside its exchange (see {@link #smallBody}), so there is nothing left to drain, and
-     * {@link #errorText} can still read it afterwards.
-     */
-    static void discard(HttpResponse<?> r) {
-        // bodies are in memory already
     }
 
     /** The registry's own error text, for messages: " (CODE: message)" or "". */

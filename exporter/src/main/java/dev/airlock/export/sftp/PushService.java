@@ -1,6 +1,7 @@
 package dev.airlock.export.sftp;
 
 import dev.airlock.error.AirlockException;
+import dev.airlock.io.Backoff;
 import dev.airlock.io.LocalIoException;
 import dev.airlock.io.Trace;
 import dev.airlock.io.TransferListener;
@@ -15,7 +16,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.apache.sshd.client.session.ClientSession;
@@ -156,7 +156,7 @@ public final class PushService {
                 notes.printf("connection to %s lost (%s); reconnecting in %.1f s to resume %s%n", request.target().hostPort(),
                         describe(e), wait.toMillis() / 1000.0, file.getFileName());
                 notes.flush();
-                sleep(wait);
+                Backoff.sleep(wait);
                 reconnects++;
             }
         }
@@ -193,7 +193,7 @@ public final class PushService {
                 notes.printf("cannot connect to %s (%s); trying again in %.1f s%n", request.target().hostPort(), describe(e),
                         wait.toMillis() / 1000.0);
                 notes.flush();
-                sleep(wait);
+                Backoff.sleep(wait);
             }
         }
         return session;
@@ -238,17 +238,7 @@ public final class PushService {
     }
 
     private static Duration backoff(int failures) {
-        long ms = Math.min(MAX_BACKOFF.toMillis(), FIRST_BACKOFF.toMillis() << Math.min(failures - 1, 10));
-        return Duration.ofMillis(ms / 2 + ThreadLocalRandom.current().nextLong(ms / 2 + 1));
-    }
-
-    private static void sleep(Duration d) {
-        try {
-            Thread.sleep(d.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw AirlockException.transientFailure("interrupted", e);
-        }
+        return Backoff.after(failures, FIRST_BACKOFF, MAX_BACKOFF);
     }
 
     private static String describe(Throwable e) {
