@@ -3,9 +3,7 @@ package dev.airlock.imports.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.airlock.cli.OutputOptionsMixin;
-import dev.airlock.cli.RegistryOptionsMixin;
 import dev.airlock.cli.Units;
-import dev.airlock.imports.ImportLedger;
 import dev.airlock.io.Background;
 import dev.airlock.imports.ImportRequest;
 import dev.airlock.imports.ImportResult;
@@ -14,8 +12,6 @@ import dev.airlock.imports.TargetNaming;
 import dev.airlock.registry.RegistryClient;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -34,27 +30,10 @@ final class ImportCommand implements Callable<Integer> {
     OutputOptionsMixin output;
 
     @Mixin
-    TrustOptionsMixin trust;
-
-    @Mixin
-    RegistryOptionsMixin registryOptions;
+    ImportOptionsMixin options;
 
     @Parameters(index = "0", paramLabel = "BUNDLE", description = "The bundle: its file NAME.tar, or for a bundle written as volumes, any volume NAME.tar.NNN or the list NAME.volumes.json.")
     Path bundle;
-
-    @Option(names = "--registry", required = true, paramLabel = "HOST[:PORT][/PREFIX]",
-            description = "Target registry, and an optional path prefix for every repository. With --map, the target whose chain the bundle follows.")
-    String registry;
-
-    @Option(names = "--map", paramLabel = "SRC=DST",
-            description = "Rewrite repository paths starting with SRC (host/path or path) to DST; longest SRC wins (repeatable).")
-    List<String> maps = new ArrayList<>();
-
-    @Option(names = "--state", paramLabel = "DIR", description = "Importer ledger directory (one chain per channel and target). Default: $XDG_STATE_HOME/airlock/import.")
-    Path state;
-
-    @Option(names = "--parallel", paramLabel = "N", defaultValue = "4", description = "Blobs pushed at once (default: ${DEFAULT-VALUE}).")
-    int parallel;
 
     @Option(names = "--reapply", description = "Push the bundle again although this side's ledger shows it applied to this target "
             + "(for a registry that was wiped, or rebuilt empty under the same name). Chain rules still apply.")
@@ -66,13 +45,13 @@ final class ImportCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
-        TargetNaming naming = new TargetNaming(registry, maps.stream().map(TargetNaming.Mapping::parse).toList());
+        ImportRequest request = options.request(bundle, reapply);
+        TargetNaming naming = request.naming();
         // The HTTP client is set up on the other core while this one checks the signatures.
-        Background<RegistryClient> client = Background.start(() -> new RegistryClient(registryOptions.toOptions(List.of(), null)));
+        Background<RegistryClient> client = Background.start(() -> new RegistryClient(options.registryOptions()));
         ImportResult r;
         try {
-            r = new ImportService(client, output.listener(err)).importBundle(new ImportRequest(bundle, trust.policy(), naming,
-                    state != null ? state : ImportLedger.defaultStateDir(), RegistryOptionsMixin.parallel(parallel), reapply));
+            r = new ImportService(client, output.listener(err)).importBundle(request);
         } finally {
             client.whenDone(RegistryClient::close);
         }
