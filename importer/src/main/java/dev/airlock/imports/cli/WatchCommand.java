@@ -1,0 +1,140 @@
+package dev.airlock.imports.cli;
+
+import dev.airlock.cli.OutputOptionsMixin;
+import dev.airlock.imports.ImportRequest;
+import dev.airlock.imports.ImportService;
+import dev.airlock.imports.inbox.InboxWatcher;
+import dev.airlock.imports.inbox.WatchSummary;
+import dev.airlock.registry.RegistryClient;
+import dev.airlock.registry.RegistryOptions;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.concurrent.Callable;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "watch", mixinStandardHelpOptions = true,
+        description = {"Import the bundles that arrive in DIR, each channel in sequence order; move each to DIR/done/,"
+                + " or to DIR/rejected/ with NAME.reason when refused. One line per event on stdout.",
+            "A later bundle waits for a missing earlier one (a full or --since bundle that makes it unnecessary is taken);"
+                + " a registry or local failure leaves the bundle in place and tries again later. SIGTERM: finish the"
+                + " current import, then exit 0."})
+final class WatchCommand implements Callable<Integer> {
+    /** How long SIGTERM waits for the current import before the process ends anyway (a restart resumes it). */
+    static final Duration STOP_WAIT = Duration.ofMinutes(5);
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    OutputOptionsMixin output;
+
+    @Mixin
+    ImportOptionsMixin options;
+
+    @Mixin
+    WatchOptionsMixin watchOptions;
+
+    @Parameters(index = "0", paramLabel = "DIR", description = "The inbox directory.")
+    Path dir;
+
+    @Option(names = "--once", description = "Process what is in DIR (and what becomes importable meanwhile), then exit: 0 when"
+            + " nothing was refused or left to retry, else the highest exit code among those. Waiting bundles are reported, not failed.")
+    boolean once;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        ImportRequest template = options.request(null, false);
+        RegistryOptions registry = options.registryOptions();
+        Consumer<String> log = line -> {
+            synchronized (out) {
+                out.println(Instant.now().truncatedTo(ChronoUnit.SECONDS) + " " + line);
+                out.flush();
+            }
+        };
+        Client client = new Client(registry);
+        InboxWatcher watcher = new InboxWatcher(dir, watchOptions.toOptions(), template,
+                request -> new ImportService(client, output.listener(err)).importBundle(request), log);
+        try {
+            if (once) {
+                WatchSummary s = watcher.runOnce();
+                s.waiting().forEach(log);
+                s.left().forEach(l -> log.accept("not complete yet: " + l));
+                log.accept("once: " + s.describe());
+                return s.exitCode();
+            }
+            Thread hook = new Thread(() -> stopOnSignal(watcher, log, out, err), "airlock-watch-stop");
+            Runtime.getRuntime().addShutdownHook(hook);
+            try {
+                watcher.run();
+            } finally {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException shuttingDown) {
+                    // the hook is running: it ends the process
+                }
+            }
+            return 0;
+        } finally {
+            client.close();
+        }
+    }
+
+    /**
+     * SIGTERM or SIGINT: let the current import finish (bounded), then end the process with 0. The
+     * JVM would otherwise report the signal (143), and a service manager would count a clean stop
+     * as a failure. After {@link #STOP_WAIT} the process ends anyway; the next start resumes.
+     */
+    private static void stopOnSignal(InboxWatcher watcher, Consumer<String> log, PrintWriter out, PrintWriter err) {
+        if (!watcher.isRunning()) {
+            return;
+        }
+        log.accept("stopping: finishing the current import first (at most " + STOP_WAIT.toMinutes() + " min)");
+        watcher.stop();
+        try {
+            if (watcher.awaitStopped(STOP_WAIT)) {
+                out.flush();
+                err.flush();
+                Runtime.getRuntime().halt(0);
+            }
+            log.accept("stopping: the import did not finish within " + STOP_WAIT.toMinutes() + " min; the next start takes it again");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** One registry client for the watcher's life, made at the first import that needs it. */
+    private static final class Client implements Supplier<RegistryClient> {
+        private final RegistryOptions options;
+        private RegistryClient client;
+
+        Client(RegistryOptions options) {
+            this.options = options;
+        }
+
+        @Override
+        public synchronized RegistryClient get() {
+            if (client == null) {
+                client = new RegistryClient(options);
+            }
+            return client;
+        }
+
+        synchronized void close() {
+            if (client != null) {
+                client.close();
+            }
+        }
+    }
+}

@@ -1,0 +1,151 @@
+package dev.airlock.imports.inbox;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.airlock.error.AirlockException;
+import dev.airlock.io.AtomicFiles;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Moves a processed bundle, every file of it, to {@code done/} or {@code rejected/}, so that a
+ * kill at any moment leaves a state the next start finishes: the whole move is first written to a
+ * journal (fsynced), then each file is renamed (never over an existing name), the directories are
+ * fsynced, and the journal is removed. On start, a journal left behind is carried out to the end:
+ * a volume set is never left half in {@code done/}.
+ *
+ * <p>Nothing is overwritten: a bundle whose names are taken in the destination (the same bundle
+ * arriving twice) gets GNU-style numbered names, {@code NAME.~2~}, {@code NAME.~3~}, the same
+ * number for every file of it. The journal also records the bundle being imported, so that a
+ * restart can tell a bundle it finished before the kill from a duplicate.
+ */
+final class InboxMoves {
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+    /** A rename within the inbox; paths relative to it. */
+    record Move(String from, String to) {
+    }
+
+    /**
+     * The journal: {@code action} is {@code importing} (no moves), {@code done} or {@code rejected};
+     * {@code reasonFile} and {@code reason} only for a rejection.
+     */
+    record Entry(String action, String bundle, List<Move> moves, String reasonFile, String reason) {
+    }
+
+    private final InboxLayout layout;
+
+    InboxMoves(InboxLayout layout) {
+        this.layout = layout;
+    }
+
+    /** Notes that {@code bundle} is being imported (for the message after a restart). */
+    void importing(String bundle) {
+        write(new Entry("importing", bundle, List.of(), null, null));
+    }
+
+    /** Forgets an import that ended without a move (a retry, a hold, a bundle that changed under it). */
+    void clear() {
+        try {
+            Files.deleteIfExists(layout.journalFile());
+        } catch (IOException e) {
+            throw AirlockException.local("cannot remove " + layout.journalFile() + ": " + e.getMessage(), e);
+        }
+    }
+
+    Optional<Entry> pending() {
+        Path f = layout.journalFile();
+        try {
+            return Optional.of(JSON.readValue(Files.readAllBytes(f), Entry.class));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            // Only this program writes it, atomically: unreadable means damaged; finishing nothing is the safe choice.
+            clear();
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * Moves {@code files} (in the inbox) to {@code done/}, or to {@code rejected/} with
+     * {@code KEY.reason} holding {@code reason}; returns the destination name of {@code key} relative
+     * to the inbox.
+     */
+    String move(String key, List<Path> files, boolean rejected, String reason) {
+        Path dir = rejected ? layout.rejected() : layout.done();
+        String suffix = freeSuffix(dir, key, files, rejected);
+        List<Move> moves = new ArrayList<>();
+        for (Path f : files) {
+            String name = f.getFileName().toString();
+            moves.add(new Move(name, layout.inbox().relativize(dir.resolve(name + suffix)).toString()));
+        }
+        String reasonFile = rejected ? layout.inbox().relativize(dir.resolve(key + suffix + ".reason")).toString() : null;
+        Entry e = new Entry(rejected ? "rejected" : "done", key, moves, reasonFile, reason);
+        write(e);
+        finish(e);
+        return layout.inbox().relativize(dir.resolve(key + suffix)).toString();
+    }
+
+    /** Carries out {@code e} from wherever it stopped, then removes the journal. */
+    void finish(Entry e) {
+        try {
+            if (e.reasonFile() != null) {
+                Path r = layout.inbox().resolve(e.reasonFile());
+                AtomicFiles.write(r, e.reason().getBytes(StandardCharsets.UTF_8), false);
+            }
+            for (Move m : e.moves()) {
+                Path from = layout.inbox().resolve(m.from());
+                Path to = layout.inbox().resolve(m.to());
+                boolean here = Files.exists(from, LinkOption.NOFOLLOW_LINKS);
+                boolean there = Files.exists(to, LinkOption.NOFOLLOW_LINKS);
+                if (here && !there) {
+                    try {
+                        // ATOMIC_MOVE without REPLACE_EXISTING: rename(2), and never over a name that appeared meanwhile.
+                        Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
+                    } catch (AtomicMoveNotSupportedException x) {
+                        throw AirlockException.local("cannot rename " + from + " to " + to + ": not on the same file system;"
+                                + " done/ and rejected/ must be plain directories of the inbox", x);
+                    }
+                }
+                // here && there: a new file of the same name arrived after the move; it is a new arrival, left alone.
+            }
+            AtomicFiles.fsyncDirectory(layout.inbox());
+            AtomicFiles.fsyncDirectory(e.action().equals("rejected") ? layout.rejected() : layout.done());
+        } catch (IOException x) {
+            throw AirlockException.local("cannot move " + e.bundle() + " to " + e.action() + "/: " + x.getMessage(), x);
+        }
+        clear();
+    }
+
+    private static String freeSuffix(Path dir, String key, List<Path> files, boolean rejected) {
+        for (int n = 1; ; n++) {
+            String suffix = n == 1 ? "" : ".~" + n + "~";
+            boolean free = !rejected || !Files.exists(dir.resolve(key + suffix + ".reason"), LinkOption.NOFOLLOW_LINKS);
+            for (Path f : files) {
+                free &= !Files.exists(dir.resolve(f.getFileName() + suffix), LinkOption.NOFOLLOW_LINKS);
+            }
+            if (free) {
+                return suffix;
+            }
+        }
+    }
+
+    private void write(Entry e) {
+        try {
+            AtomicFiles.write(layout.journalFile(), JSON.writeValueAsBytes(e), false);
+        } catch (IOException x) {
+            throw AirlockException.local("cannot write " + layout.journalFile() + ": " + x.getMessage(), x);
+        }
+    }
+}

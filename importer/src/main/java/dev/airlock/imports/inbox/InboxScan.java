@@ -1,0 +1,241 @@
+package dev.airlock.imports.inbox;
+
+import dev.airlock.bundle.VolumeList;
+import dev.airlock.error.AirlockException;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Lists the inbox and says, for each bundle lying there, whether it may be touched yet.
+ *
+ * <p>What counts: a single-file bundle {@code NAME.tar}, and a volume set by its list
+ * {@code NAME.volumes.json} (with {@code NAME.volumes.json.asc} and every volume the list names,
+ * each of the listed size; until then the set is incomplete and waits: senders write the list
+ * last). Never touched: a dot name or a {@code .part} name (a file still being written), a
+ * symbolic link, a directory ({@code done/}, {@code rejected/}), and a file whose size or
+ * modification time changed within the settle time. The list is read here only for the names and
+ * sizes of the volumes; the import checks its signature and every byte.
+ */
+final class InboxScan {
+    private static final Pattern VOLUME = Pattern.compile("(.+\\.tar)\\.(\\d{3,})");
+
+    /** A file as seen: a rename over it, a write or a truncation changes this. */
+    record Stamp(String name, long size, long modifiedMillis, Object fileKey) {
+    }
+
+    /** When a file was first seen with its current stamp (monotonic clock). */
+    private record Sighting(Stamp stamp, long sinceNanos) {
+    }
+
+    enum State { READY, SETTLING, INCOMPLETE }
+
+    /**
+     * One bundle in the inbox. {@code key} is the file given to the importer (the bundle file or the
+     * volume list) and names the bundle in messages; {@code files} is everything moved with it.
+     */
+    record Candidate(String key, Path open, List<Path> files, List<Stamp> stamps, State state, String note, long arrivedMillis) {
+        boolean isSet() {
+            return key.endsWith(VolumeList.SUFFIX);
+        }
+    }
+
+    /** What one listing found: the bundles, the names skipped as not bundles, and when to look again (nanos, or MAX_VALUE). */
+    record Result(List<Candidate> candidates, List<String> ignored, List<String> growing, long nextDueNanos) {
+    }
+
+    private final Path inbox;
+    private final long settleNanos;
+    private final Map<String, Sighting> seen = new HashMap<>();
+
+    InboxScan(Path inbox, java.time.Duration settle) {
+        this.inbox = inbox;
+        this.settleNanos = settle.toNanos();
+    }
+
+    Result scan() {
+        long nowNanos = System.nanoTime();
+        long nowMillis = System.currentTimeMillis();
+        Map<String, BasicFileAttributes> files = new TreeMap<>();
+        List<String> ignored = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(inbox)) {
+            for (Path p : ds) {
+                String name = p.getFileName().toString();
+                if (name.startsWith(".") || name.endsWith(".part")) {
+                    continue;
+                }
+                BasicFileAttributes a;
+                try {
+                    a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                } catch (IOException e) {
+                    continue; // gone since listed
+                }
+                if (a.isDirectory()) {
+                    continue;
+                }
+                if (!a.isRegularFile()) {
+                    ignored.add("ignoring " + name + ": not a regular file (a symbolic link or device is never imported from an inbox)");
+                    continue;
+                }
+                files.put(name, a);
+            }
+        } catch (IOException e) {
+            throw AirlockException.local("cannot list the inbox " + inbox + ": " + e.getMessage(), e);
+        }
+        seen.keySet().retainAll(files.keySet());
+
+        long[] due = {Long.MAX_VALUE};
+        List<String> growing = new ArrayList<>();
+        Map<String, Stamp> stamps = new HashMap<>();
+        Map<String, Boolean> settled = new HashMap<>();
+        for (Map.Entry<String, BasicFileAttributes> e : files.entrySet()) {
+            BasicFileAttributes a = e.getValue();
+            Stamp s = new Stamp(e.getKey(), a.size(), a.lastModifiedTime().toMillis(), a.fileKey());
+            Sighting before = seen.get(e.getKey());
+            if (before == null || !before.stamp().equals(s)) {
+                if (before != null) {
+                    growing.add(e.getKey());
+                }
+                before = new Sighting(s, nowNanos);
+                seen.put(e.getKey(), before);
+            }
+            stamps.put(e.getKey(), s);
+            long quietNanos = Math.max((nowMillis - s.modifiedMillis()) * 1_000_000L, nowNanos - before.sinceNanos());
+            boolean ok = quietNanos >= settleNanos;
+            settled.put(e.getKey(), ok);
+            if (!ok) {
+                due[0] = Math.min(due[0], nowNanos + settleNanos - quietNanos);
+            }
+        }
+
+        List<Candidate> out = new ArrayList<>();
+        Map<String, TreeSet<String>> volumesByBundle = new TreeMap<>();
+        for (String name : files.keySet()) {
+            Matcher m = VOLUME.matcher(name);
+            if (m.matches()) {
+                volumesByBundle.computeIfAbsent(m.group(1), k -> new TreeSet<>()).add(name);
+            }
+        }
+        for (String name : files.keySet()) {
+            if (name.endsWith(VolumeList.SUFFIX)) {
+                out.add(set(name, files, stamps, settled, volumesByBundle));
+            } else if (name.endsWith(".tar")) {
+                Candidate c = single(name, stamps, settled, files.get(name));
+                out.add(c);
+            } else if (name.endsWith(VolumeList.SUFFIX + ".asc") || VOLUME.matcher(name).matches()) {
+                continue; // part of a set, handled with its list
+            } else {
+                ignored.add("ignoring " + name + ": not a bundle (NAME.tar, or a volume set by its NAME.volumes.json)");
+            }
+        }
+        for (Map.Entry<String, TreeSet<String>> e : volumesByBundle.entrySet()) {
+            String list = VolumeList.listName(e.getKey());
+            if (!files.containsKey(list)) {
+                ignored.add("waiting for " + list + ": " + e.getValue().size() + " volume(s) of " + e.getKey() + " (" + e.getValue().first() + (e.getValue().size() > 1
+                        ? " …" : "") + ") without their list " + list + ": waiting for it (senders write the list last)");
+            }
+        }
+        return new Result(out, ignored, growing, due[0]);
+    }
+
+    private Candidate single(String name, Map<String, Stamp> stamps, Map<String, Boolean> settled, BasicFileAttributes a) {
+        Path p = inbox.resolve(name);
+        boolean ok = settled.get(name);
+        return new Candidate(name, p, List.of(p), List.of(stamps.get(name)), ok ? State.READY : State.SETTLING,
+                ok ? null : name + " is still being written", arrived(p, a));
+    }
+
+    private Candidate set(String listName, Map<String, BasicFileAttributes> files, Map<String, Stamp> stamps,
+            Map<String, Boolean> settled, Map<String, TreeSet<String>> volumesByBundle) {
+        String bundle = listName.substring(0, listName.length() - VolumeList.SUFFIX.length()) + ".tar";
+        Path listPath = inbox.resolve(listName);
+        String asc = listName + ".asc";
+        // Every file of this set that is here: list, signature, and each NAME.tar.NNN (listed or not, so an extra moves too).
+        List<String> present = new ArrayList<>();
+        present.add(listName);
+        if (files.containsKey(asc)) {
+            present.add(asc);
+        }
+        present.addAll(volumesByBundle.getOrDefault(bundle, new TreeSet<>()));
+        List<Path> paths = present.stream().map(inbox::resolve).toList();
+        List<Stamp> st = present.stream().map(stamps::get).toList();
+        long arrived = arrived(listPath, files.get(listName));
+        String unsettled = present.stream().filter(n -> !settled.get(n)).findFirst().orElse(null);
+        if (unsettled != null) {
+            return new Candidate(listName, listPath, paths, st, State.SETTLING, unsettled + " is still being written", arrived);
+        }
+        VolumeList list;
+        try {
+            if (files.get(listName).size() > VolumeList.MAX_BYTES) {
+                return new Candidate(listName, listPath, paths, st, State.READY, null, arrived); // the import names the problem
+            }
+            list = VolumeList.parse(Files.readAllBytes(listPath), listPath.toString());
+        } catch (AirlockException | IOException e) {
+            return new Candidate(listName, listPath, paths, st, State.READY, null, arrived); // the import refuses it, saying why
+        }
+        if (!list.bundle().equals(bundle)) {
+            return new Candidate(listName, listPath, paths, st, State.READY, null, arrived);
+        }
+        List<String> missing = new ArrayList<>();
+        for (VolumeList.Volume v : list.volumes()) {
+            BasicFileAttributes a = files.get(v.name());
+            if (a == null) {
+                missing.add(v.name());
+            } else if (a.size() != v.size()) {
+                missing.add(v.name() + " (" + a.size() + " of " + v.size() + " bytes)");
+            }
+        }
+        if (!files.containsKey(asc)) {
+            missing.add(0, asc);
+        }
+        if (!missing.isEmpty()) {
+            int have = list.volumes().size() - (int) missing.stream().filter(n -> !n.equals(asc)).count();
+            return new Candidate(listName, listPath, paths, st, State.INCOMPLETE, "volume set " + listName + " is incomplete: "
+                    + have + " of " + list.volumes().size() + " volumes here; waiting for " + String.join(", ", missing.subList(0,
+                    Math.min(3, missing.size()))) + (missing.size() > 3 ? " and " + (missing.size() - 3) + " more" : ""), arrived);
+        }
+        return new Candidate(listName, listPath, paths, st, State.READY, null, arrived);
+    }
+
+    /** When the file came into the inbox: its status-change time (a rename sets it), else its modification time. */
+    private static long arrived(Path p, BasicFileAttributes a) {
+        try {
+            Object ctime = Files.getAttribute(p, "unix:ctime", LinkOption.NOFOLLOW_LINKS);
+            if (ctime instanceof java.nio.file.attribute.FileTime t) {
+                return t.toMillis();
+            }
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            // not a unix file system: the modification time will do
+        }
+        return a.lastModifiedTime().toMillis();
+    }
+
+    /** The stamps of {@code c}'s files now, to tell whether anything changed under it while it was imported. */
+    static boolean unchanged(Candidate c) {
+        for (int i = 0; i < c.files().size(); i++) {
+            Path p = c.files().get(i);
+            try {
+                BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                Stamp now = new Stamp(p.getFileName().toString(), a.size(), a.lastModifiedTime().toMillis(), a.fileKey());
+                if (!Objects.equals(now, c.stamps().get(i))) {
+                    return false;
+                }
+            } catch (IOException e) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

@@ -1,0 +1,535 @@
+package dev.airlock.imports.inbox;
+
+import dev.airlock.cli.Cli;
+import dev.airlock.cli.Units;
+import dev.airlock.error.AirlockException;
+import dev.airlock.imports.ImportLedger;
+import dev.airlock.imports.ImportRequest;
+import dev.airlock.imports.ImportResult;
+import java.io.IOException;
+import java.nio.file.ClosedWatchServiceException;
+import java.nio.file.Path;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchKey;
+import java.nio.file.WatchService;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * Imports the bundles that arrive in an inbox directory, one at a time, each channel in sequence
+ * order, and moves each to {@code done/} or {@code rejected/} (see {@link InboxScan} for what is
+ * taken when, {@link ChainOrder} for the order, {@link InboxMoves} for the moves).
+ *
+ * <p>Failures are sorted by whose fault they are. The bundle's (signature, digest, format, a chain
+ * it can never join; kinds UNTRUSTED, DIGEST_MISMATCH, MALFORMED_BUNDLE, CHAIN_BROKEN, and a bug):
+ * it goes to {@code rejected/} with {@code NAME.reason} holding the error line and the exit code.
+ * Anyone else's (the registry down, credentials refused, the disk of the state directory full, the
+ * channel locked by another import; every other kind): the bundle stays where it is and is tried
+ * again after a delay that doubles up to a bound, and its channel waits with it, so that a later
+ * full bundle cannot overtake it.
+ *
+ * <p>Restart-safe at every point: the import itself is (a rerun pushes only what is missing and a
+ * bundle the ledger holds is a no-op), and a move is journaled (a kill between the ledger and the
+ * move leaves a bundle the next start finds already applied and moves to {@code done/}).
+ *
+ * <p>No CLI types: the caller supplies the import (a function of the request, which it builds
+ * from {@code template} with the bundle's path) and where the event lines go, one line per event.
+ * Thread use: {@link #run} or {@link #runOnce} on one thread; {@link #stop} from any other.
+ */
+public final class InboxWatcher {
+    private static final Duration REMIND = Duration.ofMinutes(10);
+
+    private final Path given;
+    private final WatchOptions options;
+    private final ImportRequest template;
+    private final Function<ImportRequest, ImportResult> importer;
+    private final Consumer<String> log;
+
+    private volatile boolean stopped;
+    private volatile boolean running;
+    private volatile WatchService watch;
+    private final Object wake = new Object();
+    private final CountDownLatch finished = new CountDownLatch(1);
+
+    private InboxLayout layout;
+    private InboxScan scan;
+    private InboxMoves moves;
+    private String resumed;
+    private final Map<String, PeekEntry> peeks = new HashMap<>();
+    private final Map<String, Retry> retries = new HashMap<>();
+    private final Map<String, Noted> noted = new HashMap<>();
+
+    private int imported;
+    private int duplicates;
+    private int rejected;
+    private int rejectedCode;
+    private final Map<String, Integer> retryCodes = new TreeMap<>();
+    private List<String> waiting = List.of();
+    private List<String> left = List.of();
+
+    private record PeekEntry(List<InboxScan.Stamp> stamps, ChainOrder.Peek peek, AirlockException failure) {
+    }
+
+    private record Retry(List<InboxScan.Stamp> stamps, long dueNanos, long delayMillis) {
+    }
+
+    private record Noted(String message, long atNanos) {
+    }
+
+    /**
+     * @param template the import's trust, target, state directory and parallelism; its bundle is ignored
+     * @param importer runs one import (for example {@code ImportService::importBundle})
+     * @param log receives one line per event
+     */
+    public InboxWatcher(Path inbox, WatchOptions options, ImportRequest template, Function<ImportRequest, ImportResult> importer,
+            Consumer<String> log) {
+        this.given = inbox;
+        this.options = options;
+        this.template = template;
+        this.importer = importer;
+        this.log = log;
+    }
+
+    /** Processes what is in the inbox, including what becomes importable meanwhile, then returns. */
+    public WatchSummary runOnce() {
+        try (InboxLock lock = begin()) {
+            while (!stopped) {
+                long due = pass(true);
+                if (due == Long.MAX_VALUE) {
+                    break;
+                }
+                sleepNanos(due - System.nanoTime());
+            }
+            return summary();
+        } finally {
+            end();
+        }
+    }
+
+    /** Watches until {@link #stop}: inotify where the file system has it, and a listing every poll interval regardless. */
+    public WatchSummary run() {
+        try (InboxLock lock = begin()) {
+            openWatch();
+            while (!stopped) {
+                long due;
+                try {
+                    due = pass(false);
+                } catch (AirlockException e) {
+                    if (e.kind() != AirlockException.Kind.LOCAL) {
+                        throw e;
+                    }
+                    note("inbox", e.getMessage() + "; trying again every " + fmt(options.pollInterval()));
+                    due = Long.MAX_VALUE;
+                }
+                long nanos = Math.min(options.pollInterval().toNanos(), due == Long.MAX_VALUE ? Long.MAX_VALUE : due - System.nanoTime());
+                awaitChange(Math.max(nanos, TimeUnit.MILLISECONDS.toNanos(1)));
+            }
+            log.accept("stopped watching " + layout.inbox());
+            return summary();
+        } finally {
+            WatchService w = watch;
+            if (w != null) {
+                try {
+                    w.close();
+                } catch (IOException ignored) {
+                    // closing a watch only frees its inotify instance
+                }
+            }
+            end();
+        }
+    }
+
+    /** Asks the watcher to return after the current import (if any); does not wait. */
+    public void stop() {
+        stopped = true;
+        WatchService w = watch;
+        if (w != null) {
+            try {
+                w.close();
+            } catch (IOException ignored) {
+                // the loop also checks the flag
+            }
+        }
+        synchronized (wake) {
+            wake.notifyAll();
+        }
+    }
+
+    /** True while {@link #run} or {@link #runOnce} is in progress. */
+    public boolean isRunning() {
+        return running;
+    }
+
+    /** Waits at most {@code limit} for {@link #run} or {@link #runOnce} to return; true if it did (or never started). */
+    public boolean awaitStopped(Duration limit) throws InterruptedException {
+        return !running || finished.await(limit.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private InboxLock begin() {
+        layout = InboxLayout.of(given);
+        InboxLock lock = InboxLock.acquire(layout);
+        running = true;
+        try {
+            scan = new InboxScan(layout.inbox(), options.settle());
+            moves = new InboxMoves(layout);
+            moves.pending().ifPresent(e -> {
+                if (e.action().equals("importing")) {
+                    resumed = e.bundle();
+                    log.accept("resuming " + e.bundle() + ": it was being imported when the watcher last stopped; it is taken again"
+                            + " (what already reached the registry is not pushed twice)");
+                    moves.clear();
+                } else {
+                    log.accept("finishing the move of " + e.bundle() + " to " + e.action() + "/, cut short when the watcher last stopped");
+                    moves.finish(e);
+                }
+            });
+        } catch (RuntimeException e) {
+            lock.close();
+            running = false;
+            throw e;
+        }
+        return lock;
+    }
+
+    private void end() {
+        running = false;
+        finished.countDown();
+    }
+
+    private void openWatch() {
+        try {
+            WatchService w = layout.inbox().getFileSystem().newWatchService();
+            // CREATE covers a rename into the directory (inotify's IN_MOVED_TO): how every sender delivers.
+            layout.inbox().register(w, StandardWatchEventKinds.ENTRY_CREATE);
+            watch = w;
+            if (stopped) {
+                w.close();
+            }
+            log.accept("watching " + layout.inbox() + " (inotify, and a listing every " + fmt(options.pollInterval())
+                    + ") into " + template.naming().key());
+        } catch (IOException | UnsupportedOperationException e) {
+            log.accept("watching " + layout.inbox() + " by listing it every " + fmt(options.pollInterval())
+                    + " (no inotify: " + e.getMessage() + ") into " + template.naming().key());
+        }
+    }
+
+    private void awaitChange(long nanos) {
+        WatchService w = watch;
+        try {
+            if (w != null) {
+                WatchKey k = w.poll(nanos, TimeUnit.NANOSECONDS);
+                while (k != null) {
+                    k.pollEvents();
+                    k.reset();
+                    k = w.poll();
+                }
+            } else {
+                synchronized (wake) {
+                    if (!stopped) {
+                        TimeUnit.NANOSECONDS.timedWait(wake, nanos);
+                    }
+                }
+            }
+        } catch (ClosedWatchServiceException e) {
+            watch = null; // stopped
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            stopped = true;
+        }
+    }
+
+    private void sleepNanos(long nanos) {
+        synchronized (wake) {
+            try {
+                if (!stopped && nanos > 0) {
+                    TimeUnit.NANOSECONDS.timedWait(wake, nanos);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                stopped = true;
+            }
+        }
+    }
+
+    /**
+     * Lists the inbox and imports the next bundle that may go, again and again until none may;
+     * returns when something is next due (a file settling, a retry), or {@code Long.MAX_VALUE}.
+     * With {@code once}, a file seen changing is left for the next run, and nothing is retried.
+     */
+    private long pass(boolean once) {
+        Set<String> growing = new HashSet<>();
+        while (!stopped) {
+            InboxScan.Result r = scan.scan();
+            long now = System.nanoTime();
+            growing.addAll(r.growing());
+            r.ignored().forEach(i -> note("ignored:" + i, i));
+            long due = Long.MAX_VALUE;
+            List<String> notComplete = new ArrayList<>();
+            List<InboxScan.Candidate> unreadable = new ArrayList<>();
+            Map<String, List<Peeked>> byChannel = new TreeMap<>();
+            Set<String> paused = new HashSet<>();
+            for (InboxScan.Candidate c : r.candidates()) {
+                if (c.state() == InboxScan.State.SETTLING) {
+                    boolean changing = c.files().stream().anyMatch(f -> growing.contains(f.getFileName().toString()));
+                    if (once && changing) {
+                        notComplete.add(c.note() + ": left for the next run");
+                    } else {
+                        due = Math.min(due, r.nextDueNanos());
+                    }
+                    continue;
+                }
+                if (c.state() == InboxScan.State.INCOMPLETE) {
+                    note("incomplete:" + c.key(), c.note());
+                    notComplete.add(c.note());
+                    continue;
+                }
+                PeekEntry p = peek(c);
+                Retry retry = retries.get(c.key());
+                if (retry != null && !retry.stamps().equals(c.stamps())) {
+                    retries.remove(c.key()); // a new copy: try it at once
+                    retry = null;
+                }
+                boolean waitingToRetry = retry != null && (once || now < retry.dueNanos());
+                if (waitingToRetry) {
+                    if (!once) {
+                        due = Math.min(due, retry.dueNanos());
+                    }
+                    if (p.peek() != null) {
+                        paused.add(p.peek().channel());
+                    }
+                    continue;
+                }
+                if (p.peek() == null) {
+                    unreadable.add(c);
+                } else {
+                    byChannel.computeIfAbsent(p.peek().channel(), k -> new ArrayList<>()).add(new Peeked(c, p.peek()));
+                }
+            }
+            InboxScan.Candidate next = unreadable.isEmpty() ? null : unreadable.get(0);
+            ChainOrder.Peek nextPeek = null;
+            List<String> holds = new ArrayList<>();
+            for (Map.Entry<String, List<Peeked>> e : byChannel.entrySet()) {
+                String channel = e.getKey();
+                if (paused.contains(channel)) {
+                    continue;
+                }
+                ImportLedger ledger;
+                try {
+                    ledger = ImportLedger.load(template.stateDir(), channel, template.naming());
+                } catch (AirlockException x) {
+                    note("ledger:" + channel, "cannot read the ledger of channel " + channel + ": " + x.getMessage()
+                            + "; its bundles wait, trying again every " + fmt(options.pollInterval()));
+                    if (once) {
+                        retryCodes.put("ledger:" + channel, Cli.exitCode(x.kind()));
+                    } else {
+                        due = Math.min(due, now + options.pollInterval().toNanos());
+                    }
+                    continue;
+                }
+                List<Peeked> list = e.getValue();
+                list.sort(Comparator.comparingLong((Peeked x) -> x.peek().sequence()).thenComparing(x -> x.candidate().key()));
+                Peeked ready = null;
+                Peeked firstHeld = null;
+                ChainOrder.Hold hold = null;
+                long since = Long.MAX_VALUE;
+                for (Peeked x : list) {
+                    ChainOrder.Hold h = ChainOrder.hold(x.peek(), ledger);
+                    if (h == null) {
+                        if (ready == null) {
+                            ready = x;
+                        }
+                    } else {
+                        if (firstHeld == null) {
+                            firstHeld = x;
+                            hold = h;
+                        }
+                        since = Math.min(since, x.candidate().arrivedMillis());
+                    }
+                }
+                if (ready != null) {
+                    if (next == null || (nextPeek != null && ready.peek().sequence() < nextPeek.sequence())) {
+                        next = ready.candidate();
+                        nextPeek = ready.peek();
+                    }
+                    continue;
+                }
+                String w = "channel " + channel + ": " + firstHeld.candidate().key() + " (sequence " + firstHeld.peek().sequence()
+                        + ") follows sequence " + firstHeld.peek().parentSequence() + ", which has not been applied ("
+                        + (hold.lastApplied() == 0 ? "no bundle of this channel applied yet: a full bundle or " + hold.missing()
+                        : "last applied: " + hold.lastApplied() + "; missing " + hold.missing()) + ")";
+                String line = "waiting: " + w + ", since " + Instant.ofEpochMilli(since).truncatedTo(ChronoUnit.SECONDS);
+                holds.add(line);
+                note("hold:" + channel, line);
+            }
+            waiting = holds;
+            left = notComplete;
+            if (next == null || stopped) {
+                return due;
+            }
+            process(next, nextPeek != null ? nextPeek : null, once);
+        }
+        return Long.MAX_VALUE;
+    }
+
+    private record Peeked(InboxScan.Candidate candidate, ChainOrder.Peek peek) {
+    }
+
+    private PeekEntry peek(InboxScan.Candidate c) {
+        PeekEntry e = peeks.get(c.key());
+        if (e != null && e.stamps().equals(c.stamps())) {
+            return e;
+        }
+        try {
+            e = new PeekEntry(c.stamps(), ChainOrder.peek(c.open()), null);
+        } catch (AirlockException x) {
+            e = new PeekEntry(c.stamps(), null, x);
+        } catch (RuntimeException x) {
+            e = new PeekEntry(c.stamps(), null, AirlockException.internal(x.toString(), x));
+        }
+        peeks.put(c.key(), e);
+        return e;
+    }
+
+    private void process(InboxScan.Candidate c, ChainOrder.Peek p, boolean once) {
+        String key = c.key();
+        log.accept("picked up " + key + ": " + (p != null ? p.describe() : "its bundle.json cannot be read; the import will say why"));
+        moves.importing(key);
+        ImportResult result = null;
+        AirlockException failure = null;
+        try {
+            result = importer.apply(new ImportRequest(c.open(), template.trust(), template.naming(), template.stateDir(),
+                    template.parallelism(), false));
+        } catch (AirlockException e) {
+            failure = e;
+        } catch (RuntimeException e) {
+            failure = AirlockException.internal("internal error: " + e, e);
+        }
+        if (!InboxScan.unchanged(c)) {
+            moves.clear();
+            log.accept(key + " changed while it was imported (a new copy, or still being written): looking at it again");
+            return;
+        }
+        try {
+            if (failure == null) {
+                done(c, result);
+            } else {
+                failed(c, p, failure, once);
+            }
+        } catch (AirlockException e) {
+            // A move that failed (disk, permissions): the bundle stays; the ledger makes the next try a quick duplicate.
+            retry(c, e, once);
+        }
+        peeks.remove(key);
+        if (key.equals(resumed)) {
+            resumed = null;
+        }
+    }
+
+    private void done(InboxScan.Candidate c, ImportResult r) {
+        String to = moves.move(c.key(), c.files(), false, null);
+        retries.remove(c.key());
+        String what = "channel " + r.manifest().channel() + ", sequence " + r.manifest().sequence() + ", " + r.bundleDigest();
+        if (r.alreadyApplied()) {
+            if (c.key().equals(resumed)) {
+                imported++;
+                log.accept("imported " + c.key() + ": " + what + " (finished before the watcher last stopped; the ledger has it) -> " + to);
+            } else {
+                duplicates++;
+                log.accept("duplicate " + c.key() + ": " + what + " was already applied to " + template.naming().key() + " -> " + to);
+            }
+            return;
+        }
+        imported++;
+        log.accept("imported " + c.key() + ": " + what + ", " + r.landed().size() + " image(s), " + r.blobsPushed() + " blob(s) pushed ("
+                + Units.bytes(r.bytesPushed()) + "), " + r.tagsWritten() + " tag(s) written -> " + to);
+    }
+
+    private void failed(InboxScan.Candidate c, ChainOrder.Peek p, AirlockException e, boolean once) {
+        if (e.kind() == AirlockException.Kind.CHAIN_BROKEN && p != null) {
+            ImportLedger now = ImportLedger.load(template.stateDir(), p.channel(), template.naming());
+            if (ChainOrder.hold(p, now) != null) {
+                moves.clear(); // the ledger moved under us (another import): it waits like any held bundle
+                return;
+            }
+        }
+        if (!refusal(e.kind())) {
+            retry(c, e, once);
+            return;
+        }
+        int code = Cli.exitCode(e.kind());
+        String message = oneLine(e.getMessage());
+        String to = moves.move(c.key(), c.files(), true, "airlock-import: " + message + "\nexit " + code + "\n");
+        retries.remove(c.key());
+        rejected++;
+        rejectedCode = Math.max(rejectedCode, code);
+        log.accept("rejected " + c.key() + ": exit " + code + ": " + message + " -> " + to + " (reason in " + to + ".reason)");
+    }
+
+    private void retry(InboxScan.Candidate c, AirlockException e, boolean once) {
+        moves.clear();
+        int code = Cli.exitCode(e.kind());
+        if (once) {
+            retries.put(c.key(), new Retry(c.stamps(), Long.MAX_VALUE, 0));
+            retryCodes.put(c.key(), code);
+            log.accept("left " + c.key() + " in place: exit " + code + ": " + oneLine(e.getMessage())
+                    + " (not the bundle's fault; the next run tries it again)");
+            return;
+        }
+        Retry before = retries.get(c.key());
+        long delay = before == null ? options.pollInterval().toMillis() : Math.min(before.delayMillis() * 2, options.maxRetryDelay().toMillis());
+        retries.put(c.key(), new Retry(c.stamps(), System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delay), delay));
+        log.accept("retry in " + fmt(Duration.ofMillis(delay)) + ": " + c.key() + ": exit " + code + ": " + oneLine(e.getMessage())
+                + " (not the bundle's fault; it stays in the inbox, and its channel waits)");
+    }
+
+    /** The failures that are the bundle's own: it goes to rejected/. */
+    private static boolean refusal(AirlockException.Kind kind) {
+        return switch (kind) {
+            case UNTRUSTED, DIGEST_MISMATCH, MALFORMED_BUNDLE, CHAIN_BROKEN, INTERNAL -> true;
+            default -> false;
+        };
+    }
+
+    /** Logs {@code message} under {@code topic} when it differs from the last one logged there, or as a reminder every {@link #REMIND}. */
+    private void note(String topic, String message) {
+        Noted before = noted.get(topic);
+        long now = System.nanoTime();
+        if (before == null || !before.message().equals(message) || now - before.atNanos() >= REMIND.toNanos()) {
+            noted.put(topic, new Noted(message, now));
+            log.accept(before != null && before.message().equals(message) ? "still " + message : message);
+        }
+    }
+
+    private WatchSummary summary() {
+        int retryCode = retryCodes.values().stream().mapToInt(Integer::intValue).max().orElse(0);
+        return new WatchSummary(imported, duplicates, rejected, rejectedCode, retryCodes.size(), retryCode, List.copyOf(waiting),
+                List.copyOf(left));
+    }
+
+    private static String oneLine(String s) {
+        return s == null ? "failed" : s.replace('\n', ' ').replace('\r', ' ');
+    }
+
+    /** 500ms, 5s, 2m. */
+    static String fmt(Duration d) {
+        long ms = d.toMillis();
+        if (ms < 1000 || ms % 1000 != 0) {
+            return ms + "ms";
+        }
+        long s = ms / 1000;
+        return s % 60 == 0 ? s / 60 + "m" : s + "s";
+    }
+}
