@@ -320,7 +320,7 @@ public final class InboxWatcher {
             }
             InboxScan.Candidate next = unreadable.isEmpty() ? null : unreadable.get(0);
             ChainOrder.Peek nextPeek = null;
-            List<String> holds = new ArrayList<>();
+            Map<String, String> holds = new TreeMap<>();
             for (Map.Entry<String, List<Peeked>> e : byChannel.entrySet()) {
                 String channel = e.getKey();
                 if (paused.contains(channel)) {
@@ -371,10 +371,13 @@ public final class InboxWatcher {
                         + (hold.lastApplied() == 0 ? "no bundle of this channel applied yet: a full bundle or " + hold.missing()
                         : "last applied: " + hold.lastApplied() + "; missing " + hold.missing()) + ")";
                 String line = "waiting: " + w + ", since " + Instant.ofEpochMilli(since).truncatedTo(ChronoUnit.SECONDS);
-                holds.add(line);
-                note("hold:" + channel, line);
+                holds.put(channel, line);
             }
-            waiting = holds;
+            // While a file is still settling it may be the missing one: report a wait only when nothing is arriving.
+            if (r.candidates().stream().noneMatch(x -> x.state() == InboxScan.State.SETTLING)) {
+                holds.forEach((channel, line) -> note("hold:" + channel, line));
+            }
+            waiting = List.copyOf(holds.values());
             left = notComplete;
             if (next == null || stopped) {
                 return due;
