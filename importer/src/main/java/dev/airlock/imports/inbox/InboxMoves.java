@@ -39,9 +39,10 @@ final class InboxMoves {
 
     /**
      * The journal: {@code action} is {@code importing} (no moves), {@code done} or {@code rejected};
-     * {@code reasonFile} and {@code reason} only for a rejection.
+     * {@code reasonFile} and {@code reason} only for a rejection; {@code destination} is where the
+     * bundle's own file goes, relative to the inbox.
      */
-    record Entry(String action, String bundle, List<Move> moves, String reasonFile, String reason) {
+    record Entry(String action, String bundle, List<Move> moves, String reasonFile, String reason, String destination) {
     }
 
     private final InboxLayout layout;
@@ -52,7 +53,7 @@ final class InboxMoves {
 
     /** Notes that {@code bundle} is being imported (for the message after a restart). */
     void importing(String bundle) {
-        write(new Entry("importing", bundle, List.of(), null, null));
+        write(new Entry("importing", bundle, List.of(), null, null, null));
     }
 
     /** Forgets an import that ended without a move (a retry, a hold, a bundle that changed under it). */
@@ -83,6 +84,13 @@ final class InboxMoves {
      * to the inbox.
      */
     String move(String key, List<Path> files, boolean rejected, String reason) {
+        Entry e = plan(key, files, rejected, reason);
+        finish(e);
+        return e.destination();
+    }
+
+    /** Chooses the destination names and writes them to the journal; {@link #finish} carries them out. */
+    Entry plan(String key, List<Path> files, boolean rejected, String reason) {
         Path dir = rejected ? layout.rejected() : layout.done();
         String suffix = freeSuffix(dir, key, files, rejected);
         List<Move> moves = new ArrayList<>();
@@ -91,10 +99,10 @@ final class InboxMoves {
             moves.add(new Move(name, layout.inbox().relativize(dir.resolve(name + suffix)).toString()));
         }
         String reasonFile = rejected ? layout.inbox().relativize(dir.resolve(key + suffix + ".reason")).toString() : null;
-        Entry e = new Entry(rejected ? "rejected" : "done", key, moves, reasonFile, reason);
+        Entry e = new Entry(rejected ? "rejected" : "done", key, moves, reasonFile, reason,
+                layout.inbox().relativize(dir.resolve(key + suffix)).toString());
         write(e);
-        finish(e);
-        return layout.inbox().relativize(dir.resolve(key + suffix)).toString();
+        return e;
     }
 
     /** Carries out {@code e} from wherever it stopped, then removes the journal. */

@@ -1,0 +1,113 @@
+package dev.airlock.imports.inbox;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.airlock.error.AirlockException;
+import dev.airlock.imports.ImportRequest;
+import dev.airlock.imports.TargetNaming;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The inbox's moves, journal, lock and settle rules, on plain files (no bundle is imported here). */
+class InboxMovesTest {
+    @TempDir
+    Path inbox;
+
+    private final List<String> log = new ArrayList<>();
+
+    private InboxWatcher watcher() {
+        ImportRequest template = new ImportRequest(null, null, new TargetNaming("127.0.0.1:5000", List.of()), inbox.resolve(".state"), 1, false);
+        return new InboxWatcher(inbox, new WatchOptions(Duration.ofMillis(100), Duration.ofMillis(50), Duration.ofSeconds(1)), template,
+                r -> {
+                    throw new AssertionError("nothing may be imported here: " + r.bundle());
+                }, log::add);
+    }
+
+    private Path file(String name, String content) throws IOException {
+        Path p = inbox.resolve(name);
+        Files.writeString(p, content);
+        Files.setLastModifiedTime(p, FileTime.from(Instant.now().minusSeconds(60)));
+        return p;
+    }
+
+    private List<String> names(Path dir) throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    @Test
+    void volumeSetHalfMovedWhenKilled_isFinishedOnTheNextStart_beforeAnythingElse() throws IOException {
+        List<Path> set = List.of(file("s.volumes.json", "list"), file("s.volumes.json.asc", "sig"), file("s.tar.000", "a"),
+                file("s.tar.001", "b"));
+        InboxMoves moves = new InboxMoves(InboxLayout.of(inbox));
+        InboxMoves.Entry e = moves.plan("s.volumes.json", set, false, null);
+        // The kill: after the journal and two of the four renames.
+        Files.move(set.get(0), inbox.resolve("done/s.volumes.json"));
+        Files.move(set.get(2), inbox.resolve("done/s.tar.000"));
+        assertEquals(4, e.moves().size());
+
+        WatchSummary s = watcher().runOnce();
+        assertEquals(List.of("s.tar.000", "s.tar.001", "s.volumes.json", "s.volumes.json.asc"), names(inbox.resolve("done")));
+        assertEquals(List.of(".airlock-watch", "done", "rejected"), names(inbox));
+        assertFalse(Files.exists(inbox.resolve(".airlock-watch/journal.json")));
+        assertTrue(log.get(0).startsWith("finishing the move of s.volumes.json to done/"), log.toString());
+        assertEquals(0, s.exitCode());
+    }
+
+    @Test
+    void rejectionWithReason_andNameCollisions_getNumberedNames_nothingOverwritten() throws IOException {
+        InboxMoves moves = new InboxMoves(InboxLayout.of(inbox));
+        assertEquals("rejected/x.tar", moves.move("x.tar", List.of(file("x.tar", "first")), true, "airlock-import: bad\nexit 3\n"));
+        assertEquals("rejected/x.tar.~2~", moves.move("x.tar", List.of(file("x.tar", "second")), true, "airlock-import: worse\nexit 4\n"));
+        assertEquals("done/x.tar", moves.move("x.tar", List.of(file("x.tar", "third")), false, null));
+        assertEquals(List.of("x.tar", "x.tar.reason", "x.tar.~2~", "x.tar.~2~.reason"), names(inbox.resolve("rejected")));
+        assertEquals("first", Files.readString(inbox.resolve("rejected/x.tar")));
+        assertEquals("airlock-import: worse\nexit 4\n", Files.readString(inbox.resolve("rejected/x.tar.~2~.reason")));
+        assertEquals("third", Files.readString(inbox.resolve("done/x.tar")));
+    }
+
+    @Test
+    void journalOfAnImportCutShort_isReported_andCleared() throws IOException {
+        new InboxMoves(InboxLayout.of(inbox)).importing("y.tar");
+        watcher().runOnce();
+        assertTrue(log.get(0).startsWith("resuming y.tar: it was being imported when the watcher last stopped"), log.toString());
+        assertFalse(Files.exists(inbox.resolve(".airlock-watch/journal.json")));
+    }
+
+    @Test
+    void secondWatcherOnTheSameInbox_isRefusedWithExitCode1() {
+        try (InboxLock held = InboxLock.acquire(InboxLayout.of(inbox))) {
+            AirlockException e = assertThrows(AirlockException.class, () -> watcher().runOnce());
+            assertEquals(AirlockException.Kind.LOCAL, e.kind());
+            assertTrue(e.getMessage().startsWith("another airlock-import watch is working on the inbox " + inbox), e.getMessage());
+        }
+    }
+
+    @Test
+    void partialAndDotNames_areNeverCandidates_aFreshFileSettles_anOldOneIsReady() throws IOException {
+        file(".x.tar", "hidden");
+        file("y.tar.part", "partial");
+        file("old.tar", "old");
+        Files.writeString(inbox.resolve("new.tar"), "new");
+        InboxScan scan = new InboxScan(inbox, Duration.ofSeconds(30));
+        InboxScan.Result r = scan.scan();
+        assertEquals(List.of("new.tar", "old.tar"), r.candidates().stream().map(InboxScan.Candidate::key).toList());
+        assertEquals(InboxScan.State.SETTLING, r.candidates().get(0).state());
+        assertEquals(InboxScan.State.READY, r.candidates().get(1).state());
+        assertTrue(r.nextDueNanos() - System.nanoTime() > Duration.ofSeconds(25).toNanos());
+        assertEquals(List.of(), r.ignored());
+    }
+}
