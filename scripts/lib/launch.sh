@@ -7,7 +7,7 @@
 # Start-up: main commands use a class-data archive next to the jar, made from the first run and
 # renewed when the jar changes, so later runs map classes instead of loading them: an AOT cache
 # on JDK 25 and later (recorded silently, built in the background), dynamic AppCDS before.
-# Only a successful run of bundle or import (not --help) trains it; plan and verify use it too.
+# Only a successful run of bundle or import (not --help) trains it; plan, verify and watch use it too.
 # JVM flags: AIRLOCK_JAVA_OPTS (default: serial GC, 192 MiB heap, since heap use does not grow with
 # bundle size; JIT thresholds x5, which keeps the compilers from spending start-up on code that runs
 # once while the hot loops (hashing, copying) still compile within milliseconds; measured by scripts/bench;

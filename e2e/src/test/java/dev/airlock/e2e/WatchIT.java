@@ -353,13 +353,19 @@ class WatchIT {
 
     /** scripts/airlock-import of this checkout, with its jar built (the reactor's package phase). */
     static Path launcher() {
+        Path launcher = launcherPath();
+        Assumptions.assumeTrue(Files.isRegularFile(launcher.getParent().getParent().resolve("importer/target/airlock-import.jar")),
+                "needs importer/target/airlock-import.jar: run through the reactor (mvn verify), which packages it first");
+        return launcher;
+    }
+
+    /** scripts/airlock-import of this checkout. */
+    static Path launcherPath() {
         Path dir = Path.of(System.getProperty("user.dir")).toAbsolutePath();
         while (dir != null && !Files.isRegularFile(dir.resolve("scripts/airlock-import"))) {
             dir = dir.getParent();
         }
         Assumptions.assumeTrue(dir != null, "needs scripts/airlock-import of this checkout (not found above " + System.getProperty("user.dir") + ")");
-        Assumptions.assumeTrue(Files.isRegularFile(dir.resolve("importer/target/airlock-import.jar")),
-                "needs importer/target/airlock-import.jar: run through the reactor (mvn verify), which packages it first");
         return dir.resolve("scripts/airlock-import");
     }
 
