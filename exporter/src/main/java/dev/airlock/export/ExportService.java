@@ -10,10 +10,13 @@ import dev.airlock.bundle.VolumeList;
 import dev.airlock.crypto.BundleSigner;
 import dev.airlock.copy.CopyEngine;
 import dev.airlock.copy.CopyPlan;
+import dev.airlock.copy.ImageSource;
 import dev.airlock.copy.Repo;
 import dev.airlock.crypto.OpenPgpKeys;
 import dev.airlock.crypto.SignatureBlock;
 import dev.airlock.digest.Digest;
+import dev.airlock.dockerarchive.DockerArchiveSource;
+import dev.airlock.dockerarchive.DockerArchives;
 import dev.airlock.error.AirlockException;
 import dev.airlock.io.Background;
 import dev.airlock.io.ChannelLock;
@@ -56,6 +59,7 @@ public final class ExportService {
     private final TransferListener listener;
 
     private final int parallelism;
+    private List<String> dockerArchives = List.of();
 
     public ExportService(RegistryClient registry, TransferListener listener) {
         this(registry, listener, 4);
@@ -73,12 +77,21 @@ public final class ExportService {
         this.parallelism = parallelism;
     }
 
+    /**
+     * Also carries the images of these docker archives ({@code FILE} or {@code FILE=NAME:TAG}, see
+     * {@link DockerArchiveSource}), after the registry images, under their RepoTags.
+     */
+    public ExportService dockerArchives(List<String> specs) {
+        this.dockerArchives = List.copyOf(specs);
+        return this;
+    }
+
     /** Every image's place in a bundle: the bundle has no repositories, so one label for all. */
     private static final Repo IN_BUNDLE = new Repo("bundle", "");
 
     /** Everything needed to write the bundle, computed before a byte of a blob is fetched. */
     private record Prepared(ExportPlan plan, BundleManifest manifest, byte[] manifestJson, byte[] signature, byte[] ociLayout,
-            byte[] index, CopyPlan copy, RegistrySource source, List<ExportLedger.ImageRecord> images,
+            byte[] index, CopyPlan copy, ImageSource source, List<ExportLedger.ImageRecord> images,
             List<String> carried, List<String> signers, List<BundleSigner> keys) {
     }
 
@@ -90,7 +103,9 @@ public final class ExportService {
      */
     public ExportPlan plan(ExportRequest request) {
         checkRequest(request);
-        return prepare(request, ExportLedger.readOnly(request.stateDir(), request.channel()), null).plan();
+        try (DockerArchives archives = DockerArchives.open(dockerArchives, new RegistrySource(this.registry.get()))) {
+            return prepare(request, ExportLedger.readOnly(request.stateDir(), request.channel()), null, archives).plan();
+        }
     }
 
     public ExportResult bundle(ExportRequest request) {
@@ -101,22 +116,24 @@ public final class ExportService {
         }
         prepareOutDir(request.outDir());
         Background<List<BundleSigner>> signers = readKeys(request);
-        try (ChannelLock lock = ChannelLock.acquire(request.stateDir(), request.channel(), "airlock-export")) {
+        try (DockerArchives archives = DockerArchives.open(dockerArchives, new RegistrySource(this.registry.get()));
+                ChannelLock lock = ChannelLock.acquire(request.stateDir(), request.channel(), "airlock-export")) {
             ExportLedger ledger = ExportLedger.load(request.stateDir(), request.channel());
             Trace.mark("export: ledger loaded");
-            Prepared p = prepare(request, ledger, signers);
+            Prepared p = prepare(request, ledger, signers, archives);
             Trace.mark("export: prepared");
             return write(p, ledger, request.media());
         }
     }
 
-    private static void checkRequest(ExportRequest request) {
+    private void checkRequest(ExportRequest request) {
         if (!BundleManifest.CHANNEL.matcher(request.channel()).matches()) {
             throw AirlockException.usage("invalid channel name '" + request.channel()
                     + "': use letters, digits, '.', '_' and '-' (at most 64, starting with a letter or digit)");
         }
-        if (request.images().isEmpty()) {
-            throw AirlockException.usage("no images given; pass --image REF (repeatable) or list them under images: in --config");
+        if (request.images().isEmpty() && dockerArchives.isEmpty()) {
+            throw AirlockException.usage("no images given; pass --image REF (repeatable) or list them under images: in --config"
+                    + ", or --from-docker-archive FILE.tar");
         }
         if (request.full() && request.since() != null) {
             throw AirlockException.usage("--full and --since exclude each other");
@@ -134,9 +151,13 @@ public final class ExportService {
         });
     }
 
+    /** An image to carry: its name in the bundle, where it is read, and its top manifest's tag or digest there. */
+    private record Wanted(ImageReference ref, Repo repo, String reference) {
+    }
+
     /** @param signers the keys that sign, or null for a plan: then nothing is signed and the key files are only counted */
-    private Prepared prepare(ExportRequest request, ExportLedger ledger, Background<List<BundleSigner>> signers) {
-        RegistrySource source = new RegistrySource(this.registry.get());
+    private Prepared prepare(ExportRequest request, ExportLedger ledger, Background<List<BundleSigner>> signers,
+            DockerArchives source) {
 
         // Where in the chain this bundle goes.
         ExportLedger.Entry parent = null;
@@ -157,13 +178,21 @@ public final class ExportService {
         Map<Digest, Descriptor> referenced = new LinkedHashMap<>();
         List<CopyPlan.Image> copies = new ArrayList<>();
         Set<String> named = new LinkedHashSet<>();
+        List<Wanted> wanted = new ArrayList<>();
         for (String text : request.images()) {
             ImageReference ref = ImageReference.parse(text);
+            wanted.add(new Wanted(ref, new Repo(ref.apiHost(), ref.repository()), ref.manifestReference()));
+        }
+        for (DockerArchiveSource.Image a : source.images()) {
+            wanted.add(new Wanted(a.reference(), a.repo(), a.manifest().digest().toString()));
+        }
+        for (Wanted w : wanted) {
+            ImageReference ref = w.ref();
             if (!named.add(ref.toString())) {
                 continue; // the same image named twice, perhaps in two spellings
             }
-            Repo repo = new Repo(ref.apiHost(), ref.repository());
-            ImageTree tree = CopyEngine.walk(source, repo, ref.manifestReference());
+            Repo repo = w.repo();
+            ImageTree tree = CopyEngine.walk(source, repo, w.reference());
             RawManifest top = tree.top();
             copies.add(new CopyPlan.Image(repo, IN_BUNDLE, tree, null));
             images.add(new BundleManifest.Image(ref.toString(), ref.registry(), ref.repository(), ref.tag(),

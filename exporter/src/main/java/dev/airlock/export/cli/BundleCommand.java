@@ -54,7 +54,8 @@ final class BundleCommand implements Callable<Integer> {
         Background<RegistryClient> client = Background.start(options::client);
         ExportResult r;
         try {
-            r = new ExportService(client, output.listener(err), RegistryOptionsMixin.parallel(options.parallel)).bundle(request);
+            r = new ExportService(client, output.listener(err), RegistryOptionsMixin.parallel(options.parallel))
+                    .dockerArchives(options.dockerArchives).bundle(request);
         } finally {
             client.whenDone(RegistryClient::close);
         }

@@ -23,6 +23,11 @@ final class BundleOptions {
     @Option(names = "--image", paramLabel = "REF", description = "Image to carry, by tag or REF@sha256:... (repeatable).")
     List<String> images = new ArrayList<>();
 
+    @Option(names = "--from-docker-archive", paramLabel = "FILE.tar[.gz][=NAME:TAG]",
+            description = "Also carry the images of this docker save / docker-archive file, under its RepoTags (or NAME:TAG for a "
+                    + "one-image archive). Repeatable; may replace --image.")
+    List<String> dockerArchives = new ArrayList<>();
+
     @Option(names = "--channel", paramLabel = "NAME", description = "The channel: one chain of bundles to one offline side.")
     String channel;
 

@@ -36,7 +36,7 @@ final class PlanCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ExportPlan p;
         try (dev.airlock.registry.RegistryClient client = options.client()) {
-            p = new ExportService(client, TransferListener.NONE).plan(options.planRequest());
+            p = new ExportService(client, TransferListener.NONE).dockerArchives(options.dockerArchives).plan(options.planRequest());
         }
         PrintWriter out = spec.commandLine().getOut();
         if (json) {

@@ -1,0 +1,61 @@
+package dev.airlock.imports.cli;
+
+import dev.airlock.cli.OutputOptionsMixin;
+import dev.airlock.cli.Units;
+import dev.airlock.dockerarchive.DockerArchiveWriter;
+import dev.airlock.dockerarchive.Platform;
+import dev.airlock.imports.LoadService;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "load", mixinStandardHelpOptions = true,
+        description = "Verify a bundle like 'verify', then write its images as a docker load archive (no registry needed).")
+final class LoadCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    OutputOptionsMixin output;
+
+    @Mixin
+    TrustOptionsMixin trust;
+
+    @Parameters(index = "0", paramLabel = "BUNDLE", description = "The bundle: its file NAME.tar, or for a bundle written as volumes, any volume NAME.tar.NNN or the list NAME.volumes.json.")
+    Path bundle;
+
+    @Option(names = "--docker-archive", required = true, paramLabel = "OUT.tar",
+            description = "The archive to write (replaced if it exists); gzip-compressed when OUT ends in .gz or .tgz.")
+    Path out;
+
+    @Option(names = "--image", paramLabel = "REF", description = "Only this image of the bundle, by its source reference (repeatable; default: all).")
+    List<String> images = new ArrayList<>();
+
+    @Option(names = "--platform", paramLabel = "os/arch[/variant]",
+            description = "Of a multi-arch image, the platform to write (default: this host's, e.g. linux/amd64).")
+    String platform;
+
+    @Override
+    public Integer call() {
+        PrintWriter err = spec.commandLine().getErr();
+        LoadService.Result r = new LoadService(output.listener(err)).load(new LoadService.Request(bundle, trust.policy(), out, images,
+                platform == null ? null : Platform.parse(platform)));
+        PrintWriter o = spec.commandLine().getOut();
+        o.printf("verified %s (channel %s, sequence %d, %s)%n", bundle, r.manifest().channel(), r.manifest().sequence(), r.digest());
+        r.signers().forEach(s -> o.printf("signer   %s%n", s));
+        o.printf("archive  %s (%s)%n", r.archive().file(), Units.bytes(r.archive().size()));
+        for (DockerArchiveWriter.Saved s : r.archive().images()) {
+            o.printf("image    %s  %s  %s  config %s%n", s.repoTags().isEmpty() ? "(untagged)" : String.join(", ", s.repoTags()),
+                    s.platform(), s.manifest(), s.config());
+        }
+        return 0;
+    }
+}
