@@ -36,6 +36,7 @@ work=$(mktemp -d /tmp/airlock-diode-bench.XXXXXX)
 rx_pid=""
 cleanup() { [ -z "$rx_pid" ] || kill "$rx_pid" 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
+trap "exit 1" INT TERM
 if [ -z "$file" ]; then
   case $size in
     *G|*g) n=$(( ${size%[Gg]} * 1024 )) ;;
