@@ -234,6 +234,48 @@ class DiodeIT {
         assertEquals(image.manifest().digest().toString(), Fixture.skopeoDigest(target, target.host() + "/app/web:1"));
     }
 
+    // ------------------------------------------------------------------ into the watched inbox
+
+    @Test
+    void diodeSendToDiodeReceiveToWatch_aDamagedCopyIsRejectedWithItsReason_andTheGoodCopyIsImported(Registries registries)
+            throws Exception {
+        assumeUdpcast();
+        Airlock.Run probe = Airlock.importer(List.of("watch", tmp.toString(), "--once"));
+        assumeTrue(!probe.err().contains("Unmatched argument"), "airlock-import has no watch command yet: " + probe.err().strip());
+        Path bundle = bundle(registries, null).get(0);
+        Path inbox = Files.createDirectories(tmp.resolve("inbox"));
+        TestRegistry target = registries.plain();
+        int port = freePortPair();
+        Path damaged = Files.copy(bundle, tmp.resolve("damaged.tar"));
+        Fixture.flipByte(damaged, "blobs/sha256/" + image.manifest().digest().hex(), 20);
+
+        Receiver rx = Receiver.start(List.of(), "lo", port, inbox, 1);
+        rawSession(port, header(Files.size(bundle), NAME + ".tar"), damaged, "SHA256 " + sha256(bundle).hex() + "\n");
+        assertTrue(rx.await().contains("damaged " + NAME + ".tar"));
+        Airlock.Run first = watchOnce(inbox, target);
+        Path reason = inbox.resolve("rejected/" + NAME + ".tar.reason");
+        assertTrue(Files.exists(inbox.resolve("rejected/" + NAME + ".tar")), first.toString());
+        assertTrue(Files.readString(reason).contains("3"), "the reason names exit 3: " + Files.readString(reason));
+        assertEquals("{\"repositories\":[]}", Fixture.get(target, "/v2/_catalog").trim(), "nothing of the damaged copy imported");
+
+        rx = Receiver.start(List.of(), "lo", port, inbox, 2);
+        Tools.Result tx = send("lo", port, List.of("--copies", "2"), bundle);
+        assertEquals(0, tx.exitCode(), tx.stderr());
+        assertEquals(List.of("ok " + NAME + ".tar", "duplicate " + NAME + ".tar"), verdicts(rx.await()));
+        Airlock.Run second = watchOnce(inbox, target);
+        assertEquals(0, second.code(), second.toString());
+        assertEquals(sha256(bundle), sha256(inbox.resolve("done/" + NAME + ".tar")), second.toString());
+        assertFalse(Files.exists(inbox.resolve(NAME + ".tar")), "moved to done/");
+        assertEquals(image.manifest().digest().toString(), Fixture.skopeoDigest(target, target.host() + "/app/web:1"));
+    }
+
+    private Airlock.Run watchOnce(Path inbox, TestRegistry target) throws IOException {
+        List<String> args = new ArrayList<>(List.of("watch", inbox.toString(), "--once", "--trust", keys[1].toString(), "--registry",
+                target.host(), "--state", tmp.resolve("watch-state").toString()));
+        args.addAll(target.cliFlags());
+        return Airlock.importer(args);
+    }
+
     // ------------------------------------------------------------------ the service unit
 
     @Test
