@@ -196,6 +196,12 @@ class GitlabSecureIT {
         assertFalse(Files.exists(tmp.resolve("out")), "no output directory");
         assertFalse(Files.exists(tmp.resolve("export-state")), "no state");
 
+        // docker archives next to the bundle: not supported yet, so refused rather than silently skipped
+        Airlock.Run save = Airlock.export(bundleArgs("bundle", source, "--source-prefix", prefix(source), "--save-artifacts"));
+        assertEquals(2, save.code(), save.toString());
+        assertTrue(save.err().startsWith("airlock-export: --save-artifacts (docker archives next to the bundle) is not supported yet"), save.err());
+        assertFalse(Files.exists(tmp.resolve("out")), "no output directory");
+
         Map<String, String> bad = new LinkedHashMap<>();
         bad.put("SECURE_BINARIES_DOWNLOAD_IMAGES", "maybe");
         bad.put("SECURE_BINARIES_ANALYZERS", " , ");
