@@ -51,6 +51,15 @@ final class Airlock {
 
     /** Runs a program in its own JVM with the given JVM flags (e.g. -Xmx256m). */
     static Run subprocess(boolean export, List<String> jvmFlags, List<String> args) throws Exception {
+        return subprocess(export, jvmFlags, java.util.Map.of(), args);
+    }
+
+    /**
+     * Runs a program in its own JVM with {@code env} added to its environment, as a CI job or a
+     * systemd unit would set it. Variables named SECURE_* are taken from {@code env} only, never
+     * inherited from the test's own environment.
+     */
+    static Run subprocess(boolean export, List<String> jvmFlags, java.util.Map<String, String> env, List<String> args) throws Exception {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(jvmFlags);
@@ -61,7 +70,10 @@ final class Airlock {
         cmd.add("--progress=plain");
         File out = File.createTempFile("airlock", ".out");
         File err = File.createTempFile("airlock", ".err");
-        Process p = new ProcessBuilder(cmd).redirectOutput(out).redirectError(err).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(out).redirectError(err);
+        pb.environment().keySet().removeIf(k -> k.startsWith("SECURE_"));
+        pb.environment().putAll(env);
+        Process p = pb.start();
         if (!p.waitFor(15, TimeUnit.MINUTES)) {
             p.destroyForcibly();
             throw new AssertionError("timed out: " + cmd);

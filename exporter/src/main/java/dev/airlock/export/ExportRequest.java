@@ -29,6 +29,11 @@ public record ExportRequest(List<String> images, String channel, List<Path> keyF
         this(images, channel, keyFiles, passphrase, outDir, stateDir, full, since, Media.DEFAULT);
     }
 
+    /** The same request for other images (a preset's, less those the source lacks). */
+    public ExportRequest withImages(List<String> other) {
+        return new ExportRequest(List.copyOf(other), channel, keyFiles, passphrase, outDir, stateDir, full, since, media);
+    }
+
     public ExportRequest(List<String> images, String channel, List<Path> keyFiles, char[] passphrase, Path outDir, Path stateDir) {
         this(images, channel, keyFiles, passphrase, outDir, stateDir, false, null);
     }

@@ -42,10 +42,17 @@ final class BundleCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the result as JSON on stdout.")
     boolean json;
 
+    /** The --preset of this run, or null. */
+    private PresetRun preset;
+
     @Override
     public Integer call() throws Exception {
         Trace.mark("bundle: call");
         PrintWriter err = spec.commandLine().getErr();
+        preset = options.preset();
+        if (preset != null && preset.skipsDownload(spec.commandLine().getOut(), json)) {
+            return 0;
+        }
         ExportRequest request = options.request();
         PushRequest pushRequest = options.pushRequest();
         // The identity, its passphrase and known_hosts are checked before anything is exported.
@@ -54,6 +61,9 @@ final class BundleCommand implements Callable<Integer> {
         Background<RegistryClient> client = Background.start(options::client);
         ExportResult r;
         try {
+            if (preset != null) {
+                request = preset.check(client.get(), request, RegistryOptionsMixin.parallel(options.parallel));
+            }
             r = new ExportService(client, output.listener(err), RegistryOptionsMixin.parallel(options.parallel))
                     .dockerArchives(options.dockerArchives).bundle(request);
         } finally {
@@ -101,6 +111,9 @@ final class BundleCommand implements Callable<Integer> {
             o.set("volumes", mapper.valueToTree(r.volumes().stream().map(Path::toString).toList()));
             o.put("readBack", r.readBack());
             o.set("images", mapper.valueToTree(m.images()));
+            if (preset != null) {
+                o.set("preset", preset.toJson(mapper));
+            }
             if (pushed != null) {
                 o.set("push", mapper.valueToTree(pushed));
             }
@@ -122,6 +135,9 @@ final class BundleCommand implements Callable<Integer> {
         out.printf("carries  %d blobs, %s; %d left to earlier bundles%n", m.blobs().size(), Units.bytes(bytes), m.requires().size());
         for (BundleManifest.Image i : m.images()) {
             out.printf("image    %s  %s%n", i.source(), i.digest());
+        }
+        if (preset != null) {
+            preset.printSkipped(out);
         }
     }
 }

@@ -72,7 +72,21 @@ final class BundleOptions {
     @Mixin
     SshOptions ssh;
 
+    @Mixin
+    PresetOptions presetOptions;
+
     private ExportConfig loaded;
+    private PresetRun preset;
+    private boolean presetResolved;
+
+    /** The --preset (or preset: in --config) resolved against the environment; null for none. */
+    PresetRun preset() {
+        if (!presetResolved) {
+            preset = presetOptions.resolve(cfg(), System.getenv());
+            presetResolved = true;
+        }
+        return preset;
+    }
 
     private ExportConfig cfg() {
         if (loaded == null) {
@@ -122,11 +136,19 @@ final class BundleOptions {
 
     private List<String> images() {
         ExportConfig c = cfg();
+        if (preset() != null) {
+            if (!images.isEmpty() || c.images() != null) {
+                throw AirlockException.usage("--preset " + dev.airlock.export.preset.GitlabSecure.NAME + " names the images itself (SECURE_BINARIES_ANALYZERS"
+                        + " or --analyzers); drop --image and images: in --config");
+            }
+            return preset().images();
+        }
         return !images.isEmpty() ? images : c.images() != null ? c.images() : List.of();
     }
 
     private String channel() {
-        return require(channel != null ? channel : cfg().channel(), "--channel");
+        String given = channel != null ? channel : cfg().channel();
+        return require(given == null && preset() != null ? preset().channel() : given, "--channel");
     }
 
     private List<Path> keyFiles() {

@@ -34,19 +34,35 @@ final class PlanCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        PresetRun preset = options.preset();
+        if (preset != null && preset.skipsDownload(out, json)) {
+            return 0;
+        }
         ExportPlan p;
         try (dev.airlock.registry.RegistryClient client = options.client()) {
-            p = new ExportService(client, TransferListener.NONE).dockerArchives(options.dockerArchives).plan(options.planRequest());
+            dev.airlock.export.ExportRequest request = options.planRequest();
+            if (preset != null) {
+                request = preset.check(client, request, dev.airlock.cli.RegistryOptionsMixin.parallel(options.parallel));
+            }
+            p = new ExportService(client, TransferListener.NONE).dockerArchives(options.dockerArchives).plan(request);
         }
-        PrintWriter out = spec.commandLine().getOut();
         if (json) {
-            out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(p));
+            ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+            com.fasterxml.jackson.databind.node.ObjectNode o = mapper.valueToTree(p);
+            if (preset != null) {
+                o.set("preset", preset.toJson(mapper));
+            }
+            out.println(mapper.writeValueAsString(o));
             return 0;
         }
         out.printf("bundle   %s (sequence %d, %s)%n", p.target(), p.sequence(),
                 p.parent() == null ? "full" : "delta after " + p.parent().sequence());
         for (ExportPlan.ImageStatus i : p.images()) {
             out.printf("%-9s %s %s%n", i.status(), i.source(), i.digest() != null ? i.digest() : "(was " + i.previousDigest() + ")");
+        }
+        if (preset != null) {
+            preset.printSkipped(out);
         }
         out.printf("carries  %d blobs, %s%n", p.carriedBlobs(), Units.bytes(p.carriedBytes()));
         out.printf("saves    %d blobs, %s already sent on this channel%n", p.requiredBlobs(), Units.bytes(p.savedBytes()));

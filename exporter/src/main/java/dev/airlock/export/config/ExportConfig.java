@@ -17,7 +17,13 @@ import java.util.List;
 @JsonIgnoreProperties(ignoreUnknown = false)
 public record ExportConfig(List<String> images, String channel, String key, String passphraseFile, String out,
         String state, List<String> insecureRegistries, String caFile, String authFile, String maxVolumeSize,
-        Boolean verifyAfterWrite) {
+        Boolean verifyAfterWrite, String preset, Boolean skipMissing, GitlabSecure gitlabSecure) {
+
+    /** The {@code gitlabSecure:} block: the preset's settings, over its environment variables. */
+    @JsonIgnoreProperties(ignoreUnknown = false)
+    public record GitlabSecure(List<String> analyzers, String analyzerVersion, String sourcePrefix, Boolean downloadImages,
+            Boolean saveArtifacts) {
+    }
 
     public static ExportConfig load(Path file) {
         try {
@@ -25,14 +31,15 @@ public record ExportConfig(List<String> images, String channel, String key, Stri
             return c == null ? empty() : c;
         } catch (UnrecognizedPropertyException e) {
             throw AirlockException.usage("config " + file + ": unknown setting '" + e.getPropertyName()
-                    + "' (known: images, channel, key, passphraseFile, out, state, insecureRegistries, caFile, authFile, maxVolumeSize, verifyAfterWrite)");
+                    + "' (known: images, channel, key, passphraseFile, out, state, insecureRegistries, caFile, authFile, maxVolumeSize, verifyAfterWrite, preset, skipMissing, "
+                    + "gitlabSecure: analyzers, analyzerVersion, sourcePrefix, downloadImages, saveArtifacts)");
         } catch (IOException e) {
             throw AirlockException.usage("config " + file + " is not readable YAML: " + e.getMessage().lines().findFirst().orElse(""));
         }
     }
 
     public static ExportConfig empty() {
-        return new ExportConfig(null, null, null, null, null, null, null, null, null, null, null);
+        return new ExportConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     /** Resolves a path setting against the directory of {@code configFile}. */

@@ -42,11 +42,22 @@ final class ImportCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the result as JSON on stdout.")
     boolean json;
 
+    @Mixin
+    ImportPresetOptions preset;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
         ImportRequest request = options.request(bundle, reapply);
         TargetNaming naming = request.naming();
+        if (preset.active()) {
+            if (preset.verifiedOnly(System.getenv(), bundle, request.trust(), output.listener(err), spec.commandLine().getOut(), json)) {
+                return 0;
+            }
+            naming = preset.naming(bundle, request.trust(), options.registry(), options.mapRules());
+            request = new ImportRequest(request.bundle(), request.trust(), naming, request.stateDir(), request.parallelism(),
+                    request.reapply());
+        }
         // The HTTP client is set up on the other core while this one checks the signatures.
         Background<RegistryClient> client = Background.start(() -> new RegistryClient(options.registryOptions()));
         ImportResult r;
@@ -56,13 +67,20 @@ final class ImportCommand implements Callable<Integer> {
             client.whenDone(RegistryClient::close);
         }
         PrintWriter out = spec.commandLine().getOut();
+        String prefixLine = preset.active() ? dev.airlock.imports.GitlabSecureTarget.prefixLine(naming) : null;
         if (json) {
-            out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(r));
+            ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+            com.fasterxml.jackson.databind.node.ObjectNode o = mapper.valueToTree(r);
+            if (prefixLine != null) {
+                o.put("secureAnalyzersPrefix", prefixLine.substring(prefixLine.indexOf('=') + 1));
+            }
+            out.println(mapper.writeValueAsString(o));
             return 0;
         }
         if (r.alreadyApplied()) {
             out.printf("already applied: %s (channel %s, sequence %d, %s) to target %s; nothing to do (--reapply pushes it again)%n",
                     bundle, r.manifest().channel(), r.manifest().sequence(), r.bundleDigest(), naming.key());
+            printPrefix(out, prefixLine);
             return 0;
         }
         out.printf("imported %s (channel %s, sequence %d, %s)%n", bundle, r.manifest().channel(), r.manifest().sequence(), r.bundleDigest());
@@ -72,6 +90,15 @@ final class ImportCommand implements Callable<Integer> {
         }
         out.printf("blobs    %d pushed (%s), %d mounted, %d already there; %d tag(s) written%n", r.blobsPushed(),
                 Units.bytes(r.bytesPushed()), r.blobsMounted(), r.blobsPresent(), r.tagsWritten());
+        printPrefix(out, prefixLine);
         return 0;
+    }
+
+    /** --preset gitlab-secure: the line to paste into the offline GitLab's CI/CD variables, alone on the last line. */
+    private static void printPrefix(PrintWriter out, String line) {
+        if (line != null) {
+            out.println("set this CI/CD variable in the offline GitLab (Settings > CI/CD > Variables):");
+            out.println(line);
+        }
     }
 }

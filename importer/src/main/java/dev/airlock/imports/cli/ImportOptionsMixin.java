@@ -39,7 +39,17 @@ public final class ImportOptionsMixin {
     int parallel;
 
     public TargetNaming naming() {
-        return new TargetNaming(registry, maps.stream().map(TargetNaming.Mapping::parse).toList());
+        return new TargetNaming(registry, mapRules());
+    }
+
+    /** --registry as given. */
+    public String registry() {
+        return registry;
+    }
+
+    /** The --map rules, parsed (a bad one is a usage error). */
+    public List<TargetNaming.Mapping> mapRules() {
+        return maps.stream().map(TargetNaming.Mapping::parse).toList();
     }
 
     public Path stateDir() {

@@ -1,0 +1,330 @@
+package dev.airlock.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.airlock.bundle.BundleManifest;
+import dev.airlock.testing.RegistryExtension;
+import dev.airlock.testing.RegistryExtension.Registries;
+import dev.airlock.testing.TestImages;
+import dev.airlock.testing.TestImages.Image;
+import dev.airlock.testing.TestImages.Layer;
+import dev.airlock.testing.TestRegistry;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarFile;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code --preset gitlab-secure} on both sides, with a loopback registry standing in for
+ * registry.gitlab.com/security-products. The exporter runs in its own JVM where the
+ * SECURE_BINARIES_* variables matter (as in a CI job), in-process where flags say it all.
+ */
+@ExtendWith(RegistryExtension.class)
+class GitlabSecureIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Layer BASE = Layer.random(7100, 256 * 1024);
+
+    @TempDir
+    Path tmp;
+
+    private Path[] exporterKey;
+    private long seed = 7200;
+
+    private Path[] key() {
+        if (exporterKey == null) {
+            exporterKey = Fixture.keygen(tmp, "secure-mirror");
+        }
+        return exporterKey;
+    }
+
+    /** Pushes an analyzer image PREFIX/security-products/NAME:TAG on the shared base layer; returns it. */
+    private Image analyzer(TestRegistry source, String name, String tag) {
+        Image image = TestImages.image(seed % 2 == 0, "amd64", null, BASE, Layer.random(seed++, 64 * 1024));
+        TestImages.push(source.client(), source.host(), "security-products/" + name, tag, image);
+        return image;
+    }
+
+    private static String prefix(TestRegistry source) {
+        return source.host() + "/security-products";
+    }
+
+    private List<String> bundleArgs(String command, TestRegistry source, String... extra) throws Exception {
+        List<String> args = new ArrayList<>(List.of(command, "--preset", "gitlab-secure", "--key", key()[0].toString(),
+                "--out", tmp.resolve("out").toString(), "--state", tmp.resolve("export-state").toString()));
+        args.addAll(source.cliFlags());
+        args.addAll(List.of(extra));
+        return args;
+    }
+
+    /** The exporter in its own JVM with the SECURE_* variables in {@code env} (and no others). */
+    private Airlock.Run exportWith(Map<String, String> env, List<String> args) throws Exception {
+        return Airlock.subprocess(true, List.of("-XX:TieredStopAtLevel=1"), env, args);
+    }
+
+    private static Path bundlePath(Airlock.Run r) {
+        String line = r.out().lines().filter(l -> l.startsWith("bundle ")).findFirst().orElseThrow(() -> new AssertionError(r.toString()));
+        return Path.of(line.substring("bundle".length()).trim());
+    }
+
+    private Airlock.Run importInto(Path bundle, TestRegistry target, String... extra) throws Exception {
+        List<String> args = new ArrayList<>(List.of("import", bundle.toString(), "--preset", "gitlab-secure", "--trust", key()[1].toString(),
+                "--registry", target.host() + "/analyzers", "--state", tmp.resolve("import-state").toString()));
+        args.addAll(target.cliFlags());
+        args.addAll(List.of(extra));
+        return Airlock.importer(args);
+    }
+
+    private static BundleManifest bundleJson(Path bundle) throws Exception {
+        try (TarFile tar = new TarFile(bundle)) {
+            TarArchiveEntry e = tar.getEntries().stream().filter(x -> x.getName().equals("airlock/bundle.json")).findFirst().orElseThrow();
+            return BundleManifest.parse(tar.getInputStream(e).readAllBytes());
+        }
+    }
+
+    private static Set<String> blobsOf(Image image) {
+        Set<String> all = new HashSet<>();
+        image.blobs().keySet().forEach(d -> all.add(d.toString()));
+        image.allManifests().forEach(m -> all.add(m.digest().toString()));
+        return all;
+    }
+
+    private static String lastLine(String text) {
+        List<String> lines = text.lines().toList();
+        return lines.get(lines.size() - 1);
+    }
+
+    @Test
+    void doneWhen1_threeAnalyzersAtVersion5_landAtPrefixSlashName_withTheSourcesDigests_andThePrefixLineIsRight(Registries registries)
+            throws Exception {
+        TestRegistry source = registries.plain();
+        TestRegistry target = registries.plain();
+        Map<String, Image> images = new LinkedHashMap<>();
+        for (String name : List.of("bandit", "gosec", "semgrep")) {
+            images.put(name, analyzer(source, name, "5"));
+            analyzer(source, name, "2"); // the template's default tag, which must not be taken
+        }
+        analyzer(source, "brakeman", "5"); // there, but not asked for
+
+        Airlock.Run export = exportWith(Map.of("SECURE_BINARIES_ANALYZERS", "bandit, gosec ,semgrep", "SECURE_BINARIES_ANALYZER_VERSION", "5",
+                "SECURE_ANALYZERS_PREFIX", prefix(source)), bundleArgs("bundle", source)).ok();
+        assertTrue(export.out().contains("channel  gitlab-secure  sequence 1 (full)"), export.toString());
+        Path bundle = bundlePath(export);
+        assertEquals("gitlab-secure-000001.airlock.tar", bundle.getFileName().toString());
+        assertEquals(List.of(prefix(source) + "/bandit:5", prefix(source) + "/gosec:5", prefix(source) + "/semgrep:5"),
+                bundleJson(bundle).images().stream().map(BundleManifest.Image::source).toList());
+
+        Airlock.Run imported = importInto(bundle, target).ok();
+        assertEquals("SECURE_ANALYZERS_PREFIX=" + target.host() + "/analyzers", lastLine(imported.out()), imported.toString());
+        for (Map.Entry<String, Image> e : images.entrySet()) {
+            String expected = e.getValue().manifest().digest().toString();
+            assertEquals(expected, Fixture.skopeoDigest(source, prefix(source) + "/" + e.getKey() + ":5"));
+            assertEquals(expected, Fixture.skopeoDigest(target, target.host() + "/analyzers/" + e.getKey() + ":5"), e.getKey());
+        }
+        assertEquals("{\"repositories\":[\"analyzers/bandit\",\"analyzers/gosec\",\"analyzers/semgrep\"]}",
+                Fixture.get(target, "/v2/_catalog").trim());
+        assertEquals("{\"name\":\"analyzers/gosec\",\"tags\":[\"5\"]}", Fixture.get(target, "/v2/analyzers/gosec/tags/list").trim());
+    }
+
+    @Test
+    void missingAnalyzers_areAllNamedInOneLine_beforeAnythingIsWritten_orSkippedAndListed(Registries registries) throws Exception {
+        TestRegistry source = registries.plain();
+        analyzer(source, "bandit", "2");
+        analyzer(source, "semgrep", "2");
+        Map<String, String> env = Map.of("SECURE_ANALYZERS_PREFIX", prefix(source)); // the template's full list, at tag 2
+        List<String> missing = new ArrayList<>(GitlabSecureDefaults.LIST);
+        missing.removeAll(List.of("bandit", "semgrep"));
+
+        Airlock.Run refused = exportWith(env, bundleArgs("plan", source, "--json"));
+        assertEquals(2, refused.code(), refused.toString());
+        assertEquals("", refused.out());
+        String message = refused.err().lines().filter(l -> l.startsWith("airlock-export: ")).findFirst().orElseThrow();
+        assertTrue(message.startsWith("airlock-export: not found at the source " + prefix(source) + ": brakeman (" + prefix(source)
+                + "/brakeman:2), gosec ("), message);
+        for (String m : missing) {
+            assertTrue(message.contains(" " + m + " (" + prefix(source) + "/" + m + ":2)"), m + " in: " + message);
+        }
+        assertFalse(message.contains("bandit") || message.contains("semgrep ("), message);
+        assertTrue(message.endsWith("nothing was written (fix SECURE_BINARIES_ANALYZERS, or pass --skip-missing to carry the other 2)"),
+                message);
+
+        JsonNode plan = JSON.readTree(exportWith(env, bundleArgs("plan", source, "--json", "--skip-missing")).ok().out());
+        List<String> skipped = new ArrayList<>();
+        plan.path("preset").path("skipped").forEach(s -> skipped.add(s.path("name").asText()));
+        assertEquals(missing, skipped);
+        assertEquals(List.of(prefix(source) + "/bandit:2", prefix(source) + "/semgrep:2"),
+                JSON.convertValue(plan.path("images").findValues("source"), List.class).stream().map(Object::toString).toList());
+        assertEquals("gitlab-secure", plan.path("channel").asText());
+        assertEquals("SECURE_ANALYZERS_PREFIX", plan.path("preset").path("from").path("sourcePrefix").asText());
+
+        // bundle, in-process: the same prefix by flag; refused without --skip-missing, and nothing written
+        Airlock.Run bundleRefused = Airlock.export(bundleArgs("bundle", source, "--source-prefix", prefix(source)));
+        assertEquals(2, bundleRefused.code(), bundleRefused.toString());
+        assertTrue(bundleRefused.err().contains("not found at the source " + prefix(source) + ": brakeman"), bundleRefused.err());
+        assertFalse(Files.exists(tmp.resolve("out")) && Files.list(tmp.resolve("out")).findAny().isPresent(), "nothing in out/");
+        assertFalse(Files.exists(tmp.resolve("export-state/channels/gitlab-secure.json")), "no ledger");
+
+        Airlock.Run carried = Airlock.export(bundleArgs("bundle", source, "--source-prefix", prefix(source), "--skip-missing")).ok();
+        List<String> lines = carried.out().lines().filter(l -> l.startsWith("skipped  ")).toList();
+        assertEquals(missing.stream().map(m -> "skipped  " + m + "  " + prefix(source) + "/" + m + ":2 (not found at the source)").toList(),
+                lines);
+        assertEquals(List.of("bandit", "semgrep"), bundleJson(bundlePath(carried)).images().stream()
+                .map(i -> i.repository().substring("security-products/".length())).toList());
+    }
+
+    @Test
+    void downloadImagesFalse_writesNothing_andBadValuesAreRefusedNamingTheVariable(Registries registries) throws Exception {
+        TestRegistry source = registries.plain();
+        Airlock.Run off = exportWith(Map.of("SECURE_BINARIES_DOWNLOAD_IMAGES", "false", "SECURE_ANALYZERS_PREFIX", prefix(source)),
+                List.of("bundle", "--preset", "gitlab-secure", "--out", tmp.resolve("out").toString(), "--state",
+                        tmp.resolve("export-state").toString()));
+        assertEquals(0, off.code(), off.toString());
+        assertEquals("nothing to do: SECURE_BINARIES_DOWNLOAD_IMAGES=false; no image pulled, no bundle written\n", off.out());
+        assertFalse(Files.exists(tmp.resolve("out")), "no output directory");
+        assertFalse(Files.exists(tmp.resolve("export-state")), "no state");
+
+        // docker archives next to the bundle: not supported yet, so refused rather than silently skipped
+        Airlock.Run save = Airlock.export(bundleArgs("bundle", source, "--source-prefix", prefix(source), "--save-artifacts"));
+        assertEquals(2, save.code(), save.toString());
+        assertTrue(save.err().startsWith("airlock-export: --save-artifacts (docker archives next to the bundle) is not supported yet"), save.err());
+        assertFalse(Files.exists(tmp.resolve("out")), "no output directory");
+
+        Map<String, String> bad = new LinkedHashMap<>();
+        bad.put("SECURE_BINARIES_DOWNLOAD_IMAGES", "maybe");
+        bad.put("SECURE_BINARIES_ANALYZERS", " , ");
+        bad.put("SECURE_BINARIES_SAVE_ARTIFACTS", "ja");
+        for (Map.Entry<String, String> e : bad.entrySet()) {
+            Airlock.Run r = exportWith(Map.of(e.getKey(), e.getValue()), bundleArgs("bundle", source));
+            assertEquals(2, r.code(), r.toString());
+            assertTrue(r.err().startsWith("airlock-export: " + e.getKey() + "='" + e.getValue() + "'"), r.err());
+            assertFalse(Files.exists(tmp.resolve("out")), "no output directory");
+        }
+    }
+
+    @Test
+    void flagsOverConfig_overEnvironment(Registries registries) throws Exception {
+        TestRegistry source = registries.plain();
+        analyzer(source, "bandit", "5");
+        analyzer(source, "gosec", "5");
+        Path config = tmp.resolve("export-gitlab-secure.yaml");
+        Files.writeString(config, "preset: gitlab-secure\n"
+                + "gitlabSecure:\n"
+                + "  analyzers: [bandit, gosec]\n"
+                + "  analyzerVersion: \"5\"\n"
+                + "  sourcePrefix: " + prefix(source) + "\n"
+                + "  downloadImages: true\n");
+        Map<String, String> env = Map.of("SECURE_BINARIES_ANALYZERS", "kubesec", "SECURE_BINARIES_ANALYZER_VERSION", "9",
+                "SECURE_ANALYZERS_PREFIX", "127.0.0.1:9/nowhere", "SECURE_BINARIES_DOWNLOAD_IMAGES", "false");
+        List<String> args = new ArrayList<>(List.of("plan", "--json", "--config", config.toString(), "--analyzers", "gosec",
+                "--state", tmp.resolve("export-state").toString()));
+        args.addAll(source.cliFlags());
+        JsonNode plan = JSON.readTree(exportWith(env, args).ok().out());
+        assertEquals(prefix(source) + "/gosec:5", plan.path("images").get(0).path("source").asText(), plan.toString());
+        assertEquals(1, plan.path("images").size());
+        JsonNode from = plan.path("preset").path("from");
+        assertEquals("flag", from.path("analyzers").asText());
+        assertEquals("config", from.path("analyzerVersion").asText());
+        assertEquals("config", from.path("sourcePrefix").asText());
+        assertEquals("config", from.path("downloadImages").asText());
+    }
+
+    @Test
+    void pushImagesFalse_verifiesEveryByte_andStopsBeforeTheRegistry(Registries registries) throws Exception {
+        TestRegistry source = registries.plain();
+        TestRegistry target = registries.plain();
+        analyzer(source, "semgrep", "5");
+        Path bundle = bundlePath(Airlock.export(bundleArgs("bundle", source, "--source-prefix", prefix(source), "--analyzers", "semgrep",
+                "--analyzer-version", "5")).ok());
+        List<String> args = new ArrayList<>(List.of("import", bundle.toString(), "--preset", "gitlab-secure", "--trust", key()[1].toString(),
+                "--registry", target.host() + "/analyzers", "--state", tmp.resolve("import-state").toString()));
+        args.addAll(target.cliFlags());
+
+        Airlock.Run r = Airlock.subprocess(false, List.of("-XX:TieredStopAtLevel=1"), Map.of("SECURE_BINARIES_PUSH_IMAGES", "false"), args);
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().contains("not pushed: SECURE_BINARIES_PUSH_IMAGES=false; no registry was contacted and the ledger is unchanged"),
+                r.out());
+        assertEquals("{\"repositories\":[]}", Fixture.get(target, "/v2/_catalog").trim());
+        assertFalse(Files.exists(tmp.resolve("import-state/channels/gitlab-secure.json")));
+
+        // it does verify: one flipped byte of a layer is refused (exit 3)
+        String layer = Fixture.entryNames(bundle).stream().filter(n -> n.startsWith("blobs/sha256/")).reduce((a, b) -> b).orElseThrow();
+        Fixture.flipByte(bundle, layer, 100);
+        Airlock.Run damaged = Airlock.subprocess(false, List.of("-XX:TieredStopAtLevel=1"), Map.of("SECURE_BINARIES_PUSH_IMAGES", "false"), args);
+        assertEquals(3, damaged.code(), damaged.toString());
+
+        Airlock.Run badValue = Airlock.subprocess(false, List.of("-XX:TieredStopAtLevel=1"), Map.of("SECURE_BINARIES_PUSH_IMAGES", "nope"), args);
+        assertEquals(2, badValue.code(), badValue.toString());
+        assertTrue(badValue.err().startsWith("airlock-import: SECURE_BINARIES_PUSH_IMAGES='nope' is neither true nor false"), badValue.err());
+    }
+
+    @Test
+    void doneWhen2_aWeeklyRunCarriesOnlyTheChangedAnalyzer_andTheDailyDatabaseRunsBesideItOnItsOwnChain(Registries registries)
+            throws Exception {
+        TestRegistry source = registries.plain();
+        TestRegistry target = registries.plain();
+        Map<String, Image> weekly = new LinkedHashMap<>();
+        for (String name : List.of("bandit", "gosec", "semgrep")) {
+            weekly.put(name, analyzer(source, name, "5"));
+        }
+        Image db = analyzer(source, "clair-vulnerabilities-db", "2");
+        Map<String, String> daily = Map.of("SECURE_BINARIES_ANALYZERS", "clair-vulnerabilities-db", "SECURE_ANALYZERS_PREFIX", prefix(source));
+        String[] weeklyFlags = {"--source-prefix", prefix(source), "--analyzers", "bandit,gosec,semgrep", "--analyzer-version", "5"};
+
+        Path w1 = bundlePath(Airlock.export(bundleArgs("bundle", source, weeklyFlags)).ok());
+        Path d1 = bundlePath(exportWith(daily, bundleArgs("bundle", source, "--channel", "gitlab-secure-db")).ok());
+        assertEquals("gitlab-secure-db-000001.airlock.tar", d1.getFileName().toString());
+        importInto(w1, target).ok();
+        importInto(d1, target).ok();
+
+        // next day: a new database image; next week: only gosec changed
+        db = analyzer(source, "clair-vulnerabilities-db", "2");
+        Path d2 = bundlePath(exportWith(daily, bundleArgs("bundle", source, "--channel", "gitlab-secure-db")).ok());
+        Image gosec = TestImages.image(true, "amd64", null, BASE, Layer.random(seed++, 96 * 1024));
+        TestImages.push(source.client(), source.host(), "security-products/gosec", "5", gosec);
+        weekly.put("gosec", gosec);
+        Path w2 = bundlePath(Airlock.export(bundleArgs("bundle", source, weeklyFlags)).ok());
+
+        BundleManifest m = bundleJson(w2);
+        assertEquals("gitlab-secure", m.channel());
+        assertEquals(2, m.sequence());
+        assertEquals(1, m.parent().sequence());
+        Set<String> expected = new HashSet<>(blobsOf(gosec));
+        expected.remove(BASE.digest().toString());
+        expected.add(weekly.get("bandit").manifest().digest().toString()); // unchanged images carry their manifests again
+        expected.add(weekly.get("semgrep").manifest().digest().toString());
+        assertEquals(expected, m.blobs().stream().map(BundleManifest.Blob::digest).collect(Collectors.toSet()));
+        assertTrue(m.requires().contains(BASE.digest().toString()));
+        BundleManifest dm = bundleJson(d2);
+        assertEquals("gitlab-secure-db", dm.channel());
+        assertEquals(2, dm.sequence());
+
+        Airlock.Run r2 = importInto(d2, target).ok();
+        assertEquals("SECURE_ANALYZERS_PREFIX=" + target.host() + "/analyzers", lastLine(r2.out()));
+        importInto(w2, target).ok();
+        for (Map.Entry<String, Image> e : weekly.entrySet()) {
+            assertEquals(e.getValue().manifest().digest().toString(),
+                    Fixture.skopeoDigest(target, target.host() + "/analyzers/" + e.getKey() + ":5"), e.getKey());
+        }
+        assertEquals(db.manifest().digest().toString(), Fixture.skopeoDigest(target, target.host() + "/analyzers/clair-vulnerabilities-db:2"));
+        for (String side : List.of("export-state", "import-state")) {
+            for (String channel : List.of("gitlab-secure", "gitlab-secure-db")) {
+                assertTrue(Files.exists(tmp.resolve(side).resolve("channels").resolve(channel + ".json")), side + " " + channel);
+            }
+        }
+        // each chain is its own: the daily delta 2 again is a no-op, the weekly 1 again too
+        assertTrue(importInto(d2, target).ok().out().startsWith("already applied: "));
+    }
+}

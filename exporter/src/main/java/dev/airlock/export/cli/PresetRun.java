@@ -1,0 +1,118 @@
+package dev.airlock.export.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.airlock.error.AirlockException;
+import dev.airlock.export.ExportRequest;
+import dev.airlock.export.preset.GitlabSecure;
+import dev.airlock.export.preset.SourceCheck;
+import dev.airlock.registry.RegistryClient;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+
+/** A resolved {@code --preset} for one run of bundle or plan: its images, and after {@link #check}, what the source lacked. */
+final class PresetRun {
+    private final GitlabSecure.Expansion expansion;
+    private final boolean skipMissing;
+    private List<GitlabSecure.Analyzer> present;
+    private final List<GitlabSecure.Analyzer> skipped = new ArrayList<>();
+
+    PresetRun(GitlabSecure.Expansion expansion, boolean skipMissing) {
+        this.expansion = expansion;
+        this.skipMissing = skipMissing;
+        this.present = expansion.analyzers();
+    }
+
+    String channel() {
+        return expansion.channel();
+    }
+
+    /** The images to carry: all the preset names, or after {@link #check} the ones the source has. */
+    List<String> images() {
+        return present.stream().map(GitlabSecure.Analyzer::reference).toList();
+    }
+
+    /**
+     * SECURE_BINARIES_DOWNLOAD_IMAGES=false: says so and returns true (the command then writes
+     * nothing and exits 0). Else fails on a setting not supported yet, before anything is read.
+     */
+    boolean skipsDownload(PrintWriter out, boolean json) {
+        if (!expansion.downloadImages()) {
+            String why = expansion.from().get("downloadImages");
+            String setting = why.equals(GitlabSecure.DOWNLOAD_IMAGES) ? GitlabSecure.DOWNLOAD_IMAGES + "=false" : "downloadImages: false in --config";
+            if (json) {
+                ObjectNode o = new ObjectMapper().createObjectNode();
+                o.put("preset", GitlabSecure.NAME);
+                o.put("downloadImages", false);
+                o.putNull("bundle");
+                out.println(o.toPrettyString());
+            } else {
+                out.printf("nothing to do: %s; no image pulled, no bundle written%n", setting);
+            }
+            return true;
+        }
+        if (expansion.saveArtifacts()) {
+            String from = expansion.from().get("saveArtifacts");
+            throw AirlockException.usage((from.equals("flag") ? "--save-artifacts" : from.equals("config") ? "saveArtifacts: true in --config"
+                    : GitlabSecure.SAVE_ARTIFACTS + "=true") + " (docker archives next to the bundle) is not supported yet;"
+                    + " unset it, or set it to false");
+        }
+        return false;
+    }
+
+    /**
+     * Asks the source for every analyzer before anything is written. Missing ones fail the run
+     * (not found, exit 2), all named in one message, unless --skip-missing: then the request
+     * carries the rest and {@link #skipped()} lists them.
+     */
+    ExportRequest check(RegistryClient client, ExportRequest request, int parallel) {
+        List<String> missing = SourceCheck.missing(client, images(), parallel);
+        if (missing.isEmpty()) {
+            return request;
+        }
+        List<GitlabSecure.Analyzer> keep = new ArrayList<>();
+        List<String> named = new ArrayList<>();
+        for (GitlabSecure.Analyzer a : present) {
+            if (missing.contains(a.reference())) {
+                skipped.add(a);
+                named.add(a.name() + " (" + a.reference() + (a.listed() ? "" : "; not one of the preset's analyzers: a typo?") + ")");
+            } else {
+                keep.add(a);
+            }
+        }
+        String where = "not found at the source " + expansion.sourcePrefix() + ": " + String.join(", ", named);
+        if (keep.isEmpty()) {
+            throw AirlockException.notFound(where + "; none of the " + named.size() + " analyzers is there, nothing to carry"
+                    + " (check " + GitlabSecure.PREFIX + " / --source-prefix and " + GitlabSecure.ANALYZER_VERSION + ")");
+        }
+        if (!skipMissing) {
+            throw AirlockException.notFound(where + "; nothing was written (fix " + GitlabSecure.ANALYZERS
+                    + ", or pass --skip-missing to carry the other " + keep.size() + ")");
+        }
+        present = List.copyOf(keep);
+        return request.withImages(images());
+    }
+
+    List<GitlabSecure.Analyzer> skipped() {
+        return skipped;
+    }
+
+    /** The text lines: one per skipped analyzer. */
+    void printSkipped(PrintWriter out) {
+        for (GitlabSecure.Analyzer a : skipped) {
+            out.printf("skipped  %s  %s (not found at the source)%n", a.name(), a.reference());
+        }
+    }
+
+    /** For --json: the preset, where its settings came from, what it carries and what it skipped. */
+    ObjectNode toJson(ObjectMapper mapper) {
+        ObjectNode o = mapper.createObjectNode();
+        o.put("name", GitlabSecure.NAME);
+        o.put("sourcePrefix", expansion.sourcePrefix());
+        o.set("from", mapper.valueToTree(new java.util.TreeMap<>(expansion.from())));
+        o.set("analyzers", mapper.valueToTree(present));
+        o.set("skipped", mapper.valueToTree(skipped));
+        return o;
+    }
+}
