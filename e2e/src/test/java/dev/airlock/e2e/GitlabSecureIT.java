@@ -25,6 +25,8 @@ import java.util.stream.Collectors;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarFile;
 import org.junit.jupiter.api.Test;
+import dev.airlock.testing.Tools;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -186,6 +188,43 @@ class GitlabSecureIT {
     }
 
     @Test
+    void saveArtifacts_writesOneGzippedDockerArchivePerAnalyzer_nextToTheBundle_thatSkopeoReadsWithTheSourceLayers(Registries registries)
+            throws Exception {
+        assumeTrue(Tools.has("skopeo"), "needs skopeo (Debian package skopeo) to read the docker archives independently");
+        TestRegistry source = registries.plain();
+        Map<String, Image> images = new LinkedHashMap<>();
+        for (String name : List.of("bandit", "gosec")) {
+            images.put(name, analyzer(source, name, "5"));
+        }
+        Airlock.Run export = exportWith(Map.of("SECURE_BINARIES_ANALYZERS", "bandit,gosec", "SECURE_BINARIES_ANALYZER_VERSION", "5",
+                "SECURE_BINARIES_SAVE_ARTIFACTS", "true", "SECURE_ANALYZERS_PREFIX", prefix(source)), bundleArgs("bundle", source)).ok();
+        Path out = tmp.resolve("out");
+        for (Map.Entry<String, Image> e : images.entrySet()) {
+            Path archive = out.resolve("gitlab-secure-000001." + e.getKey() + ".docker.tar.gz");
+            assertTrue(export.out().contains("archive  " + archive + "  (docker load -i)"), export.toString());
+            // skopeo 1.9.3 cannot read a gzipped docker archive: gunzip it as `docker load` would
+            Path plain = tmp.resolve(e.getKey() + ".tar");
+            Tools.Result gunzip = Tools.run(List.of("sh", "-c", "gzip -dc '" + archive + "' > '" + plain + "'"), Map.of(), null);
+            assertEquals(0, gunzip.exitCode(), gunzip.stderr());
+            Tools.Result inspect = Tools.run("skopeo", "inspect", "--config", "docker-archive:" + plain);
+            assertEquals(0, inspect.exitCode(), inspect.stderr());
+            Tools.Result original = Tools.run("skopeo", "inspect", "--config", "--tls-verify=false",
+                    "docker://" + prefix(source) + "/" + e.getKey() + ":5");
+            assertEquals(0, original.exitCode(), original.stderr());
+            assertEquals(JSON.readTree(original.stdout()).path("rootfs").path("diff_ids"),
+                    JSON.readTree(inspect.stdout()).path("rootfs").path("diff_ids"), e.getKey());
+            Tools.Result repoTags = Tools.run("tar", "-xOf", plain.toString(), "manifest.json");
+            assertEquals("[\"" + prefix(source) + "/" + e.getKey() + ":5\"]",
+                    JSON.readTree(repoTags.stdout()).get(0).path("RepoTags").toString());
+        }
+        try (var files = Files.list(out)) {
+            assertEquals(List.of(".docker.tar.gz", ".docker.tar.gz", ".airlock.tar"), files.map(f -> f.getFileName().toString())
+                    .map(n -> n.endsWith(".airlock.tar") ? ".airlock.tar" : n.substring(n.indexOf(".docker"))).sorted(java.util.Comparator.reverseOrder()).toList(),
+                    "the bundle and one archive per analyzer, nothing partial");
+        }
+    }
+
+    @Test
     void downloadImagesFalse_writesNothing_andBadValuesAreRefusedNamingTheVariable(Registries registries) throws Exception {
         TestRegistry source = registries.plain();
         Airlock.Run off = exportWith(Map.of("SECURE_BINARIES_DOWNLOAD_IMAGES", "false", "SECURE_ANALYZERS_PREFIX", prefix(source)),
@@ -195,12 +234,6 @@ class GitlabSecureIT {
         assertEquals("nothing to do: SECURE_BINARIES_DOWNLOAD_IMAGES=false; no image pulled, no bundle written\n", off.out());
         assertFalse(Files.exists(tmp.resolve("out")), "no output directory");
         assertFalse(Files.exists(tmp.resolve("export-state")), "no state");
-
-        // docker archives next to the bundle: not supported yet, so refused rather than silently skipped
-        Airlock.Run save = Airlock.export(bundleArgs("bundle", source, "--source-prefix", prefix(source), "--save-artifacts"));
-        assertEquals(2, save.code(), save.toString());
-        assertTrue(save.err().startsWith("airlock-export: --save-artifacts (docker archives next to the bundle) is not supported yet"), save.err());
-        assertFalse(Files.exists(tmp.resolve("out")), "no output directory");
 
         Map<String, String> bad = new LinkedHashMap<>();
         bad.put("SECURE_BINARIES_DOWNLOAD_IMAGES", "maybe");

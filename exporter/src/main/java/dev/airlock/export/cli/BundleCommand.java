@@ -45,6 +45,9 @@ final class BundleCommand implements Callable<Integer> {
     /** The --preset of this run, or null. */
     private PresetRun preset;
 
+    /** The docker archives written next to the bundle (SECURE_BINARIES_SAVE_ARTIFACTS), or none. */
+    private java.util.List<java.nio.file.Path> artifacts = java.util.List.of();
+
     @Override
     public Integer call() throws Exception {
         Trace.mark("bundle: call");
@@ -66,6 +69,14 @@ final class BundleCommand implements Callable<Integer> {
             }
             r = new ExportService(client, output.listener(err), RegistryOptionsMixin.parallel(options.parallel))
                     .dockerArchives(options.dockerArchives).bundle(request);
+            if (preset != null && preset.saveArtifacts()) {
+                try {
+                    artifacts = preset.saveArtifacts(client.get(), r);
+                } catch (AirlockException e) {
+                    throw e.withSuffix(" — while writing the docker archives (SECURE_BINARIES_SAVE_ARTIFACTS); the bundle " + r.file()
+                            + " itself is complete and recorded");
+                }
+            }
         } finally {
             client.whenDone(RegistryClient::close);
         }
@@ -113,6 +124,7 @@ final class BundleCommand implements Callable<Integer> {
             o.set("images", mapper.valueToTree(m.images()));
             if (preset != null) {
                 o.set("preset", preset.toJson(mapper));
+                o.set("artifacts", mapper.valueToTree(artifacts.stream().map(Path::toString).toList()));
             }
             if (pushed != null) {
                 o.set("push", mapper.valueToTree(pushed));
@@ -139,5 +151,6 @@ final class BundleCommand implements Callable<Integer> {
         if (preset != null) {
             preset.printSkipped(out);
         }
+        artifacts.forEach(a -> out.printf("archive  %s  (docker load -i)%n", a));
     }
 }

@@ -7,6 +7,13 @@ import dev.airlock.export.ExportRequest;
 import dev.airlock.export.preset.GitlabSecure;
 import dev.airlock.export.preset.SourceCheck;
 import dev.airlock.registry.RegistryClient;
+import dev.airlock.registry.RegistrySource;
+import dev.airlock.bundle.BundleManifest;
+import dev.airlock.copy.Repo;
+import dev.airlock.digest.Digest;
+import dev.airlock.dockerarchive.DockerArchiveWriter;
+import dev.airlock.export.ExportResult;
+import java.nio.file.Path;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,7 +42,7 @@ final class PresetRun {
 
     /**
      * SECURE_BINARIES_DOWNLOAD_IMAGES=false: says so and returns true (the command then writes
-     * nothing and exits 0). Else fails on a setting not supported yet, before anything is read.
+     * nothing and exits 0).
      */
     boolean skipsDownload(PrintWriter out, boolean json) {
         if (!expansion.downloadImages()) {
@@ -51,12 +58,6 @@ final class PresetRun {
                 out.printf("nothing to do: %s; no image pulled, no bundle written%n", setting);
             }
             return true;
-        }
-        if (expansion.saveArtifacts()) {
-            String from = expansion.from().get("saveArtifacts");
-            throw AirlockException.usage((from.equals("flag") ? "--save-artifacts" : from.equals("config") ? "saveArtifacts: true in --config"
-                    : GitlabSecure.SAVE_ARTIFACTS + "=true") + " (docker archives next to the bundle) is not supported yet;"
-                    + " unset it, or set it to false");
         }
         return false;
     }
@@ -92,6 +93,32 @@ final class PresetRun {
         }
         present = List.copyOf(keep);
         return request.withImages(images());
+    }
+
+    /** SECURE_BINARIES_SAVE_ARTIFACTS=true (or --save-artifacts): a docker archive per analyzer next to the bundle. */
+    boolean saveArtifacts() {
+        return expansion.saveArtifacts();
+    }
+
+    /**
+     * Writes one gzipped {@code docker load} archive per image of the bundle next to it, named
+     * {@code BUNDLE-BASE.ANALYZER.docker.tar.gz}, as the template's artifacts are: each image whole,
+     * read from the source registry (a delta bundle does not hold every layer), one platform
+     * (the host's) of a multi-arch image, written to a temporary name and renamed.
+     */
+    List<Path> saveArtifacts(RegistryClient client, ExportResult r) {
+        String base = r.file().getFileName().toString();
+        base = base.substring(0, base.indexOf(".airlock."));
+        List<Path> written = new ArrayList<>();
+        for (BundleManifest.Image image : r.manifest().images()) {
+            String repository = image.repository();
+            String name = repository.substring(repository.lastIndexOf('/') + 1);
+            Path out = r.file().resolveSibling(base + "." + name + ".docker.tar.gz");
+            DockerArchiveWriter.write(new RegistrySource(client), new Repo(image.registry(), repository), Digest.parse(image.digest()),
+                    null, image.tag() != null ? List.of(image.source()) : List.of(), out);
+            written.add(out);
+        }
+        return written;
     }
 
     List<GitlabSecure.Analyzer> skipped() {
