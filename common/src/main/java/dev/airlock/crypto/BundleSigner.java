@@ -24,10 +24,13 @@ public final class BundleSigner {
     private final String fingerprint;
 
     public BundleSigner(PGPSecretKeyRing ring, char[] passphrase) {
-        this.signingKey = pickSigningKey(ring);
+        this.fingerprint = OpenPgpKeys.fingerprint(new org.bouncycastle.openpgp.PGPPublicKeyRing(
+                java.util.List.of(ring.getPublicKey())));
+        this.signingKey = pickSigningKey(ring, fingerprint);
+        String name = OpenPgpKeys.describe(ring.getPublicKey(), signingKey.getPublicKey());
         if (signingKey.getPublicKey().getAlgorithm() != PublicKeyAlgorithmTags.EDDSA_LEGACY) {
             // The signer is built for EdDSA only, and SignatureBlock's fixed size per signer is sized for it.
-            throw AirlockException.usage("the signing key " + Long.toHexString(signingKey.getKeyID()).toUpperCase()
+            throw AirlockException.usage("the signing key " + name
                     + " is not an EdDSA (Ed25519) key (OpenPGP algorithm " + signingKey.getPublicKey().getAlgorithm()
                     + "); airlock signs with Ed25519 keys: make one with 'airlock-export keygen'");
         }
@@ -35,14 +38,12 @@ public final class BundleSigner {
             this.privateKey = signingKey.extractPrivateKey(
                     new BcPBESecretKeyDecryptorBuilder(new BcPGPDigestCalculatorProvider()).build(passphrase == null ? new char[0] : passphrase));
         } catch (PGPException e) {
-            throw AirlockException.usage("cannot unlock the signing key " + Long.toHexString(signingKey.getKeyID()).toUpperCase()
+            throw AirlockException.usage("cannot unlock the signing key " + name
                     + ": wrong or missing passphrase (--passphrase-file or AIRLOCK_KEY_PASSPHRASE)");
         }
-        this.fingerprint = OpenPgpKeys.fingerprint(new org.bouncycastle.openpgp.PGPPublicKeyRing(
-                java.util.List.of(ring.getPublicKey())));
     }
 
-    private static PGPSecretKey pickSigningKey(PGPSecretKeyRing ring) {
+    private static PGPSecretKey pickSigningKey(PGPSecretKeyRing ring, String fingerprint) {
         PGPSecretKey fallback = null;
         Iterator<PGPSecretKey> it = ring.getSecretKeys();
         while (it.hasNext()) {
@@ -58,7 +59,8 @@ public final class BundleSigner {
             }
         }
         if (fallback == null) {
-            throw AirlockException.usage("the secret key has no usable signing key");
+            throw AirlockException.usage("the secret key " + fingerprint + " has no usable signing key (no subkey or primary key"
+                    + " that may sign data and is not revoked)");
         }
         return fallback;
     }

@@ -24,6 +24,7 @@ import org.bouncycastle.crypto.params.Ed25519KeyGenerationParameters;
 import org.bouncycastle.openpgp.PGPException;
 import org.bouncycastle.openpgp.PGPKeyPair;
 import org.bouncycastle.openpgp.PGPKeyRingGenerator;
+import org.bouncycastle.openpgp.PGPPublicKey;
 import org.bouncycastle.openpgp.PGPPublicKeyRing;
 import org.bouncycastle.openpgp.PGPSecretKeyRing;
 import org.bouncycastle.openpgp.PGPSignature;
@@ -102,8 +103,23 @@ public final class OpenPgpKeys {
         return out.toByteArray();
     }
 
+    /** The primary key's fingerprint, 40 hex digits: the one name airlock gives a key everywhere. */
     public static String fingerprint(PGPPublicKeyRing cert) {
-        return HexFormat.of().withUpperCase().formatHex(cert.getPublicKey().getFingerprint());
+        return hex(cert.getPublicKey().getFingerprint());
+    }
+
+    /**
+     * How messages name {@code used} (the primary key or one of its subkeys) of the key whose primary
+     * is {@code primary}: the primary fingerprint, plus {@code (subkey FINGERPRINT)} when a subkey
+     * is meant. {@code gpg --with-subkey-fingerprints --show-keys CERT.asc} prints both.
+     */
+    public static String describe(PGPPublicKey primary, PGPPublicKey used) {
+        String p = hex(primary.getFingerprint());
+        return used == null || used.getKeyID() == primary.getKeyID() ? p : p + " (subkey " + hex(used.getFingerprint()) + ")";
+    }
+
+    static String hex(byte[] bytes) {
+        return HexFormat.of().withUpperCase().formatHex(bytes);
     }
 
     /**

@@ -61,22 +61,23 @@ public final class TrustPolicy {
         Set<String> good = new LinkedHashSet<>();
         List<String> unknown = new ArrayList<>();
         for (PGPSignature sig : signatures) {
+            byte[] issuer = issuerFingerprint(sig);
             PGPPublicKeyRing ring = null;
             PGPPublicKey key = null;
             for (PGPPublicKeyRing r : trusted) {
-                PGPPublicKey k = r.getPublicKey(sig.getKeyID());
+                // By the issuer fingerprint when the signature carries one (a 64-bit key ID can collide).
+                PGPPublicKey k = issuer != null ? r.getPublicKey(issuer) : r.getPublicKey(sig.getKeyID());
                 if (k != null) {
                     ring = r;
                     key = k;
                     break;
                 }
             }
-            String keyId = String.format("%016X", sig.getKeyID());
             if (key == null) {
-                unknown.add(keyId);
+                unknown.add(issuer != null ? "fingerprint " + OpenPgpKeys.hex(issuer) : "key ID " + String.format("%016X", sig.getKeyID()));
                 continue;
             }
-            String fpr = OpenPgpKeys.fingerprint(ring);
+            String fpr = OpenPgpKeys.describe(ring.getPublicKey(), key);
             checkUsable(sig, ring, key, fpr, what);
             boolean valid;
             try {
@@ -90,12 +91,15 @@ public final class TrustPolicy {
                 throw AirlockException.untrusted("the signature by trusted key " + fpr + " does not match " + what
                         + ": the file was changed after it was signed; do not use this bundle");
             }
-            good.add(fpr);
+            good.add(OpenPgpKeys.fingerprint(ring));
         }
         if (good.size() < threshold) {
             if (good.isEmpty()) {
                 throw AirlockException.untrusted(what + " is not signed by any trusted key"
-                        + (unknown.isEmpty() ? "" : " (signed by unknown key " + String.join(", ", unknown) + ")")
+                        + (unknown.isEmpty() ? "" : ": its signer is not in --trust, and a signature names only the key that"
+                                + " made it (usually a signing subkey, not the primary key), here " + String.join(", ", unknown)
+                                + "; the signer's certificate holds both: 'gpg --with-subkey-fingerprints --show-keys CERT.asc'"
+                                + " lists its primary fingerprint and each subkey's")
                         + "; trusted: " + String.join(", ", fingerprints())
                         + ". Pass the signer's certificate with --trust only if you trust it");
             }
@@ -121,7 +125,7 @@ public final class TrustPolicy {
             throw AirlockException.untrusted("the key " + fpr + " had expired when it signed " + what);
         }
         if (!key.isMasterKey() && !subkeyMaySign(ring.getPublicKey(), key)) {
-            throw AirlockException.untrusted("the subkey " + String.format("%016X", key.getKeyID()) + " of " + fpr
+            throw AirlockException.untrusted("the key " + fpr
                     + " is not bound as a signing key, so its signature on " + what + " is not accepted");
         }
     }
@@ -141,6 +145,16 @@ public final class TrustPolicy {
             }
         }
         return false;
+    }
+
+    /** The issuer fingerprint subpacket of a v4 signature (hashed, else unhashed), or null. */
+    private static byte[] issuerFingerprint(PGPSignature sig) {
+        for (var packets : new org.bouncycastle.openpgp.PGPSignatureSubpacketVector[] {sig.getHashedSubPackets(), sig.getUnhashedSubPackets()}) {
+            if (packets != null && packets.getIssuerFingerprint() != null && packets.getIssuerFingerprint().getKeyVersion() == 4) {
+                return packets.getIssuerFingerprint().getFingerprint();
+            }
+        }
+        return null;
     }
 
     public List<String> fingerprints() {

@@ -98,4 +98,92 @@ class TrustPolicyTest {
             assertEquals(AirlockException.Kind.UNTRUSTED, e.kind(), e.getMessage());
         }
     }
+
+    /** The fingerprint of the signing subkey of a generated key, as gpg prints it (40 hex). */
+    static String subkeyFingerprint(Path cert) {
+        org.bouncycastle.openpgp.PGPPublicKeyRing ring = OpenPgpKeys.readCertificates(cert).get(0);
+        for (org.bouncycastle.openpgp.PGPPublicKey k : ring) {
+            if (!k.isMasterKey()) {
+                return java.util.HexFormat.of().withUpperCase().formatHex(k.getFingerprint());
+            }
+        }
+        throw new AssertionError("no subkey");
+    }
+
+    @Test
+    void unknownSigner_isNamedByItsSigningKeysFingerprint_withHowToCompare() throws Exception {
+        Key a = key("a", null);
+        Key b = key("b", null);
+        byte[] data = "bundle".getBytes(StandardCharsets.UTF_8);
+        AirlockException e = assertThrows(AirlockException.class,
+                () -> new TrustPolicy(OpenPgpKeys.readCertificates(b.cert()), 1).verify(data, a.signer().sign(data), "bundle.json"));
+        assertEquals(AirlockException.Kind.UNTRUSTED, e.kind());
+        assertEquals("bundle.json is not signed by any trusted key: its signer is not in --trust, and a signature names only the key"
+                + " that made it (usually a signing subkey, not the primary key), here fingerprint " + subkeyFingerprint(a.cert())
+                + "; the signer's certificate holds both: 'gpg --with-subkey-fingerprints --show-keys CERT.asc' lists its primary"
+                + " fingerprint and each subkey's; trusted: " + b.fingerprint()
+                + ". Pass the signer's certificate with --trust only if you trust it", e.getMessage());
+        assertTrue(!e.getMessage().contains(a.fingerprint()), "the signer's primary fingerprint is not in its signature");
+    }
+
+    @Test
+    void unknownSigner_withoutIssuerFingerprint_isNamedByKeyId() throws Exception {
+        OpenPgpKeys.Generated g = OpenPgpKeys.generate("old <old@airlock.test>", null);
+        Path secret = tmp.resolve("old.key.asc");
+        Files.write(secret, g.secretArmored());
+        org.bouncycastle.openpgp.PGPSecretKeyRing ring = OpenPgpKeys.readSecretKey(secret);
+        org.bouncycastle.openpgp.PGPSecretKey sub = null;
+        for (org.bouncycastle.openpgp.PGPSecretKey k : ring) {
+            if (!k.isMasterKey()) {
+                sub = k;
+            }
+        }
+        // A signature as older tools make them: the issuer's 64-bit key ID only.
+        org.bouncycastle.openpgp.PGPSignatureGenerator gen = new org.bouncycastle.openpgp.PGPSignatureGenerator(
+                OpenPgpKeys.signer(), sub.getPublicKey());
+        gen.init(org.bouncycastle.openpgp.PGPSignature.BINARY_DOCUMENT, sub.extractPrivateKey(
+                new org.bouncycastle.openpgp.operator.bc.BcPBESecretKeyDecryptorBuilder(
+                        new org.bouncycastle.openpgp.operator.bc.BcPGPDigestCalculatorProvider()).build(new char[0])));
+        org.bouncycastle.openpgp.PGPSignatureSubpacketGenerator hashed = new org.bouncycastle.openpgp.PGPSignatureSubpacketGenerator();
+        hashed.setSignatureCreationTime(true, new java.util.Date());
+        hashed.setIssuerKeyID(false, sub.getKeyID());
+        gen.setHashedSubpackets(hashed.generate());
+        byte[] data = "bundle".getBytes(StandardCharsets.UTF_8);
+        gen.update(data);
+        byte[] sig = OpenPgpKeys.armor(gen.generate().getEncoded());
+        Key b = key("b", null);
+        AirlockException e = assertThrows(AirlockException.class,
+                () -> new TrustPolicy(OpenPgpKeys.readCertificates(b.cert()), 1).verify(data, sig, "bundle.json"));
+        assertTrue(e.getMessage().contains("here key ID " + String.format("%016X", sub.getKeyID()) + "; "), e.getMessage());
+        // The same signature from a trusted key is accepted and reported by the primary fingerprint.
+        Path cert = tmp.resolve("old.pub.asc");
+        Files.write(cert, g.certArmored());
+        assertEquals(List.of(g.fingerprint()), new TrustPolicy(OpenPgpKeys.readCertificates(cert), 1).verify(data, sig, "bundle.json"));
+    }
+
+    @Test
+    void wrongPassphrase_namesThePrimaryFingerprint_andTheSubkey() throws Exception {
+        OpenPgpKeys.Generated g = OpenPgpKeys.generate("q <q@airlock.test>", "right".toCharArray());
+        Path secret = tmp.resolve("q.key.asc");
+        Path cert = tmp.resolve("q.pub.asc");
+        Files.write(secret, g.secretArmored());
+        Files.write(cert, g.certArmored());
+        AirlockException e = assertThrows(AirlockException.class,
+                () -> new BundleSigner(OpenPgpKeys.readSecretKey(secret), "wrong".toCharArray()));
+        assertEquals("cannot unlock the signing key " + g.fingerprint() + " (subkey " + subkeyFingerprint(cert)
+                + "): wrong or missing passphrase (--passphrase-file or AIRLOCK_KEY_PASSPHRASE)", e.getMessage());
+    }
+
+    @Test
+    void theFingerprintsWePrint_areTheOnesGpgShows() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(dev.airlock.testing.Tools.has("gpg"), "gpg is not installed (apt-get install gnupg)");
+        Key a = key("a", null);
+        Path home = Files.createDirectories(tmp.resolve("gnupg"));
+        Files.setPosixFilePermissions(home, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        dev.airlock.testing.Tools.Result r = dev.airlock.testing.Tools.run(List.of("gpg", "--homedir", home.toString(), "--batch",
+                "--with-colons", "--with-subkey-fingerprints", "--show-keys", a.cert().toString()), java.util.Map.of(), null);
+        assertEquals(0, r.exitCode(), r.stderr());
+        List<String> fprs = r.stdout().lines().filter(l -> l.startsWith("fpr:")).map(l -> l.split(":")[9]).toList();
+        assertEquals(List.of(a.fingerprint(), subkeyFingerprint(a.cert())), fprs);
+    }
 }
