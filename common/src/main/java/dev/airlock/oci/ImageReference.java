@@ -5,19 +5,41 @@ import dev.airlock.error.AirlockException;
 import java.util.regex.Pattern;
 
 /**
- * {@code [HOST[:PORT]/]PATH[:TAG][@DIGEST]}. Without a host the reference means Docker Hub, as in
- * the docker CLI ({@code alpine} → {@code docker.io/library/alpine:latest}).
+ * {@code [docker://][HOST[:PORT]/]PATH[:TAG][@DIGEST]}. Without a host the reference means Docker Hub, as in
+ * the docker CLI ({@code alpine} → {@code docker.io/library/alpine:latest}). skopeo's {@code docker://}
+ * prefix is accepted; its other transports ({@code docker-archive:}, {@code oci:}, …) and URLs are refused.
  */
 public record ImageReference(String registry, String repository, String tag, Digest digest) {
     public static final String DOCKER_HUB = "docker.io";
     private static final Pattern PATH_COMPONENT = Pattern.compile("[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*");
     private static final Pattern TAG = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}");
+    /** containers-transports(5) other than docker://: files and local stores, not registries. */
+    private static final java.util.List<String> OTHER_TRANSPORTS = java.util.List.of("docker-archive:", "oci-archive:", "oci:",
+            "dir:", "docker-daemon:", "containers-storage:", "sif:", "ostree:");
 
     public static ImageReference parse(String text) {
         if (text == null || text.isBlank()) {
             throw AirlockException.usage("empty image reference");
         }
         String rest = text.trim();
+        if (rest.startsWith("docker://")) {
+            rest = rest.substring("docker://".length());
+        }
+        for (String transport : OTHER_TRANSPORTS) {
+            if (rest.startsWith(transport)) {
+                String hint = transport.equals("docker-archive:")
+                        ? "use --from-docker-archive FILE for a 'docker save' archive"
+                        : "copy it into a registry first (skopeo copy " + transport + "... docker://HOST/PATH:TAG)";
+                throw AirlockException.usage("image reference '" + text + "': the " + transport.substring(0, transport.length() - 1)
+                        + " transport is not supported here: an image reference names a registry image (HOST[:PORT]/PATH:TAG, docker:// is"
+                        + " optional); " + hint
+                        + (rest.indexOf('/') < 0 ? " (for the Docker Hub image of that name write docker.io/library/" + rest + ")" : ""));
+            }
+        }
+        if (rest.startsWith("http://") || rest.startsWith("https://")) {
+            throw AirlockException.usage("image reference '" + text + "' is a URL: write HOST[:PORT]/PATH:TAG without http:// or https://"
+                    + " (a registry without TLS is named with --plain-http HOST:PORT)");
+        }
         Digest digest = null;
         int at = rest.indexOf('@');
         if (at >= 0) {

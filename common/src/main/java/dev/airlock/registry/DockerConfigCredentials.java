@@ -34,7 +34,12 @@ public final class DockerConfigCredentials implements CredentialStore {
         this.helperDir = helperDir;
     }
 
-    /** The usual places: an explicit auth file if given, else REGISTRY_AUTH_FILE, DOCKER_CONFIG, ~/.docker, XDG_RUNTIME_DIR. */
+    /**
+     * The files skopeo, podman and docker read, in containers-auth.json(5)'s order: an explicit file
+     * (--authfile) alone, else {@code REGISTRY_AUTH_FILE} alone, else {@link #loginFile} (where
+     * {@code login} writes), {@code $XDG_CONFIG_HOME/containers/auth.json} (default
+     * {@code ~/.config}), and {@code $DOCKER_CONFIG/config.json} (default {@code ~/.docker}).
+     */
     public static DockerConfigCredentials standard(Path explicitFile, Map<String, String> env) {
         List<Path> files = new ArrayList<>();
         if (explicitFile != null) {
@@ -42,22 +47,121 @@ public final class DockerConfigCredentials implements CredentialStore {
                 throw AirlockException.usage("auth file " + explicitFile + " does not exist");
             }
             files.add(explicitFile);
+        } else if (env.get("REGISTRY_AUTH_FILE") != null && !env.get("REGISTRY_AUTH_FILE").isEmpty()) {
+            files.add(Path.of(env.get("REGISTRY_AUTH_FILE")));
         } else {
-            if (env.get("REGISTRY_AUTH_FILE") != null) {
-                files.add(Path.of(env.get("REGISTRY_AUTH_FILE")));
-            }
-            if (env.get("DOCKER_CONFIG") != null) {
-                files.add(Path.of(env.get("DOCKER_CONFIG"), "config.json"));
-            }
+            files.add(loginFile(null, env));
             String home = env.getOrDefault("HOME", System.getProperty("user.home"));
-            if (home != null) {
-                files.add(Path.of(home, ".docker", "config.json"));
+            String xdgConfig = env.get("XDG_CONFIG_HOME");
+            if (xdgConfig != null && !xdgConfig.isEmpty()) {
+                files.add(Path.of(xdgConfig, "containers", "auth.json"));
+            } else if (home != null) {
+                files.add(Path.of(home, ".config", "containers", "auth.json"));
             }
-            if (env.get("XDG_RUNTIME_DIR") != null) {
-                files.add(Path.of(env.get("XDG_RUNTIME_DIR"), "containers", "auth.json"));
+            if (env.get("DOCKER_CONFIG") != null && !env.get("DOCKER_CONFIG").isEmpty()) {
+                files.add(Path.of(env.get("DOCKER_CONFIG"), "config.json"));
+            } else if (home != null) {
+                files.add(Path.of(home, ".docker", "config.json"));
             }
         }
         return new DockerConfigCredentials(files, null);
+    }
+
+    /**
+     * Where {@code login} writes, as {@code skopeo login} does: the explicit file, else
+     * {@code REGISTRY_AUTH_FILE}, else {@code $XDG_RUNTIME_DIR/containers/auth.json}, else
+     * {@code /run/containers/UID/auth.json}. The first file {@link #standard} reads.
+     */
+    public static Path loginFile(Path explicitFile, Map<String, String> env) {
+        if (explicitFile != null) {
+            return explicitFile;
+        }
+        String registryAuthFile = env.get("REGISTRY_AUTH_FILE");
+        if (registryAuthFile != null && !registryAuthFile.isEmpty()) {
+            return Path.of(registryAuthFile);
+        }
+        String runtime = env.get("XDG_RUNTIME_DIR");
+        if (runtime != null && !runtime.isEmpty()) {
+            return Path.of(runtime, "containers", "auth.json");
+        }
+        return Path.of("/run/containers", String.valueOf(uid()), "auth.json");
+    }
+
+    private static int uid() {
+        try {
+            return (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            throw AirlockException.usage("cannot tell this process's user ID (" + e.getMessage() + "); name the auth file with --authfile");
+        }
+    }
+
+    /** The key an {@code auths} entry for {@code host} has: {@code docker.io} for Docker Hub, as skopeo writes it. */
+    public static String authKey(String host) {
+        return host.equals("registry-1.docker.io") || host.equals("index.docker.io") ? "docker.io" : host;
+    }
+
+    /**
+     * Stores {@code creds} for {@code host} in {@code file} as {@code auths.HOST.auth} = base64(user:password),
+     * the form docker, podman and skopeo read; everything else in the file stays. Written mode 0600,
+     * under a temporary name, fsynced and renamed; a missing directory is made (0700).
+     */
+    public static void store(Path file, String host, Credentials creds) {
+        com.fasterxml.jackson.databind.node.ObjectNode root = readForUpdate(file);
+        com.fasterxml.jackson.databind.node.ObjectNode auths = root.get("auths") instanceof com.fasterxml.jackson.databind.node.ObjectNode o
+                ? o : root.putObject("auths");
+        auths.putObject(authKey(host)).put("auth", Base64.getEncoder().encodeToString(
+                (creds.username() + ":" + creds.secret()).getBytes(StandardCharsets.UTF_8)));
+        write(file, root);
+    }
+
+    /** Removes the entry for {@code host} (all entries when host is null); false if there was none. */
+    public static boolean remove(Path file, String host) {
+        if (!Files.exists(file)) {
+            return false;
+        }
+        com.fasterxml.jackson.databind.node.ObjectNode root = readForUpdate(file);
+        JsonNode auths = root.get("auths");
+        if (!(auths instanceof com.fasterxml.jackson.databind.node.ObjectNode a) || a.isEmpty()) {
+            return false;
+        }
+        if (host == null) {
+            a.removeAll();
+        } else if (a.remove(authKey(host)) == null) {
+            return false;
+        }
+        write(file, root);
+        return true;
+    }
+
+    private static com.fasterxml.jackson.databind.node.ObjectNode readForUpdate(Path file) {
+        if (!Files.exists(file)) {
+            return JSON.createObjectNode();
+        }
+        try {
+            JsonNode n = JSON.readTree(file.toFile());
+            if (n == null || n.isMissingNode()) {
+                return JSON.createObjectNode();
+            }
+            if (!(n instanceof com.fasterxml.jackson.databind.node.ObjectNode o) || (o.has("auths") && !o.get("auths").isObject())) {
+                throw AirlockException.usage(file + " is not an auth file (a JSON object with an \"auths\" object); not changed");
+            }
+            return o;
+        } catch (IOException e) {
+            throw AirlockException.usage("cannot read auth file " + file + ": " + e.getMessage());
+        }
+    }
+
+    private static void write(Path file, JsonNode root) {
+        try {
+            Path dir = file.toAbsolutePath().getParent();
+            if (!Files.isDirectory(dir)) {
+                Files.createDirectories(dir, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                        java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+            }
+            dev.airlock.io.AtomicFiles.write(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(root), true);
+        } catch (IOException e) {
+            throw AirlockException.local("cannot write auth file " + file + ": " + e.getMessage(), e);
+        }
     }
 
     @Override

@@ -40,6 +40,22 @@ public final class RegistryClient implements AutoCloseable {
         http.close();
     }
 
+    /**
+     * Checks that {@code host} answers the registry API with the configured credentials ({@code GET /v2/},
+     * logging in when asked). Returns whether the registry asked for a login at all; a refused login
+     * is {@code AUTH_REFUSED}.
+     */
+    public boolean checkLogin(String host) {
+        String what = "the registry API (GET /v2/)";
+        HttpResponse<InputStream> r = http.send(new RegistryHttp.Call("GET", host, http.base(host).resolve("/v2/"), Map::of, null,
+                List.of(), what));
+        if (r.statusCode() != 200) {
+            throw AirlockException.usage(host + " answered HTTP " + r.statusCode() + RegistryHttp.errorText(r) + " to " + what
+                    + ": is it a container registry?");
+        }
+        return http.loggedIn(host);
+    }
+
     /** One repository on one registry. */
     public Repository repository(String host, String name) {
         return new Repository(host, name);

@@ -55,20 +55,46 @@ final class RegistryHttp {
     static final int MAX_SMALL_BODY = dev.airlock.oci.RawManifest.MAX_SIZE + 1;
 
     private final HttpClient http;
+    /** For hosts whose certificate is not checked (--insecure-skip-tls-verify); made on first use. */
+    private volatile HttpClient unverified;
     private final RegistryOptions options;
+    /** Hosts found to answer HTTPS with plain HTTP under --tls-verify=false, spoken to over HTTP since (as skopeo does). */
+    private final java.util.Set<String> plainFallback = ConcurrentHashMap.newKeySet();
     private final IdleWatchdog watchdog;
     private final Map<String, AuthState> auth = new ConcurrentHashMap<>();
 
     RegistryHttp(RegistryOptions options) {
         this.options = options;
-        this.http = HttpClient.newBuilder()
+        this.http = newClient(options.tlsVerify() ? Tls.context(options.caFile(), options.certDir()) : Tls.unverified());
+        this.watchdog = new IdleWatchdog(options.idleTimeout());
+        Trace.mark("http client ready");
+    }
+
+    private HttpClient newClient(javax.net.ssl.SSLContext tls) {
+        return HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .connectTimeout(options.idleTimeout())
-                .sslContext(Tls.context(options.caFile()))
+                .sslContext(tls)
                 .build();
-        this.watchdog = new IdleWatchdog(options.idleTimeout());
-        Trace.mark("http client ready");
+    }
+
+    /** The client for {@code authority} (HOST[:PORT]): one that checks certificates, unless that host is named insecure. */
+    private HttpClient clientFor(String authority) {
+        if (options.verifiesCertificateOf(authority) || !options.tlsVerify()) {
+            return http;
+        }
+        HttpClient c = unverified;
+        if (c == null) {
+            synchronized (this) {
+                c = unverified;
+                if (c == null) {
+                    c = newClient(Tls.unverified());
+                    unverified = c;
+                }
+            }
+        }
+        return c;
     }
 
     /**
@@ -91,18 +117,23 @@ final class RegistryHttp {
      */
     void close() {
         watchdog.close();
-        Object client = http;
-        if (client instanceof AutoCloseable c) {
-            try {
-                c.close();
-            } catch (Exception ignored) {
-                // closing is best effort
+        for (Object client : new Object[] {http, unverified}) {
+            if (client instanceof AutoCloseable c) {
+                try {
+                    c.close();
+                } catch (Exception ignored) {
+                    // closing is best effort
+                }
             }
         }
     }
 
     URI base(String host) {
-        return URI.create((options.insecureHosts().contains(host) ? "http" : "https") + "://" + host);
+        return URI.create((plainHttp(host) ? "http" : "https") + "://" + host);
+    }
+
+    private boolean plainHttp(String host) {
+        return options.insecureHosts().contains(host) || plainFallback.contains(host);
     }
 
     /**
@@ -142,12 +173,19 @@ final class RegistryHttp {
                     throw AirlockException.local(local.getMessage(), local);
                 }
                 if (speaksPlainHttp(e)) {
+                    if (!options.tlsVerify() && plainFallback.add(call.host())) {
+                        // skopeo's --tls-verify=false: a registry without TLS is then spoken to over HTTP.
+                        attempt--;
+                        continue;
+                    }
                     throw AirlockException.tlsUntrusted(call.host() + " answered HTTPS with plain HTTP; if that registry has no TLS,"
-                            + " name it with --insecure-registry " + call.host());
+                            + " name it with --plain-http " + call.host() + " (formerly --insecure-registry " + call.host() + ")");
                 }
                 if (handshakeFailure(e)) {
                     throw AirlockException.tlsUntrusted("TLS with " + call.host() + " failed (" + e.getMessage()
-                            + "); trust its CA with --ca-file PEM, or name it with --insecure-registry if it speaks plain HTTP");
+                            + "); trust its CA with --cert-dir DIR (*.crt) or --ca-file PEM, or skip the check with"
+                            + " --insecure-skip-tls-verify " + call.host() + " (--tls-verify=false for every registry);"
+                            + " --plain-http " + call.host() + " if it speaks plain HTTP");
                 }
                 lastError = e;
                 if (attempt < attempts) {
@@ -157,6 +195,11 @@ final class RegistryHttp {
                 break;
             }
             int status = response.statusCode();
+            if (status == 400 && plainHttp(call.host()) && httpsPort(response)) {
+                throw AirlockException.usage(call.host() + " speaks HTTPS, but --plain-http (or --insecure-registry) names it:"
+                        + " drop that; if its certificate is not from a CA this machine trusts, give that CA with --cert-dir DIR"
+                        + " (or --ca-file PEM), or skip the check with --insecure-skip-tls-verify " + call.host());
+            }
             if (status == 401 && !reauthenticated) {
                 String challenge = response.headers().firstValue("WWW-Authenticate").orElse(null);
                 authenticate(call, WwwAuthenticate.parse(challenge));
@@ -207,6 +250,25 @@ final class RegistryHttp {
         return e.getClass().getSimpleName() + (m.isEmpty() ? "" : ": " + m);
     }
 
+    /**
+     * Whether a 400 is a TLS server's answer to plain HTTP: Go's ("Client sent an HTTP request to
+     * an HTTPS server.", docker-registry, Harbor, Zot) or nginx's ("The plain HTTP request was sent
+     * to HTTPS port").
+     */
+    private static boolean httpsPort(HttpResponse<?> r) {
+        if (!(r.body() instanceof InputStream body)) {
+            return false;
+        }
+        try {
+            body.reset();
+            String text = new String(body.readNBytes(8192), StandardCharsets.UTF_8);
+            body.reset();
+            return text.contains("Client sent an HTTP request to an HTTPS server") || text.contains("plain HTTP request was sent to HTTPS port");
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     private static boolean speaksPlainHttp(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof javax.net.ssl.SSLException && String.valueOf(t.getMessage()).contains("plaintext connection")) {
@@ -235,6 +297,9 @@ final class RegistryHttp {
                     : HttpResponse.BodySubscribers.mapping(smallBody(), x -> (Object) x);
         };
         URI uri = call.uri();
+        if (uri.getScheme().equals("https") && plainFallback.contains(uri.getRawAuthority())) {
+            uri = URI.create("http" + uri.toString().substring("https".length()));
+        }
         String authority = uri.getRawAuthority();
         String method = call.method();
         for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
@@ -248,7 +313,7 @@ final class RegistryHttp {
                     ? HttpRequest.BodyPublishers.noBody() : call.body().get();
             IdleWatchdog.Exchange exchange = watchdog.watch(call.what());
             b.method(method, exchange.watch(body));
-            HttpResponse<Object> r = exchange.await(http, b.build(), handler);
+            HttpResponse<Object> r = exchange.await(clientFor(uri.getRawAuthority()), b.build(), handler);
             int s = r.statusCode();
             if (s == 301 || s == 302 || s == 303 || s == 307 || s == 308) {
                 Optional<String> location = r.headers().firstValue("Location");
@@ -264,6 +329,11 @@ final class RegistryHttp {
             return r;
         }
         throw new IOException("more than " + MAX_REDIRECTS + " redirects for " + call.what());
+    }
+
+    /** Whether {@code host} asked for a login during this client's life (and got one). */
+    boolean loggedIn(String host) {
+        return auth.containsKey(host);
     }
 
     private Optional<String> authorizationFor(Call call) {
@@ -288,7 +358,7 @@ final class RegistryHttp {
             case "basic" -> {
                 if (creds.isEmpty()) {
                     throw AirlockException.authRefused(call.host() + " requires a login for " + call.what()
-                            + "; add credentials for it to the auth file (--auth-file, DOCKER_CONFIG or ~/.docker/config.json)");
+                            + "; log in first ('login " + call.host() + "'), or give --creds USER, --creds-file FILE or --authfile FILE");
                 }
                 state.basic = creds.get().basicHeader();
             }
@@ -320,7 +390,8 @@ final class RegistryHttp {
         options.credentials().lookup(call.host()).ifPresent(c -> b.header("Authorization", c.basicHeader()));
         for (int attempt = 1; ; attempt++) {
             try {
-                HttpResponse<InputStream> r = watchdog.watch("token for " + call.host()).await(http, b.build(), info -> smallBody());
+                HttpResponse<InputStream> r = watchdog.watch("token for " + call.host()).await(clientFor(uri.getRawAuthority()), b.build(),
+                        info -> smallBody());
                 if (r.statusCode() == 200) {
                     JsonNode body = JSON.readTree(r.body());
                     String token = body.hasNonNull("token") ? body.get("token").asText() : body.path("access_token").asText(null);
@@ -342,7 +413,7 @@ final class RegistryHttp {
             } catch (IOException e) {
                 if (handshakeFailure(e)) {
                     throw AirlockException.tlsUntrusted("TLS with token service " + uri.getHost() + " failed (" + e.getMessage()
-                            + "); trust its CA with --ca-file PEM");
+                            + "); trust its CA with --cert-dir DIR or --ca-file PEM");
                 }
                 if (attempt >= options.maxAttempts()) {
                     throw AirlockException.transientFailure("cannot reach token service " + uri.getHost() + ": " + e.getMessage(), e);

@@ -22,19 +22,45 @@ import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509ExtendedTrustManager;
 
-/** TLS trust: the system store, plus the CAs of a PEM file when one is given. */
+/**
+ * TLS trust: the system store, plus the CAs of a PEM file and of a {@code certs.d}-style directory
+ * ({@code *.crt}) when given; or, for hosts named insecure, no check at all.
+ */
 final class Tls {
     private Tls() {
     }
 
     static SSLContext context(Path caFile) {
+        return context(caFile, null);
+    }
+
+    /**
+     * A context that accepts any server certificate for any name: {@code --tls-verify=false} and
+     * {@code --insecure-skip-tls-verify}. The connection is encrypted, but whoever answers is
+     * believed; the bytes are still checked against their digests.
+     */
+    static SSLContext unverified() {
+        try {
+            SSLContext ctx = SSLContext.getInstance("TLS");
+            ctx.init(null, new TrustManager[] {new AcceptAnyTrustManager()}, null);
+            return ctx;
+        } catch (GeneralSecurityException e) {
+            throw AirlockException.usage("cannot set up TLS: " + e.getMessage());
+        }
+    }
+
+    static SSLContext context(Path caFile, Path certDir) {
         try {
             // The system store is loaded on the first TLS handshake, not at start-up: a run that
             // only speaks plain HTTP to loopback registries never pays for it.
             Supplier<X509ExtendedTrustManager> system = lazily(() -> trustManager(null));
             List<Supplier<X509ExtendedTrustManager>> chain = new ArrayList<>();
             if (caFile != null) {
-                X509ExtendedTrustManager given = trustManager(caKeyStore(caFile));
+                X509ExtendedTrustManager given = trustManager(caKeyStore(List.of(caFile), "CA file " + caFile));
+                chain.add(() -> given);
+            }
+            if (certDir != null) {
+                X509ExtendedTrustManager given = trustManager(caKeyStore(crtFiles(certDir), "--cert-dir " + certDir));
                 chain.add(() -> given);
             }
             chain.add(system);
@@ -46,22 +72,48 @@ final class Tls {
         }
     }
 
-    private static KeyStore caKeyStore(Path caFile) throws GeneralSecurityException {
-        try (InputStream in = Files.newInputStream(caFile)) {
-            Collection<? extends Certificate> certs = CertificateFactory.getInstance("X.509").generateCertificates(in);
-            if (certs.isEmpty()) {
-                throw AirlockException.usage("CA file " + caFile + " holds no PEM certificate");
-            }
-            KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
-            store.load(null, null);
-            int i = 0;
-            for (Certificate c : certs) {
-                store.setCertificateEntry("ca-" + i++, c);
-            }
-            return store;
-        } catch (IOException e) {
-            throw AirlockException.usage("cannot read CA file " + caFile + ": " + e.getMessage());
+    /** The {@code *.crt} files of a directory, as containers' {@code certs.d/HOST/} holds its CAs. */
+    private static List<Path> crtFiles(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            throw AirlockException.usage("--cert-dir " + dir + " is not a directory");
         }
+        List<Path> files = new ArrayList<>();
+        try (var list = Files.list(dir)) {
+            list.filter(p -> p.getFileName().toString().endsWith(".crt")).sorted().forEach(files::add);
+        } catch (IOException e) {
+            throw AirlockException.usage("cannot read --cert-dir " + dir + ": " + e.getMessage());
+        }
+        if (files.isEmpty()) {
+            throw AirlockException.usage("--cert-dir " + dir + " holds no *.crt file (CA certificates in PEM form, as in"
+                    + " containers' certs.d; client certificates *.cert/*.key are not used)");
+        }
+        return files;
+    }
+
+    private static KeyStore caKeyStore(List<Path> files, String what) throws GeneralSecurityException {
+        KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
+        try {
+            store.load(null, null);
+        } catch (IOException e) {
+            throw new GeneralSecurityException(e);
+        }
+        int i = 0;
+        for (Path caFile : files) {
+            try (InputStream in = Files.newInputStream(caFile)) {
+                Collection<? extends Certificate> certs = CertificateFactory.getInstance("X.509").generateCertificates(in);
+                if (certs.isEmpty()) {
+                    throw AirlockException.usage(caFile + " (" + what + ") holds no PEM certificate");
+                }
+                for (Certificate c : certs) {
+                    store.setCertificateEntry("ca-" + i++, c);
+                }
+            } catch (IOException e) {
+                throw AirlockException.usage("cannot read " + caFile + " (" + what + "): " + e.getMessage());
+            } catch (CertificateException e) {
+                throw AirlockException.usage(caFile + " (" + what + ") is not a PEM certificate: " + e.getMessage());
+            }
+        }
+        return store;
     }
 
     private interface Loader {
@@ -167,6 +219,41 @@ final class Tls {
                 }
             }
             return all.toArray(X509Certificate[]::new);
+        }
+    }
+
+    /** Believes every server: see {@link #unverified()}. */
+    private static final class AcceptAnyTrustManager extends X509ExtendedTrustManager {
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) {
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType) {
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
+            throw new CertificateException("client certificates are not checked here");
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+            throw new CertificateException("client certificates are not checked here");
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+            throw new CertificateException("client certificates are not checked here");
+        }
+
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+            return new X509Certificate[0];
         }
     }
 }

@@ -170,7 +170,16 @@ final class BundleOptions {
         if (registry.authFile == null) {
             registry.authFile = ExportConfig.resolve(config, c.authFile());
         }
-        return new RegistryClient(registry.toOptions(c.insecureRegistries(), ExportConfig.resolve(config, c.caFile())));
+        // --creds goes only to the registries the images come from (refused when there are several).
+        java.util.Set<String> hosts = new java.util.HashSet<>();
+        for (String image : images()) {
+            try {
+                hosts.add(dev.airlock.oci.ImageReference.parse(image).apiHost());
+            } catch (AirlockException e) {
+                // refused with its own message where the images are read
+            }
+        }
+        return new RegistryClient(registry.toOptions(c.insecureRegistries(), ExportConfig.resolve(config, c.caFile()), hosts));
     }
 
     /** For {@code bundle --push}: where to and how (null without --push); the identity is not read here. */

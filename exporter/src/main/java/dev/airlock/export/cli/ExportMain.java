@@ -20,14 +20,15 @@ import picocli.CommandLine.Command;
             "other:with --remote-import, the remote command's own exit code"})
 public final class ExportMain implements Runnable {
     private static final List<Class<?>> SUBCOMMANDS = List.of(KeygenCommand.class, BundleCommand.class, PlanCommand.class,
-            ReceiptCommand.class, PushCommand.class);
+            ReceiptCommand.class, PushCommand.class,
+            dev.airlock.cli.LoginCommand.class, dev.airlock.cli.LogoutCommand.class);
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
     public void run() {
-        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "missing command: keygen, bundle, plan, receipt or push");
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "missing command: keygen, bundle, plan, receipt, push, login or logout");
     }
 
     public static int run(String[] args, PrintWriter out, PrintWriter err) {

@@ -60,8 +60,9 @@ public final class ImportOptionsMixin {
         return trust.policy();
     }
 
+    /** The registry options; --creds goes to the target registry only. */
     public RegistryOptions registryOptions() {
-        return registryOptions.toOptions(List.of(), null);
+        return registryOptions.toOptions(List.of(), null, List.of(naming().host()));
     }
 
     /** The request for {@code bundle}; every option checked (a bad one is a usage error). */
