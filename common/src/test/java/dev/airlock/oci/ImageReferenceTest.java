@@ -45,4 +45,17 @@ class ImageReferenceTest {
         assertThrows(AirlockException.class, () -> ImageReference.parse("h.example/a@sha256:short"));
         assertThrows(AirlockException.class, () -> ImageReference.parse(" "));
     }
+
+    @Test
+    void skopeosDockerPrefix_isAccepted_itsOtherTransportsAreNot() {
+        assertEquals(ImageReference.parse("registry.local:5000/app/web:1.0"), ImageReference.parse("docker://registry.local:5000/app/web:1.0"));
+        assertEquals(ImageReference.parse("alpine"), ImageReference.parse("docker://alpine"));
+        for (String ref : new String[] {"docker-archive:/tmp/a.tar", "oci:/tmp/layout", "dir:/tmp/d", "containers-storage:x"}) {
+            dev.airlock.error.AirlockException e = org.junit.jupiter.api.Assertions.assertThrows(dev.airlock.error.AirlockException.class,
+                    () -> ImageReference.parse(ref), ref);
+            assertEquals(dev.airlock.error.AirlockException.Kind.USAGE, e.kind());
+        }
+        // Spelled out, the Docker Hub image named like a transport is still reachable.
+        assertEquals("docker.io/library/oci:1.0", ImageReference.parse("docker.io/library/oci:1.0").toString());
+    }
 }

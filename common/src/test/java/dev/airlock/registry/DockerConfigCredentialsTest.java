@@ -32,4 +32,32 @@ class DockerConfigCredentialsTest {
         assertTrue(creds.lookup("other.example").isEmpty());
         assertTrue(!new Credentials("a", "secret").toString().contains("secret"));
     }
+
+    @Test
+    void readsTheFilesSkopeoReads_inItsOrder_andLoginWritesTheFirst() throws Exception {
+        java.util.Map<String, String> env = java.util.Map.of("HOME", "/home/u", "XDG_RUNTIME_DIR", "/run/user/1000");
+        assertEquals(Path.of("/run/user/1000/containers/auth.json"), DockerConfigCredentials.loginFile(null, env));
+        assertEquals(Path.of("/x/auth.json"), DockerConfigCredentials.loginFile(null, java.util.Map.of("REGISTRY_AUTH_FILE", "/x/auth.json")));
+        assertEquals(Path.of("/given.json"), DockerConfigCredentials.loginFile(Path.of("/given.json"), env));
+        int uid = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+        assertEquals(Path.of("/run/containers/" + uid + "/auth.json"), DockerConfigCredentials.loginFile(null, java.util.Map.of("HOME", "/h")));
+
+        // An entry in the file login writes wins over docker's config.json, as in containers-auth.json(5).
+        Path runtime = tmp.resolve("run");
+        Path home = tmp.resolve("home");
+        DockerConfigCredentials.store(runtime.resolve("containers/auth.json"), "reg.example", new Credentials("from", "auth-json"));
+        Files.createDirectories(home.resolve(".docker"));
+        Files.writeString(home.resolve(".docker/config.json"), "{\"auths\":{\"reg.example\":{\"auth\":\""
+                + Base64.getEncoder().encodeToString("from:docker".getBytes()) + "\"},\"docker.only\":{\"auth\":\""
+                + Base64.getEncoder().encodeToString("d:o".getBytes()) + "\"}}}");
+        DockerConfigCredentials both = DockerConfigCredentials.standard(null,
+                java.util.Map.of("HOME", home.toString(), "XDG_RUNTIME_DIR", runtime.toString()));
+        assertEquals(new Credentials("from", "auth-json"), both.lookup("reg.example").orElseThrow());
+        assertEquals(new Credentials("d", "o"), both.lookup("docker.only").orElseThrow());
+        // Docker Hub is stored under docker.io, as skopeo login does, and found for its API host.
+        DockerConfigCredentials.store(runtime.resolve("containers/auth.json"), "registry-1.docker.io", new Credentials("hub", "pw"));
+        assertEquals(new Credentials("hub", "pw"), both.lookup("registry-1.docker.io").orElseThrow());
+        assertTrue(Files.readString(runtime.resolve("containers/auth.json")).contains("\"docker.io\""));
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(runtime.resolve("containers"))));
+    }
 }
