@@ -83,5 +83,12 @@ class KeyNamesIT {
                 + subkey(tmp.resolve("mirror.pub.asc")) + "; the signer's certificate holds both: 'gpg --with-subkey-fingerprints"
                 + " --show-keys CERT.asc' lists its primary fingerprint and each subkey's; trusted: " + stranger
                 + ". Pass the signer's certificate with --trust only if you trust it", refused.err().trim());
+
+        // The importer's receipt names its signer the same way.
+        Airlock.importer(List.of("import", file.toString(), "--trust", tmp.resolve("mirror.pub.asc").toString(), "--registry",
+                source.host() + "/copy", "--plain-http", source.host(), "--state", tmp.resolve("is").toString())).ok();
+        Airlock.Run receipt = Airlock.importer(List.of("receipt", "--channel", "k", "--state", tmp.resolve("is").toString(), "--key",
+                tmp.resolve("stranger.key.asc").toString(), "--out", tmp.resolve("k.receipt.json").toString())).ok();
+        assertTrue(receipt.out().contains("signer   " + stranger + "\n"), receipt.out());
     }
 }

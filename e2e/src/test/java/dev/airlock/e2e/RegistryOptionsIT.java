@@ -253,6 +253,18 @@ class RegistryOptionsIT {
     }
 
     @Test
+    void bothPrograms_offerLoginAndLogout() {
+        for (boolean export : new boolean[] {true, false}) {
+            java.io.StringWriter out = new java.io.StringWriter();
+            java.io.PrintWriter o = new java.io.PrintWriter(out);
+            java.io.PrintWriter e = new java.io.PrintWriter(new java.io.StringWriter());
+            assertEquals(0, export ? dev.airlock.export.cli.ExportMain.run(new String[] {"--help"}, o, e)
+                    : dev.airlock.imports.cli.ImportMain.run(new String[] {"--help"}, o, e));
+            assertTrue(out.toString().contains("\n  login ") && out.toString().contains("\n  logout "), out.toString());
+        }
+    }
+
+    @Test
     void login_withoutAPasswordSource_andNoTerminal_saysHow() {
         Airlock.Run r = Airlock.export(List.of("login", tls.host(), "--username", TestRegistry.USER, "--authfile",
                 tmp.resolve("a.json").toString()));

@@ -61,6 +61,7 @@ final class ReceiptCommand implements Callable<Integer> {
         Receipt r = new ReceiptWriter().write(state != null ? state : ImportLedger.defaultStateDir(), channel, target, signer, out);
         PrintWriter o = spec.commandLine().getOut();
         o.printf("receipt  %s (+ %s)%n", out, Receipt.signatureFile(out).getFileName());
+        o.printf("signer   %s%n", signer.fingerprint());
         o.printf("channel  %s at sequence %d (%s)%n", r.channel(), r.sequence(), r.digest());
         o.printf("in place %d images, %d blobs%n", r.images().size(), r.blobs().size());
         return 0;
