@@ -353,7 +353,7 @@ class CopyEngineTest {
                 }
                 throw injected;
             }
-            sleep(20); // the other blobs take a while, so some are still queued when the failure comes
+            sleep(150); // the other blobs take a while, so some are still queued when the failure comes (even on a loaded machine)
         });
         CopyPlan plan = new CopyPlan(List.of(planned(memory, SRC_A, DST_A, "1")), Set.of(), List.of());
 
