@@ -20,7 +20,7 @@ import picocli.CommandLine.Spec;
             "4:chain or sequence problem", "5:registry or network failure, safe to run again"})
 public final class ImportMain implements Runnable {
     private static final List<Class<?>> SUBCOMMANDS = List.of(VerifyCommand.class, InspectCommand.class, ImportCommand.class,
-            WatchCommand.class, LoadCommand.class, ReceiptCommand.class, KeygenCommand.class,
+            WatchCommand.class, ServeCommand.class, LoadCommand.class, ReceiptCommand.class, KeygenCommand.class,
             dev.airlock.cli.LoginCommand.class, dev.airlock.cli.LogoutCommand.class);
 
     @Spec
@@ -28,7 +28,7 @@ public final class ImportMain implements Runnable {
 
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "missing command: verify, inspect, import, watch, load, receipt, keygen, login or logout");
+        throw new ParameterException(spec.commandLine(), "missing command: verify, inspect, import, watch, serve, load, receipt, keygen, login or logout");
     }
 
     public static int run(String[] args, PrintWriter out, PrintWriter err) {

@@ -1,0 +1,223 @@
+package dev.airlock.imports.serve;
+
+import dev.airlock.cli.Units;
+import dev.airlock.error.AirlockException;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import org.apache.sshd.common.AttributeRepository.AttributeKey;
+import org.apache.sshd.common.keyprovider.KeyPairProvider;
+import org.apache.sshd.common.session.Session;
+import org.apache.sshd.common.session.SessionListener;
+import org.apache.sshd.core.CoreModuleProperties;
+import org.apache.sshd.server.SshServer;
+import org.apache.sshd.server.auth.pubkey.UserAuthPublicKeyFactory;
+import org.apache.sshd.server.channel.ChannelSessionFactory;
+import org.apache.sshd.server.forward.RejectAllForwardingFilter;
+import org.apache.sshd.server.session.ServerSession;
+import org.apache.sshd.sftp.SftpModuleProperties;
+import org.apache.sshd.common.file.virtualfs.VirtualFileSystemFactory;
+
+/**
+ * The SFTP inbox: an embedded SSH server (Apache MINA SSHD) that lets the keys in an
+ * {@code authorized_keys} file upload files into one directory, and does nothing else. Public-key
+ * login only (no password, keyboard-interactive, host-based or GSSAPI); the only channel is a
+ * session, and the only thing a session may start is the SFTP subsystem ({@link InboxSftpSubsystem}):
+ * no shell, exec, port forwarding (local, remote, X11) or agent forwarding. Every connection counts
+ * against {@code maxSessions} from the moment it is accepted; login must finish within 30 s (or the
+ * idle timeout, if shorter); a session that moves nothing for the idle timeout is closed.
+ *
+ * <p>One line per event goes to {@code log}: start, sessions (key fingerprint, user name and
+ * client address), files received, refusals. No CLI types in here.
+ */
+public final class InboxServer implements AutoCloseable {
+    static final AttributeKey<String> KEY_FINGERPRINT = new AttributeKey<>();
+    private static final AttributeKey<Boolean> OVER_LIMIT = new AttributeKey<>();
+    private static final Duration LOGIN_LIMIT = Duration.ofSeconds(30);
+
+    private final ServeSettings settings;
+    private final Path inbox;
+    private final Consumer<String> log;
+    private final Quota quota;
+    private final AtomicInteger open = new AtomicInteger();
+    private SshServer sshd;
+    private HostKey hostKey;
+    private int port;
+
+    private InboxServer(ServeSettings settings, Path inbox, Consumer<String> log, Quota quota) {
+        this.settings = settings;
+        this.inbox = inbox;
+        this.log = log;
+        this.quota = quota;
+    }
+
+    /**
+     * Checks the inbox, the authorized keys and the host key (generating it when missing), then
+     * listens. Bad settings are usage errors (exit 2), a host key that cannot be written a local
+     * one (exit 1); nothing listens then.
+     */
+    public static InboxServer start(ServeSettings s, Consumer<String> log) {
+        Path inbox = s.inbox().toAbsolutePath().normalize();
+        if (!Files.isDirectory(inbox)) {
+            throw AirlockException.usage("inbox " + s.inbox() + " does not exist or is not a directory");
+        }
+        if (!Files.isWritable(inbox)) {
+            throw AirlockException.local("inbox " + s.inbox() + " is not writable", null);
+        }
+        if (s.maxSessions() < 1) {
+            throw AirlockException.usage("--max-sessions must be at least 1");
+        }
+        Quota quota;
+        try {
+            quota = new Quota(Files.getFileStore(inbox), s.maxUploadSize(), s.minFree());
+        } catch (IOException e) {
+            throw AirlockException.local("cannot read the file system of inbox " + inbox + ": " + e.getMessage(), e);
+        }
+        InboxServer server = new InboxServer(s, inbox, log, quota);
+        AuthorizedKeys keys = AuthorizedKeys.read(s.authorizedKeys(), server::log);
+        server.hostKey = HostKey.loadOrGenerate(s.hostKey());
+        server.listen(keys);
+        return server;
+    }
+
+    private void listen(AuthorizedKeys keys) {
+        SshServer sshd = SshServer.setUpDefaultServer();
+        sshd.setHost(settings.host());
+        sshd.setPort(settings.port());
+        sshd.setKeyPairProvider(KeyPairProvider.wrap(hostKey.pair()));
+        sshd.setUserAuthFactories(List.of(UserAuthPublicKeyFactory.INSTANCE));
+        sshd.setPublickeyAuthenticator(keys);
+        sshd.setPasswordAuthenticator(null);
+        sshd.setKeyboardInteractiveAuthenticator(null);
+        sshd.setGSSAuthenticator(null);
+        sshd.setHostBasedAuthenticator(null);
+        sshd.setShellFactory(null);
+        sshd.setCommandFactory(null);
+        sshd.setAgentFactory(null);
+        sshd.setForwardingFilter(RejectAllForwardingFilter.INSTANCE);
+        sshd.setChannelFactories(List.of(ChannelSessionFactory.INSTANCE));
+        sshd.setFileSystemFactory(new VirtualFileSystemFactory(inbox));
+        sshd.setSubsystemFactories(List.of(InboxSftpSubsystem.factory(this)));
+        Duration idle = settings.idleTimeout();
+        CoreModuleProperties.IDLE_TIMEOUT.set(sshd, idle);
+        CoreModuleProperties.AUTH_TIMEOUT.set(sshd, idle.compareTo(LOGIN_LIMIT) < 0 ? idle : LOGIN_LIMIT);
+        CoreModuleProperties.SERVER_IDENTIFICATION.set(sshd, "airlock-inbox");
+        // Version 3, as OpenSSH speaks it; only the OpenSSH extensions an upload needs are announced.
+        SftpModuleProperties.SFTP_VERSION.set(sshd, 3);
+        SftpModuleProperties.OPENSSH_EXTENSIONS.set(sshd, "fsync@openssh.com=1,posix-rename@openssh.com=1,limits@openssh.com=1");
+        SftpModuleProperties.CLIENT_EXTENSIONS.set(sshd, "");
+        // Counted as sessions are created, before the key exchange, and closed at once when one too many:
+        // MINA's own hook at accept time (IoServiceEventListener) would leave a refused socket open.
+        sshd.addSessionListener(new SessionListener() {
+            @Override
+            public void sessionCreated(Session session) {
+                if (open.incrementAndGet() > settings.maxSessions()) {
+                    session.setAttribute(OVER_LIMIT, Boolean.TRUE);
+                    log("refused connection from " + address(session.getRemoteAddress()) + ": " + settings.maxSessions()
+                            + " sessions already open (--max-sessions)");
+                    session.close(true);
+                }
+            }
+
+            @Override
+            public void sessionEvent(Session session, Event event) {
+                if (event == Event.Authenticated) {
+                    log("session opened by " + describe((ServerSession) session));
+                }
+            }
+
+            @Override
+            public void sessionClosed(Session session) {
+                open.decrementAndGet();
+                if (session.getAttribute(OVER_LIMIT) != null) {
+                    return;
+                }
+                String key = session.getAttribute(KEY_FINGERPRINT);
+                log("session closed: " + (key != null ? describe((ServerSession) session) : "from " + address(session.getRemoteAddress())
+                        + " (never logged in)"));
+            }
+        });
+        try {
+            sshd.start();
+        } catch (IOException e) {
+            sshd.close(true);
+            throw AirlockException.usage("cannot listen on " + settings.host() + ":" + settings.port() + ": " + e.getMessage());
+        }
+        this.sshd = sshd;
+        this.port = ((InetSocketAddress) sshd.getBoundAddresses().iterator().next()).getPort();
+        log("host key " + settings.hostKey() + (hostKey.generated() ? " generated: " : ": ") + hostKey.type() + " " + hostKey.fingerprint());
+        String h = settings.host();
+        boolean wildcard = h.equals("0.0.0.0") || h.equals("::") || h.equals("[::]") || h.equals("*");
+        log("known_hosts line for the sending side: " + hostKey.knownHostsLine(wildcard ? "HOST" : h, port)
+                + (wildcard ? "  (HOST: the name or address the sender connects to)" : ""));
+        log("listening on " + h + ":" + port + ", inbox " + inbox + ", " + keys.size() + " authorized key" + (keys.size() == 1 ? "" : "s")
+                + ", at most " + settings.maxSessions() + " sessions, idle timeout " + idle.toSeconds() + " s"
+                + (settings.maxUploadSize() > 0 ? ", at most " + Units.bytes(settings.maxUploadSize()) + " per file" : "")
+                + ", keeping " + Units.bytes(settings.minFree()) + " free");
+    }
+
+    /** The port listened on (the one picked, when the settings asked for 0). */
+    public int port() {
+        return port;
+    }
+
+    public HostKey hostKey() {
+        return hostKey;
+    }
+
+    Path inbox() {
+        return inbox;
+    }
+
+    Quota quota() {
+        return quota;
+    }
+
+    void log(String line) {
+        log.accept(line);
+    }
+
+    /** {@code SHA256:… (user NAME) from ADDRESS}. */
+    String describe(ServerSession session) {
+        String key = session.getAttribute(KEY_FINGERPRINT);
+        return (key != null ? "key " + key + " (user " + session.getUsername() + ")" : "an unauthenticated client") + " from "
+                + address(session.getClientAddress());
+    }
+
+    private static String address(SocketAddress a) {
+        if (a instanceof InetSocketAddress i) {
+            String host = i.getAddress() != null ? i.getAddress().getHostAddress() : i.getHostString();
+            return (host.contains(":") ? "[" + host + "]" : host) + ":" + i.getPort();
+        }
+        return String.valueOf(a);
+    }
+
+    /** fsync of the inbox directory, so a rename into it survives a crash. */
+    void syncInbox() throws IOException {
+        try (FileChannel d = FileChannel.open(inbox, StandardOpenOption.READ)) {
+            d.force(true);
+        }
+    }
+
+    /** Stops listening and closes every session; uploads not closed by their clients are discarded ({@code .part} files kept). */
+    @Override
+    public void close() {
+        if (sshd != null) {
+            try {
+                sshd.stop(true);
+            } catch (IOException e) {
+                log("stopping the server: " + e.getMessage());
+            }
+            sshd = null;
+            log("stopped");
+        }
+    }
+}

@@ -1,0 +1,495 @@
+package dev.airlock.imports.serve;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.file.CopyOption;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.OpenOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.security.SecureRandom;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.sshd.common.util.buffer.Buffer;
+import org.apache.sshd.server.channel.ChannelSession;
+import org.apache.sshd.sftp.common.SftpConstants;
+import org.apache.sshd.sftp.common.SftpException;
+import org.apache.sshd.sftp.common.extensions.openssh.FsyncExtensionParser;
+import org.apache.sshd.sftp.common.extensions.openssh.LimitsExtensionParser;
+import org.apache.sshd.sftp.common.extensions.openssh.PosixRenameExtensionParser;
+import org.apache.sshd.sftp.server.FileHandle;
+import org.apache.sshd.sftp.server.Handle;
+import org.apache.sshd.sftp.server.SftpFileSystemAccessor;
+import org.apache.sshd.sftp.server.SftpSubsystem;
+import org.apache.sshd.sftp.server.SftpSubsystemFactory;
+import org.apache.sshd.sftp.server.SftpSubsystemProxy;
+
+/**
+ * MINA's SFTP subsystem with a write-only inbox in front of it. Allowed, and nothing else:
+ * <ul>
+ * <li>{@code realpath} of the inbox itself; {@code stat}/{@code lstat} of the inbox and of regular
+ * files directly in it (never following a link: anything else reads as "no such file");</li>
+ * <li>writing a file: a plain name {@code NAME} is written as {@code .NAME.RANDOM.upload} and renamed
+ * to {@code NAME} (after an fsync) when the client closes it, so the watcher never sees a partial
+ * file under a name it takes; a name ending in {@code .part} (the exporter's own partial name) is
+ * written as it is, resumable;</li>
+ * <li>reading back a {@code .part} (the exporter's resume compares it with its file);</li>
+ * <li>renaming {@code NAME.part} to {@code NAME} ({@code rename}, or {@code posix-rename@openssh.com},
+ * which may replace an older {@code NAME}); the extensions {@code fsync@openssh.com} and
+ * {@code limits@openssh.com}.</li>
+ * </ul>
+ * Refused: listing a directory, reading anything else, removing, making directories, symbolic and
+ * hard links, changing attributes, locks, and every other extension (copy, hashes, …). Each write
+ * is checked against the per-file limit and the free space to keep; the write that would pass
+ * either fails with an SFTP failure and the partial file is removed. All real file operations use
+ * paths built here from a checked name ({@link InboxNames}), never the client's path, and open
+ * with {@code NOFOLLOW_LINKS}; the subsystem's own file system is also rooted at the inbox.
+ */
+final class InboxSftpSubsystem extends SftpSubsystem {
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final Set<String> EXTENSIONS = Set.of(FsyncExtensionParser.NAME, PosixRenameExtensionParser.NAME,
+            LimitsExtensionParser.NAME);
+
+    /** A file being written through one handle. {@code target} is null for a {@code .part}, written in place. */
+    private static final class Upload {
+        final String name;
+        final Path file;
+        final Path target;
+        volatile String refusal;
+
+        Upload(String name, Path file, Path target) {
+            this.name = name;
+            this.file = file;
+            this.target = target;
+        }
+    }
+
+    private final InboxServer server;
+    private final Path inbox;
+    private final Map<String, Upload> uploads = new ConcurrentHashMap<>();
+    /** Who this channel belongs to, for the log (taken now: a closed session forgets its login). */
+    private final String who;
+
+    private InboxSftpSubsystem(ChannelSession channel, SftpSubsystemFactory factory, InboxServer server) {
+        super(channel, factory);
+        this.server = server;
+        this.inbox = server.inbox();
+        this.who = server.describe(channel.getServerSession());
+    }
+
+    /** The factory: one subsystem per SFTP channel, all sharing the server's settings and log. */
+    static SftpSubsystemFactory factory(InboxServer server) {
+        SftpSubsystemFactory f = new SftpSubsystemFactory() {
+            @Override
+            public org.apache.sshd.server.command.Command createSubsystem(ChannelSession channel) {
+                return new InboxSftpSubsystem(channel, this, server);
+            }
+        };
+        f.setFileSystemAccessor(new RefusingAccessor(server.inbox()));
+        return f;
+    }
+
+    private String who() {
+        return who;
+    }
+
+    private void refused(String what, String path) {
+        server.log("refused " + what + (path == null ? "" : " " + path) + " from " + who());
+    }
+
+    // ---------------------------------------------------------------- dispatch: allow-list by request type
+
+    @Override
+    protected void doProcess(Buffer buffer, int length, int type, int id) throws IOException {
+        switch (type) {
+            case SftpConstants.SSH_FXP_INIT, SftpConstants.SSH_FXP_OPEN, SftpConstants.SSH_FXP_CLOSE, SftpConstants.SSH_FXP_READ,
+                    SftpConstants.SSH_FXP_WRITE, SftpConstants.SSH_FXP_FSTAT, SftpConstants.SSH_FXP_STAT, SftpConstants.SSH_FXP_LSTAT,
+                    SftpConstants.SSH_FXP_RENAME, SftpConstants.SSH_FXP_EXTENDED -> super.doProcess(buffer, length, type, id);
+            case SftpConstants.SSH_FXP_REALPATH -> {
+                String path = peekString(buffer);
+                try {
+                    if (InboxNames.nameOrRoot(path) != null) {
+                        throw InboxNames.denied(path, "only the inbox itself is resolved");
+                    }
+                } catch (SftpException e) {
+                    refused("realpath", path);
+                    sendStatus(prepareReply(buffer), id, e.getStatus(), e.getMessage());
+                    return;
+                }
+                super.doProcess(buffer, length, type, id);
+            }
+            default -> {
+                String what = SftpConstants.getCommandMessageName(type);
+                String path = switch (type) {
+                    case SftpConstants.SSH_FXP_OPENDIR, SftpConstants.SSH_FXP_REMOVE, SftpConstants.SSH_FXP_MKDIR,
+                            SftpConstants.SSH_FXP_RMDIR, SftpConstants.SSH_FXP_SETSTAT, SftpConstants.SSH_FXP_READLINK,
+                            SftpConstants.SSH_FXP_SYMLINK, SftpConstants.SSH_FXP_LINK -> peekString(buffer);
+                    default -> null;
+                };
+                refused(what, path);
+                sendStatus(prepareReply(buffer), id, SftpConstants.SSH_FX_PERMISSION_DENIED,
+                        what + ": permission denied (this inbox takes uploads only)");
+            }
+        }
+    }
+
+    @Override
+    protected void executeExtendedCommand(Buffer buffer, int id, String extension) throws IOException {
+        if (EXTENSIONS.contains(extension)) {
+            super.executeExtendedCommand(buffer, id, extension);
+            return;
+        }
+        refused("extension " + extension, null);
+        sendStatus(prepareReply(buffer), id, SftpConstants.SSH_FX_OP_UNSUPPORTED, extension + " is not supported by this inbox");
+    }
+
+    private static String peekString(Buffer buffer) {
+        int pos = buffer.rpos();
+        try {
+            return buffer.getString();
+        } catch (RuntimeException e) {
+            return "?";
+        } finally {
+            buffer.rpos(pos);
+        }
+    }
+
+    // ---------------------------------------------------------------- stat
+
+    @Override
+    protected Map<String, Object> doStat(int id, String path, int flags) throws IOException {
+        return statChecked(id, path, flags);
+    }
+
+    @Override
+    protected Map<String, Object> doLStat(int id, String path, int flags) throws IOException {
+        return statChecked(id, path, flags);
+    }
+
+    /** Both stat forms read as lstat of a regular file in the inbox (or of the inbox); anything else does not exist. */
+    private Map<String, Object> statChecked(int id, String path, int flags) throws IOException {
+        String name;
+        try {
+            name = InboxNames.nameOrRoot(path);
+        } catch (SftpException e) {
+            refused("stat", path);
+            throw e;
+        }
+        if (name == null) {
+            return super.doLStat(id, "/", flags);
+        }
+        BasicFileAttributes a;
+        try {
+            a = Files.readAttributes(inbox.resolve(name), BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException e) {
+            throw new SftpException(SftpConstants.SSH_FX_NO_SUCH_FILE, path + ": no such file");
+        }
+        if (!a.isRegularFile()) {
+            throw new SftpException(SftpConstants.SSH_FX_NO_SUCH_FILE, path + ": no such file");
+        }
+        return super.doLStat(id, "/" + name, flags);
+    }
+
+    // ---------------------------------------------------------------- open, write, close
+
+    @Override
+    protected String doOpen(int id, String path, int pflags, int access, Map<String, Object> attrs) throws IOException {
+        String name;
+        try {
+            name = InboxNames.name(path);
+        } catch (SftpException e) {
+            refused("open", path);
+            throw e;
+        }
+        boolean read = (access & SftpConstants.ACE4_READ_DATA) != 0;
+        boolean write = (access & (SftpConstants.ACE4_WRITE_DATA | SftpConstants.ACE4_APPEND_DATA)) != 0;
+        boolean append = (pflags & (SftpConstants.SSH_FXF_APPEND_DATA | SftpConstants.SSH_FXF_APPEND_DATA_ATOMIC)) != 0;
+        int disposition = pflags & SftpConstants.SSH_FXF_ACCESS_DISPOSITION;
+        if (read && write) {
+            refused("open for reading and writing", path);
+            throw InboxNames.denied(path, "files are opened either to write or to read back a .part");
+        }
+        if (read) {
+            if (!InboxNames.isPart(name)) {
+                refused("read", path);
+                throw InboxNames.denied(path, "only a .part upload may be read back");
+            }
+            String handle = super.doOpen(id, "/" + name, SftpConstants.SSH_FXF_OPEN_EXISTING,
+                    SftpConstants.ACE4_READ_DATA | SftpConstants.ACE4_READ_ATTRIBUTES, Map.of());
+            return handle;
+        }
+        if (InboxNames.isPart(name)) {
+            String handle = super.doOpen(id, "/" + name, pflags, access & ~SftpConstants.ACE4_READ_DATA, Map.of());
+            uploads.put(handle, new Upload(name, inbox.resolve(name), null));
+            return handle;
+        }
+        if (append || disposition == SftpConstants.SSH_FXF_OPEN_EXISTING || disposition == SftpConstants.SSH_FXF_TRUNCATE_EXISTING) {
+            refused("append or update", path);
+            throw InboxNames.denied(path, "a plain name is always written whole; resume works with NAME.part");
+        }
+        Path target = inbox.resolve(name);
+        if (disposition == SftpConstants.SSH_FXF_CREATE_NEW && Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+            throw new FileAlreadyExistsException(path);
+        }
+        String temp = "." + name + "." + HexFormat.of().formatHex(randomBytes())
+                + ".upload";
+        String handle = super.doOpen(id, "/" + temp, SftpConstants.SSH_FXF_CREATE_NEW,
+                SftpConstants.ACE4_WRITE_DATA | SftpConstants.ACE4_WRITE_ATTRIBUTES, Map.of());
+        uploads.put(handle, new Upload(name, inbox.resolve(temp), target));
+        return handle;
+    }
+
+    private static byte[] randomBytes() {
+        byte[] b = new byte[6];
+        RANDOM.nextBytes(b);
+        return b;
+    }
+
+    @Override
+    protected void doWrite(int id, String handle, long offset, int length, byte[] data, int doff, int remaining) throws IOException {
+        Upload u = uploads.get(handle);
+        if (u != null) {
+            String refusal = u.refusal;
+            if (refusal == null) {
+                refusal = server.quota().check(offset, length);
+                if (refusal != null) {
+                    refuse(u, handle, refusal);
+                }
+            }
+            if (refusal != null) {
+                throw new SftpException(SftpConstants.SSH_FX_FAILURE, u.name + ": " + refusal);
+            }
+        }
+        super.doWrite(id, handle, offset, length, data, doff, remaining);
+    }
+
+    /** The first refused write: the partial file is emptied and removed at once, so its space is free again. */
+    private void refuse(Upload u, String handle, String why) {
+        u.refusal = why;
+        server.log("refused upload of " + u.name + " from " + who() + ": " + why + "; partial file removed");
+        try {
+            if (handles.get(handle) instanceof FileHandle fh) {
+                fh.getFileChannel().truncate(0);
+            }
+            Files.deleteIfExists(u.file);
+        } catch (IOException e) {
+            server.log("cannot remove " + u.file + ": " + e.getMessage());
+        }
+    }
+
+    @Override
+    protected void doClose(int id, String handle) throws IOException {
+        Upload u = uploads.remove(handle);
+        if (u == null) {
+            super.doClose(id, handle);
+            return;
+        }
+        IOException syncFailure = null;
+        if (u.refusal == null && handles.get(handle) instanceof FileHandle fh && fh.getFileChannel() instanceof FileChannel ch) {
+            try {
+                ch.force(true);
+            } catch (IOException e) {
+                syncFailure = e;
+            }
+        }
+        super.doClose(id, handle);
+        if (u.refusal != null) {
+            throw new SftpException(SftpConstants.SSH_FX_FAILURE, u.name + ": " + u.refusal);
+        }
+        if (u.target == null) {
+            return; // a .part: it becomes visible by the client's rename
+        }
+        try {
+            if (syncFailure != null) {
+                throw syncFailure;
+            }
+            long size = Files.size(u.file);
+            Files.move(u.file, u.target, StandardCopyOption.ATOMIC_MOVE);
+            server.syncInbox();
+            server.log("received " + u.name + " (" + size + " bytes) from " + who());
+        } catch (IOException e) {
+            Files.deleteIfExists(u.file);
+            server.log("failed to store " + u.name + " from " + who() + ": " + e.getMessage());
+            throw new SftpException(SftpConstants.SSH_FX_FAILURE, u.name + ": cannot be stored (" + e.getMessage() + ")");
+        }
+    }
+
+    /** The connection went before the client closed these files: temporary uploads go, a {@code .part} stays for its resume. */
+    @Override
+    protected void closeAllHandles() {
+        super.closeAllHandles();
+        for (Upload u : uploads.values()) {
+            if (u.target != null) {
+                try {
+                    Files.deleteIfExists(u.file);
+                } catch (IOException e) {
+                    server.log("cannot remove " + u.file + ": " + e.getMessage());
+                }
+                server.log("upload of " + u.name + " from " + who() + " ended before the file was closed; discarded");
+            } else if (u.refusal == null) {
+                server.log("upload of " + u.name + " from " + who() + " interrupted; kept for resume");
+            }
+        }
+        uploads.clear();
+    }
+
+    // ---------------------------------------------------------------- rename
+
+    @Override
+    protected void doRename(int id, String oldPath, String newPath, Collection<CopyOption> opts) throws IOException {
+        String from;
+        String to;
+        try {
+            from = InboxNames.name(oldPath);
+            to = InboxNames.name(newPath);
+            if (!InboxNames.isPart(from) || !to.equals(from.substring(0, from.length() - InboxNames.PART.length()))) {
+                throw InboxNames.denied(oldPath, "only NAME.part may be renamed, to NAME");
+            }
+        } catch (SftpException e) {
+            refused("rename", oldPath + " -> " + newPath);
+            throw e;
+        }
+        Path src = inbox.resolve(from);
+        Path dst = inbox.resolve(to);
+        BasicFileAttributes a;
+        try {
+            a = Files.readAttributes(src, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException e) {
+            throw new SftpException(SftpConstants.SSH_FX_NO_SUCH_FILE, oldPath + ": no such file");
+        }
+        if (!a.isRegularFile()) {
+            refused("rename of a non-regular file", oldPath);
+            throw InboxNames.denied(oldPath, "not a regular file");
+        }
+        if (Files.exists(dst, LinkOption.NOFOLLOW_LINKS)) {
+            if (!opts.contains(StandardCopyOption.REPLACE_EXISTING)) {
+                throw new FileAlreadyExistsException(newPath);
+            }
+            if (!Files.isRegularFile(dst, LinkOption.NOFOLLOW_LINKS)) {
+                refused("rename over a non-regular file", newPath);
+                throw InboxNames.denied(newPath, "not a regular file");
+            }
+        }
+        try (FileChannel c = FileChannel.open(src, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+            c.force(true); // the name must only ever appear over durable bytes
+        }
+        Files.move(src, dst, StandardCopyOption.ATOMIC_MOVE);
+        server.syncInbox();
+        server.log("received " + to + " (" + a.size() + " bytes) from " + who());
+    }
+
+    // ---------------------------------------------------------------- the file system accessor: a second line of defence
+
+    /**
+     * Opens files without following links, under the inbox only, with no client-given attributes;
+     * refuses every operation the subsystem above never asks of it (directories, links, removal,
+     * attributes, copies, renames through MINA's own code).
+     */
+    static final class RefusingAccessor implements SftpFileSystemAccessor {
+        private final Path inbox;
+
+        RefusingAccessor(Path inbox) {
+            this.inbox = inbox;
+        }
+
+        private Path real(Path file) throws IOException {
+            Path n = file.normalize();
+            if (n.getNameCount() != 1 || n.getFileName() == null) {
+                throw new java.nio.file.AccessDeniedException(String.valueOf(file));
+            }
+            return inbox.resolve(n.getFileName().toString());
+        }
+
+        @Override
+        public SeekableByteChannel openFile(SftpSubsystemProxy subsystem, FileHandle fileHandle, Path file, String handle,
+                Set<? extends OpenOption> options, java.nio.file.attribute.FileAttribute<?>... attrs) throws IOException {
+            Set<OpenOption> o = new HashSet<>(options);
+            o.add(LinkOption.NOFOLLOW_LINKS);
+            return FileChannel.open(real(file), o);
+        }
+
+        @Override
+        public LinkOption[] resolveFileAccessLinkOptions(SftpSubsystemProxy subsystem, Path file, int cmd, String extension,
+                boolean followLinks) {
+            return new LinkOption[] {LinkOption.NOFOLLOW_LINKS};
+        }
+
+        @Override
+        public java.nio.file.DirectoryStream<Path> openDirectory(SftpSubsystemProxy subsystem,
+                org.apache.sshd.sftp.server.DirectoryHandle dirHandle, Path dir, String handle, LinkOption... linkOptions)
+                throws IOException {
+            throw new java.nio.file.AccessDeniedException(String.valueOf(dir));
+        }
+
+        @Override
+        public void setFileAttribute(SftpSubsystemProxy subsystem, Path file, String view, String attribute, Object value,
+                LinkOption... options) throws IOException {
+            throw new java.nio.file.AccessDeniedException(String.valueOf(file));
+        }
+
+        @Override
+        public void setFileOwner(SftpSubsystemProxy subsystem, Path file, java.security.Principal value, LinkOption... options)
+                throws IOException {
+            throw new java.nio.file.AccessDeniedException(String.valueOf(file));
+        }
+
+        @Override
+        public void setGroupOwner(SftpSubsystemProxy subsystem, Path file, java.security.Principal value, LinkOption... options)
+                throws IOException {
+            throw new java.nio.file.AccessDeniedException(String.valueOf(file));
+        }
+
+        @Override
+        public void setFilePermissions(SftpSubsystemProxy subsystem, Path file,
+                Set<java.nio.file.attribute.PosixFilePermission> perms, LinkOption... options) throws IOException {
+            throw new java.nio.file.AccessDeniedException(String.valueOf(file));
+        }
+
+        @Override
+        public void setFileAccessControl(SftpSubsystemProxy subsystem, Path file, java.util.List<java.nio.file.attribute.AclEntry> acl,
+                LinkOption... options) throws IOException {
+            throw new java.nio.file.AccessDeniedException(String.valueOf(file));
+        }
+
+        @Override
+        public void createDirectory(SftpSubsystemProxy subsystem, Path path) throws IOException {
+            throw new java.nio.file.AccessDeniedException(String.valueOf(path));
+        }
+
+        @Override
+        public void createLink(SftpSubsystemProxy subsystem, Path link, Path existing, boolean symLink) throws IOException {
+            throw new java.nio.file.AccessDeniedException(String.valueOf(link));
+        }
+
+        @Override
+        public String resolveLinkTarget(SftpSubsystemProxy subsystem, Path link) throws IOException {
+            throw new java.nio.file.AccessDeniedException(String.valueOf(link));
+        }
+
+        @Override
+        public void renameFile(SftpSubsystemProxy subsystem, Path oldPath, Path newPath, Collection<CopyOption> opts)
+                throws IOException {
+            throw new java.nio.file.AccessDeniedException(String.valueOf(oldPath));
+        }
+
+        @Override
+        public void copyFile(SftpSubsystemProxy subsystem, Path src, Path dst, Collection<CopyOption> opts) throws IOException {
+            throw new java.nio.file.AccessDeniedException(String.valueOf(src));
+        }
+
+        @Override
+        public void removeFile(SftpSubsystemProxy subsystem, Path path, boolean isDirectory) throws IOException {
+            throw new java.nio.file.AccessDeniedException(String.valueOf(path));
+        }
+    }
+}

@@ -1,0 +1,543 @@
+package dev.airlock.imports.serve;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.airlock.error.AirlockException;
+import dev.airlock.testing.TestSshd;
+import dev.airlock.testing.Tools;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.apache.sshd.client.SshClient;
+import org.apache.sshd.client.keyverifier.AcceptAllServerKeyVerifier;
+import org.apache.sshd.client.session.ClientSession;
+import org.apache.sshd.common.config.keys.FilePasswordProvider;
+import org.apache.sshd.common.util.security.SecurityUtils;
+import org.apache.sshd.sftp.client.SftpClient;
+import org.apache.sshd.sftp.client.SftpClientFactory;
+import org.apache.sshd.sftp.common.SftpConstants;
+import org.apache.sshd.sftp.common.SftpException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The SFTP inbox against OpenSSH's own clients ({@code sftp -b} and {@code ssh}, batch mode, strict
+ * host key checking against the known_hosts line the server prints): uploads land under their name
+ * only once closed, every way out of the inbox fails, the quota and the session limit hold, and
+ * nothing but SFTP is served.
+ */
+class InboxServerIT {
+    @TempDir
+    Path tmp;
+
+    private Path inbox;
+    private Path clientKey;
+    private Path authorizedKeys;
+    private final List<String> log = new ArrayList<>();
+    private InboxServer server;
+
+    @BeforeEach
+    void keys() throws Exception {
+        Assumptions.assumeTrue(Tools.has("sftp") && Tools.has("ssh") && Tools.has("ssh-keygen"),
+                "SFTP inbox test skipped: it needs OpenSSH's sftp, ssh and ssh-keygen (apt-get install openssh-client)");
+        inbox = Files.createDirectories(tmp.resolve("inbox"));
+        clientKey = tmp.resolve("client_ed25519");
+        TestSshd.keygen("ed25519", "", clientKey);
+        authorizedKeys = tmp.resolve("authorized_keys");
+        Files.writeString(authorizedKeys, "# the bastion\n" + Files.readString(pub(clientKey)));
+    }
+
+    @AfterEach
+    void stop() {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    private ServeSettings settings(long maxUpload, long minFree, Duration idle, int maxSessions) {
+        return new ServeSettings("127.0.0.1", 0, tmp.resolve("host_key"), authorizedKeys, inbox, maxUpload, minFree, idle, maxSessions);
+    }
+
+    private InboxServer start(ServeSettings s) {
+        server = InboxServer.start(s, line -> {
+            synchronized (log) {
+                log.add(line);
+            }
+        });
+        return server;
+    }
+
+    private InboxServer start() {
+        return start(settings(0, 1, Duration.ofSeconds(30), 8));
+    }
+
+    private String log() {
+        synchronized (log) {
+            return String.join("\n", log);
+        }
+    }
+
+    private static Path pub(Path key) {
+        return key.resolveSibling(key.getFileName() + ".pub");
+    }
+
+    /** A known_hosts file made of the line the server printed, as an admin would copy it. */
+    private Path knownHosts() throws IOException {
+        String line = log().lines().filter(l -> l.startsWith("known_hosts line for the sending side: ")).findFirst().orElseThrow()
+                .substring("known_hosts line for the sending side: ".length());
+        return Files.writeString(tmp.resolve("known_hosts"), line + "\n");
+    }
+
+    private List<String> sshOptions() throws IOException {
+        return List.of("-F", "/dev/null", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes", "-o",
+                "UserKnownHostsFile=" + knownHosts(), "-o", "GlobalKnownHostsFile=/dev/null", "-o", "IdentitiesOnly=yes", "-o",
+                "IdentityAgent=none", "-o", "ConnectTimeout=10", "-i", clientKey.toString());
+    }
+
+    /** {@code sftp -b} with these commands, run in {@code tmp/local}. */
+    private Tools.Result sftp(String... commands) throws Exception {
+        Path local = Files.createDirectories(tmp.resolve("local"));
+        Path batch = Files.writeString(tmp.resolve("batch"), String.join("\n", commands) + "\n");
+        List<String> cmd = new ArrayList<>(List.of("sftp", "-b", batch.toString(), "-P", String.valueOf(server.port())));
+        cmd.addAll(sshOptions());
+        cmd.add("airlock@127.0.0.1");
+        return Tools.run(cmd, Map.of(), local);
+    }
+
+    /** {@code sftp -b} with stdout and stderr merged in order, as a terminal shows them. */
+    private Tools.Result sftpMerged(List<String> commands) throws Exception {
+        Path local = Files.createDirectories(tmp.resolve("local"));
+        Path batch = Files.writeString(tmp.resolve("batch"), String.join("\n", commands) + "\n");
+        List<String> cmd = new ArrayList<>(List.of("sftp", "-b", batch.toString(), "-P", String.valueOf(server.port())));
+        cmd.addAll(sshOptions());
+        cmd.add("airlock@127.0.0.1");
+        String line = String.join(" ", cmd.stream().map(a -> "'" + a.replace("'", "'\\''") + "'").toList()) + " 2>&1";
+        return Tools.run(List.of("sh", "-c", line), Map.of(), local);
+    }
+
+    private Path localFile(String name, int size, long seed) throws IOException {
+        byte[] b = new byte[size];
+        new Random(seed).nextBytes(b);
+        return Files.write(Files.createDirectories(tmp.resolve("local")).resolve(name), b);
+    }
+
+    private static List<String> names(Path dir) throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    // ------------------------------------------------------------------ uploads
+
+    @Test
+    void sftpPut_withStrictHostKey_landsUnderItsName_byteIdentical_andIsLogged() throws Exception {
+        start();
+        Path f = localFile("scanners-000001.airlock.tar", 300_000, 1);
+        Tools.Result r = sftp("put scanners-000001.airlock.tar");
+        assertEquals(0, r.exitCode(), r.stderr());
+        assertEquals(List.of("scanners-000001.airlock.tar"), names(inbox), "only the final name, no temporary left");
+        assertArrayEquals(Files.readAllBytes(f), Files.readAllBytes(inbox.resolve("scanners-000001.airlock.tar")));
+        String clientFp = Tools.run("ssh-keygen", "-lf", pub(clientKey).toString()).ok().stdout().split(" ")[1];
+        assertTrue(log().contains("session opened by key " + clientFp + " (user airlock) from 127.0.0.1:"), log());
+        assertTrue(log().contains("received scanners-000001.airlock.tar (300000 bytes) from key " + clientFp), log());
+    }
+
+    @Test
+    void aPlainName_isWrittenUnderADotName_andAppearsOnlyWhenClosed_aDroppedUploadLeavesNothing() throws Exception {
+        start();
+        try (SshClient client = SshClient.setUpDefaultClient()) {
+            client.setServerKeyVerifier(AcceptAllServerKeyVerifier.INSTANCE);
+            client.start();
+            try (ClientSession s = login(client); SftpClient sftp = SftpClientFactory.instance().createSftpClient(s)) {
+                SftpClient.CloseableHandle h = sftp.open("/a.tar", EnumSet.of(SftpClient.OpenMode.Write, SftpClient.OpenMode.Create,
+                        SftpClient.OpenMode.Truncate));
+                sftp.write(h, 0, new byte[1000]);
+                List<String> during = names(inbox);
+                assertEquals(1, during.size(), during.toString());
+                assertTrue(during.get(0).matches("\\.a\\.tar\\.[0-9a-f]{12}\\.upload"), during.toString());
+                h.close();
+                assertEquals(List.of("a.tar"), names(inbox));
+                assertEquals(1000, Files.size(inbox.resolve("a.tar")));
+
+                // The connection goes before the close: nothing under the name, and the temporary file is removed.
+                sftp.write(sftp.open("b.tar", EnumSet.of(SftpClient.OpenMode.Write, SftpClient.OpenMode.Create)), 0, new byte[500]);
+                assertEquals(2, names(inbox).size());
+                s.close(true);
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (names(inbox).size() > 1 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertEquals(List.of("a.tar"), names(inbox));
+            assertTrue(log().contains("upload of b.tar from key"), log());
+        }
+    }
+
+    private ClientSession login(SshClient client) throws Exception {
+        ClientSession s = client.connect("airlock", "127.0.0.1", server.port()).verify(Duration.ofSeconds(10)).getSession();
+        try (InputStream in = Files.newInputStream(clientKey)) {
+            s.addPublicKeyIdentity(SecurityUtils.loadKeyPairIdentities(null, null, in, FilePasswordProvider.EMPTY).iterator().next());
+        }
+        s.auth().verify(Duration.ofSeconds(10));
+        return s;
+    }
+
+    // ------------------------------------------------------------------ confinement
+
+    @Test
+    void everyWayOutOfTheInboxFails_andNothingOutsideChanges() throws Exception {
+        Path outside = Files.createDirectories(tmp.resolve("outside"));
+        Files.writeString(outside.resolve("secret"), "secret\n");
+        Files.createSymbolicLink(inbox.resolve("link"), outside.resolve("secret"));
+        Files.createSymbolicLink(inbox.resolve("evil.part"), outside.resolve("secret"));
+        Files.createSymbolicLink(inbox.resolve("linkdir"), outside);
+        Files.writeString(Files.createDirectories(inbox.resolve("done")).resolve("old.tar"), "done\n");
+        Files.createDirectories(inbox.resolve("rejected"));
+        start();
+        localFile("f", 1000, 2);
+        Map<String, String> before = snapshot(tmp);
+
+        String[][] attempts = {
+            {"put f ../escaped", "dot-dot"},
+            {"put f /../escaped", "dot-dot from the root"},
+            {"put f " + outside.resolve("abs"), "absolute path outside"},
+            {"put f done/x", "into done/"},
+            {"put f rejected/x", "into rejected/"},
+            {"put f linkdir/x", "through a symlinked directory"},
+            {"put f .hidden", "a dot name"},
+            {"put f evil.part", "through a symlink named .part"},
+            {"get /etc/passwd", "read /etc/passwd"},
+            {"get ../../../../../../etc/passwd", "read /etc/passwd by dot-dot"},
+            {"get link", "read through a symlink"},
+            {"get evil.part", "read back a .part that is a symlink"},
+            {"get done/old.tar", "read from done/"},
+            {"ls /", "list the root"},
+            {"ls", "list the inbox"},
+            {"ls done", "list done/"},
+            {"ls /etc", "list /etc"},
+            {"symlink /etc/passwd s", "make a symlink"},
+            {"ln link hard", "make a hard link"},
+            {"rename link moved", "rename a symlink"},
+            {"rename evil.part evil", "rename a .part that is a symlink"},
+            {"rename done/old.tar old.tar", "rename out of done/"},
+            {"mkdir d", "make a directory"},
+            {"rm link", "remove a file"},
+            {"rmdir rejected", "remove a directory"},
+            {"chmod 777 link", "change modes"},
+            {"cd /etc", "change to /etc"},
+        };
+        // One batch; "-" lets sftp go on after a failed command. Its echo ("sftp> CMD") and the error lines are read in order.
+        List<String> batch = new ArrayList<>();
+        for (String[] a : attempts) {
+            batch.add("-" + a[0]);
+        }
+        Tools.Result r = sftpMerged(batch);
+        String[] segments = ("\n" + r.stdout()).split("\nsftp> ");
+        assertEquals(attempts.length + 1, segments.length, r.stdout());
+        for (int i = 0; i < attempts.length; i++) {
+            String seg = segments[i + 1];
+            assertTrue(seg.startsWith("-" + attempts[i][0]), seg);
+            assertTrue(seg.matches("(?is).*(Permission denied|not found|No such file|Failure|failed|Couldn.t|Can.t|not supported|does not support|unsupported).*"),
+                    attempts[i][1] + " (" + attempts[i][0] + ") must fail, but sftp said:\n" + seg);
+            assertFalse(seg.contains("Uploading") && !seg.contains("denied") && !seg.contains("Failure"), seg);
+        }
+        // A .part put and renamed outside, after the rest failed
+        assertNotEquals(0, sftp("put f x.part", "rename x.part ../x").exitCode(), "rename out of the inbox");
+        assertNotEquals(0, sftp("put f y.part", "rename y.part done/y").exitCode(), "rename into done/");
+        assertFalse(Files.exists(tmp.resolve("x")) || Files.exists(inbox.resolve("done/y")));
+        Files.delete(inbox.resolve("x.part"));
+        Files.delete(inbox.resolve("y.part"));
+
+        assertEquals(before, snapshot(tmp), "nothing changed anywhere under the test directory");
+        assertEquals("secret\n", Files.readString(outside.resolve("secret")));
+        assertFalse(Files.exists(Path.of("/escaped")));
+        assertTrue(log().contains("refused"), log());
+    }
+
+    /** Every path under {@code root} (not following links) with its size or link target, except the local download dir and logs. */
+    private static Map<String, String> snapshot(Path root) throws IOException {
+        Map<String, String> m = new TreeMap<>();
+        try (Stream<Path> s = Files.walk(root)) {
+            for (Path p : s.toList()) {
+                String rel = root.relativize(p).toString();
+                if (rel.startsWith("local") || rel.equals("batch") || rel.equals("known_hosts")) {
+                    continue;
+                }
+                m.put(rel, Files.isSymbolicLink(p) ? "-> " + Files.readSymbolicLink(p)
+                        : Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS) ? "dir" : Files.size(p) + " bytes");
+            }
+        }
+        return m;
+    }
+
+    @Test
+    void protocolLevelRequests_theSftpClientCannotForm_areRefused() throws Exception {
+        start();
+        Files.writeString(inbox.resolve("a.tar"), "a");
+        try (SshClient client = SshClient.setUpDefaultClient()) {
+            client.setServerKeyVerifier(AcceptAllServerKeyVerifier.INSTANCE);
+            client.start();
+            try (ClientSession s = login(client); SftpClient sftp = SftpClientFactory.instance().createSftpClient(s)) {
+                assertEquals(3, sftp.getVersion());
+                assertStatus(SftpConstants.SSH_FX_PERMISSION_DENIED, () -> sftp.open("a.tar", EnumSet.of(SftpClient.OpenMode.Read)));
+                assertStatus(SftpConstants.SSH_FX_PERMISSION_DENIED, () -> sftp.open("a.tar", EnumSet.of(SftpClient.OpenMode.Write,
+                        SftpClient.OpenMode.Append)));
+                assertStatus(SftpConstants.SSH_FX_PERMISSION_DENIED, () -> sftp.symLink("a.tar", "b.tar"));
+                assertStatus(SftpConstants.SSH_FX_PERMISSION_DENIED, () -> sftp.remove("a.tar"));
+                assertStatus(SftpConstants.SSH_FX_PERMISSION_DENIED, () -> sftp.canonicalPath("/etc"));
+                assertStatus(SftpConstants.SSH_FX_PERMISSION_DENIED, () -> sftp.stat("/etc/passwd"));
+                assertStatus(SftpConstants.SSH_FX_NO_SUCH_FILE, () -> sftp.stat("missing.tar"));
+                assertEquals(1, sftp.stat("a.tar").getSize());
+                assertEquals("/", sftp.canonicalPath("."));
+            }
+        }
+        assertEquals(List.of("a.tar"), names(inbox));
+    }
+
+    private interface Call {
+        void run() throws IOException;
+    }
+
+    private static void assertStatus(int status, Call c) {
+        SftpException e = assertThrows(SftpException.class, c::run);
+        assertEquals(status, e.getStatus(), e.getMessage());
+    }
+
+    // ------------------------------------------------------------------ quota
+
+    @Test
+    void anUploadBeyondMaxUploadSize_isRefused_andNothingIsLeft() throws Exception {
+        start(settings(1 << 20, 1, Duration.ofSeconds(30), 8));
+        localFile("big.tar", 2 << 20, 3);
+        localFile("small.tar", 512 << 10, 4);
+        Tools.Result r = sftp("put big.tar");
+        assertNotEquals(0, r.exitCode(), r.stdout());
+        assertTrue(r.stderr().contains("Failure") || r.stderr().toLowerCase().contains("couldn't"), r.stderr());
+        assertEquals(List.of(), names(inbox), "neither big.tar nor its temporary file");
+        assertTrue(log().contains("refused upload of big.tar") && log().contains("--max-upload-size"), log());
+
+        // The same limit through the exporter's name: the .part goes too.
+        r = sftp("put big.tar big.tar.part");
+        assertNotEquals(0, r.exitCode());
+        assertEquals(List.of(), names(inbox));
+
+        assertEquals(0, sftp("put small.tar").exitCode(), "a file under the limit still goes in");
+        assertEquals(List.of("small.tar"), names(inbox));
+    }
+
+    // ------------------------------------------------------------------ sessions
+
+    @Test
+    void oneSessionMoreThanMaxSessions_isRefused_andTheSlotIsFreedWhenOneCloses() throws Exception {
+        start(settings(0, 1, Duration.ofSeconds(30), 1));
+        localFile("f", 10, 5);
+        try (SshClient client = SshClient.setUpDefaultClient()) {
+            client.setServerKeyVerifier(AcceptAllServerKeyVerifier.INSTANCE);
+            client.start();
+            try (ClientSession held = login(client)) {
+                awaitLog("session opened by", Duration.ofSeconds(10));
+                Tools.Result second = sftp("put f");
+                assertNotEquals(0, second.exitCode(), "a second session while one is open");
+                assertTrue(log().contains("refused connection from 127.0.0.1:") && log().contains("--max-sessions"), log());
+                assertFalse(Files.exists(inbox.resolve("f")));
+            }
+        }
+        awaitLog("session closed: key", Duration.ofSeconds(10));
+        assertEquals(0, sftp("put f").exitCode(), "the slot is free again");
+    }
+
+    @Test
+    void anIdleSession_isClosedAfterTheIdleTimeout() throws Exception {
+        start(settings(0, 1, Duration.ofSeconds(1), 8));
+        List<String> cmd = new ArrayList<>(List.of("sftp", "-P", String.valueOf(server.port())));
+        cmd.addAll(sshOptions());
+        cmd.add("airlock@127.0.0.1");
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        try {
+            awaitLog("session opened by", Duration.ofSeconds(10));
+            long t0 = System.nanoTime();
+            // sftp itself only notices when it next reads a command; the server's log shows the close.
+            awaitLog("session closed: key", Duration.ofSeconds(5));
+            long took = System.nanoTime() - t0;
+            assertTrue(took > TimeUnit.MILLISECONDS.toNanos(800), "closed after " + took / 1_000_000 + " ms, before the idle timeout");
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    private void awaitLog(String text, Duration limit) throws InterruptedException {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (!log().contains(text)) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("no '" + text + "' in the log within " + limit + ":\n" + log());
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    // ------------------------------------------------------------------ nothing but SFTP
+
+    @Test
+    void execShellAndPortForwards_areRefused() throws Exception {
+        start();
+        Path marker = tmp.resolve("exec-ran");
+        List<String> ssh = new ArrayList<>(List.of("ssh", "-p", String.valueOf(server.port())));
+        ssh.addAll(sshOptions());
+
+        List<String> exec = new ArrayList<>(ssh);
+        exec.addAll(List.of("airlock@127.0.0.1", "touch " + marker));
+        Tools.Result r = Tools.run(exec, Map.of(), null);
+        assertNotEquals(0, r.exitCode(), "exec: " + r.stderr());
+        assertFalse(Files.exists(marker), "the command must not have run");
+
+        List<String> shell = new ArrayList<>(ssh);
+        shell.addAll(List.of("-tt", "airlock@127.0.0.1"));
+        assertNotEquals(0, Tools.run(shell, Map.of(), null).exitCode(), "shell");
+
+        List<String> remote = new ArrayList<>(ssh);
+        remote.addAll(List.of("-N", "-o", "ExitOnForwardFailure=yes", "-R", "0:127.0.0.1:" + server.port(), "airlock@127.0.0.1"));
+        r = Tools.run(remote, Map.of(), null);
+        assertNotEquals(0, r.exitCode());
+        assertTrue(r.stderr().contains("remote port forwarding failed"), r.stderr());
+
+        // -L: ssh listens here and asks the server for a direct-tcpip channel to the inbox's own port per connection.
+        // Were it granted, a connection through it would read the server's "SSH-2.0-" greeting; refused, it reads nothing.
+        int lport;
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            lport = s.getLocalPort();
+        }
+        List<String> local = new ArrayList<>(ssh);
+        local.addAll(List.of("-N", "-o", "ExitOnForwardFailure=yes", "-L", lport + ":127.0.0.1:" + server.port(), "airlock@127.0.0.1"));
+        Process fwd = new ProcessBuilder(local).redirectErrorStream(true).redirectOutput(tmp.resolve("fwd.log").toFile()).start();
+        try {
+            awaitLog("session opened by", Duration.ofSeconds(10));
+            byte[] got = readThrough(lport);
+            assertEquals("", new String(got, StandardCharsets.US_ASCII), "nothing may come through a local forward");
+        } finally {
+            fwd.destroy();
+            fwd.waitFor(5, TimeUnit.SECONDS);
+            fwd.destroyForcibly();
+        }
+        assertTrue(Files.readString(tmp.resolve("fwd.log")).contains("open failed"), Files.readString(tmp.resolve("fwd.log")));
+    }
+
+    private static byte[] readThrough(int port) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (true) {
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress("127.0.0.1", port), 1000);
+                s.setSoTimeout(5000);
+                OutputStream out = s.getOutputStream();
+                out.write("SSH-2.0-probe\r\n".getBytes(StandardCharsets.US_ASCII));
+                java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
+                try {
+                    s.getInputStream().transferTo(got);
+                } catch (java.net.SocketException reset) {
+                    // ssh resets the local connection when the server refuses the channel
+                }
+                return got.toByteArray();
+            } catch (java.net.ConnectException e) {
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(50);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ host key, bad settings
+
+    @Test
+    void aMissingHostKey_isGenerated0600_withTheFingerprintSshKeygenShows_andLoadedAgainNextTime() throws Exception {
+        Path key = tmp.resolve("host_key");
+        start();
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(key)));
+        String fp = Tools.run("ssh-keygen", "-lf", pub(key).toString()).ok().stdout().split(" ")[1];
+        assertTrue(log().contains("host key " + key + " generated: ssh-ed25519 " + fp), log());
+        String[] y = Tools.run("ssh-keygen", "-y", "-f", key.toString()).ok().stdout().trim().split(" ");
+        String derived = y[0] + " " + y[1];
+        assertTrue(Files.readString(pub(key)).startsWith(derived), "OpenSSH reads the private key and derives the same public key");
+        assertTrue(log().contains("known_hosts line for the sending side: [127.0.0.1]:" + server.port() + " " + derived), log());
+        server.close();
+        log.clear();
+
+        start();
+        assertTrue(log().contains("host key " + key + ": ssh-ed25519 " + fp), log());
+        server.close();
+        server = null;
+
+        Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-r--r--"));
+        AirlockException e = assertThrows(AirlockException.class, this::start);
+        assertEquals(AirlockException.Kind.USAGE, e.kind());
+        assertTrue(e.getMessage().contains("readable or writable by group or others") && e.getMessage().contains("chmod 600"), e.getMessage());
+    }
+
+    @Test
+    void badSettings_areUsageErrors_namingWhatIsWrong() throws Exception {
+        Files.writeString(authorizedKeys, "from=\"10.0.0.1\" " + Files.readString(pub(clientKey)));
+        AirlockException e = assertThrows(AirlockException.class, this::start);
+        assertEquals(AirlockException.Kind.USAGE, e.kind());
+        assertTrue(e.getMessage().contains("line 1: options (from) are not supported"), e.getMessage());
+
+        Files.writeString(authorizedKeys, "# nobody\n");
+        e = assertThrows(AirlockException.class, this::start);
+        assertTrue(e.getMessage().contains("lists no key"), e.getMessage());
+
+        Files.delete(authorizedKeys);
+        e = assertThrows(AirlockException.class, this::start);
+        assertEquals(AirlockException.Kind.USAGE, e.kind());
+        assertTrue(e.getMessage().contains("does not exist"), e.getMessage());
+
+        Files.writeString(authorizedKeys, Files.readString(pub(clientKey)));
+        Files.delete(inbox);
+        e = assertThrows(AirlockException.class, this::start);
+        assertTrue(e.getMessage().contains("inbox " + inbox + " does not exist"), e.getMessage());
+        Files.createDirectories(inbox);
+
+        try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            e = assertThrows(AirlockException.class, () -> start(new ServeSettings("127.0.0.1", taken.getLocalPort(),
+                    tmp.resolve("host_key"), authorizedKeys, inbox, 0, 1, Duration.ofSeconds(5), 8)));
+            assertEquals(AirlockException.Kind.USAGE, e.kind());
+            assertTrue(e.getMessage().startsWith("cannot listen on 127.0.0.1:" + taken.getLocalPort()), e.getMessage());
+        }
+    }
+
+    @Test
+    void aKeyRemovedFromAuthorizedKeys_isRefusedFromTheNextLoginOn() throws Exception {
+        start();
+        localFile("f", 10, 6);
+        assertEquals(0, sftp("put f").exitCode());
+        Path other = tmp.resolve("other");
+        TestSshd.keygen("ed25519", "", other);
+        Files.writeString(authorizedKeys, Files.readString(pub(other)));
+        Files.setLastModifiedTime(authorizedKeys, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 5000));
+        Tools.Result r = sftp("put f g");
+        assertNotEquals(0, r.exitCode());
+        assertTrue(r.stderr().contains("Permission denied"), r.stderr());
+        assertFalse(Files.exists(inbox.resolve("g")));
+    }
+}
