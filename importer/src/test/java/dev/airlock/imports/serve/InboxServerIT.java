@@ -527,6 +527,29 @@ class InboxServerIT {
     }
 
     @Test
+    void theServeCommand_reportsBadSettingsInOneLine_withExit2() throws Exception {
+        List<String> base = List.of("serve", "--host-key", tmp.resolve("host_key").toString(), "--authorized-keys",
+                authorizedKeys.toString());
+        String[][] cases = {
+            {"--listen", "127.0.0.1:0", "--inbox", tmp.resolve("missing").toString()},
+            {"--listen", "localhost", "--inbox", inbox.toString()},
+            {"--listen", "127.0.0.1:0", "--inbox", inbox.toString(), "--max-upload-size", "lots"},
+        };
+        String[] expected = {"inbox " + tmp.resolve("missing") + " does not exist", "--listen 'localhost' is not HOST:PORT", "'lots' is not a size"};
+        for (int i = 0; i < cases.length; i++) {
+            List<String> args = new ArrayList<>(base);
+            args.addAll(List.of(cases[i]));
+            java.io.StringWriter out = new java.io.StringWriter();
+            java.io.StringWriter err = new java.io.StringWriter();
+            int code = dev.airlock.imports.cli.ImportMain.run(args.toArray(String[]::new), new java.io.PrintWriter(out),
+                    new java.io.PrintWriter(err));
+            assertEquals(2, code, err.toString());
+            assertTrue(err.toString().startsWith("airlock-import: ") && err.toString().contains(expected[i]), err.toString());
+        }
+        assertFalse(Files.exists(tmp.resolve("host_key")) && Files.exists(tmp.resolve("missing")));
+    }
+
+    @Test
     void aKeyRemovedFromAuthorizedKeys_isRefusedFromTheNextLoginOn() throws Exception {
         start();
         localFile("f", 10, 6);

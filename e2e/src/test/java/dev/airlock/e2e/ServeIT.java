@@ -1,0 +1,133 @@
+package dev.airlock.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.airlock.imports.serve.InboxServer;
+import dev.airlock.imports.serve.ServeSettings;
+import dev.airlock.testing.TestSshd;
+import dev.airlock.testing.Tools;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code airlock-export push} into {@code airlock-import serve}: the exporter's SFTP operations
+ * (stat of the directory and the {@code .part}, read-back for resume, pipelined writes, fsync,
+ * posix-rename) are exactly what the inbox allows, and its quota reaches the exporter as a failed write.
+ */
+class ServeIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path tmp;
+
+    private Path key;
+    private Path authorizedKeys;
+    private InboxServer server;
+    private final List<String> log = new ArrayList<>();
+
+    @BeforeEach
+    void keys() throws Exception {
+        Assumptions.assumeTrue(Tools.has("ssh-keygen"), "serve test skipped: it needs OpenSSH's ssh-keygen (apt-get install openssh-client)");
+        key = tmp.resolve("push_ed25519");
+        TestSshd.keygen("ed25519", "", key);
+        authorizedKeys = Files.writeString(tmp.resolve("authorized_keys"), Files.readString(tmp.resolve("push_ed25519.pub")));
+    }
+
+    @AfterEach
+    void stop() {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    private void serve(Path inbox, long maxUpload, long minFree) {
+        server = InboxServer.start(new ServeSettings("127.0.0.1", 0, tmp.resolve("host_key"), authorizedKeys, inbox, maxUpload, minFree,
+                Duration.ofSeconds(30), 8), line -> {
+                    synchronized (log) {
+                        log.add(line);
+                    }
+                });
+    }
+
+    private Airlock.Run push(Path file) throws Exception {
+        Path kh = Files.writeString(tmp.resolve("known_hosts"), server.hostKey().knownHostsLine("127.0.0.1", server.port()) + "\n");
+        return Airlock.export(List.of("push", file.toString(), "--to", "sftp://airlock@127.0.0.1:" + server.port() + "/~/",
+                "--identity", key.toString(), "--known-hosts", kh.toString(), "--retries", "1", "--json"));
+    }
+
+    private Path randomFile(String name, int size, long seed) throws Exception {
+        byte[] b = new byte[size];
+        new Random(seed).nextBytes(b);
+        return Files.write(Files.createDirectories(tmp.resolve("out")).resolve(name), b);
+    }
+
+    private static List<String> names(Path dir) throws Exception {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    @Test
+    void pushIntoServe_landsUnderTheFinalName_andResumesFromAPartLeftByAnEarlierPush() throws Exception {
+        Path inbox = Files.createDirectories(tmp.resolve("inbox"));
+        serve(inbox, 0, 1);
+        Path bundle = randomFile("ch-000001.airlock.tar", 3 << 20, 1);
+        byte[] bytes = Files.readAllBytes(bundle);
+        // What a push cut off after its first MiB left behind.
+        Files.write(inbox.resolve("ch-000001.airlock.tar.part"), Arrays.copyOf(bytes, 1 << 20));
+
+        Airlock.Run run = push(bundle).ok();
+        JsonNode f = JSON.readTree(run.out()).path("files").get(0);
+        assertEquals(1 << 20, f.path("resumedFrom").asLong(), run.toString());
+        assertEquals((3 << 20) - (1 << 20), f.path("sent").asLong());
+        assertEquals(List.of("ch-000001.airlock.tar"), names(inbox));
+        assertArrayEquals(bytes, Files.readAllBytes(inbox.resolve("ch-000001.airlock.tar")));
+        assertTrue(String.join("\n", log).contains("received ch-000001.airlock.tar (3145728 bytes) from key"), String.join("\n", log));
+
+        Path next = randomFile("ch-000002.airlock.tar", 200_000, 2);
+        f = JSON.readTree(push(next).ok().out()).path("files").get(0);
+        assertEquals(0, f.path("resumedFrom").asLong());
+        assertEquals(List.of("ch-000001.airlock.tar", "ch-000002.airlock.tar"), names(inbox));
+    }
+
+    @Test
+    void aPushBeyondMaxUploadSize_failsWithExit5_andLeavesNothing() throws Exception {
+        Path inbox = Files.createDirectories(tmp.resolve("inbox"));
+        serve(inbox, 1 << 20, 1);
+        Airlock.Run run = push(randomFile("big.airlock.tar", 2 << 20, 3));
+        assertEquals(5, run.code(), run.toString());
+        assertTrue(run.err().contains("failed writing"), run.err());
+        assertEquals(List.of(), names(inbox));
+    }
+
+    @Test
+    void aWriteThatWouldLeaveLessThanMinFree_isRefused_onASmallTmpfs() throws Exception {
+        Path inbox = tmp.resolve("inbox");
+        try (Tmpfs fs = Tmpfs.mount(inbox, "8m")) {
+            serve(inbox, 0, 6 << 20);
+            Airlock.Run run = push(randomFile("big.airlock.tar", 3 << 20, 4));
+            assertEquals(5, run.code(), run.toString());
+            assertEquals(List.of(), names(inbox), "the partial upload is removed");
+            assertTrue(String.join("\n", log).contains("--min-free"), String.join("\n", log));
+            assertEquals(0, push(randomFile("small.airlock.tar", 1 << 20, 5)).code(), "a file that leaves enough free still goes in");
+            assertEquals(List.of("small.airlock.tar"), names(inbox));
+            server.close();
+            server = null;
+        }
+    }
+}
