@@ -8,6 +8,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.airlock.imports.serve.InboxServer;
 import dev.airlock.imports.serve.ServeSettings;
+import dev.airlock.testing.RegistryExtension;
+import dev.airlock.testing.RegistryExtension.Registries;
+import dev.airlock.testing.TestRegistry;
 import dev.airlock.testing.TestSshd;
 import dev.airlock.testing.Tools;
 import java.nio.file.Files;
@@ -22,6 +25,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -129,5 +133,66 @@ class ServeIT {
             server.close();
             server = null;
         }
+    }
+
+    // ------------------------------------------------------------------ the real launcher: sftp in, image out, SIGTERM
+
+    @Test
+    @ExtendWith(RegistryExtension.class)
+    void aBundlePutWithOpenSshSftp_intoTheServeCommand_isImported_andSigtermStopsItWithExit0(Registries registries) throws Exception {
+        Assumptions.assumeTrue(Tools.has("sftp"), "needs OpenSSH's sftp client (apt-get install openssh-client)");
+        Path launcher = WatchIT.launcher();
+        TestRegistry target = registries.plain();
+        ChainFixture c = new ChainFixture(registries.plain(), target, tmp).seedThree();
+        Path bundle = c.export();
+        Path inbox = Files.createDirectories(tmp.resolve("inbox"));
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        List<String> cmd = new ArrayList<>(List.of(launcher.toString(), "serve", "--listen", "127.0.0.1:" + port, "--host-key",
+                tmp.resolve("host_key").toString(), "--authorized-keys", authorizedKeys.toString(), "--inbox", inbox.toString(),
+                "--min-free", "1M", "--trust", c.exporterKey[1].toString(), "--registry", target.host() + "/mirror", "--state",
+                tmp.resolve("import-state").toString(), "--poll-interval", "500ms", "--settle", "200ms", "--progress=none"));
+        cmd.addAll(target.cliFlags());
+        Path out = tmp.resolve("serve.log");
+        Process serve = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        try {
+            String line = awaitLine(serve, out, "serve: known_hosts line for the sending side: ");
+            Path kh = Files.writeString(tmp.resolve("known_hosts"), line.substring(line.indexOf("sending side: ") + "sending side: ".length()) + "\n");
+            Path batch = Files.writeString(tmp.resolve("batch"), "put " + bundle + "\n");
+            Tools.Result put = Tools.run(List.of("sftp", "-b", batch.toString(), "-P", String.valueOf(port), "-F", "/dev/null", "-o",
+                    "BatchMode=yes", "-o", "StrictHostKeyChecking=yes", "-o", "UserKnownHostsFile=" + kh, "-o", "IdentitiesOnly=yes",
+                    "-o", "IdentityAgent=none", "-i", key.toString(), "airlock@127.0.0.1"), java.util.Map.of(), null);
+            assertEquals(0, put.exitCode(), put.stderr());
+            String imported = awaitLine(serve, out, "imported " + bundle.getFileName());
+            assertTrue(imported.contains("channel daily, sequence 1"), imported);
+            assertTrue(Files.exists(inbox.resolve("done").resolve(bundle.getFileName())), Files.readString(out));
+            for (String ref : c.images) {
+                assertEquals(Fixture.skopeoDigest(c.source, ref), c.targetDigest(ref), ref + " landed byte-identical");
+            }
+
+            serve.destroy(); // SIGTERM
+            assertTrue(serve.waitFor(30, java.util.concurrent.TimeUnit.SECONDS), "serve must stop on SIGTERM\n" + Files.readString(out));
+            assertEquals(0, serve.exitValue(), Files.readString(out));
+            assertTrue(Files.readString(out).contains("serve: stopped"), Files.readString(out));
+        } finally {
+            serve.destroyForcibly();
+        }
+    }
+
+    private static String awaitLine(Process p, Path out, String text) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < deadline) {
+            var hit = Files.readString(out).lines().filter(l -> l.contains(text)).findFirst();
+            if (hit.isPresent()) {
+                return hit.get();
+            }
+            if (!p.isAlive()) {
+                throw new AssertionError("serve ended (exit " + p.exitValue() + ") before '" + text + "':\n" + Files.readString(out));
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("no '" + text + "' within 60 s:\n" + Files.readString(out));
     }
 }

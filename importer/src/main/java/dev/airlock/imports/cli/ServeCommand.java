@@ -1,24 +1,42 @@
 package dev.airlock.imports.cli;
 
+import dev.airlock.cli.OutputOptionsMixin;
 import dev.airlock.cli.Units;
 import dev.airlock.error.AirlockException;
+import dev.airlock.imports.ImportRequest;
+import dev.airlock.imports.ImportService;
+import dev.airlock.imports.inbox.InboxWatcher;
 import dev.airlock.imports.serve.InboxServer;
 import dev.airlock.imports.serve.ServeSettings;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
+import java.util.function.Consumer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "serve", mixinStandardHelpOptions = true,
-        description = "Run an SFTP server that lets the keys in an authorized_keys file upload bundles into the inbox, and nothing else.")
+        description = {"Run an SFTP server that lets the keys in an authorized_keys file upload bundles into the inbox, and nothing else,"
+                + " and import what arrives there as `watch` does (same options), in the same process.",
+            "Server events go to stderr, the watcher's to stdout. SIGTERM: close every session, finish the current import, exit 0."})
 final class ServeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
+
+    @Mixin
+    OutputOptionsMixin output;
+
+    @Mixin
+    ImportOptionsMixin options;
+
+    @Mixin
+    WatchOptionsMixin watchOptions;
 
     @Option(names = "--listen", required = true, paramLabel = "HOST:PORT", description = "Address and port to listen on, e.g. 0.0.0.0:2222 or [::1]:2222.")
     String listen;
@@ -31,7 +49,7 @@ final class ServeCommand implements Callable<Integer> {
             description = "Public keys that may upload, in OpenSSH authorized_keys format, without options. Re-read when it changes.")
     Path authorizedKeys;
 
-    @Option(names = "--inbox", required = true, paramLabel = "DIR", description = "Where uploads land.")
+    @Option(names = "--inbox", required = true, paramLabel = "DIR", description = "Where uploads land: the directory the watcher imports from.")
     Path inbox;
 
     @Option(names = "--max-upload-size", paramLabel = "SIZE", converter = Units.SizeConverter.class,
@@ -42,7 +60,7 @@ final class ServeCommand implements Callable<Integer> {
             description = "Refuse a write that would leave less than SIZE free in the inbox's file system (default: ${DEFAULT-VALUE}).")
     long minFree;
 
-    @Option(names = "--idle-timeout", paramLabel = "DURATION", converter = Units.DurationConverter.class, defaultValue = "5m",
+    @Option(names = "--session-idle-timeout", paramLabel = "DURATION", converter = Units.DurationConverter.class, defaultValue = "5m",
             description = "Close a session that moves nothing for this long (default: ${DEFAULT-VALUE}).")
     Duration idleTimeout;
 
@@ -52,27 +70,61 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         String[] hp = hostPort(listen);
+        ImportRequest template = options.request(null, false); // trust and target checked before anything listens
         ServeSettings settings = new ServeSettings(hp[0], Integer.parseInt(hp[1]), hostKey, authorizedKeys, inbox,
                 maxUploadSize == null ? 0 : maxUploadSize, minFree, idleTimeout, maxSessions);
-        Object lock = new Object();
         InboxServer server = InboxServer.start(settings, line -> {
-            synchronized (lock) {
+            synchronized (err) {
                 err.println("serve: " + line);
                 err.flush();
             }
         });
-        // >>> WATCHER: start dev.airlock.imports.inbox.InboxWatcher on `inbox` here, in this process, with the
-        // import options (mixin shared with `watch`), on its own thread; stop it in the hook below, after
-        // server.close() and before stopped.countDown(), so that SIGTERM lets the current import finish. <<<
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        Consumer<String> log = line -> {
+            synchronized (out) {
+                out.println(Instant.now().truncatedTo(ChronoUnit.SECONDS) + " " + line);
+                out.flush();
+            }
+        };
+        WatchCommand.Client client = new WatchCommand.Client(options.registryOptions());
+        try {
+            InboxWatcher watcher = new InboxWatcher(inbox, watchOptions.toOptions(), template,
+                    request -> new ImportService(client, output.listener(err)).importBundle(request), log);
+            // SIGTERM: no new uploads or sessions first, then the current import finishes (bounded), then exit 0.
+            Thread hook = new Thread(() -> {
+                server.close();
+                if (!watcher.isRunning()) {
+                    return;
+                }
+                log.accept("stopping: finishing the current import first (at most " + WatchCommand.STOP_WAIT.toMinutes() + " min)");
+                watcher.stop();
+                try {
+                    if (watcher.awaitStopped(WatchCommand.STOP_WAIT)) {
+                        out.flush();
+                        err.flush();
+                        Runtime.getRuntime().halt(0);
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "airlock-serve-stop");
+            Runtime.getRuntime().addShutdownHook(hook);
+            try {
+                watcher.run();
+            } finally {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException shuttingDown) {
+                    // the hook is running: it ends the process
+                }
+            }
+            return 0;
+        } finally {
             server.close();
-            stopped.countDown();
-        }, "serve-shutdown"));
-        stopped.await();
-        return 0;
+            client.close();
+        }
     }
 
     /** {@code HOST:PORT} or {@code [V6]:PORT}; a usage error otherwise. */

@@ -115,7 +115,7 @@ final class WatchCommand implements Callable<Integer> {
     }
 
     /** One registry client for the watcher's life, made at the first import that needs it. */
-    private static final class Client implements Supplier<RegistryClient> {
+    static final class Client implements Supplier<RegistryClient> {
         private final RegistryOptions options;
         private RegistryClient client;
 

@@ -528,8 +528,13 @@ class InboxServerIT {
 
     @Test
     void theServeCommand_reportsBadSettingsInOneLine_withExit2() throws Exception {
+        Path cert = tmp.resolve("exporter.pub.asc");
+        assertEquals(0, dev.airlock.imports.cli.ImportMain.run(new String[] {"keygen", "--uid", "e <e@airlock.test>", "--key",
+            tmp.resolve("exporter.key.asc").toString(), "--cert", cert.toString()}, new java.io.PrintWriter(new java.io.StringWriter()),
+                new java.io.PrintWriter(new java.io.StringWriter())));
         List<String> base = List.of("serve", "--host-key", tmp.resolve("host_key").toString(), "--authorized-keys",
-                authorizedKeys.toString());
+                authorizedKeys.toString(), "--trust", cert.toString(), "--registry", "127.0.0.1:9/mirror", "--state",
+                tmp.resolve("state").toString());
         String[][] cases = {
             {"--listen", "127.0.0.1:0", "--inbox", tmp.resolve("missing").toString()},
             {"--listen", "localhost", "--inbox", inbox.toString()},
