@@ -13,6 +13,9 @@ import picocli.CommandLine;
  * exit codes and a single line on stderr; {@code --verbose} adds the stack trace.
  */
 public final class Cli {
+    /** Every command's help ends with examples under this heading (its {@code footer}). */
+    public static final String EXAMPLES = "%nExamples:%n";
+
     private Cli() {
     }
 
@@ -34,6 +37,7 @@ public final class Cli {
         for (Class<?> c : named != null ? List.<Class<?>>of(named) : subcommands) {
             cl.addSubcommand(c);
         }
+        HelpLayout.apply(cl);
         Trace.mark("command line modelled");
         cl.setOut(out);
         cl.setErr(err);
@@ -71,6 +75,17 @@ public final class Cli {
         out.flush();
         err.flush();
         return code;
+    }
+
+    /**
+     * The whole command line of a program, every subcommand modelled, with the help layout that
+     * {@link #run} uses: for tests and generated documentation.
+     */
+    public static CommandLine model(Object command, List<Class<?>> subcommands) {
+        CommandLine cl = new CommandLine(command);
+        subcommands.forEach(cl::addSubcommand);
+        HelpLayout.apply(cl);
+        return cl;
     }
 
     /** The documented exit code of each failure kind (README, "Exit codes"): the only such mapping. */

@@ -13,9 +13,13 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-@Command(name = "keygen", mixinStandardHelpOptions = true,
-        description = "Make an OpenPGP signing key (v4, EdDSA/Ed25519, SHA-512): the secret key (mode 0600) and its public certificate.")
-public final class KeygenCommand implements Callable<Integer> {
+/**
+ * {@code keygen} on either side; each program's subclass says what its key signs and where the
+ * certificate goes (bundles and the importer's --trust; receipts and the exporter's receipt --trust),
+ * and declares --cert with that text.
+ */
+@Command(name = "keygen", mixinStandardHelpOptions = true)
+public abstract class KeygenCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
@@ -28,9 +32,6 @@ public final class KeygenCommand implements Callable<Integer> {
     @Option(names = "--key", required = true, paramLabel = "OUT.key.asc", description = "Where to write the secret key.")
     Path key;
 
-    @Option(names = "--cert", required = true, paramLabel = "OUT.pub.asc", description = "Where to write the public certificate (give it to the importer's --trust).")
-    Path cert;
-
     @Option(names = "--passphrase-file", paramLabel = "FILE",
             description = "Protect the secret key with the passphrase in FILE (first line). Default: AIRLOCK_KEY_PASSPHRASE, else none.")
     Path passphraseFile;
@@ -38,8 +39,12 @@ public final class KeygenCommand implements Callable<Integer> {
     @Option(names = "--force", description = "Replace existing key files.")
     boolean force;
 
+    /** --cert: where the public certificate goes. */
+    protected abstract Path cert();
+
     @Override
     public Integer call() throws IOException {
+        Path cert = cert();
         if (!force) {
             for (Path p : new Path[] {key, cert}) {
                 if (Files.exists(p)) {

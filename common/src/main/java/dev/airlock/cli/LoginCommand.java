@@ -24,6 +24,12 @@ import picocli.CommandLine.Spec;
  * read it ({@code auths.HOST.auth} in {@code auth.json}), so both programs and skopeo find it.
  */
 @Command(name = "login", mixinStandardHelpOptions = true,
+        footerHeading = Cli.EXAMPLES, footer = {
+            "  # asks for the password on a terminal",
+            "  ${ROOT-COMMAND-NAME} login registry.local:5000 -u airlock",
+            "  # a token from a file, for scripts",
+            "  ${ROOT-COMMAND-NAME} login registry.gitlab.com -u mirror-bot \\",
+            "      --password-stdin < token.txt"},
         description = "Check a registry account and store it in the auth file that skopeo and podman read"
                 + " (XDG_RUNTIME_DIR/containers/auth.json unless --authfile or REGISTRY_AUTH_FILE names another).")
 public final class LoginCommand implements Callable<Integer> {

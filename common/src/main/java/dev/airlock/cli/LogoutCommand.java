@@ -12,7 +12,11 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code logout HOST}: removes what {@code login} stored, from the same file. */
-@Command(name = "logout", mixinStandardHelpOptions = true, description = "Remove a registry's stored account from the auth file login writes.")
+@Command(name = "logout", mixinStandardHelpOptions = true,
+        footerHeading = Cli.EXAMPLES, footer = {
+            "  ${ROOT-COMMAND-NAME} logout registry.local:5000",
+            "  ${ROOT-COMMAND-NAME} logout --all"},
+        description = "Remove a registry's stored account from the auth file login writes.")
 public final class LogoutCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -27,6 +27,12 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "bundle", mixinStandardHelpOptions = true,
+        footerHeading = dev.airlock.cli.Cli.EXAMPLES, footer = {
+            "  # carry two images on the channel 'scanners' to a USB stick",
+            "  airlock-export bundle --channel scanners --key mirror.key.asc --out /media/usb \\",
+            "      --image registry.gitlab.com/security-products/semgrep:5 --image alpine:3.20",
+            "  # the same from a config file, as 4 GB volumes for a FAT32 stick",
+            "  airlock-export bundle --config scanners.yaml --out /media/usb --max-volume-size 4G"},
         description = "Pull the images and write OUT/CHANNEL-NNNNNN.airlock.tar (or its volumes, with --max-volume-size), signed: "
                 + "a delta after the channel's last bundle, or a full bundle for a new channel or with --full.")
 final class BundleCommand implements Callable<Integer> {

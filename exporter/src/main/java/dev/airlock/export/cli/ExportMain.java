@@ -1,7 +1,6 @@
 package dev.airlock.export.cli;
 
 import dev.airlock.cli.Cli;
-import dev.airlock.cli.KeygenCommand;
 import dev.airlock.crypto.OpenPgpKeys;
 import dev.airlock.io.Trace;
 import dev.airlock.export.sftp.SshWarmup;
@@ -19,7 +18,7 @@ import picocli.CommandLine.Command;
                 + " an SSH host key that known_hosts does not list or lists otherwise",
             "other:with --remote-import, the remote command's own exit code"})
 public final class ExportMain implements Runnable {
-    private static final List<Class<?>> SUBCOMMANDS = List.of(KeygenCommand.class, BundleCommand.class, PlanCommand.class,
+    private static final List<Class<?>> SUBCOMMANDS = List.of(ExportKeygenCommand.class, BundleCommand.class, PlanCommand.class,
             ReceiptCommand.class, PushCommand.class,
             dev.airlock.cli.LoginCommand.class, dev.airlock.cli.LogoutCommand.class);
 
@@ -33,6 +32,11 @@ public final class ExportMain implements Runnable {
 
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
         return Cli.run("airlock-export", new ExportMain(), SUBCOMMANDS, args, out, err);
+    }
+
+    /** The whole command line, every subcommand modelled (for tests and generated documentation). */
+    public static picocli.CommandLine model() {
+        return Cli.model(new ExportMain(), SUBCOMMANDS);
     }
 
     public static void main(String[] args) {

@@ -16,6 +16,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "plan", mixinStandardHelpOptions = true,
+        footerHeading = dev.airlock.cli.Cli.EXAMPLES, footer = {
+            "  # what the next bundle of the channel 'scanners' would carry, and its size",
+            "  airlock-export plan --config scanners.yaml",
+            "  airlock-export plan --channel scanners --image alpine:3.20 --json"},
         description = "Show what 'bundle' with the same arguments would write, writing nothing and reading no key: "
                 + "each image new/changed/unchanged, blobs and bytes carried and saved, and the bundle's exact size. "
                 + "--key and --out are optional: keys are only counted (one signer when none is given), --out only names the target.")

@@ -20,6 +20,10 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "receipt", mixinStandardHelpOptions = true,
+        footerHeading = dev.airlock.cli.Cli.EXAMPLES, footer = {
+            "  # re-baseline the channel from a receipt the offline side carried back",
+            "  airlock-export receipt /media/usb/scanners.receipt.json \\",
+            "      --trust offline.pub.asc"},
         description = "Check a signed receipt carried back from the offline side and re-baseline its channel: the next bundle "
                 + "follows the receipt's sequence and counts as sent only the blobs the receipt shows in place.")
 final class ReceiptCommand implements Callable<Integer> {

@@ -21,6 +21,13 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "import", mixinStandardHelpOptions = true,
+        footerHeading = dev.airlock.cli.Cli.EXAMPLES, footer = {
+            "  # verify a bundle and push its images into the local registry",
+            "  airlock-import import /media/usb/scanners-000001.airlock.tar \\",
+            "      --trust mirror.pub.asc --registry registry.local:5000/mirror",
+            "  # the same settings from a config file (flags win over it)",
+            "  airlock-import import --config /etc/airlock/import.yaml \\",
+            "      /media/usb/scanners-000002.airlock.tar"},
         description = "Verify a bundle, then push its images into the registry: blobs, manifests, tags last.")
 final class ImportCommand implements Callable<Integer> {
     @Spec

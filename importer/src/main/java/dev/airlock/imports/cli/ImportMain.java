@@ -1,7 +1,6 @@
 package dev.airlock.imports.cli;
 
 import dev.airlock.cli.Cli;
-import dev.airlock.cli.KeygenCommand;
 import dev.airlock.crypto.OpenPgpKeys;
 import dev.airlock.io.Trace;
 import dev.airlock.registry.Warmup;
@@ -20,7 +19,7 @@ import picocli.CommandLine.Spec;
             "4:chain or sequence problem", "5:registry or network failure, safe to run again"})
 public final class ImportMain implements Runnable {
     private static final List<Class<?>> SUBCOMMANDS = List.of(VerifyCommand.class, InspectCommand.class, ImportCommand.class,
-            WatchCommand.class, ServeCommand.class, LoadCommand.class, ReceiptCommand.class, KeygenCommand.class,
+            WatchCommand.class, ServeCommand.class, LoadCommand.class, ReceiptCommand.class, ImportKeygenCommand.class,
             dev.airlock.cli.LoginCommand.class, dev.airlock.cli.LogoutCommand.class);
 
     @Spec
@@ -33,6 +32,11 @@ public final class ImportMain implements Runnable {
 
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
         return Cli.run("airlock-import", new ImportMain(), SUBCOMMANDS, args, out, err);
+    }
+
+    /** The whole command line, every subcommand modelled (for tests and generated documentation). */
+    public static picocli.CommandLine model() {
+        return Cli.model(new ImportMain(), SUBCOMMANDS);
     }
 
     public static void main(String[] args) {

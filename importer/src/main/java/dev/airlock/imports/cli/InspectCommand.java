@@ -17,6 +17,10 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "inspect", mixinStandardHelpOptions = true,
+        footerHeading = dev.airlock.cli.Cli.EXAMPLES, footer = {
+            "  # what a bundle claims to hold (not checked: use verify for that)",
+            "  airlock-import inspect /media/usb/scanners-000001.airlock.tar",
+            "  airlock-import inspect /media/usb/scanners-000001.airlock.tar --json"},
         description = "Show what a bundle claims to hold, WITHOUT checking its signature (use verify for that).")
 final class InspectCommand implements Callable<Integer> {
     @Spec

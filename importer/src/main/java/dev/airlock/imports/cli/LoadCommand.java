@@ -18,6 +18,11 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "load", mixinStandardHelpOptions = true,
+        footerHeading = dev.airlock.cli.Cli.EXAMPLES, footer = {
+            "  # one image of a bundle as a docker load archive",
+            "  airlock-import load /media/usb/scanners-000001.airlock.tar \\",
+            "      --trust mirror.pub.asc --docker-archive /srv/semgrep.tar \\",
+            "      --image registry.gitlab.com/security-products/semgrep:5"},
         description = "Verify a bundle like 'verify', then write its images as a docker load archive (no registry needed).")
 final class LoadCommand implements Callable<Integer> {
     @Spec

@@ -21,6 +21,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "receipt", mixinStandardHelpOptions = true,
+        footerHeading = dev.airlock.cli.Cli.EXAMPLES, footer = {
+            "  # what this side holds on the channel 'scanners', signed, to carry back",
+            "  airlock-import receipt --channel scanners --key offline.key.asc \\",
+            "      --out /media/usb/scanners.receipt.json"},
         description = "Write a signed receipt of what this side holds on a channel (FILE and FILE.asc), to carry back to the exporter.")
 final class ReceiptCommand implements Callable<Integer> {
     @Spec

@@ -22,6 +22,15 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "serve", mixinStandardHelpOptions = true,
+        footerHeading = dev.airlock.cli.Cli.EXAMPLES, footer = {
+            "  # an SFTP inbox on port 2222 for the keys in authorized_keys; imports arrivals",
+            "  airlock-import serve --listen 0.0.0.0:2222 \\",
+            "      --host-key /etc/airlock/serve/ssh_host_ed25519_key \\",
+            "      --authorized-keys /etc/airlock/serve/authorized_keys \\",
+            "      --inbox /var/lib/airlock/inbox --trust mirror.pub.asc \\",
+            "      --registry registry.local:5000/mirror",
+            "  # the same with every setting in a config file",
+            "  airlock-import serve --config /etc/airlock/import.yaml"},
         description = {"Run an SFTP server that lets the keys in an authorized_keys file upload bundles into the inbox, and nothing else,"
                 + " and import what arrives there as `watch` does (same options), in the same process.",
             "Server events go to stderr, the watcher's to stdout. SIGTERM: close every session, finish the current import, exit 0."})

@@ -12,6 +12,13 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "verify", mixinStandardHelpOptions = true,
+        footerHeading = dev.airlock.cli.Cli.EXAMPLES, footer = {
+            "  # check a bundle on the USB stick against the certificate carried over once",
+            "  airlock-import verify /media/usb/scanners-000001.airlock.tar \\",
+            "      --trust mirror.pub.asc",
+            "  # a bundle written as volumes: give its list (or any volume)",
+            "  airlock-import verify /media/usb/scanners-000042.airlock.volumes.json \\",
+            "      --trust mirror.pub.asc"},
         description = "Check a bundle's signatures and every byte of it, without touching any registry.")
 final class VerifyCommand implements Callable<Integer> {
     @Spec

@@ -23,6 +23,12 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "watch", mixinStandardHelpOptions = true,
+        footerHeading = dev.airlock.cli.Cli.EXAMPLES, footer = {
+            "  # import what arrives in the inbox, in order, until stopped",
+            "  airlock-import watch /srv/airlock/inbox --trust mirror.pub.asc \\",
+            "      --registry registry.local:5000/mirror",
+            "  # for cron: what is there now, then exit",
+            "  airlock-import watch --config /etc/airlock/import.yaml --once"},
         description = {"Import the bundles that arrive in DIR, each channel in sequence order; move each to DIR/done/,"
                 + " or to DIR/rejected/ with NAME.reason when refused. One line per event on stdout.",
             "A later bundle waits for a missing earlier one (a full or --since bundle that makes it unnecessary is taken);"
