@@ -102,7 +102,7 @@ final class BundleOptions {
         List<Path> keyFiles = require(keyFiles().isEmpty() ? null : keyFiles(), "--key");
         Path outDir = require(outDir(), "--out");
         Path pass = passphraseFile != null ? passphraseFile : ExportConfig.resolve(config, c.passphraseFile());
-        return new ExportRequest(images(), ch, keyFiles, Passphrases.read(pass), outDir, stateDir(), full, since, media());
+        return new ExportRequest(images(), ch, keyFiles, Passphrases.forSigning(pass, keyFiles), outDir, stateDir(), full, since, media());
     }
 
     /**

@@ -25,9 +25,16 @@ final class SshIdentity {
     /** Reads the key pair; a missing, unreadable, undecryptable or unsupported key is a usage error (exit 2). */
     static KeyPair load(Path file, char[] passphrase) {
         AtomicBoolean asked = new AtomicBoolean();
+        AtomicBoolean typed = new AtomicBoolean();
         FilePasswordProvider password = (session, resource, retry) -> {
             asked.set(true);
-            return passphrase == null ? null : new String(passphrase);
+            if (passphrase != null) {
+                return new String(passphrase);
+            }
+            // None given: on a terminal, ask (null without one, refused below).
+            char[] answer = dev.airlock.cli.Passphrases.ask("passphrase for identity " + file + ": ");
+            typed.set(answer != null);
+            return answer == null ? null : new String(answer);
         };
         try (InputStream in = Files.newInputStream(file)) {
             Iterable<KeyPair> pairs = SecurityUtils.loadKeyPairIdentities(null, NamedResource.ofName(file.toString()), in, password);
@@ -42,7 +49,7 @@ final class SshIdentity {
             if (e instanceof AirlockException a) {
                 throw a;
             }
-            if (asked.get() && passphrase == null) {
+            if (asked.get() && passphrase == null && !typed.get()) {
                 throw AirlockException.usage("identity " + file + " is encrypted: give its passphrase with --identity-passphrase-file"
                         + " or " + PushRequest.PASSPHRASE_ENV);
             }

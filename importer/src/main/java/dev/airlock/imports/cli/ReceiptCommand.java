@@ -57,7 +57,7 @@ final class ReceiptCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        BundleSigner signer = new BundleSigner(OpenPgpKeys.readSecretKey(key), Passphrases.read(passphraseFile));
+        BundleSigner signer = new BundleSigner(OpenPgpKeys.readSecretKey(key), Passphrases.forSigning(passphraseFile, java.util.List.of(key)));
         if (registry == null && !maps.isEmpty()) {
             throw AirlockException.usage("--map needs --registry: it names a target together with the registry and prefix");
         }
