@@ -2,6 +2,7 @@ package dev.airlock.crypto;
 
 import dev.airlock.error.AirlockException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.util.Date;
 import java.util.Iterator;
 import org.bouncycastle.bcpg.PublicKeyAlgorithmTags;
@@ -93,17 +94,39 @@ public final class BundleSigner {
     /** A detached signature over exactly {@code data}, as one binary OpenPGP signature packet. */
     public byte[] signPacket(byte[] data) {
         try {
-            PGPSignatureGenerator generator = new PGPSignatureGenerator(OpenPgpKeys.signer(), signingKey.getPublicKey());
-            generator.init(PGPSignature.BINARY_DOCUMENT, privateKey);
-            PGPSignatureSubpacketGenerator hashed = new PGPSignatureSubpacketGenerator();
-            hashed.setSignatureCreationTime(true, new Date());
-            hashed.setIssuerFingerprint(false, signingKey.getPublicKey());
-            hashed.setIssuerKeyID(false, signingKey.getKeyID());
-            generator.setHashedSubpackets(hashed.generate());
+            PGPSignatureGenerator generator = generator();
             generator.update(data);
             return generator.generate().getEncoded();
         } catch (PGPException | IOException e) {
             throw new AirlockException(AirlockException.Kind.INTERNAL, "signing failed: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * A detached, ASCII-armored signature over everything {@code in} yields, read to its end in
+     * chunks (any file size, constant memory). The caller closes {@code in}; its read errors are thrown.
+     */
+    public byte[] sign(InputStream in) throws IOException {
+        try {
+            PGPSignatureGenerator generator = generator();
+            byte[] buf = new byte[1 << 16];
+            for (int n; (n = in.read(buf)) >= 0; ) {
+                generator.update(buf, 0, n);
+            }
+            return OpenPgpKeys.armor(generator.generate().getEncoded());
+        } catch (PGPException e) {
+            throw new AirlockException(AirlockException.Kind.INTERNAL, "signing failed: " + e.getMessage(), e);
+        }
+    }
+
+    private PGPSignatureGenerator generator() throws PGPException {
+        PGPSignatureGenerator generator = new PGPSignatureGenerator(OpenPgpKeys.signer(), signingKey.getPublicKey());
+        generator.init(PGPSignature.BINARY_DOCUMENT, privateKey);
+        PGPSignatureSubpacketGenerator hashed = new PGPSignatureSubpacketGenerator();
+        hashed.setSignatureCreationTime(true, new Date());
+        hashed.setIssuerFingerprint(false, signingKey.getPublicKey());
+        hashed.setIssuerKeyID(false, signingKey.getKeyID());
+        generator.setHashedSubpackets(hashed.generate());
+        return generator;
     }
 }

@@ -20,14 +20,14 @@ import picocli.CommandLine.Command;
 public final class ExportMain implements Runnable {
     private static final List<Class<?>> SUBCOMMANDS = List.of(ExportKeygenCommand.class, BundleCommand.class, PlanCommand.class,
             ReceiptCommand.class, PushCommand.class,
-            dev.airlock.cli.LoginCommand.class, dev.airlock.cli.LogoutCommand.class);
+            dev.airlock.cli.LoginCommand.class, dev.airlock.cli.LogoutCommand.class, SignCommand.class);
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
     public void run() {
-        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "missing command: keygen, bundle, plan, receipt, push, login or logout");
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "missing command: keygen, bundle, plan, receipt, push, login, logout or sign");
     }
 
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
