@@ -1,6 +1,6 @@
 # Shared by scripts/airlock-export and scripts/airlock-import: picks a JVM and runs the jar.
 #
-# JVM: AIRLOCK_JAVA_HOME if set, else the newest JDK (17 or later) among JAVA_HOME and
+# JVM: AIRLOCK_JAVA_HOME if set, else a release's own runtime (runtime/ beside lib/), else the newest JDK (17 or later) among JAVA_HOME and
 # /usr/lib/jvm/*, else `java` on PATH. The jars target Java 17; a newer runtime starts and exits
 # faster (JDK 21+ can close the HTTP client's selector thread, which JDK 17 waits 300 ms for at exit).
 #
@@ -21,8 +21,10 @@ airlock_launch() {
     exit 2
   fi
   # Only shell builtins until the JVM starts: every forked helper costs milliseconds here.
-  local java=java best=0 v home line
-  for home in ${AIRLOCK_JAVA_HOME:-${JAVA_HOME:-} /usr/lib/jvm/*}; do
+  local java=java best=0 v home line homes=${AIRLOCK_JAVA_HOME:-${JAVA_HOME:-} /usr/lib/jvm/*}
+  # A release (install.sh) carries its own runtime beside lib/: that one, unless AIRLOCK_JAVA_HOME names another.
+  [ -n "${AIRLOCK_JAVA_HOME:-}" ] || [ ! -x "${jar%/*}/../runtime/bin/java" ] || homes=${jar%/*}/../runtime
+  for home in $homes; do
     [ -x "$home/bin/java" ] && [ -f "$home/release" ] || continue
     v=""
     while IFS= read -r line; do
