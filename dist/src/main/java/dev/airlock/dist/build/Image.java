@@ -54,7 +54,7 @@ public final class Image {
         Path dispatcher = Path.of(args[1]);
         Path out = Path.of(args[2]);
         String tag = args[3];
-        String to = args.length > 4 ? args[4] : "";
+        String to = args.length > 4 && args[4] != null ? args[4] : "";
         String digest = writeLayout(tree, dispatcher, out, tag);
         System.out.println("[image] OCI layout " + out.resolve("oci") + " tag " + tag + ", manifest " + digest);
         if (!to.isBlank()) {

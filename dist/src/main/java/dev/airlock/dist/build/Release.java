@@ -3,8 +3,6 @@ package dev.airlock.dist.build;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -17,7 +15,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.spi.ToolProvider;
 import java.util.stream.Stream;
 import java.util.zip.GZIPOutputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
@@ -89,22 +86,34 @@ public final class Release {
                 Files.size(tarball) >> 20, jlinkMs, sha);
     }
 
-    /** The jlink of the JDK running the build, with the modules named in dist/pom.xml. */
-    static void jlink(String modules, Path output) {
-        ToolProvider jlink = ToolProvider.findFirst("jlink")
-                .orElseThrow(() -> new IllegalStateException("no jlink in " + System.getProperty("java.home") + ": build with a JDK"));
-        List<String> args = new ArrayList<>(List.of("--add-modules", modules, "--output", output.toString(),
+    /**
+     * The jlink of the JDK running the build, with the modules named in dist/pom.xml, in a process
+     * of its own: run inside Maven's JVM (ToolProvider) it writes a different lib/modules each time,
+     * while the jlink command writes the same bytes for the same inputs (the image depends on it).
+     */
+    static void jlink(String modules, Path output) throws IOException {
+        Path home = Path.of(System.getProperty("java.home"));
+        Path jlink = home.resolve("bin/jlink");
+        if (!Files.isExecutable(jlink)) {
+            throw new IllegalStateException("no jlink in " + home + ": build with a JDK (openjdk-17-jdk-headless)");
+        }
+        List<String> args = new ArrayList<>(List.of(jlink.toString(), "--add-modules", modules, "--output", output.toString(),
                 "--strip-debug", "--no-header-files", "--no-man-pages", "--compress=2",
                 // the base class-data archive: without it the launcher's start-up archive (-XX:ArchiveClassesAtExit) stops the JVM
                 "--generate-cds-archive"));
-        Path jmods = Path.of(System.getProperty("java.home"), "jmods");
-        if (Files.isDirectory(jmods)) {
-            args.addAll(List.of("--module-path", jmods.toString()));
+        if (Files.isDirectory(home.resolve("jmods"))) {
+            args.addAll(List.of("--module-path", home.resolve("jmods").toString()));
         }
-        StringWriter log = new StringWriter();
-        int rc = jlink.run(new PrintWriter(log), new PrintWriter(log), args.toArray(String[]::new));
-        if (rc != 0) {
-            throw new IllegalStateException("jlink " + String.join(" ", args) + " failed (" + rc + "): " + log);
+        Process p = new ProcessBuilder(args).redirectErrorStream(true).start();
+        String log = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        try {
+            if (!p.waitFor(10, java.util.concurrent.TimeUnit.MINUTES) || p.exitValue() != 0) {
+                p.destroyForcibly();
+                throw new IllegalStateException(String.join(" ", args) + " failed: " + log);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while running jlink", e);
         }
     }
 
