@@ -78,6 +78,8 @@ class ReleaseIT {
         // what bash offers after "airlock-import ve<TAB>" and "airlock-export sign --<TAB>"
         assertEquals("verify", complete(release, "airlock-import", "ve"));
         assertTrue(complete(release, "airlock-export", "sign", "--pa").contains("--passphrase-file"));
+        // the units' paths (/opt/airlock/scripts/…) reach the same commands
+        assertEquals(Path.of("bin"), Files.readSymbolicLink(release.resolve("scripts")));
         // the systemd units of the source tree, whatever they are
         Path units = Path.of(System.getProperty("airlock.release.dir", "target")).resolve("../../scripts/systemd");
         if (Files.isDirectory(units)) {

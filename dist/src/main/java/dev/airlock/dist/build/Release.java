@@ -26,6 +26,7 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
  * and its {@code .sha256} (sha256sum's format). The tree:
  * <pre>
  *   bin/airlock-export, bin/airlock-import   the launchers (the same scripts as in the repository)
+ *   bin/diode-send, bin/diode-receive        the one-way diode's ends; scripts -> bin, the path the units name
  *   lib/airlock-export.jar, lib/airlock-import.jar, lib/launch.sh
  *   runtime/                                 a jlink-made Java runtime with only the modules airlock needs
  *   share/man/man1/*.1, share/bash-completion/completions/*
@@ -56,6 +57,14 @@ public final class Release {
 
         copy(root.resolve("scripts/airlock-export"), stage.resolve("bin/airlock-export"));
         copy(root.resolve("scripts/airlock-import"), stage.resolve("bin/airlock-import"));
+        // the one-way diode's two ends (the receiver's unit runs diode-receive), when the source tree has them
+        for (String helper : List.of("diode-send", "diode-receive")) {
+            if (Files.isRegularFile(root.resolve("scripts").resolve(helper))) {
+                copy(root.resolve("scripts").resolve(helper), stage.resolve("bin").resolve(helper));
+            }
+        }
+        // The units name /opt/airlock/scripts/…, as in the source tree: the same commands.
+        Files.createSymbolicLink(stage.resolve("scripts"), Path.of("bin"));
         copy(root.resolve("scripts/lib/launch.sh"), stage.resolve("lib/launch.sh"));
         copy(built(root.resolve("exporter/target/airlock-export.jar")), stage.resolve("lib/airlock-export.jar"));
         copy(built(root.resolve("importer/target/airlock-import.jar")), stage.resolve("lib/airlock-import.jar"));
