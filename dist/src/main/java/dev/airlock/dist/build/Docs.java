@@ -38,7 +38,7 @@ public final class Docs {
             clean(d);
             Files.createDirectories(d);
         }
-        for (CommandLine cl : List.of(ExportMain.commandLine(), ImportMain.commandLine())) {
+        for (CommandLine cl : List.of(ExportMain.model(), ImportMain.model())) {
             String name = cl.getCommandName();
             int rc = ManPageGenerator.generateManPage(adoc.toFile(), null, new boolean[0], true, cl.getCommandSpec());
             if (rc != 0) {

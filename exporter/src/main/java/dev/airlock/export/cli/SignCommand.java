@@ -11,6 +11,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -25,8 +26,10 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "sign", mixinStandardHelpOptions = true,
         description = "Write FILE.asc, a detached armored OpenPGP signature of FILE that gpg --verify and sqv check.",
-        footerHeading = "%nExample:%n",
-        footer = "  airlock-export sign airlock-0.1.0-linux-x86_64.tar.gz --key signer.key.asc --passphrase-file pass.txt")
+        footerHeading = dev.airlock.cli.Cli.EXAMPLES, footer = {
+            "  # sign the release tarball once, before carrying it across with its .sha256",
+            "  airlock-export sign airlock-0.1.0-linux-x86_64.tar.gz --key mirror.key.asc \\",
+            "      --passphrase-file pass.txt"})
 public final class SignCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -37,7 +40,8 @@ public final class SignCommand implements Callable<Integer> {
     @Option(names = "--key", required = true, paramLabel = "KEY.asc", description = "Secret key to sign with (from keygen).")
     Path key;
 
-    @Option(names = "--passphrase-file", paramLabel = "FILE", description = "Passphrase of the key. Default: AIRLOCK_KEY_PASSPHRASE, else none.")
+    @Option(names = "--passphrase-file", paramLabel = "FILE",
+            description = "Passphrase of the key. Default: AIRLOCK_KEY_PASSPHRASE, else asked for on a terminal, else none.")
     Path passphraseFile;
 
     @Option(names = {"-v", "--verbose"}, description = "Print stack traces with errors.")
@@ -48,7 +52,7 @@ public final class SignCommand implements Callable<Integer> {
         if (Files.isDirectory(file)) {
             throw AirlockException.usage(file + " is a directory; sign a file");
         }
-        BundleSigner signer = new BundleSigner(OpenPgpKeys.readSecretKey(key), Passphrases.read(passphraseFile));
+        BundleSigner signer = new BundleSigner(OpenPgpKeys.readSecretKey(key), Passphrases.forSigning(passphraseFile, List.of(key)));
         byte[] signature;
         try (InputStream in = Files.newInputStream(file)) {
             signature = signer.sign(in);

@@ -30,13 +30,6 @@ public final class ImportMain implements Runnable {
         throw new ParameterException(spec.commandLine(), "missing command: verify, inspect, import, watch, serve, load, receipt, keygen, login or logout");
     }
 
-    /** The whole command tree, every subcommand modelled: for the man pages and shell completion made at build time. */
-    public static picocli.CommandLine commandLine() {
-        picocli.CommandLine cl = new picocli.CommandLine(new ImportMain());
-        SUBCOMMANDS.forEach(cl::addSubcommand);
-        return cl;
-    }
-
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
         return Cli.run("airlock-import", new ImportMain(), SUBCOMMANDS, args, out, err);
     }
