@@ -178,8 +178,19 @@ public final class VerifiedBundle implements ImageSource {
 
     /** Reads a blob to the end to check it, without using the bytes (the target already has it). */
     public void check(BundleManifest.Blob blob) {
+        check(blob, n -> {
+        });
+    }
+
+    /** {@link #check(BundleManifest.Blob)}, telling {@code progress} each number of bytes read (and checked so far). */
+    public void check(BundleManifest.Blob blob, java.util.function.LongConsumer progress) {
         try (VerifyingInputStream in = (VerifyingInputStream) content(blob).open(0)) {
-            in.drain();
+            byte[] buf = new byte[1 << 16];
+            for (int n; (n = in.read(buf, 0, buf.length)) >= 0; ) {
+                if (n > 0) {
+                    progress.accept(n);
+                }
+            }
         } catch (DigestMismatchException e) {
             throw AirlockException.digestMismatch(e.getMessage());
         } catch (IOException e) {

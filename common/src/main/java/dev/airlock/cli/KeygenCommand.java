@@ -24,7 +24,7 @@ public abstract class KeygenCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Mixin
-    OutputOptionsMixin output;
+    VerboseMixin output;
 
     @Option(names = "--uid", required = true, paramLabel = "\"NAME <EMAIL>\"", description = "User ID of the key.")
     String uid;

@@ -1,21 +1,37 @@
 package dev.airlock.cli;
 
+import dev.airlock.error.AirlockException;
 import dev.airlock.io.TransferListener;
 import java.io.PrintWriter;
+import java.time.Duration;
 import picocli.CommandLine.Option;
 
-/** {@code --verbose} and {@code --progress}, shared by every command. */
+/**
+ * {@code --verbose}, {@code -q/--quiet} and {@code --progress}, for the commands that move bytes
+ * (the others take {@link VerboseMixin}).
+ */
 public final class OutputOptionsMixin {
     public enum ProgressMode { AUTO, PLAIN, NONE }
+
+    /** How often plain progress prints a line: {@code AIRLOCK_PROGRESS_INTERVAL} (e.g. {@code 1s}), else 5 s. */
+    static final String INTERVAL_ENV = "AIRLOCK_PROGRESS_INTERVAL";
 
     @Option(names = {"-v", "--verbose"}, description = "Print stack traces with errors.")
     public boolean verbose;
 
+    @Option(names = {"-q", "--quiet"}, description = "No progress and no report: a successful run prints nothing but --json output; "
+            + "warnings and errors still go to stderr, and the exit code says how it went.")
+    public boolean quiet;
+
     @Option(names = "--progress", paramLabel = "MODE", defaultValue = "auto",
-            description = "auto (bars on a terminal unless CI is set, else plain), plain (a line every few seconds) or none. Default: ${DEFAULT-VALUE}.")
+            description = "auto (a line redrawn in place on a terminal unless CI is set, else plain), plain (a line every 5 s, "
+                    + "or AIRLOCK_PROGRESS_INTERVAL) or none. Default: ${DEFAULT-VALUE}.")
     public ProgressMode progress;
 
     public TransferListener listener(PrintWriter err) {
+        if (quiet) {
+            return TransferListener.NONE;
+        }
         ProgressMode mode = progress;
         if (mode == ProgressMode.AUTO) {
             boolean terminal = System.console() != null && System.getenv("CI") == null;
@@ -23,8 +39,20 @@ public final class OutputOptionsMixin {
         }
         return switch (mode) {
             case NONE -> TransferListener.NONE;
-            case PLAIN -> new PlainProgress(err, 5_000);
-            case AUTO -> new BarProgress();
+            case PLAIN -> new PlainProgress(err, interval().toMillis());
+            case AUTO -> new BarProgress(err);
         };
+    }
+
+    private static Duration interval() {
+        String text = System.getenv(INTERVAL_ENV);
+        if (text == null || text.isBlank()) {
+            return Duration.ofSeconds(5);
+        }
+        try {
+            return Units.duration(text.trim());
+        } catch (IllegalArgumentException e) {
+            throw AirlockException.usage(INTERVAL_ENV + "=" + text + ": " + e.getMessage());
+        }
     }
 }

@@ -7,9 +7,14 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Progress for logs and CI: one line every few seconds and one at the end, never {@code \r}. A
- * line comes every interval even when no byte moves (saying for how long nothing moved), so a
- * stalled transfer that is waiting out its idle timeout and retries is never silent.
+ * Progress for logs and CI: one line every few seconds and one at the end, never {@code \r}. Bytes
+ * count as they stream, across all blobs (a large layer moves the percentage while it is still
+ * arriving), and the rate and the time left are computed from bytes. A line comes every interval
+ * even when no byte moves (saying for how long nothing moved), so a stalled transfer that is
+ * waiting out its idle timeout and retries is never silent.
+ *
+ * <p>One instance may render several phases one after the other ({@link #planned} starts a phase,
+ * {@link #done} ends it): each counts from zero.
  */
 final class PlainProgress implements TransferListener {
     private final PrintWriter err;
@@ -19,11 +24,11 @@ final class PlainProgress implements TransferListener {
     private volatile long total;
     private volatile int count;
     private volatile String action = "transferred";
-    private volatile long lastPrint = System.currentTimeMillis();
-    private volatile long lastMove = System.currentTimeMillis();
-    private volatile boolean finished;
+    private volatile long lastPrint;
+    private volatile long lastMove;
+    private volatile long startNanos = System.nanoTime();
+    private volatile boolean finished = true;
     private Thread ticker;
-    private final long start = System.nanoTime();
 
     PlainProgress(PrintWriter err, long intervalMillis) {
         this.err = err;
@@ -31,33 +36,35 @@ final class PlainProgress implements TransferListener {
     }
 
     @Override
-    public void planned(String action, long totalBytes, int blobCount) {
+    public synchronized void planned(String action, long totalBytes, int blobCount) {
         this.action = action;
         this.total = totalBytes;
         this.count = blobCount;
-        startTicker();
+        bytes.set(0);
+        blobs.set(0);
+        startNanos = System.nanoTime();
+        lastPrint = System.currentTimeMillis();
+        lastMove = lastPrint;
+        finished = false;
+        if (ticker == null || !ticker.isAlive()) {
+            ticker = new Thread(this::tick, "airlock-progress");
+            ticker.setDaemon(true);
+            ticker.start();
+        }
     }
 
-    private synchronized void startTicker() {
-        if (ticker != null) {
-            return;
-        }
-        ticker = new Thread(() -> {
-            while (!finished) {
-                try {
-                    Thread.sleep(intervalMillis);
-                } catch (InterruptedException e) {
-                    return;
-                }
-                long now = System.currentTimeMillis();
-                if (!finished && now - lastPrint >= intervalMillis) {
-                    lastPrint = now;
-                    print();
-                }
+    private void tick() {
+        while (!finished) {
+            try {
+                Thread.sleep(intervalMillis);
+            } catch (InterruptedException e) {
+                return;
             }
-        }, "airlock-progress");
-        ticker.setDaemon(true);
-        ticker.start();
+            long now = System.currentTimeMillis();
+            if (!finished && now - lastPrint >= intervalMillis) {
+                print(false);
+            }
+        }
     }
 
     @Override
@@ -66,8 +73,7 @@ final class PlainProgress implements TransferListener {
         long now = System.currentTimeMillis();
         lastMove = now;
         if (now - lastPrint >= intervalMillis) {
-            lastPrint = now;
-            print();
+            print(false);
         }
     }
 
@@ -78,17 +84,22 @@ final class PlainProgress implements TransferListener {
 
     @Override
     public void done() {
+        if (finished) {
+            return;
+        }
         finished = true;
-        print();
+        print(true);
     }
 
-    private synchronized void print() {
-        double secs = Math.max((System.nanoTime() - start) / 1e9, 0.001);
+    private synchronized void print(boolean last) {
+        if (finished && !last) {
+            return;
+        }
+        lastPrint = System.currentTimeMillis();
         long b = bytes.get();
         long still = (System.currentTimeMillis() - lastMove) / 1000;
-        err.printf("%s %s of %s (%d%%), %d/%d blobs, %s/s%s%n", action, Units.bytes(b), Units.bytes(total),
-                total == 0 ? 100 : b * 100 / total, blobs.get(), count, Units.bytes((long) (b / secs)),
-                !finished && still >= 2 ? ", no byte moved for " + still + " s (waiting on the other side; --idle-timeout bounds it)" : "");
+        err.println(ProgressLine.format(action, b, total, blobs.get(), count, System.nanoTime() - startNanos, last)
+                + (!last && still >= 2 ? ", no byte moved for " + still + " s (waiting on the other side; --idle-timeout bounds it)" : ""));
         err.flush();
     }
 }

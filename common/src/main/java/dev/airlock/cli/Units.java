@@ -24,6 +24,21 @@ public final class Units {
         return String.format("%.1f %s", v, units[i]);
     }
 
+    /** A time for progress lines: {@code 0.4 s}, {@code 12 s}, {@code 3 min 05 s}, {@code 2 h 07 min}. */
+    public static String seconds(double s) {
+        if (s < 10) {
+            return String.format("%.1f s", s);
+        }
+        long n = Math.round(s);
+        if (n < 60) {
+            return n + " s";
+        }
+        if (n < 3600) {
+            return String.format("%d min %02d s", n / 60, n % 60);
+        }
+        return String.format("%d h %02d min", n / 3600, n / 60 % 60);
+    }
+
     private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m|h)?");
 
     /** {@code 500ms}, {@code 30s}, {@code 2m}, {@code 1h}, or plain seconds; more than zero. */

@@ -26,6 +26,10 @@ import java.util.function.Supplier;
  */
 public final class RegistryClient implements AutoCloseable {
     private static final String ACCEPT = String.join(", ", MediaTypes.ACCEPTED_MANIFESTS);
+    /** Tags named in a "tag not found" message. */
+    private static final int TAGS_SHOWN = 8;
+    /** Tags asked for to pick those shown: the first page of a long list, sorted here. */
+    private static final int TAGS_LISTED = 1000;
     private final RegistryHttp http;
     private final RegistryOptions options;
 
@@ -135,7 +139,8 @@ public final class RegistryClient implements AutoCloseable {
                     Map.of("Accept", ACCEPT), null, pull(), what));
             int s = r.statusCode();
             if (s == 404) {
-                throw AirlockException.notFound(what + " not found");
+                String reason = whyNotFound(reference, RegistryHttp.errorCode(r));
+                throw new ManifestNotFound(what + " not found (" + reason + ")", reason);
             }
             expect(r, 200, "GET " + what);
             byte[] bytes;
@@ -150,6 +155,60 @@ public final class RegistryClient implements AutoCloseable {
                 throw AirlockException.digestMismatch(what + ": registry sent content that hashes to " + m.digest());
             }
             return m;
+        }
+
+        /**
+         * Why a manifest is missing, in a few words: the repository (the registry's code
+         * {@code NAME_UNKNOWN}), or the tag or digest in a repository that exists
+         * ({@code MANIFEST_UNKNOWN}), naming the tags it has. A registry that answers 404 without a
+         * code is told apart by its tag list: that is 404 too when the repository does not exist.
+         */
+        private String whyNotFound(String reference, String code) {
+            if (code.equals("NAME_UNKNOWN")) {
+                return "repository not found";
+            }
+            // Some registries (Debian's docker-registry among them) answer MANIFEST_UNKNOWN for a missing
+            // repository too: its tag list, 404 then, is what tells the two apart.
+            Optional<List<String>> tags;
+            try {
+                tags = tags(TAGS_LISTED);
+            } catch (AirlockException e) {
+                tags = null; // the tag list is only for the message; its failure is not the one to report
+            }
+            if (tags != null && tags.isEmpty()) {
+                return "repository not found";
+            }
+            String missing = Digest.isValid(reference) ? "manifest " + reference : "tag " + reference;
+            String have = "";
+            if (tags != null && tags.isPresent()) {
+                List<String> list = tags.get().stream().sorted().toList();
+                have = list.isEmpty() ? "; it has no tags"
+                        : "; it has " + String.join(", ", list.subList(0, Math.min(TAGS_SHOWN, list.size())))
+                                + (list.size() > TAGS_SHOWN ? ", …" : "");
+            }
+            return missing + " not found in " + name + have;
+        }
+
+        /**
+         * The repository's tags (at most {@code max}, the registry's first page, in its order), or
+         * empty when the repository does not exist.
+         */
+        public Optional<List<String>> tags(int max) {
+            String what = "tag list of " + where();
+            HttpResponse<InputStream> r = http.send(call("GET", uri("/tags/list?n=" + max), Map.of(), null, pull(), what));
+            if (r.statusCode() == 404) {
+                return Optional.empty();
+            }
+            expect(r, 200, "GET " + what);
+            try (InputStream in = r.body()) {
+                com.fasterxml.jackson.databind.JsonNode list = new com.fasterxml.jackson.databind.ObjectMapper()
+                        .readTree(in.readNBytes(RawManifest.MAX_SIZE)).path("tags");
+                List<String> tags = new java.util.ArrayList<>();
+                list.forEach(t -> tags.add(t.asText()));
+                return Optional.of(tags.subList(0, Math.min(max, tags.size())));
+            } catch (IOException e) {
+                throw AirlockException.transientFailure("reading " + what + ": " + e.getMessage(), e);
+            }
         }
 
         /** The digest a tag or digest resolves to, or empty if absent. */

@@ -473,6 +473,23 @@ final class RegistryHttp {
         return "";
     }
 
+    /** The registry's first error code ({@code NAME_UNKNOWN}, {@code MANIFEST_UNKNOWN}, …), or "" when it sent none. */
+    static String errorCode(HttpResponse<?> r) {
+        if (!(r.body() instanceof InputStream body)) {
+            return "";
+        }
+        try (InputStream in = body) {
+            in.reset();
+            JsonNode errors = JSON.readTree(in.readNBytes(8192)).path("errors");
+            if (errors.isArray() && errors.size() > 0) {
+                return errors.get(0).path("code").asText("");
+            }
+        } catch (IOException | RuntimeException ignored) {
+            // not JSON
+        }
+        return "";
+    }
+
     private static final class AuthState {
         volatile String basic;
         volatile String realm;

@@ -42,11 +42,20 @@ final class Airlock {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         List<String> all = new ArrayList<>(args);
-        all.add("--progress=none");
+        if (hasProgress(args)) {
+            all.add("--progress=none");
+        }
         String[] a = all.toArray(String[]::new);
         int code = export ? ExportMain.run(a, new PrintWriter(out), new PrintWriter(err))
                 : ImportMain.run(a, new PrintWriter(out), new PrintWriter(err));
         return new Run(code, out.toString(), err.toString());
+    }
+
+    /** Commands that move no bytes have no --progress (see VerboseMixin). */
+    private static final java.util.Set<String> NO_PROGRESS = java.util.Set.of("keygen", "plan", "receipt", "inspect");
+
+    static boolean hasProgress(List<String> args) {
+        return args.isEmpty() || !NO_PROGRESS.contains(args.get(0));
     }
 
     /** Runs a program in its own JVM with the given JVM flags (e.g. -Xmx256m). */
@@ -67,7 +76,9 @@ final class Airlock {
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(export ? ExportMain.class.getName() : ImportMain.class.getName());
         cmd.addAll(args);
-        cmd.add("--progress=plain");
+        if (hasProgress(args)) {
+            cmd.add("--progress=plain");
+        }
         File out = File.createTempFile("airlock", ".out");
         File err = File.createTempFile("airlock", ".err");
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(out).redirectError(err);

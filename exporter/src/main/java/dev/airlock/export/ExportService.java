@@ -28,6 +28,7 @@ import dev.airlock.oci.ImageReference;
 import dev.airlock.oci.ImageTree;
 import dev.airlock.oci.MediaTypes;
 import dev.airlock.oci.RawManifest;
+import dev.airlock.registry.ManifestNotFound;
 import dev.airlock.registry.RegistryClient;
 import dev.airlock.registry.RegistrySource;
 import java.io.IOException;
@@ -109,6 +110,35 @@ public final class ExportService {
     }
 
     public ExportResult bundle(ExportRequest request) {
+        return bundle(request, false).written();
+    }
+
+    /**
+     * The channel's last bundle, which {@code bundle --if-changed} found to name the same images
+     * with the same manifest digests, so that nothing was written.
+     */
+    public record Unchanged(String channel, long sequence, String digest, String file, int images) {
+    }
+
+    /** What {@link #bundleIfChanged} did: wrote a bundle, or found nothing new (exactly one is non-null). */
+    public record Outcome(ExportResult written, Unchanged unchanged) {
+    }
+
+    /**
+     * Like {@link #bundle}, but writes nothing — no bundle, no ledger entry, no sequence used —
+     * when every image resolves to the manifest digest it had in the channel's last bundle (the one
+     * the next delta would follow) and no image was added or removed. Keys are still read, so a
+     * broken key shows on every run and not only on the next change.
+     */
+    public Outcome bundleIfChanged(ExportRequest request) {
+        if (request.full() || request.since() != null) {
+            throw AirlockException.usage("--if-changed compares with the channel's last bundle; it does not combine with "
+                    + (request.full() ? "--full" : "--since"));
+        }
+        return bundle(request, true);
+    }
+
+    private Outcome bundle(ExportRequest request, boolean ifChanged) {
         Trace.mark("export: start");
         checkRequest(request);
         if (request.keyFiles().isEmpty()) {
@@ -122,7 +152,13 @@ public final class ExportService {
             Trace.mark("export: ledger loaded");
             Prepared p = prepare(request, ledger, signers, archives);
             Trace.mark("export: prepared");
-            return write(p, ledger, request.media());
+            if (ifChanged) {
+                Unchanged same = unchanged(ledger, p);
+                if (same != null) {
+                    return new Outcome(null, same);
+                }
+            }
+            return new Outcome(write(p, ledger, request.media()), null);
         }
     }
 
@@ -186,13 +222,29 @@ public final class ExportService {
         for (DockerArchiveSource.Image a : source.images()) {
             wanted.add(new Wanted(a.reference(), a.repo(), a.manifest().digest().toString()));
         }
+        List<String> unresolved = new ArrayList<>();
+        AirlockException firstUnresolved = null;
         for (Wanted w : wanted) {
             ImageReference ref = w.ref();
             if (!named.add(ref.toString())) {
                 continue; // the same image named twice, perhaps in two spellings
             }
             Repo repo = w.repo();
-            ImageTree tree = CopyEngine.walk(source, repo, w.reference());
+            ImageTree tree;
+            try {
+                tree = CopyEngine.walk(source, repo, w.reference());
+            } catch (AirlockException e) {
+                // Every image is tried, so that one run names every image that cannot be had.
+                if (e.kind() != AirlockException.Kind.NOT_FOUND && e.kind() != AirlockException.Kind.AUTH_REFUSED) {
+                    throw e;
+                }
+                unresolved.add(ref + " (" + (e instanceof ManifestNotFound nf ? nf.reason() : e.getMessage()) + ")");
+                firstUnresolved = firstUnresolved == null ? e : firstUnresolved;
+                continue;
+            }
+            if (!unresolved.isEmpty()) {
+                continue; // nothing of it is used: the run fails once every image was tried
+            }
             RawManifest top = tree.top();
             copies.add(new CopyPlan.Image(repo, IN_BUNDLE, tree, null));
             images.add(new BundleManifest.Image(ref.toString(), ref.registry(), ref.repository(), ref.tag(),
@@ -207,6 +259,10 @@ public final class ExportService {
                             + seen.size() + " and " + d.size() + " in " + repo + ")");
                 }
             }
+        }
+        if (!unresolved.isEmpty()) {
+            throw new AirlockException(firstUnresolved.kind(), "cannot resolve " + unresolved.size() + " of " + named.size()
+                    + (named.size() == 1 ? " image: " : " images: ") + String.join(", ", unresolved), firstUnresolved);
         }
         Trace.mark("export: manifests fetched");
         Map<Digest, Descriptor> carriedBlobs = new LinkedHashMap<>();
@@ -261,6 +317,20 @@ public final class ExportService {
                 carriedBlobs.keySet().stream().map(Digest::toString).toList(),
                 signers == null ? List.of() : signers.get().stream().map(BundleSigner::fingerprint).toList(),
                 signers == null ? List.of() : signers.get());
+    }
+
+    /** The channel's last bundle if it named exactly these images at exactly these digests, else null. */
+    private static Unchanged unchanged(ExportLedger ledger, Prepared p) {
+        ExportLedger.Entry head = ledger.head().orElse(null);
+        if (head == null) {
+            return null;
+        }
+        Map<String, String> before = new java.util.HashMap<>();
+        head.images().forEach(i -> before.put(i.source(), i.digest()));
+        Map<String, String> now = new java.util.HashMap<>();
+        p.images().forEach(i -> now.put(i.source(), i.digest()));
+        return before.equals(now) ? new Unchanged(p.manifest().channel(), head.sequence(), head.digest(), head.file(), now.size())
+                : null;
     }
 
     private ExportResult write(Prepared p, ExportLedger ledger, ExportRequest.Media media) {

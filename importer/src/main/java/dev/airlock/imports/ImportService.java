@@ -72,13 +72,14 @@ public final class ImportService {
             long total = bundle.manifest().blobs().stream().mapToLong(BundleManifest.Blob::size).sum();
             listener.planned("verifying", total, bundle.manifest().blobs().size());
             for (BundleManifest.Blob b : bundle.manifest().blobs()) {
+                Digest d = Digest.parse(b.digest());
+                listener.started(d, b.size());
                 if (MediaTypes.isManifest(b.mediaType())) {
                     bundle.readManifest(b);
+                    listener.progressed(d, b.size());
                 } else {
-                    bundle.check(b);
+                    bundle.check(b, n -> listener.progressed(d, n)); // bytes count as they are read, not when a blob ends
                 }
-                Digest d = Digest.parse(b.digest());
-                listener.progressed(d, b.size());
                 listener.finished(d);
             }
             listener.done();
@@ -126,8 +127,26 @@ public final class ImportService {
         }
     }
 
+    /** A {@code --map} rule that places no image: a warning, or with {@code --strict-map} a refusal before any push. */
+    private static void checkMappings(VerifiedBundle bundle, ImportRequest request) {
+        List<String> unused = request.naming().unused(bundle.manifest().images());
+        if (unused.isEmpty()) {
+            return;
+        }
+        String rules = unused.stream().map(r -> "--map " + r).collect(java.util.stream.Collectors.joining(", "));
+        String repositories = bundle.manifest().images().stream().map(i -> i.registry() + "/" + i.repository()).distinct()
+                .collect(java.util.stream.Collectors.joining(", "));
+        String what = rules + " matched no image of bundle " + bundle.manifest().sequence() + " of channel "
+                + bundle.manifest().channel() + " (its repositories: " + repositories + ")";
+        if (request.strictMap()) {
+            throw AirlockException.usage(what + "; nothing was pushed (--strict-map)");
+        }
+        request.warnings().accept(what + "; its images land unmapped (--strict-map refuses such a bundle)");
+    }
+
     private ImportResult applyInOrder(VerifiedBundle bundle, ImportRequest request, ImportLedger ledger) {
         BundleManifest m = bundle.manifest();
+        checkMappings(bundle, request);
         ImageSink sink = this.sink.get();
         Trace.mark("import: client ready");
 

@@ -77,13 +77,14 @@ public final class LoadService {
             long total = m.blobs().stream().mapToLong(BundleManifest.Blob::size).sum();
             listener.planned("verifying", total, m.blobs().size());
             for (BundleManifest.Blob b : m.blobs()) {
+                Digest d = Digest.parse(b.digest());
+                listener.started(d, b.size());
                 if (MediaTypes.isManifest(b.mediaType())) {
                     bundle.readManifest(b);
+                    listener.progressed(d, b.size());
                 } else {
-                    bundle.check(b);
+                    bundle.check(b, n -> listener.progressed(d, n)); // bytes count as they are read, not when a blob ends
                 }
-                Digest d = Digest.parse(b.digest());
-                listener.progressed(d, b.size());
                 listener.finished(d);
             }
             listener.done();

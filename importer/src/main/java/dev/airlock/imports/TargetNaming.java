@@ -131,21 +131,46 @@ public final class TargetNaming {
         }
     }
 
+    /**
+     * The {@code --map} rules (as {@code SRC=DST}) that name the target of none of {@code images}:
+     * their SRC matches no image, or only images that a longer SRC takes. Such a rule is most
+     * likely a typo, and the images it was meant for land unmapped.
+     */
+    public List<String> unused(List<BundleManifest.Image> images) {
+        java.util.Set<Mapping> used = new java.util.HashSet<>();
+        for (BundleManifest.Image image : images) {
+            Mapping m = rule(image);
+            if (m != null) {
+                used.add(m);
+            }
+        }
+        return mappings.stream().filter(m -> !used.contains(m)).map(m -> m.from() + "=" + m.to()).toList();
+    }
+
+    /** The rule that decides where {@code image} lands, or null for none. */
+    private Mapping rule(BundleManifest.Image image) {
+        String full = image.registry() + "/" + image.repository();
+        Mapping best = null;
+        for (Mapping m : mappings) {
+            for (String candidate : new String[] {full, image.repository()}) {
+                // mappings are sorted by SRC, so of two the same length the smaller is kept
+                if (remainder(candidate, m.from()) != null && (best == null || m.from().length() > best.from().length())) {
+                    best = m;
+                }
+            }
+        }
+        return best;
+    }
+
     /** The target repository path for an image of the bundle. */
     public String repository(BundleManifest.Image image) {
         String full = image.registry() + "/" + image.repository();
         String path = image.repository();
-        Mapping best = null;
+        Mapping best = rule(image);
         String rest = null;
-        for (Mapping m : mappings) {
-            for (String candidate : new String[] {full, path}) {
-                String remainder = remainder(candidate, m.from());
-                // mappings are sorted by SRC, so of two the same length the smaller is kept
-                if (remainder != null && (best == null || m.from().length() > best.from().length())) {
-                    best = m;
-                    rest = remainder;
-                }
-            }
+        if (best != null) {
+            String onFull = remainder(full, best.from());
+            rest = onFull != null ? onFull : remainder(path, best.from());
         }
         if (best != null) {
             path = best.to().isEmpty() ? rest : rest.isEmpty() ? best.to() : best.to() + "/" + rest;

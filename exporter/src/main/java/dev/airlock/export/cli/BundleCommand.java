@@ -68,18 +68,20 @@ final class BundleCommand implements Callable<Integer> {
         PushService push = pushRequest == null ? null : new PushService(pushRequest, () -> output.listener(err), err);
         // The HTTP client is made on the other core while the keys are read and the ledger loaded.
         Background<RegistryClient> client = Background.start(options::client);
-        ExportResult r;
+        ExportService.Outcome outcome;
         try {
             if (preset != null) {
                 request = preset.check(client.get(), request, RegistryOptionsMixin.parallel(options.parallel));
             }
-            r = new ExportService(client, output.listener(err), RegistryOptionsMixin.parallel(options.parallel))
-                    .dockerArchives(options.dockerArchives).bundle(request);
-            if (preset != null && preset.saveArtifacts()) {
+            ExportService service = new ExportService(client, output.listener(err), RegistryOptionsMixin.parallel(options.parallel))
+                    .dockerArchives(options.dockerArchives);
+            outcome = options.ifChanged ? service.bundleIfChanged(request) : new ExportService.Outcome(service.bundle(request), null);
+            ExportResult written = outcome.written();
+            if (written != null && preset != null && preset.saveArtifacts()) {
                 try {
-                    artifacts = preset.saveArtifacts(client.get(), r);
+                    artifacts = preset.saveArtifacts(client.get(), written);
                 } catch (AirlockException e) {
-                    throw e.withSuffix(" — while writing the docker archives (SECURE_BINARIES_SAVE_ARTIFACTS); the bundle " + r.file()
+                    throw e.withSuffix(" — while writing the docker archives (SECURE_BINARIES_SAVE_ARTIFACTS); the bundle " + written.file()
                             + " itself is complete and recorded");
                 }
             }
@@ -87,6 +89,11 @@ final class BundleCommand implements Callable<Integer> {
             client.whenDone(RegistryClient::close);
         }
         PrintWriter out = spec.commandLine().getOut();
+        if (outcome.unchanged() != null) {
+            printUnchanged(outcome.unchanged(), out);
+            return 0; // nothing written, so nothing to push
+        }
+        ExportResult r = outcome.written();
         if (push == null) {
             print(r, out, null);
             return 0;
@@ -108,12 +115,39 @@ final class BundleCommand implements Callable<Integer> {
         return PushCommand.report(pushed, out, err, false, !json);
     }
 
+    private void printUnchanged(ExportService.Unchanged u, PrintWriter out) throws Exception {
+        if (json) {
+            ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+            ObjectNode o = mapper.createObjectNode();
+            o.put("changed", false);
+            o.putNull("bundle");
+            o.put("channel", u.channel());
+            ObjectNode last = o.putObject("last");
+            last.put("sequence", u.sequence());
+            last.put("digest", u.digest());
+            last.put("file", u.file());
+            if (preset != null) {
+                o.set("preset", preset.toJson(mapper));
+            }
+            out.println(mapper.writeValueAsString(o));
+            return;
+        }
+        if (!output.quiet) {
+            out.printf("nothing new on channel %s since bundle %d (%s, %s): its %d image(s) have the same digests;"
+                    + " nothing written (--if-changed)%n", u.channel(), u.sequence(), u.file(), u.digest(), u.images());
+        }
+    }
+
     private void print(ExportResult r, PrintWriter out, PushResult pushed) throws Exception {
         BundleManifest m = r.manifest();
         long bytes = m.blobs().stream().mapToLong(BundleManifest.Blob::size).sum();
         if (json) {
             ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
             ObjectNode o = mapper.createObjectNode();
+            o.put("changed", true);
+            ObjectNode bundle = o.putObject("bundle");
+            bundle.put("path", r.file().toString());
+            bundle.put("digest", r.digest().toString());
             o.put("file", r.file().toString());
             o.put("digest", r.digest().toString());
             o.put("channel", m.channel());
@@ -136,6 +170,9 @@ final class BundleCommand implements Callable<Integer> {
                 o.set("push", mapper.valueToTree(pushed));
             }
             out.println(mapper.writeValueAsString(o));
+            return;
+        }
+        if (output.quiet) {
             return;
         }
         out.printf("bundle   %s%n", r.file());

@@ -53,6 +53,10 @@ final class BundleOptions {
             description = "Write a catch-up delta for an offline side known to be at bundle SEQ: it carries everything shipped after SEQ that the images still use.")
     Long since;
 
+    @Option(names = "--if-changed", description = "Write nothing (exit 0, and \"changed\": false with --json) when every image "
+            + "resolves to the digest it had in the channel's last bundle: for cron. No bundle, no ledger entry, no push.")
+    boolean ifChanged;
+
     @Option(names = "--parallel", paramLabel = "N", defaultValue = "4", description = "Blobs fetched at once (default: ${DEFAULT-VALUE}).")
     int parallel;
 

@@ -6,7 +6,7 @@ import dev.airlock.cli.Units;
 import dev.airlock.export.ExportPlan;
 import dev.airlock.export.ExportService;
 import dev.airlock.io.TransferListener;
-import dev.airlock.cli.OutputOptionsMixin;
+import dev.airlock.cli.VerboseMixin;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -28,7 +28,7 @@ final class PlanCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Mixin
-    OutputOptionsMixin output;
+    VerboseMixin output;
 
     @Mixin
     BundleOptions options;

@@ -5,7 +5,7 @@ import dev.airlock.crypto.TrustPolicy;
 import dev.airlock.export.ExportLedger;
 import dev.airlock.export.ReceiptService;
 import dev.airlock.receipt.Receipt;
-import dev.airlock.cli.OutputOptionsMixin;
+import dev.airlock.cli.VerboseMixin;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -31,7 +31,7 @@ final class ReceiptCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Mixin
-    OutputOptionsMixin output;
+    VerboseMixin output;
 
     @Parameters(index = "0", paramLabel = "FILE", description = "The receipt (its signature is FILE.asc).")
     Path file;

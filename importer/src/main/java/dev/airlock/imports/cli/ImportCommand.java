@@ -55,7 +55,10 @@ final class ImportCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
-        ImportRequest request = options.request(bundle, reapply);
+        ImportRequest request = options.request(bundle, reapply, w -> {
+            err.println("airlock-import: warning: " + w);
+            err.flush();
+        });
         TargetNaming naming = request.naming();
         if (preset.active()) {
             if (preset.verifiedOnly(System.getenv(), bundle, request.trust(), output.listener(err), spec.commandLine().getOut(), json)) {

@@ -32,6 +32,10 @@ public final class ImportOptionsMixin {
             description = "Rewrite repository paths starting with SRC (host/path or path) to DST; longest SRC wins (repeatable).")
     List<String> maps = new ArrayList<>();
 
+    @Option(names = "--strict-map", description = "Refuse a bundle (exit 2, before anything is pushed) when a --map rule places none "
+            + "of its images; without it such a rule is a warning on stderr.")
+    boolean strictMap;
+
     @Option(names = "--state", paramLabel = "DIR", description = "Importer ledger directory (one chain per channel and target). Default: $XDG_STATE_HOME/airlock/import.")
     Path state;
 
@@ -67,6 +71,12 @@ public final class ImportOptionsMixin {
 
     /** The request for {@code bundle}; every option checked (a bad one is a usage error). */
     public ImportRequest request(Path bundle, boolean reapply) {
-        return new ImportRequest(bundle, trustPolicy(), naming(), stateDir(), RegistryOptionsMixin.parallel(parallel), reapply);
+        return request(bundle, reapply, null);
+    }
+
+    /** @param warnings where a warning line goes (a --map rule that placed no image) */
+    public ImportRequest request(Path bundle, boolean reapply, java.util.function.Consumer<String> warnings) {
+        return new ImportRequest(bundle, trustPolicy(), naming(), stateDir(), RegistryOptionsMixin.parallel(parallel), reapply,
+                strictMap, warnings);
     }
 }

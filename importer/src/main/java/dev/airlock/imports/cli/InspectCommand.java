@@ -4,7 +4,7 @@ import dev.airlock.bundle.BundleInput;
 import dev.airlock.bundle.UntrustedBundle;
 import dev.airlock.cli.Units;
 import dev.airlock.digest.Digest;
-import dev.airlock.cli.OutputOptionsMixin;
+import dev.airlock.cli.VerboseMixin;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -27,7 +27,7 @@ final class InspectCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Mixin
-    OutputOptionsMixin output;
+    VerboseMixin output;
 
     @Option(names = "--json", description = "Print bundle.json as found.")
     boolean json;

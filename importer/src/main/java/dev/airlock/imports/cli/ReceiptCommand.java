@@ -8,7 +8,7 @@ import dev.airlock.imports.ReceiptWriter;
 import dev.airlock.imports.TargetNaming;
 import dev.airlock.error.AirlockException;
 import dev.airlock.receipt.Receipt;
-import dev.airlock.cli.OutputOptionsMixin;
+import dev.airlock.cli.VerboseMixin;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -31,7 +31,7 @@ final class ReceiptCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Mixin
-    OutputOptionsMixin output;
+    VerboseMixin output;
 
     @Option(names = "--channel", required = true, paramLabel = "NAME", description = "The channel to report on.")
     String channel;

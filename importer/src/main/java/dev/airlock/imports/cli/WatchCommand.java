@@ -61,7 +61,12 @@ final class WatchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        ImportRequest template = options.request(null, false);
+        ImportRequest template = options.request(null, false, w -> {
+            synchronized (err) {
+                err.println("airlock-import: warning: " + w);
+                err.flush();
+            }
+        });
         RegistryOptions registry = options.registryOptions();
         Consumer<String> log = line -> {
             synchronized (out) {

@@ -414,7 +414,7 @@ public final class InboxWatcher {
         AirlockException failure = null;
         try {
             result = importer.apply(new ImportRequest(c.open(), template.trust(), template.naming(), template.stateDir(),
-                    template.parallelism(), false));
+                    template.parallelism(), false, template.strictMap(), template.warnings()));
         } catch (AirlockException e) {
             failure = e;
         } catch (RuntimeException e) {
