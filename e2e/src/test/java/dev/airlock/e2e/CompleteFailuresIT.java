@@ -225,6 +225,58 @@ class CompleteFailuresIT {
         assertEquals(1, filesIn(out()));
     }
 
+    /**
+     * Paths issue 8's CrashAndDiskIT does not cover: volumes onto a full medium, a docker archive
+     * written onto a full disk, and the first bundle of a channel whose state disk is full. Each is
+     * exit 1 naming the path, never 5.
+     */
+    @Test
+    void fullDisks_onVolumesDockerArchiveAndState_areExit1NamingThePath_never5(Registries registries) throws Exception {
+        seed(registries);
+        TestImages.push(source.client(), source.host(), "app/big", "1",
+                TestImages.image(true, "amd64", null, Layer.random(5, 3 << 20)));
+        Path small = tmp.resolve("small");
+        try (Tmpfs fs = Tmpfs.mount(small, "2m")) {
+            System.setProperty("airlock.test.skipSpaceCheck", "true"); // let the disk really fill while writing
+            Airlock.Run volumes;
+            try {
+                List<String> args = new ArrayList<>(List.of("bundle", "--channel", "v", "--key", keys[0].toString(), "--out",
+                        small.toString(), "--state", tmp.resolve("xs").toString(), "--image", source.host() + "/app/big:1",
+                        "--max-volume-size", "1MiB"));
+                args.addAll(source.cliFlags());
+                volumes = Airlock.export(args);
+            } finally {
+                System.clearProperty("airlock.test.skipSpaceCheck");
+            }
+            assertEquals(1, volumes.code(), volumes.toString());
+            assertTrue(volumes.err().contains(small.toString()) && volumes.err().contains("No space left on device"), volumes.err());
+            assertEquals(1, volumes.err().lines().count(), volumes.err());
+            assertEquals(0, filesIn(small), "nothing left on the medium");
+
+            Airlock.Run noRoom = Airlock.export(List.of("bundle", "--channel", "v", "--key", keys[0].toString(), "--out",
+                    small.toString(), "--state", tmp.resolve("xs").toString(), "--image", source.host() + "/app/big:1",
+                    "--insecure-registry", source.host()));
+            assertEquals(1, noRoom.code(), noRoom.toString());
+            assertTrue(noRoom.err().contains(small.toString()), noRoom.err());
+
+            Airlock.export(bundleArgs(source, "app/big:1")).ok();
+            Path archive = small.resolve("big.tar");
+            Airlock.Run load = Airlock.importer(List.of("load", out().resolve("c-000001.airlock.tar").toString(), "--trust",
+                    keys[1].toString(), "--docker-archive", archive.toString()));
+            assertEquals(1, load.code(), load.toString());
+            assertTrue(load.err().contains(small.toString()) && load.err().contains("No space left on device"), load.err());
+            assertEquals(0, filesIn(small), "no partial archive left");
+
+            Path filler = fs.fill();
+            Airlock.Run state = Airlock.export(List.of("bundle", "--channel", "s", "--key", keys[0].toString(), "--out",
+                    tmp.resolve("out2").toString(), "--state", small.resolve("state").toString(), "--image",
+                    source.host() + "/app/web:1.0", "--insecure-registry", source.host()));
+            assertEquals(1, state.code(), state.toString());
+            assertTrue(state.err().contains(small.resolve("state").toString()), state.err());
+            Files.delete(filler);
+        }
+    }
+
     @Test
     void quiet_printsNothingOnSuccess_butErrorsStillShow_andProgressIsOnlyOfferedWhereBytesMove(Registries registries)
             throws Exception {
