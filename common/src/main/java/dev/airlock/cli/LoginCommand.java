@@ -37,7 +37,7 @@ public final class LoginCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Mixin
-    OutputOptionsMixin output;
+    VerboseMixin output;
 
     @Mixin
     RegistryOptionsMixin registry;

@@ -22,7 +22,7 @@ public final class LogoutCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Mixin
-    OutputOptionsMixin output;
+    VerboseMixin output;
 
     @Parameters(index = "0", arity = "0..1", paramLabel = "HOST[:PORT]", description = "The registry.")
     String host;

@@ -82,7 +82,13 @@ final class ServeCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         String[] hp = hostPort(listen);
-        ImportRequest template = options.request(null, false); // trust and target checked before anything listens
+        // trust and target checked before anything listens
+        ImportRequest template = options.request(null, false, w -> {
+            synchronized (err) {
+                err.println("airlock-import: warning: " + w);
+                err.flush();
+            }
+        });
         ServeSettings settings = new ServeSettings(hp[0], Integer.parseInt(hp[1]), hostKey, authorizedKeys, inbox,
                 maxUploadSize == null ? 0 : maxUploadSize, minFree, idleTimeout, maxSessions);
         InboxServer server = InboxServer.start(settings, line -> {
