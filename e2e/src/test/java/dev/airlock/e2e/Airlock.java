@@ -52,7 +52,7 @@ final class Airlock {
     }
 
     /** Commands that move no bytes have no --progress (see VerboseMixin). */
-    private static final java.util.Set<String> NO_PROGRESS = java.util.Set.of("keygen", "plan", "receipt", "inspect", "login", "logout");
+    private static final java.util.Set<String> NO_PROGRESS = java.util.Set.of("keygen", "plan", "receipt", "inspect", "login", "logout", "sign");
 
     static boolean hasProgress(List<String> args) {
         return args.isEmpty() || !NO_PROGRESS.contains(args.get(0));

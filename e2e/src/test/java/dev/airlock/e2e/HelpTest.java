@@ -76,7 +76,9 @@ class HelpTest {
             for (String name : names) {
                 String at80 = (name == null ? narrow : narrow.getSubcommands().get(name)).getUsageMessage(CommandLine.Help.Ansi.OFF);
                 String flat = (name == null ? wide : wide.getSubcommands().get(name)).getUsageMessage(CommandLine.Help.Ansi.OFF);
-                assertNotEquals(flat, at80, p.name() + " " + name + ": nothing was wrapped at 80 columns");
+                if (flat.lines().anyMatch(l -> l.length() > 80)) { // a short help (logout has no --progress) has nothing to wrap
+                    assertNotEquals(flat, at80, p.name() + " " + name + ": nothing was wrapped at 80 columns");
+                }
                 assertEquals(words(flat), words(at80), p.name() + " " + name + " at 80 columns:\n" + at80);
                 at80.lines().forEach(l -> assertTrue(l.length() <= 80 || l.strip().indexOf(' ') < 0, p.name() + " " + name + ": " + l));
             }
