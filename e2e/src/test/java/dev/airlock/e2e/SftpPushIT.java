@@ -231,6 +231,25 @@ class SftpPushIT {
     }
 
     @Test
+    void hostKeyOfAnotherTypeThanListed_isRefusedNamingBothTypes_notAsChanged_exit5_beforeLogin(TestSshd sshd) throws Exception {
+        Path key = sshd.authorizedKey("ed25519", "");
+        Path bundle = randomFile("ch-000001.airlock.tar", 1 << 20, 21);
+        Path ecdsa = tmp.resolve("ecdsa_host_key");
+        TestSshd.keygen("ecdsa", "", ecdsa);
+        Path knownHosts = Files.writeString(tmp.resolve("known_hosts"), "[" + sshd.host() + "]:" + sshd.port() + " "
+                + Files.readString(ecdsa.resolveSibling("ecdsa_host_key.pub")).trim() + "\n");
+
+        Airlock.Run run = Airlock.export(push(sshd, key, knownHosts, List.of(bundle)));
+        assertEquals(5, run.code(), run.toString());
+        assertTrue(run.err().contains("offers an ssh-ed25519 key (" + sshd.hostKeyFingerprint() + ")"), run.err());
+        assertTrue(run.err().contains("lists only ecdsa-sha2-nistp256 for it"), run.err());
+        assertFalse(run.err().contains("CHANGED"), "a key of another type is not a changed key\n" + run.err());
+        assertEquals(1, run.err().lines().count(), "one line\n" + run.err());
+        assertEquals(List.of(), names(sshd.inbox()));
+        assertFalse(sshd.log().contains("Accepted publickey"), sshd.log());
+    }
+
+    @Test
     void revokedHostKey_isRefused_exit5_evenWhenAlsoListedAsKnown(TestSshd sshd) throws Exception {
         Path key = sshd.authorizedKey("ed25519", "");
         Path bundle = randomFile("ch-000001.airlock.tar", 1024, 20);
@@ -447,7 +466,7 @@ class SftpPushIT {
     }
 
     /** Final names (not {@code .part}) appearing in a directory, in the order inotify reports them. */
-    private static final class InboxWatch implements AutoCloseable {
+    static final class InboxWatch implements AutoCloseable {
         private final WatchService watch;
 
         private InboxWatch(WatchService watch) {
