@@ -97,7 +97,8 @@ final class BundleCommand implements Callable<Integer> {
         }
         PushResult pushed;
         try {
-            pushed = push.push(r.files(), Relay.to(out), Relay.to(err));
+            // With --json, stdout holds the JSON alone: the remote command's stdout goes to stderr.
+            pushed = push.push(r.files(), Relay.to(json ? err : out), Relay.to(err));
         } catch (AirlockException e) {
             throw e.withSuffix("; the bundle " + r.file() + " is complete and recorded as sent: push it with airlock-export push"
                     + " (running bundle again would write the next one)");
