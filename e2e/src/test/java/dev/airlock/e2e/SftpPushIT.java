@@ -79,6 +79,21 @@ class SftpPushIT {
         assertEquals(List.of("set.tar.000", "set.tar.001", "set.volumes.json"), appeared);
     }
 
+    @Test
+    void theBastionWritesTheUploadToDiskAsItArrives_earlyFsyncsOnASecondChannel_andTheFileArrivesWhole(TestSshd sshd) throws Exception {
+        Path key = sshd.authorizedKey("ed25519", "");
+        Path bundle = randomFile("early-000001.airlock.tar", 12 << 20, 22);
+        // One early fsync per 2 MiB sent (64 MiB by default); the trace counts those the server acknowledged.
+        Airlock.Run run = Airlock.subprocess(true, List.of("-Dairlock.push.earlyFsyncBytes=" + (2 << 20), "-Dairlock.trace=true"),
+                push(sshd, key, sshd.knownHosts(tmp.resolve("kh")), List.of(bundle)));
+        assertEquals(0, run.code(), run.toString());
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("push: (\\d+) early fsyncs").matcher(run.err());
+        assertTrue(m.find(), "the early fsyncs ran to the end of the upload\n" + run.err());
+        assertTrue(Integer.parseInt(m.group(1)) >= 2, "several acknowledged early fsyncs\n" + run.err());
+        assertEquals(sha256(bundle), sha256(sshd.inbox().resolve("early-000001.airlock.tar")));
+        assertEquals(List.of("early-000001.airlock.tar"), names(sshd.inbox()), "no .part left");
+    }
+
     // ------------------------------------------------------------------ resume
 
     @Test
