@@ -146,6 +146,7 @@ final class BundleCommand implements Callable<Integer> {
         }
         out.printf("checked  %s%n", r.readBack() == null ? "not read back (--no-verify-after-write)"
                 : r.readBack().equals("O_DIRECT") ? "read back from the medium (O_DIRECT) and every byte matched"
+                : r.readBack().equals("posix_fadvise") ? "read back from the medium (page cache dropped first, posix_fadvise) and every byte matched"
                 : "read back through the page cache (this file system refuses O_DIRECT) and every byte matched");
         out.printf("digest   %s%n", r.digest());
         out.printf("channel  %s  sequence %d (%s)%n", m.channel(), m.sequence(),
