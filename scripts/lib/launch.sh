@@ -11,7 +11,8 @@
 # JVM flags: AIRLOCK_JAVA_OPTS (default: serial GC, 192 MiB heap, since heap use does not grow with
 # bundle size; JIT thresholds x5, which keeps the compilers from spending start-up on code that runs
 # once while the hot loops (hashing, copying) still compile within milliseconds; measured by scripts/bench;
-# push keeps the JVM's own thresholds: its SFTP throughput is set by how soon C2 compiles AES-GCM).
+# push compiles its SSH and cipher code 5 times sooner instead: its SFTP throughput is set by how soon
+# C2 compiles AES-GCM).
 
 airlock_launch() {
   local jar=$1
@@ -34,8 +35,13 @@ airlock_launch() {
     [ -n "${AIRLOCK_JAVA_HOME:-}" ] && break
   done
   local defaults="-XX:+UseSerialGC -Xmx192m -XX:CompileThresholdScaling=5"
-  # push spends its time in a few hot loops (AES-GCM, the SSH channel): they want C2 at once.
-  [ "${1:-}" != push ] || defaults="-XX:+UseSerialGC -Xmx192m"
+  # push spends its time in a few hot loops (AES-GCM, the SSH channel): those (the JDK's cipher
+  # provider and MINA SSHD) compile 5 times sooner than by default, everything else 5 times later,
+  # which saves about 0.3 CPU-s of a 1 GiB push (2.52 against 2.82, medians of 5 alternating runs).
+  # "quiet": the JVM would print each CompileCommand on stdout.
+  [ "${1:-}" != push ] || defaults="-XX:+UseSerialGC -Xmx192m -XX:CompileThresholdScaling=5 -XX:CompileCommand=quiet
+    -XX:CompileCommand=CompileThresholdScaling,com/sun/crypto/provider/*.*,0.2
+    -XX:CompileCommand=CompileThresholdScaling,org/apache/sshd/*.*,0.2"
   local opts=(${AIRLOCK_JAVA_OPTS:-$defaults})
   # One archive per JVM version, used only while it is newer than the jar: a rebuilt jar never
   # meets a stale archive (which the JVM may keep using half-way, slower than none).

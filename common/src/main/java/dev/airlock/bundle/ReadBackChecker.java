@@ -36,6 +36,8 @@ final class ReadBackChecker implements AutoCloseable {
     /** A multiple of the CRC piece, so that no piece crosses a unit. */
     static final long UNIT = Math.max(1, Long.getLong("airlock.readBackUnit", 32L << 20) / WriteCheck.PIECE) * WriteCheck.PIECE;
     static final int THREADS = Integer.getInteger("airlock.readBackThreads", 2);
+    /** One file: drop each range from the page cache and read it buffered, where the JVM can ({@link dev.airlock.io.PageCache}). */
+    static final boolean DROP = !Boolean.getBoolean("airlock.readBackDirectOnly");
 
     private record Unit(int part, long start, long end) {
     }
@@ -59,6 +61,7 @@ final class ReadBackChecker implements AutoCloseable {
     private final BundleWriter.ReadBackHook hook;
     private volatile AirlockException failure;
     private volatile boolean pageCache;
+    private volatile boolean dropped;
     private volatile boolean stop;
     private final java.util.concurrent.atomic.AtomicInteger checked = new java.util.concurrent.atomic.AtomicInteger();
 
@@ -163,7 +166,7 @@ final class ReadBackChecker implements AutoCloseable {
 
     /** How the bytes were read back: from the device, or through the page cache somewhere. */
     ReadBack.Mode mode() {
-        return pageCache || !verify ? ReadBack.Mode.PAGE_CACHE : ReadBack.Mode.DIRECT;
+        return pageCache || !verify ? ReadBack.Mode.PAGE_CACHE : dropped ? ReadBack.Mode.DROPPED : ReadBack.Mode.DIRECT;
     }
 
     private void run() {
@@ -233,7 +236,8 @@ final class ReadBackChecker implements AutoCloseable {
         }
         WriteCheck.Range range = verify ? check.range(u.start(), u.end()) : null;
         MessageDigest sha = shas[u.part()];
-        ReadBack.Mode mode = ReadBack.read(p.tmp(), offset, length, verify, (ByteBuffer chunk, long at) -> {
+        // One file: a unit is read back while other parts of the file are still written, which O_DIRECT would stall (ext4).
+        ReadBack.Mode mode = ReadBack.read(p.tmp(), offset, length, verify, DROP && !parts.isVolumes(), (ByteBuffer chunk, long at) -> {
             if (sha != null) {
                 sha.update(chunk.duplicate());
             }
@@ -243,6 +247,8 @@ final class ReadBackChecker implements AutoCloseable {
         });
         if (mode == ReadBack.Mode.PAGE_CACHE) {
             pageCache = true;
+        } else if (mode == ReadBack.Mode.DROPPED) {
+            dropped = true;
         }
         WriteCheck.Mismatch m = range == null ? null : range.finish();
         if (m != null) {

@@ -32,6 +32,8 @@ public final class ReadBack {
     public enum Mode {
         /** {@code O_DIRECT}: from the device, bypassing the page cache. */
         DIRECT,
+        /** Buffered reads after the range was dropped from the page cache ({@link PageCache}): from the device too. */
+        DROPPED,
         /** Buffered reads: the file system refused {@code O_DIRECT}, or it was not asked for. */
         PAGE_CACHE
     }
@@ -58,6 +60,24 @@ public final class ReadBack {
      * device where possible ({@code direct}); fails with {@link EOFException} if the file is shorter.
      */
     public static Mode read(Path file, long start, long length, boolean direct, Chunks consumer) throws IOException {
+        return read(file, start, length, direct, false, consumer);
+    }
+
+    /**
+     * The same; with {@code dropFirst}, where {@link PageCache} works, the range is dropped from the
+     * page cache and read buffered ({@link Mode#DROPPED}) instead of with {@code O_DIRECT}: on ext4 an
+     * {@code O_DIRECT} read holds the file's inode lock, which stalls buffered writes to other parts
+     * of the same file, while a buffered read does not. The caller must have fdatasynced the range
+     * (only clean pages are dropped) and must not be writing it any more.
+     */
+    public static Mode read(Path file, long start, long length, boolean direct, boolean dropFirst, Chunks consumer)
+            throws IOException {
+        if (direct && dropFirst && PageCache.drop(file, start, length)) {
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+                new Pump(ch, file, start, length, 1).run(consumer);
+                return Mode.DROPPED;
+            }
+        }
         if (direct) {
             FileChannel ch = null;
             try {

@@ -52,12 +52,52 @@ class RemoteImportIT {
         Path local = tmp.resolve("out/remote-000001.airlock.tar");
         Path arrived = sshd.inbox().resolve("remote-000001.airlock.tar");
         assertEquals(Digest.sha256Of(Files.readAllBytes(local)), Digest.sha256Of(Files.readAllBytes(arrived)));
-        // The importer's own report, relayed from the bastion.
-        assertTrue(run.out().contains("imported " + arrived), run.out());
-        assertTrue(run.out().contains("-> " + bastionRegistry.host() + "/mirror/app/web:1@" + image.manifest().digest()), run.out());
-        JsonNode json = new ObjectMapper().readTree(run.out().substring(run.out().lastIndexOf("\n{") + 1));
+        // The importer's own report, relayed from the bastion: with --json on stderr, so that stdout is the JSON alone.
+        assertTrue(run.err().contains("imported " + arrived), run.err());
+        assertTrue(run.err().contains("-> " + bastionRegistry.host() + "/mirror/app/web:1@" + image.manifest().digest()), run.err());
+        assertTrue(run.out().startsWith("{"), "stdout is one JSON document\n" + run.out());
+        JsonNode json = new ObjectMapper().readTree(run.out());
         assertEquals(0, json.path("push").path("remoteExitCode").asInt(-1), run.out());
         assertEquals(arrived.toString(), json.path("push").path("files").get(0).path("remote").asText());
+    }
+
+    @Test
+    void bundleAsVolumesWithPush_sendsTheVolumesInOrder_thenTheListsSignature_theListLast(TestSshd sshd, Registries registries)
+            throws Exception {
+        TestRegistry source = registries.plain();
+        Image image = TestImages.image(true, "amd64", null, Layer.random(33, 1_600_000), Layer.random(34, 900_000));
+        TestImages.push(source.client(), source.host(), "app/web", "1", image);
+        Path[] keys = Fixture.keygen(tmp, "exporter");
+        Path identity = sshd.authorizedKey("ed25519", "");
+        List<String> args = new ArrayList<>(List.of("bundle", "--channel", "vols", "--key", keys[0].toString(), "--out",
+                tmp.resolve("out").toString(), "--state", tmp.resolve("xs").toString(), "--image", source.host() + "/app/web:1",
+                "--max-volume-size", "1MiB", "--push", sshd.url(), "--identity", identity.toString(), "--known-hosts",
+                sshd.knownHosts(tmp.resolve("kh")).toString(), "--json"));
+        args.addAll(source.cliFlags());
+
+        List<String> expected = List.of("vols-000001.airlock.tar.000", "vols-000001.airlock.tar.001", "vols-000001.airlock.tar.002",
+                "vols-000001.airlock.volumes.json.asc", "vols-000001.airlock.volumes.json");
+        Airlock.Run run;
+        List<String> appeared;
+        try (SftpPushIT.InboxWatch watch = SftpPushIT.InboxWatch.start(sshd.inbox())) {
+            run = Airlock.export(args);
+            appeared = watch.finalNames(expected.size());
+        }
+        assertEquals(0, run.code(), run.toString());
+        // What a watcher on the bastion (inotify) sees appear under final names: every volume in order, the list last.
+        assertEquals(expected, appeared);
+        try (var names = Files.list(sshd.inbox())) {
+            assertEquals(expected.stream().sorted().toList(), names.map(p -> p.getFileName().toString()).sorted().toList(),
+                    "the set and its list, no .part left");
+        }
+        for (String name : expected) {
+            assertEquals(Digest.sha256Of(Files.readAllBytes(tmp.resolve("out").resolve(name))),
+                    Digest.sha256Of(Files.readAllBytes(sshd.inbox().resolve(name))), name);
+        }
+        JsonNode json = new ObjectMapper().readTree(run.out());
+        List<String> remotes = new ArrayList<>();
+        json.path("push").path("files").forEach(f -> remotes.add(Path.of(f.path("remote").asText()).getFileName().toString()));
+        assertEquals(expected, remotes, "the JSON lists the files in the order they were pushed");
     }
 
     @Test

@@ -79,6 +79,21 @@ class SftpPushIT {
         assertEquals(List.of("set.tar.000", "set.tar.001", "set.volumes.json"), appeared);
     }
 
+    @Test
+    void theBastionWritesTheUploadToDiskAsItArrives_earlyFsyncsOnASecondChannel_andTheFileArrivesWhole(TestSshd sshd) throws Exception {
+        Path key = sshd.authorizedKey("ed25519", "");
+        Path bundle = randomFile("early-000001.airlock.tar", 12 << 20, 22);
+        // One early fsync per 2 MiB sent (64 MiB by default); the trace counts those the server acknowledged.
+        Airlock.Run run = Airlock.subprocess(true, List.of("-Dairlock.push.earlyFsyncBytes=" + (2 << 20), "-Dairlock.trace=true"),
+                push(sshd, key, sshd.knownHosts(tmp.resolve("kh")), List.of(bundle)));
+        assertEquals(0, run.code(), run.toString());
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("push: (\\d+) early fsyncs").matcher(run.err());
+        assertTrue(m.find(), "the early fsyncs ran to the end of the upload\n" + run.err());
+        assertTrue(Integer.parseInt(m.group(1)) >= 2, "several acknowledged early fsyncs\n" + run.err());
+        assertEquals(sha256(bundle), sha256(sshd.inbox().resolve("early-000001.airlock.tar")));
+        assertEquals(List.of("early-000001.airlock.tar"), names(sshd.inbox()), "no .part left");
+    }
+
     // ------------------------------------------------------------------ resume
 
     @Test
@@ -226,6 +241,25 @@ class SftpPushIT {
         assertTrue(run.err().contains("CHANGED"), run.err());
         assertTrue(run.err().contains(sshd.hostKeyFingerprint()), "the offered key's fingerprint\n" + run.err());
         assertTrue(run.err().contains(listed), "the listed key's fingerprint\n" + run.err());
+        assertEquals(List.of(), names(sshd.inbox()));
+        assertFalse(sshd.log().contains("Accepted publickey"), sshd.log());
+    }
+
+    @Test
+    void hostKeyOfAnotherTypeThanListed_isRefusedNamingBothTypes_notAsChanged_exit5_beforeLogin(TestSshd sshd) throws Exception {
+        Path key = sshd.authorizedKey("ed25519", "");
+        Path bundle = randomFile("ch-000001.airlock.tar", 1 << 20, 21);
+        Path ecdsa = tmp.resolve("ecdsa_host_key");
+        TestSshd.keygen("ecdsa", "", ecdsa);
+        Path knownHosts = Files.writeString(tmp.resolve("known_hosts"), "[" + sshd.host() + "]:" + sshd.port() + " "
+                + Files.readString(ecdsa.resolveSibling("ecdsa_host_key.pub")).trim() + "\n");
+
+        Airlock.Run run = Airlock.export(push(sshd, key, knownHosts, List.of(bundle)));
+        assertEquals(5, run.code(), run.toString());
+        assertTrue(run.err().contains("offers an ssh-ed25519 key (" + sshd.hostKeyFingerprint() + ")"), run.err());
+        assertTrue(run.err().contains("lists only ecdsa-sha2-nistp256 for it"), run.err());
+        assertFalse(run.err().contains("CHANGED"), "a key of another type is not a changed key\n" + run.err());
+        assertEquals(1, run.err().lines().count(), "one line\n" + run.err());
         assertEquals(List.of(), names(sshd.inbox()));
         assertFalse(sshd.log().contains("Accepted publickey"), sshd.log());
     }
@@ -447,7 +481,7 @@ class SftpPushIT {
     }
 
     /** Final names (not {@code .part}) appearing in a directory, in the order inotify reports them. */
-    private static final class InboxWatch implements AutoCloseable {
+    static final class InboxWatch implements AutoCloseable {
         private final WatchService watch;
 
         private InboxWatch(WatchService watch) {

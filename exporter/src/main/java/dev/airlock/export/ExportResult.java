@@ -11,7 +11,7 @@ import java.util.List;
  *
  * @param fileSize the bundle's size in bytes (all volumes together), or -1 if it moved on before it could be measured
  * @param volumes the volumes in order, empty for a single file
- * @param readBack how the written bytes were read back ("O_DIRECT", "page cache"), or null when not
+ * @param readBack how the written bytes were read back ("O_DIRECT"; "posix_fadvise": dropped from the page cache, then read; "page cache"), or null when not
  */
 public record ExportResult(Path file, Digest digest, BundleManifest manifest, long fileSize, List<String> signers, List<Path> volumes,
         String readBack) {

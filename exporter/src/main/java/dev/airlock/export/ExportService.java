@@ -383,7 +383,8 @@ public final class ExportService {
                 size = -1; // already moved on by a diode or sync job
             }
         }
-        String readBack = written.readBack() == null ? null : written.readBack() == ReadBack.Mode.DIRECT ? "O_DIRECT" : "page cache";
+        String readBack = written.readBack() == null ? null : written.readBack() == ReadBack.Mode.DIRECT ? "O_DIRECT"
+                : written.readBack() == ReadBack.Mode.DROPPED ? "posix_fadvise" : "page cache";
         return new ExportResult(written.file(), bundleDigest, m, size, p.signers(), written.volumes(), readBack);
     }
 

@@ -104,7 +104,8 @@ final class BundleCommand implements Callable<Integer> {
         }
         PushResult pushed;
         try {
-            pushed = push.push(r.files(), Relay.to(out), Relay.to(err));
+            // With --json, stdout holds the JSON alone: the remote command's stdout goes to stderr.
+            pushed = push.push(r.files(), Relay.to(json ? err : out), Relay.to(err));
         } catch (AirlockException e) {
             throw e.withSuffix("; the bundle " + r.file() + " is complete and recorded as sent: push it with airlock-export push"
                     + " (running bundle again would write the next one)");
@@ -182,6 +183,7 @@ final class BundleCommand implements Callable<Integer> {
         }
         out.printf("checked  %s%n", r.readBack() == null ? "not read back (--no-verify-after-write)"
                 : r.readBack().equals("O_DIRECT") ? "read back from the medium (O_DIRECT) and every byte matched"
+                : r.readBack().equals("posix_fadvise") ? "read back from the medium (page cache dropped first, posix_fadvise) and every byte matched"
                 : "read back through the page cache (this file system refuses O_DIRECT) and every byte matched");
         out.printf("digest   %s%n", r.digest());
         out.printf("channel  %s  sequence %d (%s)%n", m.channel(), m.sequence(),

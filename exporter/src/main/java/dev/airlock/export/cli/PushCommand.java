@@ -61,7 +61,8 @@ final class PushCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         PushRequest request = ssh.request(to, "--to", retries, idleTimeout);
-        PushResult r = new PushService(request, () -> output.listener(err), err).push(files, Relay.to(out), Relay.to(err));
+        // With --json, stdout holds the JSON alone: the remote command's stdout goes to stderr.
+        PushResult r = new PushService(request, () -> output.listener(err), err).push(files, Relay.to(json ? err : out), Relay.to(err));
         return report(r, out, err, json, true);
     }
 

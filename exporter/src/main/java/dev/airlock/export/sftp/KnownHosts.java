@@ -79,6 +79,17 @@ final class KnownHosts {
         return new ArrayList<>(order);
     }
 
+    /** The key types known_hosts lists (not revoked) for {@code host}:{@code port}, in file order. */
+    private Set<String> listedTypes(String host, int port) {
+        Set<String> types = new LinkedHashSet<>();
+        for (KnownHostEntry e : entries) {
+            if (e.getKeyEntry() != null && e.getMarker() == null && e.isHostMatch(host, port)) {
+                types.add(e.getKeyEntry().getKeyType());
+            }
+        }
+        return types;
+    }
+
     /** A verifier for one connection; after a refusal, {@link Verifier#refusal()} says why. */
     Verifier verifier(SftpTarget target) {
         return new Verifier(target);
@@ -92,10 +103,20 @@ final class KnownHosts {
             super(RejectAllServerKeyVerifier.INSTANCE, file);
             this.target = target;
             setModifiedServerKeyAcceptor((session, address, entry, expected, actual) -> {
-                refusal = AirlockException.transientFailure("host key of " + target.hostPort() + " has CHANGED: it offers "
-                        + describe(actual) + ", but " + file + " lists " + describe(expected) + " for it. Someone may be "
-                        + "intercepting the connection, or the host was reinstalled: check the new fingerprint with its "
-                        + "admin before replacing the entry; refusing to connect", null);
+                Set<String> listed = listedTypes(target.host(), target.port());
+                String offered = KeyUtils.getKeyType(actual);
+                if (!listed.isEmpty() && !listed.contains(offered)) {
+                    refusal = AirlockException.transientFailure("host key of " + target.hostPort() + " is of another type: it "
+                            + "offers an " + offered + " key (" + KeyUtils.getFingerPrint(actual) + "), while " + file
+                            + " lists only " + String.join(", ", listed) + " for it (" + describe(expected) + "). If the bastion's "
+                            + "admin confirms this fingerprint (ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub), add the key to "
+                            + "known_hosts; refusing to connect", null);
+                } else {
+                    refusal = AirlockException.transientFailure("host key of " + target.hostPort() + " has CHANGED: it offers "
+                            + describe(actual) + ", but " + file + " lists " + describe(expected) + " for it. Someone may be "
+                            + "intercepting the connection, or the host was reinstalled: check the new fingerprint with its "
+                            + "admin before replacing the entry; refusing to connect", null);
+                }
                 return false;
             });
         }

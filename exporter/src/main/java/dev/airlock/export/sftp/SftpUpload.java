@@ -116,18 +116,20 @@ final class SftpUpload {
             SftpOutputStreamAsync out = new SftpOutputStreamAsync((AbstractSftpClient) sftp, writeSize, part, handle, false);
             out.setOffset(from);
             long pos = from;
-            while (pos < size) {
-                long n = Math.min(STEP, size - pos);
-                long moved = out.transferFrom(source, n);
-                if (moved < n) {
-                    throw new LocalIoException(local + " shrank while it was being pushed (" + (pos + moved) + " of " + size
-                            + " bytes)", null);
+            try (EarlyFlush early = EarlyFlush.start(sftp, part, sent)) {
+                while (pos < size) {
+                    long n = Math.min(STEP, size - pos);
+                    long moved = out.transferFrom(source, n);
+                    if (moved < n) {
+                        throw new LocalIoException(local + " shrank while it was being pushed (" + (pos + moved) + " of " + size
+                                + " bytes)", null);
+                    }
+                    pos += moved;
+                    sent.addAndGet(moved);
+                    progress.progressed(null, moved);
                 }
-                pos += moved;
-                sent.addAndGet(moved);
-                progress.progressed(null, moved);
+                out.close(); // sends what is buffered and checks every write's acknowledgement; the handle stays open
             }
-            out.close(); // sends what is buffered and checks every write's acknowledgement; the handle stays open
             OpenSSHFsyncExtension fsync = sftp.getExtension(OpenSSHFsyncExtension.class);
             if (fsync != null && fsync.isSupported()) {
                 fsync.fsync(handle);
