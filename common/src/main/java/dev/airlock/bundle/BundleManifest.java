@@ -28,7 +28,8 @@ public record BundleManifest(
         Layout layout,
         List<Image> images,
         List<Blob> blobs,
-        List<String> requires) {
+        List<String> requires,
+        @JsonInclude(JsonInclude.Include.NON_NULL) Report report) {
 
     public static final String FORMAT = "airlock-bundle/v1";
     public static final Pattern CHANNEL = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
@@ -42,6 +43,23 @@ public record BundleManifest(
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(SerializationFeature.INDENT_OUTPUT)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+    /** A manifest without a report (bundles written with --no-report, or before reports existed). */
+    public BundleManifest(String format, String channel, long sequence, Parent parent, String created, String tool, Layout layout,
+            List<Image> images, List<Blob> blobs, List<String> requires) {
+        this(format, channel, sequence, parent, created, tool, layout, images, blobs, requires, null);
+    }
+
+    /** A report file name: a bare name, as the diode receiver takes it, ending in {@code .report.md}. */
+    private static final Pattern REPORT_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._+-]{0,189}\\.report\\.md");
+
+    /**
+     * The approver's report, {@code NAME.report.md}, lying next to the bundle (not inside it): its
+     * file name and the sha256 of its bytes, so that the signature over bundle.json covers it.
+     * Optional: absent in bundles written with {@code --no-report} and in older ones.
+     */
+    public record Report(String name, String sha256) {
+    }
 
     /** The bundle this one follows: its sequence and the digest of its bundle.json. */
     public record Parent(long sequence, String digest) {
@@ -133,6 +151,11 @@ public record BundleManifest(
             if (carried.contains(r)) {
                 throw AirlockException.malformed("airlock/bundle.json both carries and requires " + r);
             }
+        }
+        if (report != null && (report.name() == null || !REPORT_NAME.matcher(report.name()).matches()
+                || report.sha256() == null || !report.sha256().matches("[0-9a-f]{64}"))) {
+            throw AirlockException.malformed("airlock/bundle.json has an invalid report " + report
+                    + ": a bare file name ending in .report.md and a sha256 of 64 lower-case hex digits");
         }
         for (Image i : images) {
             if (i.repository() == null || i.digest() == null || !carried.contains(i.digest())) {

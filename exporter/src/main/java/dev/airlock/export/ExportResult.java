@@ -19,15 +19,23 @@ public record ExportResult(Path file, Digest digest, BundleManifest manifest, lo
     /**
      * Every file this bundle was written as, in the order a transport must deliver them so that the
      * far side can take the last one's arrival as "complete": the volumes, then the list's
-     * signature, then the list file itself (for a single file, just that file).
+     * signature, then the report if there is one, then the list file itself (for a single file: the
+     * report, then the bundle).
      */
     public List<Path> files() {
-        if (volumes.isEmpty()) {
-            return List.of(file);
-        }
         List<Path> all = new java.util.ArrayList<>(volumes);
-        all.add(file.resolveSibling(file.getFileName() + ".asc"));
+        if (!volumes.isEmpty()) {
+            all.add(file.resolveSibling(file.getFileName() + ".asc"));
+        }
+        if (report() != null) {
+            all.add(report());
+        }
         all.add(file);
-        return all;
+        return List.copyOf(all);
+    }
+
+    /** The approver's report next to the bundle ({@code NAME.report.md}), or null when written with --no-report. */
+    public Path report() {
+        return manifest.report() == null ? null : file.resolveSibling(manifest.report().name());
     }
 }

@@ -18,6 +18,7 @@ import dev.airlock.digest.Digest;
 import dev.airlock.dockerarchive.DockerArchiveSource;
 import dev.airlock.dockerarchive.DockerArchives;
 import dev.airlock.error.AirlockException;
+import dev.airlock.io.AtomicFiles;
 import dev.airlock.io.Background;
 import dev.airlock.io.ChannelLock;
 import dev.airlock.io.ReadBack;
@@ -31,6 +32,7 @@ import dev.airlock.oci.RawManifest;
 import dev.airlock.registry.ManifestNotFound;
 import dev.airlock.registry.RegistryClient;
 import dev.airlock.registry.RegistrySource;
+import dev.airlock.report.ReportFile;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -61,6 +63,7 @@ public final class ExportService {
 
     private final int parallelism;
     private List<String> dockerArchives = List.of();
+    private boolean report = true;
 
     public ExportService(RegistryClient registry, TransferListener listener) {
         this(registry, listener, 4);
@@ -87,13 +90,22 @@ public final class ExportService {
         return this;
     }
 
+    /**
+     * Whether to write the approver's report {@code NAME.report.md} next to the bundle, its sha256
+     * in bundle.json (default: yes; {@code --no-report} turns it off).
+     */
+    public ExportService report(boolean on) {
+        this.report = on;
+        return this;
+    }
+
     /** Every image's place in a bundle: the bundle has no repositories, so one label for all. */
     private static final Repo IN_BUNDLE = new Repo("bundle", "");
 
     /** Everything needed to write the bundle, computed before a byte of a blob is fetched. */
     private record Prepared(ExportPlan plan, BundleManifest manifest, byte[] manifestJson, byte[] signature, byte[] ociLayout,
             byte[] index, CopyPlan copy, ImageSource source, List<ExportLedger.ImageRecord> images,
-            List<String> carried, List<String> signers, List<BundleSigner> keys) {
+            List<String> carried, List<String> signers, List<BundleSigner> keys, byte[] report) {
     }
 
     /**
@@ -288,12 +300,6 @@ public final class ExportService {
         long sequence = ledger.nextSequence();
         BundleManifest.Parent parentRef = parent == null ? null : new BundleManifest.Parent(parent.sequence(), parent.digest());
         String created = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
-        BundleManifest manifest = new BundleManifest(BundleManifest.FORMAT, request.channel(), sequence, parentRef, created, TOOL,
-                new BundleManifest.Layout(ref(ociLayout), ref(index)), images, carried, requires);
-        byte[] manifestJson = manifest.toJson();
-        int signerCount = signers == null ? Math.max(1, request.keyFiles().size()) : signers.get().size();
-        byte[] signature = signers == null ? null : SignatureBlock.sign(manifestJson, signers.get());
-
         List<ExportPlan.ImageStatus> statuses = new ArrayList<>();
         for (BundleManifest.Image i : images) {
             String before = previous.get(i.source());
@@ -305,8 +311,25 @@ public final class ExportService {
                 statuses.add(new ExportPlan.ImageStatus(src, "removed", null, digest));
             }
         });
-        long carriedBytes = carried.stream().mapToLong(BundleManifest.Blob::size).sum();
+
+        BundleManifest manifest = new BundleManifest(BundleManifest.FORMAT, request.channel(), sequence, parentRef, created, TOOL,
+                new BundleManifest.Layout(ref(ociLayout), ref(index)), images, carried, requires);
         String fileName = BundleNames.fileName(request.channel(), sequence);
+        byte[] reportBytes = null;
+        if (report) {
+            // Written before bundle.json, whose signature then covers it through its sha256.
+            // A plan needs only the digest's length, so it fetches no config and reads no key for it.
+            reportBytes = signers == null ? new byte[0] : ApproverReport.markdown(fileName, manifest,
+                    signers.get().stream().map(BundleSigner::fingerprint).toList(), copies, source, previous.isEmpty() ? null : statuses);
+            manifest = new BundleManifest(manifest.format(), manifest.channel(), manifest.sequence(), manifest.parent(), manifest.created(),
+                    manifest.tool(), manifest.layout(), manifest.images(), manifest.blobs(), manifest.requires(),
+                    new BundleManifest.Report(ReportFile.nameFor(fileName), ReportFile.sha256(reportBytes)));
+        }
+        byte[] manifestJson = manifest.toJson();
+        int signerCount = signers == null ? Math.max(1, request.keyFiles().size()) : signers.get().size();
+        byte[] signature = signers == null ? null : SignatureBlock.sign(manifestJson, signers.get());
+
+        long carriedBytes = carried.stream().mapToLong(BundleManifest.Blob::size).sum();
         Path target = request.outDir() == null ? Path.of(fileName) : request.outDir().resolve(fileName);
         long size = BundleWriter.expectedSize(manifestJson.length, SignatureBlock.size(signerCount), ociLayout.length, index.length,
                 manifest);
@@ -316,7 +339,7 @@ public final class ExportService {
                 source, records,
                 carriedBlobs.keySet().stream().map(Digest::toString).toList(),
                 signers == null ? List.of() : signers.get().stream().map(BundleSigner::fingerprint).toList(),
-                signers == null ? List.of() : signers.get());
+                signers == null ? List.of() : signers.get(), reportBytes);
     }
 
     /** The channel's last bundle if it named exactly these images at exactly these digests, else null. */
@@ -351,13 +374,22 @@ public final class ExportService {
         BundleWriter.Media onto = new BundleWriter.Media(media.maxVolumeSize(), media.verifyAfterWrite(),
                 volumes ? json -> SignatureBlock.sign(json, p.keys()) : null);
         BundleWriter.Written written;
+        Path report = m.report() == null ? null : target.resolveSibling(m.report().name());
+        Path reportTmp = report == null ? null : AtomicFiles.partialName(report);
         try (BundleWriter writer = BundleWriter.create(target, p.manifestJson(), p.signature(), p.ociLayout(), p.index(), m, onto)) {
+            if (report != null) {
+                writeReport(reportTmp, p.report(), media.verifyAfterWrite());
+            }
             new CopyEngine(parallelism, listener).run(p.copy(), p.source(), writer, "exporting");
             Trace.mark("export: blobs written");
             written = writer.commit(new BundleWriter.BeforeCommit() {
                 @Override
-                public void run(Path marker, List<Path> members) {
+                public void run(Path marker, List<Path> members) throws IOException {
                     ledger.markPending(entry, marker, members);
+                    if (report != null) {
+                        // In place before the bundle's last file, so whoever sees the bundle complete finds its report.
+                        AtomicFiles.commit(reportTmp, report);
+                    }
                     crashIfAsked("before-rename");
                 }
 
@@ -368,6 +400,10 @@ public final class ExportService {
             });
         } catch (AirlockException e) {
             ledger.dropPending();
+            if (report != null) {
+                deleteQuietly(reportTmp);
+                deleteQuietly(report);
+            }
             throw e.withSuffix("; no bundle was written");
         }
         Trace.mark("export: renamed");
@@ -386,6 +422,44 @@ public final class ExportService {
         String readBack = written.readBack() == null ? null : written.readBack() == ReadBack.Mode.DIRECT ? "O_DIRECT"
                 : written.readBack() == ReadBack.Mode.DROPPED ? "posix_fadvise" : "page cache";
         return new ExportResult(written.file(), bundleDigest, m, size, p.signers(), written.volumes(), readBack);
+    }
+
+    /**
+     * Writes the report under its temporary name, fsynced and, with read-back on, read back from
+     * the medium; {@link BundleWriter.BeforeCommit} renames it into place just before the bundle.
+     */
+    private static void writeReport(Path tmp, byte[] bytes, boolean readBack) {
+        try {
+            Files.deleteIfExists(tmp);
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.CREATE_NEW,
+                    java.nio.file.StandardOpenOption.WRITE)) {
+                java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(bytes);
+                while (b.hasRemaining()) {
+                    ch.write(b);
+                }
+                ch.force(true);
+            }
+            if (readBack) {
+                java.nio.ByteBuffer got = java.nio.ByteBuffer.allocate(bytes.length);
+                ReadBack.read(tmp, 0, bytes.length, true, (chunk, at) -> got.put(chunk.duplicate()));
+                int at = got.flip().mismatch(java.nio.ByteBuffer.wrap(bytes));
+                if (at >= 0) {
+                    throw AirlockException.local("read-back after write failed: " + tmp + " at byte " + at
+                            + " does not read back as written: the medium is failing", null);
+                }
+            }
+        } catch (IOException e) {
+            deleteQuietly(tmp);
+            throw AirlockException.local("cannot write the report " + tmp + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void deleteQuietly(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException ignored) {
+            // best effort: a leftover report is replaced by the next bundle of the same name
+        }
     }
 
     /** A file already under one of the names this bundle would take (as one file or as volumes), or null. */

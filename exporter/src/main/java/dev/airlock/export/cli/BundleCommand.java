@@ -74,7 +74,7 @@ final class BundleCommand implements Callable<Integer> {
                 request = preset.check(client.get(), request, RegistryOptionsMixin.parallel(options.parallel));
             }
             ExportService service = new ExportService(client, output.listener(err), RegistryOptionsMixin.parallel(options.parallel))
-                    .dockerArchives(options.dockerArchives);
+                    .dockerArchives(options.dockerArchives).report(!options.noReport);
             outcome = options.ifChanged ? service.bundleIfChanged(request) : new ExportService.Outcome(service.bundle(request), null);
             ExportResult written = outcome.written();
             if (written != null && preset != null && preset.saveArtifacts()) {
@@ -162,6 +162,8 @@ final class BundleCommand implements Callable<Integer> {
             o.put("fileSize", r.fileSize());
             o.set("volumes", mapper.valueToTree(r.volumes().stream().map(Path::toString).toList()));
             o.put("readBack", r.readBack());
+            o.set("report", r.report() == null ? null : mapper.createObjectNode().put("path", r.report().toString())
+                    .put("sha256", m.report().sha256()));
             o.set("images", mapper.valueToTree(m.images()));
             if (preset != null) {
                 o.set("preset", preset.toJson(mapper));
@@ -186,6 +188,9 @@ final class BundleCommand implements Callable<Integer> {
                 : r.readBack().equals("posix_fadvise") ? "read back from the medium (page cache dropped first, posix_fadvise) and every byte matched"
                 : "read back through the page cache (this file system refuses O_DIRECT) and every byte matched");
         out.printf("digest   %s%n", r.digest());
+        if (r.report() != null) {
+            out.printf("report   %s (sha256 %s, in bundle.json)%n", r.report(), m.report().sha256());
+        }
         out.printf("channel  %s  sequence %d (%s)%n", m.channel(), m.sequence(),
                 m.isFull() ? "full" : "delta after " + m.parent().sequence());
         r.signers().forEach(s -> out.printf("signer   %s%n", s));

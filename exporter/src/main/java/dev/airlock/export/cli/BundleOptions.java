@@ -69,6 +69,10 @@ final class BundleOptions {
             description = "Do not read the written bundle back from the medium to check it (it is by default, before the rename).")
     boolean noVerifyAfterWrite;
 
+    @Option(names = "--no-report", negatable = false,
+            description = "Do not write the approver's report NAME.report.md next to the bundle (it is by default, its sha256 in the signed bundle.json).")
+    boolean noReport;
+
     @Option(names = "--push", paramLabel = "sftp://USER@HOST[:PORT]/DIR",
             description = "Then push the bundle to a bastion over SFTP (as the push command does; with --identity).")
     String push;

@@ -49,7 +49,7 @@ final class PlanCommand implements Callable<Integer> {
             if (preset != null) {
                 request = preset.check(client, request, dev.airlock.cli.RegistryOptionsMixin.parallel(options.parallel));
             }
-            p = new ExportService(client, TransferListener.NONE).dockerArchives(options.dockerArchives).plan(request);
+            p = new ExportService(client, TransferListener.NONE).dockerArchives(options.dockerArchives).report(!options.noReport).plan(request);
         }
         if (json) {
             ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);

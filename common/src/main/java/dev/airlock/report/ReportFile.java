@@ -1,0 +1,106 @@
+package dev.airlock.report;
+
+import dev.airlock.bundle.BundleManifest;
+import dev.airlock.error.AirlockException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/**
+ * The approver's report {@code NAME.report.md}: a Markdown file written next to the bundle
+ * {@code NAME.tar} (or its volume list), outside the tar, whose sha256 bundle.json records — so
+ * the bundle's signature covers it and {@code sha256sum} alone can check it.
+ */
+public final class ReportFile {
+    public static final String SUFFIX = ".report.md";
+
+    private ReportFile() {
+    }
+
+    /** The report's name for a bundle file {@code NAME.tar}: {@code NAME.report.md}. */
+    public static String nameFor(String bundleFileName) {
+        String base = bundleFileName.endsWith(".tar") ? bundleFileName.substring(0, bundleFileName.length() - 4) : bundleFileName;
+        return base + SUFFIX;
+    }
+
+    /** What was found next to a bundle whose bundle.json names a report. */
+    public enum Status {
+        /** bundle.json names no report (written with --no-report, or before reports existed). */
+        NONE,
+        /** The file is there and its sha256 is the one bundle.json records. */
+        MATCHES,
+        /** bundle.json names a report that is not next to the bundle. */
+        MISSING;
+
+        /** "NAME.report.md (matches)", "… (missing)", or null for none. */
+        public String describe(BundleManifest m) {
+            return this == NONE ? null : m.report().name() + " (" + name().toLowerCase(java.util.Locale.ROOT) + ")";
+        }
+    }
+
+    /**
+     * Checks the report named by the (verified) {@code manifest} in the directory of {@code bundle}
+     * (the file, volume or volume list as given). A report whose bytes differ from the signed
+     * digest is refused: kind DIGEST_MISMATCH (exit 3), naming it.
+     */
+    public static Status check(BundleManifest manifest, Path bundle) {
+        if (manifest.report() == null) {
+            return Status.NONE;
+        }
+        Path dir = bundle.toAbsolutePath().getParent();
+        Path file = dir.resolve(manifest.report().name());
+        if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+            return Status.MISSING;
+        }
+        if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+            throw AirlockException.malformed("the report " + file + " is not a regular file (a link or a directory); bundle.json names"
+                    + " a report file of sha256 " + manifest.report().sha256());
+        }
+        String actual;
+        try {
+            actual = sha256(file);
+        } catch (NoSuchFileException e) {
+            return Status.MISSING;
+        } catch (IOException e) {
+            throw AirlockException.local("cannot read the report " + file + ": " + e.getMessage(), e);
+        }
+        if (!actual.equals(manifest.report().sha256())) {
+            throw AirlockException.digestMismatch("the report " + file + " does not match the sha256 that the signed bundle.json records"
+                    + " for it (signed " + manifest.report().sha256() + ", found " + actual + "): it was changed after the bundle"
+                    + " was signed; do not trust it, and get a fresh copy from the sender");
+        }
+        return Status.MATCHES;
+    }
+
+    /** Hex sha256 of a file, streamed (as {@code sha256sum} prints it). */
+    public static String sha256(Path file) throws IOException {
+        MessageDigest md = sha256();
+        byte[] buf = new byte[64 * 1024];
+        try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
+            int r;
+            while ((r = in.read(buf)) > 0) {
+                md.update(buf, 0, r);
+            }
+        }
+        return HexFormat.of().formatHex(md.digest());
+    }
+
+    /** Hex sha256 of bytes. */
+    public static String sha256(byte[] bytes) {
+        return HexFormat.of().formatHex(sha256().digest(bytes));
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
