@@ -21,6 +21,7 @@ import dev.airlock.oci.ImageTree;
 import dev.airlock.oci.MediaTypes;
 import dev.airlock.registry.RegistryClient;
 import dev.airlock.registry.RegistrySink;
+import dev.airlock.report.ReportFile;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -83,7 +84,8 @@ public final class ImportService {
                 listener.finished(d);
             }
             listener.done();
-            return new VerifyReport(bundle.manifest(), bundle.digest(), bundle.signers());
+            ReportFile.Status report = ReportFile.check(bundle.manifest(), file);
+            return new VerifyReport(bundle.manifest(), bundle.digest(), bundle.signers(), report);
         }
     }
 
@@ -94,7 +96,7 @@ public final class ImportService {
     }
 
     /** Result of {@link #verify}. */
-    public record VerifyReport(BundleManifest manifest, Digest digest, List<String> signers) {
+    public record VerifyReport(BundleManifest manifest, Digest digest, List<String> signers, ReportFile.Status report) {
     }
 
     public ImportResult importBundle(ImportRequest request) {
@@ -105,6 +107,7 @@ public final class ImportService {
             Trace.mark("import: verified");
             try {
                 readLayout(bundle);
+                ReportFile.check(bundle.manifest(), request.bundle()); // a report altered since signing refuses the bundle
                 return apply(bundle, request);
             } catch (AirlockException e) {
                 if (!e.isVerification()) {

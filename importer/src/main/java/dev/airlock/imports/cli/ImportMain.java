@@ -18,16 +18,17 @@ import picocli.CommandLine.Spec;
         exitCodeList = {"0:done", "1:anything else", "2:bad usage or config", "3:verification failed",
             "4:chain or sequence problem", "5:registry or network failure, safe to run again"})
 public final class ImportMain implements Runnable {
-    private static final List<Class<?>> SUBCOMMANDS = List.of(VerifyCommand.class, InspectCommand.class, ImportCommand.class,
-            WatchCommand.class, ServeCommand.class, LoadCommand.class, ReceiptCommand.class, ImportKeygenCommand.class,
-            dev.airlock.cli.LoginCommand.class, dev.airlock.cli.LogoutCommand.class);
+    private static final List<Class<?>> SUBCOMMANDS = List.of(VerifyCommand.class, InspectCommand.class, ListCommand.class,
+            DiffCommand.class, ImportCommand.class, WatchCommand.class, ServeCommand.class, LoadCommand.class, ReceiptCommand.class,
+            ImportKeygenCommand.class, dev.airlock.cli.LoginCommand.class, dev.airlock.cli.LogoutCommand.class);
 
     @Spec
     CommandSpec spec;
 
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "missing command: verify, inspect, import, watch, serve, load, receipt, keygen, login or logout");
+        throw new ParameterException(spec.commandLine(),
+                "missing command: verify, inspect, list, diff, import, watch, serve, load, receipt, keygen, login or logout");
     }
 
     public static int run(String[] args, PrintWriter out, PrintWriter err) {

@@ -46,6 +46,9 @@ final class VerifyCommand implements Callable<Integer> {
                 r.manifest().isFull() ? "full" : "delta after " + r.manifest().parent().sequence());
         r.signers().forEach(s -> out.printf("signer   %s%n", s));
         out.printf("blobs    %d, every digest and size checked%n", r.manifest().blobs().size());
+        if (r.report() != dev.airlock.report.ReportFile.Status.NONE) {
+            out.printf("report   %s%n", r.report().describe(r.manifest()));
+        }
         return 0;
     }
 }

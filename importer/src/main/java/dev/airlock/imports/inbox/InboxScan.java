@@ -2,6 +2,7 @@ package dev.airlock.imports.inbox;
 
 import dev.airlock.bundle.VolumeList;
 import dev.airlock.error.AirlockException;
+import dev.airlock.report.ReportFile;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -27,7 +28,8 @@ import java.util.regex.Pattern;
  * last). Never touched: a dot name or a {@code .part} name (a file still being written), a
  * symbolic link, a directory ({@code done/}, {@code rejected/}), and a file whose size or
  * modification time changed within the settle time. The list is read here only for the names and
- * sizes of the volumes; the import checks its signature and every byte.
+ * sizes of the volumes; the import checks its signature and every byte. A bundle's report
+ * {@code NAME.report.md} is not a bundle: it moves with its bundle, and alone it is left where it is.
  */
 final class InboxScan {
     private static final Pattern VOLUME = Pattern.compile("(.+\\.tar)\\.(\\d{3,})");
@@ -136,6 +138,8 @@ final class InboxScan {
                 out.add(c);
             } else if (name.endsWith(VolumeList.SUFFIX + ".asc") || VOLUME.matcher(name).matches()) {
                 continue; // part of a set, handled with its list
+            } else if (name.endsWith(ReportFile.SUFFIX)) {
+                continue; // a bundle's report, moved with its bundle (it may arrive first: senders send it before the bundle)
             } else {
                 ignored.add("ignoring " + name + ": not a bundle (NAME.tar, or a volume set by its NAME.volumes.json)");
             }
@@ -147,7 +151,31 @@ final class InboxScan {
                         ? " …" : "") + ") without their list " + list + ": waiting for it (senders write the list last)");
             }
         }
-        return new Result(out, ignored, growing, due[0]);
+        List<Candidate> withReports = new ArrayList<>();
+        for (Candidate c : out) {
+            withReports.add(withReport(c, stamps, settled));
+        }
+        return new Result(withReports, ignored, growing, due[0]);
+    }
+
+    /**
+     * The bundle's report {@code NAME.report.md}, when it lies here, goes with the bundle to
+     * {@code done/} or {@code rejected/}; while it is still settling, so does the bundle (the import
+     * checks it against bundle.json, and a half-copied report would be refused).
+     */
+    private Candidate withReport(Candidate c, Map<String, Stamp> stamps, Map<String, Boolean> settled) {
+        String bundle = c.isSet() ? c.key().substring(0, c.key().length() - VolumeList.SUFFIX.length()) + ".tar" : c.key();
+        String report = ReportFile.nameFor(bundle);
+        if (!stamps.containsKey(report)) {
+            return c;
+        }
+        List<Path> files = new ArrayList<>(c.files());
+        files.add(inbox.resolve(report));
+        List<Stamp> st = new ArrayList<>(c.stamps());
+        st.add(stamps.get(report));
+        boolean settling = c.state() == State.READY && !settled.get(report);
+        return new Candidate(c.key(), c.open(), List.copyOf(files), List.copyOf(st), settling ? State.SETTLING : c.state(),
+                settling ? report + " is still being written" : c.note(), c.arrivedMillis());
     }
 
     private Candidate single(String name, Map<String, Stamp> stamps, Map<String, Boolean> settled, BasicFileAttributes a) {
