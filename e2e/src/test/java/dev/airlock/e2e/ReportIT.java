@@ -225,11 +225,6 @@ class ReportIT {
         Tools.Result gpg = Tools.run(List.of("gpg", "--batch", "--verify", "airlock/bundle.json.asc", "airlock/bundle.json"), env, unpacked);
         assertEquals(0, gpg.exitCode(), gpg.stderr());
         assertTrue(gpg.stderr().contains("Good signature"), gpg.stderr());
-        if (Tools.has("sqv")) {
-            Tools.Result sqv = Tools.run(List.of("sqv", "--keyring", c.exporterKey[1].toString(), "airlock/bundle.json.asc",
-                    "airlock/bundle.json"), Map.of(), unpacked);
-            assertEquals(0, sqv.exitCode(), sqv.stderr());
-        }
         assertTrue(Airlock.importer(List.of("verify", bundle.toString(), "--trust", c.exporterKey[1].toString())).ok().out()
                 .contains("report   daily-000001.airlock.report.md (matches)"));
 
@@ -260,6 +255,11 @@ class ReportIT {
         Airlock.Run quiet = list(c, second).ok();
         assertFalse(quiet.out().contains("report "), quiet.out());
         assertTrue(JSON.readTree(list(c, second, "--json").ok().out()).path("report").isNull());
+
+        assumeTrue(Tools.has("sqv"), "sqv is not installed (apt-get install sqv): the last check, sqv on bundle.json, is skipped");
+        Tools.Result sqv = Tools.run(List.of("sqv", "--keyring", c.exporterKey[1].toString(), "airlock/bundle.json.asc",
+                "airlock/bundle.json"), Map.of(), unpacked);
+        assertEquals(0, sqv.exitCode(), sqv.stderr());
     }
 
     @Test
