@@ -7,7 +7,7 @@
 # Start-up: main commands use a class-data archive next to the jar, made from the first run and
 # renewed when the jar changes, so later runs map classes instead of loading them: an AOT cache
 # on JDK 25 and later (recorded silently, built in the background), dynamic AppCDS before.
-# Only a successful run of bundle or import (not --help) trains it; plan, verify, watch, serve and load use it too.
+# Only a successful run of bundle or import (not --help) trains it; plan, verify, list, diff, watch, serve and load use it too.
 # JVM flags: AIRLOCK_JAVA_OPTS (default: serial GC, 192 MiB heap, since heap use does not grow with
 # bundle size; JIT thresholds x5, which keeps the compilers from spending start-up on code that runs
 # once while the hot loops (hashing, copying) still compile within milliseconds; measured by scripts/bench;
@@ -50,7 +50,7 @@ airlock_launch() {
   # early or only verifies would leave an archive without the classes the others need. push (the
   # SSH client, its key exchange and ciphers) has an archive of its own, trained by its first run.
   local use=no train=no a tag=""
-  case "${1:-}" in bundle|import) use=yes train=yes ;; plan|verify|watch|serve|load) use=yes ;; push) use=yes train=yes tag=-push ;; esac
+  case "${1:-}" in bundle|import) use=yes train=yes ;; plan|verify|list|diff|watch|serve|load) use=yes ;; push) use=yes train=yes tag=-push ;; esac
   for a in "$@"; do case $a in -h|--help|-V|--version) use=no train=no ;; esac; done
   local jsa="${jar%.jar}$tag-java$best.jsa" aot="${jar%.jar}$tag-java$best.aot"
   [ ! -f "$jsa" ] || [ "$jsa" -nt "$jar" ] || rm -f "$jsa"

@@ -92,6 +92,25 @@ class DiodeIT {
     }
 
     @Test
+    void theApproversReport_goesJustBeforeTheBundle_andArrivesMatchingItsSignedDigest(Registries registries) throws Exception {
+        assumeUdpcast();
+        Path bundle = bundle(registries, null, true).get(0);
+        Path report = bundle.resolveSibling(NAME + ".report.md");
+        assertTrue(Files.isRegularFile(report), "the exporter writes the report by default");
+        int port = freePortPair();
+        Path inbox = Files.createDirectories(tmp.resolve("inbox"));
+        Receiver rx = Receiver.start(List.of(), "lo", port, inbox, 2);
+        Tools.Result tx = send("lo", port, List.of("--copies", "1"), bundle);
+        String out = rx.await();
+        assertEquals(0, tx.exitCode(), tx.stderr());
+        assertTrue(tx.stdout().contains("2 sessions sent (2 files x 1 copies)"), tx.stdout());
+        assertEquals(List.of("ok " + NAME + ".report.md", "ok " + NAME + ".tar"), verdicts(out), "the report first, the bundle last: " + out);
+        assertEquals(sha256(report), sha256(inbox.resolve(NAME + ".report.md")));
+        Airlock.Run verified = Airlock.importer(List.of("verify", inbox.resolve(NAME + ".tar").toString(), "--trust", keys[1].toString())).ok();
+        assertTrue(verified.out().contains("report   " + NAME + ".report.md (matches)"), verified.out());
+    }
+
+    @Test
     void aDamagedCopy_isRefusedByTheImporter_andTheLaterGoodCopyIsImported(Registries registries) throws Exception {
         assumeUdpcast();
         Path bundle = bundle(registries, null).get(0);
@@ -299,7 +318,12 @@ class DiodeIT {
     // ------------------------------------------------------------------ helpers
 
     /** Exports the seeded image: one file, or volumes of {@code volumeSize} (then the set in delivery order). */
+    /** A bundle without its approver's report: these tests count the sessions of the bundle's own files. */
     private List<Path> bundle(Registries registries, String volumeSize) throws Exception {
+        return bundle(registries, volumeSize, false);
+    }
+
+    private List<Path> bundle(Registries registries, String volumeSize, boolean report) throws Exception {
         source = registries.plain();
         image = TestImages.image(true, "amd64", null, Layer.random(61, 1_500_000), Layer.random(62, 900_000));
         TestImages.push(source.client(), source.host(), "app/web", "1", image);
@@ -309,6 +333,9 @@ class DiodeIT {
                 keys[0].toString(), "--out", out.toString(), "--state", tmp.resolve("xs").toString()));
         if (volumeSize != null) {
             args.addAll(List.of("--max-volume-size", volumeSize));
+        }
+        if (!report) {
+            args.add("--no-report");
         }
         args.addAll(source.cliFlags());
         Airlock.export(args).ok();
