@@ -156,7 +156,7 @@ class CrashAndDiskIT {
         Airlock.Run rerun = bounded("export rerun", () -> Airlock.export(args));
         assertEquals(0, rerun.code(), rerun.toString());
         Path one = out.resolve(CHANNEL + "-000001.airlock.tar");
-        assertEquals(List.of(one), listAll(out), "only the finished bundle: no .partial, no dot-file, no half file");
+        assertEquals(List.of(report(one), one), listAll(out), "only the finished bundle and its report: no .partial, no dot-file, no half file");
         verify(one, keys[1]);
 
         Path is = tmp.resolve("is");
@@ -211,7 +211,7 @@ class CrashAndDiskIT {
         Path roomy = tmp.resolve("out");
         Airlock.Run again = bounded("export with room", () -> Airlock.export(exportArgs(source, List.of(ref), keys[0], roomy, xs, parallel)));
         assertEquals(0, again.code(), again.toString());
-        assertEquals(List.of(roomy.resolve(CHANNEL + "-000001.airlock.tar")), listAll(roomy));
+        assertEquals(List.of(report(roomy.resolve(CHANNEL + "-000001.airlock.tar")), roomy.resolve(CHANNEL + "-000001.airlock.tar")), listAll(roomy));
     }
 
     @ParameterizedTest(name = "--parallel {0}")
@@ -238,7 +238,7 @@ class CrashAndDiskIT {
             Airlock.Run rerun = bounded("export after freeing the state disk", () -> Airlock.export(args));
             assertEquals(0, rerun.code(), rerun.toString());
             Path one = out.resolve(CHANNEL + "-000001.airlock.tar");
-            assertEquals(List.of(one), listAll(out));
+            assertEquals(List.of(report(one), one), listAll(out));
             verify(one, keys[1]);
         }
     }
@@ -297,7 +297,8 @@ class CrashAndDiskIT {
         Path roomy = tmp.resolve("out");
         Airlock.Run again = bounded("export to a writable --out", () -> Airlock.export(exportArgs(source, List.of(ref), keys[0], roomy, xs, parallel)));
         assertEquals(0, again.code(), again.toString());
-        assertEquals(List.of(roomy.resolve(CHANNEL + "-000001.airlock.tar")), listAll(roomy), "the failed run recorded nothing");
+        assertEquals(List.of(report(roomy.resolve(CHANNEL + "-000001.airlock.tar")), roomy.resolve(CHANNEL + "-000001.airlock.tar")),
+                listAll(roomy), "the failed run recorded nothing");
     }
 
     // ---------------------------------------------------------------- 4. a ledger that is not a ledger
@@ -329,7 +330,8 @@ class CrashAndDiskIT {
                 assertNamesFileAndMissingField(r, ledger, content, fields);
                 assertArrayEquals(bytes, Files.readAllBytes(ledger), "the ledger file is left as it was");
             }
-            assertEquals(List.of(out.resolve(CHANNEL + "-000001.airlock.tar")), listAll(out), "no bundle written");
+            assertEquals(List.of(report(out.resolve(CHANNEL + "-000001.airlock.tar")), out.resolve(CHANNEL + "-000001.airlock.tar")),
+                    listAll(out), "no bundle written");
             assertEquals(List.of(), listAll(fresh), "no bundle written: the channel must not silently restart at 1");
         }
     }
@@ -515,6 +517,12 @@ class CrashAndDiskIT {
         try (Stream<Path> s = Files.list(dir)) {
             return s.sorted().toList();
         }
+    }
+
+    /** The approver's report written beside a bundle (NAME.report.md for NAME.tar). */
+    private static Path report(Path bundle) {
+        String name = bundle.getFileName().toString();
+        return bundle.resolveSibling(name.substring(0, name.length() - ".tar".length()) + ".report.md");
     }
 
     private static List<Path> partials(Path dir) throws IOException {

@@ -483,7 +483,9 @@ class NetworkFaultIT {
     /** The rerun's bundle verifies, and imported (without a proxy) gives every image byte-identical. */
     private void assertBundleCompleteAndLandsByteIdentical(Path out, Registries registries) throws Exception {
         Path written = out.resolve("faults-000001.airlock.tar");
-        assertEquals(List.of(written.getFileName().toString()), listing(out), "exactly the finished bundle is in --out");
+        String name = written.getFileName().toString();
+        assertEquals(List.of(name.substring(0, name.length() - ".tar".length()) + ".report.md", name), listing(out),
+                "exactly the finished bundle and its report are in --out");
         Airlock.Run verify = Airlock.importer(List.of("verify", written.toString(), "--trust", keys[1].toString()));
         assertEquals(0, verify.code(), verify.toString());
         TestRegistry target = registries.plain();

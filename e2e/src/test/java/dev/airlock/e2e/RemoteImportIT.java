@@ -58,7 +58,12 @@ class RemoteImportIT {
         assertTrue(run.out().startsWith("{"), "stdout is one JSON document\n" + run.out());
         JsonNode json = new ObjectMapper().readTree(run.out());
         assertEquals(0, json.path("push").path("remoteExitCode").asInt(-1), run.out());
-        assertEquals(arrived.toString(), json.path("push").path("files").get(0).path("remote").asText());
+        // The approver's report goes first, the bundle last (its arrival completes the delivery).
+        assertEquals(2, json.path("push").path("files").size(), json.toString());
+        assertEquals(sshd.inbox().resolve("remote-000001.airlock.report.md").toString(),
+                json.path("push").path("files").get(0).path("remote").asText());
+        assertEquals(arrived.toString(), json.path("push").path("files").get(1).path("remote").asText());
+        assertEquals(-1L, Files.mismatch(tmp.resolve("out/remote-000001.airlock.report.md"), sshd.inbox().resolve("remote-000001.airlock.report.md")));
     }
 
     @Test

@@ -83,7 +83,8 @@ class SpineIT {
         Path bundle = out.resolve("spine-000001.airlock.tar");
         assertTrue(Files.isRegularFile(bundle), export.toString());
         try (Stream<Path> files = Files.list(out)) {
-            assertEquals(List.of(bundle), files.toList(), "only the finished bundle is left in the output directory");
+            assertEquals(List.of(bundle.resolveSibling("spine-000001.airlock.report.md"), bundle), files.sorted().toList(),
+                    "only the finished bundle and its report are left in the output directory");
         }
 
         // The shared layer is carried once, and bundle.json lists every blob once.

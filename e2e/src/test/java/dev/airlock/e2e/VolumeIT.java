@@ -93,8 +93,8 @@ class VolumeIT {
         List<Path> volumes = volumes();
         assertEquals(4, volumes.size(), "3.3 MB in volumes of 1,000,000 bytes: " + volumes);
         List<String> all = names(stick);
-        assertEquals(List.of(NAME + ".tar.000", NAME + ".tar.001", NAME + ".tar.002", NAME + ".tar.003", NAME + ".volumes.json",
-                NAME + ".volumes.json.asc"), all, "the set and its list, nothing else (no temporary file)");
+        assertEquals(List.of(NAME + ".report.md", NAME + ".tar.000", NAME + ".tar.001", NAME + ".tar.002", NAME + ".tar.003",
+                NAME + ".volumes.json", NAME + ".volumes.json.asc"), all, "the set, its list and its report, nothing else (no temporary file)");
         for (int i = 0; i < 3; i++) {
             assertEquals(1_000_000, Files.size(volumes.get(i)));
         }
@@ -294,7 +294,7 @@ class VolumeIT {
 
         Airlock.Run rerun = Airlock.export(exportArgs(stick, "--max-volume-size", "1M")).ok();
         assertTrue(rerun.out().contains("sequence 1 (full)"), rerun.out());
-        assertEquals(6, names(stick).size(), "one complete set, nothing else: " + names(stick));
+        assertEquals(7, names(stick).size(), "one complete set and its report, nothing else: " + names(stick));
         TestRegistry target = registries.plain();
         importFrom(list(), target).ok();
         assertEquals(image.manifest().digest().toString(), Fixture.skopeoDigest(target, target.host() + "/app/web:1"));

@@ -373,7 +373,7 @@ public final class ExportService {
                 m.parent() == null ? null : m.parent().sequence(), fileName, m.created(), p.images(), p.carried());
         BundleWriter.Media onto = new BundleWriter.Media(media.maxVolumeSize(), media.verifyAfterWrite(),
                 volumes ? json -> SignatureBlock.sign(json, p.keys()) : null);
-        BundleWriter.Written written;
+        BundleWriter.Written written = null;
         Path report = m.report() == null ? null : target.resolveSibling(m.report().name());
         Path reportTmp = report == null ? null : AtomicFiles.partialName(report);
         try (BundleWriter writer = BundleWriter.create(target, p.manifestJson(), p.signature(), p.ociLayout(), p.index(), m, onto)) {
@@ -400,11 +400,12 @@ public final class ExportService {
             });
         } catch (AirlockException e) {
             ledger.dropPending();
-            if (report != null) {
-                deleteQuietly(reportTmp);
+            throw e.withSuffix("; no bundle was written");
+        } finally {
+            if (written == null && report != null) {
+                deleteQuietly(reportTmp); // whatever failed, no report is left without its bundle
                 deleteQuietly(report);
             }
-            throw e.withSuffix("; no bundle was written");
         }
         Trace.mark("export: renamed");
         crashIfAsked("after-rename");
