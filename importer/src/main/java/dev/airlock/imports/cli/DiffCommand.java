@@ -19,6 +19,12 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "diff", mixinStandardHelpOptions = true,
+        footerHeading = dev.airlock.cli.Cli.EXAMPLES, footer = {
+            "  # what changed from one bundle of a channel to the next",
+            "  airlock-import diff scanners-000041.airlock.tar scanners-000042.airlock.tar --trust mirror.pub.asc",
+            "  # what a bundle brings to an offline side that holds what its receipt shows",
+            "  airlock-import diff receipt.json scanners-000042.airlock.tar \\",
+            "      --trust importer.pub.asc --trust mirror.pub.asc"},
         description = "Compare two bundles, two receipts, or one of each, once both are verified (a bundle as verify does, a "
                 + "receipt by its FILE.asc): images added, removed and changed (old -> new digest), and the bytes NEW brings.")
 final class DiffCommand implements Callable<Integer> {

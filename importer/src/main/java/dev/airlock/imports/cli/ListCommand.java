@@ -15,6 +15,11 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "list", mixinStandardHelpOptions = true,
+        footerHeading = dev.airlock.cli.Cli.EXAMPLES, footer = {
+            "  # what the bundle on the stick holds, checked first (signers, images, platforms, sizes)",
+            "  airlock-import list /media/usb/scanners-000042.airlock.tar --trust mirror.pub.asc",
+            "  # the same as Markdown for a ticket, or as JSON for a script",
+            "  airlock-import list /media/usb/scanners-000042.airlock.tar --trust mirror.pub.asc --markdown"},
         description = "Print what a bundle holds, once it is verified as verify does (signatures, every blob's digest and size, "
                 + "its report if there): signers, channel, sequence, parent, each image with its platforms, manifest digest and "
                 + "size. Nothing is printed from a bundle that fails.")
