@@ -81,7 +81,7 @@ class RemoteImportIT {
         args.addAll(source.cliFlags());
 
         List<String> expected = List.of("vols-000001.airlock.tar.000", "vols-000001.airlock.tar.001", "vols-000001.airlock.tar.002",
-                "vols-000001.airlock.volumes.json.asc", "vols-000001.airlock.volumes.json");
+                "vols-000001.airlock.volumes.json.asc", "vols-000001.airlock.report.md", "vols-000001.airlock.volumes.json");
         Airlock.Run run;
         List<String> appeared;
         try (SftpPushIT.InboxWatch watch = SftpPushIT.InboxWatch.start(sshd.inbox())) {
