@@ -5,27 +5,36 @@ import dev.airlock.crypto.TrustPolicy;
 import dev.airlock.imports.ImportLedger;
 import dev.airlock.imports.ImportRequest;
 import dev.airlock.imports.TargetNaming;
+import dev.airlock.imports.config.ImportConfig;
 import dev.airlock.registry.RegistryOptions;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * What every command that imports takes ({@code import}, {@code watch}, {@code serve}): who may
  * sign, the target registry and its naming, the ledger directory, how many blobs at once, and how
- * to reach the registry.
+ * to reach the registry; each also from {@code --config FILE} (flags win, setting by setting).
  */
 public final class ImportOptionsMixin {
+    static final int DEFAULT_PARALLEL = 4;
+
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec mixee;
+
     @Mixin
     TrustOptionsMixin trust;
 
     @Mixin
     RegistryOptionsMixin registryOptions;
 
-    @Option(names = "--registry", required = true, paramLabel = "HOST[:PORT][/PREFIX]",
-            description = "Target registry, and an optional path prefix for every repository. With --map, the target whose chain the bundle follows.")
+    @Option(names = "--registry", paramLabel = "HOST[:PORT][/PREFIX]",
+            description = "Target registry, and an optional path prefix for every repository. With --map, the target whose chain the bundle"
+                    + " follows. Required, here or as registry: in --config.")
     String registry;
 
     @Option(names = "--map", paramLabel = "SRC=DST",
@@ -39,34 +48,68 @@ public final class ImportOptionsMixin {
     @Option(names = "--state", paramLabel = "DIR", description = "Importer ledger directory (one chain per channel and target). Default: $XDG_STATE_HOME/airlock/import.")
     Path state;
 
-    @Option(names = "--parallel", paramLabel = "N", defaultValue = "4", description = "Blobs pushed at once (default: ${DEFAULT-VALUE}).")
-    int parallel;
+    @Option(names = "--parallel", paramLabel = "N", description = "Blobs pushed at once (default: 4).")
+    Integer parallel;
+
+    private boolean registryConfigured;
+
+    /** The --config file's settings (empty without one). */
+    ImportConfigOption config() {
+        return trust.config;
+    }
 
     public TargetNaming naming() {
-        return new TargetNaming(registry, mapRules());
+        return new TargetNaming(registry(), mapRules());
     }
 
-    /** --registry as given. */
+    /** --registry (or registry: in --config) as given; missing is a usage error. */
     public String registry() {
-        return registry;
+        return config().require(ImportConfigOption.or(registry, config().get().registry()), "--registry HOST[:PORT][/PREFIX]", "registry");
     }
 
-    /** The --map rules, parsed (a bad one is a usage error). */
+    /** The --map rules (or map: in --config), parsed (a bad one is a usage error). */
     public List<TargetNaming.Mapping> mapRules() {
-        return maps.stream().map(TargetNaming.Mapping::parse).toList();
+        List<String> rules = !maps.isEmpty() ? maps : config().get().map() != null ? config().get().map() : List.of();
+        return rules.stream().map(TargetNaming.Mapping::parse).toList();
     }
 
     public Path stateDir() {
-        return state != null ? state : ImportLedger.defaultStateDir();
+        Path p = ImportConfigOption.or(state, config().path(config().get().state()));
+        return p != null ? p : ImportLedger.defaultStateDir();
     }
 
     public TrustPolicy trustPolicy() {
         return trust.policy();
     }
 
-    /** The registry options; --creds goes to the target registry only. */
+    /** The registry options, flags over --config; --creds goes to the target registry only. */
     public RegistryOptions registryOptions() {
-        return registryOptions.toOptions(List.of(), null, List.of(naming().host()));
+        ImportConfig c = config().get();
+        RegistryOptionsMixin r = registryOptions;
+        if (!registryConfigured) {
+            registryConfigured = true;
+            if (c.tlsVerify() != null && !given("--tls-verify")) {
+                r.tlsVerify = c.tlsVerify();
+            }
+            if (c.retries() != null && !given("--retries") && !given("--retry-times")) {
+                r.retries = c.retries();
+            }
+            if (c.idleTimeout() != null && !given("--idle-timeout")) {
+                r.idleTimeout = config().duration("idleTimeout", c.idleTimeout());
+            }
+            if (c.insecureSkipTlsVerify() != null) {
+                c.insecureSkipTlsVerify().forEach(h -> r.skipVerify.add(RegistryOptionsMixin.hostPort(h, configKey("insecureSkipTlsVerify"))));
+            }
+            if (c.plainHttp() != null) {
+                c.plainHttp().forEach(h -> RegistryOptionsMixin.hostPort(h, configKey("plainHttp")));
+            }
+            r.certDir = ImportConfigOption.or(r.certDir, config().path(c.certDir()));
+            r.authFile = ImportConfigOption.or(r.authFile, config().path(c.authFile()));
+            if (r.creds == null) {
+                r.credsFile = ImportConfigOption.or(r.credsFile, config().path(c.credsFile()));
+            }
+        }
+        return r.toOptions(c.plainHttp(), config().path(c.caFile()), List.of(naming().host()));
     }
 
     /** The request for {@code bundle}; every option checked (a bad one is a usage error). */
@@ -76,7 +119,19 @@ public final class ImportOptionsMixin {
 
     /** @param warnings where a warning line goes (a --map rule that placed no image) */
     public ImportRequest request(Path bundle, boolean reapply, java.util.function.Consumer<String> warnings) {
-        return new ImportRequest(bundle, trustPolicy(), naming(), stateDir(), RegistryOptionsMixin.parallel(parallel), reapply,
-                strictMap, warnings);
+        Integer n = ImportConfigOption.or(parallel, config().get().parallel());
+        boolean strict = strictMap || Boolean.TRUE.equals(config().get().strictMap());
+        return new ImportRequest(bundle, trustPolicy(), naming(), stateDir(), RegistryOptionsMixin.parallel(n != null ? n : DEFAULT_PARALLEL),
+                reapply, strict, warnings);
+    }
+
+    private String configKey(String key) {
+        return "config " + config().file + ": " + key;
+    }
+
+    /** Whether {@code option} was on the command line (for options with a default, which --config may replace). */
+    private boolean given(String option) {
+        return mixee != null && mixee.commandLine() != null && mixee.commandLine().getParseResult() != null
+                && mixee.commandLine().getParseResult().hasMatchedOption(option);
     }
 }

@@ -5,7 +5,9 @@ import dev.airlock.cli.Units;
 import dev.airlock.error.AirlockException;
 import dev.airlock.imports.ImportRequest;
 import dev.airlock.imports.ImportService;
+import dev.airlock.imports.config.ImportConfig;
 import dev.airlock.imports.inbox.InboxWatcher;
+import dev.airlock.imports.inbox.WatchOptions;
 import dev.airlock.imports.serve.InboxServer;
 import dev.airlock.imports.serve.ServeSettings;
 import java.io.PrintWriter;
@@ -35,6 +37,10 @@ import picocli.CommandLine.Spec;
                 + " and import what arrives there as `watch` does (same options), in the same process.",
             "Server events go to stderr, the watcher's to stdout. SIGTERM: close every session, finish the current import, exit 0."})
 final class ServeCommand implements Callable<Integer> {
+    static final long DEFAULT_MIN_FREE = 1L << 30;
+    static final Duration DEFAULT_SESSION_IDLE = Duration.ofMinutes(5);
+    static final int DEFAULT_MAX_SESSIONS = 8;
+
     @Spec
     CommandSpec spec;
 
@@ -47,41 +53,45 @@ final class ServeCommand implements Callable<Integer> {
     @Mixin
     WatchOptionsMixin watchOptions;
 
-    @Option(names = "--listen", required = true, paramLabel = "HOST:PORT", description = "Address and port to listen on, e.g. 0.0.0.0:2222 or [::1]:2222.")
+    @Option(names = "--listen", paramLabel = "HOST:PORT",
+            description = "Address and port to listen on, e.g. 0.0.0.0:2222 or [::1]:2222. Required, here or as listen: in --config.")
     String listen;
 
-    @Option(names = "--host-key", required = true, paramLabel = "FILE",
-            description = "The server's private host key (OpenSSH format, mode 0600). Generated (ed25519) when it does not exist.")
+    @Option(names = "--host-key", paramLabel = "FILE",
+            description = "The server's private host key (OpenSSH format, mode 0600). Generated (ed25519) when it does not exist."
+                    + " Required, here or as hostKey: in --config.")
     Path hostKey;
 
-    @Option(names = "--authorized-keys", required = true, paramLabel = "FILE",
-            description = "Public keys that may upload, in OpenSSH authorized_keys format, without options. Re-read when it changes.")
+    @Option(names = "--authorized-keys", paramLabel = "FILE",
+            description = "Public keys that may upload, in OpenSSH authorized_keys format, without options. Re-read when it changes."
+                    + " Required, here or as authorizedKeys: in --config.")
     Path authorizedKeys;
 
-    @Option(names = "--inbox", required = true, paramLabel = "DIR", description = "Where uploads land: the directory the watcher imports from.")
+    @Option(names = "--inbox", paramLabel = "DIR",
+            description = "Where uploads land: the directory the watcher imports from. Required, here or as inbox: in --config.")
     Path inbox;
 
     @Option(names = "--max-upload-size", paramLabel = "SIZE", converter = Units.SizeConverter.class,
             description = "Refuse a file larger than SIZE (e.g. 20G); default: no limit but --min-free.")
     Long maxUploadSize;
 
-    @Option(names = "--min-free", paramLabel = "SIZE", converter = Units.SizeConverter.class, defaultValue = "1GiB",
-            description = "Refuse a write that would leave less than SIZE free in the inbox's file system (default: ${DEFAULT-VALUE}).")
-    long minFree;
+    @Option(names = "--min-free", paramLabel = "SIZE", converter = Units.SizeConverter.class,
+            description = "Refuse a write that would leave less than SIZE free in the inbox's file system (default: 1GiB).")
+    Long minFree;
 
-    @Option(names = "--session-idle-timeout", paramLabel = "DURATION", converter = Units.DurationConverter.class, defaultValue = "5m",
-            description = "Close a session that moves nothing for this long (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--session-idle-timeout", paramLabel = "DURATION", converter = Units.DurationConverter.class,
+            description = "Close a session that moves nothing for this long (default: 5m).")
     Duration idleTimeout;
 
-    @Option(names = "--max-sessions", paramLabel = "N", defaultValue = "8",
-            description = "Connections open at once, logged in or not (default: ${DEFAULT-VALUE}).")
-    int maxSessions;
+    @Option(names = "--max-sessions", paramLabel = "N",
+            description = "Connections open at once, logged in or not (default: 8).")
+    Integer maxSessions;
 
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        String[] hp = hostPort(listen);
+        ServeSettings settings = settings(options.config());
         // trust and target checked before anything listens
         ImportRequest template = options.request(null, false, w -> {
             synchronized (err) {
@@ -89,8 +99,7 @@ final class ServeCommand implements Callable<Integer> {
                 err.flush();
             }
         });
-        ServeSettings settings = new ServeSettings(hp[0], Integer.parseInt(hp[1]), hostKey, authorizedKeys, inbox,
-                maxUploadSize == null ? 0 : maxUploadSize, minFree, idleTimeout, maxSessions);
+        WatchOptions watching = watchOptions.toOptions(options.config());
         InboxServer server = InboxServer.start(settings, line -> {
             synchronized (err) {
                 err.println("serve: " + line);
@@ -105,7 +114,7 @@ final class ServeCommand implements Callable<Integer> {
         };
         WatchCommand.Client client = new WatchCommand.Client(options.registryOptions());
         try {
-            InboxWatcher watcher = new InboxWatcher(inbox, watchOptions.toOptions(), template,
+            InboxWatcher watcher = new InboxWatcher(settings.inbox(), watching, template,
                     request -> new ImportService(client, output.listener(err)).importBundle(request), log);
             // SIGTERM: no new uploads or sessions first, then the current import finishes (bounded), then exit 0.
             Thread hook = new Thread(() -> {
@@ -140,6 +149,22 @@ final class ServeCommand implements Callable<Integer> {
             server.close();
             client.close();
         }
+    }
+
+    /** The server's settings, each from its flag, else from {@code config}, else its default; the four required ones checked. */
+    ServeSettings settings(ImportConfigOption config) {
+        ImportConfig c = config.get();
+        String[] hp = hostPort(config.require(ImportConfigOption.or(listen, c.listen()), "--listen HOST:PORT", "listen"));
+        Path key = config.require(ImportConfigOption.or(hostKey, config.path(c.hostKey())), "--host-key FILE", "hostKey");
+        Path authorized = config.require(ImportConfigOption.or(authorizedKeys, config.path(c.authorizedKeys())), "--authorized-keys FILE",
+                "authorizedKeys");
+        Path dir = config.require(ImportConfigOption.or(inbox, config.path(c.inbox())), "--inbox DIR", "inbox");
+        Long maxUpload = ImportConfigOption.or(maxUploadSize, config.size("maxUploadSize", c.maxUploadSize()));
+        Long free = ImportConfigOption.or(minFree, config.size("minFree", c.minFree()));
+        Duration idle = ImportConfigOption.or(idleTimeout, config.duration("sessionIdleTimeout", c.sessionIdleTimeout()));
+        Integer sessions = ImportConfigOption.or(maxSessions, c.maxSessions());
+        return new ServeSettings(hp[0], Integer.parseInt(hp[1]), key, authorized, dir, maxUpload == null ? 0 : maxUpload,
+                free != null ? free : DEFAULT_MIN_FREE, idle != null ? idle : DEFAULT_SESSION_IDLE, sessions != null ? sessions : DEFAULT_MAX_SESSIONS);
     }
 
     /** {@code HOST:PORT} or {@code [V6]:PORT}; a usage error otherwise. */

@@ -50,7 +50,7 @@ final class WatchCommand implements Callable<Integer> {
     @Mixin
     WatchOptionsMixin watchOptions;
 
-    @Parameters(index = "0", paramLabel = "DIR", description = "The inbox directory.")
+    @Parameters(index = "0", arity = "0..1", paramLabel = "DIR", description = "The inbox directory (or inbox: in --config).")
     Path dir;
 
     @Option(names = "--once", description = "Process what is in DIR (and what becomes importable meanwhile), then exit: 0 when"
@@ -61,6 +61,8 @@ final class WatchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        ImportConfigOption config = options.config();
+        Path inbox = config.require(ImportConfigOption.or(dir, config.path(config.get().inbox())), "DIR", "inbox");
         ImportRequest template = options.request(null, false, w -> {
             synchronized (err) {
                 err.println("airlock-import: warning: " + w);
@@ -75,7 +77,7 @@ final class WatchCommand implements Callable<Integer> {
             }
         };
         Client client = new Client(registry);
-        InboxWatcher watcher = new InboxWatcher(dir, watchOptions.toOptions(), template,
+        InboxWatcher watcher = new InboxWatcher(inbox, watchOptions.toOptions(config), template,
                 request -> new ImportService(client, output.listener(err)).importBundle(request), log);
         try {
             if (once) {

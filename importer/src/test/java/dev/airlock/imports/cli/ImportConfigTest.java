@@ -1,0 +1,208 @@
+package dev.airlock.imports.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.airlock.crypto.OpenPgpKeys;
+import dev.airlock.error.AirlockException;
+import dev.airlock.imports.ImportRequest;
+import dev.airlock.imports.inbox.WatchOptions;
+import dev.airlock.imports.serve.ServeSettings;
+import dev.airlock.registry.RegistryOptions;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * {@code --config FILE} of {@code import}, {@code watch} and {@code serve}, through picocli's real
+ * parse: every setting from the file, each flag over its key (also flags that have a default),
+ * defaults when neither, relative paths from the file's directory, and the refusals' texts.
+ */
+class ImportConfigTest {
+    @TempDir
+    Path tmp;
+
+    private Path etc;
+    private String fingerprint;
+
+    @BeforeEach
+    void cert() throws Exception {
+        etc = Files.createDirectories(tmp.resolve("etc"));
+        OpenPgpKeys.Generated g = OpenPgpKeys.generate("mirror <mirror@airlock.test>", null);
+        Files.write(etc.resolve("mirror.pub.asc"), g.certArmored());
+        fingerprint = g.fingerprint();
+        Files.writeString(etc.resolve("auth.json"), "{\"auths\": {}}"); // authFile: auth.json, read relative to the config
+    }
+
+    private Path config(String yaml) throws Exception {
+        return Files.writeString(etc.resolve("import.yaml"), yaml);
+    }
+
+    private static <T> T parse(T command, String... args) {
+        new CommandLine(command).setCaseInsensitiveEnumValuesAllowed(true).parseArgs(args);
+        return command;
+    }
+
+    private static final String FULL = """
+            trust: [mirror.pub.asc]
+            threshold: 1
+            registry: registry.local:5000/mirror
+            map: [docker.io/library=lib]
+            state: state
+            parallel: 7
+            plainHttp: [registry.local:5000]
+            tlsVerify: false
+            insecureSkipTlsVerify: other.local:443
+            certDir: certs.d
+            authFile: auth.json
+            retries: 9
+            idleTimeout: 2m
+            inbox: /srv/airlock/inbox
+            pollInterval: 700ms
+            settle: 3s
+            listen: 127.0.0.1:2222
+            hostKey: serve/host_key
+            authorizedKeys: serve/authorized_keys
+            maxUploadSize: 20G
+            minFree: 64MiB
+            maxSessions: 3
+            sessionIdleTimeout: 90s
+            """;
+
+    @Test
+    void everySettingComesFromTheFile_pathsRelativeToIt() throws Exception {
+        Path f = config(FULL);
+        ImportCommand c = parse(new ImportCommand(), "--config", f.toString(), "b.tar");
+        ImportRequest r = c.options.request(c.bundle, false);
+        assertEquals(List.of(fingerprint), r.trust().fingerprints());
+        assertEquals("registry.local:5000", r.naming().host());
+        assertEquals("mirror", r.naming().prefix());
+        assertEquals(1, r.naming().mappings().size(), r.naming().mappings().toString());
+        assertEquals(etc.resolve("state"), r.stateDir());
+        assertEquals(7, r.parallelism());
+        RegistryOptions o = c.options.registryOptions();
+        assertEquals(Set.of("registry.local:5000"), o.insecureHosts());
+        assertEquals(Set.of("other.local:443"), o.skipVerifyHosts());
+        assertEquals(false, o.tlsVerify());
+        assertEquals(etc.resolve("certs.d"), o.certDir());
+        assertEquals(9, o.maxAttempts());
+        assertEquals(Duration.ofMinutes(2), o.idleTimeout());
+
+        ServeCommand s = parse(new ServeCommand(), "--config", f.toString());
+        ServeSettings ss = s.settings(s.options.config());
+        assertEquals(new ServeSettings("127.0.0.1", 2222, etc.resolve("serve/host_key"), etc.resolve("serve/authorized_keys"),
+                Path.of("/srv/airlock/inbox"), 20_000_000_000L, 64L << 20, Duration.ofSeconds(90), 3), ss);
+        assertEquals(new WatchOptions(Duration.ofMillis(700), Duration.ofSeconds(3), WatchOptions.DEFAULT_MAX_RETRY),
+                s.watchOptions.toOptions(s.options.config()));
+    }
+
+    @Test
+    void flagsWin_alsoThoseWithADefault() throws Exception {
+        Path f = config(FULL);
+        Path other = tmp.resolve("other.pub.asc");
+        OpenPgpKeys.Generated g = OpenPgpKeys.generate("other <other@airlock.test>", null);
+        Files.write(other, g.certArmored());
+        ImportCommand c = parse(new ImportCommand(), "--config", f.toString(), "b.tar", "--trust", other.toString(), "--registry",
+                "elsewhere:5000/x", "--map", "a=b", "--state", "/var/s", "--parallel", "4", "--tls-verify", "--retries", "5",
+                "--idle-timeout", "60s", "--cert-dir", "/etc/c");
+        ImportRequest r = c.options.request(c.bundle, false);
+        assertEquals(List.of(g.fingerprint()), r.trust().fingerprints(), "--trust replaces trust:");
+        assertEquals("elsewhere:5000", r.naming().host());
+        assertEquals("x", r.naming().prefix());
+        assertEquals(Path.of("/var/s"), r.stateDir());
+        assertEquals(4, r.parallelism(), "--parallel 4 (its default) given on the command line wins over parallel: 7");
+        RegistryOptions o = c.options.registryOptions();
+        assertEquals(true, o.tlsVerify(), "--tls-verify given wins over tlsVerify: false");
+        assertEquals(5, o.maxAttempts());
+        assertEquals(Duration.ofSeconds(60), o.idleTimeout());
+        assertEquals(Path.of("/etc/c"), o.certDir());
+
+        ServeCommand s = parse(new ServeCommand(), "--config", f.toString(), "--listen", "[::1]:2200", "--min-free", "1GiB",
+                "--max-sessions", "8", "--poll-interval", "5s");
+        ServeSettings ss = s.settings(s.options.config());
+        assertEquals("::1", ss.host());
+        assertEquals(2200, ss.port());
+        assertEquals(1L << 30, ss.minFree());
+        assertEquals(8, ss.maxSessions());
+        assertEquals(Duration.ofSeconds(5), s.watchOptions.toOptions(s.options.config()).pollInterval());
+    }
+
+    @Test
+    void neitherFlagNorKey_givesTheDefaults() throws Exception {
+        Path f = config("trust: mirror.pub.asc\nregistry: r.local:5000\nlisten: 0.0.0.0:2222\nhostKey: k\nauthorizedKeys: a\ninbox: i\n");
+        ServeCommand s = parse(new ServeCommand(), "--config", f.toString());
+        ServeSettings ss = s.settings(s.options.config());
+        assertEquals(0, ss.maxUploadSize());
+        assertEquals(1L << 30, ss.minFree());
+        assertEquals(Duration.ofMinutes(5), ss.idleTimeout());
+        assertEquals(8, ss.maxSessions());
+        assertEquals(WatchOptions.defaults(), s.watchOptions.toOptions(s.options.config()));
+        ImportRequest r = s.options.request(null, false);
+        assertEquals(4, r.parallelism());
+        RegistryOptions o = s.options.registryOptions();
+        assertEquals(true, o.tlsVerify());
+        assertEquals(RegistryOptions.DEFAULT_IDLE_TIMEOUT, o.idleTimeout());
+    }
+
+    private AirlockException refused(Object command, String... args) {
+        return assertThrows(AirlockException.class, () -> {
+            Object c = parse(command, args);
+            if (c instanceof ServeCommand s) {
+                s.settings(s.options.config());
+                s.options.request(null, false);
+            } else if (c instanceof ImportCommand i) {
+                i.options.request(i.bundle, false);
+            } else if (c instanceof VerifyCommand v) {
+                v.trust.policy();
+            }
+        });
+    }
+
+    @Test
+    void missingRequiredSettings_nameTheFlagAndTheKey() throws Exception {
+        AirlockException e = refused(new ImportCommand(), "b.tar", "--registry", "r:5000");
+        assertEquals(AirlockException.Kind.USAGE, e.kind());
+        assertEquals("missing --trust CERT.asc (or trust: in a --config FILE)", e.getMessage());
+        Path f = config("trust: mirror.pub.asc\n");
+        e = refused(new ImportCommand(), "b.tar", "--config", f.toString());
+        assertEquals("missing --registry HOST[:PORT][/PREFIX] (or registry: in the --config file " + f + ")", e.getMessage());
+        e = refused(new ServeCommand(), "--config", f.toString(), "--listen", "0.0.0.0:2222", "--inbox", "i", "--authorized-keys", "a");
+        assertEquals("missing --host-key FILE (or hostKey: in the --config file " + f + ")", e.getMessage());
+        e = refused(new VerifyCommand(), "b.tar");
+        assertEquals("missing --trust CERT.asc (or trust: in a --config FILE)", e.getMessage());
+    }
+
+    @Test
+    void unknownKeys_badTypesAndBadValues_nameTheKeyAndTheFile() throws Exception {
+        Path f = config("trust: mirror.pub.asc\nregistry: r:5000\nregistyr: x\n");
+        AirlockException e = refused(new ImportCommand(), "b.tar", "--config", f.toString());
+        assertEquals(AirlockException.Kind.USAGE, e.kind());
+        assertTrue(e.getMessage().startsWith("config " + f + ": unknown setting 'registyr' (known: trust, threshold, registry,"), e.getMessage());
+
+        f = config("trust: mirror.pub.asc\nregistry: r:5000\ntls-verify: false\n");
+        e = refused(new ImportCommand(), "b.tar", "--config", f.toString());
+        assertTrue(e.getMessage().startsWith("config " + f + ": unknown setting 'tls-verify' (did you mean tlsVerify?)"), e.getMessage());
+
+        f = config("trust: mirror.pub.asc\nregistry: r:5000\nthreshold: two\n");
+        e = refused(new ImportCommand(), "b.tar", "--config", f.toString());
+        assertEquals("config " + f + ": threshold must be a whole number, not 'two'", e.getMessage());
+
+        f = config("trust: mirror.pub.asc\nregistry: [a, b]\n");
+        e = refused(new ImportCommand(), "b.tar", "--config", f.toString());
+        assertEquals("config " + f + ": registry must be a single value (text or a number), not a list or a mapping", e.getMessage());
+
+        f = config("trust: mirror.pub.asc\nregistry: r:5000\nlisten: 0.0.0.0:2222\nhostKey: k\nauthorizedKeys: a\ninbox: i\nminFree: lots\n");
+        e = refused(new ServeCommand(), "--config", f.toString());
+        assertTrue(e.getMessage().startsWith("config " + f + ": minFree 'lots' is not a size such as 4G"), e.getMessage());
+
+        e = refused(new ImportCommand(), "b.tar", "--config", tmp.resolve("nope.yaml").toString());
+        assertEquals("config " + tmp.resolve("nope.yaml") + " does not exist", e.getMessage());
+    }
+}
