@@ -176,6 +176,31 @@ public final class VerifiedBundle implements ImageSource {
         }
     }
 
+    /**
+     * Checks the whole bundle, as {@code verify} does: the layout files, every manifest and every
+     * blob against its digest, telling {@code listener} the bytes as they are read (phase
+     * "verifying"). A bundle is taken whole or not at all, so the commands that only read it
+     * (verify, list, load) check all of it before they print or write anything.
+     */
+    public void checkEverything(dev.airlock.io.TransferListener listener) {
+        readLayoutFile(BundleNames.OCI_LAYOUT);
+        readLayoutFile(BundleNames.INDEX);
+        long total = manifest.blobs().stream().mapToLong(BundleManifest.Blob::size).sum();
+        listener.planned("verifying", total, manifest.blobs().size());
+        for (BundleManifest.Blob b : manifest.blobs()) {
+            Digest d = Digest.parse(b.digest());
+            listener.started(d, b.size());
+            if (MediaTypes.isManifest(b.mediaType())) {
+                readManifest(b);
+                listener.progressed(d, b.size());
+            } else {
+                check(b, n -> listener.progressed(d, n)); // bytes count as they are read, not when a blob ends
+            }
+            listener.finished(d);
+        }
+        listener.done();
+    }
+
     /** Reads a blob to the end to check it, without using the bytes (the target already has it). */
     public void check(BundleManifest.Blob blob) {
         check(blob, n -> {

@@ -18,7 +18,6 @@ import dev.airlock.io.Trace;
 import dev.airlock.io.TransferListener;
 import dev.airlock.oci.Descriptor;
 import dev.airlock.oci.ImageTree;
-import dev.airlock.oci.MediaTypes;
 import dev.airlock.registry.RegistryClient;
 import dev.airlock.registry.RegistrySink;
 import dev.airlock.report.ReportFile;
@@ -69,21 +68,7 @@ public final class ImportService {
     public VerifyReport verify(Path file, TrustPolicy trust) {
         try (UntrustedBundle untrusted = BundleInput.open(file, trust)) {
             VerifiedBundle bundle = untrusted.verify(trust);
-            readLayout(bundle);
-            long total = bundle.manifest().blobs().stream().mapToLong(BundleManifest.Blob::size).sum();
-            listener.planned("verifying", total, bundle.manifest().blobs().size());
-            for (BundleManifest.Blob b : bundle.manifest().blobs()) {
-                Digest d = Digest.parse(b.digest());
-                listener.started(d, b.size());
-                if (MediaTypes.isManifest(b.mediaType())) {
-                    bundle.readManifest(b);
-                    listener.progressed(d, b.size());
-                } else {
-                    bundle.check(b, n -> listener.progressed(d, n)); // bytes count as they are read, not when a blob ends
-                }
-                listener.finished(d);
-            }
-            listener.done();
+            bundle.checkEverything(listener);
             ReportFile.Status report = ReportFile.check(bundle.manifest(), file);
             return new VerifyReport(bundle.manifest(), bundle.digest(), bundle.signers(), report);
         }

@@ -2,7 +2,6 @@ package dev.airlock.imports;
 
 import dev.airlock.bundle.BundleInput;
 import dev.airlock.bundle.BundleManifest;
-import dev.airlock.bundle.BundleNames;
 import dev.airlock.bundle.UntrustedBundle;
 import dev.airlock.bundle.VerifiedBundle;
 import dev.airlock.copy.CopyEngine;
@@ -14,7 +13,6 @@ import dev.airlock.error.AirlockException;
 import dev.airlock.io.TransferListener;
 import dev.airlock.oci.Descriptor;
 import dev.airlock.oci.ImageTree;
-import dev.airlock.oci.MediaTypes;
 import dev.airlock.report.BundleContents;
 import dev.airlock.report.ReportFile;
 import java.io.ByteArrayOutputStream;
@@ -51,21 +49,7 @@ public final class ListService {
         try (UntrustedBundle untrusted = BundleInput.open(file, trust)) {
             VerifiedBundle bundle = untrusted.verify(trust);
             BundleManifest m = bundle.manifest();
-            bundle.readLayoutFile(BundleNames.OCI_LAYOUT);
-            bundle.readLayoutFile(BundleNames.INDEX);
-            long total = m.blobs().stream().mapToLong(BundleManifest.Blob::size).sum();
-            listener.planned("verifying", total, m.blobs().size());
-            for (BundleManifest.Blob b : m.blobs()) {
-                if (MediaTypes.isManifest(b.mediaType())) {
-                    bundle.readManifest(b);
-                } else {
-                    bundle.check(b);
-                }
-                Digest d = Digest.parse(b.digest());
-                listener.progressed(d, b.size());
-                listener.finished(d);
-            }
-            listener.done();
+            bundle.checkEverything(listener);
             ReportFile.Status report = ReportFile.check(m, file);
             Map<String, ImageTree> trees = new HashMap<>();
             Map<Digest, Repo> repoOf = new HashMap<>();

@@ -2,7 +2,6 @@ package dev.airlock.imports;
 
 import dev.airlock.bundle.BundleInput;
 import dev.airlock.bundle.BundleManifest;
-import dev.airlock.bundle.BundleNames;
 import dev.airlock.bundle.UntrustedBundle;
 import dev.airlock.bundle.VerifiedBundle;
 import dev.airlock.copy.CopyEngine;
@@ -14,7 +13,6 @@ import dev.airlock.dockerarchive.Platform;
 import dev.airlock.error.AirlockException;
 import dev.airlock.io.TransferListener;
 import dev.airlock.oci.ImageReference;
-import dev.airlock.oci.MediaTypes;
 import dev.airlock.oci.ImageTree;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -50,8 +48,6 @@ public final class LoadService {
     public Result load(Request request) {
         try (UntrustedBundle untrusted = BundleInput.open(request.bundle(), request.trust())) {
             VerifiedBundle bundle = untrusted.verify(request.trust());
-            bundle.readLayoutFile(BundleNames.OCI_LAYOUT);
-            bundle.readLayoutFile(BundleNames.INDEX);
             BundleManifest m = bundle.manifest();
             List<BundleManifest.Image> selected = select(m, request.images());
 
@@ -74,20 +70,7 @@ public final class LoadService {
             DockerArchiveWriter.Plan plan = DockerArchiveWriter.plan(bundle, images, request.platform());
 
             // Every blob checked, as verify does, before the archive's first byte.
-            long total = m.blobs().stream().mapToLong(BundleManifest.Blob::size).sum();
-            listener.planned("verifying", total, m.blobs().size());
-            for (BundleManifest.Blob b : m.blobs()) {
-                Digest d = Digest.parse(b.digest());
-                listener.started(d, b.size());
-                if (MediaTypes.isManifest(b.mediaType())) {
-                    bundle.readManifest(b);
-                    listener.progressed(d, b.size());
-                } else {
-                    bundle.check(b, n -> listener.progressed(d, n)); // bytes count as they are read, not when a blob ends
-                }
-                listener.finished(d);
-            }
-            listener.done();
+            bundle.checkEverything(listener);
             DockerArchiveWriter.Written written = plan.write(request.out(), listener);
             return new Result(m, bundle.digest(), bundle.signers(), written);
         }

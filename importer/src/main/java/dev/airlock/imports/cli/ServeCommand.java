@@ -117,33 +117,7 @@ final class ServeCommand implements Callable<Integer> {
             InboxWatcher watcher = new InboxWatcher(settings.inbox(), watching, template,
                     request -> new ImportService(client, output.listener(err)).importBundle(request), log);
             // SIGTERM: no new uploads or sessions first, then the current import finishes (bounded), then exit 0.
-            Thread hook = new Thread(() -> {
-                server.close();
-                if (!watcher.isRunning()) {
-                    return;
-                }
-                log.accept("stopping: finishing the current import first (at most " + WatchCommand.STOP_WAIT.toMinutes() + " min)");
-                watcher.stop();
-                try {
-                    if (watcher.awaitStopped(WatchCommand.STOP_WAIT)) {
-                        out.flush();
-                        err.flush();
-                        Runtime.getRuntime().halt(0);
-                    }
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }, "airlock-serve-stop");
-            Runtime.getRuntime().addShutdownHook(hook);
-            try {
-                watcher.run();
-            } finally {
-                try {
-                    Runtime.getRuntime().removeShutdownHook(hook);
-                } catch (IllegalStateException shuttingDown) {
-                    // the hook is running: it ends the process
-                }
-            }
+            WatchCommand.runUntilSignal(watcher, server::close, log, out, err);
             return 0;
         } finally {
             server.close();

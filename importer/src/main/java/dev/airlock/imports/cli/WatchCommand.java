@@ -87,17 +87,7 @@ final class WatchCommand implements Callable<Integer> {
                 log.accept("once: " + s.describe());
                 return s.exitCode();
             }
-            Thread hook = new Thread(() -> stopOnSignal(watcher, log, out, err), "airlock-watch-stop");
-            Runtime.getRuntime().addShutdownHook(hook);
-            try {
-                watcher.run();
-            } finally {
-                try {
-                    Runtime.getRuntime().removeShutdownHook(hook);
-                } catch (IllegalStateException shuttingDown) {
-                    // the hook is running: it ends the process
-                }
-            }
+            runUntilSignal(watcher, () -> { }, log, out, err);
             return 0;
         } finally {
             client.close();
@@ -105,10 +95,28 @@ final class WatchCommand implements Callable<Integer> {
     }
 
     /**
-     * SIGTERM or SIGINT: let the current import finish (bounded), then end the process with 0. The
-     * JVM would otherwise report the signal (143), and a service manager would count a clean stop
-     * as a failure. After {@link #STOP_WAIT} the process ends anyway; the next start resumes.
+     * Runs the watcher until SIGTERM or SIGINT; then {@code first} (serve: close the server to new
+     * sessions), then the current import finishes (bounded) and the process ends with 0. The JVM
+     * would otherwise report the signal (143), and a service manager would count a clean stop as a
+     * failure. After {@link #STOP_WAIT} the process ends anyway; the next start resumes.
      */
+    static void runUntilSignal(InboxWatcher watcher, Runnable first, Consumer<String> log, PrintWriter out, PrintWriter err) {
+        Thread hook = new Thread(() -> {
+            first.run();
+            stopOnSignal(watcher, log, out, err);
+        }, "airlock-watch-stop");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            watcher.run();
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running: it ends the process
+            }
+        }
+    }
+
     private static void stopOnSignal(InboxWatcher watcher, Consumer<String> log, PrintWriter out, PrintWriter err) {
         if (!watcher.isRunning()) {
             return;
