@@ -189,7 +189,8 @@ class InboxServerIT {
                 s.close(true);
             }
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (names(inbox).size() > 1 && System.nanoTime() < deadline) {
+            // the server removes the temporary file, then logs it: wait for both
+            while ((names(inbox).size() > 1 || !log().contains("upload of b.tar from key")) && System.nanoTime() < deadline) {
                 Thread.sleep(20);
             }
             assertEquals(List.of("a.tar"), names(inbox));
