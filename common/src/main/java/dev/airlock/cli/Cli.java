@@ -27,6 +27,8 @@ public final class Cli {
     public static int run(String program, Object command, List<Class<?>> subcommands, String[] args, PrintWriter out,
             PrintWriter err) {
         boolean verbose = Arrays.asList(args).contains("--verbose") || Arrays.asList(args).contains("-v");
+        // With --json, a failure is also a JSON object on stdout (README, "JSON output"), so that stdout always parses.
+        boolean json = Arrays.asList(args).contains("--json");
         CommandLine cl = new CommandLine(command);
         Class<?> named = null;
         for (Class<?> c : subcommands) {
@@ -43,9 +45,12 @@ public final class Cli {
         cl.setErr(err);
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setParameterExceptionHandler((ex, a) -> {
-            err.println(program + ": " + ex.getMessage());
+            err.println(program + ": " + oneLine(ex.getMessage()));
             err.println("Try '" + program + " " + subcommandPath(ex.getCommandLine()) + "--help' for usage.");
             err.flush();
+            if (json) {
+                printError(out, AirlockException.Kind.USAGE, oneLine(ex.getMessage()));
+            }
             return exitCode(AirlockException.Kind.USAGE);
         });
         cl.setExecutionExceptionHandler((ex, c, parseResult) -> {
@@ -69,6 +74,9 @@ public final class Cli {
                 err.println(program + ": run again with --verbose for the stack trace");
             }
             err.flush();
+            if (json) {
+                printError(out, kind, oneLine(message));
+            }
             return code;
         });
         int code = cl.execute(args);
@@ -97,6 +105,12 @@ public final class Cli {
             case CHAIN_BROKEN -> 4;
             case TRANSIENT -> 5;
         };
+    }
+
+    /** {@code {"schema":"airlock-error/v1","error":{"code":KIND,"exitCode":N,"message":LINE}}} on stdout. */
+    private static void printError(PrintWriter out, AirlockException.Kind kind, String message) {
+        out.println(JsonOutput.error(kind.name(), exitCode(kind), message));
+        out.flush();
     }
 
     private static String subcommandPath(CommandLine cl) {

@@ -11,7 +11,7 @@ import dev.airlock.cli.Units;
  * {@code NAME.report.md} and {@code list --markdown}) and JSON. The three say the same things.
  */
 public final class ContentsFormat {
-    public static final String LIST_SCHEMA = "airlock-list/v1";
+    public static final String LIST_SCHEMA = dev.airlock.cli.JsonOutput.LIST;
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private ContentsFormat() {
@@ -122,7 +122,7 @@ public final class ContentsFormat {
     }
 
     /** JSON ({@value #LIST_SCHEMA}): the same content, sizes in bytes. */
-    public static String json(Listing l) {
+    public static String json(Listing l, com.fasterxml.jackson.databind.JsonNode report) {
         BundleContents c = l.contents();
         ObjectNode o = JSON.createObjectNode();
         o.put("schema", LIST_SCHEMA);
@@ -159,11 +159,11 @@ public final class ContentsFormat {
         if (c.changes() != null) {
             o.set("changes", JSON.valueToTree(c.changes()));
         }
-        return toJson(o, l.report());
+        return toJson(o, report);
     }
 
-    private static String toJson(ObjectNode o, String report) {
-        o.put("report", report);
+    private static String toJson(ObjectNode o, com.fasterxml.jackson.databind.JsonNode report) {
+        o.set("report", report);
         try {
             return JSON.writeValueAsString(o);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {

@@ -1,12 +1,12 @@
 package dev.airlock.export.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.airlock.bundle.BundleManifest;
 import dev.airlock.cli.RegistryOptionsMixin;
 import dev.airlock.cli.OutputOptionsMixin;
 import dev.airlock.cli.Units;
+import dev.airlock.cli.JsonOutput;
 import dev.airlock.export.ExportRequest;
 import dev.airlock.export.ExportResult;
 import dev.airlock.export.ExportService;
@@ -59,7 +59,7 @@ final class BundleCommand implements Callable<Integer> {
         Trace.mark("bundle: call");
         PrintWriter err = spec.commandLine().getErr();
         preset = options.preset();
-        if (preset != null && preset.skipsDownload(spec.commandLine().getOut(), json)) {
+        if (preset != null && preset.skipsDownload(spec.commandLine().getOut(), json, JsonOutput.BUNDLE)) {
             return 0;
         }
         ExportRequest request = options.request();
@@ -118,19 +118,20 @@ final class BundleCommand implements Callable<Integer> {
 
     private void printUnchanged(ExportService.Unchanged u, PrintWriter out) throws Exception {
         if (json) {
-            ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-            ObjectNode o = mapper.createObjectNode();
+            ObjectMapper mapper = JsonOutput.MAPPER;
+            ObjectNode o = JsonOutput.object(JsonOutput.BUNDLE);
             o.put("changed", false);
             o.putNull("bundle");
-            o.put("channel", u.channel());
             ObjectNode last = o.putObject("last");
-            last.put("sequence", u.sequence());
+            last.put("path", u.file());
             last.put("digest", u.digest());
-            last.put("file", u.file());
+            last.put("channel", u.channel());
+            last.put("sequence", u.sequence());
+            last.put("imageCount", u.images());
             if (preset != null) {
                 o.set("preset", preset.toJson(mapper));
             }
-            out.println(mapper.writeValueAsString(o));
+            out.println(JsonOutput.write(o));
             return;
         }
         if (!output.quiet) {
@@ -143,36 +144,28 @@ final class BundleCommand implements Callable<Integer> {
         BundleManifest m = r.manifest();
         long bytes = m.blobs().stream().mapToLong(BundleManifest.Blob::size).sum();
         if (json) {
-            ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-            ObjectNode o = mapper.createObjectNode();
+            ObjectMapper mapper = JsonOutput.MAPPER;
+            ObjectNode o = JsonOutput.object(JsonOutput.BUNDLE);
             o.put("changed", true);
-            ObjectNode bundle = o.putObject("bundle");
-            bundle.put("path", r.file().toString());
-            bundle.put("digest", r.digest().toString());
-            o.put("file", r.file().toString());
-            o.put("digest", r.digest().toString());
-            o.put("channel", m.channel());
-            o.put("sequence", m.sequence());
-            o.set("parent", mapper.valueToTree(m.parent()));
-            o.put("full", m.isFull());
+            ObjectNode bundle = JsonOutput.bundle(o, r.file().toString(), r.digest().toString(), m);
+            bundle.put("size", r.fileSize());
+            bundle.set("volumes", mapper.valueToTree(r.volumes().stream().map(Path::toString).toList()));
+            bundle.put("readBack", r.readBack());
             o.set("signers", mapper.valueToTree(r.signers()));
-            o.put("blobs", m.blobs().size());
-            o.put("blobBytes", bytes);
-            o.put("requires", m.requires().size());
-            o.put("fileSize", r.fileSize());
-            o.set("volumes", mapper.valueToTree(r.volumes().stream().map(Path::toString).toList()));
-            o.put("readBack", r.readBack());
-            o.set("report", r.report() == null ? null : mapper.createObjectNode().put("path", r.report().toString())
-                    .put("sha256", m.report().sha256()));
             o.set("images", mapper.valueToTree(m.images()));
+            ObjectNode blobs = o.putObject("blobs");
+            blobs.put("carried", m.blobs().size());
+            blobs.put("carriedBytes", bytes);
+            blobs.put("required", m.requires().size());
+            o.set("report", r.report() == null ? null : ((ObjectNode) JsonOutput.report(m, "written")).put("path", r.report().toString()));
             if (preset != null) {
                 o.set("preset", preset.toJson(mapper));
                 o.set("artifacts", mapper.valueToTree(artifacts.stream().map(Path::toString).toList()));
             }
             if (pushed != null) {
-                o.set("push", mapper.valueToTree(pushed));
+                o.set("push", PushCommand.json(pushed, mapper.createObjectNode()));
             }
-            out.println(mapper.writeValueAsString(o));
+            out.println(JsonOutput.write(o));
             return;
         }
         if (output.quiet) {

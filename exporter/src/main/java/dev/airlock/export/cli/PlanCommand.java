@@ -1,7 +1,6 @@
 package dev.airlock.export.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.airlock.cli.Units;
 import dev.airlock.export.ExportPlan;
 import dev.airlock.export.ExportService;
@@ -40,7 +39,7 @@ final class PlanCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PresetRun preset = options.preset();
-        if (preset != null && preset.skipsDownload(out, json)) {
+        if (preset != null && preset.skipsDownload(out, json, dev.airlock.cli.JsonOutput.PLAN)) {
             return 0;
         }
         ExportPlan p;
@@ -52,12 +51,7 @@ final class PlanCommand implements Callable<Integer> {
             p = new ExportService(client, TransferListener.NONE).dockerArchives(options.dockerArchives).report(!options.noReport).plan(request);
         }
         if (json) {
-            ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-            com.fasterxml.jackson.databind.node.ObjectNode o = mapper.valueToTree(p);
-            if (preset != null) {
-                o.set("preset", preset.toJson(mapper));
-            }
-            out.println(mapper.writeValueAsString(o));
+            out.println(dev.airlock.cli.JsonOutput.write(json(p, preset)));
             return 0;
         }
         out.printf("bundle   %s (sequence %d, %s)%n", p.target(), p.sequence(),
@@ -78,5 +72,34 @@ final class PlanCommand implements Callable<Integer> {
                     volume, dev.airlock.bundle.VolumeList.listName(p.target().getFileName().toString()));
         }
         return 0;
+    }
+
+    /** {@value dev.airlock.cli.JsonOutput#PLAN}: the bundle it would write, each image's change, the blobs carried and left to earlier bundles. */
+    private static com.fasterxml.jackson.databind.node.ObjectNode json(ExportPlan p, PresetRun preset) {
+        ObjectMapper mapper = dev.airlock.cli.JsonOutput.MAPPER;
+        com.fasterxml.jackson.databind.node.ObjectNode o = dev.airlock.cli.JsonOutput.object(dev.airlock.cli.JsonOutput.PLAN);
+        com.fasterxml.jackson.databind.node.ObjectNode b = o.putObject("bundle");
+        b.put("path", p.target().toString());
+        b.putNull("digest"); // known only once written and signed
+        b.put("channel", p.channel());
+        b.put("sequence", p.sequence());
+        b.put("full", p.parent() == null);
+        b.set("parent", mapper.valueToTree(p.parent()));
+        b.put("size", p.bundleSize());
+        o.put("signerCount", p.signers());
+        com.fasterxml.jackson.databind.node.ArrayNode images = o.putArray("images");
+        for (ExportPlan.ImageStatus i : p.images()) {
+            images.addObject().put("source", i.source()).put("change", i.status()).put("previousDigest", i.previousDigest())
+                    .put("digest", i.digest());
+        }
+        com.fasterxml.jackson.databind.node.ObjectNode blobs = o.putObject("blobs");
+        blobs.put("carried", p.carriedBlobs());
+        blobs.put("carriedBytes", p.carriedBytes());
+        blobs.put("required", p.requiredBlobs());
+        blobs.put("requiredBytes", p.savedBytes());
+        if (preset != null) {
+            o.set("preset", preset.toJson(mapper));
+        }
+        return o;
     }
 }

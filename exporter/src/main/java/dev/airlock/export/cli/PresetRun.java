@@ -44,16 +44,18 @@ final class PresetRun {
      * SECURE_BINARIES_DOWNLOAD_IMAGES=false: says so and returns true (the command then writes
      * nothing and exits 0).
      */
-    boolean skipsDownload(PrintWriter out, boolean json) {
+    boolean skipsDownload(PrintWriter out, boolean json, String schema) {
         if (!expansion.downloadImages()) {
             String why = expansion.from().get("downloadImages");
             String setting = why.equals(GitlabSecure.DOWNLOAD_IMAGES) ? GitlabSecure.DOWNLOAD_IMAGES + "=false" : "downloadImages: false in --config";
             if (json) {
-                ObjectNode o = new ObjectMapper().createObjectNode();
-                o.put("preset", GitlabSecure.NAME);
-                o.put("downloadImages", false);
+                ObjectNode o = dev.airlock.cli.JsonOutput.object(schema);
+                if (schema.equals(dev.airlock.cli.JsonOutput.BUNDLE)) {
+                    o.put("changed", false);
+                }
                 o.putNull("bundle");
-                out.println(o.toPrettyString());
+                o.putObject("preset").put("name", GitlabSecure.NAME).put("downloadImages", false);
+                out.println(dev.airlock.cli.JsonOutput.write(o));
             } else {
                 out.printf("nothing to do: %s; no image pulled, no bundle written%n", setting);
             }

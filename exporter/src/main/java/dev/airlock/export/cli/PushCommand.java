@@ -1,7 +1,5 @@
 package dev.airlock.export.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.airlock.cli.OutputOptionsMixin;
 import dev.airlock.cli.Units;
 import dev.airlock.export.sftp.PushRequest;
@@ -66,10 +64,26 @@ final class PushCommand implements Callable<Integer> {
         return report(r, out, err, json, true);
     }
 
+    /** The push's fields ({@value dev.airlock.cli.JsonOutput#PUSH}, and {@code push} in bundle --push): to, files[], remoteExitCode. */
+    static com.fasterxml.jackson.databind.node.ObjectNode json(PushResult r, com.fasterxml.jackson.databind.node.ObjectNode o) {
+        o.put("to", r.target());
+        com.fasterxml.jackson.databind.node.ArrayNode files = o.putArray("files");
+        for (PushResult.File f : r.files()) {
+            files.addObject().put("path", f.local()).put("remote", f.remote()).put("size", f.size()).put("resumedFrom", f.resumedFrom())
+                    .put("sent", f.sent()).put("reconnects", f.reconnects());
+        }
+        if (r.remoteExitCode() == null) {
+            o.putNull("remoteExitCode");
+        } else {
+            o.put("remoteExitCode", r.remoteExitCode());
+        }
+        return o;
+    }
+
     /** Prints the result; the exit code is the remote import's, when one ran. */
     static int report(PushResult r, PrintWriter out, PrintWriter err, boolean json, boolean lines) throws Exception {
         if (json) {
-            out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(r));
+            out.println(dev.airlock.cli.JsonOutput.write(json(r, dev.airlock.cli.JsonOutput.object(dev.airlock.cli.JsonOutput.PUSH))));
         } else if (lines) {
             for (PushResult.File f : r.files()) {
                 out.printf("pushed   %s -> %s (%s; sent %s%s%s)%n", Path.of(f.local()).getFileName(), f.remote(), Units.bytes(f.size()),

@@ -28,7 +28,7 @@ import picocli.CommandLine.Spec;
         description = "Compare two bundles, two receipts, or one of each, once both are verified (a bundle as verify does, a "
                 + "receipt by its FILE.asc): images added, removed and changed (old -> new digest), and the bytes NEW brings.")
 final class DiffCommand implements Callable<Integer> {
-    static final String SCHEMA = "airlock-diff/v1";
+    static final String SCHEMA = dev.airlock.cli.JsonOutput.DIFF;
 
     @Spec
     CommandSpec spec;
@@ -97,12 +97,12 @@ final class DiffCommand implements Callable<Integer> {
         o.put("schema", SCHEMA);
         o.set("old", side(mapper, d.older()));
         o.set("new", side(mapper, d.newer()));
-        ObjectNode images = o.putObject("images");
+        ArrayNode images = o.putArray("images");
         for (String kind : new String[] {"added", "removed", "changed", "unchanged"}) {
-            ArrayNode list = images.putArray(kind);
             for (DiffService.ImageChange i : d.only(kind)) {
-                ObjectNode n = list.addObject();
+                ObjectNode n = images.addObject();
                 n.put("source", i.change().source());
+                n.put("change", kind);
                 n.put("previousDigest", i.change().previousDigest());
                 n.put("digest", i.change().digest());
                 if (!kind.equals("removed") && i.newBytes() >= 0) {
@@ -133,7 +133,7 @@ final class DiffCommand implements Callable<Integer> {
         n.put("channel", s.channel());
         n.put("sequence", s.sequence());
         n.put("digest", s.digest());
-        n.put("images", s.images().size());
+        n.put("imageCount", s.images().size());
         return n;
     }
 }

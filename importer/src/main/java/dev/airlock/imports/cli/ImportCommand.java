@@ -1,7 +1,6 @@
 package dev.airlock.imports.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.airlock.cli.JsonOutput;
 import dev.airlock.cli.OutputOptionsMixin;
 import dev.airlock.cli.Units;
 import dev.airlock.io.Background;
@@ -79,12 +78,7 @@ final class ImportCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         String prefixLine = preset.active() ? dev.airlock.imports.GitlabSecureTarget.prefixLine(naming) : null;
         if (json) {
-            ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-            com.fasterxml.jackson.databind.node.ObjectNode o = mapper.valueToTree(r);
-            if (prefixLine != null) {
-                o.put("secureAnalyzersPrefix", prefixLine.substring(prefixLine.indexOf('=') + 1));
-            }
-            out.println(mapper.writeValueAsString(o));
+            out.println(JsonOutput.write(json(r, prefixLine)));
             return 0;
         }
         if (r.alreadyApplied()) {
@@ -102,6 +96,30 @@ final class ImportCommand implements Callable<Integer> {
                 Units.bytes(r.bytesPushed()), r.blobsMounted(), r.blobsPresent(), r.tagsWritten());
         printPrefix(out, prefixLine);
         return 0;
+    }
+
+    /** {@value JsonOutput#IMPORT}: the bundle, its signers, each image's source and target, the blobs pushed. */
+    private com.fasterxml.jackson.databind.node.ObjectNode json(ImportResult r, String prefixLine) {
+        com.fasterxml.jackson.databind.node.ObjectNode o = JsonOutput.object(JsonOutput.IMPORT);
+        JsonOutput.bundle(o, bundle.toString(), r.bundleDigest().toString(), r.manifest());
+        o.put("alreadyApplied", r.alreadyApplied());
+        o.set("signers", JsonOutput.MAPPER.valueToTree(r.signers()));
+        com.fasterxml.jackson.databind.node.ArrayNode images = o.putArray("images");
+        for (ImportResult.Landed l : r.landed()) {
+            images.addObject().put("source", l.source()).put("target", l.target()).put("tag", l.tag()).put("digest", l.digest());
+        }
+        com.fasterxml.jackson.databind.node.ObjectNode blobs = o.putObject("blobs");
+        blobs.put("carried", r.manifest().blobs().size());
+        blobs.put("required", r.manifest().requires().size());
+        blobs.put("pushed", r.blobsPushed());
+        blobs.put("pushedBytes", r.bytesPushed());
+        blobs.put("mounted", r.blobsMounted());
+        blobs.put("present", r.blobsPresent());
+        o.put("tagsWritten", r.tagsWritten());
+        if (prefixLine != null) {
+            o.put("secureAnalyzersPrefix", prefixLine.substring(prefixLine.indexOf('=') + 1));
+        }
+        return o;
     }
 
     /** --preset gitlab-secure: the line to paste into the offline GitLab's CI/CD variables, alone on the last line. */

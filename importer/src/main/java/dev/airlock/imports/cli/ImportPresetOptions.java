@@ -1,6 +1,5 @@
 package dev.airlock.imports.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.airlock.crypto.TrustPolicy;
 import dev.airlock.error.AirlockException;
@@ -46,14 +45,13 @@ final class ImportPresetOptions {
             throw new IllegalStateException("SECURE_BINARIES_PUSH_IMAGES=false must not touch a registry");
         }, listener).verify(bundle, trust);
         if (json) {
-            ObjectNode o = new ObjectMapper().createObjectNode();
-            o.put("preset", GitlabSecureTarget.NAME);
-            o.put("pushImages", false);
-            o.put("verified", bundle.toString());
-            o.put("digest", r.digest().toString());
-            o.put("channel", r.manifest().channel());
-            o.put("sequence", r.manifest().sequence());
-            out.println(o.toPrettyString());
+            ObjectNode o = dev.airlock.cli.JsonOutput.object(dev.airlock.cli.JsonOutput.IMPORT);
+            dev.airlock.cli.JsonOutput.bundle(o, bundle.toString(), r.digest().toString(), r.manifest());
+            o.put("verified", true);
+            o.set("signers", dev.airlock.cli.JsonOutput.MAPPER.valueToTree(r.signers()));
+            o.putArray("images"); // nothing pushed
+            o.putObject("preset").put("name", GitlabSecureTarget.NAME).put("pushImages", false);
+            out.println(dev.airlock.cli.JsonOutput.write(o));
         } else {
             out.printf("verified %s (channel %s, sequence %d, %s): every signature, digest and size checked%n", bundle,
                     r.manifest().channel(), r.manifest().sequence(), r.digest());

@@ -54,7 +54,7 @@ final class ListCommand implements Callable<Integer> {
         ContentsFormat.Listing shown = new ContentsFormat.Listing(bundle.toString(), l.digest().toString(),
                 l.report().describe(l.manifest()), l.contents());
         PrintWriter out = spec.commandLine().getOut();
-        out.print(format.json ? ContentsFormat.json(shown) + System.lineSeparator()
+        out.print(format.json ? ContentsFormat.json(shown, dev.airlock.cli.JsonOutput.report(l.manifest(), l.report().name().toLowerCase(java.util.Locale.ROOT))) + System.lineSeparator()
                 : format.markdown ? ContentsFormat.markdown(shown) : ContentsFormat.text(shown));
         out.flush();
         return 0;

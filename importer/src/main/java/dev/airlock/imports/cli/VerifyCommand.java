@@ -33,6 +33,9 @@ final class VerifyCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "BUNDLE", description = "The bundle: its file NAME.tar, or for a bundle written as volumes, any volume NAME.tar.NNN or the list NAME.volumes.json.")
     Path bundle;
 
+    @picocli.CommandLine.Option(names = "--json", description = "Print the result as JSON on stdout (schema " + dev.airlock.cli.JsonOutput.VERIFY + ").")
+    boolean json;
+
     @Override
     public Integer call() {
         PrintWriter err = spec.commandLine().getErr();
@@ -40,6 +43,20 @@ final class VerifyCommand implements Callable<Integer> {
             throw new IllegalStateException("verify must not touch a registry");
         }, output.listener(err)).verify(bundle, trust.policy());
         PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            com.fasterxml.jackson.databind.node.ObjectNode o = dev.airlock.cli.JsonOutput.object(dev.airlock.cli.JsonOutput.VERIFY);
+            dev.airlock.cli.JsonOutput.bundle(o, bundle.toString(), r.digest().toString(), r.manifest());
+            o.put("verified", true);
+            o.set("signers", dev.airlock.cli.JsonOutput.MAPPER.valueToTree(r.signers()));
+            o.set("images", dev.airlock.cli.JsonOutput.MAPPER.valueToTree(r.manifest().images()));
+            com.fasterxml.jackson.databind.node.ObjectNode blobs = o.putObject("blobs");
+            blobs.put("carried", r.manifest().blobs().size());
+            blobs.put("carriedBytes", r.manifest().blobs().stream().mapToLong(dev.airlock.bundle.BundleManifest.Blob::size).sum());
+            blobs.put("required", r.manifest().requires().size());
+            o.set("report", dev.airlock.cli.JsonOutput.report(r.manifest(), r.report().name().toLowerCase(java.util.Locale.ROOT)));
+            out.println(dev.airlock.cli.JsonOutput.write(o));
+            return 0;
+        }
         out.printf("verified %s%n", bundle);
         out.printf("digest   %s%n", r.digest());
         out.printf("channel  %s  sequence %d (%s)%n", r.manifest().channel(), r.manifest().sequence(),
