@@ -186,7 +186,7 @@ class CompleteFailuresIT {
         TestImages.push(source.client(), source.host(), "app/api", "1", TestImages.image(false, "amd64", null, Layer.random(4, 2000)));
         JsonNode written = JSON.readTree(Airlock.export(json).ok().out());
         assertTrue(written.path("changed").asBoolean(false), written.toString());
-        assertEquals(2, written.path("sequence").asLong(), written.toString());
+        assertEquals(2, written.at("/bundle/sequence").asLong(), written.toString());
         assertEquals(out().resolve("c-000002.airlock.tar").toString(), written.path("bundle").path("path").asText());
 
         // An image dropped from the list is a change too.
@@ -287,7 +287,7 @@ class CompleteFailuresIT {
         assertEquals(0, ok.code(), ok.toString());
         assertEquals("", ok.out() + ok.err(), "a quiet success prints nothing");
         args.add("--json");
-        assertEquals(2, JSON.readTree(Airlock.export(args).ok().out()).path("sequence").asLong(), "--json output is still printed");
+        assertEquals(2, JSON.readTree(Airlock.export(args).ok().out()).at("/bundle/sequence").asLong(), "--json output is still printed");
 
         List<String> failing = bundleArgs(source, "app/web:9");
         failing.add("-q");

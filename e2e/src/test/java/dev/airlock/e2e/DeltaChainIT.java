@@ -44,11 +44,11 @@ class DeltaChainIT {
         String a = c.images.get(0);
         Airlock.Run plan = Airlock.export(c.exportArgs("plan", "--json")).ok();
         JsonNode p = new ObjectMapper().readTree(plan.out());
-        assertEquals(2, p.path("sequence").asLong());
-        assertEquals(c.dir.resolve("out").resolve("daily-000002.airlock.tar").toString(), p.path("target").asText());
-        assertEquals(1, p.path("parent").path("sequence").asLong());
+        assertEquals(2, p.at("/bundle/sequence").asLong());
+        assertEquals(c.dir.resolve("out").resolve("daily-000002.airlock.tar").toString(), p.at("/bundle/path").asText());
+        assertEquals(1, p.at("/bundle/parent/sequence").asLong());
         for (JsonNode i : p.path("images")) {
-            assertEquals(i.path("source").asText().equals(a) ? "changed" : "unchanged", i.path("status").asText(), i.toString());
+            assertEquals(i.path("source").asText().equals(a) ? "changed" : "unchanged", i.path("change").asText(), i.toString());
         }
         assertFalse(Files.exists(c.dir.resolve("out").resolve("daily-000002.airlock.tar")), "plan writes nothing");
 
@@ -56,8 +56,8 @@ class DeltaChainIT {
         long newBlobs = fresh.size() + configSize(c.current.get(a));
         long size = Files.size(delta);
         assertTrue(size <= newBlobs + newBlobs / 100 + 64 * 1024, "delta is " + size + " bytes for " + newBlobs + " new bytes");
-        assertEquals(p.path("bundleSize").asLong(), size, "plan predicts the exact size");
-        assertTrue(p.path("savedBytes").asLong() > ChainFixture.BASE.size(), plan.out());
+        assertEquals(p.at("/bundle/size").asLong(), size, "plan predicts the exact size");
+        assertTrue(p.at("/blobs/requiredBytes").asLong() > ChainFixture.BASE.size(), plan.out());
 
         Airlock.Run r = c.importBundle(delta).ok();
         assertTrue(r.out().contains("1 tag(s) written"), r.out());

@@ -247,9 +247,9 @@ class DockerArchiveIT {
                 tmp.resolve("out-da").toString(), "--state", tmp.resolve("export-state").toString(), "--json",
                 "--from-docker-archive", tar.toString())).ok();
         JsonNode r = JSON.readTree(again.out());
-        assertEquals(1, r.path("blobs").asInt(), "only the (small) manifest is carried again: " + again.out());
-        assertEquals(4, r.path("requires").asInt(), "config and three layers are left to the first bundle: " + again.out());
-        Airlock.importer(List.of("import", r.path("file").asText(), "--trust", keys[1].toString(), "--registry",
+        assertEquals(1, r.at("/blobs/carried").asInt(), "only the (small) manifest is carried again: " + again.out());
+        assertEquals(4, r.at("/blobs/required").asInt(), "config and three layers are left to the first bundle: " + again.out());
+        Airlock.importer(List.of("import", r.at("/bundle/path").asText(), "--trust", keys[1].toString(), "--registry",
                 target.host() + "/mirror", "--state", tmp.resolve("import-state").toString(), "--insecure-registry", target.host())).ok();
 
         // The same archive gzipped, named on the command line: the same manifest digest.

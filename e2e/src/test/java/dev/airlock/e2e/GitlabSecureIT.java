@@ -152,7 +152,7 @@ class GitlabSecureIT {
 
         Airlock.Run refused = exportWith(env, bundleArgs("plan", source, "--json"));
         assertEquals(2, refused.code(), refused.toString());
-        assertEquals("", refused.out());
+        assertEquals("NOT_FOUND", JSON.readTree(refused.out()).at("/error/code").asText(), "with --json, the failure on stdout too");
         String message = refused.err().lines().filter(l -> l.startsWith("airlock-export: ")).findFirst().orElseThrow();
         assertTrue(message.startsWith("airlock-export: not found at the source " + prefix(source) + ": brakeman (" + prefix(source)
                 + "/brakeman:2), gosec ("), message);
@@ -169,7 +169,7 @@ class GitlabSecureIT {
         assertEquals(missing, skipped);
         assertEquals(List.of(prefix(source) + "/bandit:2", prefix(source) + "/semgrep:2"),
                 JSON.convertValue(plan.path("images").findValues("source"), List.class).stream().map(Object::toString).toList());
-        assertEquals("gitlab-secure", plan.path("channel").asText());
+        assertEquals("gitlab-secure", plan.at("/bundle/channel").asText());
         assertEquals("SECURE_ANALYZERS_PREFIX", plan.path("preset").path("from").path("sourcePrefix").asText());
 
         // bundle, in-process: the same prefix by flag; refused without --skip-missing, and nothing written

@@ -84,11 +84,11 @@ class PlanIT {
                 c.changeA(10_000 + run * 997); // some deltas carry a new layer, the rest only manifests
             }
             JsonNode p = plan(c);
-            assertEquals(run, p.path("sequence").asLong(), p.toString());
-            assertEquals(1, p.path("signers").asInt(), "no --key counts as one signer");
-            assertEquals(String.format("daily-%06d.airlock.tar", run), p.path("target").asText(), "no --out: the bare file name");
+            assertEquals(run, p.at("/bundle/sequence").asLong(), p.toString());
+            assertEquals(1, p.path("signerCount").asInt(), "no --key counts as one signer");
+            assertEquals(String.format("daily-%06d.airlock.tar", run), p.at("/bundle/path").asText(), "no --out: the bare file name");
             Path written = bundle(c, c.exporterKey[0]);
-            assertEquals(p.path("bundleSize").asLong(), Files.size(written), "run " + run + ": predicted and written sizes");
+            assertEquals(p.at("/bundle/size").asLong(), Files.size(written), "run " + run + ": predicted and written sizes");
         }
     }
 
@@ -98,16 +98,16 @@ class PlanIT {
         Path[] second = Fixture.keygen(tmp, "second");
 
         JsonNode one = plan(c, "--key", c.exporterKey[0].toString());
-        assertEquals(1, one.path("signers").asInt());
+        assertEquals(1, one.path("signerCount").asInt());
         Path first = bundle(c, c.exporterKey[0]);
-        assertEquals(one.path("bundleSize").asLong(), Files.size(first), "one signer");
+        assertEquals(one.at("/bundle/size").asLong(), Files.size(first), "one signer");
 
         JsonNode two = plan(c, "--key", c.exporterKey[0].toString(), "--key", second[0].toString(), "--out", out().toString());
-        assertEquals(2, two.path("signers").asInt());
-        assertEquals(512, two.path("bundleSize").asLong() - plan(c).path("bundleSize").asLong(), "a second signer adds 512 bytes");
-        assertEquals(out().resolve("daily-000002.airlock.tar").toString(), two.path("target").asText());
+        assertEquals(2, two.path("signerCount").asInt());
+        assertEquals(512, two.at("/bundle/size").asLong() - plan(c).at("/bundle/size").asLong(), "a second signer adds 512 bytes");
+        assertEquals(out().resolve("daily-000002.airlock.tar").toString(), two.at("/bundle/path").asText());
         Path signedTwice = bundle(c, c.exporterKey[0], second[0]);
-        assertEquals(two.path("bundleSize").asLong(), Files.size(signedTwice), "two signers");
+        assertEquals(two.at("/bundle/size").asLong(), Files.size(signedTwice), "two signers");
         assertEquals(1024, entrySize(signedTwice, "airlock/bundle.json.asc"), "512 bytes per signer");
         assertEquals(512, entrySize(first, "airlock/bundle.json.asc"));
 
@@ -135,7 +135,7 @@ class PlanIT {
         try (ChannelLock held = ChannelLock.acquire(state(), "daily", "airlock-export")) {
             Map<String, String> before = snapshot(state(), out());
             JsonNode p = assertTimeoutPreemptively(Duration.ofSeconds(60), () -> plan(c, sameCommandLine));
-            assertEquals(2, p.path("sequence").asLong(), "the pending bundle never got its name: the next is 2 again");
+            assertEquals(2, p.at("/bundle/sequence").asLong(), "the pending bundle never got its name: the next is 2 again");
             assertEquals(before, snapshot(state(), out()), "plan changed the state or the output directory");
             assertTrue(Files.exists(partial), "plan must never remove a running export's .partial");
 
@@ -143,15 +143,15 @@ class PlanIT {
             Files.move(partial, out().resolve("daily-000002.airlock.tar"));
             before = snapshot(state(), out());
             p = assertTimeoutPreemptively(Duration.ofSeconds(60), () -> plan(c, sameCommandLine));
-            assertEquals(3, p.path("sequence").asLong(), p.toString());
-            assertEquals(2, p.path("parent").path("sequence").asLong(), p.toString());
+            assertEquals(3, p.at("/bundle/sequence").asLong(), p.toString());
+            assertEquals(2, p.at("/bundle/parent/sequence").asLong(), p.toString());
             assertEquals(before, snapshot(state(), out()), "plan changed the state or the output directory");
 
             held.close();
             // bundle settles the ledger the way plan read it, and writes the size plan predicted.
             Path third = bundle(c, c.exporterKey[0]);
             assertEquals(out().resolve("daily-000003.airlock.tar"), third);
-            assertEquals(p.path("bundleSize").asLong(), Files.size(third));
+            assertEquals(p.at("/bundle/size").asLong(), Files.size(third));
         }
         assertTrue(Files.exists(first));
     }
@@ -161,8 +161,8 @@ class PlanIT {
         ChainFixture c = channel(registries);
         Map<String, String> before = snapshot(tmp);
         JsonNode p = plan(c, "--key", c.exporterKey[0].toString(), "--out", out().toString());
-        assertEquals(1, p.path("sequence").asLong());
-        assertTrue(p.path("parent").isNull(), p.toString());
+        assertEquals(1, p.at("/bundle/sequence").asLong());
+        assertTrue(p.at("/bundle/parent").isNull(), p.toString());
         assertFalse(Files.exists(state()), "plan created the state directory");
         assertFalse(Files.exists(out()), "plan created the output directory");
         assertEquals(before, snapshot(tmp));

@@ -68,7 +68,10 @@ class SftpPushIT {
         for (Path f : List.of(v0, v1, list)) {
             assertEquals(sha256(f), sha256(sshd.inbox().resolve(f.getFileName().toString())), f.getFileName().toString());
         }
+        JsonVocabulary.fromReadme().check("push", run.out());
         JsonNode r = JSON.readTree(run.out());
+        assertEquals(v0.toString(), r.at("/files/0/path").asText());
+        assertTrue(r.path("to").asText().startsWith("sftp://"), r.toString());
         for (int i = 0; i < 3; i++) {
             JsonNode f = r.path("files").get(i);
             assertEquals(sshd.inbox() + "/" + List.of("set.tar.000", "set.tar.001", "set.volumes.json").get(i), f.path("remote").asText());

@@ -162,10 +162,10 @@ class SpineIT {
         Path bundle = out.resolve("spine-000001.airlock.tar");
         Airlock.Run first = Airlock.importer(importArgs(bundle, keys[1], target, target.host(), "--json")).ok();
         JsonNode result = new ObjectMapper().readTree(first.out());
-        assertEquals(2, result.path("blobsPushed").asInt(), first.out());
+        assertEquals(2, result.at("/blobs/pushed").asInt(), first.out());
         assertEquals(1, result.path("tagsWritten").asInt(), first.out());
-        assertEquals(image.manifest().digest().toString(), result.path("landed").get(0).path("digest").asText(), first.out());
-        assertTrue(result.path("bundleDigest").asText().startsWith("sha256:"), first.out());
+        assertEquals(image.manifest().digest().toString(), result.path("images").get(0).path("digest").asText(), first.out());
+        assertTrue(result.at("/bundle/digest").asText().startsWith("sha256:"), first.out());
         Airlock.Run second = Airlock.importer(importArgs(bundle, keys[1], target, target.host())).ok();
         assertTrue(second.out().contains("already applied"), second.out());
         // With a fresh importer ledger the registry itself shows everything in place: nothing is written.
