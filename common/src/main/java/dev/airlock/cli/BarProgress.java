@@ -73,6 +73,19 @@ final class BarProgress implements TransferListener {
         draw(true);
     }
 
+    @Override
+    public synchronized void abandoned() {
+        if (!running) {
+            return;
+        }
+        running = false;
+        if (lastWidth > 0) {
+            err.println(); // the error goes on a line of its own, under the last bar drawn
+            err.flush();
+            lastWidth = 0;
+        }
+    }
+
     private synchronized void draw(boolean last) {
         if (!running && !last) {
             return;

@@ -91,6 +91,11 @@ final class PlainProgress implements TransferListener {
         print(true);
     }
 
+    @Override
+    public void abandoned() {
+        finished = true;
+    }
+
     private synchronized void print(boolean last) {
         if (finished && !last) {
             return;

@@ -23,4 +23,12 @@ public interface TransferListener {
     /** Called once when everything moved. */
     default void done() {
     }
+
+    /**
+     * The run failed (or ended) without {@link #done}: stop rendering and print nothing more (the
+     * error says what happened). After {@link #done}, or called twice, it does nothing. A long-lived
+     * caller (watch, serve) calls it after every run, so no progress ticker outlives its import.
+     */
+    default void abandoned() {
+    }
 }

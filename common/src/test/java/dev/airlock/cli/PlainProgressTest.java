@@ -31,4 +31,24 @@ class PlainProgressTest {
         Thread.sleep(500);
         assertTrue(out.toString().equals(all), "no line after done:\n" + out);
     }
+
+    @Test
+    void aFailedRun_abandoned_printsNothingMore_andItsTickerEnds() throws Exception {
+        StringWriter out = new StringWriter();
+        PlainProgress p = new PlainProgress(new PrintWriter(out), 100);
+        Digest d = Digest.sha256Of(new byte[] {1});
+        p.planned("importing", 1000, 1);
+        p.started(d, 1000);
+        Thread.sleep(350);
+        assertTrue(out.toString().contains("no byte moved") || out.toString().contains("importing 0 B"), out.toString());
+        p.abandoned(); // the import failed: no done()
+        Thread.sleep(150); // a tick in flight may still land
+        String after = out.toString();
+        Thread.sleep(600);
+        assertTrue(out.toString().equals(after), "no line after abandoned (a watcher would print these forever):\n" + out);
+        assertTrue(Thread.getAllStackTraces().keySet().stream().noneMatch(t -> t.getName().equals("airlock-progress") && t.isAlive()),
+                "the ticker thread ended");
+        p.abandoned(); // twice: nothing
+        assertTrue(out.toString().equals(after));
+    }
 }

@@ -10,6 +10,7 @@ import dev.airlock.imports.inbox.InboxWatcher;
 import dev.airlock.imports.inbox.WatchOptions;
 import dev.airlock.imports.serve.InboxServer;
 import dev.airlock.imports.serve.ServeSettings;
+import dev.airlock.io.TransferListener;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -115,7 +116,15 @@ final class ServeCommand implements Callable<Integer> {
         WatchCommand.Client client = new WatchCommand.Client(options.registryOptions());
         try {
             InboxWatcher watcher = new InboxWatcher(settings.inbox(), watching, template,
-                    request -> new ImportService(client, output.listener(err)).importBundle(request), log);
+                    request -> {
+                        // A listener per import, stopped after it: a failed import never calls done(), and its ticker would print on.
+                        TransferListener progress = output.listener(err);
+                        try {
+                            return new ImportService(client, progress).importBundle(request);
+                        } finally {
+                            progress.abandoned();
+                        }
+                    }, log);
             // SIGTERM: no new uploads or sessions first, then the current import finishes (bounded), then exit 0.
             WatchCommand.runUntilSignal(watcher, server::close, log, out, err);
             return 0;

@@ -5,6 +5,7 @@ import dev.airlock.imports.ImportRequest;
 import dev.airlock.imports.ImportService;
 import dev.airlock.imports.inbox.InboxWatcher;
 import dev.airlock.imports.inbox.WatchSummary;
+import dev.airlock.io.TransferListener;
 import dev.airlock.registry.RegistryClient;
 import dev.airlock.registry.RegistryOptions;
 import java.io.PrintWriter;
@@ -78,7 +79,15 @@ final class WatchCommand implements Callable<Integer> {
         };
         Client client = new Client(registry);
         InboxWatcher watcher = new InboxWatcher(inbox, watchOptions.toOptions(config), template,
-                request -> new ImportService(client, output.listener(err)).importBundle(request), log);
+                request -> {
+                    // A listener per import, stopped after it: a failed import never calls done(), and its ticker would print on.
+                    TransferListener progress = output.listener(err);
+                    try {
+                        return new ImportService(client, progress).importBundle(request);
+                    } finally {
+                        progress.abandoned();
+                    }
+                }, log);
         try {
             if (once) {
                 WatchSummary s = watcher.runOnce();
