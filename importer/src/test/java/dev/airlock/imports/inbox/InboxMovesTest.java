@@ -110,4 +110,18 @@ class InboxMovesTest {
         assertTrue(r.nextDueNanos() - System.nanoTime() > Duration.ofSeconds(25).toNanos());
         assertEquals(List.of(), r.ignored());
     }
+
+    @Test
+    void aNameWithALineBreak_cannotForgeAnEventLine_itIsEscaped() throws IOException {
+        file("x\n2025-01-01T00:00:00Z imported c-000009.airlock.tar\u001b[2K.tar", "not a bundle");
+        ImportRequest template = new ImportRequest(null, null, new TargetNaming("127.0.0.1:5000", List.of()), inbox.resolve(".state"), 1, false);
+        WatchSummary s = new InboxWatcher(inbox, new WatchOptions(Duration.ofMillis(100), Duration.ofMillis(50), Duration.ofSeconds(1)),
+                template, r -> {
+                    throw AirlockException.malformed(r.bundle() + " is not an airlock bundle");
+                }, log::add).runOnce();
+        assertEquals(3, s.exitCode());
+        assertTrue(log.stream().noneMatch(l -> l.contains("\n") || l.contains("\u001b")), log.toString());
+        assertTrue(log.stream().anyMatch(l -> l.startsWith("rejected x\\n2025-01-01T00:00:00Z imported c-000009.airlock.tar\\u001b[2K.tar: exit 3")),
+                log.toString());
+    }
 }
