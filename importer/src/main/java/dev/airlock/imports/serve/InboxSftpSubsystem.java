@@ -379,6 +379,17 @@ final class InboxSftpSubsystem extends SftpSubsystem {
                 refused("rename over a non-regular file", newPath);
                 throw InboxNames.denied(newPath, "not a regular file");
             }
+            // A file under its final name may be waiting for import: a sender may deliver it again
+            // (a push retried after its rename) but never replace it with other bytes.
+            if (Files.mismatch(src, dst) != -1L) {
+                refused("rename over " + to + ", which is already in the inbox with other content", oldPath + " -> " + newPath);
+                throw new SftpException(SftpConstants.SSH_FX_FAILURE, newPath + " is already in the inbox with other content;"
+                        + " a delivered file is never replaced (send it under another name, or after it was imported)");
+            }
+            Files.delete(src);
+            server.syncInbox();
+            server.log("received " + to + " again (" + a.size() + " bytes, the same as the one there) from " + who());
+            return;
         }
         try (FileChannel c = FileChannel.open(src, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
             c.force(true); // the name must only ever appear over durable bytes

@@ -319,6 +319,36 @@ class InboxServerIT {
         assertEquals(List.of("a.tar"), names(inbox));
     }
 
+    @Test
+    void aDeliveredFile_isNeverReplacedWithOtherBytes_butTheSameBytesMayArriveAgain() throws Exception {
+        start();
+        Files.writeString(inbox.resolve("c-000003.airlock.tar"), "the real bundle, waiting for import");
+        try (SshClient client = SshClient.setUpDefaultClient()) {
+            client.setServerKeyVerifier(AcceptAllServerKeyVerifier.INSTANCE);
+            client.start();
+            try (ClientSession s = login(client); SftpClient sftp = SftpClientFactory.instance().createSftpClient(s)) {
+                var posix = sftp.getExtension(org.apache.sshd.sftp.client.extensions.openssh.OpenSSHPosixRenameExtension.class);
+                assertTrue(posix.isSupported(), "serve offers posix-rename@openssh.com");
+                try (OutputStream out = sftp.write("c-000003.airlock.tar.part")) {
+                    out.write("a forged bundle under the same name".getBytes(StandardCharsets.UTF_8));
+                }
+                SftpException e = assertThrows(SftpException.class, () -> posix.posixRename("c-000003.airlock.tar.part", "c-000003.airlock.tar"));
+                assertEquals(SftpConstants.SSH_FX_FAILURE, e.getStatus(), e.getMessage());
+                assertEquals("the real bundle, waiting for import", Files.readString(inbox.resolve("c-000003.airlock.tar")));
+
+                // the same bytes again (a push retried after its rename went through): accepted, the .part goes
+                try (OutputStream out = sftp.write("c-000003.airlock.tar.part")) {
+                    out.write("the real bundle, waiting for import".getBytes(StandardCharsets.UTF_8));
+                }
+                posix.posixRename("c-000003.airlock.tar.part", "c-000003.airlock.tar");
+            }
+        }
+        assertEquals(List.of("c-000003.airlock.tar"), names(inbox));
+        assertEquals("the real bundle, waiting for import", Files.readString(inbox.resolve("c-000003.airlock.tar")));
+        assertTrue(log().contains("refused rename over c-000003.airlock.tar, which is already in the inbox with other content"), log());
+        assertTrue(log().contains("received c-000003.airlock.tar again"), log());
+    }
+
     private interface Call {
         void run() throws IOException;
     }
