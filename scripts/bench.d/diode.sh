@@ -48,6 +48,10 @@ if [ -z "$file" ]; then
 fi
 bytes=$(stat -c%s "$file")
 name=$(basename "$file")
+# The bundle alone, as udpcast alone gets it: diode-send also sends a NAME.report.md lying beside it.
+mkdir -p "$work/src"
+ln "$file" "$work/src/$name" 2>/dev/null || cp "$file" "$work/src/$name"
+file=$work/src/$name
 port=$(( 20000 + 2 * (RANDOM % 10000) ))
 mkdir -p "$work/in"
 
