@@ -27,6 +27,14 @@ public final class AtomicFiles {
 
     /** Writes {@code bytes} to {@code target} atomically; {@code secret} files get mode 0600 from the start. */
     public static void write(Path target, byte[] bytes, boolean secret) throws IOException {
+        commit(writePartial(target, bytes, secret), target);
+    }
+
+    /**
+     * The first half of {@link #write}: {@code bytes} under {@link #partialName} of {@code target},
+     * fsynced, for a caller that renames it later with {@link #commit}. Nothing is left on failure.
+     */
+    public static Path writePartial(Path target, byte[] bytes, boolean secret) throws IOException {
         Path tmp = partialName(target);
         Files.deleteIfExists(tmp);
         Set<StandardOpenOption> opts = Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
@@ -41,7 +49,7 @@ public final class AtomicFiles {
             Files.deleteIfExists(tmp);
             throw e;
         }
-        commit(tmp, target);
+        return tmp;
     }
 
     /** Renames a fully written and fsynced {@code tmp} to {@code target}, then fsyncs the directory. */

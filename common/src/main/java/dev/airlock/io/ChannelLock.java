@@ -8,10 +8,12 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.function.Supplier;
 
 /**
  * An exclusive lock on one channel's state, so two runs on the same state directory cannot
- * interleave. Held by the OS: a crashed run leaves no stale lock behind.
+ * interleave (or, through {@link #onFile}, on any one file). Held by the OS: a crashed run leaves
+ * no stale lock behind.
  */
 public final class ChannelLock implements AutoCloseable {
     private final FileChannel channel;
@@ -26,6 +28,19 @@ public final class ChannelLock implements AutoCloseable {
         Path file = stateDir.resolve("channels").resolve(channelName + ".lock");
         try {
             Files.createDirectories(file.getParent());
+        } catch (IOException e) {
+            throw AirlockException.local("cannot lock " + file + ": " + e.getMessage(), e);
+        }
+        return onFile(file, () -> AirlockException.usage("another " + program + " is working on channel '" + channelName + "' (it holds "
+                + file + "); wait for it to finish, or give this run its own --state"));
+    }
+
+    /**
+     * The exclusive OS lock on {@code file} (created if missing), or {@code held} thrown when
+     * another process or this one already holds it. A file that cannot be opened is LOCAL.
+     */
+    public static ChannelLock onFile(Path file, Supplier<AirlockException> held) {
+        try {
             FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
             FileLock l;
             try {
@@ -35,8 +50,7 @@ public final class ChannelLock implements AutoCloseable {
             }
             if (l == null) {
                 ch.close();
-                throw AirlockException.usage("another " + program + " is working on channel '" + channelName + "' (it holds "
-                        + file + "); wait for it to finish, or give this run its own --state");
+                throw held.get();
             }
             return new ChannelLock(ch, l);
         } catch (IOException e) {

@@ -151,8 +151,26 @@ final class Tls {
         throw new GeneralSecurityException("no X509 trust manager");
     }
 
+    /** A client's trust manager: it checks servers only, and refuses to judge client certificates. */
+    private abstract static class ServerOnlyTrustManager extends X509ExtendedTrustManager {
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
+            throw new CertificateException("client certificates are not checked here");
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+            throw new CertificateException("client certificates are not checked here");
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+            throw new CertificateException("client certificates are not checked here");
+        }
+    }
+
     /** Trusts a server chain that any of the given trust managers accepts; hostname checks stay on. */
-    private static final class AnyOfTrustManager extends X509ExtendedTrustManager {
+    private static final class AnyOfTrustManager extends ServerOnlyTrustManager {
         private final List<Supplier<X509ExtendedTrustManager>> managers;
 
         AnyOfTrustManager(List<Supplier<X509ExtendedTrustManager>> managers) {
@@ -194,21 +212,6 @@ final class Tls {
         }
 
         @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
-            throw new CertificateException("client certificates are not checked here");
-        }
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
-            throw new CertificateException("client certificates are not checked here");
-        }
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-            throw new CertificateException("client certificates are not checked here");
-        }
-
-        @Override
         public X509Certificate[] getAcceptedIssuers() {
             List<X509Certificate> all = new ArrayList<>();
             for (Supplier<X509ExtendedTrustManager> m : managers) {
@@ -223,7 +226,7 @@ final class Tls {
     }
 
     /** Believes every server: see {@link #unverified()}. */
-    private static final class AcceptAnyTrustManager extends X509ExtendedTrustManager {
+    private static final class AcceptAnyTrustManager extends ServerOnlyTrustManager {
         @Override
         public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {
         }
@@ -234,21 +237,6 @@ final class Tls {
 
         @Override
         public void checkServerTrusted(X509Certificate[] chain, String authType) {
-        }
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
-            throw new CertificateException("client certificates are not checked here");
-        }
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
-            throw new CertificateException("client certificates are not checked here");
-        }
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-            throw new CertificateException("client certificates are not checked here");
         }
 
         @Override

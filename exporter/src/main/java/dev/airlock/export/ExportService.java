@@ -378,7 +378,7 @@ public final class ExportService {
         Path reportTmp = report == null ? null : AtomicFiles.partialName(report);
         try (BundleWriter writer = BundleWriter.create(target, p.manifestJson(), p.signature(), p.ociLayout(), p.index(), m, onto)) {
             if (report != null) {
-                writeReport(reportTmp, p.report(), media.verifyAfterWrite());
+                writeReport(report, p.report(), media.verifyAfterWrite());
             }
             new CopyEngine(parallelism, listener).run(p.copy(), p.source(), writer, "exporting");
             Trace.mark("export: blobs written");
@@ -429,17 +429,10 @@ public final class ExportService {
      * Writes the report under its temporary name, fsynced and, with read-back on, read back from
      * the medium; {@link BundleWriter.BeforeCommit} renames it into place just before the bundle.
      */
-    private static void writeReport(Path tmp, byte[] bytes, boolean readBack) {
+    private static void writeReport(Path report, byte[] bytes, boolean readBack) {
+        Path tmp = AtomicFiles.partialName(report);
         try {
-            Files.deleteIfExists(tmp);
-            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.CREATE_NEW,
-                    java.nio.file.StandardOpenOption.WRITE)) {
-                java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(bytes);
-                while (b.hasRemaining()) {
-                    ch.write(b);
-                }
-                ch.force(true);
-            }
+            AtomicFiles.writePartial(report, bytes, false);
             if (readBack) {
                 java.nio.ByteBuffer got = java.nio.ByteBuffer.allocate(bytes.length);
                 ReadBack.read(tmp, 0, bytes.length, true, (chunk, at) -> got.put(chunk.duplicate()));

@@ -4,18 +4,14 @@ import dev.airlock.cli.OutputOptionsMixin;
 import dev.airlock.cli.Units;
 import dev.airlock.error.AirlockException;
 import dev.airlock.imports.ImportRequest;
-import dev.airlock.imports.ImportService;
 import dev.airlock.imports.config.ImportConfig;
 import dev.airlock.imports.inbox.InboxWatcher;
 import dev.airlock.imports.inbox.WatchOptions;
 import dev.airlock.imports.serve.InboxServer;
 import dev.airlock.imports.serve.ServeSettings;
-import dev.airlock.io.TransferListener;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 import picocli.CommandLine.Command;
@@ -94,12 +90,7 @@ final class ServeCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         ServeSettings settings = settings(options.config());
         // trust and target checked before anything listens
-        ImportRequest template = options.request(null, false, w -> {
-            synchronized (err) {
-                err.println("airlock-import: warning: " + w);
-                err.flush();
-            }
-        });
+        ImportRequest template = WatchCommand.template(options, err);
         WatchOptions watching = watchOptions.toOptions(options.config());
         InboxServer server = InboxServer.start(settings, line -> {
             synchronized (err) {
@@ -107,24 +98,10 @@ final class ServeCommand implements Callable<Integer> {
                 err.flush();
             }
         });
-        Consumer<String> log = line -> {
-            synchronized (out) {
-                out.println(Instant.now().truncatedTo(ChronoUnit.SECONDS) + " " + line);
-                out.flush();
-            }
-        };
+        Consumer<String> log = WatchCommand.eventLog(out);
         WatchCommand.Client client = new WatchCommand.Client(options.registryOptions());
         try {
-            InboxWatcher watcher = new InboxWatcher(settings.inbox(), watching, template,
-                    request -> {
-                        // A listener per import, stopped after it: a failed import never calls done(), and its ticker would print on.
-                        TransferListener progress = output.listener(err);
-                        try {
-                            return new ImportService(client, progress).importBundle(request);
-                        } finally {
-                            progress.abandoned();
-                        }
-                    }, log);
+            InboxWatcher watcher = WatchCommand.watcher(settings.inbox(), watching, template, client, output, err, log);
             // SIGTERM: no new uploads or sessions first, then the current import finishes (bounded), then exit 0.
             WatchCommand.runUntilSignal(watcher, server::close, log, out, err);
             return 0;

@@ -4,6 +4,7 @@ import dev.airlock.cli.OutputOptionsMixin;
 import dev.airlock.imports.ImportRequest;
 import dev.airlock.imports.ImportService;
 import dev.airlock.imports.inbox.InboxWatcher;
+import dev.airlock.imports.inbox.WatchOptions;
 import dev.airlock.imports.inbox.WatchSummary;
 import dev.airlock.io.TransferListener;
 import dev.airlock.registry.RegistryClient;
@@ -64,30 +65,10 @@ final class WatchCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         ImportConfigOption config = options.config();
         Path inbox = config.require(ImportConfigOption.or(dir, config.path(config.get().inbox())), "DIR", "inbox");
-        ImportRequest template = options.request(null, false, w -> {
-            synchronized (err) {
-                err.println("airlock-import: warning: " + w);
-                err.flush();
-            }
-        });
-        RegistryOptions registry = options.registryOptions();
-        Consumer<String> log = line -> {
-            synchronized (out) {
-                out.println(Instant.now().truncatedTo(ChronoUnit.SECONDS) + " " + line);
-                out.flush();
-            }
-        };
-        Client client = new Client(registry);
-        InboxWatcher watcher = new InboxWatcher(inbox, watchOptions.toOptions(config), template,
-                request -> {
-                    // A listener per import, stopped after it: a failed import never calls done(), and its ticker would print on.
-                    TransferListener progress = output.listener(err);
-                    try {
-                        return new ImportService(client, progress).importBundle(request);
-                    } finally {
-                        progress.abandoned();
-                    }
-                }, log);
+        ImportRequest template = template(options, err);
+        Consumer<String> log = eventLog(out);
+        Client client = new Client(options.registryOptions());
+        InboxWatcher watcher = watcher(inbox, watchOptions.toOptions(config), template, client, output, err, log);
         try {
             if (once) {
                 WatchSummary s = watcher.runOnce();
@@ -101,6 +82,40 @@ final class WatchCommand implements Callable<Integer> {
         } finally {
             client.close();
         }
+    }
+
+    /** The import every bundle gets (trust and target checked now, before anything runs); --map warnings to stderr. */
+    static ImportRequest template(ImportOptionsMixin options, PrintWriter err) {
+        return options.request(null, false, w -> {
+            synchronized (err) {
+                err.println("airlock-import: warning: " + w);
+                err.flush();
+            }
+        });
+    }
+
+    /** The watcher's event lines: one per event, timestamped, on stdout. */
+    static Consumer<String> eventLog(PrintWriter out) {
+        return line -> {
+            synchronized (out) {
+                out.println(Instant.now().truncatedTo(ChronoUnit.SECONDS) + " " + line);
+                out.flush();
+            }
+        };
+    }
+
+    /** A watcher on {@code inbox} whose imports go through {@code client}, each with a progress listener of its own. */
+    static InboxWatcher watcher(Path inbox, WatchOptions watching, ImportRequest template, Client client, OutputOptionsMixin output,
+            PrintWriter err, Consumer<String> log) {
+        return new InboxWatcher(inbox, watching, template, request -> {
+            // A listener per import, stopped after it: a failed import never calls done(), and its ticker would print on.
+            TransferListener progress = output.listener(err);
+            try {
+                return new ImportService(client, progress).importBundle(request);
+            } finally {
+                progress.abandoned();
+            }
+        }, log);
     }
 
     /**

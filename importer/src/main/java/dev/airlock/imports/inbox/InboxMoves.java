@@ -119,7 +119,8 @@ final class InboxMoves {
                 boolean there = Files.exists(to, LinkOption.NOFOLLOW_LINKS);
                 if (here && !there) {
                     try {
-                        // ATOMIC_MOVE without REPLACE_EXISTING: rename(2), and never over a name that appeared meanwhile.
+                        // rename(2), which would replace a file there: `to` was just found absent, and only the watcher
+                        // writes done/ and rejected/ (serve refuses them to clients).
                         Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
                     } catch (AtomicMoveNotSupportedException x) {
                         throw AirlockException.local("cannot rename " + from + " to " + to + ": not on the same file system;"

@@ -6,6 +6,7 @@ import dev.airlock.error.AirlockException;
 import dev.airlock.imports.ImportLedger;
 import dev.airlock.imports.ImportRequest;
 import dev.airlock.imports.ImportResult;
+import dev.airlock.io.ChannelLock;
 import java.io.IOException;
 import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.Path;
@@ -136,7 +137,7 @@ public final class InboxWatcher {
 
     /** Processes what is in the inbox, including what becomes importable meanwhile, then returns. */
     public WatchSummary runOnce() {
-        try (InboxLock lock = begin()) {
+        try (ChannelLock lock = begin()) {
             while (!stopped) {
                 long due = pass(true);
                 if (due == Long.MAX_VALUE) {
@@ -152,7 +153,7 @@ public final class InboxWatcher {
 
     /** Watches until {@link #stop}: inotify where the file system has it, and a listing every poll interval regardless. */
     public WatchSummary run() {
-        try (InboxLock lock = begin()) {
+        try (ChannelLock lock = begin()) {
             openWatch();
             while (!stopped) {
                 long due;
@@ -209,9 +210,9 @@ public final class InboxWatcher {
         return !running || finished.await(limit.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    private InboxLock begin() {
+    private ChannelLock begin() {
         layout = InboxLayout.of(given);
-        InboxLock lock = InboxLock.acquire(layout);
+        ChannelLock lock = InboxLock.acquire(layout);
         running = true;
         try {
             scan = new InboxScan(layout.inbox(), options.settle());

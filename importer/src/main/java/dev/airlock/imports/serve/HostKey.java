@@ -1,16 +1,13 @@
 package dev.airlock.imports.serve;
 
 import dev.airlock.error.AirlockException;
+import dev.airlock.io.AtomicFiles;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
@@ -83,35 +80,20 @@ public record HostKey(Path file, KeyPair pair, boolean generated) {
             throw AirlockException.internal("cannot generate an ed25519 host key: " + e, e);
         }
         String comment = "airlock-import serve";
-        Path tmp = dir.resolve("." + file.getFileName() + ".partial");
-        Path pubTmp = dir.resolve("." + file.getFileName() + ".pub.partial");
         Path pub = dir.resolve(file.getFileName() + ".pub");
+        Path tmp = AtomicFiles.partialName(file);
         try {
-            Files.deleteIfExists(tmp);
-            Files.deleteIfExists(pubTmp);
-            try (FileChannel ch = FileChannel.open(tmp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-                    OutputStream out = java.nio.channels.Channels.newOutputStream(ch)) {
-                OpenSSHKeyPairResourceWriter.INSTANCE.writePrivateKey(pair, comment, null, out);
-                out.flush();
-                ch.force(true);
-            }
+            java.io.ByteArrayOutputStream key = new java.io.ByteArrayOutputStream();
+            OpenSSHKeyPairResourceWriter.INSTANCE.writePrivateKey(pair, comment, null, key);
+            AtomicFiles.writePartial(file, key.toByteArray(), true);
             // The umask may have narrowed, never widened, the mode; make sure it is exactly 0600.
             Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
-            try (FileChannel ch = FileChannel.open(pubTmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                ch.write(java.nio.ByteBuffer.wrap((PublicKeyEntry.toString(pair.getPublic()) + " " + comment + "\n")
-                        .getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
-                ch.force(true);
-            }
-            Files.move(pubTmp, pub, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
-            try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-                d.force(true);
-            }
+            AtomicFiles.write(pub, (PublicKeyEntry.toString(pair.getPublic()) + " " + comment + "\n")
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII), false);
+            AtomicFiles.commit(tmp, file);
         } catch (IOException | GeneralSecurityException e) {
             try {
                 Files.deleteIfExists(tmp);
-                Files.deleteIfExists(pubTmp);
             } catch (IOException ignored) {
                 // the first failure is the one to report
             }

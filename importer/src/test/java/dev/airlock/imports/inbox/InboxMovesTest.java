@@ -89,7 +89,7 @@ class InboxMovesTest {
 
     @Test
     void secondWatcherOnTheSameInbox_isRefusedWithExitCode1() {
-        try (InboxLock held = InboxLock.acquire(InboxLayout.of(inbox))) {
+        try (dev.airlock.io.ChannelLock held = InboxLock.acquire(InboxLayout.of(inbox))) {
             AirlockException e = assertThrows(AirlockException.class, () -> watcher().runOnce());
             assertEquals(AirlockException.Kind.LOCAL, e.kind());
             assertTrue(e.getMessage().startsWith("another airlock-import watch is working on the inbox " + inbox), e.getMessage());
