@@ -313,10 +313,10 @@ final class InboxSftpSubsystem extends SftpSubsystem {
             if (syncFailure != null) {
                 throw syncFailure;
             }
-            long size = Files.size(u.file);
-            Files.move(u.file, u.target, StandardCopyOption.ATOMIC_MOVE);
-            server.syncInbox();
-            server.log("received " + u.name + " (" + size + " bytes) from " + who());
+            deliver(u.file, u.name, Files.size(u.file), "upload", "/" + u.name);
+        } catch (SftpException e) {
+            Files.deleteIfExists(u.file); // refused: the upload goes, the file there stays
+            throw e;
         } catch (IOException e) {
             Files.deleteIfExists(u.file);
             server.log("failed to store " + u.name + " from " + who() + ": " + e.getMessage());
@@ -371,32 +371,42 @@ final class InboxSftpSubsystem extends SftpSubsystem {
             refused("rename of a non-regular file", oldPath);
             throw InboxNames.denied(oldPath, "not a regular file");
         }
-        if (Files.exists(dst, LinkOption.NOFOLLOW_LINKS)) {
-            if (!opts.contains(StandardCopyOption.REPLACE_EXISTING)) {
-                throw new FileAlreadyExistsException(newPath);
-            }
-            if (!Files.isRegularFile(dst, LinkOption.NOFOLLOW_LINKS)) {
-                refused("rename over a non-regular file", newPath);
-                throw InboxNames.denied(newPath, "not a regular file");
-            }
-            // A file under its final name may be waiting for import: a sender may deliver it again
-            // (a push retried after its rename) but never replace it with other bytes.
-            if (Files.mismatch(src, dst) != -1L) {
-                refused("rename over " + to + ", which is already in the inbox with other content", oldPath + " -> " + newPath);
-                throw new SftpException(SftpConstants.SSH_FX_FAILURE, newPath + " is already in the inbox with other content;"
-                        + " a delivered file is never replaced (send it under another name, or after it was imported)");
-            }
-            Files.delete(src);
-            server.syncInbox();
-            server.log("received " + to + " again (" + a.size() + " bytes, the same as the one there) from " + who());
-            return;
+        if (Files.exists(dst, LinkOption.NOFOLLOW_LINKS) && !opts.contains(StandardCopyOption.REPLACE_EXISTING)) {
+            throw new FileAlreadyExistsException(newPath);
         }
         try (FileChannel c = FileChannel.open(src, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
             c.force(true); // the name must only ever appear over durable bytes
         }
+        deliver(src, to, a.size(), "rename", newPath);
+    }
+
+    /**
+     * Puts a complete, fsynced upload {@code src} under its final name {@code name} in the inbox
+     * (a rename: {@code ATOMIC_MOVE} is rename(2), which would replace a file there). A file already
+     * under that name may be waiting for import, so it is never replaced: the same bytes again (a
+     * delivery retried after its rename went through) count as delivered and {@code src} goes;
+     * other bytes are refused, and the file there stays.
+     */
+    private void deliver(Path src, String name, long size, String what, String shown) throws IOException {
+        Path dst = inbox.resolve(name);
+        if (Files.exists(dst, LinkOption.NOFOLLOW_LINKS)) {
+            if (!Files.isRegularFile(dst, LinkOption.NOFOLLOW_LINKS)) {
+                refused(what + " over a non-regular file", shown);
+                throw InboxNames.denied(shown, "not a regular file");
+            }
+            if (Files.mismatch(src, dst) != -1L) {
+                refused(what + " over " + name + ", which is already in the inbox with other content", shown);
+                throw new SftpException(SftpConstants.SSH_FX_FAILURE, shown + " is already in the inbox with other content;"
+                        + " a delivered file is never replaced (send it under another name, or after it was imported)");
+            }
+            Files.delete(src);
+            server.syncInbox();
+            server.log("received " + name + " again (" + size + " bytes, the same as the one there) from " + who());
+            return;
+        }
         Files.move(src, dst, StandardCopyOption.ATOMIC_MOVE);
         server.syncInbox();
-        server.log("received " + to + " (" + a.size() + " bytes) from " + who());
+        server.log("received " + name + " (" + size + " bytes) from " + who());
     }
 
     // ---------------------------------------------------------------- the file system accessor: a second line of defence

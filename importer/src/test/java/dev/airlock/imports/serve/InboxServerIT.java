@@ -341,12 +341,23 @@ class InboxServerIT {
                     out.write("the real bundle, waiting for import".getBytes(StandardCharsets.UTF_8));
                 }
                 posix.posixRename("c-000003.airlock.tar.part", "c-000003.airlock.tar");
+
+                // a plain put under the same name: the same rule when the upload is closed
+                assertThrows(IOException.class, () -> {
+                    try (OutputStream out = sftp.write("c-000003.airlock.tar")) {
+                        out.write("another forged bundle, by plain put".getBytes(StandardCharsets.UTF_8));
+                    }
+                });
+                try (OutputStream out = sftp.write("c-000003.airlock.tar")) {
+                    out.write("the real bundle, waiting for import".getBytes(StandardCharsets.UTF_8));
+                }
             }
         }
         assertEquals(List.of("c-000003.airlock.tar"), names(inbox));
         assertEquals("the real bundle, waiting for import", Files.readString(inbox.resolve("c-000003.airlock.tar")));
         assertTrue(log().contains("refused rename over c-000003.airlock.tar, which is already in the inbox with other content"), log());
         assertTrue(log().contains("received c-000003.airlock.tar again"), log());
+        assertTrue(log().contains("refused upload over c-000003.airlock.tar, which is already in the inbox with other content"), log());
     }
 
     private interface Call {
