@@ -6,15 +6,11 @@ import dev.airlock.error.AirlockException;
 import dev.airlock.io.Trace;
 import dev.airlock.io.VolumeChannel;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -164,7 +160,7 @@ public final class BundleInput {
         try {
             List<Future<String>> sums = new ArrayList<>();
             for (Path p : volumes) {
-                sums.add(pool.submit(() -> sha256(p)));
+                sums.add(pool.submit(() -> Digest.sha256Of(p).toString()));
             }
             Map<String, String> byDigest = new LinkedHashMap<>();
             list.volumes().forEach(v -> byDigest.putIfAbsent(v.digest(), v.name()));
@@ -194,23 +190,6 @@ public final class BundleInput {
         } finally {
             pool.shutdownNow();
         }
-    }
-
-    private static String sha256(Path p) throws IOException {
-        MessageDigest md;
-        try {
-            md = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-        byte[] buf = new byte[1 << 20];
-        try (InputStream in = Files.newInputStream(p)) {
-            int r;
-            while ((r = in.read(buf)) > 0) {
-                md.update(buf, 0, r);
-            }
-        }
-        return "sha256:" + HexFormat.of().formatHex(md.digest());
     }
 
     private static byte[] readSmall(Path p, long max, boolean signature) {

@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -92,7 +91,7 @@ final class ReadBackChecker implements AutoCloseable {
         this.digests = new Digest[ps.size()];
         if (parts.isVolumes()) {
             for (int i = 0; i < shas.length; i++) {
-                shas[i] = sha256();
+                shas[i] = Digest.newSha256();
             }
         }
         this.busy = new boolean[ps.size()];
@@ -280,14 +279,6 @@ final class ReadBackChecker implements AutoCloseable {
             return (BundleWriter.ReadBackHook) Class.forName(name).getDeclaredConstructor().newInstance();
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException("test hook " + name + ": " + e, e);
-        }
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 

@@ -61,6 +61,18 @@ public final class Digest implements Comparable<Digest> {
         return sha256(newSha256().digest(content));
     }
 
+    /** The sha256 of a file's content, streamed ({@code options}: e.g. {@code NOFOLLOW_LINKS}). */
+    public static Digest sha256Of(java.nio.file.Path file, java.nio.file.LinkOption... options) throws java.io.IOException {
+        MessageDigest md = newSha256();
+        byte[] buf = new byte[1 << 20];
+        try (java.io.InputStream in = java.nio.file.Files.newInputStream(file, options)) {
+            for (int r; (r = in.read(buf)) > 0; ) {
+                md.update(buf, 0, r);
+            }
+        }
+        return sha256(md.digest());
+    }
+
     public static MessageDigest newSha256() {
         return newDigest("sha256");
     }

@@ -1,16 +1,13 @@
 package dev.airlock.report;
 
+import dev.airlock.digest.Digest;
 import dev.airlock.bundle.BundleManifest;
 import dev.airlock.error.AirlockException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 
 /**
  * The approver's report {@code NAME.report.md}: a Markdown file written next to the bundle
@@ -80,27 +77,11 @@ public final class ReportFile {
 
     /** Hex sha256 of a file, streamed (as {@code sha256sum} prints it). */
     public static String sha256(Path file) throws IOException {
-        MessageDigest md = sha256();
-        byte[] buf = new byte[64 * 1024];
-        try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
-            int r;
-            while ((r = in.read(buf)) > 0) {
-                md.update(buf, 0, r);
-            }
-        }
-        return HexFormat.of().formatHex(md.digest());
+        return Digest.sha256Of(file, LinkOption.NOFOLLOW_LINKS).hex();
     }
 
     /** Hex sha256 of bytes. */
     public static String sha256(byte[] bytes) {
-        return HexFormat.of().formatHex(sha256().digest(bytes));
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return Digest.sha256Of(bytes).hex();
     }
 }
