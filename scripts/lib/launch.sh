@@ -11,8 +11,9 @@
 # JVM flags: AIRLOCK_JAVA_OPTS (default: serial GC, 192 MiB heap, since heap use does not grow with
 # bundle size; JIT thresholds x5, which keeps the compilers from spending start-up on code that runs
 # once while the hot loops (hashing, copying) still compile within milliseconds; measured by scripts/bench;
-# push compiles its SSH and cipher code 5 times sooner instead: its SFTP throughput is set by how soon
-# C2 compiles AES-GCM).
+# push compiles its SSH and cipher code sooner instead, and only the JDK's cipher provider with C2
+# (push-jit.json): its SFTP throughput is set by how soon C2 compiles AES-GCM, and by how much CPU the
+# compilers leave the bastion's sshd on a small machine).
 
 airlock_launch() {
   local jar=$1
@@ -36,12 +37,16 @@ airlock_launch() {
   done
   local defaults="-XX:+UseSerialGC -Xmx192m -XX:CompileThresholdScaling=5"
   # push spends its time in a few hot loops (AES-GCM, the SSH channel): those (the JDK's cipher
-  # provider and MINA SSHD) compile 5 times sooner than by default, everything else 5 times later,
-  # which saves about 0.3 CPU-s of a 1 GiB push (2.52 against 2.82, medians of 5 alternating runs).
-  # "quiet": the JVM would print each CompileCommand on stdout.
+  # provider and MINA SSHD) compile sooner than by default, everything else 5 times later, and
+  # push-jit.json (beside this file) keeps C2 for the cipher provider only, the rest is C1's: 1.3
+  # instead of 1.9 user CPU-s for a 1 GiB push, 2.40 s against 2.76 s on 2 cores (medians of 9
+  # alternating runs). "quiet" and -DisplayVMOutput: the JVM would print each CompileCommand and
+  # "2 compiler directives added" on stdout.
   [ "${1:-}" != push ] || defaults="-XX:+UseSerialGC -Xmx192m -XX:CompileThresholdScaling=5 -XX:CompileCommand=quiet
     -XX:CompileCommand=CompileThresholdScaling,com/sun/crypto/provider/*.*,0.2
-    -XX:CompileCommand=CompileThresholdScaling,org/apache/sshd/*.*,0.2"
+    -XX:CompileCommand=CompileThresholdScaling,org/apache/sshd/*.*,0.05"
+  local jit=${BASH_SOURCE[0]%/*}/push-jit.json
+  [ "${1:-}" != push ] || [ ! -f "$jit" ] || [ "${jit#* }" != "$jit" ] || defaults="$defaults -XX:+UnlockDiagnosticVMOptions -XX:-DisplayVMOutput -XX:CompilerDirectivesFile=$jit"
   local opts=(${AIRLOCK_JAVA_OPTS:-$defaults})
   # One archive per JVM version, used only while it is newer than the jar: a rebuilt jar never
   # meets a stale archive (which the JVM may keep using half-way, slower than none).

@@ -27,7 +27,7 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
  * <pre>
  *   bin/airlock-export, bin/airlock-import   the launchers (the same scripts as in the repository)
  *   bin/diode-send, bin/diode-receive        the one-way diode's ends; scripts -> bin, the path the units name
- *   lib/airlock-export.jar, lib/airlock-import.jar, lib/launch.sh
+ *   lib/airlock-export.jar, lib/airlock-import.jar, lib/launch.sh, lib/push-jit.json
  *   runtime/                                 a jlink-made Java runtime with only the modules airlock needs
  *   share/man/man1/*.1, share/bash-completion/completions/*
  *   systemd/                                 whatever scripts/systemd holds
@@ -66,6 +66,7 @@ public final class Release {
         // The units name /opt/airlock/scripts/…, as in the source tree: the same commands.
         Files.createSymbolicLink(stage.resolve("scripts"), Path.of("bin"));
         copy(root.resolve("scripts/lib/launch.sh"), stage.resolve("lib/launch.sh"));
+        copy(root.resolve("scripts/lib/push-jit.json"), stage.resolve("lib/push-jit.json"));
         copy(built(root.resolve("exporter/target/airlock-export.jar")), stage.resolve("lib/airlock-export.jar"));
         copy(built(root.resolve("importer/target/airlock-import.jar")), stage.resolve("lib/airlock-import.jar"));
         copyTree(docs.resolve("man1"), stage.resolve("share/man/man1"));

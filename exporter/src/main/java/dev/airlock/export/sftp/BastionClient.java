@@ -22,6 +22,8 @@ import org.apache.sshd.common.config.keys.FilePasswordProvider;
 import org.apache.sshd.common.kex.BuiltinDHFactories;
 import org.apache.sshd.common.kex.KexProposalOption;
 import org.apache.sshd.common.kex.KeyExchangeFactory;
+import org.apache.sshd.common.session.Session;
+import org.apache.sshd.common.session.SessionListener;
 import org.apache.sshd.common.keyprovider.KeyIdentityProvider;
 import org.apache.sshd.common.signature.Signature;
 import org.apache.sshd.core.CoreModuleProperties;
@@ -82,6 +84,9 @@ final class BastionClient implements AutoCloseable {
         CoreModuleProperties.HEARTBEAT_INTERVAL.set(c, idle.dividedBy(4).isZero() ? Duration.ofMillis(1) : idle.dividedBy(4));
         CoreModuleProperties.HEARTBEAT_NO_REPLY_MAX.set(c, 4);
         SftpModuleProperties.SFTP_CHANNEL_OPEN_TIMEOUT.set(c, idle);
+        if (Trace.on()) {
+            c.addSessionListener(new TraceSteps());
+        }
         c.start();
         this.client = c;
     }
@@ -125,5 +130,18 @@ final class BastionClient implements AutoCloseable {
     @Override
     public void close() {
         client.stop();
+    }
+
+    /** With AIRLOCK_TRACE=1: when each step of the SSH handshake happened, for tuning the time to the first byte. */
+    private static final class TraceSteps implements SessionListener {
+        @Override
+        public void sessionPeerIdentificationReceived(Session session, String version, List<String> extraLines) {
+            Trace.mark("ssh: server is " + version);
+        }
+
+        @Override
+        public void sessionEvent(Session session, Event event) {
+            Trace.mark("ssh: " + event);
+        }
     }
 }
