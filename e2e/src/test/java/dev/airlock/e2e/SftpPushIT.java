@@ -28,6 +28,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -95,6 +96,54 @@ class SftpPushIT {
         assertTrue(Integer.parseInt(m.group(1)) >= 2, "several acknowledged early fsyncs\n" + run.err());
         assertEquals(sha256(bundle), sha256(sshd.inbox().resolve("early-000001.airlock.tar")));
         assertEquals(List.of("early-000001.airlock.tar"), names(sshd.inbox()), "no .part left");
+    }
+
+    /**
+     * The real launcher, as an admin runs it: scripts/lib/launch.sh gives push its own JIT settings
+     * (push-jit.json, read by the JVM, which announces "2 compiler directives added" on stdout unless
+     * told not to). With --json, stdout must still be the one JSON object, on the first run after a
+     * build (which records push's start-up archive, with the JVM's output off) and on the next (which
+     * maps the archive and prints whatever the JVM prints).
+     */
+    @Test
+    void theLaunchersPush_withItsJitSettings_keepsStdoutOneJsonObject(TestSshd sshd) throws Exception {
+        Path launcher = WatchIT.launcherPath().resolveSibling("airlock-export");
+        Assumptions.assumeTrue(Files.isRegularFile(launcher.getParent().getParent().resolve("exporter/target/airlock-export.jar")),
+                "needs exporter/target/airlock-export.jar: run through the reactor (mvn verify), which packages it first");
+        Assumptions.assumeTrue(Files.isRegularFile(launcher.resolveSibling("lib/push-jit.json")), "scripts/lib/push-jit.json is missing");
+        Path key = sshd.authorizedKey("ed25519", "");
+        Path kh = sshd.knownHosts(tmp.resolve("kh"));
+        for (int round = 1; round <= 2; round++) {
+            Path bundle = randomFile("launched-00000" + round + ".airlock.tar", 3 << 20, 40 + round);
+            List<String> cmd = new ArrayList<>(List.of(launcher.toString()));
+            cmd.addAll(push(sshd, key, kh, List.of(bundle), "--json"));
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD);
+            pb.environment().remove("AIRLOCK_JAVA_OPTS"); // the launcher's own settings, not a caller's
+            Process p = pb.start();
+            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertTrue(p.waitFor(RUN_LIMIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS), "push " + round + " hung");
+            assertEquals(0, p.exitValue(), "push " + round + ": " + out);
+            assertTrue(out.startsWith("{") && out.strip().endsWith("}"), "push " + round + ": stdout is the JSON object and nothing else:\n" + out);
+            assertEquals("airlock-push/v1", JSON.readTree(out).path("schema").asText(), out);
+            assertEquals(sha256(bundle), sha256(sshd.inbox().resolve(bundle.getFileName().toString())));
+            if (round == 1) {
+                awaitPushArchive(launcher.getParent().getParent().resolve("exporter/target"));
+            }
+        }
+    }
+
+    /** The archive the launcher builds in the background after push's first run (an AOT cache on JDK 25, AppCDS before). */
+    private static void awaitPushArchive(Path target) throws Exception {
+        long deadline = System.nanoTime() + RUN_LIMIT.toNanos();
+        while (System.nanoTime() < deadline) {
+            try (Stream<Path> s = Files.list(target)) {
+                if (s.anyMatch(p -> p.getFileName().toString().matches("airlock-export-push-java\\d+\\.(aot|jsa)"))) {
+                    return;
+                }
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("the launcher built no start-up archive for push in " + target + " within " + RUN_LIMIT.toSeconds() + " s");
     }
 
     // ------------------------------------------------------------------ resume
