@@ -39,7 +39,7 @@ airlock_launch() {
   # push spends its time in a few hot loops (AES-GCM, the SSH channel): those (the JDK's cipher
   # provider and MINA SSHD) compile sooner than by default, everything else 5 times later, and
   # push-jit.json (beside this file) keeps C2 for the cipher provider only, the rest is C1's: 1.3
-  # instead of 1.9 user CPU-s for a 1 GiB push, 2.40 s against 2.76 s on 2 cores (medians of 9
+  # instead of 1.9 user CPU-s for a 1 GiB push, 2.38 s against 2.79 s on 2 cores (medians of 5
   # alternating runs). "quiet" and -DisplayVMOutput: the JVM would print each CompileCommand and
   # "2 compiler directives added" on stdout.
   [ "${1:-}" != push ] || defaults="-XX:+UseSerialGC -Xmx192m -XX:CompileThresholdScaling=5 -XX:CompileCommand=quiet
