@@ -34,6 +34,9 @@ public record SftpTarget(String user, String host, int port, String dir) {
         if (host.startsWith("[") && host.endsWith("]")) {
             host = host.substring(1, host.length() - 1);
         }
+        if (u.getPort() != -1 && (u.getPort() < 1 || u.getPort() > 65535)) {
+            throw bad(url, "the port must be 1 to 65535 (22 when left out)");
+        }
         String path = u.getPath();
         if (path == null || path.isEmpty() || path.equals("/")) {
             throw bad(url, "name the remote directory, as sftp://USER@HOST/DIR (or /~/DIR under the login directory)");

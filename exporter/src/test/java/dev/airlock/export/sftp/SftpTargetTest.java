@@ -37,6 +37,16 @@ class SftpTargetTest {
         assertTrue(e.getMessage().contains("sftp://USER@HOST"), e.getMessage());
     }
 
+    /** A port outside 1–65535 was an internal error (99999, exit 1) or silently became port 22 (0). */
+    @ParameterizedTest
+    @ValueSource(strings = {"sftp://u@h:0/d", "sftp://u@h:99999/d", "sftp://u@[::1]:65536/d", "sftp://u@h:2222x/d"})
+    void portOutOfRange_refusedNamingIt(String url) {
+        AirlockException e = assertThrows(AirlockException.class, () -> SftpTarget.parse(url));
+        assertEquals(AirlockException.Kind.USAGE, e.kind());
+        assertTrue(e.getMessage().contains("sftp://USER@HOST"), e.getMessage());
+        assertTrue(e.getMessage().contains("1 to 65535") || e.getMessage().contains("HOST[:PORT]"), e.getMessage());
+    }
+
     @Test
     void remoteCommand_placeholderQuotedForTheShell_andRequired() {
         assertEquals("airlock-import import '/srv/in/it'\\''s.tar' --trust c", RemoteCommand.expand("airlock-import import {} --trust c",
