@@ -252,6 +252,43 @@ class SftpPushIT {
         assertEquals(List.of("ch-000003.airlock.tar"), names(sshd.inbox()));
     }
 
+    /**
+     * Two pushes of the same file at once: the second checked the first's .part and was about to
+     * resume it when the first renamed it into place. The resume used to create a new .part and
+     * write only the second half into it (the first half holes), then rename that over the complete
+     * file, exit 0. Now a resume never creates the .part: the push starts over and the file is whole.
+     */
+    @Test
+    void partRenamedAwayBetweenItsCheckAndTheResume_isStartedOver_neverAHolyFileUnderTheFinalName(TestSshd sshd) throws Exception {
+        long size = 2L << 20;
+        Path key = sshd.authorizedKey("ed25519", "");
+        Path bundle = randomFile("ch-000006.airlock.tar", size, 11);
+        Files.write(sshd.inbox().resolve("ch-000006.airlock.tar.part"), java.util.Arrays.copyOf(Files.readAllBytes(bundle), (int) (size / 2)));
+        Files.copy(bundle, tmp.resolve("the-other-push"));
+
+        Airlock.Run run = Airlock.subprocess(true, List.of("-Dairlock.test.beforeResume=" + OtherPushFinishes.class.getName(),
+                "-Dairlock.test.otherPushFile=" + tmp.resolve("the-other-push")),
+                push(sshd, key, sshd.knownHosts(tmp.resolve("kh")), List.of(bundle), "--json"));
+        assertEquals(0, run.code(), run.toString());
+        assertEquals(sha256(bundle), sha256(sshd.inbox().resolve("ch-000006.airlock.tar")), "the final name holds the whole file\n" + run);
+        assertEquals(List.of("ch-000006.airlock.tar"), names(sshd.inbox()));
+    }
+
+    /** The other push completing: the checked .part, now whole, renamed into place (sshd is local, so its path is ours). */
+    public static final class OtherPushFinishes implements java.util.function.Consumer<String> {
+        @Override
+        public void accept(String part) {
+            try {
+                Path p = Path.of(part);
+                Files.copy(Path.of(System.getProperty("airlock.test.otherPushFile")), p, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                Files.move(p, p.resolveSibling(p.getFileName().toString().replaceFirst("\\.part$", "")),
+                        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+    }
+
     @Test
     void anExistingFileUnderTheFinalName_isReplacedWhole(TestSshd sshd) throws Exception {
         Path key = sshd.authorizedKey("ed25519", "");

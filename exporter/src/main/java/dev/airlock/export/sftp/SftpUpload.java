@@ -86,15 +86,25 @@ final class SftpUpload {
         if (have > 0 && have <= size && samePrefix(part, local, have)) {
             from = have;
         }
+        if (from > 0) {
+            testHook(part);
+        }
         starting.accept(from);
+        // A resume never creates the .part: if it went away since it was checked (another push of the
+        // same file renamed it into place), a new one written from the middle would be mostly holes.
         EnumSet<OpenMode> modes = from == 0 ? EnumSet.of(OpenMode.Write, OpenMode.Create, OpenMode.Truncate)
-                : EnumSet.of(OpenMode.Write, OpenMode.Create);
+                : EnumSet.of(OpenMode.Write);
         Trace.mark("push " + local.getFileName() + ": from " + from + ", writes of "
                 + (writeSize == 0 ? "one packet" : writeSize + " bytes"));
         progress.planned("push " + local.getFileName() + (from > 0 ? " (resumed at " + from + ")" : ""), size - from, 1);
         try {
             send(local, size, part, from, modes, progress, sent);
             progress.finished(null);
+        } catch (SftpException e) {
+            if (from > 0 && e.getStatus() == SftpConstants.SSH_FX_NO_SUCH_FILE) {
+                throw new IOException(part + " went away before it could be resumed (another push of the same file?)", e);
+            }
+            throw e;
         } finally {
             progress.done();
         }
@@ -184,6 +194,19 @@ final class SftpUpload {
             sftp.remove(remote);
         }
         sftp.rename(part, remote);
+    }
+
+    /** Test hook ({@code -Dairlock.test.beforeResume=CLASS}, a {@code Consumer<String>}): given the checked .part's path. */
+    @SuppressWarnings("unchecked")
+    private static void testHook(String part) throws IOException {
+        String name = System.getProperty("airlock.test.beforeResume");
+        if (name != null) {
+            try {
+                ((java.util.function.Consumer<String>) Class.forName(name).getDeclaredConstructor().newInstance()).accept(part);
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException(e);
+            }
+        }
     }
 
     /** The remote file's size, or -1 when it does not exist. */
