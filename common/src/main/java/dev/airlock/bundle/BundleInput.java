@@ -112,7 +112,7 @@ public final class BundleInput {
             }
             if (size != v.size()) {
                 throw AirlockException.malformed(which + " is " + size + " bytes but the list says " + v.size()
-                        + (size < v.size() ? ": it is truncated (a copy cut short?); copy it again" : ": it is longer than written"));
+                        + (size < v.size() ? ": it is truncated (a copy cut short?); copy it again" : ": it is longer than written (bytes added after it was written?); copy it again"));
             }
         }
         checkNoExtra(dir, list, listName);

@@ -139,7 +139,7 @@ class VolumeIT {
 
     /** Damage a set the way carrying it can, and the import names the volume, exits 3 and pushes nothing. */
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"removed", "truncated", "swapped", "extra", "corrupted", "list-unsigned", "list-missing"})
+    @ValueSource(strings = {"removed", "truncated", "extended", "swapped", "extra", "corrupted", "list-unsigned", "list-missing"})
     void damagedVolumeSet_isRefusedWithExit3NamingTheVolume_beforeAnyPush(String damage, Registries registries) throws Exception {
         seed(registries);
         Airlock.export(exportArgs(stick, "--max-volume-size", "1M")).ok();
@@ -155,6 +155,11 @@ class VolumeIT {
                     f.setLength(999_000);
                 }
                 named = "volume " + v.get(1).getFileName() + " (2 of 4";
+            }
+            case "extended" -> {
+                Files.write(v.get(1), new byte[] {0}, java.nio.file.StandardOpenOption.APPEND);
+                named = "volume " + v.get(1).getFileName() + " (2 of 4 in " + NAME + ".volumes.json) is 1000001 bytes but the list says "
+                        + "1000000: it is longer than written (bytes added after it was written?); copy it again";
             }
             case "swapped" -> {
                 Path aside = stick.resolve("aside");
