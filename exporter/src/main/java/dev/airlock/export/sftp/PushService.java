@@ -153,8 +153,8 @@ public final class PushService {
                             + failures + (failures == 1 ? " time" : " times in a row") + ": " + describe(e), e);
                 }
                 Duration wait = backoff(failures);
-                notes.printf("connection to %s lost (%s); reconnecting in %.1f s to resume %s%n", request.target().hostPort(),
-                        describe(e), wait.toMillis() / 1000.0, file.getFileName());
+                notes.printf("push of %s to %s interrupted (%s); reconnecting in %.1f s to go on from what the bastion kept%n",
+                        file.getFileName(), request.target().hostPort(), describe(e), wait.toMillis() / 1000.0);
                 notes.flush();
                 Backoff.sleep(wait);
                 reconnects++;
