@@ -274,6 +274,37 @@ class SftpPushIT {
         assertEquals(List.of("ch-000006.airlock.tar"), names(sshd.inbox()));
     }
 
+    @Test
+    void partCreatedByAnotherPushAsThisOneStarts_isResumedFromItsBytes_notTruncated(TestSshd sshd) throws Exception {
+        long size = 2L << 20;
+        Path key = sshd.authorizedKey("ed25519", "");
+        Path bundle = randomFile("ch-000007.airlock.tar", size, 12);
+        Files.write(tmp.resolve("the-other-push"), java.util.Arrays.copyOf(Files.readAllBytes(bundle), (int) (size / 2)));
+
+        // No .part when this push looks; the other push creates it (with its first half) just before this one opens it.
+        Airlock.Run run = Airlock.subprocess(true, List.of("-Dairlock.test.beforeCreate=" + OtherPushStarts.class.getName(),
+                "-Dairlock.test.otherPushFile=" + tmp.resolve("the-other-push")),
+                push(sshd, key, sshd.knownHosts(tmp.resolve("kh")), List.of(bundle), "--json"));
+        assertEquals(0, run.code(), run.toString());
+        assertTrue(run.err().contains("another push of the same file"), run.err());
+        JsonNode f = JSON.readTree(run.out()).path("files").get(0);
+        assertEquals(size - size / 2, f.path("sent").asLong(), "the other push's half was kept, not truncated and sent again\n" + run);
+        assertEquals(sha256(bundle), sha256(sshd.inbox().resolve("ch-000007.airlock.tar")));
+        assertEquals(List.of("ch-000007.airlock.tar"), names(sshd.inbox()));
+    }
+
+    /** The other push beginning: the .part created with what it has sent so far. */
+    public static final class OtherPushStarts implements java.util.function.Consumer<String> {
+        @Override
+        public void accept(String part) {
+            try {
+                Files.copy(Path.of(System.getProperty("airlock.test.otherPushFile")), Path.of(part));
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+    }
+
     /** The other push completing: the checked .part, now whole, renamed into place (sshd is local, so its path is ours). */
     public static final class OtherPushFinishes implements java.util.function.Consumer<String> {
         @Override

@@ -87,13 +87,19 @@ final class SftpUpload {
             from = have;
         }
         if (from > 0) {
-            testHook(part);
+            testHook("airlock.test.beforeResume", part);
+        } else if (have < 0) {
+            testHook("airlock.test.beforeCreate", part);
         }
         starting.accept(from);
         // A resume never creates the .part: if it went away since it was checked (another push of the
         // same file renamed it into place), a new one written from the middle would be mostly holes.
-        EnumSet<OpenMode> modes = from == 0 ? EnumSet.of(OpenMode.Write, OpenMode.Create, OpenMode.Truncate)
-                : EnumSet.of(OpenMode.Write);
+        // A fresh start where there was no .part creates it exclusively: if another push of the same
+        // file created it meanwhile, truncating it under that push's writes could leave it a zeroed
+        // stretch to rename into place; this try fails instead, and the next resumes from its bytes.
+        EnumSet<OpenMode> modes = from > 0 ? EnumSet.of(OpenMode.Write)
+                : have < 0 ? EnumSet.of(OpenMode.Write, OpenMode.Create, OpenMode.Exclusive)
+                : EnumSet.of(OpenMode.Write, OpenMode.Create, OpenMode.Truncate);
         Trace.mark("push " + local.getFileName() + ": from " + from + ", writes of "
                 + (writeSize == 0 ? "one packet" : writeSize + " bytes"));
         progress.planned("push " + local.getFileName() + (from > 0 ? " (resumed at " + from + ")" : ""), size - from, 1);
@@ -120,7 +126,7 @@ final class SftpUpload {
 
     private void send(Path local, long size, String part, long from, EnumSet<OpenMode> modes, TransferListener progress,
             AtomicLong sent) throws IOException {
-        try (FileChannel in = openLocal(local); CloseableHandle handle = sftp.open(part, modes)) {
+        try (FileChannel in = openLocal(local); CloseableHandle handle = openPart(part, modes)) {
             in.position(from);
             ReadableByteChannel source = localReads(in, local);
             SftpOutputStreamAsync out = new SftpOutputStreamAsync((AbstractSftpClient) sftp, writeSize, part, handle, false);
@@ -196,10 +202,29 @@ final class SftpUpload {
         sftp.rename(part, remote);
     }
 
-    /** Test hook ({@code -Dairlock.test.beforeResume=CLASS}, a {@code Consumer<String>}): given the checked .part's path. */
+    /**
+     * Opens the .part; an exclusive create that fails because the .part now exists (SFTP v3 says
+     * only "failure") is another push of the same file having begun it: an {@link IOException}, so
+     * that the push tries again and resumes from what is there.
+     */
+    private CloseableHandle openPart(String part, EnumSet<OpenMode> modes) throws IOException {
+        try {
+            return sftp.open(part, modes);
+        } catch (SftpException e) {
+            if (modes.contains(OpenMode.Exclusive) && sizeOf(part) >= 0) {
+                throw new IOException(part + " appeared as this push began it (another push of the same file?)", e);
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Test hooks ({@code -Dairlock.test.beforeResume=CLASS}, {@code -Dairlock.test.beforeCreate=CLASS},
+     * a {@code Consumer<String>}): given the .part's path just before a resume or a fresh start opens it.
+     */
     @SuppressWarnings("unchecked")
-    private static void testHook(String part) throws IOException {
-        String name = System.getProperty("airlock.test.beforeResume");
+    private static void testHook(String property, String part) throws IOException {
+        String name = System.getProperty(property);
         if (name != null) {
             try {
                 ((java.util.function.Consumer<String>) Class.forName(name).getDeclaredConstructor().newInstance()).accept(part);
