@@ -87,6 +87,17 @@ class ServeIT {
     }
 
     @Test
+    void aPartThatDiffersFromTheBundle_isStartedOver_althoughServeRefusesRemovals() throws Exception {
+        Path inbox = Files.createDirectories(tmp.resolve("inbox-stale"));
+        serve(inbox, 1L << 30, 0);
+        Path bundle = randomFile("stale-000001.airlock.tar", 2 << 20, 31);
+        Files.write(inbox.resolve("stale-000001.airlock.tar.part"), new byte[1 << 20]); // zeros: not the bundle's first MiB
+        JsonNode f = JSON.readTree(push(bundle).ok().out()).path("files").get(0);
+        assertEquals(0, f.path("resumedFrom").asLong());
+        assertArrayEquals(Files.readAllBytes(bundle), Files.readAllBytes(inbox.resolve("stale-000001.airlock.tar")));
+    }
+
+    @Test
     void pushIntoServe_landsUnderTheFinalName_andResumesFromAPartLeftByAnEarlierPush() throws Exception {
         Path inbox = Files.createDirectories(tmp.resolve("inbox"));
         serve(inbox, 0, 1);

@@ -88,17 +88,20 @@ final class SftpUpload {
         }
         if (from > 0) {
             testHook("airlock.test.beforeResume", part);
-        } else if (have < 0) {
+        }
+        boolean exclusive = from == 0 && (have < 0 || removeStale(part));
+        if (from == 0) {
             testHook("airlock.test.beforeCreate", part);
         }
         starting.accept(from);
         // A resume never creates the .part: if it went away since it was checked (another push of the
         // same file renamed it into place), a new one written from the middle would be mostly holes.
-        // A fresh start where there was no .part creates it exclusively: if another push of the same
-        // file created it meanwhile, truncating it under that push's writes could leave it a zeroed
-        // stretch to rename into place; this try fails instead, and the next resumes from its bytes.
+        // A fresh start removes a .part it cannot resume and creates it exclusively: if another push
+        // of the same file created it meanwhile, truncating it under that push's writes could leave a
+        // zeroed stretch to rename into place; this try fails instead, and the next resumes from its bytes.
+        // (A server that refuses removals, like airlock-import serve, gets the stale .part truncated.)
         EnumSet<OpenMode> modes = from > 0 ? EnumSet.of(OpenMode.Write)
-                : have < 0 ? EnumSet.of(OpenMode.Write, OpenMode.Create, OpenMode.Exclusive)
+                : exclusive ? EnumSet.of(OpenMode.Write, OpenMode.Create, OpenMode.Exclusive)
                 : EnumSet.of(OpenMode.Write, OpenMode.Create, OpenMode.Truncate);
         Trace.mark("push " + local.getFileName() + ": from " + from + ", writes of "
                 + (writeSize == 0 ? "one packet" : writeSize + " bytes"));
@@ -200,6 +203,16 @@ final class SftpUpload {
             sftp.remove(remote);
         }
         sftp.rename(part, remote);
+    }
+
+    /** Removes a .part that cannot be resumed: true once it is gone (another push taking it counts), false if the server refuses. */
+    private boolean removeStale(String part) throws IOException {
+        try {
+            sftp.remove(part);
+            return true;
+        } catch (SftpException e) {
+            return e.getStatus() == SftpConstants.SSH_FX_NO_SUCH_FILE;
+        }
     }
 
     /**
