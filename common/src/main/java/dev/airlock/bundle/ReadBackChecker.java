@@ -3,6 +3,7 @@ package dev.airlock.bundle;
 import dev.airlock.digest.Digest;
 import dev.airlock.error.AirlockException;
 import dev.airlock.io.ReadBack;
+import dev.airlock.io.TestHooks;
 import dev.airlock.io.Trace;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -95,7 +96,7 @@ final class ReadBackChecker implements AutoCloseable {
             }
         }
         this.busy = new boolean[ps.size()];
-        this.hook = hook();
+        this.hook = TestHooks.load(HOOK, BundleWriter.ReadBackHook.class);
         for (int t = 0; t < Math.max(1, THREADS); t++) {
             Thread thread = new Thread(this::run, "airlock-read-back-" + t);
             thread.setDaemon(true);
@@ -268,18 +269,6 @@ final class ReadBackChecker implements AutoCloseable {
         return "read-back after write failed: " + what + " (in " + p.target().toAbsolutePath().getParent() + ") at " + where
                 + " (" + m.entry() + ") does not read back as written: the medium is failing or the file was changed"
                 + " while it was written; nothing was renamed into place — use another medium, or --no-verify-after-write to skip this check";
-    }
-
-    private static BundleWriter.ReadBackHook hook() {
-        String name = System.getProperty(HOOK);
-        if (name == null || name.isEmpty()) {
-            return null;
-        }
-        try {
-            return (BundleWriter.ReadBackHook) Class.forName(name).getDeclaredConstructor().newInstance();
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("test hook " + name + ": " + e, e);
-        }
     }
 
     /** Stops the threads without checking the rest (after a failure elsewhere). */

@@ -1,6 +1,7 @@
 package dev.airlock.export.sftp;
 
 import dev.airlock.io.LocalIoException;
+import dev.airlock.io.TestHooks;
 import dev.airlock.io.Trace;
 import dev.airlock.io.TransferListener;
 import java.io.IOException;
@@ -13,6 +14,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 import org.apache.sshd.sftp.client.SftpClient;
 import org.apache.sshd.sftp.client.SftpClient.CloseableHandle;
@@ -86,11 +88,11 @@ final class SftpUpload {
         if (have > 0 && have <= size && samePrefix(part, local, have)) {
             from = have;
         }
+        boolean exclusive = false;
         if (from > 0) {
             testHook("airlock.test.beforeResume", part);
-        }
-        boolean exclusive = from == 0 && (have < 0 || removeStale(part));
-        if (from == 0) {
+        } else {
+            exclusive = have < 0 || removeStale(part);
             testHook("airlock.test.beforeCreate", part);
         }
         starting.accept(from);
@@ -236,14 +238,10 @@ final class SftpUpload {
      * a {@code Consumer<String>}): given the .part's path just before a resume or a fresh start opens it.
      */
     @SuppressWarnings("unchecked")
-    private static void testHook(String property, String part) throws IOException {
-        String name = System.getProperty(property);
-        if (name != null) {
-            try {
-                ((java.util.function.Consumer<String>) Class.forName(name).getDeclaredConstructor().newInstance()).accept(part);
-            } catch (ReflectiveOperationException e) {
-                throw new IllegalStateException(e);
-            }
+    private static void testHook(String property, String part) {
+        Consumer<String> hook = TestHooks.load(property, Consumer.class);
+        if (hook != null) {
+            hook.accept(part);
         }
     }
 
