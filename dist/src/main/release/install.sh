@@ -2,13 +2,20 @@
 # Installs an airlock release: the unpacked directory this script is in, or a tarball given as
 # its argument (checked against TARBALL.sha256 when that file lies beside it).
 #
-#   sudo ./install.sh [--prefix DIR] [--bindir DIR] [--sharedir DIR] [TARBALL]
+#   sudo ./install.sh [--root DIR] [--prefix DIR] [--bindir DIR] [--sharedir DIR] [TARBALL]
 #
 # --prefix   where the release goes (default /opt/airlock); replaced whole on every run, so a
 #            second run or a newer release leaves exactly one release there
-# --bindir   where airlock-export and airlock-import are linked (default /usr/local/bin)
+# --bindir   where airlock-export, airlock-import, diode-send and diode-receive are linked (default
+#            /usr/local/bin, the path the systemd units name)
 # --sharedir where man pages (man/man1) and bash completion (bash-completion/completions) are
 #            linked (default /usr/local/share)
+# --root     install into the file system tree DIR as if it were / (an image, a test): every path
+#            above is taken inside DIR, links point where they will from inside it (default /)
+# It also creates the user airlock and its directories, the one way every unit and the README rely
+# on: systemd/sysusers.d/airlock.conf and systemd/tmpfiles.d/airlock.conf of the release go to
+# /usr/local/lib/sysusers.d and /usr/local/lib/tmpfiles.d (read by systemd at boot) and are applied
+# now (systemd-sysusers, systemd-tmpfiles --create; useradd and install -d where those are absent).
 # Exit codes: 0 installed; 2 bad usage, or a path this script will not overwrite; 3 the tarball does
 # not match its .sha256; 1 anything else. The release needs no JDK: it runs on its own runtime/.
 set -eu
@@ -16,6 +23,9 @@ set -eu
 prefix=/opt/airlock
 bindir=/usr/local/bin
 sharedir=/usr/local/share
+root=
+libdir=/usr/local/lib
+commands="airlock-export airlock-import diode-send diode-receive"
 tarball=
 die() { code=$1; shift; echo "install.sh: $*" >&2; exit "$code"; }
 while [ $# -gt 0 ]; do
@@ -26,7 +36,9 @@ while [ $# -gt 0 ]; do
     --bindir=*) bindir=${1#*=}; shift ;;
     --sharedir) [ $# -ge 2 ] || die 2 "--sharedir needs a directory"; sharedir=$2; shift 2 ;;
     --sharedir=*) sharedir=${1#*=}; shift ;;
-    -h|--help) sed -n '2,15s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    --root) [ $# -ge 2 ] || die 2 "--root needs a directory"; root=$2; shift 2 ;;
+    --root=*) root=${1#*=}; shift ;;
+    -h|--help) sed -n '2,22s/^# \{0,1\}//p' "$0"; exit 0 ;;
     -*) die 2 "unknown option $1 (try --help)" ;;
     *) [ -z "$tarball" ] || die 2 "one tarball at a time"; tarball=$1; shift ;;
   esac
@@ -34,6 +46,18 @@ done
 case $prefix in /*) ;; *) die 2 "--prefix must be an absolute path: $prefix" ;; esac
 prefix=${prefix%/}
 [ -n "$prefix" ] || die 2 "--prefix / is not a place for a release"
+if [ -n "$root" ]; then
+  case $root in /*) ;; *) die 2 "--root must be an absolute path: $root" ;; esac
+  [ -d "$root" ] || die 2 "--root $root is not a directory"
+  root=$(cd "$root" && pwd -P)
+  [ "$root" != / ] || root=
+  for dir in "$bindir" "$sharedir"; do
+    case $dir in /*) ;; *) die 2 "with --root, --bindir and --sharedir must be absolute paths: $dir" ;; esac
+  done
+fi
+# Where things land on this machine: inside --root, if given. Links and the units name the paths
+# without it, as they will be seen from inside.
+dest=$root$prefix
 
 work=
 cleanup() { [ -z "$work" ] || rm -rf "$work"; }
@@ -62,43 +86,98 @@ fi
 version=$(cat "$src/.airlock-release")
 
 # Only an earlier airlock release (or nothing, or an empty directory) is replaced at the prefix.
-if [ -e "$prefix" ] && [ ! -f "$prefix/.airlock-release" ] && [ -n "$(ls -A "$prefix" 2>/dev/null)" ]; then
-  die 2 "$prefix exists and is not an airlock release; choose another --prefix or empty it"
+if [ -e "$dest" ] && [ ! -f "$dest/.airlock-release" ] && [ -n "$(ls -A "$dest" 2>/dev/null)" ]; then
+  die 2 "$dest exists and is not an airlock release; choose another --prefix or empty it"
 fi
-if [ "$src" = "$(cd "$prefix" 2>/dev/null && pwd -P)" ]; then
+if [ "$src" = "$(cd "$dest" 2>/dev/null && pwd -P)" ]; then
   die 2 "$src is already the installed release; give a tarball to install a new one"
 fi
-for name in airlock-export airlock-import; do
-  if [ -e "$bindir/$name" ] && [ ! -L "$bindir/$name" ]; then
-    die 2 "$bindir/$name exists and is not a link; remove it or choose another --bindir"
+for name in $commands; do
+  if [ -e "$root$bindir/$name" ] && [ ! -L "$root$bindir/$name" ]; then
+    die 2 "$root$bindir/$name exists and is not a link; remove it or choose another --bindir"
   fi
 done
 
 # Copy beside the prefix, then swap: a run that stops half-way leaves the old release in place.
-parent=$(dirname "$prefix")
+parent=$(dirname "$dest")
 mkdir -p "$parent"
-new="$prefix.new.$$"
-old="$prefix.old.$$"
+new="$dest.new.$$"
+old="$dest.old.$$"
 rm -rf "$new"
 cp -R "$src" "$new"
 chmod -R u+rwX,go+rX,go-w "$new"
-if [ -e "$prefix" ]; then mv "$prefix" "$old"; fi
-mv "$new" "$prefix"
+if [ -e "$dest" ]; then mv "$dest" "$old"; fi
+mv "$new" "$dest"
 rm -rf "$old"
 
-mkdir -p "$bindir" "$sharedir/man/man1" "$sharedir/bash-completion/completions"
-for name in airlock-export airlock-import; do
-  ln -sfn "$prefix/bin/$name" "$bindir/$name"
-  ln -sfn "$prefix/share/bash-completion/completions/$name" "$sharedir/bash-completion/completions/$name"
+mkdir -p "$root$bindir" "$root$sharedir/man/man1" "$root$sharedir/bash-completion/completions"
+linked=
+for name in $commands; do
+  [ -f "$dest/bin/$name" ] || continue
+  ln -sfn "$prefix/bin/$name" "$root$bindir/$name"
+  linked="$linked${linked:+, }$bindir/$name"
 done
-for page in "$prefix"/share/man/man1/*.1; do
+for name in airlock-export airlock-import; do
+  ln -sfn "$prefix/share/bash-completion/completions/$name" "$root$sharedir/bash-completion/completions/$name"
+done
+for page in "$dest"/share/man/man1/*.1; do
   [ -f "$page" ] || continue
-  ln -sfn "$page" "$sharedir/man/man1/${page##*/}"
+  ln -sfn "$prefix/share/man/man1/${page##*/}" "$root$sharedir/man/man1/${page##*/}"
 done
 
-echo "installed airlock $version in $prefix"
-echo "linked   $bindir/airlock-export, $bindir/airlock-import"
+echo "installed airlock $version in $dest"
+echo "linked   $linked${root:+ (inside $root)}"
 echo "linked   man pages in $sharedir/man/man1, bash completion in $sharedir/bash-completion/completions"
-if [ -d "$prefix/systemd" ]; then
-  echo "systemd  units in $prefix/systemd (not enabled; see the README)"
+
+# The user airlock and its directories: one way, from the two files every unit and the README rely on.
+# systemd reads /usr/local/lib/{sysusers,tmpfiles}.d too (at boot, tmpfiles restores modes and owners).
+users=$dest/systemd/sysusers.d/airlock.conf
+dirs=$dest/systemd/tmpfiles.d/airlock.conf
+[ -f "$users" ] && [ -f "$dirs" ] || die 1 "$dest/systemd lacks sysusers.d/airlock.conf or tmpfiles.d/airlock.conf: not a whole release"
+install -d "$root/etc" "$root$libdir/sysusers.d" "$root$libdir/tmpfiles.d"
+install -m 0644 "$users" "$root$libdir/sysusers.d/airlock.conf"
+install -m 0644 "$dirs" "$root$libdir/tmpfiles.d/airlock.conf"
+users=$root$libdir/sysusers.d/airlock.conf
+dirs=$root$libdir/tmpfiles.d/airlock.conf
+
+# Whether user or group NAME exists, in --root's /etc/passwd or /etc/group if given, else as this host resolves it.
+known() {
+  if [ -n "$root" ]; then grep -q "^$2:" "$root/etc/$1" 2>/dev/null; else getent "$1" "$2" >/dev/null; fi
+}
+# useradd where systemd-sysusers is absent: the file's "u NAME - GECOS HOME SHELL" lines (all it holds).
+users_by_hand() {
+  grep '^u ' "$users" | while read -r _ name _ gecos home shell; do
+    known passwd "$name" && continue
+    if known group "$name"; then group="--gid $name"; else group=--user-group; fi
+    # shellcheck disable=SC2086 # $group is two words or one
+    useradd ${root:+--prefix "$root"} --system $group --no-create-home --comment "$(echo "$gecos" | tr -d '"')" \
+      --home-dir "$home" --shell "$shell" "$name" || exit 1
+  done
+}
+# The numeric id of user or group NAME inside --root (names resolve against its /etc/passwd, /etc/group).
+id_in_root() {
+  [ "$2" != root ] || { echo 0; return 0; }
+  awk -F: -v n="$2" '$1 == n { print $3; found = 1 } END { exit !found }' "$root/etc/$1" || { echo "install.sh: no $2 in $root/etc/$1" >&2; return 1; }
+}
+# install -d where systemd-tmpfiles is absent: the file's "d PATH MODE USER GROUP AGE" lines (all it holds).
+dirs_by_hand() {
+  grep '^d ' "$dirs" | while read -r _ path mode user group _; do
+    if [ -n "$root" ]; then
+      user=$(id_in_root passwd "$user") || exit 1
+      group=$(id_in_root group "$group") || exit 1
+    fi
+    install -d -m "$mode" "$root$path" && chown "$user:$group" "$root$path" && chmod "$mode" "$root$path" || exit 1
+  done
+}
+if command -v systemd-sysusers >/dev/null 2>&1; then
+  systemd-sysusers ${root:+--root="$root"} "$users" || die 1 "systemd-sysusers $users failed"
+else
+  users_by_hand || die 1 "cannot create the user airlock (useradd, from $users)"
 fi
+if command -v systemd-tmpfiles >/dev/null 2>&1; then
+  systemd-tmpfiles ${root:+--root="$root"} --create "$dirs" || die 1 "systemd-tmpfiles --create $dirs failed"
+else
+  dirs_by_hand || die 1 "cannot create airlock's directories (install -d, from $dirs)"
+fi
+echo "created  the user airlock and its directories ($libdir/sysusers.d/airlock.conf, $libdir/tmpfiles.d/airlock.conf)"
+echo "systemd  units in $prefix/systemd (not enabled; see the README)"

@@ -78,8 +78,11 @@ class ReleaseIT {
         // what bash offers after "airlock-import ve<TAB>" and "airlock-export sign --<TAB>"
         assertEquals("verify", complete(release, "airlock-import", "ve"));
         assertTrue(complete(release, "airlock-export", "sign", "--pa").contains("--passphrase-file"));
-        // the units' paths (/opt/airlock/scripts/…) reach the same commands
+        // the README's scripts/… commands, run from the installed release, reach the same commands
         assertEquals(Path.of("bin"), Files.readSymbolicLink(release.resolve("scripts")));
+        // the user and the directories the units need, in systemd's own formats (install.sh applies them)
+        assertTrue(Files.readString(release.resolve("systemd/sysusers.d/airlock.conf")).contains("\nu     airlock "), "sysusers.d");
+        assertTrue(Files.readString(release.resolve("systemd/tmpfiles.d/airlock.conf")).contains("\nd     /var/lib/airlock/inbox "), "tmpfiles.d");
         // the systemd units of the source tree, whatever they are
         Path units = Path.of(System.getProperty("airlock.release.dir", "target")).resolve("../../scripts/systemd");
         if (Files.isDirectory(units)) {
@@ -164,12 +167,14 @@ class ReleaseIT {
 
     @Test
     void installSh_fromTheTarball_intoAPrefix_linksCommandsManPagesAndCompletion_andRunningItTwiceChangesNothing() throws Exception {
-        Path prefix = tmp.resolve("opt/airlock");
-        Path bin = tmp.resolve("bin");
-        Path share = tmp.resolve("share");
+        // --root: everything (release, links, the user airlock and its directories) inside tmp/root, not on this host
+        Path root = Files.createDirectories(tmp.resolve("root"));
+        Path prefix = root.resolve("opt/airlock");
+        Path bin = root.resolve("bin");
+        Path share = root.resolve("share");
         Path installer = unpack(tmp.resolve("u")).resolve("install.sh");
-        List<String> cmd = List.of(installer.toString(), "--prefix", prefix.toString(), "--bindir", bin.toString(), "--sharedir",
-                share.toString(), tarball.toString());
+        List<String> cmd = List.of(installer.toString(), "--root", root.toString(), "--prefix", "/opt/airlock", "--bindir", "/bin",
+                "--sharedir", "/share", tarball.toString());
         Tools.Result first = Tools.run(cmd, Map.of(), tmp).ok();
         assertTrue(first.stdout().contains("checked  " + tarball + " against " + tarball + ".sha256"), first.stdout());
         assertTrue(first.stdout().contains("installed airlock "), first.stdout());
@@ -177,17 +182,23 @@ class ReleaseIT {
         Tools.run(cmd, Map.of(), tmp).ok();
         assertEquals(tree1, tree(tmp), "a second run leaves the same files and links, and nothing beside them");
 
-        assertEquals(prefix.resolve("bin/airlock-import"), Files.readSymbolicLink(bin.resolve("airlock-import")));
-        assertTrue(Files.isRegularFile(share.resolve("man/man1/airlock-import-verify.1")));
-        assertTrue(Files.isRegularFile(share.resolve("bash-completion/completions/airlock-export")));
-        // through the link, on the installed runtime
-        Tools.Result version = Tools.run(List.of(bin.resolve("airlock-import").toString(), "--version"), Map.of(), tmp).ok();
+        // links point where they will from inside the root
+        for (String command : List.of("airlock-export", "airlock-import", "diode-send", "diode-receive")) {
+            assertEquals(Path.of("/opt/airlock/bin/" + command), Files.readSymbolicLink(bin.resolve(command)));
+        }
+        assertEquals(Path.of("/opt/airlock/share/man/man1/airlock-import-verify.1"), Files.readSymbolicLink(share.resolve("man/man1/airlock-import-verify.1")));
+        assertTrue(Files.isRegularFile(prefix.resolve("share/man/man1/airlock-import-verify.1")));
+        assertEquals(Path.of("/opt/airlock/share/bash-completion/completions/airlock-export"),
+                Files.readSymbolicLink(share.resolve("bash-completion/completions/airlock-export")));
+        // through a link, on the installed runtime
+        Path link = Files.createSymbolicLink(tmp.resolve("airlock-import"), prefix.resolve("bin/airlock-import"));
+        Tools.Result version = Tools.run(List.of(link.toString(), "--version"), Map.of(), tmp).ok();
         assertTrue(version.stdout().startsWith("airlock-import "), version.stdout());
 
         // from the unpacked directory itself (no tarball argument) into another prefix
-        Tools.run(List.of(installer.toString(), "--prefix", tmp.resolve("other").toString(), "--bindir", tmp.resolve("bin2").toString(),
-                "--sharedir", share.toString()), Map.of(), tmp).ok();
-        assertTrue(Files.isExecutable(tmp.resolve("other/runtime/bin/java")));
+        Path root2 = Files.createDirectories(tmp.resolve("root2"));
+        Tools.run(List.of(installer.toString(), "--root", root2.toString(), "--prefix", "/other"), Map.of(), tmp).ok();
+        assertTrue(Files.isExecutable(root2.resolve("other/runtime/bin/java")));
     }
 
     @Test

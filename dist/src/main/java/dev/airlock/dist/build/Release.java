@@ -26,11 +26,13 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
  * and its {@code .sha256} (sha256sum's format). The tree:
  * <pre>
  *   bin/airlock-export, bin/airlock-import   the launchers (the same scripts as in the repository)
- *   bin/diode-send, bin/diode-receive        the one-way diode's ends; scripts -> bin, the path the units name
+ *   bin/diode-send, bin/diode-receive        the one-way diode's ends; scripts -> bin, so that the README's
+ *                                            scripts/… commands run from the installed release as from a checkout
  *   lib/airlock-export.jar, lib/airlock-import.jar, lib/launch.sh, lib/push-jit.json
  *   runtime/                                 a jlink-made Java runtime with only the modules airlock needs
  *   share/man/man1/*.1, share/bash-completion/completions/*
- *   systemd/                                 whatever scripts/systemd holds
+ *   systemd/                                 whatever scripts/systemd holds: the units, and sysusers.d/airlock.conf
+ *                                            and tmpfiles.d/airlock.conf, the user and directories install.sh creates
  *   install.sh, README.md
  * </pre>
  * The tarball is reproducible: sorted entries, one fixed time (project.build.outputTimestamp),
@@ -63,7 +65,7 @@ public final class Release {
                 copy(root.resolve("scripts").resolve(helper), stage.resolve("bin").resolve(helper));
             }
         }
-        // The units name /opt/airlock/scripts/…, as in the source tree: the same commands.
+        // The README's scripts/… commands, run from /opt/airlock, reach the same commands (the units name /usr/local/bin/…).
         Files.createSymbolicLink(stage.resolve("scripts"), Path.of("bin"));
         copy(root.resolve("scripts/lib/launch.sh"), stage.resolve("lib/launch.sh"));
         copy(root.resolve("scripts/lib/push-jit.json"), stage.resolve("lib/push-jit.json"));
