@@ -302,14 +302,15 @@ class DiodeIT {
         Path unit = REPO.resolve("scripts/systemd/airlock-diode-receive.service");
         String text = Files.readString(unit);
         for (String line : List.of("ProtectSystem=strict", "ReadWritePaths=/var/lib/airlock/inbox", "NoNewPrivileges=yes",
-                "ExecStart=/opt/airlock/scripts/diode-receive ")) {
+                "ExecStart=/usr/local/bin/diode-receive ")) {
             assertTrue(text.lines().anyMatch(l -> l.startsWith(line)), line + " in\n" + text);
         }
         assertEquals(1, text.lines().filter(l -> l.startsWith("ReadWritePaths=")).count(), "the inbox is the only writable path");
         assertTrue(text.contains("--port 9000 /var/lib/airlock/inbox"), "it writes into the inbox it may write");
         assumeTrue(Tools.has("systemd-analyze"), "systemd-analyze is not installed: the unit is not verified");
-        // Verified as installed: the repository standing in for /opt/airlock, so that ExecStart exists.
-        Path copy = Files.writeString(tmp.resolve(unit.getFileName()), text.replace("/opt/airlock", REPO.toString()));
+        // Verified as installed: the repository's script standing in for /usr/local/bin's, so that ExecStart exists.
+        Path copy = Files.writeString(tmp.resolve(unit.getFileName()), text.replace("/usr/local/bin/diode-receive",
+                REPO.resolve("scripts/diode-receive").toString()));
         Tools.Result r = run(List.of("systemd-analyze", "verify", copy.toString()));
         assertEquals(0, r.exitCode(), r.stderr() + r.stdout());
         assertEquals("", (r.stderr() + r.stdout()).strip(), "no warning (an unknown or misspelt key is only a warning)");

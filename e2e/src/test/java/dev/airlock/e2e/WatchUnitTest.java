@@ -16,7 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** scripts/systemd/airlock-import-watch.service: hardened as documented, and clean for {@code systemd-analyze verify}. */
 class WatchUnitTest {
-    private static final String INSTALLED = "/opt/airlock/scripts/airlock-import";
+    private static final String INSTALLED = "/usr/local/bin/airlock-import";
 
     @TempDir
     Path tmp;

@@ -29,7 +29,7 @@ class ServeUnitTest {
         assertTrue(unit.contains("\nNoNewPrivileges=yes\n"), "NoNewPrivileges=yes");
         Matcher rw = Pattern.compile("\nReadWritePaths=(.*)\n").matcher(unit);
         assertTrue(rw.find());
-        assertEquals(List.of("/var/lib/airlock/inbox", "/var/lib/airlock/state", "/etc/airlock/serve"), List.of(rw.group(1).split(" ")));
+        assertEquals(List.of("/var/lib/airlock/inbox", "/var/lib/airlock/import", "/etc/airlock/serve"), List.of(rw.group(1).split(" ")));
         assertTrue(unit.contains("--inbox /var/lib/airlock/inbox"), "the inbox served is the one it may write");
         assertTrue(unit.contains("--host-key /etc/airlock/serve/"), "the host key is generated where it may write");
     }
@@ -37,9 +37,9 @@ class ServeUnitTest {
     @Test
     void systemdAnalyzeVerify_acceptsTheUnit() throws Exception {
         Assumptions.assumeTrue(Tools.has("systemd-analyze"), "unit check skipped: systemd-analyze is not installed (Debian's systemd package)");
-        // verify checks that ExecStart exists: point it at this checkout's launcher instead of /opt/airlock.
+        // verify checks that ExecStart exists: point it at this checkout's launcher instead of /usr/local/bin.
         Path copy = tmp.resolve("airlock-import-serve.service");
-        Files.writeString(copy, Files.readString(UNIT).replace("/opt/airlock/scripts/airlock-import", LAUNCHER.toString()));
+        Files.writeString(copy, Files.readString(UNIT).replace("/usr/local/bin/airlock-import", LAUNCHER.toString()));
         Tools.Result r = Tools.run(List.of("systemd-analyze", "verify", copy.toString()), Map.of("SYSTEMD_LOG_LEVEL", "warning"), tmp);
         Assumptions.assumeFalse(r.stderr().contains("Failed to connect to bus") || r.stderr().contains("Failed to initialize manager"),
                 "unit check skipped: systemd-analyze cannot run here (" + r.stderr().trim() + ")");
