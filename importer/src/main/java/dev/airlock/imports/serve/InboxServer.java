@@ -1,5 +1,6 @@
 package dev.airlock.imports.serve;
 
+import dev.airlock.cli.LogText;
 import dev.airlock.cli.Units;
 import dev.airlock.error.AirlockException;
 import java.io.IOException;
@@ -35,7 +36,9 @@ import org.apache.sshd.common.file.virtualfs.VirtualFileSystemFactory;
  *
  * <p>One line per event goes to {@code log}: start, sessions (key fingerprint, user name and
  * client address), files received, refusals (refused keys with their fingerprints); what a
- * stranger can cause before login is throttled ({@link ThrottledLog}). No CLI types in here.
+ * stranger can cause before login is throttled ({@link ThrottledLog}). Every line is made
+ * printable ({@link LogText}): names, paths and user names are the client's choice. No CLI types
+ * in here.
  */
 public final class InboxServer implements AutoCloseable {
     static final AttributeKey<String> KEY_FINGERPRINT = new AttributeKey<>();
@@ -172,8 +175,9 @@ public final class InboxServer implements AutoCloseable {
         return quota;
     }
 
+    /** Every line of the server's, made printable: it may hold names a client chose. */
     void log(String line) {
-        log.accept(line);
+        log.accept(LogText.printable(line));
     }
 
     /** {@code SHA256:… (user NAME) from ADDRESS}. */

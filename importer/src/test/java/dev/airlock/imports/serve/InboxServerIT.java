@@ -566,6 +566,30 @@ class InboxServerIT {
         return client;
     }
 
+    // ------------------------------------------------------------------ log lines
+
+    @Test
+    void aNameOrUserWithALineBreakOrEscape_isEscapedInTheServeLog_asWatchEscapesIt() throws Exception {
+        start();
+        String forged = "x\n2026-01-01T00:00:00Z received c-000009.airlock.tar (1 bytes)\u001b[2K.tar";
+        try (SshClient client = client();
+                ClientSession s = client.connect("air\nlock\u001b[31m", "127.0.0.1", server.port()).verify(Duration.ofSeconds(10))
+                        .getSession()) {
+            s.addPublicKeyIdentity(keyPair(clientKey));
+            s.auth().verify(Duration.ofSeconds(10));
+            try (SftpClient sftp = SftpClientFactory.instance().createSftpClient(s)) {
+                assertStatus(SftpConstants.SSH_FX_PERMISSION_DENIED, () -> sftp.open(forged, EnumSet.of(SftpClient.OpenMode.Write,
+                        SftpClient.OpenMode.Create)));
+            }
+        }
+        awaitLog("session closed: key", Duration.ofSeconds(10));
+        synchronized (log) {
+            assertTrue(log.stream().noneMatch(l -> l.contains("\n") || l.contains("\u001b")), log.toString());
+        }
+        assertTrue(log().contains("refused open x\\n2026-01-01T00:00:00Z received c-000009.airlock.tar (1 bytes)\\u001b[2K.tar"), log());
+        assertTrue(log().contains("(user air\\nlock\\u001b[31m) from 127.0.0.1:"), log());
+    }
+
     // ------------------------------------------------------------------ nothing but SFTP
 
     @Test
