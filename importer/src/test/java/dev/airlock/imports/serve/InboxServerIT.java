@@ -391,6 +391,26 @@ class InboxServerIT {
         assertEquals(List.of("small.tar"), names(inbox));
     }
 
+    @Test
+    void aWriteAt1TiBOffset_isJudgedByWhereItEnds_refused_andNoSparseFileIsLeft() throws Exception {
+        start(); // no --max-upload-size: only --min-free, which the 1 TiB file would break (the disk holds far less)
+        try (SshClient client = client(); ClientSession s = login(client); SftpClient sftp = SftpClientFactory.instance().createSftpClient(s)) {
+            SftpClient.CloseableHandle part = sftp.open("c-000001.airlock.tar.part", EnumSet.of(SftpClient.OpenMode.Write,
+                    SftpClient.OpenMode.Create));
+            sftp.write(part, 0, new byte[1000]);
+            sftp.write(part, 1000, new byte[1000]); // an ordinary resume at the end still goes
+            assertStatus(SftpConstants.SSH_FX_FAILURE, () -> sftp.write(part, 1L << 40, new byte[16]));
+            assertStatus(SftpConstants.SSH_FX_FAILURE, () -> part.close());
+
+            // the same through a plain name (its temporary file)
+            SftpClient.CloseableHandle plain = sftp.open("d.tar", EnumSet.of(SftpClient.OpenMode.Write, SftpClient.OpenMode.Create));
+            assertStatus(SftpConstants.SSH_FX_FAILURE, () -> sftp.write(plain, 1L << 40, new byte[16]));
+            assertStatus(SftpConstants.SSH_FX_FAILURE, () -> plain.close());
+        }
+        assertEquals(List.of(), names(inbox), "neither the .part nor a temporary file is left, sparse or not");
+        assertTrue(log().contains("refused upload of c-000001.airlock.tar.part") && log().contains("--min-free"), log());
+    }
+
     // ------------------------------------------------------------------ sessions
 
     @Test
