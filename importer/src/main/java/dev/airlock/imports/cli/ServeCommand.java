@@ -81,7 +81,8 @@ final class ServeCommand implements Callable<Integer> {
     Duration idleTimeout;
 
     @Option(names = "--max-sessions", paramLabel = "N",
-            description = "Connections open at once, logged in or not (default: 8).")
+            description = "Logged-in sessions at once (default: 8). Connections not logged in yet are bounded apart:"
+                    + " 10 per address, 30 in all, the oldest closed first; 30 s and 6 keys to log in.")
     Integer maxSessions;
 
     @Override

@@ -1,6 +1,7 @@
 package dev.airlock.imports.inbox;
 
 import dev.airlock.cli.Cli;
+import dev.airlock.cli.LogText;
 import dev.airlock.cli.Units;
 import dev.airlock.error.AirlockException;
 import dev.airlock.imports.ImportLedger;
@@ -101,38 +102,7 @@ public final class InboxWatcher {
         this.options = options;
         this.template = template;
         this.importer = importer;
-        this.log = line -> log.accept(printable(line));
-    }
-
-    /**
-     * One event, one line: a file name is whatever the sender chose, and one holding a line break
-     * (or another control character) would otherwise start a forged event line of its own
-     * ({@code x.tar\n... imported ...}). Such characters are written as {@code \n}, {@code \t},
-     * {@code \u001b}.
-     */
-    static String printable(String line) {
-        StringBuilder b = null;
-        for (int i = 0; i < line.length(); i++) {
-            char ch = line.charAt(i);
-            boolean control = ch < 0x20 || ch == 0x7f || (ch >= 0x80 && ch < 0xa0) || ch == '\u2028' || ch == '\u2029';
-            if (control && b == null) {
-                b = new StringBuilder(line.length() + 8).append(line, 0, i);
-            }
-            if (b != null) {
-                if (!control) {
-                    b.append(ch);
-                } else if (ch == '\n') {
-                    b.append("\\n");
-                } else if (ch == '\r') {
-                    b.append("\\r");
-                } else if (ch == '\t') {
-                    b.append("\\t");
-                } else {
-                    b.append(String.format("\\u%04x", (int) ch));
-                }
-            }
-        }
-        return b == null ? line : b.toString();
+        this.log = line -> log.accept(LogText.printable(line)); // a file name holding a line break cannot forge an event line
     }
 
     /** Processes what is in the inbox, including what becomes importable meanwhile, then returns. */

@@ -12,6 +12,7 @@ import java.security.PublicKey;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import org.apache.sshd.common.config.keys.AuthorizedKeyEntry;
 import org.apache.sshd.common.config.keys.KeyUtils;
@@ -30,6 +31,11 @@ import org.apache.sshd.server.session.ServerSession;
  * modification time or size changes, so a key removed from it is refused from the next login on.
  * If a changed file cannot be read or holds a bad line, every login is refused (fail closed) and
  * the reason is logged once, until the file is fixed.
+ *
+ * <p>Every refused key is reported to {@code refusals} with its type, its {@code SHA256:}
+ * fingerprint (as {@code ssh-keygen -l} prints it), the client's user name and address: that is
+ * how an admin sees a sender with the wrong key, or someone guessing. The caller bounds how many
+ * of those lines reach the log.
  */
 final class AuthorizedKeys implements PublickeyAuthenticator {
     private static final Set<PosixFilePermission> WRITABLE_BY_OTHERS = Set.of(PosixFilePermission.GROUP_WRITE,
@@ -37,18 +43,23 @@ final class AuthorizedKeys implements PublickeyAuthenticator {
 
     private final Path file;
     private final Consumer<String> log;
+    private final BiConsumer<ServerSession, String> refusals;
     private List<PublicKey> keys;
     private Object stamp;
     private String failure;
 
-    private AuthorizedKeys(Path file, Consumer<String> log) {
+    private AuthorizedKeys(Path file, Consumer<String> log, BiConsumer<ServerSession, String> refusals) {
         this.file = file;
         this.log = log;
+        this.refusals = refusals;
     }
 
-    /** Reads {@code file} now; any problem is a usage error naming the file (and the line). */
-    static AuthorizedKeys read(Path file, Consumer<String> log) {
-        AuthorizedKeys a = new AuthorizedKeys(file, log);
+    /**
+     * Reads {@code file} now; any problem is a usage error naming the file (and the line). Events go
+     * to {@code log}; a refused key, with the session it came on, to {@code refusals}.
+     */
+    static AuthorizedKeys read(Path file, Consumer<String> log, BiConsumer<ServerSession, String> refusals) {
+        AuthorizedKeys a = new AuthorizedKeys(file, log, refusals);
         a.keys = parse(file);
         a.stamp = a.currentStamp();
         return a;
@@ -91,6 +102,8 @@ final class AuthorizedKeys implements PublickeyAuthenticator {
                 return true;
             }
         }
+        refusals.accept(session, "refused key " + KeyUtils.getKeyType(key) + " " + HostKey.fingerprint(key) + " (user " + username
+                + ") from " + InboxServer.address(session.getClientAddress()));
         return false;
     }
 

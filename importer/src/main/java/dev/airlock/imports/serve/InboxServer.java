@@ -1,5 +1,6 @@
 package dev.airlock.imports.serve;
 
+import dev.airlock.cli.LogText;
 import dev.airlock.cli.Units;
 import dev.airlock.error.AirlockException;
 import java.io.IOException;
@@ -11,12 +12,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.apache.sshd.common.AttributeRepository.AttributeKey;
 import org.apache.sshd.common.keyprovider.KeyPairProvider;
-import org.apache.sshd.common.session.Session;
-import org.apache.sshd.common.session.SessionListener;
 import org.apache.sshd.core.CoreModuleProperties;
 import org.apache.sshd.server.SshServer;
 import org.apache.sshd.server.auth.pubkey.UserAuthPublicKeyFactory;
@@ -31,23 +29,28 @@ import org.apache.sshd.common.file.virtualfs.VirtualFileSystemFactory;
  * {@code authorized_keys} file upload files into one directory, and does nothing else. Public-key
  * login only (no password, keyboard-interactive, host-based or GSSAPI); the only channel is a
  * session, and the only thing a session may start is the SFTP subsystem ({@link InboxSftpSubsystem}):
- * no shell, exec, port forwarding (local, remote, X11) or agent forwarding. Every connection counts
- * against {@code maxSessions} from the moment it is accepted; login must finish within 30 s (or the
- * idle timeout, if shorter); a session that moves nothing for the idle timeout is closed.
+ * no shell, exec, port forwarding (local, remote, X11) or agent forwarding. Before login, connections
+ * are bounded per address and in all, must log in within 30 s (or the idle timeout, if shorter) and
+ * may try six keys; after login, at most {@code maxSessions} sessions ({@link SessionLimits}). A
+ * session that moves nothing for the idle timeout is closed.
  *
  * <p>One line per event goes to {@code log}: start, sessions (key fingerprint, user name and
- * client address), files received, refusals. No CLI types in here.
+ * client address), files received, refusals (refused keys with their fingerprints); what a
+ * stranger can cause before login is throttled ({@link ThrottledLog}). Every line is made
+ * printable ({@link LogText}): names, paths and user names are the client's choice. No CLI types
+ * in here.
  */
 public final class InboxServer implements AutoCloseable {
     static final AttributeKey<String> KEY_FINGERPRINT = new AttributeKey<>();
-    private static final AttributeKey<Boolean> OVER_LIMIT = new AttributeKey<>();
-    private static final Duration LOGIN_LIMIT = Duration.ofSeconds(30);
+    /** Lines of one kind a stranger can cause, per {@link #STRANGER_WINDOW}; the rest are summed up. */
+    private static final int STRANGER_LINES = 10;
+    private static final Duration STRANGER_WINDOW = Duration.ofMinutes(1);
 
     private final ServeSettings settings;
     private final Path inbox;
     private final Consumer<String> log;
     private final Quota quota;
-    private final AtomicInteger open = new AtomicInteger();
+    private final ThrottledLog strangers;
     private SshServer sshd;
     private HostKey hostKey;
     private int port;
@@ -57,6 +60,7 @@ public final class InboxServer implements AutoCloseable {
         this.inbox = inbox;
         this.log = log;
         this.quota = quota;
+        this.strangers = new ThrottledLog(this::log, STRANGER_LINES, STRANGER_WINDOW);
     }
 
     /**
@@ -82,13 +86,20 @@ public final class InboxServer implements AutoCloseable {
             throw AirlockException.local("cannot read the file system of inbox " + inbox + ": " + e.getMessage(), e);
         }
         InboxServer server = new InboxServer(s, inbox, log, quota);
-        AuthorizedKeys keys = AuthorizedKeys.read(s.authorizedKeys(), server::log);
-        server.hostKey = HostKey.loadOrGenerate(s.hostKey());
-        server.listen(keys);
-        return server;
+        try {
+            AuthorizedKeys keys = AuthorizedKeys.read(s.authorizedKeys(), server::log, (session, line) -> server.strangers.log(
+                    SessionLimits.REFUSED_KEYS, host(session.getClientAddress()), line));
+            server.hostKey = HostKey.loadOrGenerate(s.hostKey());
+            server.listen(keys);
+            return server;
+        } catch (RuntimeException e) {
+            server.strangers.close();
+            throw e;
+        }
     }
 
-    private void listen(AuthorizedKeys keys) {
+    /** Public-key login, one session channel, SFTP only, and the limits; not started. */
+    private SshServer configure(AuthorizedKeys keys) {
         SshServer sshd = SshServer.setUpDefaultServer();
         sshd.setHost(settings.host());
         sshd.setPort(settings.port());
@@ -108,43 +119,25 @@ public final class InboxServer implements AutoCloseable {
         sshd.setSubsystemFactories(List.of(InboxSftpSubsystem.factory(this)));
         Duration idle = settings.idleTimeout();
         CoreModuleProperties.IDLE_TIMEOUT.set(sshd, idle);
-        CoreModuleProperties.AUTH_TIMEOUT.set(sshd, idle.compareTo(LOGIN_LIMIT) < 0 ? idle : LOGIN_LIMIT);
+        // Login (OpenSSH's LoginGraceTime, MaxAuthTries): MINA enforces both and asks SessionLimits before it disconnects.
+        CoreModuleProperties.AUTH_TIMEOUT.set(sshd, idle.compareTo(SessionLimits.LOGIN_GRACE) < 0 ? idle : SessionLimits.LOGIN_GRACE);
+        CoreModuleProperties.MAX_AUTH_REQUESTS.set(sshd, SessionLimits.MAX_AUTH_TRIES);
         CoreModuleProperties.SERVER_IDENTIFICATION.set(sshd, "airlock-inbox");
         // Version 3, as OpenSSH speaks it; only the OpenSSH extensions an upload needs are announced.
         SftpModuleProperties.SFTP_VERSION.set(sshd, 3);
         SftpModuleProperties.OPENSSH_EXTENSIONS.set(sshd, "fsync@openssh.com=1,posix-rename@openssh.com=1,limits@openssh.com=1");
         SftpModuleProperties.CLIENT_EXTENSIONS.set(sshd, "");
-        // Counted as sessions are created, before the key exchange, and closed at once when one too many:
-        // MINA's own hook at accept time (IoServiceEventListener) would leave a refused socket open.
-        sshd.addSessionListener(new SessionListener() {
-            @Override
-            public void sessionCreated(Session session) {
-                if (open.incrementAndGet() > settings.maxSessions()) {
-                    session.setAttribute(OVER_LIMIT, Boolean.TRUE);
-                    log("refused connection from " + address(session.getRemoteAddress()) + ": " + settings.maxSessions()
-                            + " sessions already open (--max-sessions)");
-                    session.close(true);
-                }
-            }
+        // Counted as sessions are created, before the key exchange: MINA's own hook at accept time
+        // (IoServiceEventListener) would leave a refused socket open.
+        SessionLimits limits = new SessionLimits(this, settings.maxSessions(), strangers);
+        sshd.addSessionListener(limits);
+        sshd.setSessionDisconnectHandler(limits);
+        return sshd;
+    }
 
-            @Override
-            public void sessionEvent(Session session, Event event) {
-                if (event == Event.Authenticated) {
-                    log("session opened by " + describe((ServerSession) session));
-                }
-            }
-
-            @Override
-            public void sessionClosed(Session session) {
-                open.decrementAndGet();
-                if (session.getAttribute(OVER_LIMIT) != null) {
-                    return;
-                }
-                String key = session.getAttribute(KEY_FINGERPRINT);
-                log("session closed: " + (key != null ? describe((ServerSession) session) : "from " + address(session.getRemoteAddress())
-                        + " (never logged in)"));
-            }
-        });
+    private void listen(AuthorizedKeys keys) {
+        SshServer sshd = configure(keys);
+        Duration idle = settings.idleTimeout();
         try {
             sshd.start();
         } catch (IOException e) {
@@ -159,7 +152,8 @@ public final class InboxServer implements AutoCloseable {
         log("known_hosts line for the sending side: " + hostKey.knownHostsLine(wildcard ? "HOST" : h, port)
                 + (wildcard ? "  (HOST: the name or address the sender connects to)" : ""));
         log("listening on " + h + ":" + port + ", inbox " + inbox + ", " + keys.size() + " authorized key" + (keys.size() == 1 ? "" : "s")
-                + ", at most " + settings.maxSessions() + " sessions, idle timeout " + idle.toSeconds() + " s"
+                + ", at most " + settings.maxSessions() + " sessions, idle timeout " + idle.toSeconds() + " s, before login at most "
+                + SessionLimits.PER_SOURCE + " connections per address and " + SessionLimits.IN_ALL + " in all"
                 + (settings.maxUploadSize() > 0 ? ", at most " + Units.bytes(settings.maxUploadSize()) + " per file" : "")
                 + ", keeping " + Units.bytes(settings.minFree()) + " free");
     }
@@ -181,8 +175,9 @@ public final class InboxServer implements AutoCloseable {
         return quota;
     }
 
+    /** Every line of the server's, made printable: it may hold names a client chose. */
     void log(String line) {
-        log.accept(line);
+        log.accept(LogText.printable(line));
     }
 
     /** {@code SHA256:… (user NAME) from ADDRESS}. */
@@ -192,10 +187,19 @@ public final class InboxServer implements AutoCloseable {
                 + address(session.getClientAddress());
     }
 
-    private static String address(SocketAddress a) {
+    /** {@code HOST:PORT} of a client, {@code [V6]:PORT} for IPv6. */
+    static String address(SocketAddress a) {
         if (a instanceof InetSocketAddress i) {
-            String host = i.getAddress() != null ? i.getAddress().getHostAddress() : i.getHostString();
+            String host = host(a);
             return (host.contains(":") ? "[" + host + "]" : host) + ":" + i.getPort();
+        }
+        return String.valueOf(a);
+    }
+
+    /** The client's IP address alone: what the bounds before login count by. */
+    static String host(SocketAddress a) {
+        if (a instanceof InetSocketAddress i) {
+            return i.getAddress() != null ? i.getAddress().getHostAddress() : i.getHostString();
         }
         return String.valueOf(a);
     }
@@ -217,6 +221,7 @@ public final class InboxServer implements AutoCloseable {
                 log("stopping the server: " + e.getMessage());
             }
             sshd = null;
+            strangers.close();
             log("stopped");
         }
     }

@@ -50,8 +50,9 @@ import org.apache.sshd.sftp.server.SftpSubsystemProxy;
  * </ul>
  * Refused: listing a directory, reading anything else, removing, making directories, symbolic and
  * hard links, changing attributes, locks, and every other extension (copy, hashes, …). Each write
- * is checked against the per-file limit and the free space to keep; the write that would pass
- * either fails with an SFTP failure and the partial file is removed. All real file operations use
+ * is checked, by where it ends (offset + length), against the per-file limit and the free space to
+ * keep ({@link Quota}); the write that would pass either fails with an SFTP failure and the partial
+ * file is removed. All real file operations use
  * paths built here from a checked name ({@link InboxNames}), never the client's path, and open
  * with {@code NOFOLLOW_LINKS}; the subsystem's own file system is also rooted at the inbox.
  */
@@ -261,7 +262,7 @@ final class InboxSftpSubsystem extends SftpSubsystem {
         if (u != null) {
             String refusal = u.refusal;
             if (refusal == null) {
-                refusal = server.quota().check(offset, length);
+                refusal = server.quota().check(offset, length, currentSize(handle));
                 if (refusal != null) {
                     refuse(u, handle, refusal);
                 }
@@ -271,6 +272,11 @@ final class InboxSftpSubsystem extends SftpSubsystem {
             }
         }
         super.doWrite(id, handle, offset, length, data, doff, remaining);
+    }
+
+    /** The size of the file being written through {@code handle} now (where a write past it makes the file grow). */
+    private long currentSize(String handle) throws IOException {
+        return handles.get(handle) instanceof FileHandle fh ? fh.getFileChannel().size() : 0;
     }
 
     /** The first refused write: the partial file is emptied and removed at once, so its space is free again. */

@@ -12,7 +12,9 @@ import java.time.Duration;
  * @param maxUploadSize the most bytes one file may have; 0 for no limit besides {@code minFree}
  * @param minFree a write that would leave less than this free in the inbox's file system is refused
  * @param idleTimeout a session that moves nothing for this long is closed
- * @param maxSessions connections open at once, logged in or not; one more is refused at once
+ * @param maxSessions logged-in sessions at once; one more is closed right after its login. Connections
+ *     that have not logged in yet are bounded apart from this, by fixed bounds ({@link SessionLimits}),
+ *     so that strangers holding sockets open cannot take the senders' places
  */
 public record ServeSettings(String host, int port, Path hostKey, Path authorizedKeys, Path inbox, long maxUploadSize, long minFree,
         Duration idleTimeout, int maxSessions) {

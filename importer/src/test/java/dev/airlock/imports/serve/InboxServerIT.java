@@ -391,6 +391,26 @@ class InboxServerIT {
         assertEquals(List.of("small.tar"), names(inbox));
     }
 
+    @Test
+    void aWriteAt1TiBOffset_isJudgedByWhereItEnds_refused_andNoSparseFileIsLeft() throws Exception {
+        start(); // no --max-upload-size: only --min-free, which the 1 TiB file would break (the disk holds far less)
+        try (SshClient client = client(); ClientSession s = login(client); SftpClient sftp = SftpClientFactory.instance().createSftpClient(s)) {
+            SftpClient.CloseableHandle part = sftp.open("c-000001.airlock.tar.part", EnumSet.of(SftpClient.OpenMode.Write,
+                    SftpClient.OpenMode.Create));
+            sftp.write(part, 0, new byte[1000]);
+            sftp.write(part, 1000, new byte[1000]); // an ordinary resume at the end still goes
+            assertStatus(SftpConstants.SSH_FX_FAILURE, () -> sftp.write(part, 1L << 40, new byte[16]));
+            assertStatus(SftpConstants.SSH_FX_FAILURE, () -> part.close());
+
+            // the same through a plain name (its temporary file)
+            SftpClient.CloseableHandle plain = sftp.open("d.tar", EnumSet.of(SftpClient.OpenMode.Write, SftpClient.OpenMode.Create));
+            assertStatus(SftpConstants.SSH_FX_FAILURE, () -> sftp.write(plain, 1L << 40, new byte[16]));
+            assertStatus(SftpConstants.SSH_FX_FAILURE, () -> plain.close());
+        }
+        assertEquals(List.of(), names(inbox), "neither the .part nor a temporary file is left, sparse or not");
+        assertTrue(log().contains("refused upload of c-000001.airlock.tar.part") && log().contains("--min-free"), log());
+    }
+
     // ------------------------------------------------------------------ sessions
 
     @Test
@@ -439,6 +459,155 @@ class InboxServerIT {
             }
             Thread.sleep(20);
         }
+    }
+
+    // ------------------------------------------------------------------ before login
+
+    @Test
+    void twentyIdleSocketsFromTheSendersOwnAddress_doNotLockItOut_theOldestAreClosedToMakeRoom() throws Exception {
+        start();
+        localFile("f", 1000, 7);
+        List<Socket> idle = new ArrayList<>();
+        try {
+            for (int i = 0; i < 20; i++) {
+                Socket sock = new Socket();
+                sock.connect(new InetSocketAddress("127.0.0.1", server.port()), 5000);
+                idle.add(sock); // sends nothing, ever
+                greeting(sock); // the server has taken it
+            }
+            // the 11th to 20th each made the oldest make room (all come from 127.0.0.1, as the sender does)
+            long t0 = System.nanoTime();
+            Tools.Result r = sftp("put f");
+            long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+            assertEquals(0, r.exitCode(), r.stderr() + "\n" + log());
+            assertTrue(took < 5000, "the upload took " + took + " ms");
+            assertTrue(Files.exists(inbox.resolve("f")));
+            assertTrue(log().contains(" s to make room: 11 connections from 127.0.0.1 not logged in yet (at most 10 per address;"
+                    + " the oldest goes first))"), log());
+            assertEquals(11, closedByServer(idle), "the 10 oldest idle sockets made room for the 10 newer ones, the 11th for the sender");
+        } finally {
+            for (Socket sock : idle) {
+                sock.close();
+            }
+        }
+    }
+
+    /** Reads the server's {@code SSH-2.0-…} line, or up to the end of the stream, for at most 5 s. */
+    private static void greeting(Socket sock) throws IOException {
+        sock.setSoTimeout(5000);
+        InputStream in = sock.getInputStream();
+        for (int b = in.read(); b != -1 && b != '\n'; b = in.read()) {
+            // the greeting's bytes
+        }
+    }
+
+    /** How many of these sockets the server closed: each reads the server's greeting, then end of stream. */
+    private static int closedByServer(List<Socket> sockets) throws IOException {
+        int closed = 0;
+        for (Socket sock : sockets) {
+            sock.setSoTimeout(500);
+            try (InputStream in = sock.getInputStream()) {
+                while (in.read() != -1) {
+                    // the greeting and the key exchange offer
+                }
+                closed++;
+            } catch (java.net.SocketTimeoutException stillOpen) {
+                // held open by the server, waiting for the login
+            }
+        }
+        return closed;
+    }
+
+    @Test
+    void sevenWrongKeysOnOneConnection_areCutOffAfterSix_eachRefusalLoggedWithItsFingerprint() throws Exception {
+        start();
+        List<Path> wrong = wrongKeys(7);
+        try (SshClient client = client()) {
+            ClientSession s = client.connect("airlock", "127.0.0.1", server.port()).verify(Duration.ofSeconds(10)).getSession();
+            for (Path k : wrong) {
+                s.addPublicKeyIdentity(keyPair(k));
+            }
+            assertThrows(IOException.class, () -> s.auth().verify(Duration.ofSeconds(10)));
+            s.waitFor(EnumSet.of(ClientSession.ClientSessionEvent.CLOSED), Duration.ofSeconds(10));
+            assertTrue(s.isClosed(), "the server disconnected");
+        }
+        awaitLog("more than 6 login attempts", Duration.ofSeconds(10));
+        for (int i = 0; i < 7; i++) {
+            String fp = Tools.run("ssh-keygen", "-lf", pub(wrong.get(i)).toString()).ok().stdout().split(" ")[1];
+            String line = "refused key ssh-ed25519 " + fp + " (user airlock) from 127.0.0.1:";
+            assertEquals(i < 6, log().contains(line), "key " + (i + 1) + ": " + line + "\n" + log());
+        }
+        assertTrue(log().contains("session closed: from 127.0.0.1:") && log().contains("(never logged in: user airlock, more than 6 login"
+                + " attempts)"), log());
+    }
+
+    @Test
+    void aFloodOfWrongKeys_logsTenLinesAWindow_andOneSummaryNamingTheAddress() throws Exception {
+        start();
+        List<Path> wrong = wrongKeys(6);
+        try (SshClient client = client()) {
+            for (int c = 0; c < 5; c++) {
+                try (ClientSession s = client.connect("airlock", "127.0.0.1", server.port()).verify(Duration.ofSeconds(10)).getSession()) {
+                    for (Path k : wrong) {
+                        s.addPublicKeyIdentity(keyPair(k));
+                    }
+                    assertThrows(IOException.class, () -> s.auth().verify(Duration.ofSeconds(10)));
+                }
+            }
+        }
+        server.close(); // ends the window: the summary is written
+        assertEquals(10, log().lines().filter(l -> l.startsWith("refused key ")).count(), log());
+        assertTrue(log().contains("20 more refused keys in the last 60 s, not logged one by one (at most 10 a window): from 127.0.0.1 (20)"),
+                log());
+    }
+
+    private List<Path> wrongKeys(int n) throws Exception {
+        List<Path> keys = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            Path k = tmp.resolve("wrong" + i);
+            TestSshd.keygen("ed25519", "", k);
+            keys.add(k);
+        }
+        return keys;
+    }
+
+    private static java.security.KeyPair keyPair(Path key) throws Exception {
+        try (InputStream in = Files.newInputStream(key)) {
+            return SecurityUtils.loadKeyPairIdentities(null, null, in, FilePasswordProvider.EMPTY).iterator().next();
+        }
+    }
+
+    /** MINA's client with no keys of its own (only those a test adds) and any host key. */
+    private static SshClient client() {
+        SshClient client = SshClient.setUpDefaultClient();
+        client.setServerKeyVerifier(AcceptAllServerKeyVerifier.INSTANCE);
+        client.setKeyIdentityProvider(org.apache.sshd.common.keyprovider.KeyIdentityProvider.EMPTY_KEYS_PROVIDER);
+        client.start();
+        return client;
+    }
+
+    // ------------------------------------------------------------------ log lines
+
+    @Test
+    void aNameOrUserWithALineBreakOrEscape_isEscapedInTheServeLog_asWatchEscapesIt() throws Exception {
+        start();
+        String forged = "x\n2026-01-01T00:00:00Z received c-000009.airlock.tar (1 bytes)\u001b[2K.tar";
+        try (SshClient client = client();
+                ClientSession s = client.connect("air\nlock\u001b[31m", "127.0.0.1", server.port()).verify(Duration.ofSeconds(10))
+                        .getSession()) {
+            s.addPublicKeyIdentity(keyPair(clientKey));
+            s.auth().verify(Duration.ofSeconds(10));
+            try (SftpClient sftp = SftpClientFactory.instance().createSftpClient(s)) {
+                assertStatus(SftpConstants.SSH_FX_PERMISSION_DENIED, () -> sftp.open(forged, EnumSet.of(SftpClient.OpenMode.Write,
+                        SftpClient.OpenMode.Create)));
+            }
+        }
+        awaitLog("session closed: key", Duration.ofSeconds(10));
+        synchronized (log) {
+            assertTrue(log.stream().noneMatch(l -> l.contains("\n") || l.contains("\u001b")), log.toString());
+        }
+        assertTrue(log().contains("refused open x\\n2026-01-01T00:00:00Z received c-000009.airlock.tar (1 bytes)\\u001b[2K.tar"), log());
+        assertTrue(log().contains("(user air\\nlock\\u001b[31m) from 127.0.0.1:"), log());
     }
 
     // ------------------------------------------------------------------ nothing but SFTP

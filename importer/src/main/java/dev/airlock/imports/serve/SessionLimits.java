@@ -1,0 +1,117 @@
+package dev.airlock.imports.serve;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.sshd.common.AttributeRepository.AttributeKey;
+import org.apache.sshd.common.Service;
+import org.apache.sshd.common.session.Session;
+import org.apache.sshd.common.session.SessionDisconnectHandler;
+import org.apache.sshd.common.session.SessionListener;
+import org.apache.sshd.common.session.helpers.TimeoutIndicator;
+import org.apache.sshd.server.session.ServerSession;
+
+/**
+ * Who may hold a connection, and the log lines about it. Before login (what OpenSSH bounds with
+ * {@code MaxStartups}, {@code PerSourceMaxStartups}, {@code LoginGraceTime} and
+ * {@code MaxAuthTries}): at most {@link #PER_SOURCE} connections per address and {@link #IN_ALL}
+ * in all, the oldest making room for a newcomer ({@link PendingLogins} says why); login within
+ * {@link #LOGIN_GRACE} and at most {@link #MAX_AUTH_TRIES} login requests per connection, both
+ * enforced by MINA itself ({@code AUTH_TIMEOUT}, {@code MAX_AUTH_REQUESTS}; set by
+ * {@link InboxServer}), which calls back here to have the reason logged. After login: at most
+ * {@code maxSessions} sessions; one more is closed right after its login.
+ *
+ * <p>Every line a stranger can cause (a connection closed before login, a refused key) goes
+ * through {@link ThrottledLog}; the lines of logged-in senders go straight to the log.
+ */
+final class SessionLimits implements SessionListener, SessionDisconnectHandler {
+    /** OpenSSH's {@code MaxAuthTries}: MINA counts every request after the first ({@code none}), so six keys may be tried. */
+    static final int MAX_AUTH_TRIES = 6;
+    /** OpenSSH starts refusing at 10 ({@code MaxStartups 10:30:100}); here one address's 11th pending connection displaces its oldest. */
+    static final int PER_SOURCE = 10;
+    /** Room for three addresses at their bound; bounds the key exchanges and sockets a crowd of strangers can hold. */
+    static final int IN_ALL = 30;
+    /** OpenSSH's {@code LoginGraceTime} is 2 min; an exporter logs in within a second or two, even over a slow link. */
+    static final Duration LOGIN_GRACE = Duration.ofSeconds(30);
+
+    static final String CLOSED_BEFORE_LOGIN = "connections closed before login";
+    static final String REFUSED_KEYS = "refused keys";
+
+    private static final AttributeKey<Boolean> COUNTED = new AttributeKey<>();
+    private static final AttributeKey<Boolean> OVER_LIMIT = new AttributeKey<>();
+    private static final AttributeKey<String> WHY_CLOSED = new AttributeKey<>();
+
+    private final InboxServer server;
+    private final int maxSessions;
+    private final ThrottledLog strangers;
+    private final PendingLogins<Session> pending = new PendingLogins<>(PER_SOURCE, IN_ALL);
+    private final AtomicInteger loggedIn = new AtomicInteger();
+
+    SessionLimits(InboxServer server, int maxSessions, ThrottledLog strangers) {
+        this.server = server;
+        this.maxSessions = maxSessions;
+        this.strangers = strangers;
+    }
+
+    /** Counted from the moment MINA creates the session on accept, before the client has sent a byte. */
+    @Override
+    public void sessionCreated(Session session) {
+        List<PendingLogins.Drop<Session>> drops = pending.add(session, InboxServer.host(session.getRemoteAddress()), System.nanoTime());
+        for (PendingLogins.Drop<Session> d : drops) {
+            long age = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - d.since());
+            d.session().setAttribute(WHY_CLOSED, "closed after " + age + " s to make room: " + d.why());
+            d.session().close(true);
+        }
+    }
+
+    @Override
+    public void sessionEvent(Session session, Event event) {
+        if (event != Event.Authenticated) {
+            return;
+        }
+        pending.remove(session);
+        session.setAttribute(COUNTED, Boolean.TRUE);
+        if (loggedIn.incrementAndGet() > maxSessions) {
+            session.setAttribute(OVER_LIMIT, Boolean.TRUE);
+            server.log("refused connection from " + InboxServer.address(session.getRemoteAddress()) + " with key "
+                    + session.getAttribute(InboxServer.KEY_FINGERPRINT) + " (user " + session.getUsername() + "): " + maxSessions
+                    + (maxSessions == 1 ? " session" : " sessions") + " already logged in (--max-sessions)");
+            session.close(true);
+            return;
+        }
+        server.log("session opened by " + server.describe((ServerSession) session));
+    }
+
+    @Override
+    public void sessionClosed(Session session) {
+        pending.remove(session);
+        if (session.getAttribute(COUNTED) != null) {
+            loggedIn.decrementAndGet();
+            if (session.getAttribute(OVER_LIMIT) == null) {
+                server.log("session closed: " + server.describe((ServerSession) session));
+            }
+            return;
+        }
+        String why = session.getAttribute(WHY_CLOSED);
+        strangers.log(CLOSED_BEFORE_LOGIN, InboxServer.host(session.getRemoteAddress()), "session closed: from "
+                + InboxServer.address(session.getRemoteAddress()) + " (never logged in" + (why != null ? ": " + why : "") + ")");
+    }
+
+    /** MINA's {@code AUTH_TIMEOUT}: the reason is noted for the close line; MINA disconnects. */
+    @Override
+    public boolean handleTimeoutDisconnectReason(Session session, TimeoutIndicator timeout) {
+        if (timeout.getStatus() == TimeoutIndicator.TimeoutStatus.AuthTimeout) {
+            session.setAttribute(WHY_CLOSED, "no login within " + timeout.getThresholdValue().toSeconds() + " s");
+        }
+        return false;
+    }
+
+    /** MINA's {@code MAX_AUTH_REQUESTS}: the reason is noted for the close line; MINA disconnects. */
+    @Override
+    public boolean handleAuthCountDisconnectReason(Session session, Service service, String serviceName, String method, String user,
+            int currentAuthCount, int maxAuthCount) {
+        session.setAttribute(WHY_CLOSED, "user " + user + ", more than " + maxAuthCount + " login attempts");
+        return false;
+    }
+}
