@@ -172,6 +172,32 @@ class DiodeIT {
     }
 
     @Test
+    void diodeReceive_withoutHardLinks_deliversByExclusiveCreate_andStillNeverReplaces() throws Exception {
+        assumeUdpcast();
+        // Stands in for vfat, whose link(2) answers EPERM: no file system here can be made to refuse hard links on demand
+        // (vfat cannot be mounted in this container). Only `ln` is replaced; everything else is the real thing.
+        Path shims = Files.createDirectories(tmp.resolve("no-hard-links"));
+        Path ln = Files.writeString(shims.resolve("ln"),
+                "#!/bin/sh\necho \"ln: failed to create hard link '$4' => '$3': Operation not permitted\" >&2\nexit 1\n");
+        ln.toFile().setExecutable(true);
+        Path inbox = Files.createDirectories(tmp.resolve("inbox"));
+        Path first = Files.write(Files.createDirectories(tmp.resolve("first")).resolve(NAME + ".tar"), randomBytes(300_000));
+        Path other = Files.write(Files.createDirectories(tmp.resolve("other")).resolve(NAME + ".tar"), randomBytes(200_000));
+        int port = freePortPair();
+        Receiver rx = Receiver.start(List.of("env", "PATH=" + shims + ":" + System.getenv("PATH")), "lo", port, inbox, 3);
+        for (Path f : List.of(first, other, first)) {
+            Tools.Result tx = send("lo", port, List.of("--copies", "1"), f);
+            assertEquals(0, tx.exitCode(), tx.stderr());
+        }
+        String out = rx.await();
+        String kept = NAME + ".tar.conflict-" + sha256(other).hex().substring(0, 16);
+        assertEquals(List.of("ok " + NAME + ".tar", "conflict " + NAME + ".tar", "duplicate " + NAME + ".tar"), verdicts(out), out);
+        assertEquals(List.of(NAME + ".tar", kept), names(inbox), "both kept, no dot-name left");
+        assertEquals(sha256(first), sha256(inbox.resolve(NAME + ".tar")));
+        assertEquals(sha256(other), sha256(inbox.resolve(kept)));
+    }
+
+    @Test
     void diodeReceive_stoppedWithSigterm_idleOrMidSession_stopsItsUdpReceiver_andLeavesNoDotFile() throws Exception {
         assumeUdpcast();
         Path inbox = Files.createDirectories(tmp.resolve("inbox"));
