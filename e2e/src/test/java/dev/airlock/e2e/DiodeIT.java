@@ -131,7 +131,8 @@ class DiodeIT {
         assertEquals(3, refused.code(), refused.toString());
         assertEquals("{\"repositories\":[]}", Fixture.get(target, "/v2/_catalog").trim(), "nothing of the damaged copy in the registry");
 
-        // The good copy replaces the damaged one still waiting in the inbox; a damaged copy after it changes nothing.
+        // The good copy takes the name of the damaged one still waiting in the inbox, which is moved aside (kept, never
+        // replaced); a damaged copy after it changes nothing.
         rx = Receiver.start(List.of(), "lo", port, inbox, 2);
         Tools.Result tx = send("lo", port, List.of("--copies", "1"), bundle);
         assertEquals(0, tx.exitCode(), tx.stderr());
@@ -139,9 +140,139 @@ class DiodeIT {
         out = rx.await();
         assertEquals(List.of("ok " + NAME + ".tar", "damaged " + NAME + ".tar"), verdicts(out), out);
         assertTrue(out.contains("dropped: an intact copy was delivered"), out);
+        String aside = NAME + ".tar.damaged-" + sha256(damaged).hex().substring(0, 16);
+        assertTrue(out.contains("moved aside " + NAME + ".tar (the damaged copy handed on before, sha256:" + sha256(damaged).hex()
+                + ") to " + aside), out);
+        assertEquals(List.of(NAME + ".tar", aside), names(inbox));
+        assertEquals(sha256(damaged), sha256(inbox.resolve(aside)));
         assertEquals(sha256(bundle), sha256(inbox.resolve(NAME + ".tar")));
         importFrom(inbox.resolve(NAME + ".tar"), target).ok();
         assertEquals(image.manifest().digest().toString(), Fixture.skopeoDigest(target, target.host() + "/app/web:1"));
+    }
+
+    @Test
+    void diodeReceive_aSecondIntactSessionWithOtherBytesUnderAWaitingName_keepsBoth_andSaysSo() throws Exception {
+        assumeUdpcast();
+        Path inbox = Files.createDirectories(tmp.resolve("inbox"));
+        Path first = Files.write(Files.createDirectories(tmp.resolve("first")).resolve(NAME + ".tar"), randomBytes(300_000));
+        Path other = Files.write(Files.createDirectories(tmp.resolve("other")).resolve(NAME + ".tar"), randomBytes(200_000));
+        int port = freePortPair();
+        Receiver rx = Receiver.start(List.of(), "lo", port, inbox, 3);
+        for (Path f : List.of(first, other, other)) {
+            Tools.Result tx = send("lo", port, List.of("--copies", "1"), f);
+            assertEquals(0, tx.exitCode(), tx.stderr());
+        }
+        String out = rx.await();
+        String kept = NAME + ".tar.conflict-" + sha256(other).hex().substring(0, 16);
+        assertEquals(List.of("ok " + NAME + ".tar", "conflict " + NAME + ".tar", "duplicate " + NAME + ".tar"), verdicts(out), out);
+        assertTrue(out.contains("holds other bytes and is never replaced; kept beside it as " + kept), out);
+        assertEquals(List.of(NAME + ".tar", kept), names(inbox), "both kept, nothing else left");
+        assertEquals(sha256(first), sha256(inbox.resolve(NAME + ".tar")), "the waiting bundle is never replaced");
+        assertEquals(sha256(other), sha256(inbox.resolve(kept)));
+    }
+
+    @Test
+    void diodeReceive_withoutHardLinks_deliversByExclusiveCreate_andStillNeverReplaces() throws Exception {
+        assumeUdpcast();
+        // Stands in for vfat, whose link(2) answers EPERM: no file system here can be made to refuse hard links on demand
+        // (vfat cannot be mounted in this container). Only `ln` is replaced; everything else is the real thing.
+        Path shims = Files.createDirectories(tmp.resolve("no-hard-links"));
+        Path ln = Files.writeString(shims.resolve("ln"),
+                "#!/bin/sh\necho \"ln: failed to create hard link '$4' => '$3': Operation not permitted\" >&2\nexit 1\n");
+        ln.toFile().setExecutable(true);
+        Path inbox = Files.createDirectories(tmp.resolve("inbox"));
+        Path first = Files.write(Files.createDirectories(tmp.resolve("first")).resolve(NAME + ".tar"), randomBytes(300_000));
+        Path other = Files.write(Files.createDirectories(tmp.resolve("other")).resolve(NAME + ".tar"), randomBytes(200_000));
+        int port = freePortPair();
+        Receiver rx = Receiver.start(List.of("env", "PATH=" + shims + ":" + System.getenv("PATH")), "lo", port, inbox, 3);
+        for (Path f : List.of(first, other, first)) {
+            Tools.Result tx = send("lo", port, List.of("--copies", "1"), f);
+            assertEquals(0, tx.exitCode(), tx.stderr());
+        }
+        String out = rx.await();
+        String kept = NAME + ".tar.conflict-" + sha256(other).hex().substring(0, 16);
+        assertEquals(List.of("ok " + NAME + ".tar", "conflict " + NAME + ".tar", "duplicate " + NAME + ".tar"), verdicts(out), out);
+        assertEquals(List.of(NAME + ".tar", kept), names(inbox), "both kept, no dot-name left");
+        assertEquals(sha256(first), sha256(inbox.resolve(NAME + ".tar")));
+        assertEquals(sha256(other), sha256(inbox.resolve(kept)));
+    }
+
+    @Test
+    void diodeReceive_stoppedWithSigterm_idleOrMidSession_stopsItsUdpReceiver_andLeavesNoDotFile() throws Exception {
+        assumeUdpcast();
+        Path inbox = Files.createDirectories(tmp.resolve("inbox"));
+        int port = freePortPair();
+        try {
+            stopWithSigterm(inbox, port);
+        } finally {
+            receiversOn(port).forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroy)); // an orphan, on failure
+        }
+    }
+
+    private void stopWithSigterm(Path inbox, int port) throws Exception {
+        // Idle: udp-receiver waits for a session.
+        Receiver idle = Receiver.start(List.of(), "lo", port, inbox, 5);
+        awaitReceiverOn(port);
+        idle.stopWithSigterm();
+        assertEquals(List.of(), receiversOn(port), "no udp-receiver left on port " + port);
+
+        // Mid-session: a large file sent slowly, stopped while its dot-name grows.
+        Receiver busy = Receiver.start(List.of(), "lo", port, inbox, 5);
+        awaitReceiverOn(port);
+        Path big = Files.write(tmp.resolve("big.tar"), randomBytes(40 << 20));
+        Process sender = startRawSession(port, header(Files.size(big), "big.tar"), big, "SHA256 " + sha256(big).hex() + "\n", "20m");
+        try {
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (names(inbox).stream().noneMatch(n -> n.startsWith(".diode.big.tar.")) && System.nanoTime() < until) {
+                Thread.sleep(50);
+            }
+            assertTrue(names(inbox).stream().anyMatch(n -> n.startsWith(".diode.big.tar.")), "a session under way: " + names(inbox));
+            busy.stopWithSigterm();
+            assertEquals(List.of(), receiversOn(port), "no udp-receiver left on port " + port);
+            assertEquals(List.of(), names(inbox), "no half-received dot-name, no log left");
+        } finally {
+            sender.destroyForcibly(); // udp-sender --async would go on sending into nothing for 15 s
+            assertTrue(sender.waitFor(10, TimeUnit.SECONDS), "udp-sender stopped");
+        }
+
+        // The port is free: a freshly started receiver gets the next session.
+        Path small = Files.write(Files.createDirectories(tmp.resolve("small")).resolve("small.tar"), randomBytes(100_000));
+        Receiver fresh = Receiver.start(List.of(), "lo", port, inbox, 1);
+        Tools.Result tx = send("lo", port, List.of("--copies", "1"), small);
+        assertEquals(0, tx.exitCode(), tx.stderr());
+        assertEquals(List.of("ok small.tar"), verdicts(fresh.await()));
+        assertEquals(sha256(small), sha256(inbox.resolve("small.tar")));
+    }
+
+    /** The pids of udp-receiver processes listening on {@code port} (any parent: an orphan counts). */
+    private static List<Long> receiversOn(int port) {
+        return ProcessHandle.allProcesses().filter(p -> {
+            List<String> cmd = p.info().arguments().map(List::of).orElse(List.of());
+            String exe = p.info().command().orElse("");
+            int i = cmd.indexOf("--portbase");
+            return exe.endsWith("udp-receiver") && i >= 0 && i + 1 < cmd.size() && cmd.get(i + 1).equals(String.valueOf(port));
+        }).map(ProcessHandle::pid).toList();
+    }
+
+    private static void awaitReceiverOn(int port) throws InterruptedException {
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (receiversOn(port).isEmpty() && System.nanoTime() < until) {
+            Thread.sleep(50);
+        }
+        assertFalse(receiversOn(port).isEmpty(), "udp-receiver started on port " + port);
+    }
+
+    /** {@link #rawSession}, not waited for, at {@code bitrate}: a session that is still under way. */
+    private Process startRawSession(int port, String header, Path body, String end, String bitrate) throws Exception {
+        Path stream = tmp.resolve("stream");
+        try (OutputStream o = Files.newOutputStream(stream)) {
+            o.write(header.getBytes(StandardCharsets.UTF_8));
+            Files.copy(body, o);
+            o.write(end.getBytes(StandardCharsets.UTF_8));
+        }
+        return new ProcessBuilder("udp-sender", "--async", "--fec", "8x8/128", "--max-bitrate", bitrate, "--autostart", "5",
+                "--rexmit-hello-interval", "100", "--nokbd", "--interface", "lo", "--portbase", String.valueOf(port), "--file",
+                stream.toString()).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
     }
 
     @Test
@@ -396,7 +527,7 @@ class DiodeIT {
     /** "VERDICT NAME" of each arrival line, in order. */
     private static List<String> verdicts(String out) {
         List<String> v = new ArrayList<>();
-        Matcher m = Pattern.compile("(?m)^diode-receive: (ok|duplicate|short|damaged|refused) (\\S+)").matcher(out);
+        Matcher m = Pattern.compile("(?m)^diode-receive: (ok|conflict|duplicate|short|damaged|refused) (\\S+)").matcher(out);
         while (m.find()) {
             v.add(m.group(1) + " " + m.group(2));
         }
@@ -413,6 +544,16 @@ class DiodeIT {
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
             Thread.sleep(300);   // udp-receiver bound (the sender announces each session for 0.5 s)
             return new Receiver(p, out);
+        }
+
+        /** SIGTERM, as systemctl stop or kill(1) sends it to the script alone; it must exit 0 within 10 s. */
+        void stopWithSigterm() throws Exception {
+            process.destroy();
+            boolean done = process.waitFor(10, TimeUnit.SECONDS);
+            String text = Files.readString(out);
+            Files.delete(out);
+            assertTrue(done, "diode-receive did not stop within 10 s of SIGTERM:\n" + text);
+            assertEquals(0, process.exitValue(), "SIGTERM is 'stopped as asked': " + text);
         }
 
         String await() throws Exception {
@@ -595,7 +736,7 @@ class DiodeIT {
 
     private static List<String> names(Path dir) throws IOException {
         try (Stream<Path> s = Files.list(dir)) {
-            return s.map(p -> p.getFileName().toString()).filter(n -> !n.equals(".diode-received")).sorted().toList();
+            return s.map(p -> p.getFileName().toString()).filter(n -> !n.equals(".diode-received") && !n.equals(".diode-damaged")).sorted().toList();
         }
     }
 

@@ -5,23 +5,23 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.airlock.error.AirlockException;
 import dev.airlock.io.AtomicFiles;
+import dev.airlock.io.NoReplaceDelivery;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * Moves a processed bundle, every file of it, to {@code done/} or {@code rejected/}, so that a
  * kill at any moment leaves a state the next start finishes: the whole move is first written to a
- * journal (fsynced), then each file is renamed (never over an existing name), the directories are
- * fsynced, and the journal is removed. On start, a journal left behind is carried out to the end:
+ * journal (fsynced), then each file takes its name by the inbox's delivery rule ({@link NoReplaceDelivery}:
+ * link and unlink, never over an existing name), the directories are fsynced, and the journal is removed. On start, a journal left behind is carried out to the end:
  * a volume set is never left half in {@code done/}.
  *
  * <p>Nothing is overwritten: a bundle whose names are taken in the destination (the same bundle
@@ -46,9 +46,16 @@ final class InboxMoves {
     }
 
     private final InboxLayout layout;
+    private final Consumer<String> log;
 
     InboxMoves(InboxLayout layout) {
+        this(layout, line -> { });
+    }
+
+    /** {@code log} hears of a file kept beside a name that was taken (by anything but this watcher). */
+    InboxMoves(InboxLayout layout, Consumer<String> log) {
         this.layout = layout;
+        this.log = log;
     }
 
     /** Notes that {@code bundle} is being imported (for the message after a restart). */
@@ -85,7 +92,7 @@ final class InboxMoves {
      */
     String move(String key, List<Path> files, boolean rejected, String reason) {
         Entry e = plan(key, files, rejected, reason);
-        finish(e);
+        finish(e, false);
         return e.destination();
     }
 
@@ -105,36 +112,54 @@ final class InboxMoves {
         return e;
     }
 
-    /** Carries out {@code e} from wherever it stopped, then removes the journal. */
+    /** Carries out {@code e} from wherever it stopped (a journal left by a watcher that was stopped), then removes the journal. */
     void finish(Entry e) {
+        finish(e, true);
+    }
+
+    /**
+     * Carries out {@code e}, then removes the journal. Every name is taken by the inbox's one delivery
+     * rule ({@link NoReplaceDelivery}: link, then unlink; never a rename that could replace): a name in
+     * {@code done/} or {@code rejected/} taken meanwhile by other bytes (an admin's copy, anything
+     * but this watcher) stays, and the bundle's file or reason is kept beside it, logged.
+     * {@code resumed}: a file still in the inbox whose destination exists is, after a restart, a new
+     * arrival of the same name (the move itself was done) and is left alone; a link made before the
+     * stop whose unlink was not is finished.
+     */
+    private void finish(Entry e, boolean resumed) {
         try {
             if (e.reasonFile() != null) {
                 Path r = layout.inbox().resolve(e.reasonFile());
-                AtomicFiles.write(r, e.reason().getBytes(StandardCharsets.UTF_8), false);
+                deliver(AtomicFiles.writePartial(r, e.reason().getBytes(StandardCharsets.UTF_8), false), r);
             }
             for (Move m : e.moves()) {
                 Path from = layout.inbox().resolve(m.from());
                 Path to = layout.inbox().resolve(m.to());
                 boolean here = Files.exists(from, LinkOption.NOFOLLOW_LINKS);
                 boolean there = Files.exists(to, LinkOption.NOFOLLOW_LINKS);
-                if (here && !there) {
-                    try {
-                        // rename(2), which would replace a file there: `to` was just found absent, and only the watcher
-                        // writes done/ and rejected/ (serve refuses them to clients).
-                        Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
-                    } catch (AtomicMoveNotSupportedException x) {
-                        throw AirlockException.local("cannot rename " + from + " to " + to + ": not on the same file system;"
-                                + " done/ and rejected/ must be plain directories of the inbox", x);
-                    }
+                if (here && there && Files.isSameFile(from, to)) {
+                    Files.delete(from); // linked before the stop, not yet unlinked
+                } else if (here && !(there && resumed)) {
+                    deliver(from, to);
                 }
-                // here && there: a new file of the same name arrived after the move; it is a new arrival, left alone.
             }
             AtomicFiles.fsyncDirectory(layout.inbox());
             AtomicFiles.fsyncDirectory(e.action().equals("rejected") ? layout.rejected() : layout.done());
         } catch (IOException x) {
-            throw AirlockException.local("cannot move " + e.bundle() + " to " + e.action() + "/: " + x.getMessage(), x);
+            throw AirlockException.local("cannot move " + e.bundle() + " to " + e.action() + "/: " + x.getMessage()
+                    + (x.getMessage() != null && x.getMessage().contains("cross-device")
+                            ? "; done/ and rejected/ must be plain directories of the inbox" : ""), x);
         }
         clear();
+    }
+
+    private void deliver(Path from, Path to) throws IOException {
+        NoReplaceDelivery.Outcome o = NoReplaceDelivery.deliver(from, to);
+        if (o.kind() != NoReplaceDelivery.Kind.DELIVERED && !o.path().equals(to)) {
+            log.accept("kept " + layout.inbox().relativize(from) + " as " + layout.inbox().relativize(o.path()) + ": "
+                    + layout.inbox().relativize(to) + " was taken by other bytes meanwhile and is never replaced"
+                    + (o.kind() == NoReplaceDelivery.Kind.DUPLICATE ? " (the same bytes were already kept there)" : ""));
+        }
     }
 
     private static String freeSuffix(Path dir, String key, List<Path> files, boolean rejected) {

@@ -186,7 +186,7 @@ public final class InboxWatcher {
         running = true;
         try {
             scan = new InboxScan(layout.inbox(), options.settle());
-            moves = new InboxMoves(layout);
+            moves = new InboxMoves(layout, log);
             moves.pending().ifPresent(e -> {
                 if (e.action().equals("importing")) {
                     resumed = e.bundle();

@@ -1,5 +1,6 @@
 package dev.airlock.imports.serve;
 
+import dev.airlock.io.NoReplaceDelivery;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.SeekableByteChannel;
@@ -45,7 +46,7 @@ import org.apache.sshd.sftp.server.SftpSubsystemProxy;
  * written as it is, resumable;</li>
  * <li>reading back a {@code .part} (the exporter's resume compares it with its file);</li>
  * <li>renaming {@code NAME.part} to {@code NAME} ({@code rename}, or {@code posix-rename@openssh.com},
- * which may replace an older {@code NAME}); the extensions {@code fsync@openssh.com} and
+ * which never replaces a {@code NAME} there either: see {@link #deliver}); the extensions {@code fsync@openssh.com} and
  * {@code limits@openssh.com}.</li>
  * </ul>
  * Refused: listing a directory, reading anything else, removing, making directories, symbolic and
@@ -387,32 +388,29 @@ final class InboxSftpSubsystem extends SftpSubsystem {
     }
 
     /**
-     * Puts a complete, fsynced upload {@code src} under its final name {@code name} in the inbox
-     * (a rename: {@code ATOMIC_MOVE} is rename(2), which would replace a file there). A file already
-     * under that name may be waiting for import, so it is never replaced: the same bytes again (a
-     * delivery retried after its rename went through) count as delivered and {@code src} goes;
-     * other bytes are refused, and the file there stays.
+     * Puts a complete, fsynced upload {@code src} under its final name {@code name} in the inbox by
+     * the one delivery rule ({@link NoReplaceDelivery}: link(2), never a rename that could replace).
+     * A file already under that name may be waiting for import, so it is never replaced: the same
+     * bytes again (a delivery retried after its rename went through) count as delivered and
+     * {@code src} goes; other bytes are kept beside it as {@code NAME.conflict-SHA16}, which
+     * {@code watch} does not import, and the client is told so with a failure: its file did not
+     * take the name. Two sessions closing the same name at once meet the same rule.
      */
     private void deliver(Path src, String name, long size, String what, String shown) throws IOException {
-        Path dst = inbox.resolve(name);
-        if (Files.exists(dst, LinkOption.NOFOLLOW_LINKS)) {
-            if (!Files.isRegularFile(dst, LinkOption.NOFOLLOW_LINKS)) {
-                refused(what + " over a non-regular file", shown);
-                throw InboxNames.denied(shown, "not a regular file");
-            }
-            if (Files.mismatch(src, dst) != -1L) {
-                refused(what + " over " + name + ", which is already in the inbox with other content", shown);
-                throw new SftpException(SftpConstants.SSH_FX_FAILURE, shown + " is already in the inbox with other content;"
-                        + " a delivered file is never replaced (send it under another name, or after it was imported)");
-            }
-            Files.delete(src);
-            server.syncInbox();
-            server.log("received " + name + " again (" + size + " bytes, the same as the one there) from " + who());
-            return;
-        }
-        Files.move(src, dst, StandardCopyOption.ATOMIC_MOVE);
+        NoReplaceDelivery.Outcome o = NoReplaceDelivery.deliver(src, inbox.resolve(name));
         server.syncInbox();
-        server.log("received " + name + " (" + size + " bytes) from " + who());
+        String kept = o.path().getFileName().toString();
+        if (o.kind() == NoReplaceDelivery.Kind.DELIVERED) {
+            server.log("received " + name + " (" + size + " bytes) from " + who());
+        } else if (o.kind() == NoReplaceDelivery.Kind.DUPLICATE && kept.equals(name)) {
+            server.log("received " + name + " again (" + size + " bytes, the same as the one there) from " + who());
+        } else {
+            server.log("kept " + what + " of " + name + " (" + size + " bytes) from " + who() + " as " + kept + ": " + name
+                    + " is already in the inbox with other content, never replaced"
+                    + (o.kind() == NoReplaceDelivery.Kind.DUPLICATE ? " (the same bytes were already kept there)" : ""));
+            throw new SftpException(SftpConstants.SSH_FX_FAILURE, shown + " is already in the inbox with other content and is never"
+                    + " replaced; this file is kept beside it as " + kept + ", which is not imported until an admin renames it");
+        }
     }
 
     // ---------------------------------------------------------------- the file system accessor: a second line of defence

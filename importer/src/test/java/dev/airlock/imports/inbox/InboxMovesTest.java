@@ -9,13 +9,23 @@ import dev.airlock.error.AirlockException;
 import dev.airlock.imports.ImportRequest;
 import dev.airlock.imports.TargetNaming;
 import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -77,6 +87,73 @@ class InboxMovesTest {
         assertEquals("first", Files.readString(inbox.resolve("rejected/x.tar")));
         assertEquals("airlock-import: worse\nexit 4\n", Files.readString(inbox.resolve("rejected/x.tar.~2~.reason")));
         assertEquals("third", Files.readString(inbox.resolve("done/x.tar")));
+    }
+
+    /**
+     * Round after round, the watcher rejects x.tar while another writer (an admin's {@code cp -n}, a
+     * second host over NFS where the inbox lock does not hold) puts its own x.tar and x.tar.reason
+     * into rejected/ without replacing, at the same moment: neither replaces the other, every byte of
+     * both is kept, and the watcher says where its file went.
+     */
+    @Test
+    void rejectedTwiceAtOnce_byTheWatcherAndAnotherWriter_neverReplacesAFileOrAReason() throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            for (int round = 0; round < 60; round++) {
+                Path dir = Files.createDirectories(inbox.resolve("round" + round));
+                InboxLayout layout = InboxLayout.of(dir);
+                List<String> kept = new CopyOnWriteArrayList<>();
+                InboxMoves moves = new InboxMoves(layout, kept::add);
+                Path bundle = Files.writeString(dir.resolve("x.tar"), "the watcher's bundle " + round);
+                String reason = "airlock-import: bad " + round + "\nexit 3\n";
+                CyclicBarrier together = new CyclicBarrier(2);
+                Future<String> watcher = pool.submit(() -> {
+                    together.await(10, TimeUnit.SECONDS);
+                    return moves.move("x.tar", List.of(bundle), true, reason);
+                });
+                Future<List<String>> other = pool.submit(() -> {
+                    together.await(10, TimeUnit.SECONDS);
+                    List<String> written = new ArrayList<>();
+                    for (String n : List.of("x.tar", "x.tar.reason")) {
+                        try {
+                            Files.writeString(layout.rejected().resolve(n), "the other writer's " + n, StandardOpenOption.CREATE_NEW);
+                            written.add(n);
+                        } catch (FileAlreadyExistsException e) {
+                            // the watcher's came first: the other writer is told, like cp -n
+                        }
+                    }
+                    return written;
+                });
+                String to = watcher.get(30, TimeUnit.SECONDS);
+                for (String n : other.get(30, TimeUnit.SECONDS)) {
+                    assertEquals("the other writer's " + n, Files.readString(layout.rejected().resolve(n)), "round " + round);
+                }
+                Map<String, String> found = new TreeMap<>();
+                for (String n : names(layout.rejected())) {
+                    found.put(Files.readString(layout.rejected().resolve(n)), n);
+                }
+                assertTrue(found.containsKey("the watcher's bundle " + round), "round " + round + ": " + found + " " + kept);
+                assertTrue(found.containsKey(reason), "round " + round + ": " + found + " " + kept);
+                String actual = dir.relativize(layout.rejected().resolve(found.get("the watcher's bundle " + round))).toString();
+                assertTrue(actual.equals(to) || kept.stream().anyMatch(l -> l.contains(" as " + actual + ": ")),
+                        "round " + round + ": the watcher's file is at " + actual + ", it said " + to + " " + kept);
+                assertFalse(Files.exists(bundle), "round " + round);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** A kill between the link into done/ and the unlink from the inbox: the next start finishes it, nothing is imported twice. */
+    @Test
+    void moveCutShortBetweenLinkAndUnlink_isFinishedOnTheNextStart() throws IOException {
+        Path f = file("z.tar", "bundle");
+        InboxMoves.Entry e = new InboxMoves(InboxLayout.of(inbox)).plan("z.tar", List.of(f), false, null);
+        Files.createLink(inbox.resolve(e.moves().get(0).to()), f);
+        watcher().runOnce();
+        assertEquals(List.of("z.tar"), names(inbox.resolve("done")));
+        assertFalse(Files.exists(f));
+        assertEquals("bundle", Files.readString(inbox.resolve("done/z.tar")));
     }
 
     @Test

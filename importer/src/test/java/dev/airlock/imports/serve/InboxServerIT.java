@@ -353,11 +353,99 @@ class InboxServerIT {
                 }
             }
         }
-        assertEquals(List.of("c-000003.airlock.tar"), names(inbox));
+        String forged = "c-000003.airlock.tar.conflict-" + sha16("a forged bundle under the same name");
+        String forged2 = "c-000003.airlock.tar.conflict-" + sha16("another forged bundle, by plain put");
+        assertEquals(List.of("c-000003.airlock.tar", forged, forged2), names(inbox), "both others kept beside it, never lost");
         assertEquals("the real bundle, waiting for import", Files.readString(inbox.resolve("c-000003.airlock.tar")));
-        assertTrue(log().contains("refused rename over c-000003.airlock.tar, which is already in the inbox with other content"), log());
+        assertEquals("a forged bundle under the same name", Files.readString(inbox.resolve(forged)));
+        assertEquals("another forged bundle, by plain put", Files.readString(inbox.resolve(forged2)));
+        assertTrue(log().contains("kept rename of c-000003.airlock.tar (35 bytes) from "), log());
+        assertTrue(log().contains(" as " + forged + ": c-000003.airlock.tar is already in the inbox with other content, never replaced"), log());
         assertTrue(log().contains("received c-000003.airlock.tar again"), log());
-        assertTrue(log().contains("refused upload over c-000003.airlock.tar, which is already in the inbox with other content"), log());
+        assertTrue(log().contains("kept upload of c-000003.airlock.tar (35 bytes) from "), log());
+    }
+
+    private static String sha16(String content) {
+        return dev.airlock.digest.Digest.sha256Of(content.getBytes(StandardCharsets.UTF_8)).hex().substring(0, 16);
+    }
+
+    /**
+     * Two real SFTP sessions deliver the same name with other bytes and close (a plain put) or
+     * rename (a {@code .part}, posix-rename) at the same moment, round after round: exactly one file
+     * takes the name, the other is kept beside it, both byte-exact and both logged; one client is told.
+     */
+    @Test
+    void serve_twoSessionsClosingTheSameNameAtOnce_keepBoth_neverReplacing() throws Exception {
+        start();
+        int rounds = 60;
+        try (SshClient client = SshClient.setUpDefaultClient()) {
+            client.setServerKeyVerifier(AcceptAllServerKeyVerifier.INSTANCE);
+            client.start();
+            try (ClientSession s1 = login(client); ClientSession s2 = login(client);
+                    SftpClient a = SftpClientFactory.instance().createSftpClient(s1);
+                    SftpClient b = SftpClientFactory.instance().createSftpClient(s2)) {
+                java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+                try {
+                    for (int round = 0; round < rounds; round++) {
+                        String name = "r-" + round + ".airlock.tar";
+                        boolean secondAsPart = round % 2 == 1; // odd rounds: a put's close meets a .part's rename
+                        String[] content = {"from the first session, round " + round, "the second session's bytes, " + round};
+                        java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(2);
+                        List<java.util.concurrent.Future<Boolean>> f = new ArrayList<>();
+                        SftpClient[] clients = {a, b};
+                        for (int i = 0; i < 2; i++) {
+                            SftpClient c = clients[i];
+                            String body = content[i];
+                            boolean asPart = i == 1 && secondAsPart;
+                            f.add(pool.submit(() -> deliverAtTheBarrier(c, name, body, asPart, together)));
+                        }
+                        int told = (f.get(0).get(30, TimeUnit.SECONDS) ? 0 : 1) + (f.get(1).get(30, TimeUnit.SECONDS) ? 0 : 1);
+                        List<String> here = names(inbox).stream().filter(n -> n.startsWith(name)).toList();
+                        assertEquals(2, here.size(), "round " + round + ": " + here + "\n" + log());
+                        assertEquals(name, here.get(0), "round " + round);
+                        String other = Files.readString(inbox.resolve(here.get(0))).equals(content[0]) ? content[1] : content[0];
+                        assertEquals(name + ".conflict-" + sha16(other), here.get(1), "round " + round);
+                        assertEquals(other, Files.readString(inbox.resolve(here.get(1))), "round " + round);
+                        assertEquals(1, told, "one client is told its file did not take the name, round " + round);
+                        String log = log();
+                        assertEquals(1, log.lines().filter(l -> l.startsWith("received " + name + " (")).count(), "one took the name: " + log);
+                        assertTrue(log.contains(" as " + here.get(1) + ": "), log);
+                    }
+                } finally {
+                    pool.shutdownNow();
+                }
+            }
+        }
+        assertEquals(2 * rounds, names(inbox).size(), "no temporary file left: " + names(inbox));
+    }
+
+    /**
+     * Delivers {@code body} as {@code name}: a plain put closed at the barrier, or (asPart) a
+     * {@code NAME.part} written whole, then posix-renamed to {@code name} at the barrier. False if the
+     * server answered with a failure.
+     */
+    private static boolean deliverAtTheBarrier(SftpClient c, String name, String body, boolean asPart,
+            java.util.concurrent.CyclicBarrier together) throws Exception {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        try {
+            if (asPart) {
+                try (OutputStream out = c.write(name + ".part")) {
+                    out.write(bytes);
+                }
+                together.await(10, TimeUnit.SECONDS);
+                c.getExtension(org.apache.sshd.sftp.client.extensions.openssh.OpenSSHPosixRenameExtension.class)
+                        .posixRename(name + ".part", name);
+                return true;
+            }
+            SftpClient.CloseableHandle h = c.open(name, EnumSet.of(SftpClient.OpenMode.Write, SftpClient.OpenMode.Create,
+                    SftpClient.OpenMode.Truncate));
+            c.write(h, 0, bytes);
+            together.await(10, TimeUnit.SECONDS);
+            h.close();
+            return true;
+        } catch (SftpException e) {
+            return false;
+        }
     }
 
     private interface Call {
