@@ -506,6 +506,9 @@ public final class ExportService {
     }
 
     private static void prepareOutDir(Path out) {
+        if (Files.exists(out) && !Files.isDirectory(out)) {
+            throw AirlockException.usage("--out " + out + " is not a directory; name the directory to write the bundle into");
+        }
         try {
             Files.createDirectories(out);
         } catch (IOException e) {
