@@ -60,7 +60,7 @@ final class LoadCommand implements Callable<Integer> {
         OutputFiles.check("--docker-archive", out, OutputFiles.Parents.CREATE, inputs());
         LoadService.Result r = new LoadService(output.listener(err)).load(new LoadService.Request(bundle, trust.policy(), out, images,
                 platform == null ? null : Platform.parse(platform)));
-        PrintWriter o = spec.commandLine().getOut();
+        PrintWriter o = output.report(spec.commandLine().getOut(), false);
         o.printf("verified %s (channel %s, sequence %d, %s)%n", bundle, r.manifest().channel(), r.manifest().sequence(), r.digest());
         r.signers().forEach(s -> o.printf("signer   %s%n", s));
         o.printf("archive  %s (%s)%n", r.archive().file(), Units.bytes(r.archive().size()));
