@@ -12,7 +12,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The commands besides load that write a file the user names — keygen's --key and --cert, sign's
- * FILE.asc, the importer's receipt --out, bundle's --out directory — open it the one way
+ * FILE.asc, the importer's receipt --out, bundle's --out directory and the report it writes there — open it the one way
  * ({@code dev.airlock.io.OutputFiles}): what is there and is not a regular file (or directory, for
  * --out) is refused with exit 2 naming it, and left as it was.
  */
@@ -71,5 +71,15 @@ class OutputFilesIT {
                 HandMadeArchive.write(tmp.resolve("in/a.tar"), "mirror.example/a:1", 3, 1000).toString()));
         assertRefused(bundle, notADir, "not a directory");
         assertEquals("x", Files.readString(notADir));
+
+        // The report bundle writes beside the bundle, under its own name: a FIFO there stays, and no bundle is written.
+        Path out = tmp.resolve("out");
+        Files.createDirectories(out);
+        Path report = fifo("out/r-000001.airlock.report.md");
+        Airlock.Run withReport = Airlock.export(List.of("bundle", "--channel", "r", "--key", keys[0].toString(), "--out", out.toString(),
+                "--state", tmp.resolve("export-state").toString(), "--from-docker-archive", tmp.resolve("in/a.tar").toString()));
+        assertRefused(withReport, report, "FIFO");
+        assertEquals("fifo", type(report));
+        assertTrue(Files.notExists(out.resolve("r-000001.airlock.tar")), "no bundle");
     }
 }
