@@ -51,6 +51,10 @@ final class BoundedGunzip {
             throw AirlockException.local("cannot read docker archive " + file + ": " + e.getMessage(), e);
         }
         Path dir = TempFile.dir();
+        if (!Files.isDirectory(dir)) {
+            throw AirlockException.usage("the temporary directory " + dir + " ($TMPDIR) does not exist or is not a directory;"
+                    + " it is needed to decompress docker archive " + file + ": create it, or set TMPDIR to one that exists");
+        }
         long free = usableSpace(dir);
         long room = free - margin(free);
         if (isize > room) {
