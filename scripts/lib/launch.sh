@@ -8,6 +8,7 @@
 # renewed when the jar changes, so later runs map classes instead of loading them: an AOT cache
 # on JDK 25 and later (recorded silently, built in the background), dynamic AppCDS before.
 # Only a successful run of bundle or import (not --help) trains it; plan, verify, list, diff, watch, serve and load use it too.
+# Temporary files: in $TMPDIR when set (passed as java.io.tmpdir), else /tmp.
 # JVM flags: AIRLOCK_JAVA_OPTS (default: serial GC, 192 MiB heap, since heap use does not grow with
 # bundle size; JIT thresholds x5, which keeps the compilers from spending start-up on code that runs
 # once while the hot loops (hashing, copying) still compile within milliseconds; measured by scripts/bench;
@@ -48,6 +49,9 @@ airlock_launch() {
   local jit=${BASH_SOURCE[0]%/*}/push-jit.json
   [ "${1:-}" != push ] || [ ! -f "$jit" ] || [ "${jit#* }" != "$jit" ] || defaults="$defaults -XX:+UnlockDiagnosticVMOptions -XX:-DisplayVMOutput -XX:CompilerDirectivesFile=$jit"
   local opts=(${AIRLOCK_JAVA_OPTS:-$defaults})
+  # $TMPDIR, where temporary files go (a decompressed .tar.gz docker archive): the JVM itself reads
+  # only java.io.tmpdir, always /tmp on Linux. First, so that a -Djava.io.tmpdir in AIRLOCK_JAVA_OPTS wins.
+  [ -z "${TMPDIR:-}" ] || opts=("-Djava.io.tmpdir=$TMPDIR" "${opts[@]}")
   # One archive per JVM version, used only while it is newer than the jar: a rebuilt jar never
   # meets a stale archive (which the JVM may keep using half-way, slower than none).
   # The main commands use the archive. Only the commands that exercise everything (bundle,

@@ -2,10 +2,12 @@ package dev.airlock.cli;
 
 import dev.airlock.crypto.OpenPgpKeys;
 import dev.airlock.error.AirlockException;
-import dev.airlock.io.AtomicFiles;
+import dev.airlock.io.OutputFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -29,7 +31,7 @@ public abstract class KeygenCommand implements Callable<Integer> {
     @Option(names = "--uid", required = true, paramLabel = "\"NAME <EMAIL>\"", description = "User ID of the key.")
     String uid;
 
-    @Option(names = "--key", required = true, paramLabel = "OUT.key.asc", description = "Where to write the secret key.")
+    @Option(names = "--key", required = true, paramLabel = "OUT.key.asc", description = "Where to write the secret key (missing directories are created).")
     Path key;
 
     @Option(names = "--passphrase-file", paramLabel = "FILE",
@@ -45,6 +47,13 @@ public abstract class KeygenCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         Path cert = cert();
+        Map<Path, String> read = new LinkedHashMap<>();
+        if (passphraseFile != null) {
+            read.put(passphraseFile, "the --passphrase-file");
+        }
+        OutputFiles.check("--key", key, OutputFiles.Parents.CREATE, read);
+        read.put(key, "the --key file");
+        OutputFiles.check("--cert", cert, OutputFiles.Parents.CREATE, read);
         if (!force) {
             for (Path p : new Path[] {key, cert}) {
                 if (Files.exists(p)) {
@@ -53,13 +62,8 @@ public abstract class KeygenCommand implements Callable<Integer> {
             }
         }
         OpenPgpKeys.Generated g = OpenPgpKeys.generate(uid, Passphrases.read(passphraseFile));
-        for (Path p : new Path[] {key, cert}) {
-            if (p.toAbsolutePath().getParent() != null) {
-                Files.createDirectories(p.toAbsolutePath().getParent());
-            }
-        }
-        AtomicFiles.write(key, g.secretArmored(), true);
-        AtomicFiles.write(cert, g.certArmored(), false);
+        OutputFiles.write("--key", key, OutputFiles.Parents.CREATE, g.secretArmored(), true);
+        OutputFiles.write("--cert", cert, OutputFiles.Parents.CREATE, g.certArmored(), false);
         spec.commandLine().getOut().println("fingerprint " + g.fingerprint());
         spec.commandLine().getOut().println("secret key  " + key);
         spec.commandLine().getOut().println("certificate " + cert);

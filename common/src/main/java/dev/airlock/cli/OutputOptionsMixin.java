@@ -28,6 +28,16 @@ public final class OutputOptionsMixin {
                     + "or AIRLOCK_PROGRESS_INTERVAL) or none. Default: ${DEFAULT-VALUE}.")
     public ProgressMode progress;
 
+    /**
+     * Where a command prints its report: {@code out}, or with {@code -q} nowhere, unless the user
+     * asked for a format ({@code --json}, list's {@code --markdown}): that is printed still. The one
+     * place -q's "a successful run prints nothing" is decided; {@code watch} and {@code serve} print
+     * their event lines on stdout without it.
+     */
+    public PrintWriter report(PrintWriter out, boolean asked) {
+        return quiet && !asked ? new PrintWriter(java.io.Writer.nullWriter()) : out;
+    }
+
     public TransferListener listener(PrintWriter err) {
         if (quiet) {
             return TransferListener.NONE;

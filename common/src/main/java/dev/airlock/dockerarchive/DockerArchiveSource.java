@@ -13,6 +13,7 @@ import dev.airlock.io.BlobContent;
 import dev.airlock.io.BlobSink;
 import dev.airlock.io.ChannelSliceInputStream;
 import dev.airlock.io.FileRegion;
+import dev.airlock.io.TempFile;
 import dev.airlock.oci.Descriptor;
 import dev.airlock.oci.ImageReference;
 import dev.airlock.oci.MediaTypes;
@@ -20,9 +21,7 @@ import dev.airlock.oci.RawManifest;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
-import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,7 +35,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.zip.GZIPInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarFile;
 
@@ -56,8 +54,11 @@ import org.apache.commons.compress.archivers.tar.TarFile;
  * function of the archive's content alone, so the same archive always gives the same digests.
  *
  * <p>A gzip-compressed archive ({@code .tar.gz}) is decompressed once into a temporary file in
- * {@code java.io.tmpdir} (random access into gzip is impossible), deleted by {@link #close}.
- * Blobs are then read from the file by position, each checked against its digest as it streams.
+ * {@code $TMPDIR} (random access into gzip is impossible), within the bounds of
+ * {@link BoundedGunzip}, and deleted by {@link #close} or, if the run is stopped, by a shutdown hook
+ * ({@link TempFile}). Blobs are then read from the file by position, each checked against its
+ * digest as it streams. (A single streaming pass with no temporary file would need the copy engine
+ * to take blobs in the archive's order, one at a time, and docker save writes manifest.json last.)
  */
 public final class DockerArchiveSource implements ImageSource, AutoCloseable {
     /** The host part of every {@link Repo} this source serves. */
@@ -78,14 +79,14 @@ public final class DockerArchiveSource implements ImageSource, AutoCloseable {
     }
 
     private final Path file;
-    private final Path temp;
+    private final TempFile temp;
     private final FileChannel channel;
     private final Repo repo;
     private final Map<Digest, Region> blobs = new HashMap<>();
     private final Map<Digest, RawManifest> manifests = new LinkedHashMap<>();
     private final List<Image> images = new ArrayList<>();
 
-    private DockerArchiveSource(Path file, Path temp, FileChannel channel) {
+    private DockerArchiveSource(Path file, TempFile temp, FileChannel channel) {
         this.file = file;
         this.temp = temp;
         this.channel = channel;
@@ -109,13 +110,13 @@ public final class DockerArchiveSource implements ImageSource, AutoCloseable {
         if (!Files.isRegularFile(file)) {
             throw AirlockException.usage("docker archive " + file + " does not exist or is not a file");
         }
-        Path temp = null;
+        TempFile temp = null;
         FileChannel channel = null;
         try {
             Path tar = file;
             if (compression(file) == Compression.GZIP) {
-                temp = gunzip(file);
-                tar = temp;
+                temp = BoundedGunzip.toTempFile(file);
+                tar = temp.path();
             } else if (compression(file) == Compression.ZSTD) {
                 throw AirlockException.usage("docker archive " + file + " is zstd-compressed; decompress it first (zstd -d)");
             }
@@ -388,33 +389,16 @@ public final class DockerArchiveSource implements ImageSource, AutoCloseable {
         }
     }
 
-    /** Decompresses a .tar.gz into a temporary file (deleted on close), streaming. */
-    private static Path gunzip(Path file) throws IOException {
-        Path temp = Files.createTempFile("airlock-docker-archive-", ".tar");
-        try (InputStream in = new GZIPInputStream(Files.newInputStream(file), BUFFER);
-                FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE);
-                OutputStream out = Channels.newOutputStream(ch)) {
-            in.transferTo(out);
-        } catch (java.util.zip.ZipException | java.io.EOFException e) {
-            Files.deleteIfExists(temp);
-            throw AirlockException.digestMismatch("docker archive " + file + " is damaged gzip: " + e.getMessage());
-        } catch (IOException e) {
-            Files.deleteIfExists(temp);
-            throw AirlockException.local("cannot decompress docker archive " + file + " into " + temp + " ($TMPDIR): " + e.getMessage(), e);
-        }
-        return temp;
-    }
-
-    private static void closeQuietly(FileChannel channel, Path temp) {
+    private static void closeQuietly(FileChannel channel, TempFile temp) {
         try {
             if (channel != null) {
                 channel.close();
             }
-            if (temp != null) {
-                Files.deleteIfExists(temp);
-            }
         } catch (IOException ignored) {
-            // a temporary file in $TMPDIR; nothing more to do
+            // read-only; nothing to lose
+        }
+        if (temp != null) {
+            temp.close();
         }
     }
 }

@@ -9,7 +9,7 @@ import dev.airlock.copy.Repo;
 import dev.airlock.copy.TransferRunner;
 import dev.airlock.digest.Digest;
 import dev.airlock.error.AirlockException;
-import dev.airlock.io.AtomicFiles;
+import dev.airlock.io.OutputFiles;
 import dev.airlock.io.TransferListener;
 import dev.airlock.oci.Descriptor;
 import dev.airlock.oci.RawManifest;
@@ -22,7 +22,6 @@ import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -48,8 +47,9 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
  *
  * <p>Order: {@link #plan} reads manifests and configs and picks platforms; {@link Plan#write}
  * first reads every layer once to learn its uncompressed size and check its diff ID (nothing is
- * written yet), then writes {@code OUT}'s temporary name ({@link AtomicFiles#partialName}),
- * decompressing each layer again (and checking it again), fsyncs and renames. Everything streams:
+ * written yet), then checks that it fits and opens {@code OUT} through {@link OutputFiles} (a
+ * directory, device, FIFO or socket there is refused; missing directories are created), writes its
+ * temporary name, decompressing each layer again (and checking it again), fsyncs and renames. Everything streams:
  * memory does not grow with layer size. {@code OUT} ending in {@code .gz} or {@code .tgz} is
  * gzip-compressed as a whole (what {@code docker save | gzip} gives, and {@code docker load}
  * reads).
@@ -59,6 +59,8 @@ public final class DockerArchiveWriter {
     /** Configs are small JSON documents; a bigger one is refused rather than held in memory. */
     static final long MAX_CONFIG = 16L << 20;
     private static final int BUFFER = 1 << 16;
+    /** How a message about the archive's path names it. */
+    private static final String WHAT = "docker archive";
 
     private DockerArchiveWriter() {
     }
@@ -197,58 +199,86 @@ public final class DockerArchiveWriter {
             listener.done();
 
             Path target = out.toAbsolutePath();
-            Path tmp = AtomicFiles.partialName(target);
             boolean gzip = target.getFileName().toString().endsWith(".gz") || target.getFileName().toString().endsWith(".tgz");
             long total = layers.stream().mapToLong(l -> l.size).sum();
+            if (!gzip) {
+                checkSpace(target, archiveSize(total));
+            }
             listener.planned("writing docker archive", total, layers.size());
-            try {
-                Files.createDirectories(target.getParent());
-                Files.deleteIfExists(tmp);
-                try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                    OutputStream file = new BufferedOutputStream(Channels.newOutputStream(ch), BUFFER);
-                    GZIPOutputStream gz = gzip ? new GZIPOutputStream(file, BUFFER) : null;
-                    TarArchiveOutputStream tar = new TarArchiveOutputStream(gz != null ? gz : file);
-                    tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
-                    tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
-                    for (Layer l : layers) {
-                        listener.started(l.diffId(), l.size);
-                        tar.putArchiveEntry(entry(layerPath(l.diffId()), l.size));
-                        long n = copy(source, l, new ProgressStream(tar, l.diffId(), listener));
-                        if (n != l.size) {
-                            throw AirlockException.digestMismatch(l.what() + " changed while being written: " + n + " bytes, was " + l.size);
-                        }
-                        tar.closeArchiveEntry();
-                        listener.finished(l.diffId());
-                    }
-                    Set<Digest> configs = new LinkedHashSet<>();
-                    for (Chosen c : chosen) {
-                        if (configs.add(c.config())) {
-                            put(tar, configPath(c.config()), c.configBytes());
-                        }
-                    }
-                    put(tar, "manifest.json", manifestJson(chosen));
-                    put(tar, "repositories", repositoriesJson(chosen));
-                    tar.finish();
-                    if (gz != null) {
-                        gz.finish();
-                    }
-                    file.flush();
-                    ch.force(true);
-                }
-                long size = Files.size(tmp);
-                AtomicFiles.commit(tmp, target);
+            try (OutputFiles.Partial partial = OutputFiles.create(WHAT, target, OutputFiles.Parents.CREATE)) {
+                writeTar(partial.channel(), gzip, listener);
+                long size = partial.channel().size();
+                partial.commit();
                 listener.done();
                 return new Written(out, size, images());
             } catch (IOException e) {
-                deleteQuietly(tmp);
                 throw AirlockException.local("cannot write " + out + ": " + e.getMessage(), e);
             } catch (java.io.UncheckedIOException e) {
-                deleteQuietly(tmp);
                 throw AirlockException.local("cannot write " + out + ": " + e.getCause().getMessage(), e.getCause());
-            } catch (RuntimeException e) {
-                deleteQuietly(tmp);
-                throw e;
             }
+        }
+
+        /** The archive's entries into {@code ch}: the layers (each checked again), the configs, manifest.json, repositories. */
+        private void writeTar(FileChannel ch, boolean gzip, TransferListener listener) throws IOException {
+            OutputStream file = new BufferedOutputStream(Channels.newOutputStream(ch), BUFFER);
+            GZIPOutputStream gz = gzip ? new GZIPOutputStream(file, BUFFER) : null;
+            TarArchiveOutputStream tar = new TarArchiveOutputStream(gz != null ? gz : file);
+            tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+            tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
+            for (Layer l : layers) {
+                listener.started(l.diffId(), l.size);
+                tar.putArchiveEntry(entry(layerPath(l.diffId()), l.size));
+                long n = copy(source, l, new ProgressStream(tar, l.diffId(), listener));
+                if (n != l.size) {
+                    throw AirlockException.digestMismatch(l.what() + " changed while being written: " + n + " bytes, was " + l.size);
+                }
+                tar.closeArchiveEntry();
+                listener.finished(l.diffId());
+            }
+            Set<Digest> configs = new LinkedHashSet<>();
+            for (Chosen c : chosen) {
+                if (configs.add(c.config())) {
+                    put(tar, configPath(c.config()), c.configBytes());
+                }
+            }
+            put(tar, "manifest.json", manifestJson(chosen));
+            put(tar, "repositories", repositoriesJson(chosen));
+            tar.finish();
+            if (gz != null) {
+                gz.finish();
+            }
+            file.flush();
+        }
+
+        /** An uncompressed archive's size, near enough: the layers, a header and padding per entry, the small files. */
+        private long archiveSize(long layerBytes) {
+            long entries = layers.size() + chosen.size() + 2;
+            long small = chosen.stream().mapToLong(c -> c.configBytes().length).sum() + (64L << 10);
+            return layerBytes + entries * 1536 + small;
+        }
+    }
+
+    /**
+     * Refuses (kind LOCAL) an uncompressed archive that cannot fit where it is to be written,
+     * before its first byte: its size is known from the check pass. (A .gz one's size is not.)
+     */
+    private static void checkSpace(Path target, long needed) {
+        Path dir = target.getParent();
+        while (dir != null && !Files.isDirectory(dir)) {
+            dir = dir.getParent(); // created later; its file system is the nearest existing ancestor's
+        }
+        if (dir == null) {
+            return;
+        }
+        long free;
+        try {
+            free = Files.getFileStore(dir).getUsableSpace();
+        } catch (IOException e) {
+            return; // no answer from the file system: the write itself reports a full disk
+        }
+        if (free < needed) {
+            throw AirlockException.local("the docker archive " + target + " needs " + needed + " bytes, but " + dir + " has only " + free
+                    + " free; free some space or write it elsewhere (nothing was written)", null);
         }
     }
 
@@ -484,11 +514,4 @@ public final class DockerArchiveWriter {
         tar.closeArchiveEntry();
     }
 
-    private static void deleteQuietly(Path p) {
-        try {
-            Files.deleteIfExists(p);
-        } catch (IOException ignored) {
-            // nothing more to do; the name is a hidden .partial one
-        }
-    }
 }

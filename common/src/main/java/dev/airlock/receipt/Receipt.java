@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.airlock.crypto.TrustPolicy;
 import dev.airlock.digest.Digest;
 import dev.airlock.error.AirlockException;
-import dev.airlock.io.AtomicFiles;
+import dev.airlock.io.OutputFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,11 +40,11 @@ public record Receipt(String format, String channel, long sequence, String diges
         return file.resolveSibling(file.getFileName() + ".asc");
     }
 
-    /** Writes FILE and FILE.asc, each atomically. */
+    /** Writes FILE and FILE.asc, each atomically, through {@link OutputFiles} (missing directories are created). */
     public void write(Path file, byte[] signature) throws IOException {
         byte[] json = toJson();
-        AtomicFiles.write(signatureFile(file), signature, false);
-        AtomicFiles.write(file, json, false);
+        OutputFiles.write("receipt --out", signatureFile(file), OutputFiles.Parents.CREATE, signature, false);
+        OutputFiles.write("receipt --out", file, OutputFiles.Parents.CREATE, json, false);
     }
 
     /** Reads FILE, checks FILE.asc against {@code trust}, and only then parses it. */

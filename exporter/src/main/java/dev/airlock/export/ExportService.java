@@ -21,6 +21,7 @@ import dev.airlock.error.AirlockException;
 import dev.airlock.io.AtomicFiles;
 import dev.airlock.io.Background;
 import dev.airlock.io.ChannelLock;
+import dev.airlock.io.OutputFiles;
 import dev.airlock.io.ReadBack;
 import dev.airlock.io.Trace;
 import dev.airlock.io.TransferListener;
@@ -375,6 +376,10 @@ public final class ExportService {
                 volumes ? json -> SignatureBlock.sign(json, p.keys()) : null);
         BundleWriter.Written written = null;
         Path report = m.report() == null ? null : target.resolveSibling(m.report().name());
+        if (report != null) {
+            // A directory, FIFO or device under the report's name is refused, never replaced (nor deleted on failure).
+            OutputFiles.check("the report", report, OutputFiles.Parents.MUST_EXIST, Map.of());
+        }
         Path reportTmp = report == null ? null : AtomicFiles.partialName(report);
         try (BundleWriter writer = BundleWriter.create(target, p.manifestJson(), p.signature(), p.ociLayout(), p.index(), m, onto)) {
             if (report != null) {
@@ -506,6 +511,9 @@ public final class ExportService {
     }
 
     private static void prepareOutDir(Path out) {
+        if (Files.exists(out) && !Files.isDirectory(out)) {
+            throw AirlockException.usage("--out " + out + " is not a directory; name the directory to write the bundle into");
+        }
         try {
             Files.createDirectories(out);
         } catch (IOException e) {

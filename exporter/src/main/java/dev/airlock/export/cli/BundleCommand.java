@@ -59,7 +59,7 @@ final class BundleCommand implements Callable<Integer> {
         Trace.mark("bundle: call");
         PrintWriter err = spec.commandLine().getErr();
         preset = options.preset();
-        if (preset != null && preset.skipsDownload(spec.commandLine().getOut(), json, JsonOutput.BUNDLE)) {
+        if (preset != null && preset.skipsDownload(output.report(spec.commandLine().getOut(), json), json, JsonOutput.BUNDLE)) {
             return 0;
         }
         ExportRequest request = options.request();
@@ -88,7 +88,7 @@ final class BundleCommand implements Callable<Integer> {
         } finally {
             client.whenDone(RegistryClient::close);
         }
-        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter out = output.report(spec.commandLine().getOut(), json);
         if (outcome.unchanged() != null) {
             printUnchanged(outcome.unchanged(), out);
             return 0; // nothing written, so nothing to push
@@ -104,8 +104,8 @@ final class BundleCommand implements Callable<Integer> {
         }
         PushResult pushed;
         try {
-            // With --json, stdout holds the JSON alone: the remote command's stdout goes to stderr.
-            pushed = push.push(r.files(), Relay.to(json ? err : out), Relay.to(err));
+            // With --json, stdout holds the JSON alone, with -q nothing: the remote command's stdout goes to stderr.
+            pushed = push.push(r.files(), Relay.to(json || output.quiet ? err : out), Relay.to(err));
         } catch (AirlockException e) {
             throw e.withSuffix("; the bundle " + r.file() + " is complete and recorded as sent: push it with airlock-export push"
                     + " (running bundle again would write the next one)");
@@ -134,10 +134,8 @@ final class BundleCommand implements Callable<Integer> {
             out.println(JsonOutput.write(o));
             return;
         }
-        if (!output.quiet) {
-            out.printf("nothing new on channel %s since bundle %d (%s, %s): its %d image(s) have the same digests;"
-                    + " nothing written (--if-changed)%n", u.channel(), u.sequence(), u.file(), u.digest(), u.images());
-        }
+        out.printf("nothing new on channel %s since bundle %d (%s, %s): its %d image(s) have the same digests;"
+                + " nothing written (--if-changed)%n", u.channel(), u.sequence(), u.file(), u.digest(), u.images());
     }
 
     private void print(ExportResult r, PrintWriter out, PushResult pushed) throws Exception {
@@ -166,9 +164,6 @@ final class BundleCommand implements Callable<Integer> {
                 o.set("push", PushCommand.json(pushed, mapper.createObjectNode()));
             }
             out.println(JsonOutput.write(o));
-            return;
-        }
-        if (output.quiet) {
             return;
         }
         out.printf("bundle   %s%n", r.file());

@@ -56,11 +56,12 @@ final class PushCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter out = output.report(spec.commandLine().getOut(), json);
         PrintWriter err = spec.commandLine().getErr();
         PushRequest request = ssh.request(to, "--to", retries, idleTimeout);
-        // With --json, stdout holds the JSON alone: the remote command's stdout goes to stderr.
-        PushResult r = new PushService(request, () -> output.listener(err), err).push(files, Relay.to(json ? err : out), Relay.to(err));
+        // With --json, stdout holds the JSON alone, with -q nothing: the remote command's stdout goes to stderr.
+        PushResult r = new PushService(request, () -> output.listener(err), err).push(files, Relay.to(json || output.quiet ? err : out),
+                Relay.to(err));
         return report(r, out, err, json, true);
     }
 

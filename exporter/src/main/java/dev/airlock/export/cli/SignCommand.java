@@ -4,14 +4,16 @@ import dev.airlock.cli.Passphrases;
 import dev.airlock.crypto.BundleSigner;
 import dev.airlock.crypto.OpenPgpKeys;
 import dev.airlock.error.AirlockException;
-import dev.airlock.io.AtomicFiles;
+import dev.airlock.io.OutputFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -52,6 +54,14 @@ public final class SignCommand implements Callable<Integer> {
         if (Files.isDirectory(file)) {
             throw AirlockException.usage(file + " is a directory; sign a file");
         }
+        Path asc = file.resolveSibling(file.getFileName() + ".asc");
+        Map<Path, String> read = new LinkedHashMap<>();
+        read.put(file, "the file being signed");
+        read.put(key, "the --key file");
+        if (passphraseFile != null) {
+            read.put(passphraseFile, "the --passphrase-file");
+        }
+        OutputFiles.check("the signature", asc, OutputFiles.Parents.MUST_EXIST, read);
         BundleSigner signer = new BundleSigner(OpenPgpKeys.readSecretKey(key), Passphrases.forSigning(passphraseFile, List.of(key)));
         byte[] signature;
         try (InputStream in = Files.newInputStream(file)) {
@@ -61,9 +71,8 @@ public final class SignCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new UncheckedIOException(new IOException("cannot read " + file + ": " + e.getMessage(), e));
         }
-        Path asc = file.resolveSibling(file.getFileName() + ".asc");
         try {
-            AtomicFiles.write(asc, signature, false);
+            OutputFiles.write("the signature", asc, OutputFiles.Parents.MUST_EXIST, signature, false);
         } catch (IOException e) {
             throw new UncheckedIOException(new IOException("cannot write " + asc + ": " + e.getMessage(), e));
         }

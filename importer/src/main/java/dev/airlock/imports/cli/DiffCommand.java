@@ -52,7 +52,7 @@ final class DiffCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
         DiffService.Diff d = new DiffService(output.listener(err)).diff(older, newer, trust.policy());
-        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter out = output.report(spec.commandLine().getOut(), json);
         if (json) {
             out.println(json(d));
             return 0;

@@ -60,7 +60,8 @@ final class ImportCommand implements Callable<Integer> {
         });
         TargetNaming naming = request.naming();
         if (preset.active()) {
-            if (preset.verifiedOnly(System.getenv(), bundle, request.trust(), output.listener(err), spec.commandLine().getOut(), json)) {
+            if (preset.verifiedOnly(System.getenv(), bundle, request.trust(), output.listener(err), output.report(spec.commandLine().getOut(), json),
+                    json)) {
                 return 0;
             }
             naming = preset.naming(bundle, request.trust(), options.registry(), options.mapRules());
@@ -75,7 +76,7 @@ final class ImportCommand implements Callable<Integer> {
         } finally {
             client.whenDone(RegistryClient::close);
         }
-        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter out = output.report(spec.commandLine().getOut(), json);
         String prefixLine = preset.active() ? dev.airlock.imports.GitlabSecureTarget.prefixLine(naming) : null;
         if (json) {
             out.println(JsonOutput.write(json(r, prefixLine)));

@@ -53,7 +53,7 @@ final class ListCommand implements Callable<Integer> {
         ListService.Listing l = new ListService(output.listener(err)).list(bundle, trust.policy());
         ContentsFormat.Listing shown = new ContentsFormat.Listing(bundle.toString(), l.digest().toString(),
                 l.report().describe(l.manifest()), l.contents());
-        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter out = output.report(spec.commandLine().getOut(), format.json || format.markdown);
         out.print(format.json ? ContentsFormat.json(shown, dev.airlock.cli.JsonOutput.report(l.manifest(), l.report().name().toLowerCase(java.util.Locale.ROOT))) + System.lineSeparator()
                 : format.markdown ? ContentsFormat.markdown(shown) : ContentsFormat.text(shown));
         out.flush();

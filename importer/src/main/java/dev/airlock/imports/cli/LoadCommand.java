@@ -1,14 +1,18 @@
 package dev.airlock.imports.cli;
 
+import dev.airlock.bundle.BundleFiles;
 import dev.airlock.cli.OutputOptionsMixin;
 import dev.airlock.cli.Units;
 import dev.airlock.dockerarchive.DockerArchiveWriter;
 import dev.airlock.dockerarchive.Platform;
 import dev.airlock.imports.LoadService;
+import dev.airlock.io.OutputFiles;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -38,7 +42,8 @@ final class LoadCommand implements Callable<Integer> {
     Path bundle;
 
     @Option(names = "--docker-archive", required = true, paramLabel = "OUT.tar",
-            description = "The archive to write (replaced if it exists); gzip-compressed when OUT ends in .gz or .tgz.")
+            description = "The archive to write: a regular file, replaced if it exists (a directory, device, FIFO or socket there is refused,"
+                    + " and so is a file the bundle is made of); missing directories are created. Gzip-compressed when OUT ends in .gz or .tgz.")
     Path out;
 
     @Option(names = "--image", paramLabel = "REF", description = "Only this image of the bundle, by its source reference (repeatable; default: all).")
@@ -51,9 +56,11 @@ final class LoadCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter err = spec.commandLine().getErr();
+        // Before the bundle is verified (minutes for a large one): an OUT that cannot be written is said at once.
+        OutputFiles.check("--docker-archive", out, OutputFiles.Parents.CREATE, inputs());
         LoadService.Result r = new LoadService(output.listener(err)).load(new LoadService.Request(bundle, trust.policy(), out, images,
                 platform == null ? null : Platform.parse(platform)));
-        PrintWriter o = spec.commandLine().getOut();
+        PrintWriter o = output.report(spec.commandLine().getOut(), false);
         o.printf("verified %s (channel %s, sequence %d, %s)%n", bundle, r.manifest().channel(), r.manifest().sequence(), r.digest());
         r.signers().forEach(s -> o.printf("signer   %s%n", s));
         o.printf("archive  %s (%s)%n", r.archive().file(), Units.bytes(r.archive().size()));
@@ -62,5 +69,16 @@ final class LoadCommand implements Callable<Integer> {
                     s.platform(), s.manifest(), s.config());
         }
         return 0;
+    }
+
+    /** What this command reads: every file of the bundle, the certificates, the config. */
+    private Map<Path, String> inputs() {
+        Map<Path, String> in = new LinkedHashMap<>();
+        BundleFiles.of(bundle).forEach(p -> in.put(p, "a file of the bundle being read, " + bundle));
+        trust.files().forEach(p -> in.putIfAbsent(p, "a --trust certificate being read"));
+        if (trust.config.file != null) {
+            in.putIfAbsent(trust.config.file, "the --config file being read");
+        }
+        return in;
     }
 }

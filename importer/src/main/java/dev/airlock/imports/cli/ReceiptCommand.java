@@ -7,6 +7,7 @@ import dev.airlock.imports.ImportLedger;
 import dev.airlock.imports.ReceiptWriter;
 import dev.airlock.imports.TargetNaming;
 import dev.airlock.error.AirlockException;
+import dev.airlock.io.OutputFiles;
 import dev.airlock.receipt.Receipt;
 import dev.airlock.cli.VerboseMixin;
 import java.io.PrintWriter;
@@ -52,11 +53,18 @@ final class ReceiptCommand implements Callable<Integer> {
     @Option(names = "--passphrase-file", paramLabel = "FILE", description = "Passphrase of the key. Default: AIRLOCK_KEY_PASSPHRASE, else none.")
     Path passphraseFile;
 
-    @Option(names = "--out", required = true, paramLabel = "FILE", description = "Where to write the receipt; its signature goes to FILE.asc.")
+    @Option(names = "--out", required = true, paramLabel = "FILE", description = "Where to write the receipt; its signature goes to FILE.asc (missing directories are created).")
     Path out;
 
     @Override
     public Integer call() {
+        java.util.Map<Path, String> read = new java.util.LinkedHashMap<>();
+        read.put(key, "the --key file");
+        if (passphraseFile != null) {
+            read.put(passphraseFile, "the --passphrase-file");
+        }
+        OutputFiles.check("--out", out, OutputFiles.Parents.CREATE, read);
+        OutputFiles.check("--out", Receipt.signatureFile(out), OutputFiles.Parents.CREATE, read);
         BundleSigner signer = new BundleSigner(OpenPgpKeys.readSecretKey(key), Passphrases.forSigning(passphraseFile, java.util.List.of(key)));
         if (registry == null && !maps.isEmpty()) {
             throw AirlockException.usage("--map needs --registry: it names a target together with the registry and prefix");

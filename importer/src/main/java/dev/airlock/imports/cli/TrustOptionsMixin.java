@@ -32,7 +32,7 @@ final class TrustOptionsMixin {
     /** The policy; no certificate (neither --trust nor trust: in --config) is a usage error. */
     TrustPolicy policy() {
         ImportConfig c = config.get();
-        List<Path> files = !certs.isEmpty() ? certs : config.paths(c.trust());
+        List<Path> files = files();
         config.require(files.isEmpty() ? null : files, "--trust CERT.asc", "trust");
         List<PGPPublicKeyRing> rings = new ArrayList<>();
         for (Path p : files) {
@@ -40,5 +40,10 @@ final class TrustOptionsMixin {
         }
         Integer n = ImportConfigOption.or(threshold, c.threshold());
         return new TrustPolicy(rings, n != null ? n : DEFAULT_THRESHOLD);
+    }
+
+    /** The certificate files: --trust, else trust: in --config (may be empty). */
+    List<Path> files() {
+        return !certs.isEmpty() ? certs : config.paths(config.get().trust());
     }
 }

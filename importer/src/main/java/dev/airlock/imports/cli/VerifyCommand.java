@@ -42,7 +42,7 @@ final class VerifyCommand implements Callable<Integer> {
         ImportService.VerifyReport r = new ImportService(() -> {
             throw new IllegalStateException("verify must not touch a registry");
         }, output.listener(err)).verify(bundle, trust.policy());
-        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter out = output.report(spec.commandLine().getOut(), json);
         if (json) {
             com.fasterxml.jackson.databind.node.ObjectNode o = dev.airlock.cli.JsonOutput.object(dev.airlock.cli.JsonOutput.VERIFY);
             dev.airlock.cli.JsonOutput.bundle(o, bundle.toString(), r.digest().toString(), r.manifest());

@@ -1,0 +1,138 @@
+package dev.airlock.dockerarchive;
+
+import dev.airlock.error.AirlockException;
+import dev.airlock.io.TempFile;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.RandomAccessFile;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * Decompresses a gzip-compressed docker archive into a {@link TempFile} in {@code $TMPDIR}
+ * (random access into gzip is impossible, and the copy engine reads layers in parallel by
+ * position), within two bounds, so that an archive that expands without limit (a "gzip bomb", or
+ * a mistake) is refused before it fills the disk:
+ * <ul>
+ * <li><b>free space</b>: the decompressed bytes may not exceed what the temporary directory had
+ *     free at the start, less a margin ({@link #margin}); refused up front when gzip's own size
+ *     field (ISIZE, the last member's size mod 2^32, so a lower bound only: it says nothing
+ *     trustworthy past 4 GiB) already does not fit. Kind {@code LOCAL}, exit 1.</li>
+ * <li><b>ratio</b>: at most {@link #RATIO} times the compressed size, and never less than
+ *     {@link #FLOOR} (real docker archives compress 2 to 10 times; gzip's own limit is about 1032).
+ *     Kind {@code USAGE}, exit 2: the way past it is to decompress the archive by hand.</li>
+ * </ul>
+ * No archive names its decompressed size before its end (docker save writes manifest.json last),
+ * so these bounds are checked while the bytes stream.
+ */
+final class BoundedGunzip {
+    /** Decompressed bytes per compressed byte allowed. */
+    static final long RATIO = 100;
+    /** Allowed whatever the ratio: a small archive may hold a layer of zeros. */
+    static final long FLOOR = 256L << 20;
+    private static final int BUFFER = 1 << 16;
+
+    private BoundedGunzip() {
+    }
+
+    /** The temporary file holding {@code file}'s content; the caller closes it (which deletes it). */
+    static TempFile toTempFile(Path file) {
+        long compressed;
+        long isize;
+        try {
+            compressed = Files.size(file);
+            isize = isize(file);
+        } catch (IOException e) {
+            throw AirlockException.local("cannot read docker archive " + file + ": " + e.getMessage(), e);
+        }
+        Path dir = TempFile.dir();
+        if (!Files.isDirectory(dir)) {
+            throw AirlockException.usage("the temporary directory " + dir + " ($TMPDIR) does not exist or is not a directory;"
+                    + " it is needed to decompress docker archive " + file + ": create it, or set TMPDIR to one that exists");
+        }
+        long free = usableSpace(dir);
+        long room = free - margin(free);
+        if (isize > room) {
+            throw noRoom(file, dir, free, isize, "at least " + isize + " bytes, by its gzip size field");
+        }
+        long ratioBound = Math.max(FLOOR, RATIO * compressed);
+        TempFile temp;
+        try {
+            temp = TempFile.create("airlock-docker-archive-", ".tar");
+        } catch (IOException e) {
+            throw AirlockException.local("cannot create a temporary file in " + dir + " ($TMPDIR) to decompress docker archive " + file
+                    + ": " + e.getMessage(), e);
+        }
+        try {
+            copy(file, temp.path(), Math.min(room, ratioBound), ratioBound <= room, dir, free);
+            return temp;
+        } catch (RuntimeException e) {
+            temp.close();
+            throw e;
+        }
+    }
+
+    private static void copy(Path file, Path temp, long bound, boolean ratioFirst, Path dir, long free) {
+        long n = 0;
+        try (InputStream in = new GZIPInputStream(Files.newInputStream(file), BUFFER);
+                FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE);
+                OutputStream out = Channels.newOutputStream(ch)) {
+            byte[] buf = new byte[BUFFER];
+            int r;
+            while ((r = in.read(buf)) >= 0) {
+                n += r;
+                if (n > bound) {
+                    throw ratioFirst ? tooLarge(file, bound) : noRoom(file, dir, free, n, "more than " + bound + " bytes");
+                }
+                out.write(buf, 0, r);
+            }
+        } catch (java.util.zip.ZipException | java.io.EOFException e) {
+            throw AirlockException.digestMismatch("docker archive " + file + " is damaged gzip: " + e.getMessage());
+        } catch (IOException e) {
+            throw AirlockException.local("cannot decompress docker archive " + file + " into " + temp + " ($TMPDIR): " + e.getMessage(), e);
+        }
+    }
+
+    /** Free space kept: a tenth of what is free, at most 256 MiB — for the bundle, logs, others. */
+    static long margin(long free) {
+        return Math.min(256L << 20, free / 10);
+    }
+
+    private static AirlockException tooLarge(Path file, long bound) {
+        return AirlockException.usage("docker archive " + file + " decompresses to more than " + bound + " bytes, over the bound of "
+                + RATIO + " times its compressed size (at least " + FLOOR + " bytes) for decompressing into $TMPDIR (a gzip bomb?);"
+                + " if it is genuine, decompress it yourself (gunzip -k " + file + ") and give the .tar (nothing was written)");
+    }
+
+    private static AirlockException noRoom(Path file, Path dir, long free, long needed, String what) {
+        return AirlockException.local("docker archive " + file + " decompresses to " + what + ", but the temporary directory " + dir
+                + " ($TMPDIR) has " + free + " bytes free (" + margin(free) + " kept free); set TMPDIR to a file system with room,"
+                + " or decompress it yourself (gunzip -k) and give the .tar (nothing was written)", null);
+    }
+
+    private static long usableSpace(Path dir) {
+        try {
+            return Files.getFileStore(dir).getUsableSpace();
+        } catch (IOException e) {
+            throw AirlockException.local("cannot use the temporary directory " + dir + " ($TMPDIR): " + e.getMessage(), e);
+        }
+    }
+
+    /** gzip's ISIZE: the last 4 bytes, little-endian; the last member's size mod 2^32, so a lower bound of the total. */
+    private static long isize(Path file) throws IOException {
+        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "r")) {
+            if (f.length() < 18) {
+                return 0; // too short for a gzip member: the decompression says what is wrong
+            }
+            f.seek(f.length() - 4);
+            byte[] b = new byte[4];
+            f.readFully(b);
+            return (b[0] & 0xffL) | (b[1] & 0xffL) << 8 | (b[2] & 0xffL) << 16 | (b[3] & 0xffL) << 24;
+        }
+    }
+}
