@@ -52,6 +52,10 @@ public final class SignCommand implements Callable<Integer> {
         if (Files.isDirectory(file)) {
             throw AirlockException.usage(file + " is a directory; sign a file");
         }
+        if (Files.exists(file) && !Files.isRegularFile(file)) {
+            // a FIFO would block the read forever, a device never end (issue 17: regular files only)
+            throw AirlockException.usage(file + " is not a regular file (a FIFO, device or socket); sign a file");
+        }
         BundleSigner signer = new BundleSigner(OpenPgpKeys.readSecretKey(key), Passphrases.forSigning(passphraseFile, List.of(key)));
         byte[] signature;
         try (InputStream in = Files.newInputStream(file)) {
