@@ -258,7 +258,8 @@ class BoundedReadsIT {
         assertOneLine(r);
 
         // A directory on the way that the user may not enter is the one named.
-        Path etc = Files.createDirectory(tmp.resolve("etc-airlock"), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Path etc = Files.createDirectory(tmp.resolve("etc-airlock"),
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         Path hidden = Files.writeString(etc.resolve("export-daily.yaml"), "channel: daily\n");
         Files.setPosixFilePermissions(hidden, PosixFilePermissions.fromString("rw-r--r--"));
         r = asNobody(exportJar, "plan", "--config", hidden.toString());
