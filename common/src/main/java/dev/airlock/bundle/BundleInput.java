@@ -3,6 +3,7 @@ package dev.airlock.bundle;
 import dev.airlock.crypto.TrustPolicy;
 import dev.airlock.digest.Digest;
 import dev.airlock.error.AirlockException;
+import dev.airlock.io.BoundedFiles;
 import dev.airlock.io.Trace;
 import dev.airlock.io.VolumeChannel;
 import java.io.IOException;
@@ -33,7 +34,6 @@ import java.util.regex.Pattern;
  */
 public final class BundleInput {
     private static final Pattern VOLUME = Pattern.compile("(.+\\.tar)\\.(\\d{3,})");
-    private static final long MAX_SIGNATURE = 1L << 20;
 
     private BundleInput() {
     }
@@ -78,10 +78,10 @@ public final class BundleInput {
 
     private static UntrustedBundle openSet(Path listFile, TrustPolicy policy) {
         String listName = listFile.getFileName().toString();
-        byte[] json = readSmall(listFile, VolumeList.MAX_BYTES, false);
+        byte[] json = readSmall(listFile, BoundedFiles.VOLUME_LIST);
         Path ascFile = listFile.resolveSibling(listName + ".asc");
         if (policy != null) {
-            byte[] asc = readSmall(ascFile, MAX_SIGNATURE, true);
+            byte[] asc = readSmall(ascFile, BoundedFiles.SIGNATURE);
             policy.verify(json, asc, listName);
             Trace.mark("volumes: list signature checked");
         }
@@ -192,20 +192,15 @@ public final class BundleInput {
         }
     }
 
-    private static byte[] readSmall(Path p, long max, boolean signature) {
+    /** The list or its signature, through {@link BoundedFiles}: a regular file, no link, bounded. */
+    private static byte[] readSmall(Path p, BoundedFiles.Rule rule) {
         try {
-            long size = Files.size(p);
-            if (size > max) {
-                throw AirlockException.malformed(p + " is " + size + " bytes, over the limit of " + max + " for " + (signature ? "a signature" : "a volume list"));
-            }
-            return Files.readAllBytes(p);
+            return BoundedFiles.read(p, rule);
         } catch (NoSuchFileException e) {
-            if (signature) {
+            if (rule == BoundedFiles.SIGNATURE) {
                 throw AirlockException.untrusted(p + " is missing: the volume list is not signed; copy it too");
             }
             throw AirlockException.usage("bundle " + p + " does not exist");
-        } catch (IOException e) {
-            throw AirlockException.local("cannot read " + p + ": " + e.getMessage(), e);
         }
     }
 }

@@ -189,6 +189,12 @@ public final class BundleWriter implements ImageSink, AutoCloseable {
         List<Slot> layout = layout(manifestJson.length, signature.length, ociLayout.length, indexJson.length, manifest,
                 Date.from(Instant.parse(manifest.created())));
         long total = fileSize(layout);
+        if (media.volumeSize() > 0 && VolumeList.count(total, media.volumeSize()) > VolumeList.MAX_VOLUMES) {
+            // the importer reads no list of more (issue 17, defect 5: every read of a list is bounded)
+            throw AirlockException.usage("a bundle of " + total + " bytes in volumes of " + media.volumeSize() + " takes "
+                    + VolumeList.count(total, media.volumeSize()) + " volumes, more than the " + VolumeList.MAX_VOLUMES
+                    + " a set may have; give a larger --max-volume-size");
+        }
         checkSpace(target, total, media, manifest.channel());
         TarParts parts = null;
         BundleWriter w = null;

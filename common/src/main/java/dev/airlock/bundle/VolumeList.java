@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.airlock.digest.Digest;
 import dev.airlock.error.AirlockException;
+import dev.airlock.io.BoundedFiles;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -28,8 +29,14 @@ public record VolumeList(String format, String channel, long sequence, String bu
 
     public static final String FORMAT = "airlock-volumes/v1";
     public static final String SUFFIX = ".volumes.json";
-    /** The list is small; anything bigger is not ours (a million volumes stay far below this). */
-    public static final long MAX_BYTES = 256L << 20;
+    /**
+     * The most volumes a set may have: 50 GB in volumes of the smallest size (1 MB), 200 TB in
+     * DVD-sized ones. The exporter refuses to write more; the list of that many, even with the
+     * longest bundle name, stays below {@link #MAX_BYTES}.
+     */
+    public static final int MAX_VOLUMES = 50_000;
+    /** The largest list read ({@link BoundedFiles#VOLUME_LIST}); anything bigger is not ours. */
+    public static final long MAX_BYTES = BoundedFiles.VOLUME_LIST.maxBytes();
     private static final Pattern FILE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,200}\\.tar");
     private static final Set<String> FIELDS = Set.of("format", "channel", "sequence", "bundle", "bundleDigest", "size", "volumeSize",
             "volumes");
@@ -127,6 +134,9 @@ public record VolumeList(String format, String channel, long sequence, String bu
         JsonNode array = root.get("volumes");
         if (array == null || !array.isArray() || array.isEmpty()) {
             throw bad(where, "lists no volumes");
+        }
+        if (array.size() > MAX_VOLUMES) {
+            throw bad(where, "lists " + array.size() + " volumes, more than the " + MAX_VOLUMES + " a set may have");
         }
         if (array.size() != count(size, volumeSize)) {
             throw bad(where, "lists " + array.size() + " volumes, but a bundle of " + size + " bytes in volumes of " + volumeSize

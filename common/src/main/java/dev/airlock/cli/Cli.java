@@ -27,6 +27,8 @@ public final class Cli {
     public static int run(String program, Object command, List<Class<?>> subcommands, String[] args, PrintWriter out,
             PrintWriter err) {
         boolean verbose = Arrays.asList(args).contains("--verbose") || Arrays.asList(args).contains("-v");
+        // Named in permission errors: "PROGRAM runs as user 'U', which needs read access" (dev.airlock.io.BoundedFiles).
+        System.setProperty("airlock.program", program);
         // With --json, a failure is also a JSON object on stdout (README, "JSON output"), so that stdout always parses.
         boolean json = Arrays.asList(args).contains("--json");
         CommandLine cl = new CommandLine(command);

@@ -72,6 +72,7 @@ public final class LoginCommand implements Callable<Integer> {
         if (user == null || user.isEmpty()) {
             throw AirlockException.usage("login " + name + ": no user name; give --username USER");
         }
+        DockerConfigCredentials.checkUserName(user);
         String secret = secret(user, console, err);
         Credentials account = new Credentials(user, secret);
         Path file = DockerConfigCredentials.loginFile(registry.authFile, System.getenv());

@@ -2,9 +2,9 @@ package dev.airlock.cli;
 
 import dev.airlock.crypto.OpenPgpKeys;
 import dev.airlock.error.AirlockException;
+import dev.airlock.io.BoundedFiles;
 import java.io.Console;
-import java.io.IOException;
-import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -33,10 +33,9 @@ public final class Passphrases {
     public static char[] read(Path file, String env) {
         if (file != null) {
             try {
-                String first = Files.readAllLines(file).stream().findFirst().orElse("");
-                return first.toCharArray();
-            } catch (IOException e) {
-                throw AirlockException.usage("cannot read passphrase file " + file + ": " + e.getMessage());
+                return BoundedFiles.firstLine(file, BoundedFiles.SECRET).toCharArray();
+            } catch (NoSuchFileException e) {
+                throw AirlockException.usage("passphrase file " + file + " does not exist");
             }
         }
         String value = System.getenv(env);

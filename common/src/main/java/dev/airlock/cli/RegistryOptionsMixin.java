@@ -1,12 +1,12 @@
 package dev.airlock.cli;
 
 import dev.airlock.error.AirlockException;
+import dev.airlock.io.BoundedFiles;
 import dev.airlock.registry.CredentialStore;
 import dev.airlock.registry.Credentials;
 import dev.airlock.registry.DockerConfigCredentials;
 import dev.airlock.registry.RegistryOptions;
-import java.io.IOException;
-import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -173,9 +173,9 @@ public final class RegistryOptionsMixin {
         if (credsFile != null) {
             String line;
             try {
-                line = Files.readAllLines(credsFile).stream().findFirst().orElse("");
-            } catch (IOException e) {
-                throw AirlockException.usage("cannot read --creds-file " + credsFile + ": " + e.getMessage());
+                line = BoundedFiles.firstLine(credsFile, BoundedFiles.SECRET);
+            } catch (NoSuchFileException e) {
+                throw AirlockException.usage("--creds-file " + credsFile + " does not exist");
             }
             int colon = line.indexOf(':');
             if (colon <= 0) {

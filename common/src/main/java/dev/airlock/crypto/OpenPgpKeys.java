@@ -1,11 +1,12 @@
 package dev.airlock.crypto;
 
 import dev.airlock.error.AirlockException;
+import dev.airlock.io.BoundedFiles;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -161,9 +162,9 @@ public final class OpenPgpKeys {
     private static List<Object> readObjects(Path file, String what) {
         byte[] bytes;
         try {
-            bytes = Files.readAllBytes(file);
-        } catch (IOException e) {
-            throw AirlockException.usage("cannot read " + what + " " + file + ": " + e.getMessage());
+            bytes = BoundedFiles.read(file, BoundedFiles.KEY);
+        } catch (NoSuchFileException e) {
+            throw AirlockException.usage(what + " " + file + " does not exist");
         }
         List<Object> out = new ArrayList<>();
         try (InputStream in = PGPUtil.getDecoderStream(new ByteArrayInputStream(bytes))) {

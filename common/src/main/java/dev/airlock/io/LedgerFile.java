@@ -9,9 +9,9 @@ import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Optional;
 
@@ -37,9 +37,12 @@ public final class LedgerFile {
         }
         byte[] bytes;
         try {
-            bytes = Files.readAllBytes(file);
-        } catch (IOException e) {
-            throw AirlockException.local("cannot read " + what + ": " + describe(e, file), e);
+            bytes = BoundedFiles.read(file, BoundedFiles.STATE);
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (AirlockException e) {
+            // permission denied already says who needs what; anything else is named as this ledger
+            throw e.getCause() instanceof AccessDeniedException ? e : AirlockException.local("cannot read " + what + ": " + e.getMessage(), e);
         }
         JsonNode root;
         try {
@@ -67,7 +70,8 @@ public final class LedgerFile {
     /** What went wrong, in words, with the path that failed when it is not {@code file} itself. */
     static String describe(IOException e, Path file) {
         if (e instanceof FileSystemException f) {
-            String reason = e instanceof AccessDeniedException ? "permission denied"
+            String reason = e instanceof AccessDeniedException ? "permission denied (" + BoundedFiles.whoNeeds("write access to "
+                    + file.toAbsolutePath().getParent()) + ")"
                     : e instanceof FileAlreadyExistsException ? "a file is in the way"
                     : e instanceof DirectoryNotEmptyException ? "a directory is in the way"
                     : e instanceof NoSuchFileException ? "no such file or directory"

@@ -7,8 +7,9 @@ import dev.airlock.crypto.TrustPolicy;
 import dev.airlock.digest.Digest;
 import dev.airlock.error.AirlockException;
 import dev.airlock.io.OutputFiles;
+import dev.airlock.io.BoundedFiles;
 import java.io.IOException;
-import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -52,13 +53,13 @@ public record Receipt(String format, String channel, long sequence, String diges
         byte[] json;
         byte[] sig;
         try {
-            json = Files.readAllBytes(file);
-        } catch (IOException e) {
-            throw AirlockException.usage("cannot read receipt " + file + ": " + e.getMessage());
+            json = BoundedFiles.read(file, BoundedFiles.RECEIPT);
+        } catch (NoSuchFileException e) {
+            throw AirlockException.usage("receipt " + file + " does not exist");
         }
         try {
-            sig = Files.readAllBytes(signatureFile(file));
-        } catch (IOException e) {
+            sig = BoundedFiles.read(signatureFile(file), BoundedFiles.SIGNATURE);
+        } catch (NoSuchFileException e) {
             throw AirlockException.untrusted("receipt " + file + " has no signature file " + signatureFile(file));
         }
         trust.verify(json, sig, file.getFileName().toString());

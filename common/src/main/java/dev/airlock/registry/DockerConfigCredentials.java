@@ -1,12 +1,15 @@
 package dev.airlock.registry;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.airlock.error.AirlockException;
+import dev.airlock.io.BoundedFiles;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -43,7 +46,9 @@ public final class DockerConfigCredentials implements CredentialStore {
     public static DockerConfigCredentials standard(Path explicitFile, Map<String, String> env) {
         List<Path> files = new ArrayList<>();
         if (explicitFile != null) {
-            if (!Files.isRegularFile(explicitFile)) {
+            // Read now, not at the first 401: a named file that is not an auth file is refused even
+            // when no registry asks for a login (it was silently ignored; issue 17, defect 9).
+            if (read(explicitFile) == null) {
                 throw AirlockException.usage("auth file " + explicitFile + " does not exist");
             }
             files.add(explicitFile);
@@ -106,12 +111,25 @@ public final class DockerConfigCredentials implements CredentialStore {
      * under a temporary name, fsynced and renamed; a missing directory is made (0700).
      */
     public static void store(Path file, String host, Credentials creds) {
+        checkUserName(creds.username());
         com.fasterxml.jackson.databind.node.ObjectNode root = readForUpdate(file);
         com.fasterxml.jackson.databind.node.ObjectNode auths = root.get("auths") instanceof com.fasterxml.jackson.databind.node.ObjectNode o
                 ? o : root.putObject("auths");
         auths.putObject(authKey(host)).put("auth", Base64.getEncoder().encodeToString(
                 (creds.username() + ":" + creds.secret()).getBytes(StandardCharsets.UTF_8)));
         write(file, root);
+    }
+
+    /**
+     * Refuses (USAGE) a user name with ':': {@code auth} holds base64 of USER:PASSWORD and every
+     * reader splits at the first ':', so "a:b" with password "p" would read back as user "a" with
+     * password "b:p" (issue 17, defect 9).
+     */
+    public static void checkUserName(String user) {
+        if (user.indexOf(':') >= 0) {
+            throw AirlockException.usage("user name '" + user + "' contains ':', which an auth file cannot hold (it stores USER:PASSWORD"
+                    + " and would read it back as user '" + user.substring(0, user.indexOf(':')) + "')");
+        }
     }
 
     /** Removes the entry for {@code host} (all entries when host is null); false if there was none. */
@@ -134,21 +152,40 @@ public final class DockerConfigCredentials implements CredentialStore {
     }
 
     private static com.fasterxml.jackson.databind.node.ObjectNode readForUpdate(Path file) {
-        if (!Files.exists(file)) {
+        com.fasterxml.jackson.databind.node.ObjectNode o = read(file);
+        return o == null ? JSON.createObjectNode() : o;
+    }
+
+    /**
+     * {@code file} as an auth file, through {@link BoundedFiles#AUTH_FILE}; null when it does not
+     * exist, an empty object when it is empty. Anything else that is not a JSON object (with an
+     * object {@code auths}, {@code credHelpers}, if any) is refused naming the file (exit 2).
+     */
+    static com.fasterxml.jackson.databind.node.ObjectNode read(Path file) {
+        byte[] bytes;
+        try {
+            bytes = BoundedFiles.read(file, BoundedFiles.AUTH_FILE);
+        } catch (NoSuchFileException e) {
+            return null;
+        }
+        JsonNode n;
+        try {
+            n = JSON.readTree(bytes);
+        } catch (JsonProcessingException e) {
+            throw AirlockException.usage("auth file " + file + " is not JSON: " + e.getOriginalMessage().lines().findFirst().orElse("")
+                    + (e.getLocation() != null ? " (line " + e.getLocation().getLineNr() + ")" : ""));
+        } catch (IOException e) {
+            throw BoundedFiles.failure(file, e, BoundedFiles.AUTH_FILE);
+        }
+        if (n == null || n.isMissingNode()) {
             return JSON.createObjectNode();
         }
-        try {
-            JsonNode n = JSON.readTree(file.toFile());
-            if (n == null || n.isMissingNode()) {
-                return JSON.createObjectNode();
-            }
-            if (!(n instanceof com.fasterxml.jackson.databind.node.ObjectNode o) || (o.has("auths") && !o.get("auths").isObject())) {
-                throw AirlockException.usage(file + " is not an auth file (a JSON object with an \"auths\" object); not changed");
-            }
-            return o;
-        } catch (IOException e) {
-            throw AirlockException.usage("cannot read auth file " + file + ": " + e.getMessage());
+        if (!(n instanceof com.fasterxml.jackson.databind.node.ObjectNode o) || (o.has("auths") && !o.get("auths").isObject())
+                || (o.has("credHelpers") && !o.get("credHelpers").isObject())) {
+            throw AirlockException.usage("auth file " + file + " is not an auth file (a JSON object with an \"auths\" object, as"
+                    + " docker, podman and skopeo write)");
         }
+        return o;
     }
 
     private static void write(Path file, JsonNode root) {
@@ -167,14 +204,9 @@ public final class DockerConfigCredentials implements CredentialStore {
     @Override
     public Optional<Credentials> lookup(String host) {
         for (Path file : files) {
-            if (!Files.isRegularFile(file)) {
+            JsonNode config = read(file);
+            if (config == null) {
                 continue;
-            }
-            JsonNode config;
-            try {
-                config = JSON.readTree(file.toFile());
-            } catch (IOException e) {
-                throw AirlockException.usage("cannot read credentials file " + file + ": " + e.getMessage());
             }
             Optional<Credentials> found = fromConfig(config, host, file);
             if (found.isPresent()) {
@@ -198,7 +230,12 @@ public final class DockerConfigCredentials implements CredentialStore {
                 continue;
             }
             if (entry.hasNonNull("auth") && !entry.get("auth").asText().isEmpty()) {
-                String decoded = new String(Base64.getDecoder().decode(entry.get("auth").asText().trim()), StandardCharsets.UTF_8);
+                String decoded;
+                try {
+                    decoded = new String(Base64.getDecoder().decode(entry.get("auth").asText().trim()), StandardCharsets.UTF_8);
+                } catch (IllegalArgumentException e) {
+                    throw AirlockException.usage(file + ": the auth entry for " + key + " is not base64 of user:password");
+                }
                 int colon = decoded.indexOf(':');
                 if (colon < 0) {
                     throw AirlockException.usage(file + ": the auth entry for " + key + " is not base64 of user:password");

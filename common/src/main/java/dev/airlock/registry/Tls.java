@@ -1,6 +1,7 @@
 package dev.airlock.registry;
 
 import dev.airlock.error.AirlockException;
+import dev.airlock.io.BoundedFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;
@@ -99,7 +100,7 @@ final class Tls {
         }
         int i = 0;
         for (Path caFile : files) {
-            try (InputStream in = Files.newInputStream(caFile)) {
+            try (InputStream in = new java.io.ByteArrayInputStream(BoundedFiles.read(caFile, BoundedFiles.CA_FILE))) {
                 Collection<? extends Certificate> certs = CertificateFactory.getInstance("X.509").generateCertificates(in);
                 if (certs.isEmpty()) {
                     throw AirlockException.usage(caFile + " (" + what + ") holds no PEM certificate");
@@ -107,6 +108,8 @@ final class Tls {
                 for (Certificate c : certs) {
                     store.setCertificateEntry("ca-" + i++, c);
                 }
+            } catch (java.nio.file.NoSuchFileException e) {
+                throw AirlockException.usage(caFile + " (" + what + ") does not exist");
             } catch (IOException e) {
                 throw AirlockException.usage("cannot read " + caFile + " (" + what + "): " + e.getMessage());
             } catch (CertificateException e) {

@@ -269,6 +269,23 @@ class VolumeWriterTest {
         assertEquals(List.of(), names(dir));
     }
 
+    /** Issue 17, defect 5: the importer reads no list of more than 50,000 volumes, so none is written. */
+    @Test
+    void aSetOfMoreVolumesThanAListMayHold_isRefusedBeforeAByteIsWritten() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("many"));
+        BundleManifest m = new BundleManifest(BundleManifest.FORMAT, "vol", 7, null, "2026-01-01T00:00:00Z", "test",
+                new BundleManifest.Layout(ref(LAYOUT), ref(INDEX)), List.of(),
+                List.of(new BundleManifest.Blob(Digest.sha256Of(new byte[0]).toString().replace("e3b0", "e3b1"), 50_001_000_000L,
+                        "application/octet-stream")), List.of());
+        byte[] json = m.toJson();
+        AirlockException e = assertThrows(AirlockException.class, () -> BundleWriter.create(dir.resolve("many.tar"), json,
+                SignatureBlock.sign(json, signers), LAYOUT, INDEX, m, new BundleWriter.Media(1_000_000, true,
+                        l -> SignatureBlock.sign(l, signers))).close());
+        assertEquals(AirlockException.Kind.USAGE, e.kind(), e.getMessage());
+        assertTrue(e.getMessage().endsWith("volumes, more than the 50000 a set may have; give a larger --max-volume-size"), e.getMessage());
+        assertEquals(List.of(), names(dir));
+    }
+
     static List<String> names(Path dir) throws IOException {
         List<String> out = new ArrayList<>();
         try (Stream<Path> s = Files.list(dir)) {

@@ -1,8 +1,10 @@
 package dev.airlock.registry;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.airlock.error.AirlockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -59,5 +61,35 @@ class DockerConfigCredentialsTest {
         assertEquals(new Credentials("hub", "pw"), both.lookup("registry-1.docker.io").orElseThrow());
         assertTrue(Files.readString(runtime.resolve("containers/auth.json")).contains("\"docker.io\""));
         assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(runtime.resolve("containers"))));
+    }
+
+    /** Issue 17, defect 9: an auth file that is not one is refused naming it, never read as "no credentials". */
+    @Test
+    void anAuthFileThatIsNotOne_isRefusedNamingIt_whereverItIsRead() throws Exception {
+        Path yaml = Files.writeString(tmp.resolve("auth.json"), "auths: {}\n");
+        AirlockException e = assertThrows(AirlockException.class, () -> DockerConfigCredentials.standard(yaml, java.util.Map.of()));
+        assertEquals(AirlockException.Kind.USAGE, e.kind());
+        assertTrue(e.getMessage().startsWith("auth file " + yaml + " is not JSON: Unrecognized token 'auths'"), e.getMessage());
+
+        // Valid JSON of the wrong shape, found among the standard files at the first 401.
+        Path array = Files.writeString(tmp.resolve("config.json"), "[{\"auths\": {}}]");
+        e = assertThrows(AirlockException.class, () -> new DockerConfigCredentials(List.of(array), tmp).lookup("reg.example"));
+        assertEquals("auth file " + array + " is not an auth file (a JSON object with an \"auths\" object, as docker, podman and skopeo"
+                + " write)", e.getMessage());
+
+        Path notBase64 = Files.writeString(tmp.resolve("bad.json"), "{\"auths\": {\"reg.example\": {\"auth\": \"!!not base64\"}}}");
+        e = assertThrows(AirlockException.class, () -> new DockerConfigCredentials(List.of(notBase64), tmp).lookup("reg.example"));
+        assertEquals(notBase64 + ": the auth entry for reg.example is not base64 of user:password", e.getMessage());
+    }
+
+    /** Issue 17, defect 9: base64("a:b:PASSWORD") reads back as user "a", so such a user name is never stored. */
+    @Test
+    void aUserNameWithAColon_isNeverStored() {
+        Path file = tmp.resolve("auth.json");
+        AirlockException e = assertThrows(AirlockException.class,
+                () -> DockerConfigCredentials.store(file, "reg.example", new Credentials("mirror:admin", "pw")));
+        assertEquals(AirlockException.Kind.USAGE, e.kind());
+        assertTrue(e.getMessage().contains("would read it back as user 'mirror'"), e.getMessage());
+        assertTrue(!Files.exists(file));
     }
 }

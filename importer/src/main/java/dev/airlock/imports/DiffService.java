@@ -105,6 +105,9 @@ public final class DiffService {
         if (name.endsWith(".tar") || name.matches(".*\\.tar\\.\\d{3,}") || name.endsWith(VolumeList.SUFFIX)) {
             return false;
         }
+        if (!Files.isRegularFile(file)) {
+            return false; // read as a bundle, which names what it is instead (a FIFO would block the peek below)
+        }
         try (InputStream in = Files.newInputStream(file)) {
             int c;
             do {

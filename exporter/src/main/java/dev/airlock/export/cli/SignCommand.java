@@ -54,6 +54,10 @@ public final class SignCommand implements Callable<Integer> {
         if (Files.isDirectory(file)) {
             throw AirlockException.usage(file + " is a directory; sign a file");
         }
+        if (Files.exists(file) && !Files.isRegularFile(file)) {
+            // a FIFO would block the read forever, a device never end (issue 17: regular files only)
+            throw AirlockException.usage(file + " is not a regular file (a FIFO, device or socket); sign a file");
+        }
         Path asc = file.resolveSibling(file.getFileName() + ".asc");
         Map<Path, String> read = new LinkedHashMap<>();
         read.put(file, "the file being signed");

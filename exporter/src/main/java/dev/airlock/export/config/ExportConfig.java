@@ -1,11 +1,11 @@
 package dev.airlock.export.config;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.airlock.config.ConfigYaml;
 import dev.airlock.error.AirlockException;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -25,16 +25,19 @@ public record ExportConfig(List<String> images, String channel, String key, Stri
             Boolean saveArtifacts) {
     }
 
+    private static final ObjectMapper YAML = ConfigYaml.mapper();
+
+    /** Reads {@code file} as {@link ConfigYaml} says (bounded, duplicate keys refused); unknown keys are named with the known ones. */
     public static ExportConfig load(Path file) {
         try {
-            ExportConfig c = new ObjectMapper(new YAMLFactory()).readValue(file.toFile(), ExportConfig.class);
+            ExportConfig c = ConfigYaml.read(file, YAML, ExportConfig.class);
             return c == null ? empty() : c;
         } catch (UnrecognizedPropertyException e) {
             throw AirlockException.usage("config " + file + ": unknown setting '" + e.getPropertyName()
                     + "' (known: images, channel, key, passphraseFile, out, state, insecureRegistries, caFile, authFile, maxVolumeSize, verifyAfterWrite, preset, skipMissing, "
                     + "gitlabSecure: analyzers, analyzerVersion, sourcePrefix, downloadImages, saveArtifacts)");
-        } catch (IOException e) {
-            throw AirlockException.usage("config " + file + " is not readable YAML: " + e.getMessage().lines().findFirst().orElse(""));
+        } catch (JsonMappingException e) {
+            throw ConfigYaml.notYaml(file, e);
         }
     }
 

@@ -1,9 +1,11 @@
 package dev.airlock.export.sftp;
 
 import dev.airlock.error.AirlockException;
+import dev.airlock.io.BoundedFiles;
 import java.io.IOException;
 import java.net.SocketAddress;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.PublicKey;
 import java.util.ArrayList;
@@ -38,11 +40,15 @@ final class KnownHosts {
 
     /** Reads {@code file}; a missing file lists no host (every host is then refused as unknown). */
     static KnownHosts read(Path file) {
-        if (!Files.exists(file)) {
+        byte[] bytes;
+        try {
+            // Checked and bounded here; sshd's verifier reads the same path again when it connects.
+            bytes = BoundedFiles.read(file, BoundedFiles.KEY_LIST);
+        } catch (NoSuchFileException e) {
             return new KnownHosts(file, List.of());
         }
         try {
-            return new KnownHosts(file, KnownHostEntry.readKnownHostEntries(file));
+            return new KnownHosts(file, KnownHostEntry.readKnownHostEntries(new java.io.ByteArrayInputStream(bytes), true));
         } catch (IOException | RuntimeException e) {
             throw AirlockException.usage("cannot read known_hosts file " + file + ": " + e.getMessage());
         }

@@ -1,9 +1,9 @@
 package dev.airlock.export.sftp;
 
 import dev.airlock.error.AirlockException;
+import dev.airlock.io.BoundedFiles;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -36,7 +36,7 @@ final class SshIdentity {
             typed.set(answer != null);
             return answer == null ? null : new String(answer);
         };
-        try (InputStream in = Files.newInputStream(file)) {
+        try (InputStream in = new java.io.ByteArrayInputStream(BoundedFiles.read(file, BoundedFiles.KEY))) {
             Iterable<KeyPair> pairs = SecurityUtils.loadKeyPairIdentities(null, NamedResource.ofName(file.toString()), in, password);
             Iterator<KeyPair> it = pairs == null ? null : pairs.iterator();
             if (it == null || !it.hasNext()) {

@@ -8,9 +8,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.airlock.config.ConfigYaml;
 import dev.airlock.error.AirlockException;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Collection;
 import java.util.List;
@@ -47,12 +46,12 @@ public record ImportConfig(
             "pollInterval", "settle", "listen", "hostKey", "authorizedKeys", "maxUploadSize", "minFree", "maxSessions",
             "sessionIdleTimeout");
 
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
-            .enable(DeserializationFeature.ACCEPT_SINGLE_VALUE_AS_ARRAY);
+    private static final ObjectMapper YAML = ConfigYaml.mapper().enable(DeserializationFeature.ACCEPT_SINGLE_VALUE_AS_ARRAY);
 
+    /** Reads {@code file} as {@link ConfigYaml} says (bounded, duplicate keys refused); unknown keys and wrong types are named. */
     public static ImportConfig load(Path file) {
         try {
-            ImportConfig c = YAML.readValue(file.toFile(), ImportConfig.class);
+            ImportConfig c = ConfigYaml.read(file, YAML, ImportConfig.class);
             return c == null ? empty() : c;
         } catch (UnrecognizedPropertyException e) {
             String key = e.getPropertyName();
@@ -63,10 +62,8 @@ public record ImportConfig(
         } catch (MismatchedInputException e) {
             throw AirlockException.usage("config " + file + ": " + key(e) + " must be " + expected(e.getTargetType())
                     + (e instanceof InvalidFormatException f && f.getValue() != null ? ", not '" + f.getValue() + "'" : ""));
-        } catch (java.io.FileNotFoundException | java.nio.file.NoSuchFileException e) {
-            throw AirlockException.usage("config " + file + " does not exist");
-        } catch (IOException e) {
-            throw AirlockException.usage("config " + file + " is not readable YAML: " + e.getMessage().lines().findFirst().orElse(""));
+        } catch (JsonMappingException e) {
+            throw ConfigYaml.notYaml(file, e);
         }
     }
 

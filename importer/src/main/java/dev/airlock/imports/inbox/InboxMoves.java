@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.airlock.error.AirlockException;
 import dev.airlock.io.AtomicFiles;
+import dev.airlock.io.BoundedFiles;
 import dev.airlock.io.NoReplaceDelivery;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -75,10 +76,10 @@ final class InboxMoves {
     Optional<Entry> pending() {
         Path f = layout.journalFile();
         try {
-            return Optional.of(JSON.readValue(Files.readAllBytes(f), Entry.class));
+            return Optional.of(JSON.readValue(BoundedFiles.read(f, BoundedFiles.INBOX_STATE), Entry.class));
         } catch (NoSuchFileException e) {
             return Optional.empty();
-        } catch (IOException e) {
+        } catch (IOException | AirlockException e) {
             // Only this program writes it, atomically: unreadable means damaged; finishing nothing is the safe choice.
             clear();
             return Optional.empty();

@@ -2,6 +2,7 @@ package dev.airlock.imports.inbox;
 
 import dev.airlock.bundle.VolumeList;
 import dev.airlock.error.AirlockException;
+import dev.airlock.io.BoundedFiles;
 import dev.airlock.report.ReportFile;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -209,7 +210,7 @@ final class InboxScan {
             if (files.get(listName).size() > VolumeList.MAX_BYTES) {
                 return new Candidate(listName, listPath, paths, st, State.READY, null, arrived); // the import names the problem
             }
-            list = VolumeList.parse(Files.readAllBytes(listPath), listPath.toString());
+            list = VolumeList.parse(BoundedFiles.read(listPath, BoundedFiles.VOLUME_LIST), listPath.toString());
         } catch (AirlockException | IOException e) {
             return new Candidate(listName, listPath, paths, st, State.READY, null, arrived); // the import refuses it, saying why
         }

@@ -1,8 +1,8 @@
 package dev.airlock.imports.serve;
 
 import dev.airlock.error.AirlockException;
+import dev.airlock.io.BoundedFiles;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -123,9 +123,11 @@ final class AuthorizedKeys implements PublickeyAuthenticator {
             if (perms.stream().anyMatch(WRITABLE_BY_OTHERS::contains)) {
                 throw AirlockException.usage("authorized keys " + file + " is writable by group or others: run chmod go-w " + file);
             }
-            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+            lines = BoundedFiles.readText(file, BoundedFiles.KEY_LIST).lines().toList();
         } catch (NoSuchFileException e) {
             throw AirlockException.usage("authorized keys " + file + " does not exist");
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw AirlockException.local(BoundedFiles.permissionDenied(file), e);
         } catch (IOException e) {
             throw AirlockException.usage("cannot read authorized keys " + file + ": " + e);
         }

@@ -2,6 +2,7 @@ package dev.airlock.imports.serve;
 
 import dev.airlock.error.AirlockException;
 import dev.airlock.io.AtomicFiles;
+import dev.airlock.io.BoundedFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.AccessDeniedException;
@@ -46,10 +47,12 @@ public record HostKey(Path file, KeyPair pair, boolean generated) {
                 throw AirlockException.usage("host key " + file + " is readable or writable by group or others (mode "
                         + PosixFilePermissions.toString(perms) + "): run chmod 600 " + file);
             }
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw AirlockException.local(BoundedFiles.permissionDenied(file), e);
         } catch (IOException e) {
             throw AirlockException.usage("cannot read host key " + file + ": " + e);
         }
-        try (InputStream in = Files.newInputStream(file)) {
+        try (InputStream in = new java.io.ByteArrayInputStream(BoundedFiles.read(file, BoundedFiles.KEY))) {
             Iterable<KeyPair> pairs = SecurityUtils.loadKeyPairIdentities(null, NamedResource.ofName(file.toString()), in,
                     FilePasswordProvider.EMPTY);
             Iterator<KeyPair> it = pairs == null ? null : pairs.iterator();

@@ -1,0 +1,96 @@
+package dev.airlock.config;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.airlock.error.AirlockException;
+import dev.airlock.io.BoundedFiles;
+import java.io.IOException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Reading a {@code --config} YAML file, the same way for both programs: through
+ * {@link BoundedFiles#CONFIG} (a regular file of at most 1 MiB, so a parse that grows faster
+ * than the file — a long comment line — stays under a second), and strictly: a key given twice
+ * in one mapping is refused naming the key and its line, instead of the last one silently
+ * winning. The caller maps what is left ({@link JsonMappingException}: an unknown key, a value
+ * of the wrong type) to its own words.
+ */
+public final class ConfigYaml {
+    private static final Pattern DUPLICATE = Pattern.compile("Duplicate (?:field|Object property) '(.*)'", Pattern.DOTALL);
+
+    private ConfigYaml() {
+    }
+
+    /** A YAML mapper that refuses duplicate keys; the caller adds its own features. */
+    public static ObjectMapper mapper() {
+        return new ObjectMapper(YAMLFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build());
+    }
+
+    /**
+     * {@code file} read with {@code yaml} (from {@link #mapper}) as {@code type}; null for an empty
+     * file. Refused with kind USAGE (one line naming the file): a missing file, a key given twice,
+     * text that is not YAML; a special file, a link's target that is not a regular file or a file
+     * over 1 MiB as {@link BoundedFiles} says; permission denied is LOCAL and says who needs what.
+     *
+     * @throws JsonMappingException for the caller to name: an unknown key, a value of the wrong type
+     */
+    public static <T> T read(Path file, ObjectMapper yaml, Class<T> type) throws JsonMappingException {
+        byte[] bytes;
+        try {
+            bytes = BoundedFiles.read(file, BoundedFiles.CONFIG);
+        } catch (NoSuchFileException e) {
+            throw AirlockException.usage("config " + file + " does not exist");
+        }
+        try {
+            return yaml.readValue(bytes, type);
+        } catch (JsonProcessingException e) {
+            AirlockException duplicate = duplicateKey(file, e);
+            if (duplicate != null) {
+                throw duplicate;
+            }
+            if (e instanceof JsonMappingException m) {
+                throw m;
+            }
+            throw notYaml(file, e);
+        } catch (IOException e) {
+            throw notYaml(file, e);
+        }
+    }
+
+    /**
+     * "config FILE: the key 'K' is given twice in one mapping (again on line N); keep one" — or
+     * null when {@code e} is about something else. In a nested mapping databind wraps the parser's
+     * exception in a {@link JsonMappingException}: the cause chain is searched.
+     */
+    static AirlockException duplicateKey(Path file, JsonProcessingException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof JsonProcessingException j) {
+                Matcher m = DUPLICATE.matcher(String.valueOf(j.getOriginalMessage()));
+                if (m.matches()) {
+                    return AirlockException.usage("config " + file + ": the key '" + m.group(1) + "' is given twice in one mapping"
+                            + " (again on line " + line(j) + "); keep one");
+                }
+            }
+        }
+        return null;
+    }
+
+    /** "config FILE is not readable YAML: WHAT (line N)", without the source excerpt Jackson adds (it may be a secret). */
+    public static AirlockException notYaml(Path file, IOException e) {
+        String what = e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
+        String first = String.valueOf(what).lines().findFirst().orElse("").strip();
+        String at = e instanceof JsonProcessingException j && j.getLocation() != null && j.getLocation().getLineNr() > 0
+                ? " (line " + j.getLocation().getLineNr() + ")" : "";
+        return AirlockException.usage("config " + file + " is not readable YAML: " + first + at);
+    }
+
+    private static String line(JsonProcessingException e) {
+        return e.getLocation() != null && e.getLocation().getLineNr() > 0 ? String.valueOf(e.getLocation().getLineNr()) : "?";
+    }
+}
