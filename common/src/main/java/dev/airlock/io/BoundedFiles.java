@@ -182,7 +182,7 @@ public final class BoundedFiles {
     }
 
     private static void refuseUnlessRegular(Path file, BasicFileAttributes a, Rule rule) {
-        if (a.isRegularFile() || rule.pipe() && type(file, a).startsWith("a FIFO")) {
+        if (a.isRegularFile() || rule.pipe() && FileKind.of(file, a).startsWith("a FIFO")) {
             return;
         }
         if (a.isSymbolicLink()) {
@@ -190,28 +190,10 @@ public final class BoundedFiles {
                     + " is read only from a regular file, not through a link");
         }
         String link = Files.isSymbolicLink(file) ? " (a link" + target(file) + ")" : "";
-        throw new AirlockException(rule.refusal(), file + link + " is " + type(file, a) + ", not a regular file; "
+        throw new AirlockException(rule.refusal(), file + link + " is " + FileKind.of(file, a) + ", not a regular file; "
                 + rule.what() + " must be one");
     }
 
-    /** "a directory", "a FIFO (named pipe)", "a character device", "a block device", "a socket". */
-    static String type(Path file, BasicFileAttributes a) {
-        if (a.isDirectory()) {
-            return "a directory";
-        }
-        try {
-            int mode = (Integer) Files.getAttribute(file, "unix:mode");
-            return switch (mode & 0170000) {
-                case 0010000 -> "a FIFO (named pipe)";
-                case 0020000 -> "a character device";
-                case 0060000 -> "a block device";
-                case 0140000 -> "a socket";
-                default -> "a special file";
-            };
-        } catch (IOException | UnsupportedOperationException | IllegalArgumentException | ClassCastException e) {
-            return "a special file";
-        }
-    }
 
     private static String target(Path link) {
         try {

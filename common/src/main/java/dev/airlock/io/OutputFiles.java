@@ -154,7 +154,7 @@ public final class OutputFiles {
             return;
         }
         if (!own.isSymbolicLink()) {
-            throw AirlockException.usage(what + " " + target + " is " + kind(abs, own) + ", not a regular file; "
+            throw AirlockException.usage(what + " " + target + " is " + FileKind.of(abs, own) + ", not a regular file; "
                     + (own.isDirectory() ? "name the file to write inside it" : "name a file to write") + " (nothing was written)");
         }
         BasicFileAttributes pointed = attributes(abs);
@@ -164,7 +164,7 @@ public final class OutputFiles {
                     + " name a file to write (nothing was written)");
         }
         if (!pointed.isRegularFile()) {
-            throw AirlockException.usage(what + " " + target + " is a symbolic link to " + to + ", " + kind(abs, pointed)
+            throw AirlockException.usage(what + " " + target + " is a symbolic link to " + to + ", " + FileKind.of(abs, pointed)
                     + ", not a regular file; name a file to write (nothing was written)");
         }
     }
@@ -197,27 +197,6 @@ public final class OutputFiles {
         }
     }
 
-    /** "a directory", "a character device", "a FIFO (named pipe)", …: from the file's mode where the file system tells it. */
-    static String kind(Path p, BasicFileAttributes a) {
-        if (a.isDirectory()) {
-            return "a directory";
-        }
-        if (a.isSymbolicLink()) {
-            return "a symbolic link";
-        }
-        try {
-            int mode = (Integer) Files.getAttribute(p, "unix:mode");
-            return switch (mode & 0170000) {
-                case 0020000 -> "a character device";
-                case 0060000 -> "a block device";
-                case 0010000 -> "a FIFO (named pipe)";
-                case 0140000 -> "a socket";
-                default -> "a special file";
-            };
-        } catch (IOException | UnsupportedOperationException | IllegalArgumentException | ClassCastException e) {
-            return "a special file";
-        }
-    }
 
     private static BasicFileAttributes attributes(Path p, LinkOption... options) {
         try {
