@@ -2,6 +2,7 @@ package dev.airlock.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -118,6 +119,25 @@ class ServeIT {
         f = JSON.readTree(push(next).ok().out()).path("files").get(0);
         assertEquals(0, f.path("resumedFrom").asLong());
         assertEquals(List.of("ch-000001.airlock.tar", "ch-000002.airlock.tar"), names(inbox));
+    }
+
+    @Test
+    void aPushUnderANameServeHoldsWithOtherBytes_exits2SayingWhereItWasKept_andNeverReplacesTheWaitingFile() throws Exception {
+        Path inbox = Files.createDirectories(tmp.resolve("inbox-taken"));
+        serve(inbox, 0, 1);
+        byte[] waiting = Files.readAllBytes(randomFile("first.bin", 100_000, 41));
+        Files.write(inbox.resolve("ch-000007.airlock.tar"), waiting); // delivered earlier, not yet imported
+        Path other = randomFile("ch-000007.airlock.tar", 150_000, 42);
+
+        Airlock.Run run = push(other);
+        assertEquals(2, run.code(), run.toString()); // not 5: running it again cannot help, an admin must decide
+        assertEquals(1, run.err().strip().lines().count(), run.err());
+        assertTrue(run.err().contains("never replaced") && run.err().contains("ch-000007.airlock.tar.conflict-"), run.err());
+        assertFalse(run.err().contains("disk full"), run.err());
+        assertArrayEquals(waiting, Files.readAllBytes(inbox.resolve("ch-000007.airlock.tar")));
+        List<String> kept = names(inbox).stream().filter(n -> n.startsWith("ch-000007.airlock.tar.conflict-")).toList();
+        assertEquals(1, kept.size(), names(inbox).toString());
+        assertArrayEquals(Files.readAllBytes(other), Files.readAllBytes(inbox.resolve(kept.get(0))));
     }
 
     @Test

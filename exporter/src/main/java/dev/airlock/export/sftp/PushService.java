@@ -199,6 +199,9 @@ public final class PushService {
         return session;
     }
 
+    /** What airlock-import serve says of a name it holds with other bytes (InboxSftpSubsystem.deliver). */
+    private static final String NEVER_REPLACED = "is never replaced";
+
     private void checkDirectory(SftpClient c) throws IOException {
         String dir = request.target().dir();
         try {
@@ -212,6 +215,10 @@ public final class PushService {
 
     private AirlockException refused(SftpException e, String path) {
         String where = request.target().hostPort() + ":" + path;
+        if (String.valueOf(e.getMessage()).contains(NEVER_REPLACED)) {
+            // airlock-import serve holds another file under this name, waiting for import: a retry cannot help.
+            return AirlockException.usage("the bastion refused " + where + ": " + e.getMessage());
+        }
         return switch (e.getStatus()) {
             case SftpConstants.SSH_FX_NO_SUCH_FILE, SftpConstants.SSH_FX_NO_SUCH_PATH ->
                 AirlockException.usage("remote directory of " + where + " does not exist (" + e.getMessage() + ")");

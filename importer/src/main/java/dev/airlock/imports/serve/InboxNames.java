@@ -54,6 +54,6 @@ final class InboxNames {
     }
 
     static SftpException denied(String remote, String why) {
-        return new SftpException(SftpConstants.SSH_FX_PERMISSION_DENIED, remote + ": permission denied (" + why + ")");
+        return new InboxRefusal(SftpConstants.SSH_FX_PERMISSION_DENIED, remote + ": permission denied (" + why + ")");
     }
 }

@@ -98,6 +98,7 @@ final class InboxSftpSubsystem extends SftpSubsystem {
             }
         };
         f.setFileSystemAccessor(new RefusingAccessor(server.inbox()));
+        f.setErrorStatusDataHandler(InboxRefusal.MESSAGES);
         return f;
     }
 
@@ -194,10 +195,10 @@ final class InboxSftpSubsystem extends SftpSubsystem {
         try {
             a = Files.readAttributes(inbox.resolve(name), BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         } catch (NoSuchFileException e) {
-            throw new SftpException(SftpConstants.SSH_FX_NO_SUCH_FILE, path + ": no such file");
+            throw new InboxRefusal(SftpConstants.SSH_FX_NO_SUCH_FILE, path + ": no such file");
         }
         if (!a.isRegularFile()) {
-            throw new SftpException(SftpConstants.SSH_FX_NO_SUCH_FILE, path + ": no such file");
+            throw new InboxRefusal(SftpConstants.SSH_FX_NO_SUCH_FILE, path + ": no such file");
         }
         return super.doLStat(id, "/" + name, flags);
     }
@@ -269,7 +270,7 @@ final class InboxSftpSubsystem extends SftpSubsystem {
                 }
             }
             if (refusal != null) {
-                throw new SftpException(SftpConstants.SSH_FX_FAILURE, u.name + ": " + refusal);
+                throw new InboxRefusal(SftpConstants.SSH_FX_FAILURE, u.name + ": " + refusal);
             }
         }
         super.doWrite(id, handle, offset, length, data, doff, remaining);
@@ -311,7 +312,7 @@ final class InboxSftpSubsystem extends SftpSubsystem {
         }
         super.doClose(id, handle);
         if (u.refusal != null) {
-            throw new SftpException(SftpConstants.SSH_FX_FAILURE, u.name + ": " + u.refusal);
+            throw new InboxRefusal(SftpConstants.SSH_FX_FAILURE, u.name + ": " + u.refusal);
         }
         if (u.target == null) {
             return; // a .part: it becomes visible by the client's rename
@@ -372,7 +373,7 @@ final class InboxSftpSubsystem extends SftpSubsystem {
         try {
             a = Files.readAttributes(src, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         } catch (NoSuchFileException e) {
-            throw new SftpException(SftpConstants.SSH_FX_NO_SUCH_FILE, oldPath + ": no such file");
+            throw new InboxRefusal(SftpConstants.SSH_FX_NO_SUCH_FILE, oldPath + ": no such file");
         }
         if (!a.isRegularFile()) {
             refused("rename of a non-regular file", oldPath);
@@ -408,7 +409,7 @@ final class InboxSftpSubsystem extends SftpSubsystem {
             server.log("kept " + what + " of " + name + " (" + size + " bytes) from " + who() + " as " + kept + ": " + name
                     + " is already in the inbox with other content, never replaced"
                     + (o.kind() == NoReplaceDelivery.Kind.DUPLICATE ? " (the same bytes were already kept there)" : ""));
-            throw new SftpException(SftpConstants.SSH_FX_FAILURE, shown + " is already in the inbox with other content and is never"
+            throw new InboxRefusal(SftpConstants.SSH_FX_FAILURE, shown + " is already in the inbox with other content and is never"
                     + " replaced; this file is kept beside it as " + kept + ", which is not imported until an admin renames it");
         }
     }
