@@ -273,7 +273,17 @@ final class InboxSftpSubsystem extends SftpSubsystem {
                 throw new InboxRefusal(SftpConstants.SSH_FX_FAILURE, u.name + ": " + refusal);
             }
         }
-        super.doWrite(id, handle, offset, length, data, doff, remaining);
+        try {
+            super.doWrite(id, handle, offset, length, data, doff, remaining);
+        } catch (IOException e) {
+            if (u != null) {
+                // The kernel refused it (EFBIG, EIO, ENOSPC past the quota's look): the file now has a
+                // gap, and a later write or the close must not give it a name. Refused like a quota.
+                refuse(u, handle, "a write failed (" + (e instanceof java.nio.file.FileSystemException f && f.getReason() != null
+                        ? f.getReason() : e.getClass().getSimpleName()) + ")");
+            }
+            throw e;
+        }
     }
 
     /** The size of the file being written through {@code handle} now (where a write past it makes the file grow). */
