@@ -10,13 +10,32 @@ import java.util.function.Consumer;
  * @param reapply push again a bundle the ledger shows applied (after the registry was wiped)
  * @param strictMap refuse the bundle (before anything is pushed) when a {@code --map} rule names the target of none of its images
  * @param warnings where a warning goes (a {@code --map} rule used by no image), one line each, without a prefix
+ * @param reportBeside whether a report beside the bundle that does not match the signed digest
+ *     refuses the bundle ({@code import}, {@code verify}: the operator chose the file and the report
+ *     beside it) or is left to the caller ({@code watch}, {@code serve}: anyone who can drop a file
+ *     into the inbox could otherwise veto a signed, intact bundle with a stray report)
  */
 public record ImportRequest(Path bundle, TrustPolicy trust, TargetNaming naming, Path stateDir, int parallelism, boolean reapply,
-        boolean strictMap, Consumer<String> warnings) {
+        boolean strictMap, Consumer<String> warnings, ReportBeside reportBeside) {
+
+    /** What a report lying beside the bundle does to the import. */
+    public enum ReportBeside {
+        /** A report that does not match the signed bundle.json refuses the bundle (exit 3). */
+        MUST_MATCH,
+        /** Not looked at here: the inbox checks it after the import and sets a mismatching one aside. */
+        CALLER_CHECKS
+    }
 
     public ImportRequest {
         warnings = warnings == null ? w -> {
         } : warnings;
+        reportBeside = reportBeside == null ? ReportBeside.MUST_MATCH : reportBeside;
+    }
+
+    /** A report that does not match refuses the bundle. */
+    public ImportRequest(Path bundle, TrustPolicy trust, TargetNaming naming, Path stateDir, int parallelism, boolean reapply,
+            boolean strictMap, Consumer<String> warnings) {
+        this(bundle, trust, naming, stateDir, parallelism, reapply, strictMap, warnings, ReportBeside.MUST_MATCH);
     }
 
     /** No {@code --strict-map}, warnings dropped. */
@@ -26,6 +45,6 @@ public record ImportRequest(Path bundle, TrustPolicy trust, TargetNaming naming,
 
     /** The same request for another bundle file (the watched inbox). */
     public ImportRequest forBundle(Path other) {
-        return new ImportRequest(other, trust, naming, stateDir, parallelism, reapply, strictMap, warnings);
+        return new ImportRequest(other, trust, naming, stateDir, parallelism, reapply, strictMap, warnings, reportBeside);
     }
 }

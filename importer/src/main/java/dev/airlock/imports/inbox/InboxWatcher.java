@@ -8,6 +8,7 @@ import dev.airlock.imports.ImportLedger;
 import dev.airlock.imports.ImportRequest;
 import dev.airlock.imports.ImportResult;
 import dev.airlock.io.ChannelLock;
+import dev.airlock.report.ReportFile;
 import java.io.IOException;
 import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.Path;
@@ -416,7 +417,7 @@ public final class InboxWatcher {
         AirlockException failure = null;
         try {
             result = importer.apply(new ImportRequest(c.open(), template.trust(), template.naming(), template.stateDir(),
-                    template.parallelism(), false, template.strictMap(), template.warnings()));
+                    template.parallelism(), false, template.strictMap(), template.warnings(), ImportRequest.ReportBeside.CALLER_CHECKS));
         } catch (AirlockException e) {
             failure = e;
         } catch (RuntimeException e) {
@@ -444,7 +445,7 @@ public final class InboxWatcher {
     }
 
     private void done(InboxScan.Candidate c, ImportResult r) {
-        String to = moves.move(c.key(), c.files(), false, null);
+        String to = moves.move(c.key(), withoutStrayReport(c, r), false, null);
         retries.remove(c.key());
         String what = "channel " + r.manifest().channel() + ", sequence " + r.manifest().sequence() + ", " + r.bundleDigest();
         if (r.alreadyApplied()) {
@@ -460,6 +461,30 @@ public final class InboxWatcher {
         imported++;
         log.accept("imported " + c.key() + ": " + what + ", " + r.landed().size() + " image(s), " + r.blobsPushed() + " blob(s) pushed ("
                 + Units.bytes(r.bytesPushed()) + "), " + r.tagsWritten() + " tag(s) written -> " + to);
+    }
+
+    /**
+     * The files that go to {@code done/} with an imported bundle: a report beside it that does not
+     * match the sha256 its signed bundle.json records (dropped into the inbox by anyone who can
+     * write there, or an old copy) is set aside to {@code rejected/} with its reason instead, and
+     * logged: it is never a veto on a signed, intact bundle. Failing to read it (LOCAL) is not the
+     * report's fault: it goes up, and the bundle is tried again.
+     */
+    private List<Path> withoutStrayReport(InboxScan.Candidate c, ImportResult r) {
+        try {
+            ReportFile.check(r.manifest(), c.open());
+            return c.files();
+        } catch (AirlockException e) {
+            if (e.kind() == AirlockException.Kind.LOCAL) {
+                throw e;
+            }
+            Path report = c.open().toAbsolutePath().getParent().resolve(r.manifest().report().name());
+            String message = oneLine(e.getMessage());
+            String to = moves.move(report.getFileName().toString(), List.of(report), true, "airlock-import: " + message + "\n");
+            log.accept("set aside " + report.getFileName() + ": " + message + " -> " + to + " (its bundle " + c.key()
+                    + " is signed and intact: it is imported all the same)");
+            return c.files().stream().filter(f -> !f.getFileName().equals(report.getFileName())).toList();
+        }
     }
 
     private void failed(InboxScan.Candidate c, ChainOrder.Peek p, AirlockException e, boolean once) {
