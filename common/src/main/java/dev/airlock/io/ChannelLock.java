@@ -29,7 +29,7 @@ public final class ChannelLock implements AutoCloseable {
         try {
             Files.createDirectories(file.getParent());
         } catch (IOException e) {
-            throw AirlockException.local("cannot lock " + file + ": " + e.getMessage(), e);
+            throw cannotLock(file, e);
         }
         return onFile(file, () -> AirlockException.usage("another " + program + " is working on channel '" + channelName + "' (it holds "
                 + file + "); wait for it to finish, or give this run its own --state"));
@@ -54,8 +54,21 @@ public final class ChannelLock implements AutoCloseable {
             }
             return new ChannelLock(ch, l);
         } catch (IOException e) {
-            throw AirlockException.local("cannot lock " + file + ": " + e.getMessage(), e);
+            throw cannotLock(file, e);
         }
+    }
+
+    /**
+     * LOCAL; permission denied said as such, naming what could not be made and who needs to make
+     * it (the JDK's message is the bare path: "cannot lock X: /var/lib/airlock/.local").
+     */
+    private static AirlockException cannotLock(Path file, IOException e) {
+        if (e instanceof java.nio.file.AccessDeniedException d) {
+            String where = d.getFile() != null ? d.getFile() : String.valueOf(file);
+            return AirlockException.local("cannot lock " + file + ": permission denied on " + where + " ("
+                    + BoundedFiles.whoNeeds("write access there") + "; or give --state a directory it may write)", e);
+        }
+        return AirlockException.local("cannot lock " + file + ": " + e.getMessage(), e);
     }
 
     @Override

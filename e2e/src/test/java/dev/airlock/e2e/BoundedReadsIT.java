@@ -268,4 +268,25 @@ class BoundedReadsIT {
                 + " directory to reach export-daily.yaml)"), r.toString());
         assertOneLine(r);
     }
+
+    @Test
+    void aStateDirectoryTheServiceUserMayNotWrite_saysPermissionDenied_onWhatItCouldNotMake_exit1() throws Exception {
+        // The bastion recipe's --remote-import without --state: the service user's home is root's, 0755.
+        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path exportJar = readableJar("exporter", "airlock-export.jar");
+        Path[] keys = Fixture.keygen(tmp, "exporter");
+        Files.setPosixFilePermissions(keys[0], PosixFilePermissions.fromString("rw-r--r--"));
+        Path archive = HandMadeArchive.write(tmp.resolve("app.tar"), "example.org/app:1", 7, 4096);
+        Files.setPosixFilePermissions(archive, PosixFilePermissions.fromString("rw-r--r--"));
+        Path out = Files.setPosixFilePermissions(Files.createDirectory(tmp.resolve("out")), PosixFilePermissions.fromString("rwxrwxrwx"));
+        Path home = Files.createDirectory(tmp.resolve("home-root"),
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
+        Path state = home.resolve(".local/state/airlock");
+        Airlock.Run r = asNobody(exportJar, "bundle", "--channel", "red", "--key", keys[0].toString(), "--out", out.toString(),
+                "--state", state.toString(), "--from-docker-archive", archive.toString(), "--progress=none");
+        assertEquals(1, r.code(), r.toString());
+        assertTrue(r.err().contains("permission denied on " + home.resolve(".local"))
+                && r.err().contains("airlock-export runs as user 'nobody', which needs write access there"), r.toString());
+        assertOneLine(r);
+    }
 }
