@@ -11,7 +11,8 @@
 # --sharedir where man pages (man/man1) and bash completion (bash-completion/completions) are
 #            linked (default /usr/local/share)
 # --root     install into the file system tree DIR as if it were / (an image, a test): every path
-#            above is taken inside DIR, links point where they will from inside it (default /)
+#            above is taken inside DIR, links point where they will from inside it (default /);
+#            a symbolic link on those paths that leads out of DIR is refused (exit 2), nothing changed
 # It also creates the user airlock and its directories, the one way every unit and the README rely
 # on: systemd/sysusers.d/airlock.conf and systemd/tmpfiles.d/airlock.conf of the release go to
 # /usr/local/lib/sysusers.d and /usr/local/lib/tmpfiles.d (read by systemd at boot) and are applied
@@ -38,7 +39,7 @@ while [ $# -gt 0 ]; do
     --sharedir=*) sharedir=${1#*=}; shift ;;
     --root) [ $# -ge 2 ] || die 2 "--root needs a directory"; root=$2; shift 2 ;;
     --root=*) root=${1#*=}; shift ;;
-    -h|--help) sed -n '2,22s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,23s/^# \{0,1\}//p' "$0"; exit 0 ;;
     -*) die 2 "unknown option $1 (try --help)" ;;
     *) [ -z "$tarball" ] || die 2 "one tarball at a time"; tarball=$1; shift ;;
   esac
@@ -84,6 +85,39 @@ else
   [ -f "$src/.airlock-release" ] || die 2 "$src is not an unpacked airlock release; give the tarball as argument"
 fi
 version=$(cat "$src/.airlock-release")
+
+# With --root, nothing may be written outside DIR. cp, mv, rm -rf, install -d, chown and chmod all
+# follow a symbolic link, so before anything is changed every existing component of every path
+# written below (the prefix and its parents, bindir, sharedir, /etc and its user databases,
+# /usr/local/lib/{sysusers,tmpfiles}.d, every directory of the tmpfiles file) is checked: a link
+# that resolves inside DIR (a Debian root's relative /bin -> usr/bin, /var/run -> ../run) is fine;
+# one that resolves outside it (an absolute link, or ../ out of DIR) or cannot be resolved, and a
+# ".." component, are refused with exit 2. The names linked in bindir and sharedir are not checked:
+# ln -sfn replaces a link there without following it. Without --root, a link is the admin's choice.
+inside_root() {
+  rest=$1 at=
+  while [ -n "$rest" ]; do
+    rest=${rest#/}
+    part=${rest%%/*}
+    case $rest in */*) rest=${rest#*/} ;; *) rest= ;; esac
+    [ -n "$part" ] && [ "$part" != . ] || continue
+    [ "$part" != .. ] || die 2 "--root $root: $1 has a '..' component; nothing installed"
+    at=$at/$part
+    [ -L "$root$at" ] || continue
+    real=$(readlink -f -- "$root$at") || real=
+    case $real in
+      "$root"/*) ;;
+      *) die 2 "--root $root: $root$at is a symbolic link to ${real:-a path that cannot be resolved}, outside the root; nothing installed" ;;
+    esac
+  done
+}
+if [ -n "$root" ]; then
+  for path in "$prefix" "$bindir" "$sharedir/man/man1" "$sharedir/bash-completion/completions" \
+      /etc/passwd /etc/group /etc/shadow /etc/gshadow "$libdir/sysusers.d/airlock.conf" "$libdir/tmpfiles.d/airlock.conf" \
+      $(grep '^d ' "$src/systemd/tmpfiles.d/airlock.conf" 2>/dev/null | while read -r _ path _; do echo "$path"; done); do
+    inside_root "$path"
+  done
+fi
 
 # Only an earlier airlock release (or nothing, or an empty directory) is replaced at the prefix.
 if [ -e "$dest" ] && [ ! -f "$dest/.airlock-release" ] && [ -n "$(ls -A "$dest" 2>/dev/null)" ]; then

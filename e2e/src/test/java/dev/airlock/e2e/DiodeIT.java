@@ -223,10 +223,10 @@ class DiodeIT {
         Process sender = startRawSession(port, header(Files.size(big), "big.tar"), big, "SHA256 " + sha256(big).hex() + "\n", "20m");
         try {
             long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-            while (names(inbox).stream().noneMatch(n -> n.startsWith(".diode.big.tar.")) && System.nanoTime() < until) {
+            while (names(inbox).stream().noneMatch(n -> n.startsWith(".diode." + port + ".big.tar.")) && System.nanoTime() < until) {
                 Thread.sleep(50);
             }
-            assertTrue(names(inbox).stream().anyMatch(n -> n.startsWith(".diode.big.tar.")), "a session under way: " + names(inbox));
+            assertTrue(names(inbox).stream().anyMatch(n -> n.startsWith(".diode." + port + ".big.tar.")), "a session under way: " + names(inbox));
             busy.stopWithSigterm();
             assertEquals(List.of(), receiversOn(port), "no udp-receiver left on port " + port);
             assertEquals(List.of(), names(inbox), "no half-received dot-name, no log left");
@@ -242,6 +242,109 @@ class DiodeIT {
         assertEquals(0, tx.exitCode(), tx.stderr());
         assertEquals(List.of("ok small.tar"), verdicts(fresh.await()));
         assertEquals(sha256(small), sha256(inbox.resolve("small.tar")));
+    }
+
+    @Test
+    void twoReceiversIntoOneInbox_onTwoPorts_theSecondStartingMidSession_leavesTheFirstsArrivalIntact() throws Exception {
+        assumeUdpcast();
+        Path inbox = Files.createDirectories(tmp.resolve("inbox"));
+        int first = freePortPair();
+        int second = freePortPair();
+        assumeTrue(first != second, "two port pairs");
+        Receiver one = Receiver.start(List.of(), "lo", first, inbox, 1);
+        awaitReceiverOn(first);
+        Path big = Files.write(tmp.resolve("big.tar"), randomBytes(10 << 20));
+        Process sender = startRawSession(first, header(Files.size(big), "big.tar"), big, "SHA256 " + sha256(big).hex() + "\n", "20m");
+        try {
+            awaitDotName(inbox, "big.tar");
+            // A second diode on another port, started while the first one's session is under way.
+            Receiver two = Receiver.start(List.of(), "lo", second, inbox, 1);
+            awaitReceiverOn(second);
+            Path small = Files.write(Files.createDirectories(tmp.resolve("small")).resolve("small.tar"), randomBytes(100_000));
+            Tools.Result tx = send("lo", second, List.of("--copies", "1"), small);
+            assertEquals(0, tx.exitCode(), tx.stderr());
+            assertEquals(List.of("ok small.tar"), verdicts(two.await()));
+            String out = one.await();
+            assertEquals(List.of("ok big.tar"), verdicts(out), out);
+            assertEquals(sha256(big), sha256(inbox.resolve("big.tar")));
+            assertEquals(sha256(small), sha256(inbox.resolve("small.tar")));
+            assertEquals(List.of("big.tar", "small.tar"), names(inbox), "no dot-name or log left");
+        } finally {
+            sender.destroyForcibly();
+            assertTrue(sender.waitFor(10, TimeUnit.SECONDS), "udp-sender stopped");
+        }
+    }
+
+    @Test
+    void aSecondReceiverOnTheSamePortAndInbox_exits1NamingTheLock_andTheFirstGoesOn() throws Exception {
+        assumeUdpcast();
+        Path inbox = Files.createDirectories(tmp.resolve("inbox"));
+        int port = freePortPair();
+        Receiver one = Receiver.start(List.of(), "lo", port, inbox, 1);
+        awaitReceiverOn(port);
+        Tools.Result again = run(List.of(script("diode-receive"), "--interface", "lo", "--port", String.valueOf(port), "--sessions", "1",
+                "--idle-exit", "2", inbox.toString()));
+        assertEquals(1, again.exitCode(), again.stderr() + again.stdout());
+        assertEquals("diode-receive: another diode-receive is running on port " + port + " into " + inbox.toRealPath() + " (it holds "
+                + inbox.toRealPath().resolve(".diode-receive." + port + ".lock") + ")", again.stderr().strip());
+        assertEquals(1, receiversOn(port).size(), "one udp-receiver on port " + port);
+        Path small = Files.write(Files.createDirectories(tmp.resolve("small")).resolve("small.tar"), randomBytes(100_000));
+        Tools.Result tx = send("lo", port, List.of("--copies", "1"), small);
+        assertEquals(0, tx.exitCode(), tx.stderr());
+        assertEquals(List.of("ok small.tar"), verdicts(one.await()));
+        assertEquals(sha256(small), sha256(inbox.resolve("small.tar")));
+    }
+
+    @Test
+    void aDotNameRemovedMidSession_isShort_sayingItWasRemoved() throws Exception {
+        assumeUdpcast();
+        Path inbox = Files.createDirectories(tmp.resolve("inbox"));
+        int port = freePortPair();
+        Receiver rx = Receiver.start(List.of(), "lo", port, inbox, 1);
+        awaitReceiverOn(port);
+        Path big = Files.write(tmp.resolve("big.tar"), randomBytes(10 << 20));
+        Process sender = startRawSession(port, header(Files.size(big), "big.tar"), big, "SHA256 " + sha256(big).hex() + "\n", "20m");
+        try {
+            for (String n : awaitDotName(inbox, "big.tar")) {
+                Files.deleteIfExists(inbox.resolve(n));   // what another process's rm of it does
+            }
+            String out = rx.await();
+            assertEquals(List.of("short big.tar"), verdicts(out), out);
+            assertTrue(Pattern.compile("short big\\.tar \\(its dot-name \\S+ was removed mid-session; udp-receiver exit \\d+\\), dropped")
+                    .matcher(out).find(), out);
+            assertEquals(List.of(), names(inbox));
+        } finally {
+            sender.destroyForcibly();
+            assertTrue(sender.waitFor(10, TimeUnit.SECONDS), "udp-sender stopped");
+        }
+    }
+
+    @Test
+    void aSessionThatWouldLeaveLessThanMinFree_isRefused_andNothingIsWritten() throws Exception {
+        assumeUdpcast();
+        Path inbox = Files.createDirectories(tmp.resolve("inbox"));
+        int port = freePortPair();
+        long free = Files.getFileStore(inbox).getUsableSpace();
+        Receiver rx = Receiver.start(List.of(), List.of("--min-free", String.valueOf(free)), "lo", port, inbox, 1);
+        Path small = Files.write(Files.createDirectories(tmp.resolve("small")).resolve("small.tar"), randomBytes(100_000));
+        Tools.Result tx = send("lo", port, List.of("--copies", "1"), small);
+        assertEquals(0, tx.exitCode(), tx.stderr());
+        String out = rx.await();
+        assertEquals(List.of("refused small.tar"), verdicts(out), out);
+        assertTrue(out.contains("100000 bytes would leave less than --min-free " + free + " of "), out);
+        assertEquals(List.of(), names(inbox));
+    }
+
+    /** Waits (up to 20 s) for this run's dot-names of {@code name} in {@code inbox}; returns them. */
+    private static List<String> awaitDotName(Path inbox, String name) throws Exception {
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        List<String> found = List.of();
+        while (found.isEmpty() && System.nanoTime() < until) {
+            Thread.sleep(50);
+            found = names(inbox).stream().filter(n -> n.startsWith(".diode.") && n.contains("." + name + ".")).toList();
+        }
+        assertFalse(found.isEmpty(), "a session under way: " + names(inbox));
+        return found;
     }
 
     /** The pids of udp-receiver processes listening on {@code port} (any parent: an orphan counts). */
@@ -537,8 +640,14 @@ class DiodeIT {
     /** diode-receive running until it has seen {@code sessions} sessions (or 20 s of silence). */
     private record Receiver(Process process, Path out) {
         static Receiver start(List<String> prefix, String iface, int port, Path inbox, int sessions) throws Exception {
+            return start(prefix, List.of(), iface, port, inbox, sessions);
+        }
+
+        static Receiver start(List<String> prefix, List<String> options, String iface, int port, Path inbox, int sessions) throws Exception {
             List<String> cmd = new ArrayList<>(prefix);
-            cmd.addAll(List.of(script("diode-receive"), "--interface", iface, "--port", String.valueOf(port), "--sessions",
+            cmd.add(script("diode-receive"));
+            cmd.addAll(options);
+            cmd.addAll(List.of("--interface", iface, "--port", String.valueOf(port), "--sessions",
                     String.valueOf(sessions), "--idle-exit", "20", inbox.toString()));
             Path out = Files.createTempFile("diode-receive", ".out");
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
@@ -736,7 +845,9 @@ class DiodeIT {
 
     private static List<String> names(Path dir) throws IOException {
         try (Stream<Path> s = Files.list(dir)) {
-            return s.map(p -> p.getFileName().toString()).filter(n -> !n.equals(".diode-received") && !n.equals(".diode-damaged")).sorted().toList();
+            // the shared ledgers and the receivers' lock files stay (a lock file is never removed)
+            return s.map(p -> p.getFileName().toString()).filter(n -> !n.equals(".diode-received") && !n.equals(".diode-damaged")
+                    && !n.matches("\\.diode-(receive\\.\\d+|deliver)\\.lock")).sorted().toList();
         }
     }
 

@@ -151,20 +151,72 @@ class SystemdUnitsIT {
 
     @Test
     void installSh_withoutSystemdTools_createsTheSameUserAndDirectoriesWithUseraddAndInstall() throws Exception {
-        Path bin = Files.createDirectories(tmp.resolve("path"));
-        for (String tool : List.of("cut", "sha256sum", "mktemp", "tar", "gzip", "cat", "ls", "dirname", "mkdir", "rm", "cp", "chmod", "mv",
-                "ln", "sed", "install", "useradd", "grep", "awk", "chown", "tr", "getent", "sh")) {
-            Path found = Stream.of("/usr/sbin", "/usr/bin", "/sbin", "/bin").map(d -> Path.of(d, tool)).filter(Files::isExecutable)
-                    .findFirst().orElse(null);
-            assumeTrue(found != null, tool + " is not installed: install.sh's fallback without systemd is not checked");
-            Files.createSymbolicLink(bin.resolve(tool), found);
-        }
+        Path bin = pathWithoutSystemd();
         Path withSystemd = install(tmp.resolve("systemd"), Map.of());
         Path without = install(tmp.resolve("plain"), Map.of("PATH", bin.toString()));
         for (String dir : tmpfiles(release).keySet()) {
             assertEquals(describe(withSystemd, dir), describe(without, dir), dir);
         }
         assertTrue(Files.readString(without.resolve("etc/passwd")).lines().anyMatch(l -> l.matches("airlock:.*:/var/lib/airlock:/usr/sbin/nologin")));
+    }
+
+    @Test
+    void installSh_withARootWhoseLinksLeadOutToTheHost_refusesExit2_andLeavesTheHostDirectoryUntouched() throws Exception {
+        // The inbox a link to a host directory, without the systemd tools: install -d, chown and chmod followed it.
+        Path host = hostDirectory("inbox-target");
+        String before = snapshot(host);
+        Path root = Files.createDirectories(tmp.resolve("inbox-root/var/lib/airlock")).getParent().getParent().getParent();
+        Files.createSymbolicLink(root.resolve("var/lib/airlock/inbox"), host);
+        Tools.Result r = Tools.run(List.of(release.resolve("install.sh").toString(), "--root", root.toString()),
+                Map.of("PATH", pathWithoutSystemd().toString()), root);
+        assertRefused(r, root.resolve("var/lib/airlock/inbox"));
+        assertEquals(before, snapshot(host), "the host directory the inbox link names: owner, mode and contents unchanged");
+
+        // /opt a link to a host directory, with the systemd tools: cp, mv and rm -rf put the release there.
+        host = hostDirectory("opt-target");
+        before = snapshot(host);
+        root = Files.createDirectories(tmp.resolve("opt-root"));
+        Files.createSymbolicLink(root.resolve("opt"), host);
+        r = Tools.run(List.of(release.resolve("install.sh").toString(), "--root", root.toString()), Map.of(), root);
+        assertRefused(r, root.resolve("opt"));
+        assertEquals(before, snapshot(host), "the host directory the /opt link names: owner, mode and contents unchanged");
+    }
+
+    @Test
+    void installSh_withARootWhoseRelativeLinksStayInside_installsThroughThem() throws Exception {
+        // A Debian root's usrmerge links are relative and resolve inside the root: they are followed as ever.
+        Path root = Files.createDirectories(tmp.resolve("debian"));
+        Files.createDirectories(root.resolve("srv/spool"));
+        Files.createDirectories(root.resolve("var"));
+        Files.createSymbolicLink(root.resolve("var/spool"), Path.of("../srv/spool"));
+        install(root, Map.of());
+        assertEquals(describe(root, "/var/spool/airlock/out"), describe(root, "/srv/spool/airlock/out"));
+        assertTrue(Files.isSymbolicLink(root.resolve("var/spool")), "the link is kept");
+    }
+
+    private static void assertRefused(Tools.Result r, Path link) throws IOException {
+        assertEquals(2, r.exitCode(), r.stderr() + r.stdout());
+        List<String> lines = r.stderr().strip().lines().toList();
+        assertEquals(1, lines.size(), "one line: " + r.stderr());
+        assertTrue(lines.get(0).startsWith("install.sh: ") && lines.get(0).contains(link + " is a symbolic link to ")
+                && lines.get(0).contains("outside the root"), lines.get(0));
+    }
+
+    /** A directory outside every --root, as a host directory would be: mode 0711, one file, owned by root. */
+    private Path hostDirectory(String name) throws IOException {
+        Path host = Files.createDirectories(tmp.resolve("host").resolve(name));
+        Files.writeString(host.resolve("keep.txt"), "the host's own file\n");
+        Files.setPosixFilePermissions(host, PosixFilePermissions.fromString("rwx--x--x"));
+        return host;
+    }
+
+    /** Owner, group, mode of {@code dir} and the names in it. */
+    private static String snapshot(Path dir) throws IOException {
+        PosixFileAttributes a = Files.readAttributes(dir, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        try (Stream<Path> s = Files.list(dir)) {
+            return a.owner().getName() + ":" + a.group().getName() + " " + PosixFilePermissions.toString(a.permissions()) + " "
+                    + s.map(p -> p.getFileName().toString()).sorted().toList();
+        }
     }
 
     @Test
@@ -202,6 +254,23 @@ class SystemdUnitsIT {
     }
 
     // ------------------------------------------------------------------ helpers
+
+    /** A directory for PATH with the tools install.sh uses, but no systemd-sysusers or systemd-tmpfiles. */
+    private Path pathWithoutSystemd() throws IOException {
+        Path bin = tmp.resolve("path");
+        if (Files.isDirectory(bin)) {
+            return bin;
+        }
+        Files.createDirectories(bin);
+        for (String tool : List.of("cut", "sha256sum", "mktemp", "tar", "gzip", "cat", "ls", "dirname", "mkdir", "rm", "cp", "chmod", "mv",
+                "ln", "sed", "install", "useradd", "grep", "awk", "chown", "tr", "getent", "sh", "readlink")) {
+            Path found = Stream.of("/usr/sbin", "/usr/bin", "/sbin", "/bin").map(d -> Path.of(d, tool)).filter(Files::isExecutable)
+                    .findFirst().orElse(null);
+            assumeTrue(found != null, tool + " is not installed: install.sh's fallback without systemd is not checked");
+            Files.createSymbolicLink(bin.resolve(tool), found);
+        }
+        return bin;
+    }
 
     /** install.sh of the release, with --root {@code dir} (made here); returns dir. */
     private static Path install(Path dir, Map<String, String> env) throws Exception {
