@@ -2,6 +2,7 @@ package dev.airlock.config;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
@@ -23,13 +24,36 @@ import java.util.regex.Pattern;
  */
 public final class ConfigYaml {
     private static final Pattern DUPLICATE = Pattern.compile("Duplicate (?:field|Object property) '(.*)'", Pattern.DOTALL);
+    private static final Pattern SETTING_NAME = Pattern.compile("[A-Za-z][A-Za-z0-9_.-]{0,63}");
 
     private ConfigYaml() {
     }
 
-    /** A YAML mapper that refuses duplicate keys; the caller adds its own features. */
+    /**
+     * A YAML mapper that refuses duplicate keys, a second document ({@code ---}) and a fraction
+     * where a whole number is meant ({@code threshold: 1.9} would otherwise be 1, a weaker trust
+     * policy than written); the caller adds its own features.
+     */
     public static ObjectMapper mapper() {
-        return new ObjectMapper(YAMLFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build());
+        return new ObjectMapper(YAMLFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build())
+                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT);
+    }
+
+    /** A value as a message may show it: control characters escaped, at most 40 characters. */
+    public static String shownValue(Object value) {
+        String v = dev.airlock.cli.LogText.printable(String.valueOf(value));
+        return v.length() > 40 ? v.substring(0, 40) + "…" : v;
+    }
+
+    /**
+     * A key as a message may show it: the key itself when it could be a setting's name, else only
+     * that there is one. A file that is not a config at all ({@code --config /etc/shadow}) must not
+     * have its lines printed, and a quoted key may hold control characters.
+     */
+    public static String shownKey(String key) {
+        return key != null && SETTING_NAME.matcher(key).matches() ? "'" + key + "'"
+                : "of " + (key == null ? 0 : key.length()) + " characters that is no setting's name (not shown)";
     }
 
     /**
@@ -54,6 +78,10 @@ public final class ConfigYaml {
             if (duplicate != null) {
                 throw duplicate;
             }
+            if (String.valueOf(e.getOriginalMessage()).startsWith("Trailing token")) {
+                throw AirlockException.usage("config " + file + " holds more than one YAML document (the next begins on line " + line(e)
+                        + "); keep one: everything after the first would be ignored");
+            }
             if (e instanceof JsonMappingException m) {
                 throw m;
             }
@@ -73,7 +101,7 @@ public final class ConfigYaml {
             if (t instanceof JsonProcessingException j) {
                 Matcher m = DUPLICATE.matcher(String.valueOf(j.getOriginalMessage()));
                 if (m.matches()) {
-                    return AirlockException.usage("config " + file + ": the key '" + m.group(1) + "' is given twice in one mapping"
+                    return AirlockException.usage("config " + file + ": the key " + shownKey(m.group(1)) + " is given twice in one mapping"
                             + " (again on line " + line(j) + "); keep one");
                 }
             }
@@ -84,6 +112,9 @@ public final class ConfigYaml {
     /** "config FILE is not readable YAML: WHAT (line N)", without the source excerpt Jackson adds (it may be a secret). */
     public static AirlockException notYaml(Path file, IOException e) {
         String what = e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
+        if (what == null || e instanceof java.io.CharConversionException) {
+            what = "not UTF-8 text (" + e.getClass().getSimpleName() + ")";
+        }
         String first = String.valueOf(what).lines().findFirst().orElse("").strip();
         String at = e instanceof JsonProcessingException j && j.getLocation() != null && j.getLocation().getLineNr() > 0
                 ? " (line " + j.getLocation().getLineNr() + ")" : "";

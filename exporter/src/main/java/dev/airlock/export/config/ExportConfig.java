@@ -33,8 +33,8 @@ public record ExportConfig(List<String> images, String channel, String key, Stri
             ExportConfig c = ConfigYaml.read(file, YAML, ExportConfig.class);
             return c == null ? empty() : c;
         } catch (UnrecognizedPropertyException e) {
-            throw AirlockException.usage("config " + file + ": unknown setting '" + e.getPropertyName()
-                    + "' (known: images, channel, key, passphraseFile, out, state, insecureRegistries, caFile, authFile, maxVolumeSize, verifyAfterWrite, preset, skipMissing, "
+            throw AirlockException.usage("config " + file + ": unknown setting " + ConfigYaml.shownKey(e.getPropertyName())
+                    + " (known: images, channel, key, passphraseFile, out, state, insecureRegistries, caFile, authFile, maxVolumeSize, verifyAfterWrite, preset, skipMissing, "
                     + "gitlabSecure: analyzers, analyzerVersion, sourcePrefix, downloadImages, saveArtifacts)");
         } catch (JsonMappingException e) {
             throw ConfigYaml.notYaml(file, e);

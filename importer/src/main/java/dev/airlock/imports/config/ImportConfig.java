@@ -57,11 +57,11 @@ public record ImportConfig(
             String key = e.getPropertyName();
             String camel = camel(key);
             String hint = !camel.equals(key) && KEYS.contains(camel) ? " (did you mean " + camel + "?)" : "";
-            throw AirlockException.usage("config " + file + ": unknown setting '" + key + "'" + hint + " (known: "
+            throw AirlockException.usage("config " + file + ": unknown setting " + ConfigYaml.shownKey(key) + hint + " (known: "
                     + String.join(", ", KEYS) + ")");
         } catch (MismatchedInputException e) {
             throw AirlockException.usage("config " + file + ": " + key(e) + " must be " + expected(e.getTargetType())
-                    + (e instanceof InvalidFormatException f && f.getValue() != null ? ", not '" + f.getValue() + "'" : ""));
+                    + (e instanceof InvalidFormatException f && f.getValue() != null ? ", not '" + ConfigYaml.shownValue(f.getValue()) + "'" : ""));
         } catch (JsonMappingException e) {
             throw ConfigYaml.notYaml(file, e);
         }
