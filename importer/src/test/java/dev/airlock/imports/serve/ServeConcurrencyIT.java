@@ -244,27 +244,42 @@ class ServeConcurrencyIT {
 
     // ------------------------------------------------------------------ stop: the discarded uploads first
 
-    @Test
-    void onStop_theDiscardedUploadsAreLogged_beforeStopped() throws Exception {
+    /** Repeated: on the old code the order was a race (the SFTP loops close their files on their own threads), lost about one time in three. */
+    @org.junit.jupiter.api.RepeatedTest(5)
+    void onStop_theUploadsCutShortAreLogged_beforeStopped() throws Exception {
         start();
         List<ClientSession> sessions = new ArrayList<>();
+        List<Thread> writers = new ArrayList<>();
         try {
             for (int i = 0; i < 4; i++) {
                 ClientSession s = login();
                 sessions.add(s);
-                for (int j = 0; j < 2; j++) {
-                    SftpClient c = SftpClientFactory.instance().createSftpClient(s);
-                    SftpClient.CloseableHandle h = c.open("v" + i + "-" + j + ".tar", WRITE);
-                    c.write(h, 0, new byte[100_000]);
-                }
+                SftpClient c = SftpClientFactory.instance().createSftpClient(s);
+                SftpClient.CloseableHandle h = c.open("v" + i + ".tar", WRITE);
+                Thread t = new Thread(() -> { // a sender still pushing when serve is told to stop
+                    byte[] chunk = new byte[32 * 1024];
+                    try {
+                        for (long off = 0; ; off += chunk.length) {
+                            c.write(h, off, chunk);
+                        }
+                    } catch (IOException | RuntimeException stopped) {
+                        // the server went
+                    }
+                });
+                t.start();
+                writers.add(t);
             }
+            Thread.sleep(300);
             server.close();
             String all = log();
-            assertEquals(8, all.lines().filter(l -> l.startsWith("upload of v") && l.endsWith("; discarded")).count(), all);
+            assertEquals(4, all.lines().filter(l -> l.startsWith("upload of v") && l.endsWith("; discarded")).count(), all);
             assertTrue(all.endsWith("\nstopped"), "stopped is the last line: " + all);
         } finally {
             for (ClientSession s : sessions) {
                 s.close(true);
+            }
+            for (Thread t : writers) {
+                t.join(10_000);
             }
         }
         assertEquals(List.of(), names(inbox));
