@@ -305,7 +305,7 @@ class WatchIT {
             // A second watcher on the same inbox is refused.
             Airlock.Run second = Airlock.importer(watchArgs(c, through, inbox, "--once"));
             assertEquals(1, second.code(), second.toString());
-            assertTrue(second.err().contains("another airlock-import watch is working on the inbox " + inbox), second.err());
+            assertTrue(second.err().contains("another airlock-import watch or serve (which watches its inbox too) is working on the inbox " + inbox), second.err());
             first.process.destroyForcibly();
             assertTrue(first.process.waitFor(10, TimeUnit.SECONDS));
             assertEquals(137, first.process.exitValue(), "killed mid-import\n" + first.log());

@@ -15,7 +15,8 @@ final class InboxLock {
 
     static ChannelLock acquire(InboxLayout layout) {
         Path file = layout.lockFile();
-        return ChannelLock.onFile(file, () -> AirlockException.local("another airlock-import watch is working on the inbox "
-                + layout.inbox() + " (it holds " + file + "); stop it first: one watcher per inbox", null));
+        return ChannelLock.onFile(file, () -> AirlockException.local("another airlock-import watch or serve (which watches"
+                + " its inbox too) is working on the inbox " + layout.inbox() + " (it holds " + file + "); stop it first: one watcher per inbox",
+                null));
     }
 }

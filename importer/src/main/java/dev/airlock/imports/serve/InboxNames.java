@@ -1,5 +1,7 @@
 package dev.airlock.imports.serve;
 
+import java.security.SecureRandom;
+import java.util.HexFormat;
 import java.util.Set;
 import java.util.regex.Pattern;
 import org.apache.sshd.sftp.common.SftpConstants;
@@ -16,6 +18,9 @@ import org.apache.sshd.sftp.common.SftpException;
 final class InboxNames {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._+-]{0,199}");
     private static final Set<String> RESERVED = Set.of("done", "rejected");
+    /** {@link #temp}'s names, and nothing else: {@code .NAME.} twelve lower-case hex digits {@code .upload}. */
+    private static final Pattern TEMP = Pattern.compile("\\.(" + NAME.pattern() + ")\\.[0-9a-f]{12}\\.upload");
+    private static final SecureRandom RANDOM = new SecureRandom();
 
     static final String PART = ".part";
 
@@ -47,6 +52,18 @@ final class InboxNames {
             throw denied(remote, "the inbox itself");
         }
         return n;
+    }
+
+    /** The temporary name a plain upload of {@code name} is written under, {@code .NAME.RANDOM.upload}: a dot name no client may use. */
+    static String temp(String name) {
+        byte[] b = new byte[6];
+        RANDOM.nextBytes(b);
+        return "." + name + "." + HexFormat.of().formatHex(b) + ".upload";
+    }
+
+    /** Whether {@code file} is a name {@link #temp} makes. */
+    static boolean isTemp(String file) {
+        return TEMP.matcher(file).matches();
     }
 
     static boolean isPart(String name) {

@@ -11,14 +11,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Consumer;
 import org.apache.sshd.common.AttributeRepository.AttributeKey;
 import org.apache.sshd.common.keyprovider.KeyPairProvider;
 import org.apache.sshd.core.CoreModuleProperties;
 import org.apache.sshd.server.SshServer;
 import org.apache.sshd.server.auth.pubkey.UserAuthPublicKeyFactory;
-import org.apache.sshd.server.channel.ChannelSessionFactory;
 import org.apache.sshd.server.forward.RejectAllForwardingFilter;
 import org.apache.sshd.server.session.ServerSession;
 import org.apache.sshd.sftp.SftpModuleProperties;
@@ -45,12 +46,21 @@ public final class InboxServer implements AutoCloseable {
     /** Lines of one kind a stranger can cause, per {@link #STRANGER_WINDOW}; the rest are summed up. */
     private static final int STRANGER_LINES = 10;
     private static final Duration STRANGER_WINDOW = Duration.ofMinutes(1);
+    /**
+     * SFTP channels one session may hold open at once. Each is a server thread, and an authorized
+     * session could otherwise open thousands; a sender uses one.
+     */
+    static final int MAX_CHANNELS_PER_SESSION = 10;
+    /** How long {@link #close} waits for the subsystems to close their files (and log what was discarded). */
+    private static final Duration CLOSE_WAIT = Duration.ofSeconds(10);
 
     private final ServeSettings settings;
     private final Path inbox;
     private final Consumer<String> log;
     private final Quota quota;
     private final ThrottledLog strangers;
+    private final OpenWriters writers = new OpenWriters();
+    private final Set<InboxSftpSubsystem> running = new HashSet<>();
     private SshServer sshd;
     private HostKey hostKey;
     private int port;
@@ -87,6 +97,7 @@ public final class InboxServer implements AutoCloseable {
         }
         InboxServer server = new InboxServer(s, inbox, log, quota);
         try {
+            LeftoverUploads.remove(inbox, server::log);
             AuthorizedKeys keys = AuthorizedKeys.read(s.authorizedKeys(), server::log, (session, line) -> server.strangers.log(
                     SessionLimits.REFUSED_KEYS, host(session.getClientAddress()), line));
             server.hostKey = HostKey.loadOrGenerate(s.hostKey());
@@ -114,7 +125,7 @@ public final class InboxServer implements AutoCloseable {
         sshd.setCommandFactory(null);
         sshd.setAgentFactory(null);
         sshd.setForwardingFilter(RejectAllForwardingFilter.INSTANCE);
-        sshd.setChannelFactories(List.of(ChannelSessionFactory.INSTANCE));
+        sshd.setChannelFactories(List.of(new SessionChannels(MAX_CHANNELS_PER_SESSION, this, this::log)));
         sshd.setFileSystemFactory(new VirtualFileSystemFactory(inbox));
         sshd.setSubsystemFactories(List.of(InboxSftpSubsystem.factory(this)));
         Duration idle = settings.idleTimeout();
@@ -122,6 +133,9 @@ public final class InboxServer implements AutoCloseable {
         // Login (OpenSSH's LoginGraceTime, MaxAuthTries): MINA enforces both and asks SessionLimits before it disconnects.
         CoreModuleProperties.AUTH_TIMEOUT.set(sshd, idle.compareTo(SessionLimits.LOGIN_GRACE) < 0 ? idle : SessionLimits.LOGIN_GRACE);
         CoreModuleProperties.MAX_AUTH_REQUESTS.set(sshd, SessionLimits.MAX_AUTH_TRIES);
+        // A backstop behind SessionChannels: MINA (2.20.0, AbstractConnectionService.registerChannel) ends the
+        // session when a channel opens with more than this many open already.
+        CoreModuleProperties.MAX_CONCURRENT_CHANNELS.set(sshd, MAX_CHANNELS_PER_SESSION);
         CoreModuleProperties.SERVER_IDENTIFICATION.set(sshd, "airlock-inbox");
         // Version 3, as OpenSSH speaks it; only the OpenSSH extensions an upload needs are announced.
         SftpModuleProperties.SFTP_VERSION.set(sshd, 3);
@@ -152,7 +166,7 @@ public final class InboxServer implements AutoCloseable {
         log("known_hosts line for the sending side: " + hostKey.knownHostsLine(wildcard ? "HOST" : h, port)
                 + (wildcard ? "  (HOST: the name or address the sender connects to)" : ""));
         log("listening on " + h + ":" + port + ", inbox " + inbox + ", " + keys.size() + " authorized key" + (keys.size() == 1 ? "" : "s")
-                + ", at most " + settings.maxSessions() + " sessions, idle timeout " + idle.toSeconds() + " s, before login at most "
+                + ", at most " + settings.maxSessions() + " sessions of " + MAX_CHANNELS_PER_SESSION + " channels, idle timeout " + idle.toSeconds() + " s, before login at most "
                 + SessionLimits.PER_SOURCE + " connections per address and " + SessionLimits.IN_ALL + " in all"
                 + (settings.maxUploadSize() > 0 ? ", at most " + Units.bytes(settings.maxUploadSize()) + " per file" : "")
                 + ", keeping " + Units.bytes(settings.minFree()) + " free");
@@ -173,6 +187,38 @@ public final class InboxServer implements AutoCloseable {
 
     Quota quota() {
         return quota;
+    }
+
+    /** The {@code .part} files open for writing, across all sessions. */
+    OpenWriters writers() {
+        return writers;
+    }
+
+    void subsystemStarted(InboxSftpSubsystem s) {
+        synchronized (running) {
+            running.add(s);
+        }
+    }
+
+    void subsystemEnded(InboxSftpSubsystem s) {
+        synchronized (running) {
+            running.remove(s);
+            running.notifyAll();
+        }
+    }
+
+    /** Waits, at most {@code limit}, for every subsystem's request loop to end (its open files closed and logged). */
+    private void awaitSubsystems(Duration limit) {
+        long end = System.nanoTime() + limit.toNanos();
+        synchronized (running) {
+            try {
+                for (long left = limit.toMillis(); !running.isEmpty() && left > 0; left = (end - System.nanoTime()) / 1_000_000) {
+                    running.wait(left);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     /** Every line of the server's, made printable: it may hold names a client chose. */
@@ -221,6 +267,7 @@ public final class InboxServer implements AutoCloseable {
                 log("stopping the server: " + e.getMessage());
             }
             sshd = null;
+            awaitSubsystems(CLOSE_WAIT); // their "discarded" lines come before "stopped"
             strangers.close();
             log("stopped");
         }

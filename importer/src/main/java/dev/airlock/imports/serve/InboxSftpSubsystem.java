@@ -14,10 +14,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.security.SecureRandom;
 import java.util.Collection;
 import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -46,7 +44,8 @@ import org.apache.sshd.sftp.server.SftpSubsystemProxy;
  * written as it is, resumable;</li>
  * <li>reading back a {@code .part} (the exporter's resume compares it with its file);</li>
  * <li>renaming {@code NAME.part} to {@code NAME} ({@code rename}, or {@code posix-rename@openssh.com},
- * which never replaces a {@code NAME} there either: see {@link #deliver}); the extensions {@code fsync@openssh.com} and
+ * which never replaces a {@code NAME} there either: see {@link #deliver}), only while no handle of any session has
+ * {@code NAME.part} open for writing ({@link OpenWriters}); the extensions {@code fsync@openssh.com} and
  * {@code limits@openssh.com}.</li>
  * </ul>
  * Refused: listing a directory, reading anything else, removing, making directories, symbolic and
@@ -58,7 +57,6 @@ import org.apache.sshd.sftp.server.SftpSubsystemProxy;
  * with {@code NOFOLLOW_LINKS}; the subsystem's own file system is also rooted at the inbox.
  */
 final class InboxSftpSubsystem extends SftpSubsystem {
-    private static final SecureRandom RANDOM = new SecureRandom();
     private static final Set<String> EXTENSIONS = Set.of(FsyncExtensionParser.NAME, PosixRenameExtensionParser.NAME,
             LimitsExtensionParser.NAME);
 
@@ -104,6 +102,17 @@ final class InboxSftpSubsystem extends SftpSubsystem {
 
     private String who() {
         return who;
+    }
+
+    /** The request loop; the server waits for it to end (its closeAllHandles' lines logged) before it says it stopped. */
+    @Override
+    public void run() {
+        server.subsystemStarted(this);
+        try {
+            super.run();
+        } finally {
+            server.subsystemEnded(this);
+        }
     }
 
     private void refused(String what, String path) {
@@ -232,7 +241,9 @@ final class InboxSftpSubsystem extends SftpSubsystem {
             return handle;
         }
         if (InboxNames.isPart(name)) {
-            String handle = super.doOpen(id, "/" + name, pflags, access & ~SftpConstants.ACE4_READ_DATA, Map.of());
+            // counted server-wide until closed, so no rename delivers it while this handle can still write
+            String handle = server.writers().open(name,
+                    () -> super.doOpen(id, "/" + name, pflags, access & ~SftpConstants.ACE4_READ_DATA, Map.of()));
             uploads.put(handle, new Upload(name, inbox.resolve(name), null));
             return handle;
         }
@@ -244,18 +255,11 @@ final class InboxSftpSubsystem extends SftpSubsystem {
         if (disposition == SftpConstants.SSH_FXF_CREATE_NEW && Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
             throw new FileAlreadyExistsException(path);
         }
-        String temp = "." + name + "." + HexFormat.of().formatHex(randomBytes())
-                + ".upload";
+        String temp = InboxNames.temp(name);
         String handle = super.doOpen(id, "/" + temp, SftpConstants.SSH_FXF_CREATE_NEW,
                 SftpConstants.ACE4_WRITE_DATA | SftpConstants.ACE4_WRITE_ATTRIBUTES, Map.of());
         uploads.put(handle, new Upload(name, inbox.resolve(temp), target));
         return handle;
-    }
-
-    private static byte[] randomBytes() {
-        byte[] b = new byte[6];
-        RANDOM.nextBytes(b);
-        return b;
     }
 
     @Override
@@ -320,7 +324,13 @@ final class InboxSftpSubsystem extends SftpSubsystem {
                 syncFailure = e;
             }
         }
-        super.doClose(id, handle);
+        try {
+            super.doClose(id, handle);
+        } finally {
+            if (u.target == null) {
+                server.writers().closed(u.name);
+            }
+        }
         if (u.refusal != null) {
             throw new InboxRefusal(SftpConstants.SSH_FX_FAILURE, u.name + ": " + u.refusal);
         }
@@ -345,7 +355,12 @@ final class InboxSftpSubsystem extends SftpSubsystem {
     /** The connection went before the client closed these files: temporary uploads go, a {@code .part} stays for its resume. */
     @Override
     protected void closeAllHandles() {
-        super.closeAllHandles();
+        try {
+            super.closeAllHandles();
+        } finally {
+            // the connection is gone: its .part handles no longer hold back a rename (or a resume's rename)
+            uploads.values().stream().filter(u -> u.target == null).forEach(u -> server.writers().closed(u.name));
+        }
         for (Upload u : uploads.values()) {
             if (u.target != null) {
                 try {
@@ -392,10 +407,19 @@ final class InboxSftpSubsystem extends SftpSubsystem {
         if (Files.exists(dst, LinkOption.NOFOLLOW_LINKS) && !opts.contains(StandardCopyOption.REPLACE_EXISTING)) {
             throw new FileAlreadyExistsException(newPath);
         }
-        try (FileChannel c = FileChannel.open(src, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
-            c.force(true); // the name must only ever appear over durable bytes
+        int writing = server.writers().deliverIfNoneOpen(from, () -> {
+            try (FileChannel c = FileChannel.open(src, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+                c.force(true); // the name must only ever appear over durable bytes
+            }
+            deliver(src, to, Files.size(src), "rename", newPath);
+        });
+        if (writing > 0) {
+            server.log("refused rename of " + from + " to " + to + " from " + who() + ": " + writing + " handle" + (writing == 1 ? " is" : "s are")
+                    + " still open for writing on it");
+            throw new InboxRefusal(SftpConstants.SSH_FX_FAILURE, oldPath + " is not renamed: it is still open for writing (" + writing
+                    + " handle" + (writing == 1 ? "" : "s") + ", in this or another session), and what is written through it would"
+                    + " change the file after delivery; close it, or let the other upload of it finish, then rename");
         }
-        deliver(src, to, a.size(), "rename", newPath);
     }
 
     /**
@@ -451,7 +475,22 @@ final class InboxSftpSubsystem extends SftpSubsystem {
                 Set<? extends OpenOption> options, java.nio.file.attribute.FileAttribute<?>... attrs) throws IOException {
             Set<OpenOption> o = new HashSet<>(options);
             o.add(LinkOption.NOFOLLOW_LINKS);
-            return FileChannel.open(real(file), o);
+            Path real = real(file);
+            FileChannel ch = FileChannel.open(real, o);
+            if (InboxNames.isTemp(real.getFileName().toString())) {
+                // Held while the upload is written (released when its handle closes, or the process dies): a
+                // serve starting on this inbox removes only temporary files no one holds (LeftoverUploads).
+                try {
+                    ch.lock();
+                    if (!Files.exists(real, LinkOption.NOFOLLOW_LINKS)) {
+                        throw new IOException(real + " was removed as a leftover by a serve starting on this inbox");
+                    }
+                } catch (IOException | RuntimeException e) {
+                    ch.close();
+                    throw e;
+                }
+            }
+            return ch;
         }
 
         @Override

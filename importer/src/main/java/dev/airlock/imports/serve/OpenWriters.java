@@ -1,0 +1,56 @@
+package dev.airlock.imports.serve;
+
+import java.io.IOException;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Which {@code .part} files are open for writing, through any handle of any session of the server.
+ * A {@code .part} is delivered by link and unlink ({@code NoReplaceDelivery}), so its inode becomes
+ * the delivered file: a handle still open on it would keep writing into a file already logged as
+ * received (two pushes of one bundle at once). So a delivery runs only while no handle has the
+ * file open for writing, and an open cannot slip in between the check and the delivery: both run
+ * under this object's monitor. Opening a {@code .part} that another handle already writes is
+ * allowed (an exporter resuming after a dropped connection; the old handle goes when the server
+ * notices the connection gone, at the latest after the idle timeout).
+ */
+final class OpenWriters {
+    interface Opening<T> {
+        T open() throws IOException;
+    }
+
+    interface Delivery {
+        void deliver() throws IOException;
+    }
+
+    private final Map<String, Integer> open = new HashMap<>();
+
+    /** Runs {@code opening} (which opens {@code name} for writing) and, if it succeeded, counts one more handle on it. */
+    synchronized <T> T open(String name, Opening<T> opening) throws IOException {
+        T handle = opening.open();
+        open.merge(name, 1, Integer::sum);
+        return handle;
+    }
+
+    /** One handle on {@code name} is closed (by its client, or because its connection went). */
+    synchronized void closed(String name) {
+        open.computeIfPresent(name, (k, n) -> n == 1 ? null : n - 1);
+    }
+
+    /** Handles open for writing on {@code name} now. */
+    synchronized int count(String name) {
+        return open.getOrDefault(name, 0);
+    }
+
+    /**
+     * Runs {@code delivery} of {@code name} if no handle has it open for writing, with no open let
+     * in until it is done; else returns the number of such handles and delivers nothing.
+     */
+    synchronized int deliverIfNoneOpen(String name, Delivery delivery) throws IOException {
+        int n = count(name);
+        if (n == 0) {
+            delivery.deliver();
+        }
+        return n;
+    }
+}
