@@ -224,8 +224,10 @@ public final class PushService {
                 AirlockException.usage("remote directory of " + where + " does not exist (" + e.getMessage() + ")");
             case SftpConstants.SSH_FX_PERMISSION_DENIED ->
                 AirlockException.usage("permission denied on " + where + " (" + e.getMessage() + ")");
+            // A server that says why (airlock-import serve: a quota, a .part still being written) is quoted as it is;
+            // a bare status ("Failure", "General failure") is most often a full disk.
             default -> AirlockException.transientFailure("the bastion failed writing " + where + ": " + e.getMessage()
-                    + " (is its disk full?)", e);
+                    + (String.valueOf(e.getMessage()).matches("(?i)(general )?failure") ? " (is its disk full?)" : ""), e);
         };
     }
 
