@@ -6,8 +6,11 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.function.Supplier;
 
 /**
@@ -37,11 +40,18 @@ public final class ChannelLock implements AutoCloseable {
 
     /**
      * The exclusive OS lock on {@code file} (created if missing), or {@code held} thrown when
-     * another process or this one already holds it. A file that cannot be opened is LOCAL.
+     * another process or this one already holds it. A file that cannot be opened is LOCAL; so is
+     * anything at {@code file} but a regular file: a symbolic link is never followed (it would create
+     * the file it names), and a FIFO is never opened (opening one to write blocks until a reader comes).
+     * The type is checked before the open, and the open does not follow a link (O_NOFOLLOW), so a link
+     * swapped in between fails the open; a FIFO swapped in within that instant would still block the
+     * open: only someone who may write the lock's directory can do that, which for the inbox's lock
+     * only its owner may ({@code dev.airlock.imports.inbox.ControlDirectory}).
      */
     public static ChannelLock onFile(Path file, Supplier<AirlockException> held) {
         try {
-            FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            refuseUnlessRegular(file);
+            FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
             FileLock l;
             try {
                 l = ch.tryLock();
@@ -55,6 +65,19 @@ public final class ChannelLock implements AutoCloseable {
             return new ChannelLock(ch, l);
         } catch (IOException e) {
             throw cannotLock(file, e);
+        }
+    }
+
+    private static void refuseUnlessRegular(Path file) throws IOException {
+        BasicFileAttributes a;
+        try {
+            a = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException missing) {
+            return; // created by the open
+        }
+        if (!a.isRegularFile()) {
+            throw AirlockException.local("cannot lock " + file + ": it is " + FileKind.of(file, a) + ", never followed nor opened; a lock is a plain file:"
+                    + " check who put it there, remove it, and start again", null);
         }
     }
 

@@ -9,7 +9,8 @@ import java.nio.file.Path;
 /**
  * The inbox directory: bundles arrive at its top level; {@code done/} and {@code rejected/} hold
  * what was processed; {@value #CONTROL} holds the watcher's lock and journal (a dot name, which no
- * sender uses for a finished file, so it is never taken for a bundle).
+ * sender uses for a finished file, so it is never taken for a bundle); it is the watcher's own, mode
+ * 0700, and refused when another user owns it ({@link ControlDirectory}).
  */
 record InboxLayout(Path inbox, Path done, Path rejected, Path control) {
     static final String DONE = "done";
@@ -22,7 +23,8 @@ record InboxLayout(Path inbox, Path done, Path rejected, Path control) {
             throw AirlockException.usage("inbox " + inbox + " is not a directory");
         }
         InboxLayout l = new InboxLayout(dir, dir.resolve(DONE), dir.resolve(REJECTED), dir.resolve(CONTROL));
-        for (Path p : new Path[] {l.done, l.rejected, l.control}) {
+        ControlDirectory.secure(l.control);
+        for (Path p : new Path[] {l.done, l.rejected}) {
             try {
                 if (Files.isSymbolicLink(p)) {
                     throw AirlockException.usage(p + " is a symbolic link; the watcher moves bundles only within the inbox");

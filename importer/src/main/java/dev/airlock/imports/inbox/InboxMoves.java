@@ -73,17 +73,31 @@ final class InboxMoves {
         }
     }
 
+    /**
+     * The journal a stopped watcher left, if it is one this watcher could have written: owned by this
+     * process's user and naming only what {@link #plan} names ({@link JournalNames}). Any other journal
+     * was planted (the inbox is written by others): it is logged, removed, and nothing of it is done.
+     */
     Optional<Entry> pending() {
         Path f = layout.journalFile();
+        Entry e;
         try {
-            return Optional.of(JSON.readValue(BoundedFiles.read(f, BoundedFiles.INBOX_STATE), Entry.class));
-        } catch (NoSuchFileException e) {
+            ControlDirectory.refuseForeign(f, "the watcher's journal");
+            e = JSON.readValue(BoundedFiles.read(f, BoundedFiles.INBOX_STATE), Entry.class);
+        } catch (NoSuchFileException x) {
             return Optional.empty();
-        } catch (IOException | AirlockException e) {
-            // Only this program writes it, atomically: unreadable means damaged; finishing nothing is the safe choice.
-            clear();
-            return Optional.empty();
+        } catch (IOException | AirlockException x) {
+            // Only this program writes it, atomically: unreadable or foreign means damaged or planted; finishing nothing is the safe choice.
+            return refuse(x.getMessage());
         }
+        Optional<String> problem = JournalNames.problem(e);
+        return problem.isPresent() ? refuse(problem.get()) : Optional.of(e);
+    }
+
+    private Optional<Entry> refuse(String why) {
+        log.accept("refused " + layout.journalFile() + ", which this watcher did not write (" + why + "): nothing of it is done; removed");
+        clear();
+        return Optional.empty();
     }
 
     /**
