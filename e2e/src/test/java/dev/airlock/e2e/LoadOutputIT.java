@@ -158,17 +158,35 @@ class LoadOutputIT {
     }
 
     /**
-     * Issue 17, M5/H1: an OUT in /proc (here reached through a link in a temp dir to /proc/self/fd,
-     * never the real /dev/stdout) is refused at once, exit 2, one line naming it.
+     * Issue 17, M5/H1: an OUT in /proc is refused at once, exit 2, one line naming it (it used to be
+     * exit 1 "/proc/self/fd has only 0 free"). Reached through a link in a temp dir to /proc/self/fd
+     * (never the real /dev/stdout), to the descriptor of a regular file this JVM holds open, as
+     * stdout is under cron; load runs in this JVM, so /proc/self is this JVM.
      */
     @Test
     void load_refusesAnOutUnderProc_exit2NamingIt() throws Exception {
         Assumptions.assumeTrue(Files.isDirectory(Path.of("/proc/self/fd")), "needs Linux /proc");
-        Path fds = Files.createSymbolicLink(tmp.resolve("fds"), Path.of("/proc/self/fd"));
-        Path out = fds.resolve("1");
-        Airlock.Run r = load(bundle, out);
-        assertEquals(2, r.code(), r.toString());
-        assertTrue(r.err().contains(out.toString()) && r.err().contains("/proc"), r.toString());
-        assertEquals(1, r.err().lines().count(), "one line on stderr:\n" + r);
+        Path log = Files.writeString(tmp.resolve("cron.log"), "before\n");
+        try (java.io.RandomAccessFile open = new java.io.RandomAccessFile(log.toFile(), "rw")) {
+            String fd = null;
+            try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+                for (Path f : (Iterable<Path>) fds::iterator) {
+                    try {
+                        if (Files.readSymbolicLink(f).equals(log)) {
+                            fd = f.getFileName().toString();
+                        }
+                    } catch (java.io.IOException gone) {
+                        // the listing's own descriptor, closed meanwhile
+                    }
+                }
+            }
+            Assumptions.assumeTrue(fd != null, "no /proc/self/fd entry for " + log);
+            Path out = Files.createSymbolicLink(tmp.resolve("fds"), Path.of("/proc/self/fd")).resolve(fd);
+            Airlock.Run r = load(bundle, out);
+            assertEquals(2, r.code(), r.toString());
+            assertTrue(r.err().contains(out.toString()) && r.err().contains("/proc"), r.toString());
+            assertEquals(1, r.err().lines().count(), "one line on stderr:\n" + r);
+            assertEquals("before\n", Files.readString(log), "the file behind the descriptor was written");
+        }
     }
 }
