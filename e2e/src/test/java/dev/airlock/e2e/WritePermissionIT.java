@@ -69,6 +69,23 @@ class WritePermissionIT {
         assertDenied(r, locked);
     }
 
+    @Test
+    void bundle_fromAGzippedArchive_withATempDirTheUserMayNotWrite_saysPermissionDenied_andWhoNeedsWhat_exit1() throws Exception {
+        Path[] keys = Fixture.keygen(tmp, "exporter");
+        Files.setPosixFilePermissions(keys[0], PosixFilePermissions.fromString("rw-r--r--"));
+        Path tar = HandMadeArchive.write(tmp.resolve("app.tar"), "example.org/app:1", 7, 4096);
+        Path gz = tmp.resolve("app.tar.gz");
+        try (java.io.OutputStream out = new java.util.zip.GZIPOutputStream(Files.newOutputStream(gz))) {
+            Files.copy(tar, out);
+        }
+        Files.setPosixFilePermissions(gz, PosixFilePermissions.fromString("rw-r--r--"));
+        Path out = Files.setPosixFilePermissions(Files.createDirectory(tmp.resolve("out")), PosixFilePermissions.fromString("rwxrwxrwx"));
+        Path state = Files.setPosixFilePermissions(Files.createDirectory(tmp.resolve("state")), PosixFilePermissions.fromString("rwxrwxrwx"));
+        Airlock.Run r = asNobody(List.of("-Djava.io.tmpdir=" + locked), "bundle", "--channel", "red", "--key", keys[0].toString(),
+                "--out", out.toString(), "--state", state.toString(), "--from-docker-archive", gz.toString(), "--progress=none");
+        assertDenied(r, locked);
+    }
+
     private static void assertDenied(Airlock.Run r, Path dir) {
         assertEquals(1, r.code(), r.toString());
         assertTrue(r.err().contains(dir + ": permission denied (airlock-export runs as user 'nobody', which needs write access to " + dir + ")"),
@@ -91,8 +108,14 @@ class WritePermissionIT {
 
     /** {@code setpriv --reuid=nobody … java -jar airlock-export.jar ARGS}, killed after 60 s (exit -1). */
     private Airlock.Run asNobody(String... args) throws Exception {
+        return asNobody(List.of(), args);
+    }
+
+    private Airlock.Run asNobody(List<String> jvmOptions, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx192m", "-jar", exportJar.toString()));
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx192m"));
+        cmd.addAll(jvmOptions);
+        cmd.addAll(List.of("-jar", exportJar.toString()));
         cmd.addAll(List.of(args));
         File out = File.createTempFile("airlock", ".out");
         File err = File.createTempFile("airlock", ".err");
