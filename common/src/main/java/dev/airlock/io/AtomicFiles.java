@@ -66,6 +66,24 @@ public final class AtomicFiles {
         }
     }
 
+    /**
+     * Deletes the temporary files {@code .NAME.HEX12.partial} ({@link #openPartial}'s form) that a
+     * killed earlier run left beside {@code target}. Only for a writer that owns {@code target}'s
+     * name — the exporter's report of the bundle it is about to write, whose unfinished run left
+     * them — as {@link #partialName} is; never for a name the user chose.
+     */
+    public static void deleteLeftovers(Path target) throws IOException {
+        java.util.regex.Pattern ours = java.util.regex.Pattern.compile(
+                java.util.regex.Pattern.quote("." + target.getFileName() + ".") + "[0-9a-f]{12}\\.partial");
+        Path dir = target.toAbsolutePath().getParent();
+        try (java.nio.file.DirectoryStream<Path> ds = Files.newDirectoryStream(dir,
+                p -> ours.matcher(p.getFileName().toString()).matches() && Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS))) {
+            for (Path p : ds) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
     /** Writes {@code bytes} to {@code target} atomically; {@code secret} files get mode 0600 from the start. */
     public static void write(Path target, byte[] bytes, boolean secret) throws IOException {
         commit(writePartial(target, bytes, secret), target);

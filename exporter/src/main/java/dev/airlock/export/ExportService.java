@@ -439,6 +439,8 @@ public final class ExportService {
     private static Path writeReport(Path report, byte[] bytes, boolean readBack) {
         Path tmp = null;
         try {
+            // A killed run of this same bundle (same channel and sequence) left its report's temporary file.
+            AtomicFiles.deleteLeftovers(report);
             tmp = AtomicFiles.writePartial(report, bytes, false);
             if (readBack) {
                 java.nio.ByteBuffer got = java.nio.ByteBuffer.allocate(bytes.length);
