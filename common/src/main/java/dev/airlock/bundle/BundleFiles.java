@@ -1,5 +1,6 @@
 package dev.airlock.bundle;
 
+import dev.airlock.report.ReportFile;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -13,7 +14,8 @@ import java.util.regex.Pattern;
 /**
  * Every file a bundle named on a command line may consist of, by name alone (nothing is read or
  * trusted): the name given, {@code NAME.tar}, its volume list {@code NAME.volumes.json} and the
- * list's {@code .asc}, and every {@code NAME.tar.NNN} beside them. For a command that reads a bundle
+ * list's {@code .asc}, every {@code NAME.tar.NNN} beside them, and the approver's report
+ * {@code NAME.report.md} ({@link ReportFile#nameFor}), which bundle.json's signed hash covers. For a command that reads a bundle
  * and writes a file the user names, so that it can refuse to write over any part of what it reads
  * ({@link dev.airlock.io.OutputFiles#check}).
  */
@@ -43,6 +45,7 @@ public final class BundleFiles {
         out.add(dir.resolve(bundle));
         out.add(dir.resolve(VolumeList.listName(bundle)));
         out.add(dir.resolve(VolumeList.listName(bundle) + ".asc"));
+        out.add(dir.resolve(ReportFile.nameFor(bundle)));
         Pattern volumes = Pattern.compile(Pattern.quote(bundle) + "\\.\\d{3,}");
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
             for (Path p : ds) {

@@ -64,6 +64,8 @@ final class BoundedGunzip {
         TempFile temp;
         try {
             temp = TempFile.create("airlock-docker-archive-", ".tar");
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw dev.airlock.io.OutputFiles.denied(dir, e); // issue 17 M1: "DIR: permission denied (… needs write access to DIR)"
         } catch (IOException e) {
             throw AirlockException.local("cannot create a temporary file in " + dir + " ($TMPDIR) to decompress docker archive " + file
                     + ": " + e.getMessage(), e);

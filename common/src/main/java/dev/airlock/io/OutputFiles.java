@@ -3,17 +3,19 @@ package dev.airlock.io;
 import dev.airlock.error.AirlockException;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Map;
 
 /**
  * The one way a command opens a file the user named for it to write (an archive, a key, a
- * receipt, a signature). Built on {@link AtomicFiles}: the content goes to the target's
- * {@link AtomicFiles#partialName} in the same directory, is fsynced, and is renamed into place.
+ * receipt, a signature). Built on {@link AtomicFiles}: the content goes to a new temporary file
+ * {@code .NAME.RANDOM.partial} in the same directory ({@link AtomicFiles#openPartial}: created
+ * exclusively, so no file that was there before — an input, say — is ever deleted or replaced), is
+ * fsynced, and is renamed into place.
  *
  * <p>Contract of {@link #check}, which a command calls before any long work, and which
  * {@link #create} and {@link #write} repeat just before they touch the disk (kind {@code USAGE},
@@ -23,6 +25,10 @@ import java.util.Map;
  *     symbolic link to one of those (or to nothing) is refused; a symbolic link to a regular file
  *     is replaced by the new file (the rename replaces the link; the file it pointed to is left
  *     alone — never written through a link, which as root could reach any file);</li>
+ * <li>a target in, or leading through links into, the system's {@code /proc}, {@code /sys} or
+ *     {@code /dev} is refused ({@link SystemTrees}): {@code /dev/stdout} is a link to
+ *     {@code /proc/self/fd/1}, a regular file when stdout is redirected, and the system's link must
+ *     never be replaced;</li>
  * <li>a target that is one of the command's inputs (the same path, or the same file through a
  *     link, a hard link or another mount of it) is refused, so a command never destroys what it
  *     reads;</li>
@@ -30,6 +36,9 @@ import java.util.Map;
  *     help says so; with {@link Parents#MUST_EXIST} a missing one is named. A parent that exists
  *     and is not a directory is refused either way.</li>
  * </ul>
+ *
+ * <p>{@link #create} and {@link #write} turn a permission denied into one line (kind {@code LOCAL},
+ * exit 1): {@code DIR: permission denied (PROGRAM runs as user 'U', which needs write access to DIR)}.
  */
 public final class OutputFiles {
     /** Whether a command creates missing parent directories of its output (its help says so) or refuses. */
@@ -69,23 +78,46 @@ public final class OutputFiles {
      */
     public static Partial create(String what, Path target, Parents parents) throws IOException {
         Path abs = check(what, target, parents, Map.of());
-        if (parents == Parents.CREATE) {
-            Files.createDirectories(abs.getParent());
+        createParents(abs, parents);
+        try {
+            AtomicFiles.Partial p = AtomicFiles.openPartial(abs, false);
+            return new Partial(what, target, abs, p.path(), p.channel());
+        } catch (AccessDeniedException e) {
+            throw denied(abs.getParent(), e);
         }
-        Path tmp = AtomicFiles.partialName(abs);
-        Files.deleteIfExists(tmp);
-        FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-        return new Partial(what, target, abs, tmp, ch);
     }
 
     /** {@link AtomicFiles#write} after the checks of {@link #create}; {@code secret} files get mode 0600 from the start. */
     public static void write(String what, Path target, Parents parents, byte[] bytes, boolean secret) throws IOException {
         Path abs = check(what, target, parents, Map.of());
-        if (parents == Parents.CREATE) {
-            Files.createDirectories(abs.getParent());
+        createParents(abs, parents);
+        Path tmp;
+        try {
+            tmp = AtomicFiles.writePartial(abs, bytes, secret);
+        } catch (AccessDeniedException e) {
+            throw denied(abs.getParent(), e);
         }
-        Path tmp = AtomicFiles.writePartial(abs, bytes, secret);
         commit(what, target, abs, tmp);
+    }
+
+    /**
+     * The one line for a permission denied while writing in {@code dir} (exit 1), naming the
+     * directory and the user who needs write access to it.
+     */
+    public static AirlockException denied(Path dir, AccessDeniedException e) {
+        return AirlockException.local(dir + ": permission denied (" + BoundedFiles.whoNeeds("write access to " + dir) + ")", e);
+    }
+
+    private static void createParents(Path abs, Parents parents) throws IOException {
+        if (parents != Parents.CREATE) {
+            return;
+        }
+        try {
+            Files.createDirectories(abs.getParent());
+        } catch (AccessDeniedException e) {
+            Path failed = e.getFile() == null ? abs.getParent() : Path.of(e.getFile());
+            throw denied(failed.getParent() == null ? failed : failed.getParent(), e);
+        }
     }
 
     /** A temporary file on its way to an output's final name. */
@@ -145,10 +177,21 @@ public final class OutputFiles {
             Files.deleteIfExists(tmp);
             throw e;
         }
-        AtomicFiles.commit(tmp, abs);
+        try {
+            AtomicFiles.commit(tmp, abs);
+        } catch (AccessDeniedException e) {
+            Files.deleteIfExists(tmp);
+            throw denied(abs.getParent(), e);
+        }
     }
 
     private static void checkTarget(String what, Path target, Path abs) {
+        Path system = SystemTrees.reached(abs);
+        if (system != null) {
+            throw AirlockException.usage(what + " " + target + (system.equals(abs) ? " is" : " leads to " + system + ", which is")
+                    + " under " + SystemTrees.root(system) + ", the system's own files (a device, a process's stdout); only a regular"
+                    + " file is written, renamed into place: name a file to write (nothing was written)");
+        }
         BasicFileAttributes own = attributes(abs, LinkOption.NOFOLLOW_LINKS);
         if (own == null || own.isRegularFile()) {
             return;

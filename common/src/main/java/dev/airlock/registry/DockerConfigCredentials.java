@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.airlock.error.AirlockException;
 import dev.airlock.io.BoundedFiles;
+import dev.airlock.io.OutputFiles;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -188,14 +189,27 @@ public final class DockerConfigCredentials implements CredentialStore {
         return o;
     }
 
+    /**
+     * Writes the auth file through {@link OutputFiles} (no directory, device, /dev/stdout or other
+     * system file is ever replaced; permission denied said as such), mode 0600. An auth file that is
+     * a symbolic link to a regular file (~/.docker/config.json kept elsewhere) is written through to
+     * the file it points to, as docker's own config writer does, rather than replaced by a file that
+     * breaks the link: the auth file is the user's own, unlike an output named on a command line.
+     */
     private static void write(Path file, JsonNode root) {
         try {
-            Path dir = file.toAbsolutePath().getParent();
+            Path abs = OutputFiles.check("auth file", file, OutputFiles.Parents.CREATE, Map.of());
+            Path dir = abs.getParent();
             if (!Files.isDirectory(dir)) {
-                Files.createDirectories(dir, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-                        java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+                try {
+                    Files.createDirectories(dir, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                            java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+                } catch (java.nio.file.AccessDeniedException e) {
+                    throw OutputFiles.denied(Path.of(e.getFile() == null ? dir.toString() : e.getFile()).getParent(), e);
+                }
             }
-            dev.airlock.io.AtomicFiles.write(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(root), true);
+            Path to = Files.isSymbolicLink(abs) ? abs.toRealPath() : abs;
+            OutputFiles.write("auth file", to, OutputFiles.Parents.MUST_EXIST, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(root), true);
         } catch (IOException e) {
             throw AirlockException.local("cannot write auth file " + file + ": " + e.getMessage(), e);
         }

@@ -92,4 +92,49 @@ class DockerConfigCredentialsTest {
         assertTrue(e.getMessage().contains("would read it back as user 'mirror'"), e.getMessage());
         assertTrue(!Files.exists(file));
     }
+
+    /**
+     * Issue 17, L6: ~/.docker/config.json kept elsewhere through a symbolic link is written through
+     * to the file it points to (as docker does), never replaced by a file that breaks the link.
+     */
+    @Test
+    void store_intoASymlinkedAuthFile_writesTheFileItPointsTo_andKeepsTheLink() throws Exception {
+        Path real = Files.writeString(Files.createDirectories(tmp.resolve("dotfiles")).resolve("config.json"), "{\"auths\": {}}\n");
+        Path link = Files.createSymbolicLink(Files.createDirectories(tmp.resolve("home/.docker")).resolve("config.json"), real);
+        DockerConfigCredentials.store(link, "reg.example", new Credentials("u", "p"));
+        assertTrue(Files.isSymbolicLink(link), "the link was replaced by a file");
+        assertTrue(Files.readString(real).contains(Base64.getEncoder().encodeToString("u:p".getBytes())), Files.readString(real));
+        assertEquals(PosixFilePermissions.fromString("rw-------"), Files.getPosixFilePermissions(real));
+    }
+
+    /**
+     * Issue 17, H1: {@code login --authfile /dev/stdout} with stdout redirected to a file. Stand-in
+     * for /dev/stdout: a link in a temp dir to /proc/self/fd/N of a regular file this JVM holds
+     * open (the real /dev/stdout is never touched). Refused (exit 2), and the link stays.
+     */
+    @Test
+    void store_intoALinkIntoProcSelfFd_isRefused_andTheLinkStays() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(Path.of("/proc/self/fd")), "needs Linux /proc");
+        Path redirected = Files.writeString(tmp.resolve("cron.log"), "{\"auths\": {}}\n");
+        try (java.io.RandomAccessFile open = new java.io.RandomAccessFile(redirected.toFile(), "r")) {
+            Path fd = null;
+            try (java.util.stream.Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+                for (Path f : (Iterable<Path>) fds::iterator) {
+                    try {
+                        if (Files.readSymbolicLink(f).equals(redirected)) {
+                            fd = f;
+                        }
+                    } catch (java.io.IOException gone) {
+                        // the listing's own descriptor, closed meanwhile
+                    }
+                }
+            }
+            org.junit.jupiter.api.Assumptions.assumeTrue(fd != null, "no /proc/self/fd entry for " + redirected);
+            Path stdout = Files.createSymbolicLink(tmp.resolve("stdout"), fd);
+            AirlockException e = assertThrows(AirlockException.class,
+                    () -> DockerConfigCredentials.store(stdout, "reg.example", new Credentials("u", "p")));
+            assertEquals(AirlockException.Kind.USAGE, e.kind(), e.getMessage());
+            assertTrue(Files.isSymbolicLink(stdout), "the link to " + fd + " was replaced");
+        }
+    }
 }

@@ -1,5 +1,6 @@
 package dev.airlock.e2e;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -127,5 +128,65 @@ class LoadOutputIT {
             assertEquals(e.getValue(), Digest.sha256Of(e.getKey()).toString(), e.getKey() + " is unchanged");
         }
         assertTrue(Files.notExists(nameOfSet), "no NAME.tar beside the volumes");
+    }
+
+    /** Issue 17, H2: the approver's report beside the bundle is read (its hash is signed), so it is an input too. */
+    @Test
+    void load_refusesTheBundlesReportAsOut_andTheBundleStillVerifies() throws Exception {
+        Path report = bundle.resolveSibling(bundle.getFileName().toString().replaceFirst("\\.tar$", ".report.md"));
+        byte[] before = Files.readAllBytes(report);
+        Airlock.Run r = load(bundle, report);
+        assertEquals(2, r.code(), "load over the bundle's own report: " + r);
+        assertArrayEquals(before, Files.readAllBytes(report), "the report was replaced");
+        Airlock.Run verify = Airlock.importer(List.of("verify", bundle.toString(), "--trust", keys[1].toString()));
+        assertEquals(0, verify.code(), verify.err());
+    }
+
+    /**
+     * Issue 17, C2: an input that happens to hold the name {@code .OUT.partial} (the temporary name
+     * load used to delete, then write) is left alone: the temporary file is a new, random name.
+     */
+    @Test
+    void load_neverDeletesABundleNamedLikeTheOutputsTemporaryFile() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("c2"));
+        Path input = Files.copy(bundle, dir.resolve(".x.tar.partial"));
+        String sum = Digest.sha256Of(input).toString();
+        Airlock.Run r = load(input, dir.resolve("x.tar"));
+        assertTrue(r.code() == 0 || r.code() == 2, r.toString());
+        assertTrue(Files.exists(input), "the bundle being read was deleted: " + r);
+        assertEquals(sum, Digest.sha256Of(input).toString(), "the bundle being read was changed");
+    }
+
+    /**
+     * Issue 17, M5/H1: an OUT in /proc is refused at once, exit 2, one line naming it (it used to be
+     * exit 1 "/proc/self/fd has only 0 free"). Reached through a link in a temp dir to /proc/self/fd
+     * (never the real /dev/stdout), to the descriptor of a regular file this JVM holds open, as
+     * stdout is under cron; load runs in this JVM, so /proc/self is this JVM.
+     */
+    @Test
+    void load_refusesAnOutUnderProc_exit2NamingIt() throws Exception {
+        Assumptions.assumeTrue(Files.isDirectory(Path.of("/proc/self/fd")), "needs Linux /proc");
+        Path log = Files.writeString(tmp.resolve("cron.log"), "before\n");
+        try (java.io.RandomAccessFile open = new java.io.RandomAccessFile(log.toFile(), "rw")) {
+            String fd = null;
+            try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+                for (Path f : (Iterable<Path>) fds::iterator) {
+                    try {
+                        if (Files.readSymbolicLink(f).equals(log)) {
+                            fd = f.getFileName().toString();
+                        }
+                    } catch (java.io.IOException gone) {
+                        // the listing's own descriptor, closed meanwhile
+                    }
+                }
+            }
+            Assumptions.assumeTrue(fd != null, "no /proc/self/fd entry for " + log);
+            Path out = Files.createSymbolicLink(tmp.resolve("fds"), Path.of("/proc/self/fd")).resolve(fd);
+            Airlock.Run r = load(bundle, out);
+            assertEquals(2, r.code(), r.toString());
+            assertTrue(r.err().contains(out.toString()) && r.err().contains("/proc"), r.toString());
+            assertEquals(1, r.err().lines().count(), "one line on stderr:\n" + r);
+            assertEquals("before\n", Files.readString(log), "the file behind the descriptor was written");
+        }
     }
 }

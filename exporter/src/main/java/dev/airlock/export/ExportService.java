@@ -380,10 +380,10 @@ public final class ExportService {
             // A directory, FIFO or device under the report's name is refused, never replaced (nor deleted on failure).
             OutputFiles.check("the report", report, OutputFiles.Parents.MUST_EXIST, Map.of());
         }
-        Path reportTmp = report == null ? null : AtomicFiles.partialName(report);
+        Path[] reportTmp = {null}; // the report's temporary file, once writeReport has created it
         try (BundleWriter writer = BundleWriter.create(target, p.manifestJson(), p.signature(), p.ociLayout(), p.index(), m, onto)) {
             if (report != null) {
-                writeReport(report, p.report(), media.verifyAfterWrite());
+                reportTmp[0] = writeReport(report, p.report(), media.verifyAfterWrite());
             }
             new CopyEngine(parallelism, listener).run(p.copy(), p.source(), writer, "exporting");
             Trace.mark("export: blobs written");
@@ -393,7 +393,7 @@ public final class ExportService {
                     ledger.markPending(entry, marker, members);
                     if (report != null) {
                         // In place before the bundle's last file, so whoever sees the bundle complete finds its report.
-                        AtomicFiles.commit(reportTmp, report);
+                        AtomicFiles.commit(reportTmp[0], report);
                     }
                     crashIfAsked("before-rename");
                 }
@@ -408,7 +408,9 @@ public final class ExportService {
             throw e.withSuffix("; no bundle was written");
         } finally {
             if (written == null && report != null) {
-                deleteQuietly(reportTmp); // whatever failed, no report is left without its bundle
+                if (reportTmp[0] != null) {
+                    deleteQuietly(reportTmp[0]);
+                } // whatever failed, no report is left without its bundle
                 deleteQuietly(report);
             }
         }
@@ -434,10 +436,12 @@ public final class ExportService {
      * Writes the report under its temporary name, fsynced and, with read-back on, read back from
      * the medium; {@link BundleWriter.BeforeCommit} renames it into place just before the bundle.
      */
-    private static void writeReport(Path report, byte[] bytes, boolean readBack) {
-        Path tmp = AtomicFiles.partialName(report);
+    private static Path writeReport(Path report, byte[] bytes, boolean readBack) {
+        Path tmp = null;
         try {
-            AtomicFiles.writePartial(report, bytes, false);
+            // A killed run of this same bundle (same channel and sequence) left its report's temporary file.
+            AtomicFiles.deleteLeftovers(report);
+            tmp = AtomicFiles.writePartial(report, bytes, false);
             if (readBack) {
                 java.nio.ByteBuffer got = java.nio.ByteBuffer.allocate(bytes.length);
                 ReadBack.read(tmp, 0, bytes.length, true, (chunk, at) -> got.put(chunk.duplicate()));
@@ -447,9 +451,15 @@ public final class ExportService {
                             + " does not read back as written: the medium is failing", null);
                 }
             }
+            return tmp;
         } catch (IOException e) {
-            deleteQuietly(tmp);
-            throw AirlockException.local("cannot write the report " + tmp + ": " + e.getMessage(), e);
+            if (tmp != null) {
+                deleteQuietly(tmp);
+            }
+            throw AirlockException.local("cannot write the report " + (tmp == null ? report : tmp) + ": " + e.getMessage(), e);
+        } catch (AirlockException e) {
+            deleteQuietly(tmp); // read back wrong: the caller never learns this temporary name
+            throw e;
         }
     }
 
@@ -516,6 +526,10 @@ public final class ExportService {
         }
         try {
             Files.createDirectories(out);
+        } catch (java.nio.file.AccessDeniedException e) {
+            // "DIR: permission denied (… needs write access to DIR)", DIR the directory the new one goes in.
+            Path made = e.getFile() == null ? out.toAbsolutePath() : Path.of(e.getFile()).toAbsolutePath();
+            throw OutputFiles.denied(made.getParent() == null ? made : made.getParent(), e);
         } catch (IOException e) {
             throw AirlockException.local("cannot create output directory " + out + ": " + e.getMessage(), e);
         }

@@ -84,11 +84,11 @@ public record HostKey(Path file, KeyPair pair, boolean generated) {
         }
         String comment = "airlock-import serve";
         Path pub = dir.resolve(file.getFileName() + ".pub");
-        Path tmp = AtomicFiles.partialName(file);
+        Path tmp = null; // the temporary file writePartial creates (a fresh random name, issue 17 C2)
         try {
             java.io.ByteArrayOutputStream key = new java.io.ByteArrayOutputStream();
             OpenSSHKeyPairResourceWriter.INSTANCE.writePrivateKey(pair, comment, null, key);
-            AtomicFiles.writePartial(file, key.toByteArray(), true);
+            tmp = AtomicFiles.writePartial(file, key.toByteArray(), true);
             // The umask may have narrowed, never widened, the mode; make sure it is exactly 0600.
             Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
             AtomicFiles.write(pub, (PublicKeyEntry.toString(pair.getPublic()) + " " + comment + "\n")
@@ -96,7 +96,9 @@ public record HostKey(Path file, KeyPair pair, boolean generated) {
             AtomicFiles.commit(tmp, file);
         } catch (IOException | GeneralSecurityException e) {
             try {
-                Files.deleteIfExists(tmp);
+                if (tmp != null) {
+                    Files.deleteIfExists(tmp);
+                }
             } catch (IOException ignored) {
                 // the first failure is the one to report
             }
