@@ -60,7 +60,7 @@ final class BoundedGunzip {
         if (isize > room) {
             throw noRoom(file, dir, free, isize, "at least " + isize + " bytes, by its gzip size field");
         }
-        long ratioBound = Math.max(FLOOR, RATIO * compressed);
+        long ratioBound = bound(compressed);
         TempFile temp;
         try {
             temp = TempFile.create("airlock-docker-archive-", ".tar");
@@ -96,6 +96,21 @@ final class BoundedGunzip {
         } catch (IOException e) {
             throw AirlockException.local("cannot decompress docker archive " + file + " into " + temp + " ($TMPDIR): " + e.getMessage(), e);
         }
+    }
+
+    /** The most that {@code compressed} gzip bytes may expand to: {@link #RATIO} times as much, at least {@link #FLOOR}. */
+    static long bound(long compressed) {
+        return compressed > (Long.MAX_VALUE - 1) / RATIO ? Long.MAX_VALUE - 1 : Math.max(FLOOR, RATIO * compressed);
+    }
+
+    /**
+     * A gzip layer inside a docker archive that expands past {@link #bound}: kind {@code USAGE},
+     * exit 2, as for the archive itself: a bound was reached, not a signature or digest checked.
+     */
+    static AirlockException layerTooLarge(String what, long bound) {
+        return AirlockException.usage(what + " decompresses to more than " + bound + " bytes, over the bound of " + RATIO
+                + " times its compressed size (at least " + FLOOR + " bytes) for a gzip layer (a gzip bomb?); if it is genuine,"
+                + " save the image with uncompressed layers (docker save writes them so) and give that archive (nothing was written)");
     }
 
     /** Free space kept: a tenth of what is free, at most 256 MiB — for the bundle, logs, others. */
