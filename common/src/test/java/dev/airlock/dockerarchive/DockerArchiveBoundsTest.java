@@ -77,6 +77,22 @@ class DockerArchiveBoundsTest {
         }
     }
 
+    /** Issue 17, L5: bytes after the last gzip member that are not another member were ignored (GZIPInputStream stops silently). */
+    @Test
+    void gzipArchiveWithTrailingGarbage_isRefusedAsDamaged() throws Exception {
+        byte[] content = "a small layer".getBytes(StandardCharsets.UTF_8);
+        Path tar = archive("l.tar", content, Digest.sha256Of(content));
+        Path gz = tmp.resolve("save.tar.gz");
+        try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(gz))) {
+            out.write(Files.readAllBytes(tar));
+        }
+        DockerArchiveSource.open(gz.toString()).close(); // as gzip writes it: fine
+        Files.write(gz, "trailing garbage".getBytes(StandardCharsets.UTF_8), java.nio.file.StandardOpenOption.APPEND);
+        AirlockException e = assertThrows(AirlockException.class, () -> DockerArchiveSource.open(gz.toString()));
+        assertEquals(AirlockException.Kind.DIGEST_MISMATCH, e.kind(), e.getMessage());
+        assertTrue(e.getMessage().contains("is damaged gzip") && e.getMessage().contains("after a valid .gz stream"), e.getMessage());
+    }
+
     @Test
     void hugeGnuLongName_isRefusedAsMalformed_inOneLine_beforeItIsRead() throws Exception {
         Path save = archive("l.tar", new byte[10], Digest.sha256Of(new byte[10]));
