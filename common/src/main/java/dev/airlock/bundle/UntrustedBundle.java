@@ -4,6 +4,7 @@ import dev.airlock.crypto.TrustPolicy;
 import dev.airlock.digest.Digest;
 import dev.airlock.error.AirlockException;
 import dev.airlock.io.ChannelSliceInputStream;
+import dev.airlock.tar.TarHeaderGuard;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
@@ -80,6 +81,7 @@ public final class UntrustedBundle implements Closeable {
     static UntrustedBundle open(Path path, Opener opener, int maxEntries, Expected expected) {
         List<TarArchiveEntry> entries;
         try (FileChannel headers = opener.open()) {
+            TarHeaderGuard.check(headers, maxEntries, path.toString()); // before TarFile holds a huge long name or PAX header in memory
             try (TarFile tar = new TarFile(new ReadLimitedChannel(headers, 4L * maxEntries, maxEntries), 10240, 512, null, false)) {
                 entries = tar.getEntries();
             } catch (IOException | RuntimeException e) {

@@ -11,7 +11,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.zip.GZIPInputStream;
+import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 
 /**
  * Decompresses a gzip-compressed docker archive into a {@link TempFile} in {@code $TMPDIR}
@@ -60,7 +60,7 @@ final class BoundedGunzip {
         if (isize > room) {
             throw noRoom(file, dir, free, isize, "at least " + isize + " bytes, by its gzip size field");
         }
-        long ratioBound = Math.max(FLOOR, RATIO * compressed);
+        long ratioBound = bound(compressed);
         TempFile temp;
         try {
             temp = TempFile.create("airlock-docker-archive-", ".tar");
@@ -81,12 +81,13 @@ final class BoundedGunzip {
 
     private static void copy(Path file, Path temp, long bound, boolean ratioFirst, Path dir, long free) {
         long n = 0;
-        try (InputStream in = new GZIPInputStream(Files.newInputStream(file), BUFFER);
+        try (InputStream raw = new java.io.BufferedInputStream(Files.newInputStream(file), BUFFER);
+                InputStream in = gunzip(raw, file);
                 FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE);
                 OutputStream out = Channels.newOutputStream(ch)) {
             byte[] buf = new byte[BUFFER];
             int r;
-            while ((r = in.read(buf)) >= 0) {
+            while ((r = read(in, buf, file)) >= 0) {
                 n += r;
                 if (n > bound) {
                     throw ratioFirst ? tooLarge(file, bound) : noRoom(file, dir, free, n, "more than " + bound + " bytes");
@@ -98,6 +99,50 @@ final class BoundedGunzip {
         } catch (IOException e) {
             throw AirlockException.local("cannot decompress docker archive " + file + " into " + temp + " ($TMPDIR): " + e.getMessage(), e);
         }
+    }
+
+    /** The most that {@code compressed} gzip bytes may expand to: {@link #RATIO} times as much, at least {@link #FLOOR}. */
+    static long bound(long compressed) {
+        return compressed > (Long.MAX_VALUE - 1) / RATIO ? Long.MAX_VALUE - 1 : Math.max(FLOOR, RATIO * compressed);
+    }
+
+    /**
+     * A gzip layer inside a docker archive that expands past {@link #bound}: kind {@code USAGE},
+     * exit 2, as for the archive itself: a bound was reached, not a signature or digest checked.
+     */
+    static AirlockException layerTooLarge(String what, long bound) {
+        return AirlockException.usage(what + " decompresses to more than " + bound + " bytes, over the bound of " + RATIO
+                + " times its compressed size (at least " + FLOOR + " bytes) for a gzip layer (a gzip bomb?); if it is genuine,"
+                + " save the image with uncompressed layers (docker save writes them so) and give that archive (nothing was written)");
+    }
+
+    /**
+     * Commons Compress's gzip reader, reading concatenated members as gzip does, and (unlike
+     * {@code GZIPInputStream}, which stops silently) refusing bytes after the last member that are
+     * not another member: trailing garbage is damage, not to be ignored (issue 17, L5).
+     */
+    private static InputStream gunzip(InputStream raw, Path file) {
+        try {
+            return new GzipCompressorInputStream(raw, true);
+        } catch (IOException e) {
+            throw damaged(file, e);
+        }
+    }
+
+    /** A read of the gzip stream: a failure is damaged gzip (exit 3) unless the medium failed (exit 1). */
+    private static int read(InputStream in, byte[] buf, Path file) {
+        try {
+            return in.read(buf);
+        } catch (IOException e) {
+            throw damaged(file, e);
+        }
+    }
+
+    private static AirlockException damaged(Path file, IOException e) {
+        if (String.valueOf(e.getMessage()).contains("Input/output error")) {
+            return AirlockException.local("cannot read docker archive " + file + ": " + e.getMessage(), e);
+        }
+        return AirlockException.digestMismatch("docker archive " + file + " is damaged gzip: " + e.getMessage());
     }
 
     /** Free space kept: a tenth of what is free, at most 256 MiB — for the bundle, logs, others. */

@@ -18,6 +18,7 @@ import dev.airlock.oci.Descriptor;
 import dev.airlock.oci.ImageReference;
 import dev.airlock.oci.MediaTypes;
 import dev.airlock.oci.RawManifest;
+import dev.airlock.tar.TarHeaderGuard;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -37,6 +38,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarFile;
+import org.apache.commons.io.input.BoundedInputStream;
 
 /**
  * The images of a docker archive (made by {@code docker save}, by {@code skopeo copy …
@@ -69,6 +71,8 @@ public final class DockerArchiveSource implements ImageSource, AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern HEX = Pattern.compile("(?:^|/)(?:sha256[:/])?([0-9a-f]{64})(?:\\.json)?$");
     private static final int BUFFER = 1 << 16;
+    /** Far more than any docker archive holds (a few files per layer and image); bounds the headers held in memory. */
+    static final int MAX_ENTRIES = 100_000;
 
     /** One image of the archive under one of its names. */
     public record Image(ImageReference reference, Repo repo, RawManifest manifest) {
@@ -188,6 +192,8 @@ public final class DockerArchiveSource implements ImageSource, AutoCloseable {
 
     private void scan(Path tar, ImageReference name) throws IOException {
         Map<String, TarArchiveEntry> entries = new HashMap<>();
+        // Exit 3 like any damaged archive here: there is no way past it but a fresh archive.
+        TarHeaderGuard.check(channel, MAX_ENTRIES, "docker archive " + file);
         try (TarFile t = new TarFile(tar)) {
             for (TarArchiveEntry e : t.getEntries()) {
                 entries.put(normal(e.getName()), e);
@@ -298,7 +304,11 @@ public final class DockerArchiveSource implements ImageSource, AutoCloseable {
         }
     }
 
-    /** One pass over a layer file: its sha256 as stored and, for gzip, that of its content. */
+    /**
+     * One pass over a layer file: its sha256 as stored and, for gzip, that of its content, which may
+     * expand to no more than {@link BoundedGunzip#bound} of the layer's size (hashing a gzip bomb
+     * costs CPU time in proportion to what it expands to).
+     */
     private Layer hash(TarArchiveEntry e, String what) {
         MessageDigest stored = Digest.newSha256();
         long size = e.getSize();
@@ -315,7 +325,11 @@ public final class DockerArchiveSource implements ImageSource, AutoCloseable {
                 return new Layer(diffId, size, false, diffId);
             }
             MessageDigest content = Digest.newSha256();
-            InputStream plain = Compression.decompress(in, what);
+            long bound = BoundedGunzip.bound(size);
+            InputStream plain = BoundedInputStream.builder().setInputStream(Compression.decompress(in, what)).setMaxCount(bound + 1)
+                    .setOnMaxCount((max, count) -> {
+                        throw BoundedGunzip.layerTooLarge(what, bound);
+                    }).get();
             int n;
             while ((n = plain.read(buf)) >= 0) {
                 content.update(buf, 0, n);

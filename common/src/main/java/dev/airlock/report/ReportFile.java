@@ -16,6 +16,12 @@ import java.nio.file.Path;
  */
 public final class ReportFile {
     public static final String SUFFIX = ".report.md";
+    /**
+     * The largest report checked. A real one is a few KiB; the file beside a bundle comes from the
+     * medium, and anyone who can add a file there could make it a sparse file of terabytes that
+     * costs nothing to make and hours to hash (issue 17, H3).
+     */
+    public static final long MAX_SIZE = 16L << 20;
 
     private ReportFile() {
     }
@@ -44,7 +50,8 @@ public final class ReportFile {
     /**
      * Checks the report named by the (verified) {@code manifest} in the directory of {@code bundle}
      * (the file, volume or volume list as given). A report whose bytes differ from the signed
-     * digest is refused: kind DIGEST_MISMATCH (exit 3), naming it.
+     * digest is refused: kind DIGEST_MISMATCH (exit 3), naming it; so is one over
+     * {@link #MAX_SIZE}, by its size, before a byte of it is read.
      */
     public static Status check(BundleManifest manifest, Path bundle) {
         if (manifest.report() == null) {
@@ -61,6 +68,12 @@ public final class ReportFile {
         }
         String actual;
         try {
+            long size = Files.size(file);
+            if (size > MAX_SIZE) {
+                throw AirlockException.digestMismatch("the report " + file + " is " + size + " bytes, over the bound of " + MAX_SIZE
+                        + " for a report (real ones are a few KiB), so it cannot be the one the signed bundle.json records (sha256 "
+                        + manifest.report().sha256() + "); do not trust it, and get a fresh copy from the sender");
+            }
             actual = sha256(file);
         } catch (NoSuchFileException e) {
             return Status.MISSING;
