@@ -305,9 +305,11 @@ class DiodeIT {
         Path big = Files.write(tmp.resolve("big.tar"), randomBytes(10 << 20));
         Process sender = startRawSession(port, header(Files.size(big), "big.tar"), big, "SHA256 " + sha256(big).hex() + "\n", "20m");
         try {
-            for (String n : awaitDotName(inbox, "big.tar")) {
-                Files.deleteIfExists(inbox.resolve(n));   // what another process's rm of it does
-            }
+            awaitDotName(inbox, "big.tar");
+            // Only once bytes land in it: a name removed between mktemp and tee's open would just be made again by tee.
+            Path part = awaitGrowing(inbox, "big.tar");
+            Files.deleteIfExists(part);   // what another process's rm of it does
+            Files.deleteIfExists(part.resolveSibling(part.getFileName() + ".sha"));
             String out = rx.await();
             assertEquals(List.of("short big.tar"), verdicts(out), out);
             assertTrue(Pattern.compile("short big\\.tar \\(its dot-name \\S+ was removed mid-session; udp-receiver exit \\d+\\), dropped")
@@ -324,7 +326,9 @@ class DiodeIT {
         assumeUdpcast();
         Path inbox = Files.createDirectories(tmp.resolve("inbox"));
         int port = freePortPair();
-        long free = Files.getFileStore(inbox).getUsableSpace();
+        // Far above any disk's free space: the disk is shared with other tests and processes, whose
+        // writes and removals move its free space by more than the session's size.
+        long free = 1L << 45; // 32 TiB, 14 digits (the script takes at most 15)
         Receiver rx = Receiver.start(List.of(), List.of("--min-free", String.valueOf(free)), "lo", port, inbox, 1);
         Path small = Files.write(Files.createDirectories(tmp.resolve("small")).resolve("small.tar"), randomBytes(100_000));
         Tools.Result tx = send("lo", port, List.of("--copies", "1"), small);
@@ -333,6 +337,27 @@ class DiodeIT {
         assertEquals(List.of("refused small.tar"), verdicts(out), out);
         assertTrue(out.contains("100000 bytes would leave less than --min-free " + free + " of "), out);
         assertEquals(List.of(), names(inbox));
+    }
+
+    /** Waits (up to 20 s) for this run's dot-name of {@code name} (not its .sha) to hold bytes; returns it. */
+    private static Path awaitGrowing(Path inbox, String name) throws Exception {
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (System.nanoTime() < until) {
+            for (String n : names(inbox)) {
+                Path p = inbox.resolve(n);
+                if (n.startsWith(".diode.") && n.contains("." + name + ".") && !n.endsWith(".sha")) {
+                    try {
+                        if (Files.size(p) > 0) {
+                            return p;
+                        }
+                    } catch (java.nio.file.NoSuchFileException gone) {
+                        // delivered or dropped meanwhile: the assertion after says which
+                    }
+                }
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("no bytes arrived in a dot-name of " + name + ": " + names(inbox));
     }
 
     /** Waits (up to 20 s) for this run's dot-names of {@code name} in {@code inbox}; returns them. */
