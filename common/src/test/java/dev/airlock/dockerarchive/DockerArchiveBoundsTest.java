@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.airlock.digest.Digest;
 import dev.airlock.error.AirlockException;
+import dev.airlock.testing.TarHeaders;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -99,7 +100,7 @@ class DockerArchiveBoundsTest {
         byte[] good = Files.readAllBytes(save);
         int big = 1 << 20; // over the 64 KiB bound, small enough for a test heap
         try (OutputStream out = Files.newOutputStream(save)) {
-            out.write(header("././@LongLink", big, 'L'));
+            out.write(TarHeaders.header("././@LongLink", big, 'L'));
             out.write(new byte[big]);
             out.write(good);
         }
@@ -107,27 +108,5 @@ class DockerArchiveBoundsTest {
         assertEquals(AirlockException.Kind.MALFORMED_BUNDLE, e.kind(), e.getMessage());
         assertTrue(e.getMessage().contains("GNU long name (type L) of 1048576 bytes, over the bound of 65536"), e.getMessage());
         assertEquals(1, e.getMessage().lines().count());
-    }
-
-    /** A GNU/ustar header as tar writes it (commons-compress takes minutes to write a 1 MiB name). */
-    private static byte[] header(String name, long size, char type) {
-        byte[] h = new byte[512];
-        put(h, 0, name);
-        put(h, 100, "0000644\0");
-        put(h, 124, String.format("%011o\0", size));
-        h[156] = (byte) type;
-        put(h, 257, "ustar  \0");
-        java.util.Arrays.fill(h, 148, 156, (byte) ' ');
-        int sum = 0;
-        for (byte b : h) {
-            sum += b & 0xff;
-        }
-        put(h, 148, String.format("%06o\0 ", sum));
-        return h;
-    }
-
-    private static void put(byte[] h, int at, String s) {
-        byte[] b = s.getBytes(StandardCharsets.US_ASCII);
-        System.arraycopy(b, 0, h, at, b.length);
     }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.airlock.error.AirlockException;
+import dev.airlock.testing.TarHeaders;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -85,15 +86,15 @@ class TarHeaderGuardTest {
     @Test
     void paxSizeRecord_decidesWhereTheNextHeaderIs() throws Exception {
         Path p = tmp.resolve("size.tar");
-        byte[] fake = header("././@LongLink", 1L << 30, 'L');
+        byte[] fake = TarHeaders.header("././@LongLink", 1L << 30, 'L');
         try (var out = Files.newOutputStream(p)) {
             byte[] record = pax("size", "1024");
-            out.write(header("PaxHeaders/a", record.length, 'x'));
+            out.write(TarHeaders.header("PaxHeaders/a", record.length, 'x'));
             out.write(Arrays.copyOf(record, 512));
-            out.write(header("a", 0, '0'));
+            out.write(TarHeaders.header("a", 0, '0'));
             out.write(fake);
             out.write(new byte[512]);
-            out.write(header("b", 0, '0'));
+            out.write(TarHeaders.header("b", 0, '0'));
             out.write(new byte[1024]);
         }
         assertDoesNotThrow(() -> check(p, 9));
@@ -105,27 +106,4 @@ class TarHeaderGuardTest {
         len = String.valueOf(len + String.valueOf(len).length() - 1).length() + body.length();
         return (len + body).getBytes(StandardCharsets.UTF_8);
     }
-
-    private static byte[] header(String name, long size, char type) {
-        byte[] h = new byte[512];
-        put(h, 0, name);
-        put(h, 100, "0000644\0");
-        put(h, 124, String.format("%011o\0", size));
-        h[156] = (byte) type;
-        put(h, 257, "ustar\0");
-        put(h, 263, "00");
-        Arrays.fill(h, 148, 156, (byte) ' ');
-        int sum = 0;
-        for (byte b : h) {
-            sum += b & 0xff;
-        }
-        put(h, 148, String.format("%06o\0 ", sum));
-        return h;
-    }
-
-    private static void put(byte[] h, int at, String s) {
-        byte[] b = s.getBytes(StandardCharsets.US_ASCII);
-        System.arraycopy(b, 0, h, at, b.length);
-    }
-
 }

@@ -10,17 +10,14 @@ import dev.airlock.testing.RegistryExtension;
 import dev.airlock.testing.TestImages;
 import dev.airlock.testing.TestRegistry;
 import dev.airlock.testing.Tools;
-import java.io.File;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -44,23 +41,7 @@ class BoundedReadsIT {
 
     /** One program run in its own JVM; exit -1 when the deadline passed and it was killed. */
     private static Airlock.Run run(List<String> command, Duration deadline) throws Exception {
-        File out = File.createTempFile("airlock", ".out");
-        File err = File.createTempFile("airlock", ".err");
-        try {
-            Process p = new ProcessBuilder(command).redirectOutput(out).redirectError(err).redirectInput(ProcessBuilder.Redirect.PIPE).start();
-            p.getOutputStream().close();
-            int code;
-            if (p.waitFor(deadline.toMillis(), TimeUnit.MILLISECONDS)) {
-                code = p.exitValue();
-            } else {
-                p.destroyForcibly().waitFor();
-                code = -1;
-            }
-            return new Airlock.Run(code, Files.readString(out.toPath()), Files.readString(err.toPath()));
-        } finally {
-            out.delete();
-            err.delete();
-        }
+        return AsNobody.process(command, null, deadline);
     }
 
     /** The importer in its own JVM with the launcher's heap. */
@@ -211,27 +192,14 @@ class BoundedReadsIT {
 
     // --- defect 12: permission denied, as the service user meets it
 
-    /** A copy of a program's jar that user nobody can read, in a directory nobody can enter. */
+    /** A copy of a program's jar that user nobody can read (the build's own may sit where nobody can enter). */
     private Path readableJar(String module, String name) throws Exception {
-        Path dir = Path.of(System.getProperty("user.dir")).toAbsolutePath();
-        while (dir != null && !Files.isRegularFile(dir.resolve(module + "/target/" + name))) {
-            dir = dir.getParent();
-        }
-        Assumptions.assumeTrue(dir != null, "needs " + module + "/target/" + name + ": run through the reactor (mvn verify), which packages it");
-        Path copy = tmp.resolve(name);
-        Files.copy(dir.resolve(module + "/target/" + name), copy, StandardCopyOption.REPLACE_EXISTING);
-        Files.setPosixFilePermissions(copy, PosixFilePermissions.fromString("rw-r--r--"));
-        return copy;
+        return AsNobody.readableJar(tmp, module, name);
     }
 
     /** {@code setpriv --reuid=nobody … java -jar JAR ARGS}: the tests run as root, whom no file mode stops. */
     private Airlock.Run asNobody(Path jar, String... args) throws Exception {
-        Assumptions.assumeTrue(Tools.has("setpriv"), "needs setpriv (util-linux) to run the program as user nobody");
-        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "needs root to switch to user nobody");
-        List<String> cmd = new ArrayList<>(List.of("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx192m", "-jar", jar.toString()));
-        cmd.addAll(List.of(args));
-        return run(cmd, PROMPTLY);
+        return AsNobody.run(jar, null, List.of(), PROMPTLY, args);
     }
 
     @Test

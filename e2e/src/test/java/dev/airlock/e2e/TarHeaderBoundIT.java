@@ -3,6 +3,7 @@ package dev.airlock.e2e;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.airlock.testing.TarHeaders;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -76,37 +77,12 @@ class TarHeaderBoundIT {
             body[BIG - 1] = '\n';
         }
         try (OutputStream out = Files.newOutputStream(file)) {
-            out.write(header(name, BIG, type));
+            out.write(TarHeaders.header(name, BIG, type));
             out.write(body);
-            out.write(header("airlock/bundle.json", 2, '0'));
+            out.write(TarHeaders.header("airlock/bundle.json", 2, '0'));
             out.write(Arrays.copyOf("{}".getBytes(StandardCharsets.US_ASCII), 512));
             out.write(new byte[1024]);
         }
         return file;
-    }
-
-    private static byte[] header(String name, long size, char type) {
-        byte[] h = new byte[512];
-        put(h, 0, name);
-        put(h, 100, "0000644\0");
-        put(h, 108, "0000000\0");
-        put(h, 116, "0000000\0");
-        put(h, 124, String.format("%011o\0", size));
-        put(h, 136, "00000000000\0");
-        h[156] = (byte) type;
-        put(h, 257, "ustar\0");
-        put(h, 263, "00");
-        Arrays.fill(h, 148, 156, (byte) ' ');
-        int sum = 0;
-        for (byte b : h) {
-            sum += b & 0xff;
-        }
-        put(h, 148, String.format("%06o\0 ", sum));
-        return h;
-    }
-
-    private static void put(byte[] h, int at, String s) {
-        byte[] b = s.getBytes(StandardCharsets.US_ASCII);
-        System.arraycopy(b, 0, h, at, b.length);
     }
 }

@@ -4,16 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.airlock.testing.Tools;
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
+import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,10 +29,9 @@ class WritePermissionIT {
 
     @BeforeEach
     void setUp() throws Exception {
-        Assumptions.assumeTrue(Tools.has("setpriv"), "needs setpriv (util-linux) to run the program as user nobody");
-        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "needs root to switch to user nobody");
+        AsNobody.assumePossible();
         Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
-        exportJar = readableJar("exporter", "airlock-export.jar");
+        exportJar = AsNobody.readableJar(tmp, "exporter", "airlock-export.jar");
         locked = Files.createDirectory(tmp.resolve("locked"), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
     }
 
@@ -94,44 +88,12 @@ class WritePermissionIT {
         assertFalse(r.err().contains("Exception") || r.err().contains(".partial"), "no exception, no temporary name:\n" + r);
     }
 
-    private Path readableJar(String module, String name) throws Exception {
-        Path dir = Path.of(System.getProperty("user.dir")).toAbsolutePath();
-        while (dir != null && !Files.isRegularFile(dir.resolve(module + "/target/" + name))) {
-            dir = dir.getParent();
-        }
-        Assumptions.assumeTrue(dir != null, "needs " + module + "/target/" + name + ": run through the reactor (mvn verify), which packages it");
-        Path copy = tmp.resolve(name);
-        Files.copy(dir.resolve(module + "/target/" + name), copy, StandardCopyOption.REPLACE_EXISTING);
-        Files.setPosixFilePermissions(copy, PosixFilePermissions.fromString("rw-r--r--"));
-        return copy;
-    }
-
     /** {@code setpriv --reuid=nobody … java -jar airlock-export.jar ARGS}, killed after 60 s (exit -1). */
     private Airlock.Run asNobody(String... args) throws Exception {
         return asNobody(List.of(), args);
     }
 
     private Airlock.Run asNobody(List<String> jvmOptions, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx192m"));
-        cmd.addAll(jvmOptions);
-        cmd.addAll(List.of("-jar", exportJar.toString()));
-        cmd.addAll(List.of(args));
-        File out = File.createTempFile("airlock", ".out");
-        File err = File.createTempFile("airlock", ".err");
-        try {
-            Process p = new ProcessBuilder(cmd).directory(tmp.toFile()).redirectOutput(out).redirectError(err).start();
-            p.getOutputStream().close();
-            int code = -1;
-            if (p.waitFor(60, TimeUnit.SECONDS)) {
-                code = p.exitValue();
-            } else {
-                p.destroyForcibly().waitFor();
-            }
-            return new Airlock.Run(code, Files.readString(out.toPath()), Files.readString(err.toPath()));
-        } finally {
-            out.delete();
-            err.delete();
-        }
+        return AsNobody.run(exportJar, tmp, jvmOptions, Duration.ofSeconds(60), args);
     }
 }
