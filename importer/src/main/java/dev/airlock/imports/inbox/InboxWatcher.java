@@ -404,6 +404,8 @@ public final class InboxWatcher {
             e = new PeekEntry(c.stamps(), null, x);
         } catch (RuntimeException x) {
             e = new PeekEntry(c.stamps(), null, AirlockException.internal(x.toString(), x));
+        } catch (StackOverflowError | OutOfMemoryError x) {
+            e = new PeekEntry(c.stamps(), null, exhausted(x));
         }
         peeks.put(c.key(), e);
         return e;
@@ -422,6 +424,8 @@ public final class InboxWatcher {
             failure = e;
         } catch (RuntimeException e) {
             failure = AirlockException.internal("internal error: " + e, e);
+        } catch (StackOverflowError | OutOfMemoryError e) {
+            failure = exhausted(e);
         }
         if (!InboxScan.unchanged(c)) {
             moves.clear();
@@ -523,6 +527,16 @@ public final class InboxWatcher {
         retries.put(c.key(), new Retry(c.stamps(), System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delay), delay));
         log.accept("retry in " + fmt(Duration.ofMillis(delay)) + ": " + c.key() + ": exit " + code + ": " + oneLine(e.getMessage())
                 + " (not the bundle's fault; it stays in the inbox, and its channel waits)");
+    }
+
+    /**
+     * One file that exhausts the stack or the heap while it is read (a hostile tar that slipped past
+     * the header checks) is refused like a bundle that is not one, and the watcher goes on: left to
+     * propagate, it would stop the watcher (and serve) on every start while the file stays in the inbox.
+     */
+    private static AirlockException exhausted(Error e) {
+        return AirlockException.internal("reading it exhausted the importer's " + (e instanceof StackOverflowError ? "stack" : "memory")
+                + " (" + e.getClass().getSimpleName() + "): a hostile or broken file, or a bug; set aside so that the next bundles go on", e);
     }
 
     /** The failures that are the bundle's own: it goes to rejected/. */

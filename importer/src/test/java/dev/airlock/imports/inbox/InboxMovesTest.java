@@ -201,4 +201,30 @@ class InboxMovesTest {
         assertTrue(log.stream().anyMatch(l -> l.startsWith("rejected x\\n2025-01-01T00:00:00Z imported c-000009.airlock.tar\\u001b[2K.tar: exit 3")),
                 log.toString());
     }
+
+    @Test
+    void aFileThatExhaustsTheStackOrHeap_isSetAside_andTheWatcherGoesOnToTheNext() throws IOException {
+        // A hostile tar that slipped past the header checks: before, the Error stopped watch (and serve) on every start.
+        file("a-000001.airlock.tar", "deep");
+        file("b-000001.airlock.tar", "big");
+        file("c-000001.airlock.tar", "plain");
+        ImportRequest template = new ImportRequest(null, null, new TargetNaming("127.0.0.1:5000", List.of()), inbox.resolve(".state"), 1, false);
+        WatchSummary s = new InboxWatcher(inbox, new WatchOptions(Duration.ofMillis(100), Duration.ofMillis(50), Duration.ofSeconds(1)),
+                template, r -> {
+                    String name = r.bundle().getFileName().toString();
+                    if (name.startsWith("a-")) {
+                        throw new StackOverflowError();
+                    }
+                    if (name.startsWith("b-")) {
+                        throw new OutOfMemoryError("Java heap space");
+                    }
+                    throw AirlockException.malformed(r.bundle() + " is not an airlock bundle");
+                }, log::add).runOnce();
+        assertTrue(s.exitCode() > 0, log.toString());
+        for (String n : List.of("a-000001.airlock.tar", "b-000001.airlock.tar", "c-000001.airlock.tar")) {
+            assertTrue(Files.exists(inbox.resolve("rejected").resolve(n)), n + " set aside: " + log);
+        }
+        assertTrue(Files.readString(inbox.resolve("rejected/a-000001.airlock.tar.reason")).contains("exhausted the importer's stack"), log.toString());
+        assertTrue(Files.readString(inbox.resolve("rejected/b-000001.airlock.tar.reason")).contains("exhausted the importer's memory"), log.toString());
+    }
 }
