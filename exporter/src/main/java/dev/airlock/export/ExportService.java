@@ -151,6 +151,31 @@ public final class ExportService {
         return bundle(request, true);
     }
 
+    /**
+     * The bundle writer's temporary files are {@code OUT/.NAME.partial}, fixed names that a later
+     * run settles after a crash, so whatever holds one is removed before writing: an input lying in
+     * {@code --out} under such a name (a docker archive, a key) is refused rather than destroyed.
+     */
+    private void refuseInputsNamedAsTemporaries(ExportRequest request) {
+        List<Path> inputs = new ArrayList<>(request.keyFiles());
+        for (String spec : dockerArchives) {
+            Path whole = Path.of(spec);
+            inputs.add(Files.exists(whole) || spec.lastIndexOf('=') < 0 ? whole : Path.of(spec.substring(0, spec.lastIndexOf('='))));
+        }
+        for (Path in : inputs) {
+            String name = in.getFileName() == null ? "" : in.getFileName().toString();
+            Path dir = in.toAbsolutePath().getParent();
+            try {
+                if (name.startsWith(".") && name.endsWith(".partial") && dir != null && Files.isSameFile(dir, request.outDir())) {
+                    throw AirlockException.usage(in + " lies in --out " + request.outDir() + " under a name the exporter uses for its"
+                            + " temporary files (.NAME.partial), which it removes before writing; move or rename it");
+                }
+            } catch (IOException e) {
+                // an input that cannot be looked at is named by its own reader
+            }
+        }
+    }
+
     private Outcome bundle(ExportRequest request, boolean ifChanged) {
         Trace.mark("export: start");
         checkRequest(request);
@@ -158,6 +183,7 @@ public final class ExportService {
             throw AirlockException.usage("no signing key given; pass --key KEY.asc (make one with 'airlock-export keygen')");
         }
         prepareOutDir(request.outDir());
+        refuseInputsNamedAsTemporaries(request);
         Background<List<BundleSigner>> signers = readKeys(request);
         try (DockerArchives archives = DockerArchives.open(dockerArchives, new RegistrySource(this.registry.get()));
                 ChannelLock lock = ChannelLock.acquire(request.stateDir(), request.channel(), "airlock-export")) {
