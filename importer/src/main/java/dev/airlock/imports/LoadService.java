@@ -14,6 +14,7 @@ import dev.airlock.error.AirlockException;
 import dev.airlock.io.TransferListener;
 import dev.airlock.oci.ImageReference;
 import dev.airlock.oci.ImageTree;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -49,6 +50,7 @@ public final class LoadService {
         try (UntrustedBundle untrusted = BundleInput.open(request.bundle(), request.trust())) {
             VerifiedBundle bundle = untrusted.verify(request.trust());
             BundleManifest m = bundle.manifest();
+            refuseTheSignedReportAsOut(m, request);
             List<BundleManifest.Image> selected = select(m, request.images());
 
             Set<Digest> carried = new HashSet<>();
@@ -73,6 +75,28 @@ public final class LoadService {
             bundle.checkEverything(listener);
             DockerArchiveWriter.Written written = plan.write(request.out(), listener);
             return new Result(m, bundle.digest(), bundle.signers(), written);
+        }
+    }
+
+    /**
+     * The report the signed bundle.json names lies beside the bundle under its own name, which a
+     * renamed bundle ({@code NAME.conflict-…}, a numbered copy in {@code done/}) no longer shares:
+     * the command line's check could not know it. It is an input too.
+     */
+    private static void refuseTheSignedReportAsOut(BundleManifest m, Request request) {
+        if (m.report() == null) {
+            return;
+        }
+        Path report = request.bundle().toAbsolutePath().getParent().resolve(m.report().name());
+        try {
+            if (Files.exists(request.out()) && Files.isSameFile(report, request.out())) {
+                throw AirlockException.usage("--docker-archive " + request.out() + " is the report " + report.getFileName()
+                        + " that the signed bundle.json names for this bundle: an input, never overwritten; choose another OUT");
+            }
+        } catch (java.nio.file.NoSuchFileException e) {
+            // no report there: nothing to protect
+        } catch (java.io.IOException e) {
+            throw AirlockException.local("cannot compare " + request.out() + " with " + report + ": " + e.getMessage(), e);
         }
     }
 
