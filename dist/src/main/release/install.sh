@@ -61,7 +61,9 @@ fi
 dest=$root$prefix
 
 work=
-cleanup() { [ -z "$work" ] || rm -rf "$work"; }
+new= old=
+# A run that stops half-way removes its copy and an unused old name; a previous release moved to $old stays.
+cleanup() { [ -z "$work" ] || rm -rf "$work"; [ -z "$new" ] || rm -rf "$new"; [ -z "$old" ] || rmdir "$old" 2>/dev/null || true; }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
@@ -135,13 +137,14 @@ done
 # Copy beside the prefix, then swap: a run that stops half-way leaves the old release in place.
 parent=$(dirname "$dest")
 mkdir -p "$parent"
-new="$dest.new.$$"
-old="$dest.old.$$"
-rm -rf "$new"
-cp -R "$src" "$new"
+# Fresh names made by mktemp (O_EXCL: never a name someone planted, such as a link to a directory
+# elsewhere that mv would move the release into); mv -T renames onto the empty directory.
+new=$(mktemp -d "$dest.new.XXXXXX")
+old=$(mktemp -d "$dest.old.XXXXXX")
+cp -R "$src/." "$new"
 chmod -R u+rwX,go+rX,go-w "$new"
-if [ -e "$dest" ]; then mv "$dest" "$old"; fi
-mv "$new" "$dest"
+if [ -e "$dest" ]; then mv -T "$dest" "$old"; fi
+mv -T "$new" "$dest"
 rm -rf "$old"
 
 mkdir -p "$root$bindir" "$root$sharedir/man/man1" "$root$sharedir/bash-completion/completions"
