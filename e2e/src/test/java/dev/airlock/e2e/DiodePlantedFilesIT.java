@@ -1,0 +1,115 @@
+package dev.airlock.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.airlock.testing.Tools;
+import java.io.IOException;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Red-team pass C (issue 17): {@code scripts/diode-receive} opens files of fixed names in the inbox
+ * with the shell's redirections ({@code 2>"$rxlog"}, {@code exec 9>>"$lock"}, {@code >> "$ledger"}),
+ * which follow a symbolic link and open a FIFO. Anyone who can write the inbox (the service user
+ * airlock, which also runs serve) can plant one: a link as {@code .diode-udp-receiver.P.log}
+ * makes the receiver truncate and overwrite the link's target (as root: any file on the host),
+ * and a FIFO as {@code .diode-receive.P.lock} makes it hang before it listens. The same class as
+ * finding H5 (the watcher's {@code .airlock-watch/lock}). Real udpcast, no session sent: the
+ * receiver starts, waits 2 s idle and exits.
+ */
+class DiodePlantedFilesIT {
+    private static final Random RANDOM = new Random();
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void diodeReceive_aSymlinkPlantedAsItsUdpReceiverLog_isNotFollowed_andItsTargetKeepsItsBytes() throws Exception {
+        assumeTrue(Tools.has("udp-receiver"), "udpcast is not installed");
+        Path inbox = Files.createDirectories(tmp.resolve("inbox"));
+        Path precious = Files.writeString(tmp.resolve("precious"), "precious bytes outside the inbox\n");
+        int port = freePortPair();
+        Files.createSymbolicLink(inbox.resolve(".diode-udp-receiver." + port + ".log"), precious);
+
+        Tools.Result r = receive(inbox, port);
+
+        assertEquals("precious bytes outside the inbox\n", Files.readString(precious),
+                "the link's target outside the inbox was overwritten by udp-receiver's log; " + r.stdout() + r.stderr());
+    }
+
+    @Test
+    void diodeReceive_aFifoPlantedAsItsLock_doesNotHang() throws Exception {
+        assumeTrue(Tools.has("udp-receiver") && Tools.has("mkfifo"), "udpcast or mkfifo is not installed");
+        Path inbox = Files.createDirectories(tmp.resolve("inbox"));
+        int port = freePortPair();
+        Tools.run("mkfifo", inbox.resolve(".diode-receive." + port + ".lock").toString()).ok();
+
+        Tools.Result r = receive(inbox, port);
+
+        assertNotEquals(124, r.exitCode(), "diode-receive hung on a FIFO planted as its lock (killed by timeout after 20 s): "
+                + r.stdout() + r.stderr());
+    }
+
+    @Test
+    void diodeReceive_itsPortLockPlantedAsAHardLinkToTheDeliveryLock_stillDeliversTheNextArrival() throws Exception {
+        assumeTrue(Tools.has("udp-receiver") && Tools.has("udp-sender"), "udpcast is not installed");
+        Path inbox = Files.createDirectories(tmp.resolve("inbox"));
+        int port = freePortPair();
+        // A regular file with one name in the inbox: passes a "regular file, not a link" check. Held
+        // (flock, fd 9) for the whole run, it is the same inode as the lock every delivery takes.
+        Path deliver = Files.createFile(inbox.resolve(".diode-deliver.lock"));
+        Files.createLink(inbox.resolve(".diode-receive." + port + ".lock"), deliver);
+        Path small = tmp.resolve("small.tar");
+        Files.write(small, new byte[100_000]);
+
+        Process rx = new ProcessBuilder("timeout", "40", repo().resolve("scripts/diode-receive").toString(), "--interface", "lo",
+                "--port", String.valueOf(port), "--sessions", "1", "--idle-exit", "20", inbox.toString())
+                .redirectErrorStream(true).redirectOutput(tmp.resolve("rx.out").toFile()).start();
+        Thread.sleep(1000);
+        Tools.Result tx = Tools.run(List.of(repo().resolve("scripts/diode-send").toString(), "--interface", "lo", "--port",
+                String.valueOf(port), "--copies", "1", small.toString()), Map.of(), null);
+        int code = rx.waitFor();
+
+        assertEquals(0, tx.exitCode(), tx.stderr());
+        assertNotEquals(124, code, "diode-receive hung delivering (its own port lock is the delivery lock's inode): "
+                + Files.readString(tmp.resolve("rx.out")));
+        assertEquals(100_000, Files.size(inbox.resolve("small.tar")), Files.readString(tmp.resolve("rx.out")));
+    }
+
+    /** diode-receive on loopback, no session sent: it should stop after 2 s idle; timeout(1) ends it after 20 s (exit 124). */
+    private static Tools.Result receive(Path inbox, int port) throws Exception {
+        return Tools.run(List.of("timeout", "20", repo().resolve("scripts/diode-receive").toString(), "--interface", "lo", "--port",
+                String.valueOf(port), "--idle-exit", "2", inbox.toString()), Map.of(), null);
+    }
+
+    private static int freePortPair() {
+        for (int i = 0; i < 100; i++) {
+            int p = 20_000 + 2 * RANDOM.nextInt(10_000);
+            try (DatagramSocket a = new DatagramSocket(p, InetAddress.getLoopbackAddress());
+                    DatagramSocket b = new DatagramSocket(p + 1, InetAddress.getLoopbackAddress())) {
+                return p;
+            } catch (IOException taken) {
+                // try another
+            }
+        }
+        throw new AssertionError("no free UDP port pair");
+    }
+
+    private static Path repo() {
+        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
+            if (Files.isExecutable(p.resolve("scripts/diode-receive"))) {
+                return p;
+            }
+        }
+        throw new AssertionError("scripts/diode-receive not found above " + Path.of("").toAbsolutePath());
+    }
+}
