@@ -7,82 +7,136 @@ import java.nio.channels.FileChannel;
 
 /**
  * Walks the 512-byte headers of an untrusted tar before Commons Compress reads it, and refuses
- * what Commons Compress would hold in memory without bound (issue 17, H4): its {@code TarFile}
- * reads a GNU long name or long link ({@code ././@LongLink}, type {@code L} or {@code K}) and a PAX
- * extended header (type {@code x}, {@code X} or {@code g}) whole into memory, so a 150 MiB one
- * ends in OutOfMemoryError; version 1.28 has no setting that bounds them. Real ones are under
- * 1 KiB; {@link #MAX_META} is far above that. Also bounds the number of entries.
+ * what Commons Compress would hold in memory or on its stack without bound (issue 17, H4 and
+ * red-team pass C): its {@code TarFile} reads a GNU long name or long link ({@code ././@LongLink},
+ * type {@code L} or {@code K}) and a PAX extended header (type {@code x}, {@code X} or {@code g})
+ * whole into memory, so a 150 MiB one ends in OutOfMemoryError; it calls itself once per such
+ * header before the entry they describe, so thousands of small ones end in StackOverflowError;
+ * it keeps every global PAX record for the rest of the archive; and it keeps every old-GNU sparse
+ * extension block of an entry. Version 1.28 has no setting that bounds any of these. Real
+ * archives have one to three such headers of under 1 KiB before an entry, and few sparse blocks.
  *
  * <p>Contract: reads by position only (the channel's position is left alone) and reads only
  * header records and the bodies of PAX headers (at most {@link #MAX_META} bytes each). It follows
- * the archive as Commons Compress does: entry data is skipped by its size, rounded up to 512,
- * where a PAX {@code size} record overrides the header's; GNU sparse extension records are
- * stepped over. It refuses only what it is sure of; a header it cannot parse (or the end of the
- * file) ends the walk, and Commons Compress then reports the damage in its own words.
+ * the archive as Commons Compress does: numbers are parsed by its rules ({@link TarNumbers}),
+ * entry data is skipped by its size, rounded up to 512, where a PAX {@code size} record overrides
+ * the header's; GNU sparse extension records are stepped over. A header it cannot parse is
+ * refused, since a walk that stopped there could no longer vouch for the headers after it; the
+ * walk ends quietly only at a zero block (the end-of-archive marker, where Commons Compress stops
+ * too) or at the end of the file.
  */
 public final class TarHeaderGuard {
-    /** The largest long name, long link or PAX header accepted, in bytes. */
+    /** The largest long name, long link or PAX header accepted, in bytes; also the bound on all of them before one entry. */
     public static final int MAX_META = 64 << 10;
+    /** The most long-name, long-link and PAX headers accepted in a row before an entry (Commons Compress recurses once per one). */
+    public static final int MAX_META_RUN = 8;
+    /** The most old-GNU sparse extension blocks accepted after one entry's header (21 sparse records each). */
+    public static final int MAX_SPARSE_BLOCKS = 64;
     private static final int RECORD = 512;
 
-    private TarHeaderGuard() {
+    private final FileChannel tar;
+    private final String what;
+    private final long end;
+    private final ByteBuffer header = ByteBuffer.allocate(RECORD);
+    private long paxSize = -1;
+    private long globalSize = -1;
+    private int metaRun;
+    private long metaBytes;
+    private long globalBytes;
+
+    private TarHeaderGuard(FileChannel tar, String what) throws IOException {
+        this.tar = tar;
+        this.what = what;
+        this.end = tar.size();
     }
 
     /**
      * Refuses, as MALFORMED_BUNDLE (exit 3) with {@code what} (the file, named as the caller's
      * messages name it) before the reason, a tar holding a long-name, long-link or PAX header over
-     * {@link #MAX_META} bytes, or more than {@code maxEntries} entries.
+     * {@link #MAX_META} bytes, more than {@link #MAX_META_RUN} of them (or more than
+     * {@link #MAX_META} bytes of them) before one entry, more than {@link #MAX_META} bytes of
+     * global PAX headers in all, more than {@link #MAX_SPARSE_BLOCKS} sparse extension blocks
+     * after one entry, a header whose size Commons Compress could not parse, or more than
+     * {@code maxEntries} entries.
      *
      * @throws IOException a read of the channel failed (the caller decides whether that is local)
      */
     public static void check(FileChannel tar, int maxEntries, String what) throws IOException {
-        ByteBuffer header = ByteBuffer.allocate(RECORD);
-        long end = tar.size();
+        new TarHeaderGuard(tar, what).walk(maxEntries);
+    }
+
+    private void walk(int maxEntries) throws IOException {
         long pos = 0;
-        long paxSize = -1;
-        long globalSize = -1;
         int entries = 0;
-        while (pos + RECORD <= end) {
-            if (!readAt(tar, header, pos) || isZero(header.array())) {
+        while (pos >= 0 && pos + RECORD <= end) {
+            if (!readAt(header, pos) || isZero(header.array())) {
                 return;
             }
             byte[] h = header.array();
             long size = TarNumbers.size(h);
             if (size < 0) {
-                return;
+                throw refused(pos, "has a size field Commons Compress cannot read");
             }
             char type = (char) h[156];
-            if (!isMeta(type) && ++entries > maxEntries) {
+            if (isMeta(type)) {
+                pos = afterMeta(type, size, pos);
+                continue;
+            }
+            if (++entries > maxEntries) {
                 throw AirlockException.malformed(what + " holds more than " + maxEntries + " entries, more than any it could be");
             }
-            if (isMeta(type) && size > MAX_META) {
-                throw AirlockException.malformed(what + ": the tar header at byte " + pos + " is a " + describe(type) + " of " + size
-                        + " bytes, over the bound of " + MAX_META + " (real ones are under 1 KiB): a damaged or hostile archive, refused");
-            }
+            size = paxSize >= 0 ? paxSize : globalSize >= 0 ? globalSize : size;
+            paxSize = -1;
+            metaRun = 0;
+            metaBytes = 0;
             pos += RECORD;
-            if (type == 'x' || type == 'X' || type == 'g') {
-                long s = paxSize(tar, pos, (int) size);
-                if (type == 'g') {
-                    globalSize = s >= 0 ? s : globalSize;
-                } else {
-                    paxSize = s;
-                }
-            } else if (type != 'L' && type != 'K') {
-                size = paxSize >= 0 ? paxSize : globalSize >= 0 ? globalSize : size;
-                paxSize = -1;
-                if (type == 'S') {
-                    pos = afterSparseExtensions(tar, header, h, pos, end);
-                }
+            if (type == 'S' && isOldGnu(h) && h[482] == 1) {
+                pos = afterSparseExtensions(pos);
             }
-            pos += (size + RECORD - 1) / RECORD * RECORD;
-            if (pos < 0) {
-                return; // overflow: past any file's end
+            pos += padded(size); // a negative result (overflow) is past any file's end and ends the loop
+        }
+    }
+
+    /** Checks the long-name, long-link or PAX header at {@code pos} of {@code size} bytes; returns the position after its body. */
+    private long afterMeta(char type, long size, long pos) throws IOException {
+        if (size > MAX_META) {
+            throw refused(pos, "is a " + describe(type) + " of " + size + " bytes, over the bound of " + MAX_META
+                    + " (real ones are under 1 KiB): a damaged or hostile archive, refused");
+        }
+        metaBytes += size;
+        if (++metaRun > MAX_META_RUN || metaBytes > MAX_META) {
+            throw refused(pos, "is the " + metaRun + "th long-name or PAX header in a row (" + metaBytes + " bytes), over the bound of "
+                    + MAX_META_RUN + " headers or " + MAX_META + " bytes before one entry (real archives have 1 to 3): refused");
+        }
+        if (type == 'g' && (globalBytes += size) > MAX_META) {
+            throw refused(pos, "brings the PAX global headers to " + globalBytes + " bytes, over the bound of " + MAX_META + ": refused");
+        }
+        if (type == 'x' || type == 'X' || type == 'g') {
+            long s = paxSize(pos + RECORD, (int) size);
+            if (type == 'g') {
+                globalSize = s >= 0 ? s : globalSize;
+            } else {
+                paxSize = s;
             }
         }
+        return pos + RECORD + padded(size);
+    }
+
+    private AirlockException refused(long pos, String reason) {
+        return AirlockException.malformed(what + ": the tar header at byte " + pos + " " + reason);
+    }
+
+    private static long padded(long size) {
+        return (size + RECORD - 1) / RECORD * RECORD;
     }
 
     private static boolean isMeta(char type) {
         return type == 'L' || type == 'K' || type == 'x' || type == 'X' || type == 'g';
+    }
+
+    /** Commons Compress reads the old-GNU fields (the sparse map and its extended flag) only under the magic {@code "ustar "}. */
+    private static boolean isOldGnu(byte[] h) {
+        return h[257] == 'u' && h[258] == 's' && h[259] == 't' && h[260] == 'a' && h[261] == 'r' && h[262] == ' ';
     }
 
     private static String describe(char type) {
@@ -94,21 +148,29 @@ public final class TarHeaderGuard {
         };
     }
 
-    /** An old GNU sparse header ('S') with its extended flag set is followed by 512-byte sparse records, each flagged at 504. */
-    private static long afterSparseExtensions(FileChannel tar, ByteBuffer header, byte[] h, long pos, long end) throws IOException {
-        boolean more = h[482] != 0;
-        while (more && pos + RECORD <= end) {
-            if (!readAt(tar, header, pos)) {
+    /**
+     * An old GNU sparse header ('S') with its extended flag (byte 482) equal to 1 is followed by
+     * 512-byte sparse records, each flagged the same way at byte 504; Commons Compress keeps them all.
+     */
+    private long afterSparseExtensions(long pos) throws IOException {
+        long first = pos;
+        boolean more = true;
+        for (int blocks = 0; more && pos + RECORD <= end; blocks++) {
+            if (blocks == MAX_SPARSE_BLOCKS) {
+                throw refused(first - RECORD, "is an old-GNU sparse entry with more than " + MAX_SPARSE_BLOCKS
+                        + " extension blocks: a damaged or hostile archive, refused");
+            }
+            if (!readAt(header, pos)) {
                 return end;
             }
-            more = header.array()[504] != 0;
+            more = header.array()[504] == 1;
             pos += RECORD;
         }
         return pos;
     }
 
     /** The value of the {@code size} record of the PAX header body at {@code pos}, or -1 if none (or unparseable). */
-    private static long paxSize(FileChannel tar, long pos, int length) throws IOException {
+    private long paxSize(long pos, int length) throws IOException {
         ByteBuffer body = ByteBuffer.allocate(length);
         while (body.hasRemaining()) {
             if (tar.read(body, pos + body.position()) < 0) {
@@ -118,7 +180,7 @@ public final class TarHeaderGuard {
         return PaxRecords.size(body.array());
     }
 
-    private static boolean readAt(FileChannel tar, ByteBuffer buf, long pos) throws IOException {
+    private boolean readAt(ByteBuffer buf, long pos) throws IOException {
         buf.clear();
         while (buf.hasRemaining()) {
             if (tar.read(buf, pos + buf.position()) < 0) {
@@ -142,34 +204,47 @@ public final class TarHeaderGuard {
         private TarNumbers() {
         }
 
-        /** The size field (offset 124, 12 bytes), or -1 where it is not a number Commons Compress would accept. */
+        /**
+         * The size field (offset 124, 12 bytes) as Commons Compress 1.28 reads it
+         * ({@code TarUtils.parseOctalOrBinary}), or -1 where it would refuse it (or read a negative
+         * size, which it refuses too). Octal: a leading NUL means 0; leading spaces are skipped,
+         * trailing NULs and spaces trimmed, and every byte between must be an octal digit. Base-256
+         * (first byte's high bit set): the first byte only marks it ({@code 0xff}: negative); the 11
+         * bytes after it are a signed big-endian number that must fit in 63 bits.
+         */
         static long size(byte[] h) {
-            if ((h[124] & 0x80) != 0) {
-                if ((h[124] & 0x40) != 0) {
+            final int off = 124;
+            final int stop = 136;
+            if ((h[off] & 0x80) != 0) {
+                if (h[off] == (byte) 0xff || (h[off + 1] & 0x80) != 0) {
                     return -1; // negative
                 }
-                long v = h[124] & 0x3f;
-                for (int i = 125; i < 136; i++) {
+                long v = 0;
+                for (int i = off + 1; i < stop; i++) {
                     if (v > (Long.MAX_VALUE >> 8)) {
-                        return -1;
+                        return -1; // over 63 bits
                     }
                     v = v << 8 | (h[i] & 0xff);
                 }
                 return v;
             }
-            int i = 124;
-            int stop = 136;
-            while (i < stop && (h[i] == ' ' || h[i] == 0)) {
+            if (h[off] == 0) {
+                return 0;
+            }
+            int i = off;
+            int last = stop;
+            while (i < last && h[i] == ' ') {
                 i++;
             }
-            long v = 0;
-            for (; i < stop && h[i] >= '0' && h[i] <= '7'; i++) {
-                v = v << 3 | (h[i] - '0');
+            while (i < last && (h[last - 1] == 0 || h[last - 1] == ' ')) {
+                last--;
             }
-            for (; i < stop; i++) {
-                if (h[i] != ' ' && h[i] != 0) {
+            long v = 0;
+            for (; i < last; i++) {
+                if (h[i] < '0' || h[i] > '7') {
                     return -1;
                 }
+                v = v << 3 | (h[i] - '0');
             }
             return v;
         }

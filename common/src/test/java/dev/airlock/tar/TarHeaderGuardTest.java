@@ -106,4 +106,69 @@ class TarHeaderGuardTest {
         len = String.valueOf(len + String.valueOf(len).length() - 1).length() + body.length();
         return (len + body).getBytes(StandardCharsets.UTF_8);
     }
+
+    /**
+     * Red-team pass C: the guard must read every size field exactly as Commons Compress does, or it
+     * walks a different archive (a leading NUL: Commons Compress reads 0, the old guard read the
+     * digits after it and stepped over the next header). Checked against the library itself.
+     */
+    @Test
+    void sizeField_isReadExactlyAsCommonsCompressReadsIt_orRefused() {
+        String[] octal = {"\0" + "0000001000" + "\0", "00000001000\0", "  1000\0\0\0\0\0\0", "00000001000 ", "0000 001000\0",
+            "0000" + "\0" + "001000\0", "00000001009\0", "            ", "777777777777", "\0\0\0\0\0\0\0\0\0\0\0\0"};
+        for (String f : octal) {
+            sizeMatches(f.getBytes(StandardCharsets.ISO_8859_1));
+        }
+        byte[][] binary = {{(byte) 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0}, {(byte) 0xbf, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0},
+            {(byte) 0xff, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -2}, {(byte) 0x80, (byte) 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1},
+            {(byte) 0x80, 0, 0, 0x7f, -1, -1, -1, -1, -1, -1, -1, -1}, {(byte) 0x80, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0}};
+        for (byte[] f : binary) {
+            sizeMatches(f);
+        }
+    }
+
+    private static void sizeMatches(byte[] field) {
+        byte[] h = new byte[512];
+        System.arraycopy(field, 0, h, 124, 12);
+        long expected;
+        try {
+            expected = org.apache.commons.compress.archivers.tar.TarUtils.parseOctalOrBinary(h, 124, 12);
+        } catch (IllegalArgumentException e) {
+            expected = -1; // Commons Compress refuses the header
+        }
+        assertEquals(expected < 0 ? -1 : expected, TarHeaderGuard.TarNumbers.size(h), Arrays.toString(field));
+    }
+
+    /** Red-team pass C: 5,000 tiny PAX headers before one entry overflow Commons Compress's stack; more than a few are refused. */
+    @Test
+    void manySmallPaxHeadersBeforeOneEntry_areRefused_butThreeAreNot() throws Exception {
+        byte[] body = "20 comment=aaaaaaaa\n".getBytes(StandardCharsets.US_ASCII);
+        for (int n : new int[] {3, 20}) {
+            Path p = tmp.resolve("pax" + n + ".tar");
+            byte[] entry = Files.readAllBytes(tar("e" + n + ".tar", true, Map.of("a", new byte[1]), Map.of()));
+            try (var out = Files.newOutputStream(p)) {
+                for (int i = 0; i < n; i++) {
+                    out.write(paxHeader(body.length));
+                    out.write(Arrays.copyOf(body, 512));
+                }
+                out.write(entry);
+            }
+            if (n == 3) {
+                assertDoesNotThrow(() -> check(p, 9));
+            } else {
+                AirlockException e = assertThrows(AirlockException.class, () -> check(p, 9));
+                assertEquals(AirlockException.Kind.MALFORMED_BUNDLE, e.kind());
+                assertTrue(e.getMessage().contains("in a row"), e.getMessage());
+            }
+        }
+    }
+
+    private static byte[] paxHeader(int size) {
+        byte[] h = new byte[512];
+        System.arraycopy("PaxHeaders/x".getBytes(StandardCharsets.US_ASCII), 0, h, 0, 12);
+        System.arraycopy(String.format("%011o\0", size).getBytes(StandardCharsets.US_ASCII), 0, h, 124, 12);
+        h[156] = 'x';
+        System.arraycopy("ustar\00000".getBytes(StandardCharsets.US_ASCII), 0, h, 257, 8);
+        return h;
+    }
 }
