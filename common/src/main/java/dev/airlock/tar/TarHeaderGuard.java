@@ -113,6 +113,12 @@ public final class TarHeaderGuard {
         }
         if (type == 'x' || type == 'X' || type == 'g') {
             long s = paxSize(pos + RECORD, (int) size);
+            if (s == PaxRecords.UNFOLLOWABLE) {
+                // Where Commons Compress would read the next header is then not known here: a blank or
+                // malformed record (it skips one), or GNU sparse keys (PAX 1.0 sparse moves the data).
+                throw refused(pos, "is a PAX header with records this check cannot follow exactly (a blank or malformed"
+                        + " record, or GNU sparse keys, which airlock never writes): refused");
+            }
             if (type == 'g') {
                 globalSize = s >= 0 ? s : globalSize;
             } else {
@@ -255,7 +261,10 @@ public final class TarHeaderGuard {
         private PaxRecords() {
         }
 
-        /** The last {@code size} record's value, or -1 (none, or records Commons Compress would refuse itself). */
+        /** What {@link #size} answers for a body it cannot follow record by record as Commons Compress does. */
+        static final long UNFOLLOWABLE = -2;
+
+        /** The last {@code size} record's value, -1 when there is none, or {@link #UNFOLLOWABLE}. */
         static long size(byte[] body) {
             long found = -1;
             int i = 0;
@@ -265,15 +274,18 @@ public final class TarHeaderGuard {
                 while (space < body.length && body[space] >= '0' && body[space] <= '9' && len < 1 << 20) {
                     len = len * 10 + (body[space++] - '0');
                 }
-                if (space >= body.length || body[space] != ' ' || len <= space - i + 1 || i + len > body.length) {
-                    return -1;
+                if (space == i || space >= body.length || body[space] != ' ' || len <= space - i + 1 || i + len > body.length) {
+                    return UNFOLLOWABLE;
                 }
                 String record = new String(body, space + 1, i + len - space - 1, java.nio.charset.StandardCharsets.UTF_8);
+                if (record.startsWith("GNU.sparse.")) {
+                    return UNFOLLOWABLE;
+                }
                 if (record.startsWith("size=")) {
                     try {
                         found = Long.parseLong(record.substring(5).strip());
                     } catch (NumberFormatException e) {
-                        return -1;
+                        return UNFOLLOWABLE;
                     }
                 }
                 i += len;
