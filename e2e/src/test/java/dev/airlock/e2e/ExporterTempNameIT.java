@@ -36,7 +36,7 @@ class ExporterTempNameIT {
         // Refused, in one line, before anything is written; the input is intact.
         assertEquals(2, run.code(), run.toString());
         assertEquals(1, run.err().strip().lines().count(), run.toString());
-        assertTrue(run.err().contains("under a name the exporter uses for its temporary files"), run.toString());
+        assertTrue(run.err().contains("under a name the exporter writes"), run.toString());
         assertTrue(Files.exists(archive), "the docker archive given as input was deleted by the bundle writer: " + archive);
         assertArrayEquals(before, Files.readAllBytes(archive));
         assertFalse(Files.exists(out.resolve("x-000001.airlock.tar")), run.toString());

@@ -64,6 +64,7 @@ public final class ExportService {
 
     private final int parallelism;
     private List<String> dockerArchives = List.of();
+    private List<Path> otherInputs = List.of();
     private boolean report = true;
 
     public ExportService(RegistryClient registry, TransferListener listener) {
@@ -86,6 +87,12 @@ public final class ExportService {
      * Also carries the images of these docker archives ({@code FILE} or {@code FILE=NAME:TAG}, see
      * {@link DockerArchiveSource}), after the registry images, under their RepoTags.
      */
+    /** Other files the run reads (its config, its passphrase file): never removed or replaced by what it writes in --out. */
+    public ExportService otherInputs(List<Path> files) {
+        this.otherInputs = List.copyOf(files);
+        return this;
+    }
+
     public ExportService dockerArchives(List<String> specs) {
         this.dockerArchives = List.copyOf(specs);
         return this;
@@ -153,22 +160,27 @@ public final class ExportService {
 
     /**
      * The bundle writer's temporary files are {@code OUT/.NAME.partial}, fixed names that a later
-     * run settles after a crash, so whatever holds one is removed before writing: an input lying in
-     * {@code --out} under such a name (a docker archive, a key) is refused rather than destroyed.
+     * run settles after a crash, so whatever holds one is removed before writing, and the report
+     * {@code OUT/NAME.report.md} replaces what is there: an input (a docker archive, a key, the
+     * config, the passphrase file) that is, or is reached through a link at, such a name in
+     * {@code --out} is refused rather than destroyed.
      */
     private void refuseInputsNamedAsTemporaries(ExportRequest request) {
         List<Path> inputs = new ArrayList<>(request.keyFiles());
+        inputs.addAll(otherInputs);
         for (String spec : dockerArchives) {
             Path whole = Path.of(spec);
             inputs.add(Files.exists(whole) || spec.lastIndexOf('=') < 0 ? whole : Path.of(spec.substring(0, spec.lastIndexOf('='))));
         }
         for (Path in : inputs) {
-            String name = in.getFileName() == null ? "" : in.getFileName().toString();
-            Path dir = in.toAbsolutePath().getParent();
             try {
-                if (name.startsWith(".") && name.endsWith(".partial") && dir != null && Files.isSameFile(dir, request.outDir())) {
-                    throw AirlockException.usage(in + " lies in --out " + request.outDir() + " under a name the exporter uses for its"
-                            + " temporary files (.NAME.partial), which it removes before writing; move or rename it");
+                Path real = in.toRealPath();
+                String name = real.getFileName() == null ? "" : real.getFileName().toString();
+                boolean taken = name.startsWith(".") && name.endsWith(".partial") || name.endsWith(".airlock.report.md");
+                if (taken && real.getParent() != null && Files.isSameFile(real.getParent(), request.outDir())) {
+                    throw AirlockException.usage(in + (real.equals(in.toAbsolutePath()) ? "" : " (" + real + ")") + " lies in --out "
+                            + request.outDir() + " under a name the exporter writes (.NAME.partial, NAME.report.md), which it removes or"
+                            + " replaces; move or rename it");
                 }
             } catch (IOException e) {
                 // an input that cannot be looked at is named by its own reader

@@ -103,6 +103,19 @@ final class BundleOptions {
         return loaded;
     }
 
+    /** The files this run reads besides its keys and archives (the config, the passphrase file): inputs the output must not touch. */
+    List<Path> otherInputs() {
+        List<Path> in = new java.util.ArrayList<>();
+        if (config != null) {
+            in.add(config);
+        }
+        Path pass = passphraseFile != null ? passphraseFile : config == null ? null : ExportConfig.resolve(config, cfg().passphraseFile());
+        if (pass != null) {
+            in.add(pass);
+        }
+        return in;
+    }
+
     /** For {@code bundle}: --key and --out are required; the passphrase is read. */
     ExportRequest request() {
         ExportConfig c = cfg();
