@@ -39,6 +39,8 @@ public final class TarHeaderGuard {
     private final long end;
     private final ByteBuffer header = ByteBuffer.allocate(RECORD);
     private long paxSize = -1;
+    /** PAX headers ('x', 'X') since the last entry. */
+    private int paxSeen;
     private long globalSize = -1;
     private int metaRun;
     private long metaBytes;
@@ -87,6 +89,7 @@ public final class TarHeaderGuard {
             }
             size = paxSize >= 0 ? paxSize : globalSize >= 0 ? globalSize : size;
             paxSize = -1;
+            paxSeen = 0;
             metaRun = 0;
             metaBytes = 0;
             pos += RECORD;
@@ -118,6 +121,15 @@ public final class TarHeaderGuard {
                 // malformed record (it skips one), or GNU sparse keys (PAX 1.0 sparse moves the data).
                 throw refused(pos, "is a PAX header with records this check cannot follow exactly (a blank or malformed"
                         + " record, or GNU sparse keys, which airlock never writes): refused");
+            }
+            // Commons Compress merges several PAX headers before one entry, and global sizes into later
+            // headers, in an order of its own (the first header's size wins): rather than model it, the
+            // shapes no writer makes are refused — two PAX headers for one entry, a size in a global header.
+            if ((type == 'x' || type == 'X') && paxSeen++ > 0) {
+                throw refused(pos, "is a second PAX header for one entry, which no tar writer makes: refused");
+            }
+            if (type == 'g' && s >= 0) {
+                throw refused(pos, "is a PAX global header with a size record, which no tar writer makes: refused");
             }
             if (type == 'g') {
                 globalSize = s >= 0 ? s : globalSize;
