@@ -106,13 +106,22 @@ final class BundleOptions {
     /** The files this run reads besides its keys and archives (the config, the passphrase file): inputs the output must not touch. */
     List<Path> otherInputs() {
         List<Path> in = new java.util.ArrayList<>();
+        in.add(config);
+        in.add(passphraseFile != null ? passphraseFile : config == null ? null : ExportConfig.resolve(config, cfg().passphraseFile()));
+        in.addAll(java.util.Arrays.asList(registry.caFile, registry.authFile, registry.credsFile, ssh.identity, ssh.identityPassphraseFile,
+                ssh.knownHosts));
         if (config != null) {
-            in.add(config);
+            in.add(ExportConfig.resolve(config, cfg().caFile()));
+            in.add(ExportConfig.resolve(config, cfg().authFile()));
         }
-        Path pass = passphraseFile != null ? passphraseFile : config == null ? null : ExportConfig.resolve(config, cfg().passphraseFile());
-        if (pass != null) {
-            in.add(pass);
+        if (registry.certDir != null) {
+            try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(registry.certDir)) {
+                files.forEach(in::add);
+            } catch (java.io.IOException e) {
+                // its own reader names it
+            }
         }
+        in.removeIf(java.util.Objects::isNull);
         return in;
     }
 
