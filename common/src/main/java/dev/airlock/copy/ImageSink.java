@@ -1,5 +1,6 @@
 package dev.airlock.copy;
 
+import dev.airlock.digest.Digest;
 import dev.airlock.oci.Descriptor;
 import dev.airlock.oci.RawManifest;
 import java.util.function.LongConsumer;
@@ -28,4 +29,15 @@ public interface ImageSink {
 
     /** Points {@code tag} at {@code manifest}; true if the tag moved, false if it already pointed there. */
     boolean tag(Repo repo, String tag, RawManifest manifest);
+
+    /**
+     * Makes {@code referrer} (already put by digest, its {@code subject} naming {@code subject})
+     * findable as a referrer of {@code subject} in {@code repo}: nothing to do where the sink's
+     * referrers API lists it; otherwise the sink keeps the referrers tag schema's index at
+     * {@code sha256-<hex>} (read, add what is missing, keep what others put there, write back).
+     * Called after every manifest is in place and before any image tag. Default: nothing (a bundle
+     * lists referrers in its bundle.json).
+     */
+    default void attachReferrer(Repo repo, Digest subject, RawManifest referrer) {
+    }
 }

@@ -7,7 +7,10 @@ import dev.airlock.error.AirlockException;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 
 /**
  * A manifest as exact bytes, with its media type and the digest of those bytes. It is parsed only
@@ -119,6 +122,54 @@ public final class RawManifest {
         JsonNode layers = node.path("layers");
         for (int i = 0; i < layers.size(); i++) {
             out.add(Descriptor.fromJson(layers.get(i), digest + " layers[" + i + "]"));
+        }
+        return out;
+    }
+
+    /** The manifest this one attaches to (OCI 1.1 {@code subject}), if it names one. */
+    public Optional<Descriptor> subject() {
+        JsonNode subject = parse(bytes, digest.toString()).get("subject");
+        return subject == null || subject.isNull() ? Optional.empty() : Optional.of(Descriptor.fromJson(subject, digest + " subject"));
+    }
+
+    /** Its {@code artifactType}, else (an image manifest) its config's media type, else null: the referrers API's rule. */
+    public String artifactType() {
+        JsonNode node = parse(bytes, digest.toString());
+        String own = node.path("artifactType").asText(null);
+        return own != null ? own : node.path("config").path("mediaType").asText(null);
+    }
+
+    /** Its own annotations (string values only), in document order; empty when it has none. */
+    public Map<String, String> annotations() {
+        return stringMap(parse(bytes, digest.toString()).get("annotations"));
+    }
+
+    /** Describes this manifest as an entry of a referrers list. */
+    public Referrer asReferrer() {
+        return new Referrer(mediaType, digest, size(), artifactType(), annotations());
+    }
+
+    /** The entries of a referrers index (the referrers API's answer, or the referrers tag schema's index). */
+    public List<Referrer> referrers() {
+        JsonNode list = parse(bytes, digest.toString()).path("manifests");
+        List<Referrer> out = new ArrayList<>();
+        for (int i = 0; i < list.size(); i++) {
+            JsonNode entry = list.get(i);
+            Descriptor d = Descriptor.fromJson(entry, digest + " manifests[" + i + "]");
+            out.add(new Referrer(d.mediaType(), d.digest(), d.size(), entry.path("artifactType").asText(null),
+                    stringMap(entry.get("annotations"))));
+        }
+        return out;
+    }
+
+    private static Map<String, String> stringMap(JsonNode node) {
+        Map<String, String> out = new LinkedHashMap<>();
+        if (node != null && node.isObject()) {
+            node.fields().forEachRemaining(e -> {
+                if (e.getValue().isTextual()) {
+                    out.put(e.getKey(), e.getValue().asText());
+                }
+            });
         }
         return out;
     }
