@@ -31,7 +31,15 @@ public record BundleManifest(
         List<String> requires,
         @JsonInclude(JsonInclude.Include.NON_NULL) Report report) {
 
+    /** Images alone: what every bundle was before attachments crossed, and what a bundle without any still is. */
     public static final String FORMAT = "airlock-bundle/v1";
+    /**
+     * v1 plus {@code attached} under images (signatures, attestations, SBOMs, referrers): written
+     * only when some image carries an attachment, so that {@code --attached none} and images
+     * without any still give bundles that older importers read.
+     */
+    public static final String FORMAT_ATTACHED = "airlock-bundle/v1.1";
+    private static final Pattern LEGACY_TAG = Pattern.compile("sha256-[0-9a-f]{64}\\.(sig|att|sbom)");
     public static final Pattern CHANNEL = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
     /** One component of a repository path (OCI distribution's name grammar). */
     private static final Pattern REPOSITORY_COMPONENT = Pattern.compile("[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*");
@@ -76,7 +84,27 @@ public record BundleManifest(
      * One image: where it came from and its top-level manifest. {@code tag} is null for an image
      * named by digest only.
      */
-    public record Image(String source, String registry, String repository, String tag, String digest, String mediaType) {
+    public record Image(String source, String registry, String repository, String tag, String digest, String mediaType,
+            @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Attachment> attached) {
+        public Image(String source, String registry, String repository, String tag, String digest, String mediaType) {
+            this(source, registry, repository, tag, digest, mediaType, List.of());
+        }
+
+        public Image {
+            attached = attached == null ? List.of() : List.copyOf(attached);
+        }
+    }
+
+    /**
+     * Something attached to a manifest of an image (format v1.1): its manifest (carried like any
+     * blob), the manifest it attaches to, how it was found — the legacy tag it stands under at the
+     * source (kept by name at the target), and/or as a referrer of {@code subject} — and what it is
+     * ({@code kind}: signature, attestation, sbom, other; {@code detail}: the signer tool, predicate
+     * type, SBOM format or artifact type).
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Attachment(String subject, String digest, String mediaType, String artifactType, String tag, boolean referrer,
+            String kind, String detail) {
     }
 
     /** One blob carried in the bundle, in tar order. Manifests are blobs too. */
@@ -111,9 +139,37 @@ public record BundleManifest(
         return m;
     }
 
+    /**
+     * An attachment's names go into registry URLs and tags: its legacy tag can only be the cosign
+     * tag of its own subject, so a signed bundle still cannot move any other tag through one.
+     */
+    private static void validate(Image i, Attachment a, Set<String> carried) {
+        String what = "airlock/bundle.json: image " + i.source() + ": attachment " + a.digest();
+        if (a.digest() == null || !Digest.isValid(a.digest()) || !carried.contains(a.digest())) {
+            throw AirlockException.malformed(what + " is not a manifest the bundle carries");
+        }
+        if (a.subject() == null || !Digest.isValid(a.subject())) {
+            throw AirlockException.malformed(what + " has an invalid subject '" + a.subject() + "'");
+        }
+        if (a.mediaType() == null || !dev.airlock.oci.MediaTypes.isManifest(a.mediaType())) {
+            throw AirlockException.malformed(what + " has media type '" + a.mediaType() + "', not a manifest or index type");
+        }
+        if (a.tag() == null && !a.referrer()) {
+            throw AirlockException.malformed(what + " is neither a tag nor a referrer");
+        }
+        if (a.tag() != null && (!LEGACY_TAG.matcher(a.tag()).matches()
+                || !a.tag().startsWith(a.subject().replace(':', '-') + "."))) {
+            throw AirlockException.malformed(what + " has tag '" + a.tag() + "', not sha256-<hex of its subject>.sig, .att or .sbom");
+        }
+        if (a.kind() == null || !List.of("signature", "attestation", "sbom", "other").contains(a.kind())) {
+            throw AirlockException.malformed(what + " has an unknown kind '" + a.kind() + "'");
+        }
+    }
+
     private void validate() {
-        if (!FORMAT.equals(format)) {
-            throw AirlockException.malformed("airlock/bundle.json has format '" + format + "'; this airlock reads " + FORMAT);
+        if (!FORMAT.equals(format) && !FORMAT_ATTACHED.equals(format)) {
+            throw AirlockException.malformed("airlock/bundle.json has format '" + format + "'; this airlock reads " + FORMAT
+                    + " and " + FORMAT_ATTACHED + ": the bundle was written by a newer airlock-export; upgrade this side's airlock");
         }
         if (channel == null || !CHANNEL.matcher(channel).matches()) {
             throw AirlockException.malformed("airlock/bundle.json has an invalid channel name '" + channel + "'");
@@ -179,6 +235,10 @@ public record BundleManifest(
             if (i.tag() != null && !TAG.matcher(i.tag()).matches()) {
                 throw AirlockException.malformed("airlock/bundle.json: image " + i.source() + " has an invalid tag '" + i.tag() + "'");
             }
+            if (!i.attached().isEmpty() && !FORMAT_ATTACHED.equals(format)) {
+                throw AirlockException.malformed("airlock/bundle.json: image " + i.source() + " lists attachments in a " + format + " bundle");
+            }
+            i.attached().forEach(a -> validate(i, a, carried));
         }
     }
 }

@@ -23,7 +23,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * <li>blobs (config and layers), each once per target repository, largest first, on one bounded
  * parallel runner; a blob the sink has is skipped (its source still checks it), a blob another
  * target repository already received is linked there instead of copied again;
- * <li>manifests by digest, each image's children before the index that names them;
+ * <li>manifests by digest, each image's children before the index that names them, then what is
+ * attached to the image (each after its subject), made findable by its legacy tag or in its
+ * subject's referrers list;
  * <li>tags, last, once every image's blobs and manifests are in place.
  * </ol>
  * The first failure in a phase cancels everything queued and running and ends the copy; no later
@@ -51,7 +53,7 @@ public final class CopyEngine {
     public CopyReport run(CopyPlan plan, ImageSource source, ImageSink sink, String action) {
         Map<Digest, BlobJob> jobs = new LinkedHashMap<>();
         for (CopyPlan.Image image : plan.images()) {
-            for (Descriptor d : image.tree().blobs().values()) {
+            for (Descriptor d : image.trees().stream().flatMap(t -> t.blobs().values().stream()).toList()) {
                 if (plan.elsewhere().contains(d.digest())) {
                     continue;
                 }
@@ -89,14 +91,10 @@ public final class CopyEngine {
         List<Runnable> manifestTasks = new ArrayList<>();
         for (CopyPlan.Image image : plan.images()) {
             manifestTasks.add(() -> {
-                List<RawManifest> order = new ArrayList<>(image.tree().manifests().values());
-                Collections.reverse(order);
-                for (RawManifest m : order) {
-                    if (!sink.hasManifest(image.target(), m)) {
-                        sink.putManifest(image.target(), m);
-                        counters.manifests.incrementAndGet();
-                    }
+                for (ImageTree tree : image.trees()) {
+                    putManifests(image.target(), tree, sink, counters);
                 }
+                attach(image, sink);
             });
         }
         TransferRunner.run(manifestTasks, parallelism, "airlock-manifest");
@@ -118,6 +116,34 @@ public final class CopyEngine {
         listener.done();
         return new CopyReport(counters.written.get(), counters.bytes.get(), counters.mounted.get(), counters.present.get(),
                 counters.manifests.get(), counters.tags.get());
+    }
+
+    /** A tree's manifests by digest, children before the index that names them. */
+    private static void putManifests(Repo target, ImageTree tree, ImageSink sink, Counters counters) {
+        List<RawManifest> order = new ArrayList<>(tree.manifests().values());
+        Collections.reverse(order);
+        for (RawManifest m : order) {
+            if (!sink.hasManifest(target, m)) {
+                sink.putManifest(target, m);
+                counters.manifests.incrementAndGet();
+            }
+        }
+    }
+
+    /**
+     * Makes each attachment findable by the conventions (its legacy tag; the referrers list of its
+     * subject), in order, subjects first: done with the manifests, before any image tag, so that
+     * when a tag appears its signatures are already there for an admission controller.
+     */
+    private static void attach(CopyPlan.Image image, ImageSink sink) {
+        for (Attached a : image.attached()) {
+            if (a.referrer()) {
+                sink.attachReferrer(image.target(), a.subject(), a.tree().top());
+            }
+            if (a.tag() != null) {
+                sink.tag(image.target(), a.tag(), a.tree().top());
+            }
+        }
     }
 
     private void copyBlob(BlobJob job, ImageSource source, ImageSink sink, Counters counters) {

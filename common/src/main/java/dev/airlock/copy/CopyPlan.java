@@ -19,7 +19,26 @@ public record CopyPlan(List<Image> images, Set<Digest> elsewhere, List<Mount> mo
         mounts = List.copyOf(mounts);
     }
 
-    public record Image(Repo source, Repo target, ImageTree tree, String tag) {
+    /**
+     * @param attached what hangs off the image (signatures, SBOMs, referrers), each after its
+     *     subject; put after the image's manifests and before its tag
+     */
+    public record Image(Repo source, Repo target, ImageTree tree, String tag, List<Attached> attached) {
+        public Image {
+            attached = List.copyOf(attached);
+        }
+
+        public Image(Repo source, Repo target, ImageTree tree, String tag) {
+            this(source, target, tree, tag, List.of());
+        }
+
+        /** The image's tree, then each attachment's, in the order they are put. */
+        public List<ImageTree> trees() {
+            List<ImageTree> all = new java.util.ArrayList<>();
+            all.add(tree);
+            attached.forEach(a -> all.add(a.tree()));
+            return all;
+        }
     }
 
     /** Link {@code blob} into {@code into} from {@code from}, both in the sink. */

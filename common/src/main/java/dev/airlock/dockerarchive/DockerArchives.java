@@ -74,6 +74,16 @@ public final class DockerArchives implements ImageSource, AutoCloseable {
     }
 
     @Override
+    public List<String> tags(Repo repo) {
+        return route(repo).tags(repo);
+    }
+
+    @Override
+    public java.util.Optional<List<dev.airlock.oci.Referrer>> referrers(Repo repo, dev.airlock.digest.Digest subject) {
+        return route(repo).referrers(repo, subject);
+    }
+
+    @Override
     public void close() {
         archives.values().forEach(DockerArchiveSource::close);
     }

@@ -35,8 +35,21 @@ import java.util.Set;
 public final class ExportLedger {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    /** An image as carried: its source reference, top manifest digest and config/layer digests. */
-    public record ImageRecord(String source, String digest, List<String> blobs) {
+    /**
+     * An image as carried: its source reference, top manifest digest, config/layer digests (its
+     * attachments' too) and the manifest digests of what was attached to it ({@code attached}:
+     * empty in ledgers written before attachments crossed, and then for images without any).
+     */
+    public record ImageRecord(String source, String digest, List<String> blobs,
+            @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_EMPTY)
+            List<String> attached) {
+        public ImageRecord {
+            attached = attached == null ? List.of() : List.copyOf(attached);
+        }
+
+        public ImageRecord(String source, String digest, List<String> blobs) {
+            this(source, digest, blobs, List.of());
+        }
     }
 
     /** One bundle written on the channel. {@code parent} is null for a full bundle. */
@@ -157,7 +170,8 @@ public final class ExportLedger {
         }
         List<ImageRecord> images = new ArrayList<>();
         for (CheckedJson i : e.objects("images")) {
-            images.add(new ImageRecord(i.string("source"), i.digest("digest"), i.digests("blobs")));
+            images.add(new ImageRecord(i.string("source"), i.digest("digest"), i.digests("blobs"),
+                    i.has("attached") ? i.digests("attached") : List.of()));
         }
         return new Entry(sequence, digest, parent, e.string("file"), e.string("created"), images, e.digests("carried"));
     }
@@ -248,6 +262,24 @@ public final class ExportLedger {
             }
         }
         return Optional.ofNullable(found);
+    }
+
+    /** What was attached to each image (manifest digests) in the latest bundle up to {@code sequence} that named it. */
+    public Map<String, List<String>> attachedAt(long sequence) {
+        Map<String, List<String>> attached = new LinkedHashMap<>();
+        Long s = sequence;
+        Set<Long> seen = new HashSet<>();
+        while (s != null && seen.add(s)) {
+            Optional<Entry> e = find(s);
+            if (e.isEmpty()) {
+                break;
+            }
+            for (ImageRecord i : e.get().images()) {
+                attached.putIfAbsent(i.source(), i.attached());
+            }
+            s = e.get().parent();
+        }
+        return attached;
     }
 
     /** Images of the chain up to {@code sequence}, latest first by source: what "changed" compares with. */

@@ -17,7 +17,17 @@ public record ExportPlan(String channel, long sequence, BundleManifest.Parent pa
         @JsonSerialize(using = ToStringSerializer.class) Path target, List<ImageStatus> images,
         int carriedBlobs, long carriedBytes, int requiredBlobs, long savedBytes, long bundleSize, int signers) {
 
-    /** new, changed, unchanged, or removed (named by the parent chain, not by this bundle). */
-    public record ImageStatus(String source, String status, String digest, String previousDigest) {
+    /**
+     * new, changed, unchanged, or removed (named by the parent chain, not by this bundle).
+     *
+     * @param attached what hangs off the image ({@link dev.airlock.report.AttachedSummary}), null when nothing
+     * @param newAttached how many of those the chain has not carried yet: a change even for an unchanged image
+     */
+    public record ImageStatus(String source, String status, String digest, String previousDigest,
+            @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL) String attached,
+            int newAttached) {
+        public ImageStatus(String source, String status, String digest, String previousDigest) {
+            this(source, status, digest, previousDigest, null, 0);
+        }
     }
 }

@@ -8,6 +8,8 @@ import dev.airlock.bundle.BundleNames;
 import dev.airlock.bundle.BundleWriter;
 import dev.airlock.bundle.VolumeList;
 import dev.airlock.crypto.BundleSigner;
+import dev.airlock.copy.AttachedSelection;
+import dev.airlock.copy.AttachmentDiscovery;
 import dev.airlock.copy.CopyEngine;
 import dev.airlock.copy.CopyPlan;
 import dev.airlock.copy.ImageSource;
@@ -25,12 +27,16 @@ import dev.airlock.io.OutputFiles;
 import dev.airlock.io.ReadBack;
 import dev.airlock.io.Trace;
 import dev.airlock.io.TransferListener;
-import dev.airlock.oci.Descriptor;
+import dev.airlock.export.plan.AttachmentStep;
+import dev.airlock.export.plan.ChainPosition;
+import dev.airlock.export.plan.DeltaPlan;
+import dev.airlock.export.plan.ImageResolver;
+import dev.airlock.export.plan.Resolved;
+import dev.airlock.export.plan.Wanted;
+import dev.airlock.report.AttachedSummary;
 import dev.airlock.oci.ImageReference;
-import dev.airlock.oci.ImageTree;
 import dev.airlock.oci.MediaTypes;
 import dev.airlock.oci.RawManifest;
-import dev.airlock.registry.ManifestNotFound;
 import dev.airlock.registry.RegistryClient;
 import dev.airlock.registry.RegistrySource;
 import dev.airlock.report.ReportFile;
@@ -41,7 +47,6 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -63,6 +68,7 @@ public final class ExportService {
     private final TransferListener listener;
 
     private final int parallelism;
+    private AttachedSelection attached = AttachedSelection.ALL;
     private List<String> dockerArchives = List.of();
     private List<Path> otherInputs = List.of();
     private boolean report = true;
@@ -90,6 +96,12 @@ public final class ExportService {
     /** Other files the run reads (its config, its passphrase file): never removed or replaced by what it writes in --out. */
     public ExportService otherInputs(List<Path> files) {
         this.otherInputs = List.copyOf(files);
+        return this;
+    }
+
+    /** Which attachments cross with the images ({@code --attached}; default: all). */
+    public ExportService attached(AttachedSelection selection) {
+        this.attached = selection;
         return this;
     }
 
@@ -238,33 +250,27 @@ public final class ExportService {
         });
     }
 
-    /** An image to carry: its name in the bundle, where it is read, and its top manifest's tag or digest there. */
-    private record Wanted(ImageReference ref, Repo repo, String reference) {
-    }
-
-    /** @param signers the keys that sign, or null for a plan: then nothing is signed and the key files are only counted */
+    /**
+     * Plans the bundle top to bottom: where it goes in the chain, the images read from their
+     * sources, what is attached to them, which bytes cross; then the signed bundle.json around it.
+     *
+     * @param signers the keys that sign, or null for a plan: then nothing is signed and the key files are only counted
+     */
     private Prepared prepare(ExportRequest request, ExportLedger ledger, Background<List<BundleSigner>> signers,
             DockerArchives source) {
+        ChainPosition chain = ChainPosition.locate(request, ledger);
+        List<Resolved> resolved = ImageResolver.resolve(wanted(request, source), source);
+        resolved = AttachmentStep.discover(resolved, new AttachmentDiscovery(source, attached), parallelism);
+        Trace.mark("export: manifests fetched");
+        DeltaPlan delta = DeltaPlan.of(resolved, chain.present());
+        List<BundleManifest.Image> images = resolved.stream().map(ExportService::bundleImage).toList();
+        List<CopyPlan.Image> copies = resolved.stream().map(r -> new CopyPlan.Image(r.repo(), IN_BUNDLE, r.tree(), null,
+                r.attached())).toList();
+        return assemble(request, ledger, signers, source, chain, delta, images, copies, statuses(resolved, chain), records(resolved));
+    }
 
-        // Where in the chain this bundle goes.
-        ExportLedger.Entry parent = null;
-        if (request.since() != null) {
-            parent = ledger.find(request.since()).orElseThrow(() -> AirlockException.usage("--since " + request.since()
-                    + ": channel '" + request.channel() + "' has no bundle " + request.since() + " in " + request.stateDir()));
-        } else if (!request.full()) {
-            parent = ledger.head().orElse(null);
-        }
-        Set<String> present = parent == null ? Set.of() : ledger.presentAt(parent.sequence());
-        Map<String, String> previous = parent != null ? ledger.imagesAt(parent.sequence())
-                : ledger.head().map(h -> ledger.imagesAt(h.sequence())).orElse(Map.of());
-
-        // Walk every image: manifests are always carried, blobs only if the far side lacks them.
-        List<BundleManifest.Image> images = new ArrayList<>();
-        List<ExportLedger.ImageRecord> records = new ArrayList<>();
-        Map<Digest, RawManifest> manifests = new LinkedHashMap<>();
-        Map<Digest, Descriptor> referenced = new LinkedHashMap<>();
-        List<CopyPlan.Image> copies = new ArrayList<>();
-        Set<String> named = new LinkedHashSet<>();
+    /** The registry images named, then the docker archives' images under their RepoTags. */
+    private static List<Wanted> wanted(ExportRequest request, DockerArchives source) {
         List<Wanted> wanted = new ArrayList<>();
         for (String text : request.images()) {
             ImageReference ref = ImageReference.parse(text);
@@ -273,93 +279,70 @@ public final class ExportService {
         for (DockerArchiveSource.Image a : source.images()) {
             wanted.add(new Wanted(a.reference(), a.repo(), a.manifest().digest().toString()));
         }
-        List<String> unresolved = new ArrayList<>();
-        AirlockException firstUnresolved = null;
-        for (Wanted w : wanted) {
-            ImageReference ref = w.ref();
-            if (!named.add(ref.toString())) {
-                continue; // the same image named twice, perhaps in two spellings
-            }
-            Repo repo = w.repo();
-            ImageTree tree;
-            try {
-                tree = CopyEngine.walk(source, repo, w.reference());
-            } catch (AirlockException e) {
-                // Every image is tried, so that one run names every image that cannot be had.
-                if (e.kind() != AirlockException.Kind.NOT_FOUND && e.kind() != AirlockException.Kind.AUTH_REFUSED) {
-                    throw e;
-                }
-                unresolved.add(ref + " (" + (e instanceof ManifestNotFound nf ? nf.reason() : e.getMessage()) + ")");
-                firstUnresolved = firstUnresolved == null ? e : firstUnresolved;
-                continue;
-            }
-            if (!unresolved.isEmpty()) {
-                continue; // nothing of it is used: the run fails once every image was tried
-            }
-            RawManifest top = tree.top();
-            copies.add(new CopyPlan.Image(repo, IN_BUNDLE, tree, null));
-            images.add(new BundleManifest.Image(ref.toString(), ref.registry(), ref.repository(), ref.tag(),
-                    top.digest().toString(), top.mediaType()));
-            records.add(new ExportLedger.ImageRecord(ref.toString(), top.digest().toString(),
-                    tree.blobs().keySet().stream().map(Digest::toString).toList()));
-            tree.manifests().forEach(manifests::putIfAbsent);
-            for (Descriptor d : tree.blobs().values()) {
-                Descriptor seen = referenced.putIfAbsent(d.digest(), d);
-                if (seen != null && seen.size() != d.size()) {
-                    throw AirlockException.malformed("blob " + d.digest() + " is referenced with two sizes ("
-                            + seen.size() + " and " + d.size() + " in " + repo + ")");
-                }
-            }
-        }
-        if (!unresolved.isEmpty()) {
-            throw new AirlockException(firstUnresolved.kind(), "cannot resolve " + unresolved.size() + " of " + named.size()
-                    + (named.size() == 1 ? " image: " : " images: ") + String.join(", ", unresolved), firstUnresolved);
-        }
-        Trace.mark("export: manifests fetched");
-        Map<Digest, Descriptor> carriedBlobs = new LinkedHashMap<>();
-        List<String> requires = new ArrayList<>();
-        Set<Digest> elsewhere = new LinkedHashSet<>();
-        long savedBytes = 0;
-        for (Map.Entry<Digest, Descriptor> e : referenced.entrySet()) {
-            if (present.contains(e.getKey().toString())) {
-                requires.add(e.getKey().toString());
-                elsewhere.add(e.getKey());
-                savedBytes += e.getValue().size();
-            } else {
-                carriedBlobs.put(e.getKey(), e.getValue());
-            }
-        }
+        return wanted;
+    }
 
-        List<BundleManifest.Blob> carried = new ArrayList<>();
-        manifests.values().forEach(m -> carried.add(new BundleManifest.Blob(m.digest().toString(), m.size(), m.mediaType())));
-        carriedBlobs.values().forEach(d -> carried.add(new BundleManifest.Blob(d.digest().toString(), d.size(), d.mediaType())));
+    private static BundleManifest.Image bundleImage(Resolved r) {
+        ImageReference ref = r.ref();
+        RawManifest top = r.tree().top();
+        List<BundleManifest.Attachment> attached = r.attached().stream().map(a -> new BundleManifest.Attachment(
+                a.subject().toString(), a.digest().toString(), a.tree().top().mediaType(), a.tree().top().artifactType(), a.tag(),
+                a.referrer(), a.kind().type().name().toLowerCase(java.util.Locale.ROOT), a.kind().detail())).toList();
+        return new BundleManifest.Image(ref.toString(), ref.registry(), ref.repository(), ref.tag(), top.digest().toString(),
+                top.mediaType(), attached);
+    }
 
-        byte[] ociLayout = ("{\"imageLayoutVersion\":\"" + MediaTypes.OCI_LAYOUT_VERSION + "\"}").getBytes(StandardCharsets.UTF_8);
-        byte[] index = indexJson(images, manifests);
-        long sequence = ledger.nextSequence();
-        BundleManifest.Parent parentRef = parent == null ? null : new BundleManifest.Parent(parent.sequence(), parent.digest());
-        String created = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+    /** Each image against what the chain named before: new, changed, unchanged, removed; and attachments not yet carried. */
+    private static List<ExportPlan.ImageStatus> statuses(List<Resolved> resolved, ChainPosition chain) {
         List<ExportPlan.ImageStatus> statuses = new ArrayList<>();
-        for (BundleManifest.Image i : images) {
-            String before = previous.get(i.source());
-            String status = before == null ? "new" : before.equals(i.digest()) ? "unchanged" : "changed";
-            statuses.add(new ExportPlan.ImageStatus(i.source(), status, i.digest(), before));
+        Set<String> named = new LinkedHashSet<>();
+        for (Resolved r : resolved) {
+            String source = r.ref().toString();
+            named.add(source);
+            String digest = r.tree().top().digest().toString();
+            String before = chain.previous().get(source);
+            String status = before == null ? "new" : before.equals(digest) ? "unchanged" : "changed";
+            List<String> sent = chain.previouslyAttached().getOrDefault(source, List.of());
+            int fresh = (int) r.attached().stream().filter(a -> !sent.contains(a.digest().toString())).count();
+            String summary = r.attached().isEmpty() ? null : AttachedSummary.ofAttached(r.attached());
+            statuses.add(new ExportPlan.ImageStatus(source, status, digest, before, summary, fresh));
         }
-        previous.forEach((src, digest) -> {
+        chain.previous().forEach((src, digest) -> {
             if (!named.contains(src)) {
                 statuses.add(new ExportPlan.ImageStatus(src, "removed", null, digest));
             }
         });
+        return statuses;
+    }
 
-        BundleManifest manifest = new BundleManifest(BundleManifest.FORMAT, request.channel(), sequence, parentRef, created, TOOL,
-                new BundleManifest.Layout(ref(ociLayout), ref(index)), images, carried, requires);
+    private static List<ExportLedger.ImageRecord> records(List<Resolved> resolved) {
+        return resolved.stream().map(r -> new ExportLedger.ImageRecord(r.ref().toString(), r.tree().top().digest().toString(),
+                r.trees().stream().flatMap(t -> t.blobs().keySet().stream()).map(Digest::toString).distinct().toList(),
+                r.attached().stream().map(a -> a.digest().toString()).toList())).toList();
+    }
+
+    /** bundle.json, its signature, the layout files, the approver's report and the plan, around a decided delta. */
+    private Prepared assemble(ExportRequest request, ExportLedger ledger, Background<List<BundleSigner>> signers, DockerArchives source,
+            ChainPosition chain, DeltaPlan delta, List<BundleManifest.Image> images, List<CopyPlan.Image> copies,
+            List<ExportPlan.ImageStatus> statuses, List<ExportLedger.ImageRecord> records) {
+        List<BundleManifest.Blob> carried = delta.carried();
+        byte[] ociLayout = ("{\"imageLayoutVersion\":\"" + MediaTypes.OCI_LAYOUT_VERSION + "\"}").getBytes(StandardCharsets.UTF_8);
+        byte[] index = indexJson(images, delta.manifests());
+        long sequence = ledger.nextSequence();
+        ExportLedger.Entry parent = chain.parent();
+        BundleManifest.Parent parentRef = parent == null ? null : new BundleManifest.Parent(parent.sequence(), parent.digest());
+        String created = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+        String format = images.stream().anyMatch(i -> !i.attached().isEmpty()) ? BundleManifest.FORMAT_ATTACHED : BundleManifest.FORMAT;
+        BundleManifest manifest = new BundleManifest(format, request.channel(), sequence, parentRef, created, TOOL,
+                new BundleManifest.Layout(ref(ociLayout), ref(index)), images, carried, delta.requires());
         String fileName = BundleNames.fileName(request.channel(), sequence);
         byte[] reportBytes = null;
         if (report) {
             // Written before bundle.json, whose signature then covers it through its sha256.
             // A plan needs only the digest's length, so it fetches no config and reads no key for it.
             reportBytes = signers == null ? new byte[0] : ApproverReport.markdown(fileName, manifest,
-                    signers.get().stream().map(BundleSigner::fingerprint).toList(), copies, source, previous.isEmpty() ? null : statuses);
+                    signers.get().stream().map(BundleSigner::fingerprint).toList(), copies, source,
+                    chain.previous().isEmpty() ? null : statuses);
             manifest = new BundleManifest(manifest.format(), manifest.channel(), manifest.sequence(), manifest.parent(), manifest.created(),
                     manifest.tool(), manifest.layout(), manifest.images(), manifest.blobs(), manifest.requires(),
                     new BundleManifest.Report(ReportFile.nameFor(fileName), ReportFile.sha256(reportBytes)));
@@ -367,16 +350,14 @@ public final class ExportService {
         byte[] manifestJson = manifest.toJson();
         int signerCount = signers == null ? Math.max(1, request.keyFiles().size()) : signers.get().size();
         byte[] signature = signers == null ? null : SignatureBlock.sign(manifestJson, signers.get());
-
         long carriedBytes = carried.stream().mapToLong(BundleManifest.Blob::size).sum();
         Path target = request.outDir() == null ? Path.of(fileName) : request.outDir().resolve(fileName);
         long size = BundleWriter.expectedSize(manifestJson.length, SignatureBlock.size(signerCount), ociLayout.length, index.length,
                 manifest);
         ExportPlan plan = new ExportPlan(request.channel(), sequence, parentRef, target, statuses, carried.size(), carriedBytes,
-                requires.size(), savedBytes, size, signerCount);
-        return new Prepared(plan, manifest, manifestJson, signature, ociLayout, index, new CopyPlan(copies, elsewhere, List.of()),
-                source, records,
-                carriedBlobs.keySet().stream().map(Digest::toString).toList(),
+                delta.requires().size(), delta.savedBytes(), size, signerCount);
+        return new Prepared(plan, manifest, manifestJson, signature, ociLayout, index, new CopyPlan(copies, delta.elsewhere(), List.of()),
+                source, records, delta.carriedBlobs().keySet().stream().map(Digest::toString).toList(),
                 signers == null ? List.of() : signers.get().stream().map(BundleSigner::fingerprint).toList(),
                 signers == null ? List.of() : signers.get(), reportBytes);
     }
@@ -391,7 +372,8 @@ public final class ExportService {
         head.images().forEach(i -> before.put(i.source(), i.digest()));
         Map<String, String> now = new java.util.HashMap<>();
         p.images().forEach(i -> now.put(i.source(), i.digest()));
-        return before.equals(now) ? new Unchanged(p.manifest().channel(), head.sequence(), head.digest(), head.file(), now.size())
+        boolean nothingNewAttached = p.plan().images().stream().allMatch(s -> s.newAttached() == 0);
+        return before.equals(now) && nothingNewAttached ? new Unchanged(p.manifest().channel(), head.sequence(), head.digest(), head.file(), now.size())
                 : null;
     }
 
@@ -550,6 +532,17 @@ public final class ExportService {
             d.put("digest", m.digest().toString());
             d.put("size", m.size());
             d.putObject("annotations").put(BundleNames.REF_NAME, i.source());
+            for (BundleManifest.Attachment a : i.attached()) {
+                // Every manifest reachable from index.json, as a layout should be; a cosign tag under its own name.
+                RawManifest am = manifests.get(Digest.parse(a.digest()));
+                ObjectNode ad = list.addObject();
+                ad.put("mediaType", am.mediaType());
+                ad.put("digest", am.digest().toString());
+                ad.put("size", am.size());
+                if (a.tag() != null) {
+                    ad.putObject("annotations").put(BundleNames.REF_NAME, i.registry() + "/" + i.repository() + ":" + a.tag());
+                }
+            }
         }
         try {
             return JSON.writeValueAsBytes(root);

@@ -1,5 +1,6 @@
 package dev.airlock.imports;
 
+import dev.airlock.copy.AttachedSelection;
 import dev.airlock.crypto.TrustPolicy;
 import java.nio.file.Path;
 import java.util.function.Consumer;
@@ -16,7 +17,7 @@ import java.util.function.Consumer;
  *     into the inbox could otherwise veto a signed, intact bundle with a stray report)
  */
 public record ImportRequest(Path bundle, TrustPolicy trust, TargetNaming naming, Path stateDir, int parallelism, boolean reapply,
-        boolean strictMap, Consumer<String> warnings, ReportBeside reportBeside) {
+        boolean strictMap, Consumer<String> warnings, ReportBeside reportBeside, AttachedSelection attached) {
 
     /** What a report lying beside the bundle does to the import. */
     public enum ReportBeside {
@@ -30,6 +31,18 @@ public record ImportRequest(Path bundle, TrustPolicy trust, TargetNaming naming,
         warnings = warnings == null ? w -> {
         } : warnings;
         reportBeside = reportBeside == null ? ReportBeside.MUST_MATCH : reportBeside;
+        attached = attached == null ? AttachedSelection.ALL : attached;
+    }
+
+    /** Every attachment pushed. */
+    public ImportRequest(Path bundle, TrustPolicy trust, TargetNaming naming, Path stateDir, int parallelism, boolean reapply,
+            boolean strictMap, Consumer<String> warnings, ReportBeside reportBeside) {
+        this(bundle, trust, naming, stateDir, parallelism, reapply, strictMap, warnings, reportBeside, AttachedSelection.ALL);
+    }
+
+    /** The same request with only {@code selection}'s attachments pushed (the others still verified). */
+    public ImportRequest withAttached(AttachedSelection selection) {
+        return new ImportRequest(bundle, trust, naming, stateDir, parallelism, reapply, strictMap, warnings, reportBeside, selection);
     }
 
     /** A report that does not match refuses the bundle. */
@@ -45,6 +58,6 @@ public record ImportRequest(Path bundle, TrustPolicy trust, TargetNaming naming,
 
     /** The same request for another bundle file (the watched inbox). */
     public ImportRequest forBundle(Path other) {
-        return new ImportRequest(other, trust, naming, stateDir, parallelism, reapply, strictMap, warnings, reportBeside);
+        return new ImportRequest(other, trust, naming, stateDir, parallelism, reapply, strictMap, warnings, reportBeside, attached);
     }
 }

@@ -5,6 +5,7 @@ import dev.airlock.bundle.BundleManifest;
 import dev.airlock.bundle.BundleNames;
 import dev.airlock.bundle.UntrustedBundle;
 import dev.airlock.bundle.VerifiedBundle;
+import dev.airlock.copy.Attached;
 import dev.airlock.copy.CopyEngine;
 import dev.airlock.copy.CopyPlan;
 import dev.airlock.copy.CopyReport;
@@ -140,36 +141,15 @@ public final class ImportService {
         ImageSink sink = this.sink.get();
         Trace.mark("import: client ready");
 
-        // Every image walked and checked against bundle.json before anything is written.
-        Map<Digest, Long> carriedSize = new HashMap<>();
-        for (BundleManifest.Blob b : m.blobs()) {
-            carriedSize.put(Digest.parse(b.digest()), b.size());
-        }
-        Set<Digest> carried = carriedSize.keySet();
-        Set<Digest> required = new HashSet<>();
-        m.requires().forEach(r -> required.add(Digest.parse(r)));
-        List<CopyPlan.Image> images = new ArrayList<>();
-        for (BundleManifest.Image image : m.images()) {
-            Repo source = new Repo(image.registry(), image.repository());
-            Repo target = new Repo(request.naming().host(), request.naming().repository(image));
-            ImageTree tree = CopyEngine.walk(bundle, source, image.digest());
-            for (Descriptor d : tree.blobs().values()) {
-                Long size = carriedSize.get(d.digest());
-                if (size == null && !required.contains(d.digest())) {
-                    throw AirlockException.malformed(bundle.path() + ": " + image.source() + " references blob " + d.digest()
-                            + " that the bundle neither carries nor requires");
-                }
-                if (size != null && size != d.size()) {
-                    throw AirlockException.malformed(bundle.path() + ": blob " + d.digest() + " is " + size
-                            + " bytes in bundle.json but " + d.size() + " in the manifest of " + image.source());
-                }
-            }
-            images.add(new CopyPlan.Image(source, target, tree, image.tag()));
-        }
+        List<CopyPlan.Image> images = planImages(bundle, request);
         Trace.mark("import: planned");
+        Set<Digest> carried = new HashSet<>();
+        m.blobs().forEach(b -> carried.add(Digest.parse(b.digest())));
         Set<Digest> elsewhere = new HashSet<>();
         for (CopyPlan.Image image : images) {
-            image.tree().blobs().keySet().stream().filter(d -> !carried.contains(d)).forEach(elsewhere::add);
+            for (ImageTree tree : image.trees()) {
+                tree.blobs().keySet().stream().filter(d -> !carried.contains(d)).forEach(elsewhere::add);
+            }
         }
         List<CopyPlan.Mount> mounts = checkRequired(m, images, elsewhere, ledger, sink);
 
@@ -192,7 +172,7 @@ public final class ImportService {
             CopyPlan.Image p = images.get(i);
             landed.add(new ImportResult.Landed(named.source(), p.target().toString(), named.tag(), named.digest()));
             placed.add(new ImportLedger.Placed(p.target().toString(), named.tag(), named.source(), named.digest(),
-                    p.tree().blobs().keySet().stream().map(Digest::toString).toList()));
+                    p.trees().stream().flatMap(t -> t.blobs().keySet().stream()).map(Digest::toString).distinct().toList()));
         }
         if (!ledger.isApplied(bundle.digest().toString())) {
             try {
@@ -208,6 +188,41 @@ public final class ImportService {
     }
 
     /**
+     * Every image walked and checked against bundle.json before anything is written: each blob it
+     * (or what is attached to it) references is carried with the same size, or required.
+     */
+    private List<CopyPlan.Image> planImages(VerifiedBundle bundle, ImportRequest request) {
+        BundleManifest m = bundle.manifest();
+        Map<Digest, Long> carriedSize = new HashMap<>();
+        for (BundleManifest.Blob b : m.blobs()) {
+            carriedSize.put(Digest.parse(b.digest()), b.size());
+        }
+        Set<Digest> required = new HashSet<>();
+        m.requires().forEach(r -> required.add(Digest.parse(r)));
+        AttachmentIntake.BlobCheck check = (d, owner) -> {
+            Long size = carriedSize.get(d.digest());
+            if (size == null && !required.contains(d.digest())) {
+                throw AirlockException.malformed(bundle.path() + ": " + owner + " references blob " + d.digest()
+                        + " that the bundle neither carries nor requires");
+            }
+            if (size != null && size != d.size()) {
+                throw AirlockException.malformed(bundle.path() + ": blob " + d.digest() + " is " + size
+                        + " bytes in bundle.json but " + d.size() + " in the manifest of " + owner);
+            }
+        };
+        List<CopyPlan.Image> images = new ArrayList<>();
+        for (BundleManifest.Image image : m.images()) {
+            Repo source = new Repo(image.registry(), image.repository());
+            Repo target = new Repo(request.naming().host(), request.naming().repository(image));
+            ImageTree tree = CopyEngine.walk(bundle, source, image.digest());
+            tree.blobs().values().forEach(d -> check.check(d, image.source()));
+            List<Attached> attached = AttachmentIntake.plan(bundle, source, image, tree, request.attached(), check);
+            images.add(new CopyPlan.Image(source, target, tree, image.tag(), attached));
+        }
+        return images;
+    }
+
+    /**
      * Every digest the images need but this bundle does not carry must already be in the target:
      * in the image's own repository, or in another one on the same registry that it can be linked
      * from (a repository this channel placed it in before). Only HEAD requests here; nothing is
@@ -220,7 +235,7 @@ public final class ImportService {
         for (int i = 0; i < images.size(); i++) {
             CopyPlan.Image p = images.get(i);
             String source = m.images().get(i).source();
-            for (Descriptor d : p.tree().blobs().values()) {
+            for (Descriptor d : p.trees().stream().flatMap(t -> t.blobs().values().stream()).toList()) {
                 if (!notCarried.contains(d.digest()) || sink.hasBlob(p.target(), d)) {
                     continue;
                 }

@@ -7,6 +7,7 @@ import dev.airlock.bundle.BundleWriter;
 import dev.airlock.error.AirlockException;
 import dev.airlock.export.ExportLedger;
 import dev.airlock.export.ExportRequest;
+import dev.airlock.copy.AttachedSelection;
 import dev.airlock.export.config.ExportConfig;
 import dev.airlock.registry.RegistryClient;
 import java.nio.file.Path;
@@ -72,6 +73,11 @@ final class BundleOptions {
     @Option(names = "--no-report", negatable = false,
             description = "Do not write the approver's report NAME.report.md next to the bundle (it is by default, its sha256 in the signed bundle.json).")
     boolean noReport;
+
+    @Option(names = "--attached", paramLabel = "all|signatures|none",
+            description = "What attached to each image crosses with it: all (default: cosign signatures, attestations and SBOMs under "
+                    + "their sha256-<hex>.sig/.att/.sbom tags, and OCI referrers), signatures (cosign, Sigstore bundle, Notary v2), or none.")
+    String attached;
 
     @Option(names = "--push", paramLabel = "sftp://USER@HOST[:PORT]/DIR",
             description = "Then push the bundle to a bastion over SFTP (as the push command does; with --identity).")
@@ -142,6 +148,12 @@ final class BundleOptions {
      */
     ExportRequest planRequest() {
         return new ExportRequest(images(), channel(), keyFiles(), null, outDir(), stateDir(), full, since, media());
+    }
+
+    /** --attached, else attached: in --config, else all. */
+    AttachedSelection attached() {
+        return attached != null ? AttachedSelection.parse(attached, "--attached")
+                : AttachedSelection.parse(cfg().attached(), "config " + config + ": attached");
     }
 
     /** --max-volume-size and --no-verify-after-write, else their settings in --config. */

@@ -48,7 +48,7 @@ final class PlanCommand implements Callable<Integer> {
             if (preset != null) {
                 request = preset.check(client, request, dev.airlock.cli.RegistryOptionsMixin.parallel(options.parallel));
             }
-            p = new ExportService(client, TransferListener.NONE).dockerArchives(options.dockerArchives).report(!options.noReport).plan(request);
+            p = new ExportService(client, TransferListener.NONE).dockerArchives(options.dockerArchives).attached(options.attached()).report(!options.noReport).plan(request);
         }
         if (json) {
             out.println(dev.airlock.cli.JsonOutput.write(json(p, preset)));
@@ -57,7 +57,9 @@ final class PlanCommand implements Callable<Integer> {
         out.printf("bundle   %s (sequence %d, %s)%n", p.target(), p.sequence(),
                 p.parent() == null ? "full" : "delta after " + p.parent().sequence());
         for (ExportPlan.ImageStatus i : p.images()) {
-            out.printf("%-9s %s %s%n", i.status(), i.source(), i.digest() != null ? i.digest() : "(was " + i.previousDigest() + ")");
+            out.printf("%-9s %s %s%s%n", i.status(), i.source(), i.digest() != null ? i.digest() : "(was " + i.previousDigest() + ")",
+                    i.attached() == null ? "" : "; attached: " + i.attached() + (i.newAttached() == 0 ? ""
+                            : " (" + i.newAttached() + " not carried before on this channel)"));
         }
         if (preset != null) {
             preset.printSkipped(out);
@@ -90,7 +92,7 @@ final class PlanCommand implements Callable<Integer> {
         com.fasterxml.jackson.databind.node.ArrayNode images = o.putArray("images");
         for (ExportPlan.ImageStatus i : p.images()) {
             images.addObject().put("source", i.source()).put("change", i.status()).put("previousDigest", i.previousDigest())
-                    .put("digest", i.digest());
+                    .put("digest", i.digest()).put("attached", i.attached()).put("newAttached", i.newAttached());
         }
         com.fasterxml.jackson.databind.node.ObjectNode blobs = o.putObject("blobs");
         blobs.put("carried", p.carriedBlobs());

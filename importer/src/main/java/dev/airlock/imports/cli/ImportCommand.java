@@ -66,7 +66,7 @@ final class ImportCommand implements Callable<Integer> {
             }
             naming = preset.naming(bundle, request.trust(), options.registry(), options.mapRules());
             request = new ImportRequest(request.bundle(), request.trust(), naming, request.stateDir(), request.parallelism(),
-                    request.reapply());
+                    request.reapply()).withAttached(request.attached());
         }
         // The HTTP client is set up on the other core while this one checks the signatures.
         Background<RegistryClient> client = Background.start(() -> new RegistryClient(options.registryOptions()));

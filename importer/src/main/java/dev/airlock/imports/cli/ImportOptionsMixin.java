@@ -51,6 +51,11 @@ public final class ImportOptionsMixin {
     @Option(names = "--parallel", paramLabel = "N", description = "Blobs pushed at once (default: 4).")
     Integer parallel;
 
+    @Option(names = "--attached", paramLabel = "all|signatures|none",
+            description = "What attached to the images is pushed: all (default: signatures, attestations, SBOMs, referrers), signatures,"
+                    + " or none. Whatever is left out is still verified with the rest of the bundle.")
+    String attached;
+
     private boolean registryConfigured;
 
     /** The --config file's settings (empty without one). */
@@ -122,7 +127,13 @@ public final class ImportOptionsMixin {
         Integer n = ImportConfigOption.or(parallel, config().get().parallel());
         boolean strict = strictMap || Boolean.TRUE.equals(config().get().strictMap());
         return new ImportRequest(bundle, trustPolicy(), naming(), stateDir(), RegistryOptionsMixin.parallel(n != null ? n : DEFAULT_PARALLEL),
-                reapply, strict, warnings);
+                reapply, strict, warnings).withAttached(attachedSelection());
+    }
+
+    /** --attached, else attached: in --config, else all. */
+    private dev.airlock.copy.AttachedSelection attachedSelection() {
+        return attached != null ? dev.airlock.copy.AttachedSelection.parse(attached, "--attached")
+                : dev.airlock.copy.AttachedSelection.parse(config().get().attached(), configKey("attached"));
     }
 
     private String configKey(String key) {
