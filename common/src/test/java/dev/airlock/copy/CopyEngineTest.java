@@ -129,6 +129,45 @@ class CopyEngineTest {
         assertEquals(new CopyReport(7, blobBytes(source, multi, single), 1, 0, 4, 2), report);
     }
 
+    @ParameterizedTest(name = "parallelism {0}")
+    @ValueSource(ints = {1, 4})
+    void run_putsAttachmentsAfterTheirSubject_findableByTagAndAsReferrer_beforeTheImagesTag(int parallelism) {
+        Image sig = TestImages.artifact(null, null, "application/vnd.dev.cosign.simplesigning.v1+json",
+                "payload".getBytes(java.nio.charset.StandardCharsets.UTF_8), Map.of());
+        Image sbom = TestImages.artifact("application/spdx+json", amd.manifest(), "application/spdx+json",
+                "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8), Map.of());
+        Image sbomSig = TestImages.artifact("application/vnd.dev.cosign.artifact.sig.v1+json", sbom.manifest(),
+                "application/vnd.dev.cosign.simplesigning.v1+json", "s".getBytes(java.nio.charset.StandardCharsets.UTF_8), Map.of());
+        MemorySource source = twoImages().add(SRC_A, null, sig).add(SRC_A, null, sbom).add(SRC_A, null, sbomSig);
+        String sigTag = "sha256-" + multi.manifest().digest().hex() + ".sig";
+        dev.airlock.oci.AttachmentKind kind = new dev.airlock.oci.AttachmentKind(dev.airlock.oci.AttachmentKind.Type.SIGNATURE, null);
+        List<Attached> attached = List.of(
+                new Attached(multi.manifest().digest(), CopyEngine.walk(source, SRC_A, sig.manifest().digest().toString()), sigTag, false, kind),
+                new Attached(amd.manifest().digest(), CopyEngine.walk(source, SRC_A, sbom.manifest().digest().toString()), null, true, kind),
+                new Attached(sbom.manifest().digest(), CopyEngine.walk(source, SRC_A, sbomSig.manifest().digest().toString()), null, true,
+                        kind));
+        CopyPlan plan = new CopyPlan(List.of(new CopyPlan.Image(SRC_A, DST_A, CopyEngine.walk(source, SRC_A, "1.0"), "1.0", attached),
+                planned(source, SRC_B, DST_B, "2.0")), Set.of(), List.of());
+        MemorySink sink = new MemorySink(Mode.PUSH);
+
+        new CopyEngine(parallelism, TransferListener.NONE).run(plan, source, sink, "copying");
+
+        List<Call> calls = sink.calls();
+        assertEquals(List.of(), sink.violations(), "the sink refuses a referrer or tag before what it names is in place");
+        assertTrue(manifestAt(calls, DST_A, sbom.manifest().digest()) > manifestAt(calls, DST_A, amd.manifest().digest()), calls.toString());
+        assertTrue(manifestAt(calls, DST_A, sbomSig.manifest().digest()) > manifestAt(calls, DST_A, sbom.manifest().digest()), calls.toString());
+        List<Call> referrers = sink.calls(Op.REFERRER);
+        assertEquals(List.of(sbom.manifest().digest(), sbomSig.manifest().digest()), referrers.stream().map(Call::digest).toList());
+        assertEquals(sig.manifest().digest(), sink.tags(DST_A).get(sigTag), "the cosign tag keeps its name");
+        long imageTag = calls.stream().filter(c -> c.op() == Op.TAG && "1.0".equals(c.tag())).mapToLong(Call::seq).min().orElseThrow();
+        long sigTagged = calls.stream().filter(c -> c.op() == Op.TAG && sigTag.equals(c.tag())).mapToLong(Call::seq).min().orElseThrow();
+        long lastReferrer = referrers.stream().mapToLong(Call::seq).max().orElseThrow();
+        assertTrue(sigTagged < imageTag && lastReferrer < imageTag, "the image's tag before its attachments: " + calls);
+        for (Digest blob : List.of(Digest.sha256Of("payload".getBytes(java.nio.charset.StandardCharsets.UTF_8)))) {
+            assertArrayEquals(source.bytes(blob), sink.blobs(DST_A).get(blob));
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @EnumSource(Mode.class)
     void run_copiesASharedBlobOnce_andMountsItIntoTheOtherTarget(Mode mode) {

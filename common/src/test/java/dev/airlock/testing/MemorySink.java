@@ -39,7 +39,7 @@ import java.util.function.LongConsumer;
  * after it counts as in flight): a test makes the sink fail on a chosen call, or hold a call.
  */
 public final class MemorySink implements ImageSink {
-    public enum Op { HAS_BLOB, BLOB_START, BLOB_END, BLOB_FAILED, MOUNT, HAS_MANIFEST, MANIFEST, TAG }
+    public enum Op { HAS_BLOB, BLOB_START, BLOB_END, BLOB_FAILED, MOUNT, HAS_MANIFEST, MANIFEST, TAG, REFERRER }
 
     /** How {@link #putBlob} reads a blob. */
     public enum Mode {
@@ -270,6 +270,18 @@ public final class MemorySink implements ImageSink {
         }
         Digest before = tags.computeIfAbsent(repo, k -> new ConcurrentHashMap<>()).put(tag, manifest.digest());
         return !manifest.digest().equals(before);
+    }
+
+    /** Records the call; the referrer and its subject must both be in place already. */
+    @Override
+    public void attachReferrer(Repo repo, Digest subject, RawManifest referrer) {
+        record(Op.REFERRER, repo, referrer.digest(), subject.toString());
+        List<String> missing = new ArrayList<>();
+        missingUnder(repo, subject, missing);
+        missingUnder(repo, referrer.digest(), missing);
+        if (!missing.isEmpty()) {
+            throw violation("referrer " + referrer.digest() + " of " + subject + " attached before " + missing);
+        }
     }
 
     private void missingUnder(Repo repo, Digest manifest, List<String> missing) {

@@ -34,6 +34,50 @@ public final class MemorySource implements ImageSource {
     private final Map<Digest, byte[]> blobs = new ConcurrentHashMap<>();
     private final Map<Digest, AtomicInteger> reads = new ConcurrentHashMap<>();
     private final AtomicInteger manifestReads = new AtomicInteger();
+    private final AtomicInteger tagLists = new AtomicInteger();
+    private final AtomicInteger referrerCalls = new AtomicInteger();
+    private volatile boolean referrersApi;
+
+    /** Answers the referrers API from the manifests held (as distribution 3 or zot would); off by default, like distribution 2.8. */
+    public MemorySource withReferrersApi() {
+        referrersApi = true;
+        return this;
+    }
+
+    /** Holds a manifest under {@code tag} (and its digest) alone, its blobs already held or not needed. */
+    public MemorySource tag(Repo repo, String tag, RawManifest manifest) {
+        Map<String, RawManifest> m = manifests.computeIfAbsent(repo, k -> new ConcurrentHashMap<>());
+        m.put(manifest.digest().toString(), manifest);
+        m.put(tag, manifest);
+        return this;
+    }
+
+    public int tagLists() {
+        return tagLists.get();
+    }
+
+    public int referrerCalls() {
+        return referrerCalls.get();
+    }
+
+    @Override
+    public java.util.List<String> tags(Repo repo) {
+        tagLists.incrementAndGet();
+        return manifests.getOrDefault(repo, Map.of()).keySet().stream().filter(k -> !Digest.isValid(k)).sorted().toList();
+    }
+
+    @Override
+    public java.util.Optional<java.util.List<dev.airlock.oci.Referrer>> referrers(Repo repo, Digest subject) {
+        referrerCalls.incrementAndGet();
+        if (!referrersApi) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(manifests.getOrDefault(repo, Map.of()).entrySet().stream()
+                .filter(e -> Digest.isValid(e.getKey()))
+                .map(Map.Entry::getValue)
+                .filter(m -> m.subject().map(d -> d.digest().equals(subject)).orElse(false))
+                .map(RawManifest::asReferrer).toList());
+    }
 
     /** Holds {@code image} (its child manifests and every blob) in {@code repo}, under {@code tag} if not null. */
     public MemorySource add(Repo repo, String tag, TestImages.Image image) {

@@ -187,6 +187,70 @@ public final class TestImages {
         return new Image(RawManifest.of(json(idx), null, "test"), List.copyOf(children), Map.of());
     }
 
+    /**
+     * An artifact attached to {@code subject} the way OCI 1.1 tools write one: {@code artifactType},
+     * the empty config ({@code application/vnd.oci.empty.v1+json}, the 2 bytes "{}"), one layer of
+     * {@code layerType} holding {@code content}, manifest annotations, and {@code subject} unless
+     * null (a cosign legacy-tag signature has none).
+     */
+    public static Image artifact(String artifactType, RawManifest subject, String layerType, byte[] content,
+            Map<String, String> annotations) {
+        byte[] empty = "{}".getBytes(StandardCharsets.UTF_8);
+        Map<Digest, Object> blobs = new LinkedHashMap<>();
+        blobs.put(Digest.sha256Of(empty), empty);
+        blobs.put(Digest.sha256Of(content), content.clone());
+        ObjectNode m = JSON.createObjectNode();
+        m.put("schemaVersion", 2);
+        m.put("mediaType", MediaTypes.OCI_MANIFEST);
+        if (artifactType != null) {
+            m.put("artifactType", artifactType);
+        }
+        ObjectNode c = m.putObject("config");
+        c.put("mediaType", "application/vnd.oci.empty.v1+json");
+        c.put("digest", Digest.sha256Of(empty).toString());
+        c.put("size", empty.length);
+        ObjectNode l = m.putArray("layers").addObject();
+        l.put("mediaType", layerType);
+        l.put("digest", Digest.sha256Of(content).toString());
+        l.put("size", content.length);
+        if (subject != null) {
+            ObjectNode sd = m.putObject("subject");
+            sd.put("mediaType", subject.mediaType());
+            sd.put("digest", subject.digest().toString());
+            sd.put("size", subject.size());
+        }
+        if (!annotations.isEmpty()) {
+            ObjectNode a = m.putObject("annotations");
+            annotations.forEach(a::put);
+        }
+        return new Image(RawManifest.of(json(m), null, "test"), List.of(), blobs);
+    }
+
+    /**
+     * The referrers tag schema's index for a subject: an OCI index listing {@code referrers}, each
+     * with its artifactType and annotations, as oras and regclient write it at {@code sha256-<hex>}.
+     */
+    public static RawManifest referrersIndex(List<RawManifest> referrers) {
+        ObjectNode idx = JSON.createObjectNode();
+        idx.put("schemaVersion", 2);
+        idx.put("mediaType", MediaTypes.OCI_INDEX);
+        ArrayNode list = idx.putArray("manifests");
+        for (RawManifest r : referrers) {
+            ObjectNode d = list.addObject();
+            d.put("mediaType", r.mediaType());
+            d.put("digest", r.digest().toString());
+            d.put("size", r.size());
+            if (r.artifactType() != null) {
+                d.put("artifactType", r.artifactType());
+            }
+            if (!r.annotations().isEmpty()) {
+                ObjectNode a = d.putObject("annotations");
+                r.annotations().forEach(a::put);
+            }
+        }
+        return RawManifest.of(json(idx), null, "test");
+    }
+
     /** Pushes blobs, then child manifests, then the top manifest under {@code tag}. */
     public static void push(RegistryClient client, String host, String repository, String tag, Image image) {
         RegistryClient.Repository repo = client.repository(host, repository);
