@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# What discovering attachments costs an export: a catalog of N small images (default 1,000), each in
+# its own repository with one cosign signature under its sha256-<hex>.sig tag, in a loopback
+# registry; `airlock-export bundle --full` of the whole catalog with --attached none and with
+# --attached all, alternated, each --reps times (fresh state and output each run). Goal: all/none
+# at most 1.15.
+#
+#   scripts/bench.d/attached.sh [--images N] [--reps N]
+# Last line on stdout: "attached-bench none=S all=S ratio=R images=N" (medians) for scripts/bench.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+. "$root/scripts/lib/registry.sh"   # free_port, start_registry
+
+n=1000 reps=3
+while [ $# -gt 0 ]; do
+  case $1 in
+    --images) n=$2; shift 2 ;;
+    --reps) reps=$2; shift 2 ;;
+    *) echo "attached bench: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+log() { printf '%s\n' "$*" >&2; }
+work=$(mktemp -d /tmp/airlock-attached-bench.XXXXXX)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+port=$(free_port); src=127.0.0.1:$port
+pids+=("$(start_registry "$work/src" "$port")")
+log "attached bench: pushing $n images, each with a .sig"
+/usr/bin/python3 "$root/scripts/bench.d/push_catalog.py" "$src" "$n" "$work/images.txt"
+"$root/scripts/airlock-export" keygen --uid "bench <bench@airlock.invalid>" --key "$work/k.asc" --cert "$work/k.pub.asc" >/dev/null
+printf 'images:\n' > "$work/config.yaml"
+sed 's/^/  - /' "$work/images.txt" >> "$work/config.yaml"
+
+run() {   # run MODE REP -> prints seconds
+  local out=$work/out-$1-$2 state=$work/state-$1-$2 t0 t1
+  t0=$(date +%s.%N)
+  "$root/scripts/airlock-export" bundle --full --config "$work/config.yaml" --attached "$1" --channel cat --key "$work/k.asc" \
+    --out "$out" --state "$state" --insecure-registry "$src" --progress=none >/dev/null
+  t1=$(date +%s.%N)
+  awk "BEGIN{print $t1 - $t0}"
+  rm -rf "$out" "$state"
+}
+run none warm >/dev/null   # JIT, page cache, registry caches: not counted
+: > "$work/times"
+for r in $(seq 1 "$reps"); do
+  for mode in none all; do
+    s=$(run "$mode" "$r"); echo "$mode $s" >> "$work/times"; log "attached bench: $mode run $r: $s s"
+  done
+done
+median() { sort -n | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
+none=$(awk '$1=="none"{print $2}' "$work/times" | median)
+all=$(awk '$1=="all"{print $2}' "$work/times" | median)
+ratio=$(awk "BEGIN{printf \"%.2f\", $all / $none}")
+printf 'catalog of %d images, each with one .sig: export --attached none %.2f s, --attached all %.2f s: all/none %s (goal <= 1.15)\n' \
+  "$n" "$none" "$all" "$ratio"
+echo "attached-bench none=$none all=$all ratio=$ratio images=$n"
