@@ -11,6 +11,11 @@ Subcommands; each exits 0 with its findings on stdout, or 1 with ONE line on std
   find-referrers DIGEST            the index at tag sha256-HEX: prints "DIGEST ARTIFACTTYPE" per
                                    referrer after checking that each manifest and blob is there
                                    intact, names DIGEST as its subject and has that artifactType.
+  sigstore-verify DIGEST           every Sigstore bundle referrer of DIGEST (found by the referrers tag
+                                   schema): its DSSE envelope verifies with the key of the bundle's
+                                   leaf certificate and its in-toto subject is DIGEST. The chain to a
+                                   trusted root and the log entry are NOT checked (the fixtures use
+                                   @sigstore/mock's CA): this proves the bundle crossed unaltered.
   find-tags DIGEST                 prints which of sha256-HEX.sig/.att/.sbom exist, each checked to
                                    be intact (manifest and every blob); --require sig,att,... fails
                                    when one is missing.
@@ -22,6 +27,7 @@ import json
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
+from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 
 import registry as reg
@@ -32,6 +38,7 @@ DSSE_ENVELOPE = "application/vnd.dsse.envelope.v1+json"
 IN_TOTO = "application/vnd.in-toto+json"
 SIGNATURE_ANNOTATION = "dev.cosignproject.cosign/signature"
 SUFFIXES = ("sig", "att", "sbom")
+SIGSTORE_BUNDLE = "application/vnd.dev.sigstore.bundle.v0.3+json"
 
 
 def load_public_key(path):
@@ -97,23 +104,29 @@ def check_attestation(r, args, key):
     types = []
     for layer in layers:
         what = "%s:%s layer %s" % (args.repo, tag, layer["digest"])
-        envelope = json.loads(blobs[layer["digest"]])
-        statement = base64.b64decode(envelope["payload"])
-        payload_type = envelope["payloadType"].encode()
-        pae = b"DSSEv1 %d %s %d %s" % (len(payload_type), payload_type, len(statement), statement)
-        if not envelope.get("signatures"):
-            raise Failure("%s: envelope has no signature" % what)
-        for s in envelope["signatures"]:
-            verify(key, base64.b64decode(s["sig"]), pae, what)
-        doc = json.loads(statement)
-        subjects = [s.get("digest", {}).get("sha256") for s in doc.get("subject", [])]
-        if args.digest.split(":", 1)[1] not in subjects:
-            raise Failure("%s: statement subjects %s do not include %s" % (what, subjects, args.digest))
+        doc = verify_dsse(key, json.loads(blobs[layer["digest"]]), args.digest, what)
         annotated = (layer.get("annotations") or {}).get("predicateType")
         if annotated != doc.get("predicateType"):
             raise Failure("%s: annotation predicateType %r, statement says %r" % (what, annotated, doc.get("predicateType")))
         types.append(doc.get("predicateType"))
     return "verified %d attestation(s) of %s at %s:%s: %s" % (len(layers), args.digest, args.repo, tag, " ".join(types))
+
+
+def verify_dsse(key, envelope, digest, what):
+    """Verifies every signature of a DSSE envelope over its PAE; returns the in-toto statement,
+    which must name digest among its subjects."""
+    statement = base64.b64decode(envelope["payload"])
+    payload_type = envelope["payloadType"].encode()
+    pae = b"DSSEv1 %d %s %d %s" % (len(payload_type), payload_type, len(statement), statement)
+    if not envelope.get("signatures"):
+        raise Failure("%s: envelope has no signature" % what)
+    for s in envelope["signatures"]:
+        verify(key, base64.b64decode(s["sig"]), pae, what)
+    doc = json.loads(statement)
+    subjects = [s.get("digest", {}).get("sha256") for s in doc.get("subject", [])]
+    if digest.split(":", 1)[1] not in subjects:
+        raise Failure("%s: statement subjects %s do not include %s" % (what, subjects, digest))
+    return doc
 
 
 def cmd_cosign_verify(r, args):
@@ -122,7 +135,7 @@ def cmd_cosign_verify(r, args):
     print(check(r, args, key))
 
 
-def cmd_find_referrers(r, args):
+def referrers_index(r, args):
     tag = reg.tag_for(args.digest)
     got = r.get_manifest(args.repo, tag, accept=(reg.OCI_INDEX,))
     if got is None:
@@ -130,7 +143,14 @@ def cmd_find_referrers(r, args):
     index = json.loads(got[0])
     if index.get("mediaType") != reg.OCI_INDEX:
         raise Failure("%s:%s is %r, not an OCI image index" % (args.repo, tag, index.get("mediaType")))
-    lines = []
+    return tag, index
+
+
+def checked_referrers(r, args):
+    """(descriptor, manifest, blobs) per entry of the index at sha256-HEX, each checked present,
+    intact, naming the subject and of the artifactType the index gives."""
+    tag, index = referrers_index(r, args)
+    out = []
     for d in index.get("manifests", []):
         body = r.get_manifest(args.repo, d["digest"])
         if body is None:
@@ -144,9 +164,32 @@ def cmd_find_referrers(r, args):
         artifact_type = manifest.get("artifactType") or manifest["config"]["mediaType"]
         if d.get("artifactType") != artifact_type:
             raise Failure("referrer %s is %s, the index says %s" % (d["digest"], artifact_type, d.get("artifactType")))
-        blobs_intact(r, args.repo, manifest)
-        lines.append("%s %s" % (d["digest"], artifact_type))
-    print("\n".join(lines))
+        out.append((d, manifest, blobs_intact(r, args.repo, manifest)))
+    return out
+
+
+def cmd_find_referrers(r, args):
+    print("\n".join("%s %s" % (d["digest"], d["artifactType"]) for d, _, _ in checked_referrers(r, args)))
+
+
+def cmd_sigstore_verify(r, args):
+    bundles = [(d, m, b) for d, m, b in checked_referrers(r, args) if d.get("artifactType") == SIGSTORE_BUNDLE]
+    if not bundles:
+        raise Failure("no %s referrer of %s in %s" % (SIGSTORE_BUNDLE, args.digest, args.repo))
+    for d, manifest, blobs in bundles:
+        what = "%s@%s" % (args.repo, d["digest"])
+        layers = [l for l in manifest.get("layers", []) if l["mediaType"] == SIGSTORE_BUNDLE]
+        if not layers:
+            raise Failure("%s: no %s layer" % (what, SIGSTORE_BUNDLE))
+        for layer in layers:
+            bundle = json.loads(blobs[layer["digest"]])
+            material = bundle["verificationMaterial"]
+            cert = material.get("certificate") or (material.get("x509CertificateChain") or {}).get("certificates", [None])[0]
+            if not cert:
+                raise Failure("%s: bundle has no certificate" % what)
+            key = x509.load_der_x509_certificate(base64.b64decode(cert["rawBytes"])).public_key()
+            verify_dsse(key, bundle["dsseEnvelope"], args.digest, what)
+    print("verified %d Sigstore bundle(s) of %s in %s" % (len(bundles), args.digest, args.repo))
 
 
 def cmd_find_tags(r, args):
@@ -168,7 +211,7 @@ def cmd_find_tags(r, args):
 def parser():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="command", required=True)
-    for name in ("cosign-verify", "find-referrers", "find-tags"):
+    for name in ("cosign-verify", "find-referrers", "sigstore-verify", "find-tags"):
         s = sub.add_parser(name)
         reg.add_registry_args(s)
         s.add_argument("--repo", required=True)
@@ -182,7 +225,8 @@ def parser():
 def main():
     args = parser().parse_args()
     r = reg.Registry.from_args(args)
-    {"cosign-verify": cmd_cosign_verify, "find-referrers": cmd_find_referrers, "find-tags": cmd_find_tags}[args.command](r, args)
+    {"cosign-verify": cmd_cosign_verify, "find-referrers": cmd_find_referrers, "sigstore-verify": cmd_sigstore_verify,
+     "find-tags": cmd_find_tags}[args.command](r, args)
 
 
 if __name__ == "__main__":

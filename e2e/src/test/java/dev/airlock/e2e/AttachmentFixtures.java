@@ -37,6 +37,8 @@ import org.junit.jupiter.api.Assumptions;
  * <li>{@code sha256-HEX.sbom}: same config, one layer {@value #SPDX_COSIGN}, no annotations.
  * <li>referrers: manifests with {@code subject} pushed by digest, listed in the OCI index at tag
  * {@code sha256-HEX} (the referrers tag schema) with their {@code artifactType} and annotations.
+ * <li>Sigstore bundle referrer: made by sigstore-js itself ({@code sigstore attest} against
+ * {@code @sigstore/mock} on loopback, {@code @sigstore/oci} attaching it), artifactType {@value #SIGSTORE_BUNDLE}.
  * </ul>
  */
 final class AttachmentFixtures {
@@ -52,6 +54,9 @@ final class AttachmentFixtures {
     static final String TRIVY_LAYER = "application/vnd.aquasec.trivy.db.layer.v1.tar+gzip";
     static final String SIGNATURE_ANNOTATION = "dev.cosignproject.cosign/signature";
     static final String SLSA_PROVENANCE_V1 = "https://slsa.dev/provenance/v1";
+    static final String SIGSTORE_BUNDLE = "application/vnd.dev.sigstore.bundle.v0.3+json";
+    /** Where {@code .ci/run} installs sigstore-js (@sigstore/cli, /mock, /oci); {@code AIRLOCK_TEST_NPM} overrides. */
+    static final Path SIGSTORE_NPM = Path.of(System.getenv().getOrDefault("AIRLOCK_TEST_NPM", "/var/cache/airlock-test-npm"));
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static volatile String unavailable;
@@ -167,6 +172,39 @@ final class AttachmentFixtures {
         return digest(produce(withRegistry(r, repo, "trivy", tag)));
     }
 
+    /** Skips the calling test, with the reason, unless node and sigstore-js are installed where {@code .ci/run} puts them. */
+    static void assumeSigstoreJs() {
+        assumeAvailable();
+        Assumptions.assumeTrue(Tools.has("node") && Files.isExecutable(SIGSTORE_NPM.resolve("node_modules/.bin/sigstore")),
+                "Sigstore bundle fixtures skipped: they need node and sigstore-js in " + SIGSTORE_NPM + " (see .ci/run: npm install --prefix "
+                        + SIGSTORE_NPM + " @sigstore/cli@0.10.3 @sigstore/mock@0.13.0 @sigstore/oci@0.7.2)");
+    }
+
+    /**
+     * A Sigstore bundle (DSSE, in-toto SLSA provenance naming {@code subject}) signed offline by
+     * {@code sigstore attest} with a mock Fulcio and Rekor, attached as a referrer of {@code subject}
+     * by {@code @sigstore/oci} (which writes the referrers tag schema index); returns its digest.
+     * Plain registries only: {@code @sigstore/oci} speaks plain HTTP to 127.0.0.1 and cannot sign
+     * in to a registry that asks for no credentials (see sigstore_bundle.js).
+     */
+    static Digest sigstoreBundleReferrer(TestRegistry r, String repo, Digest subject, Path work) {
+        assumeSigstoreJs();
+        if (r.tls()) {
+            throw new IllegalArgumentException("sigstore-js's @sigstore/oci reaches 127.0.0.1 over plain HTTP only: use a plain registry");
+        }
+        List<String> cmd = List.of("node", script("sigstore_bundle.js").toString(), "--bin", SIGSTORE_NPM.resolve("node_modules/.bin").toString(),
+                "--registry", r.host(), "--repo", repo, "--digest", subject.toString(), "--work", work.toString());
+        Tools.Result res = run(cmd, Map.of("NODE_PATH", SIGSTORE_NPM.resolve("node_modules").toString()));
+        if (res.exitCode() != 0) {
+            throw new AssertionError("Sigstore bundle fixture failed: " + res.stderr().strip());
+        }
+        try {
+            return digest(JSON.readTree(res.stdout()));
+        } catch (IOException e) {
+            throw new AssertionError("Sigstore bundle fixture printed no JSON: " + res.stdout(), e);
+        }
+    }
+
     // -- checkers -----------------------------------------------------------------------------
 
     /** {@code cosign verify --key}: every signature at {@code sha256-HEX.sig} verifies and names {@code digest}; else AssertionError. */
@@ -177,6 +215,14 @@ final class AttachmentFixtures {
     /** {@code cosign verify-attestation --key}: every envelope at {@code sha256-HEX.att} verifies and names {@code digest}. */
     static void verifyAttestation(TestRegistry r, String repo, Digest digest, Path publicKey) {
         ok(check(r, repo, "cosign-verify", digest, "--key", publicKey.toString(), "--type", "att"));
+    }
+
+    /**
+     * Every Sigstore bundle referrer of {@code digest}: its DSSE envelope verifies with its leaf
+     * certificate's key and names {@code digest} (the chain to a root is not checked: a mock CA).
+     */
+    static void verifySigstoreBundles(TestRegistry r, String repo, Digest digest) {
+        ok(check(r, repo, "sigstore-verify", digest));
     }
 
     /** The referrers listed at tag {@code sha256-HEX}, each checked present, intact and naming {@code subject}. */
@@ -197,7 +243,7 @@ final class AttachmentFixtures {
                 .map(l -> l.split(" ", 2)[0]).toList();
     }
 
-    /** Runs a checker as is, for tests that expect it to fail: {@code command} is cosign-verify, find-referrers or find-tags. */
+    /** Runs a checker as is, for tests that expect it to fail: cosign-verify, find-referrers, sigstore-verify or find-tags. */
     static Tools.Result check(TestRegistry r, String repo, String command, Digest digest, String... extra) {
         List<String> args = withRegistry(r, repo, command, digest.toString());
         args.addAll(List.of(extra));
@@ -242,8 +288,13 @@ final class AttachmentFixtures {
         assumeAvailable();
         List<String> cmd = new ArrayList<>(List.of(PYTHON, script(script).toString()));
         cmd.addAll(args);
+        return run(cmd, Map.of("PYTHONDONTWRITEBYTECODE", "1"));
+    }
+
+    /** Runs a fixture process; {@link Tools#run} bounds the wait (and kills it past the bound). */
+    private static Tools.Result run(List<String> cmd, Map<String, String> env) {
         try {
-            return Tools.run(cmd, Map.of("PYTHONDONTWRITEBYTECODE", "1"), null);
+            return Tools.run(cmd, env, null);
         } catch (IOException e) {
             throw new AssertionError("cannot run " + cmd, e);
         } catch (InterruptedException e) {

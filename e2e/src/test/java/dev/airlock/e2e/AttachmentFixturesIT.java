@@ -267,6 +267,41 @@ class AttachmentFixturesIT {
         assertEquals(List.of(new Referrer(sbom, AttachmentFixtures.SPDX_OCI)), AttachmentFixtures.referrers(r, REPO, image));
     }
 
+    @Test
+    void sigstoreBundleReferrer_madeOfflineBySigstoreJs_isListedBesideEarlierReferrers_andFailsToVerifyOnceAltered(Registries regs)
+            throws Exception {
+        AttachmentFixtures.assumeSigstoreJs();
+        TestRegistry r = regs.plain();
+        Digest image = push(r, "v1", multiArch(10));
+        Digest sbom = AttachmentFixtures.sbomReferrer(r, REPO, image, "app-sbom");
+
+        Digest bundle = AttachmentFixtures.sigstoreBundleReferrer(r, REPO, image, tmp.resolve("sigstore"));
+
+        assertEquals(List.of(new Referrer(sbom, AttachmentFixtures.SPDX_OCI), new Referrer(bundle, AttachmentFixtures.SIGSTORE_BUNDLE)),
+                AttachmentFixtures.referrers(r, REPO, image));
+        AttachmentFixtures.verifySigstoreBundles(r, REPO, image);
+        ObjectNode m = (ObjectNode) JSON.readTree(manifest(r, bundle.toString()));
+        assertEquals(AttachmentFixtures.OCI_EMPTY, m.at("/config/mediaType").asText());
+        assertEquals(AttachmentFixtures.SIGSTORE_BUNDLE, m.at("/layers/0/mediaType").asText());
+        assertEquals(image.toString(), m.at("/subject/digest").asText());
+
+        // The same bundle with another statement under the original signature: listed alone at the tag.
+        ObjectNode b = (ObjectNode) JSON.readTree(blob(r, m.at("/layers/0/digest").asText()));
+        String statement = new String(java.util.Base64.getDecoder().decode(b.at("/dsseEnvelope/payload").asText()), StandardCharsets.UTF_8);
+        ((ObjectNode) b.get("dsseEnvelope")).put("payload", java.util.Base64.getEncoder().encodeToString(
+                statement.replace("fixture-builder", "someone-else").getBytes(StandardCharsets.UTF_8)));
+        byte[] altered = JSON.writeValueAsBytes(b);
+        ObjectNode layer = (ObjectNode) m.at("/layers/0");
+        layer.put("digest", AttachmentFixtures.pushBlob(r, REPO, altered).toString());
+        layer.put("size", altered.length);
+        byte[] alteredManifest = JSON.writeValueAsBytes(m);
+        Digest forged = AttachmentFixtures.pushManifest(r, REPO, Digest.sha256Of(alteredManifest).toString(), alteredManifest, MediaTypes.OCI_MANIFEST);
+        String index = "{\"schemaVersion\":2,\"mediaType\":\"%s\",\"manifests\":[{\"mediaType\":\"%s\",\"digest\":\"%s\",\"size\":%d,\"artifactType\":\"%s\"}]}"
+                .formatted(MediaTypes.OCI_INDEX, MediaTypes.OCI_MANIFEST, forged, alteredManifest.length, AttachmentFixtures.SIGSTORE_BUNDLE);
+        AttachmentFixtures.pushManifest(r, REPO, "sha256-" + image.hex(), index.getBytes(StandardCharsets.UTF_8), MediaTypes.OCI_INDEX);
+        assertFails(AttachmentFixtures.check(r, REPO, "sigstore-verify", image), "does not verify");
+    }
+
     // -- helpers: plain HTTP reads, outside both airlock and the Python client -------------------
 
     private static final HttpClient HTTP = HttpClient.newHttpClient();
