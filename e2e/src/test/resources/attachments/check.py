@@ -8,6 +8,9 @@ Subcommands; each exits 0 with its findings on stdout, or 1 with ONE line on std
                                    ECDSA-SHA256 signature verifies over the layer bytes with PUB, and
                                    its payload names DIGEST. --type att checks sha256-HEX.att instead:
                                    every DSSE envelope verifies and its in-toto subject is DIGEST.
+                                   --type referrer checks cosign's OCI 1.1 signatures (artifactType
+                                   application/vnd.dev.cosign.artifact.sig.v1+json) found by the
+                                   referrers tag schema, the same way as .sig layers.
   find-referrers DIGEST            the index at tag sha256-HEX: prints "DIGEST ARTIFACTTYPE" per
                                    referrer after checking that each manifest and blob is there
                                    intact, names DIGEST as its subject and has that artifactType.
@@ -39,6 +42,7 @@ IN_TOTO = "application/vnd.in-toto+json"
 SIGNATURE_ANNOTATION = "dev.cosignproject.cosign/signature"
 SUFFIXES = ("sig", "att", "sbom")
 SIGSTORE_BUNDLE = "application/vnd.dev.sigstore.bundle.v0.3+json"
+COSIGN_SIG_ARTIFACT = "application/vnd.dev.cosign.artifact.sig.v1+json"
 
 
 def load_public_key(path):
@@ -71,15 +75,14 @@ def blobs_intact(r, repo, manifest):
     return found
 
 
-def check_simple_signing(r, args, key):
-    tag = reg.tag_for(args.digest, ".sig")
-    manifest, manifest_digest = tagged_manifest(r, args.repo, tag)
-    blobs = blobs_intact(r, args.repo, manifest)
+def verify_simple_signing(manifest, blobs, key, digest, where):
+    """Every simple-signing layer's signature verifies over the layer bytes and its payload names
+    digest; returns how many layers there were (at least one)."""
     layers = [l for l in manifest.get("layers", []) if l["mediaType"] == SIMPLE_SIGNING]
     if not layers:
-        raise Failure("%s:%s (%s) has no simple-signing layer" % (args.repo, tag, manifest_digest))
+        raise Failure("%s has no simple-signing layer" % where)
     for layer in layers:
-        what = "%s:%s layer %s" % (args.repo, tag, layer["digest"])
+        what = "%s layer %s" % (where, layer["digest"])
         b64 = (layer.get("annotations") or {}).get(SIGNATURE_ANNOTATION)
         if not b64:
             raise Failure("%s: no %s annotation" % (what, SIGNATURE_ANNOTATION))
@@ -87,11 +90,27 @@ def check_simple_signing(r, args, key):
         verify(key, base64.b64decode(b64), payload, what)
         critical = json.loads(payload).get("critical", {})
         named = critical.get("image", {}).get("docker-manifest-digest")
-        if named != args.digest:
-            raise Failure("%s: signed payload names %s, not %s" % (what, named, args.digest))
+        if named != digest:
+            raise Failure("%s: signed payload names %s, not %s" % (what, named, digest))
         if critical.get("type") != "cosign container image signature":
             raise Failure("%s: payload type is %r" % (what, critical.get("type")))
-    return "verified %d signature(s) of %s at %s:%s" % (len(layers), args.digest, args.repo, tag)
+    return len(layers)
+
+
+def check_simple_signing(r, args, key):
+    tag = reg.tag_for(args.digest, ".sig")
+    manifest, _ = tagged_manifest(r, args.repo, tag)
+    n = verify_simple_signing(manifest, blobs_intact(r, args.repo, manifest), key, args.digest, "%s:%s" % (args.repo, tag))
+    return "verified %d signature(s) of %s at %s:%s" % (n, args.digest, args.repo, tag)
+
+
+def check_signature_referrers(r, args, key):
+    """cosign's OCI 1.1 signatures: referrers of artifactType COSIGN_SIG_ARTIFACT found by the tag schema."""
+    sigs = [(d, m, b) for d, m, b in checked_referrers(r, args) if d.get("artifactType") == COSIGN_SIG_ARTIFACT]
+    if not sigs:
+        raise Failure("no %s referrer of %s in %s" % (COSIGN_SIG_ARTIFACT, args.digest, args.repo))
+    n = sum(verify_simple_signing(m, b, key, args.digest, "%s@%s" % (args.repo, d["digest"])) for d, m, b in sigs)
+    return "verified %d signature referrer(s) of %s in %s" % (n, args.digest, args.repo)
 
 
 def check_attestation(r, args, key):
@@ -131,7 +150,7 @@ def verify_dsse(key, envelope, digest, what):
 
 def cmd_cosign_verify(r, args):
     key = load_public_key(args.key)
-    check = check_attestation if args.type == "att" else check_simple_signing
+    check = {"sig": check_simple_signing, "att": check_attestation, "referrer": check_signature_referrers}[args.type]
     print(check(r, args, key))
 
 
@@ -217,7 +236,7 @@ def parser():
         s.add_argument("--repo", required=True)
         s.add_argument("digest")
     sub.choices["cosign-verify"].add_argument("--key", required=True, help="PEM public key")
-    sub.choices["cosign-verify"].add_argument("--type", choices=("sig", "att"), default="sig")
+    sub.choices["cosign-verify"].add_argument("--type", choices=("sig", "att", "referrer"), default="sig")
     sub.choices["find-tags"].add_argument("--require", help="comma-separated suffixes that must exist: sig,att,sbom")
     return p
 

@@ -217,6 +217,11 @@ final class AttachmentFixtures {
         ok(check(r, repo, "cosign-verify", digest, "--key", publicKey.toString(), "--type", "att"));
     }
 
+    /** cosign's OCI 1.1 signatures on {@code digest} (referrers of {@value #COSIGN_SIG_ARTIFACT}) verify with {@code publicKey}. */
+    static void verifySignatureReferrers(TestRegistry r, String repo, Digest digest, Path publicKey) {
+        ok(check(r, repo, "cosign-verify", digest, "--key", publicKey.toString(), "--type", "referrer"));
+    }
+
     /**
      * Every Sigstore bundle referrer of {@code digest}: its DSSE envelope verifies with its leaf
      * certificate's key and names {@code digest} (the chain to a root is not checked: a mock CA).

@@ -179,6 +179,10 @@ class AttachmentFixturesIT {
                 AttachmentFixtures.referrers(r, REPO, image));
         assertEquals(List.of(new Referrer(sig, AttachmentFixtures.COSIGN_SIG_ARTIFACT)), AttachmentFixtures.referrers(r, REPO, sbom));
         AttachmentFixtures.verifyCosign(r, REPO, sbom, key.publicPem());
+        AttachmentFixtures.verifySignatureReferrers(r, REPO, sbom, key.publicPem());
+        Key stranger = AttachmentFixtures.keygen(tmp.resolve("stranger"));
+        assertFails(AttachmentFixtures.check(r, REPO, "cosign-verify", sbom, "--key", stranger.publicPem().toString(), "--type", "referrer"),
+                "does not verify");
 
         JsonNode m = JSON.readTree(manifest(r, sbom.toString()));
         assertEquals(AttachmentFixtures.OCI_EMPTY, m.at("/config/mediaType").asText());
