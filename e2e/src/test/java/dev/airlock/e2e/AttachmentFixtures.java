@@ -244,8 +244,15 @@ final class AttachmentFixtures {
 
     /** Which of {@code sha256-HEX.sig/.att/.sbom} exist (tag names), each checked intact. */
     static List<String> attachedTags(TestRegistry r, String repo, Digest digest) {
-        return ok(check(r, repo, "find-tags", digest)).stdout().lines().filter(l -> !l.isBlank())
-                .map(l -> l.split(" ", 2)[0]).toList();
+        return List.copyOf(attachedTagDigests(r, repo, digest).keySet());
+    }
+
+    /** Each of {@code sha256-HEX.sig/.att/.sbom} that exists, with the digest of the manifest it names (in that order). */
+    static Map<String, Digest> attachedTagDigests(TestRegistry r, String repo, Digest digest) {
+        Map<String, Digest> out = new java.util.LinkedHashMap<>();
+        ok(check(r, repo, "find-tags", digest)).stdout().lines().filter(l -> !l.isBlank())
+                .map(l -> l.strip().split(" ", 2)).forEach(p -> out.put(p[0], Digest.parse(p[1])));
+        return out;
     }
 
     /** Runs a checker as is, for tests that expect it to fail: cosign-verify, find-referrers, sigstore-verify or find-tags. */

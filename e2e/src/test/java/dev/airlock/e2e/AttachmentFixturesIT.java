@@ -232,6 +232,23 @@ class AttachmentFixturesIT {
     }
 
     @Test
+    void attachmentSet_isFoundWhereItWasMade_andNotOnARegistryHoldingOnlyTheImage(Registries regs) throws Exception {
+        TestRegistry source = regs.plain();
+        TestRegistry bare = regs.plain();
+        Image image = multiArch(11);
+        Digest index = push(source, "v1", image);
+        push(bare, "v1", image);
+        Key key = AttachmentFixtures.keygen(tmp.resolve("keys"));
+
+        AttachmentSet set = AttachmentSet.attach(source, REPO, index, key);
+
+        assertEquals(3, set.signatures().size());
+        set.assertFoundAt(source, REPO, key);
+        AssertionError missing = org.junit.jupiter.api.Assertions.assertThrows(AssertionError.class, () -> set.assertFoundAt(bare, REPO, key));
+        assertTrue(missing.getMessage().contains("no tag sha256-" + index.hex() + ".sig"), missing.getMessage());
+    }
+
+    @Test
     void trivyArtifact_keepsItsOwnConfigAndLayerMediaTypes(Registries regs) throws Exception {
         TestRegistry r = regs.plain();
         Digest digest = AttachmentFixtures.trivyArtifact(r, "aquasecurity/trivy-db", "2");
