@@ -146,10 +146,10 @@ class Registry:
             raise Failure("blob %s of %s has digest %s" % (digest, repo, sha256(body)))
         return body
 
-    def tags(self, repo):
-        """Every tag of repo, following the Link header page by page (n=100)."""
+    def tags(self, repo, page=100):
+        """Every tag of repo, following the Link header page by page."""
         out = []
-        path = "/v2/%s/tags/list?n=100" % repo
+        path = "/v2/%s/tags/list?n=%d" % (repo, page)
         while path:
             status, headers, body = self.request("GET", path)
             if status == 404:
