@@ -76,6 +76,20 @@ class ReferrersIT {
         }
     }
 
+    @Test
+    void attachReferrer_whereTheApiListsIt_writesNothing() throws Exception {
+        try (FakeReferrersRegistry fake = FakeReferrersRegistry.start()) {
+            byte[] layer = "{}".getBytes(StandardCharsets.UTF_8);
+            RawManifest subject = TestImages.image(true, "amd64", null, TestImages.Layer.random(3, 10)).manifest();
+            RawManifest referrer = ReferrerFixtures.referrer(subject, "sbom", layer);
+            String path = "/v2/team/app/referrers/" + subject.digest();
+            fake.answer(path, MediaTypes.OCI_INDEX, FakeReferrersRegistry.index("{\"mediaType\":\"" + MediaTypes.OCI_MANIFEST
+                    + "\",\"digest\":\"" + referrer.digest() + "\",\"size\":" + referrer.size() + "}"), null);
+            new RegistrySink(client(fake)).attachReferrer(new Repo(fake.host(), "team/app"), subject.digest(), referrer);
+            assertEquals(List.of("GET " + path), fake.requests(), "asked the API, wrote no index");
+        }
+    }
+
     private static RegistryClient client(FakeReferrersRegistry fake) {
         return new RegistryClient(RegistryOptions.defaults().withInsecure(Set.of(fake.host())).withRetries(2, Duration.ofMillis(10)));
     }
