@@ -89,6 +89,21 @@ class TagListIT {
     }
 
     @Test
+    void listTags_overTheBoundOf100000Tags_isRefusedNamingTheBound() throws Exception {
+        try (FakeReferrersRegistry fake = FakeReferrersRegistry.start()) {
+            RegistryClient client = new RegistryClient(RegistryOptions.defaults().withInsecure(Set.of(fake.host()))
+                    .withRetries(2, Duration.ofMillis(10)));
+            String[] many = new String[TagList.MAX_TAGS + 1];
+            for (int i = 0; i < many.length; i++) {
+                many[i] = Integer.toString(i, 36);
+            }
+            fake.answer("/v2/a/tags/list?n=1000", "application/json", tags(many), null);
+            AirlockException e = assertThrows(AirlockException.class, () -> client.repository(fake.host(), "a").listTags());
+            assertTrue(e.getMessage().contains("more than 100000 tags (the bound on one tag listing)"), e.getMessage());
+        }
+    }
+
+    @Test
     void listTags_followsAbsoluteSameHostLinks_andRefusesALoop() throws Exception {
         try (FakeReferrersRegistry fake = FakeReferrersRegistry.start()) {
             RegistryClient client = new RegistryClient(RegistryOptions.defaults().withInsecure(Set.of(fake.host()))
