@@ -8,6 +8,7 @@ import dev.airlock.digest.DigestMismatchException;
 import dev.airlock.error.AirlockException;
 import dev.airlock.oci.MediaTypes;
 import dev.airlock.oci.RawManifest;
+import dev.airlock.oci.Referrer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -17,6 +18,8 @@ import java.net.http.HttpResponse;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
 /**
@@ -30,8 +33,15 @@ public final class RegistryClient implements AutoCloseable {
     private static final int TAGS_SHOWN = 8;
     /** Tags asked for to pick those shown: the first page of a long list, sorted here. */
     private static final int TAGS_LISTED = 1000;
+    /** Tags asked for per page by {@link Repository#listTags()}. */
+    static final int TAGS_PER_PAGE = 1000;
     private final RegistryHttp http;
     private final RegistryOptions options;
+    /**
+     * Hosts whose referrers API is known absent (they answered a referrers request with 404 or
+     * with something that is not an image index): asked once per host for this client's life.
+     */
+    private final Set<String> noReferrersApi = ConcurrentHashMap.newKeySet();
 
     public RegistryClient(RegistryOptions options) {
         this.options = options;
@@ -82,7 +92,7 @@ public final class RegistryClient implements AutoCloseable {
             return name;
         }
 
-        private URI uri(String path) {
+        URI uri(String path) {
             return http.base(host).resolve("/v2/" + name + path);
         }
 
@@ -128,7 +138,7 @@ public final class RegistryClient implements AutoCloseable {
             }
         }
 
-        private String where() {
+        String where() {
             return host + "/" + name;
         }
 
@@ -142,6 +152,10 @@ public final class RegistryClient implements AutoCloseable {
                 String reason = whyNotFound(reference, RegistryHttp.errorCode(r));
                 throw new ManifestNotFound(what + " not found (" + reason + ")", reason);
             }
+            return manifestOf(r, reference, what);
+        }
+
+        private RawManifest manifestOf(HttpResponse<InputStream> r, String reference, String what) {
             expect(r, 200, "GET " + what);
             byte[] bytes;
             try (InputStream in = r.body()) {
@@ -209,6 +223,80 @@ public final class RegistryClient implements AutoCloseable {
             } catch (IOException e) {
                 throw AirlockException.transientFailure("reading " + what + ": " + e.getMessage(), e);
             }
+        }
+
+        /**
+         * Every tag of the repository, in the registry's order: all pages, asked
+         * {@value RegistryClient#TAGS_PER_PAGE} at a time with {@code n} and followed by the
+         * {@code Link} header (which must stay on this registry's host). Empty when the repository
+         * does not exist. Bounded: at most {@value TagList#MAX_TAGS} tags and 4 MiB per page, a
+         * larger answer is refused (MALFORMED_BUNDLE) with the bound named.
+         */
+        public List<String> listTags() {
+            return TagList.read(this, TAGS_PER_PAGE);
+        }
+
+        /** {@link #listTags()} asking {@code pageSize} tags per page. */
+        List<String> listTags(int pageSize) {
+            return TagList.read(this, pageSize);
+        }
+
+        /**
+         * What the registry's referrers API ({@code GET /v2/<name>/referrers/<digest>}) lists for
+         * {@code subject}, all pages merged (each digest once, first answer kept), at most
+         * {@value ReferrersApi#MAX_REFERRERS}; or empty when the registry has no referrers API
+         * (it answered 404, or something that is not an OCI image index). That absence is
+         * remembered per host for this client's life: later calls for that host ask nothing.
+         */
+        public Optional<List<Referrer>> referrers(Digest subject) {
+            return ReferrersApi.list(this, subject);
+        }
+
+        boolean referrersApiKnownAbsent() {
+            return noReferrersApi.contains(host);
+        }
+
+        void referrersApiAbsent() {
+            noReferrersApi.add(host);
+        }
+
+        /**
+         * A manifest by tag or digest, or empty when the registry answers 404 (without the tag
+         * listing {@link #getManifest} makes to explain a missing one).
+         */
+        public Optional<RawManifest> findManifest(String reference) {
+            String what = "manifest " + where() + ":" + reference;
+            HttpResponse<InputStream> r = http.send(call("GET", uri("/manifests/" + reference),
+                    Map.of("Accept", ACCEPT), null, pull(), what));
+            if (r.statusCode() == 404) {
+                return Optional.empty();
+            }
+            return Optional.of(manifestOf(r, reference, what));
+        }
+
+        /**
+         * One page of a paged GET: its status, body (refused over 4 MiB), Content-Type and the next
+         * page the {@code Link} header names (only read from a 200).
+         */
+        Page page(URI uri, Map<String, String> headers, String what) {
+            HttpResponse<InputStream> r = http.send(call("GET", uri, headers, null, pull(), what));
+            byte[] body;
+            try (InputStream in = r.body()) {
+                body = in.readAllBytes();
+            } catch (IOException e) {
+                throw AirlockException.transientFailure("reading " + what + ": " + e.getMessage(), e);
+            }
+            if (body.length > RawManifest.MAX_SIZE) {
+                throw AirlockException.malformed("the " + what + " has a page over the 4 MiB limit (the bound on one page)");
+            }
+            String type = r.headers().firstValue("Content-Type").map(t -> t.split(";")[0].trim()).orElse(null);
+            Optional<URI> next = r.statusCode() == 200 ? NextLink.of(r, uri, what) : Optional.empty();
+            return new Page(r.statusCode(), body, type, next, r.statusCode() == 200 ? "" : RegistryHttp.errorCode(r));
+        }
+
+        /** The failure for an unexpected HTTP status {@code got}, worded as this client's other calls word it. */
+        AirlockException unexpected(int got, String detail, String what) {
+            return AirlockException.transientFailure(what + ": " + host + " answered HTTP " + got + detail, null);
         }
 
         /** The digest a tag or digest resolves to, or empty if absent. */
@@ -380,5 +468,9 @@ public final class RegistryClient implements AutoCloseable {
                 throw AirlockException.transientFailure(what + ": " + host + " answered HTTP " + r.statusCode() + detail, null);
             }
         }
+    }
+
+    /** One page of a paged registry answer; {@code errorCode} is the registry's first error code on a non-200 ("" else). */
+    record Page(int status, byte[] body, String contentType, Optional<URI> next, String errorCode) {
     }
 }

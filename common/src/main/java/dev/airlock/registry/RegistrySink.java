@@ -3,8 +3,10 @@ package dev.airlock.registry;
 import dev.airlock.copy.BlobReader;
 import dev.airlock.copy.ImageSink;
 import dev.airlock.copy.Repo;
+import dev.airlock.digest.Digest;
 import dev.airlock.oci.Descriptor;
 import dev.airlock.oci.RawManifest;
+import java.nio.file.Path;
 import java.util.function.LongConsumer;
 
 /**
@@ -13,9 +15,21 @@ import java.util.function.LongConsumer;
  */
 public final class RegistrySink implements ImageSink {
     private final RegistryClient client;
+    private final ReferrersTagIndex referrers;
 
+    /** A sink whose referrers-index writers are serialized within this JVM only. */
     public RegistrySink(RegistryClient client) {
+        this(client, null);
+    }
+
+    /**
+     * A sink whose referrers-index writers are serialized within this JVM and, through exclusive
+     * locks on files in {@code lockDir} (created if missing; null: none), with every other process
+     * on this host that uses the same directory.
+     */
+    public RegistrySink(RegistryClient client, Path lockDir) {
         this.client = client;
+        this.referrers = new ReferrersTagIndex(client, lockDir);
     }
 
     private RegistryClient.Repository repo(Repo r) {
@@ -55,5 +69,21 @@ public final class RegistrySink implements ImageSink {
         }
         r.putManifest(tag, manifest);
         return true;
+    }
+
+    /**
+     * Nothing to do where the registry's referrers API lists {@code referrer}; otherwise adds it to
+     * the referrers tag schema's index at {@code sha256-<hex>} of {@code subject}, keeping every
+     * entry others put there byte for byte, and checks by reading it back. Writers of one index
+     * are serialized in this JVM, and across processes sharing this sink's lock directory. Not
+     * guaranteed: a writer on another host (or one without the lock) that read the index before our
+     * write and writes it after our read-back drops our entry unseen; registries have no
+     * conditional PUT. A
+     * registry where the entry does not stay after {@value ReferrersTagIndex#MAX_WRITES} writes is a
+     * TRANSIENT failure naming the tag; a tag there that is not an OCI image index is refused.
+     */
+    @Override
+    public void attachReferrer(Repo repo, Digest subject, RawManifest referrer) {
+        referrers.attach(repo.host(), repo.name(), subject, referrer);
     }
 }
