@@ -43,7 +43,7 @@ import java.util.function.Supplier;
  * image, and a rerun skips what is already there.
  */
 public final class ImportService {
-    private final Supplier<? extends ImageSink> sink;
+    private final java.util.function.Function<ImportRequest, ? extends ImageSink> sink;
     private final TransferListener listener;
 
     public ImportService(RegistryClient registry, TransferListener listener) {
@@ -52,17 +52,18 @@ public final class ImportService {
 
     /** @param client the registry client, asked for only after the bundle's signatures checked out */
     public ImportService(Supplier<RegistryClient> client, TransferListener listener) {
-        this(listener, () -> new RegistrySink(client.get()));
+        // Two imports on this host that update one referrers index take turns through its lock file.
+        this(listener, request -> new RegistrySink(client.get(), request.stateDir().resolve("locks")));
     }
 
-    private ImportService(TransferListener listener, Supplier<? extends ImageSink> sink) {
+    private ImportService(TransferListener listener, java.util.function.Function<ImportRequest, ? extends ImageSink> sink) {
         this.sink = sink;
         this.listener = listener;
     }
 
     /** Imports into any sink (tests: an in-memory one), asked for only after the bundle's signatures checked out. */
     public static ImportService into(Supplier<? extends ImageSink> sink, TransferListener listener) {
-        return new ImportService(listener, sink);
+        return new ImportService(listener, request -> sink.get());
     }
 
     /** Verifies signatures, entries and every blob's digest, touching no registry. */
@@ -138,7 +139,7 @@ public final class ImportService {
     private ImportResult applyInOrder(VerifiedBundle bundle, ImportRequest request, ImportLedger ledger) {
         BundleManifest m = bundle.manifest();
         checkMappings(bundle, request);
-        ImageSink sink = this.sink.get();
+        ImageSink sink = this.sink.apply(request);
         Trace.mark("import: client ready");
 
         List<CopyPlan.Image> images = planImages(bundle, request);
