@@ -259,8 +259,10 @@ public final class ExportService {
     private Prepared prepare(ExportRequest request, ExportLedger ledger, Background<List<BundleSigner>> signers,
             DockerArchives source) {
         ChainPosition chain = ChainPosition.locate(request, ledger);
-        List<Resolved> resolved = ImageResolver.resolve(wanted(request, source), source);
-        resolved = AttachmentStep.discover(resolved, new AttachmentDiscovery(source, attached), parallelism);
+        // Manifests, tag lists and referrers are small requests: more of them at once than blobs.
+        int requests = Math.min(16, Math.max(8, parallelism * 2));
+        List<Resolved> resolved = ImageResolver.resolve(wanted(request, source), source, requests);
+        resolved = AttachmentStep.discover(resolved, new AttachmentDiscovery(source, attached), requests);
         Trace.mark("export: manifests fetched");
         DeltaPlan delta = DeltaPlan.of(resolved, chain.present());
         List<BundleManifest.Image> images = resolved.stream().map(ExportService::bundleImage).toList();
