@@ -87,13 +87,22 @@ public final class TarHeaderGuard {
             if (++entries > maxEntries) {
                 throw AirlockException.malformed(what + " holds more than " + maxEntries + " entries, more than any it could be");
             }
+            boolean extendedSparse = type == 'S' && isOldGnu(h) && h[482] == 1;
+            if (extendedSparse && metaRun > 0) {
+                // Commons Compress 1.28 ends every frame of its recursion with readOldGNUSparse, and each
+                // long-name or PAX header is a frame: it reads the extension blocks once more per header,
+                // taking the records after them as blocks, and reads headers from a place this walk never
+                // looks at (red-team pass F). Airlock never writes sparse entries.
+                throw refused(pos, "is an old-GNU sparse entry with extension blocks after a long-name or PAX header, which"
+                        + " Commons Compress reads out of step: refused");
+            }
             size = paxSize >= 0 ? paxSize : globalSize >= 0 ? globalSize : size;
             paxSize = -1;
             paxSeen = 0;
             metaRun = 0;
             metaBytes = 0;
             pos += RECORD;
-            if (type == 'S' && isOldGnu(h) && h[482] == 1) {
+            if (extendedSparse) {
                 pos = afterSparseExtensions(pos);
             }
             pos += padded(size); // a negative result (overflow) is past any file's end and ends the loop
