@@ -3,6 +3,7 @@ package dev.airlock.bundle;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.airlock.dockerarchive.DockerArchiveSource;
 import dev.airlock.error.AirlockException;
 import dev.airlock.testing.TarHeaders;
 import java.io.BufferedOutputStream;
@@ -28,7 +29,20 @@ class DirectoryPaddingDesyncTest {
 
     @Test
     void open_aDirectoryEntryWithAnUnpaddedSize_hidingPaxHeaders_isRefusedMalformed_notAStackOverflow() throws Exception {
-        Path p = tmp.resolve("evil.airlock.tar");
+        Path p = evil(tmp.resolve("evil.airlock.tar"));
+        AirlockException e = assertThrows(AirlockException.class, () -> UntrustedBundle.open(p).close());
+        assertEquals(AirlockException.Kind.MALFORMED_BUNDLE, e.kind(), e.getMessage());
+    }
+
+    /** The same archive given to bundle --from-docker-archive (and load's --docker-archive reads it back the same way). */
+    @Test
+    void dockerArchive_aDirectoryEntryWithAnUnpaddedSize_hidingPaxHeaders_isRefusedMalformed_notAStackOverflow() throws Exception {
+        Path p = evil(tmp.resolve("evil.tar"));
+        AirlockException e = assertThrows(AirlockException.class, () -> DockerArchiveSource.open(p.toString()).close());
+        assertEquals(AirlockException.Kind.MALFORMED_BUNDLE, e.kind(), e.getMessage());
+    }
+
+    private static Path evil(Path p) throws java.io.IOException {
         try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(p), 1 << 20)) {
             out.write(TarHeaders.header("airlock/", 1, '5'));
             out.write(0); // the directory's one byte; Commons Compress reads the next header here, at byte 513
@@ -44,7 +58,6 @@ class DirectoryPaddingDesyncTest {
             out.write(TarHeaders.header("z", 0, '0'));
             out.write(new byte[1024]);
         }
-        AirlockException e = assertThrows(AirlockException.class, () -> UntrustedBundle.open(p).close());
-        assertEquals(AirlockException.Kind.MALFORMED_BUNDLE, e.kind(), e.getMessage());
+        return p;
     }
 }
