@@ -34,7 +34,7 @@ class DirectoryPaddingDesyncTest {
         assertEquals(AirlockException.Kind.MALFORMED_BUNDLE, e.kind(), e.getMessage());
     }
 
-    /** The same archive given to bundle --from-docker-archive (and load's --docker-archive reads it back the same way). */
+    /** The same archive given to bundle --from-docker-archive. */
     @Test
     void dockerArchive_aDirectoryEntryWithAnUnpaddedSize_hidingPaxHeaders_isRefusedMalformed_notAStackOverflow() throws Exception {
         Path p = evil(tmp.resolve("evil.tar"));
