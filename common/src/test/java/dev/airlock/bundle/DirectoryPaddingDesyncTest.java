@@ -42,9 +42,21 @@ class DirectoryPaddingDesyncTest {
         assertEquals(AirlockException.Kind.MALFORMED_BUNDLE, e.kind(), e.getMessage());
     }
 
+    /** A regular file's header whose name ends in '/' is a directory to Commons Compress too (isDirectory), unpadded alike. */
+    @Test
+    void open_aFileEntryNamedWithATrailingSlashAndAnUnpaddedSize_isRefusedMalformed_notAStackOverflow() throws Exception {
+        Path p = evil(tmp.resolve("evil2.airlock.tar"), TarHeaders.header("airlock/", 1, '0'));
+        AirlockException e = assertThrows(AirlockException.class, () -> UntrustedBundle.open(p).close());
+        assertEquals(AirlockException.Kind.MALFORMED_BUNDLE, e.kind(), e.getMessage());
+    }
+
     private static Path evil(Path p) throws java.io.IOException {
+        return evil(p, TarHeaders.header("airlock/", 1, '5'));
+    }
+
+    private static Path evil(Path p, byte[] directory) throws java.io.IOException {
         try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(p), 1 << 20)) {
-            out.write(TarHeaders.header("airlock/", 1, '5'));
+            out.write(directory);
             out.write(0); // the directory's one byte; Commons Compress reads the next header here, at byte 513
             out.write(TarHeaders.header("c", 1024, '0'), 0, 511); // its last byte is the first of the guard's header at 1024
             byte[] guards = TarHeaders.header("g", 1L << 33, '0'); // 8 GiB: past the end, the guard's walk ends
