@@ -155,8 +155,8 @@ public final class UntrustedBundle implements Closeable {
      */
     private static String where(FileChannel headers, Exception e) {
         try {
-            if (!headers.isOpen()) {
-                return "";
+            if (!headers.isOpen() || String.valueOf(e.getMessage()).contains("the tar header at byte")) {
+                return ""; // the message names the header already (HeaderRecords)
             }
             if (String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT).contains("truncated")) {
                 return " (the file ends at byte " + headers.size() + ", inside the archive)";
