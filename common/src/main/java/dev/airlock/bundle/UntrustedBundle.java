@@ -81,8 +81,10 @@ public final class UntrustedBundle implements Closeable {
     static UntrustedBundle open(Path path, Opener opener, int maxEntries, Expected expected) {
         List<TarArchiveEntry> entries;
         try (FileChannel headers = opener.open()) {
-            TarHeaderGuard.check(headers, maxEntries, path.toString()); // before TarFile holds a huge long name or PAX header in memory
-            try (TarFile tar = new TarFile(new ReadLimitedChannel(headers, 4L * maxEntries, maxEntries), 10240, 512, null, false)) {
+            // Before TarFile holds a huge long name or PAX header in memory; and TarFile reads only the headers the check read.
+            dev.airlock.tar.HeaderRecords walked = TarHeaderGuard.check(headers, maxEntries, path.toString());
+            try (TarFile tar = new TarFile(new ReadLimitedChannel(walked.channel(headers), 4L * maxEntries, maxEntries), 10240, 512, null,
+                    false)) {
                 entries = tar.getEntries();
             } catch (IOException | RuntimeException e) {
                 if (e instanceof IOException io && !(e instanceof java.io.EOFException) && isLocal(io)) {
@@ -153,8 +155,8 @@ public final class UntrustedBundle implements Closeable {
      */
     private static String where(FileChannel headers, Exception e) {
         try {
-            if (!headers.isOpen()) {
-                return "";
+            if (!headers.isOpen() || String.valueOf(e.getMessage()).contains("the tar header at byte")) {
+                return ""; // the message names the header already (HeaderRecords)
             }
             if (String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT).contains("truncated")) {
                 return " (the file ends at byte " + headers.size() + ", inside the archive)";
@@ -263,11 +265,11 @@ public final class UntrustedBundle implements Closeable {
      * hostile archive can make us hold before its signature is checked.
      */
     private static final class ReadLimitedChannel implements java.nio.channels.SeekableByteChannel {
-        private final FileChannel delegate;
+        private final java.nio.channels.SeekableByteChannel delegate;
         private final int maxEntries;
         private long readsLeft;
 
-        ReadLimitedChannel(FileChannel delegate, long maxReads, int maxEntries) {
+        ReadLimitedChannel(java.nio.channels.SeekableByteChannel delegate, long maxReads, int maxEntries) {
             this.delegate = delegate;
             this.readsLeft = maxReads;
             this.maxEntries = maxEntries;

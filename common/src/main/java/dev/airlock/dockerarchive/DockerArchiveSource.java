@@ -193,8 +193,9 @@ public final class DockerArchiveSource implements ImageSource, AutoCloseable {
     private void scan(Path tar, ImageReference name) throws IOException {
         Map<String, TarArchiveEntry> entries = new HashMap<>();
         // Exit 3 like any damaged archive here: there is no way past it but a fresh archive.
-        TarHeaderGuard.check(channel, MAX_ENTRIES, "docker archive " + file);
-        try (TarFile t = new TarFile(tar)) {
+        dev.airlock.tar.HeaderRecords walked = TarHeaderGuard.check(channel, MAX_ENTRIES, "docker archive " + file);
+        // TarFile reads only the headers the check read (red-team pass F).
+        try (TarFile t = new TarFile(walked.channel(java.nio.channels.FileChannel.open(tar)))) {
             for (TarArchiveEntry e : t.getEntries()) {
                 entries.put(normal(e.getName()), e);
             }

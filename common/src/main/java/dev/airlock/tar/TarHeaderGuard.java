@@ -45,6 +45,8 @@ public final class TarHeaderGuard {
     private int metaRun;
     private long metaBytes;
     private long globalBytes;
+    /** Where the walk read a header record, a sparse extension block or the end-of-archive block, in order. */
+    private final HeaderRecords records = new HeaderRecords();
 
     private TarHeaderGuard(FileChannel tar, String what) throws IOException {
         this.tar = tar;
@@ -61,17 +63,26 @@ public final class TarHeaderGuard {
      * after one entry, a header whose size Commons Compress could not parse, or more than
      * {@code maxEntries} entries.
      *
+     * @return where the walk read records: a reader that reads a record anywhere else has walked
+     *     another archive than this check did ({@link HeaderRecords#channel})
      * @throws IOException a read of the channel failed (the caller decides whether that is local)
      */
-    public static void check(FileChannel tar, int maxEntries, String what) throws IOException {
-        new TarHeaderGuard(tar, what).walk(maxEntries);
+    public static HeaderRecords check(FileChannel tar, int maxEntries, String what) throws IOException {
+        TarHeaderGuard g = new TarHeaderGuard(tar, what);
+        g.walk(maxEntries);
+        return g.records;
     }
 
     private void walk(int maxEntries) throws IOException {
         long pos = 0;
         int entries = 0;
         while (pos >= 0 && pos + RECORD <= end) {
-            if (!readAt(header, pos) || isZero(header.array())) {
+            if (!readAt(header, pos)) {
+                return;
+            }
+            records.add(pos);
+            if (isZero(header.array())) {
+                records.add(pos + RECORD); // Commons Compress reads a second end-of-archive block if there is one
                 return;
             }
             byte[] h = header.array();
@@ -87,13 +98,22 @@ public final class TarHeaderGuard {
             if (++entries > maxEntries) {
                 throw AirlockException.malformed(what + " holds more than " + maxEntries + " entries, more than any it could be");
             }
+            boolean extendedSparse = type == 'S' && isOldGnu(h) && h[482] == 1;
+            if (extendedSparse && metaRun > 0) {
+                // Commons Compress 1.28 ends every frame of its recursion with readOldGNUSparse, and each
+                // long-name or PAX header is a frame: it reads the extension blocks once more per header,
+                // taking the records after them as blocks, and reads headers from a place this walk never
+                // looks at (red-team pass F). Airlock never writes sparse entries.
+                throw refused(pos, "is an old-GNU sparse entry with extension blocks after a long-name or PAX header, which"
+                        + " Commons Compress reads out of step: refused");
+            }
             size = paxSize >= 0 ? paxSize : globalSize >= 0 ? globalSize : size;
             paxSize = -1;
             paxSeen = 0;
             metaRun = 0;
             metaBytes = 0;
             pos += RECORD;
-            if (type == 'S' && isOldGnu(h) && h[482] == 1) {
+            if (extendedSparse) {
                 pos = afterSparseExtensions(pos);
             }
             pos += padded(size); // a negative result (overflow) is past any file's end and ends the loop
@@ -181,6 +201,7 @@ public final class TarHeaderGuard {
             if (!readAt(header, pos)) {
                 return end;
             }
+            records.add(pos);
             more = header.array()[504] == 1;
             pos += RECORD;
         }

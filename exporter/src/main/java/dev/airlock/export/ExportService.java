@@ -181,8 +181,9 @@ public final class ExportService {
         List<Path> inputs = new ArrayList<>(request.keyFiles());
         inputs.addAll(otherInputs);
         for (String spec : dockerArchives) {
-            Path whole = Path.of(spec);
-            inputs.add(Files.exists(whole) || spec.lastIndexOf('=') < 0 ? whole : Path.of(spec.substring(0, spec.lastIndexOf('='))));
+            // The file the archive reader opens: it always splits FILE=NAME:TAG at the last '=' (red-team pass F).
+            int eq = spec.lastIndexOf('=');
+            inputs.add(Path.of(eq < 0 ? spec : spec.substring(0, eq)));
         }
         for (Path in : inputs) {
             try {

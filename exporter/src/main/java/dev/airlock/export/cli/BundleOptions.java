@@ -120,6 +120,12 @@ final class BundleOptions {
             in.add(ExportConfig.resolve(config, cfg().caFile()));
             in.add(ExportConfig.resolve(config, cfg().authFile()));
         }
+        // The credentials file named by the environment (REGISTRY_AUTH_FILE, as skopeo reads it), where no
+        // option names one: the other files it may read have fixed names no writer's name can match.
+        String envAuthFile = System.getenv("REGISTRY_AUTH_FILE");
+        if (envAuthFile != null && !envAuthFile.isEmpty()) {
+            in.add(Path.of(envAuthFile));
+        }
         if (registry.certDir != null) {
             try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(registry.certDir)) {
                 files.forEach(in::add);

@@ -1,0 +1,90 @@
+package dev.airlock.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.airlock.testing.Tools;
+import java.io.IOException;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Red-team pass F (issue 17, a way around DiodeLedgerPlantedLaterIT). diode-receive checks its ledger
+ * under the delivery lock ({@code own_file}) and appends to it by name ({@code >> "$ledger"}) after
+ * the delivery's rename and the fsync of the inbox: whoever can write the inbox and swaps the ledger
+ * for a symbolic link in between has the line appended to the link's target (as root, any file).
+ * The window is the inbox's fsync; a slow one (a USB disk) is what the {@code sync} on PATH stands in
+ * for: it waits 2 s before the real sync, so that the swap lands in the window every time.
+ */
+class DiodeLedgerSwapRaceIT {
+    private static final Random RANDOM = new Random();
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void diodeReceive_aLedgerSwappedForASymlinkBetweenItsCheckAndTheAppend_isNotFollowed() throws Exception {
+        assumeTrue(Tools.has("udp-receiver") && Tools.has("udp-sender"), "udpcast is not installed");
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/sync")), "/usr/bin/sync is not there to wrap");
+        Path precious = Files.writeString(tmp.resolve("precious"), "precious bytes outside the inbox\n");
+        Path inbox = Files.createDirectories(tmp.resolve("inbox"));
+        Path bin = Files.createDirectories(tmp.resolve("slow-bin"));
+        Path sync = Files.writeString(bin.resolve("sync"), "#!/bin/sh\nsleep 2\nexec /usr/bin/sync \"$@\"\n");
+        Files.setPosixFilePermissions(sync, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.writeString(inbox.resolve(".diode-received"), ""); // this receiver's, made before it starts
+        int port = freePortPair();
+        ProcessBuilder pb = new ProcessBuilder("timeout", "60", repo().resolve("scripts/diode-receive").toString(), "--interface", "lo",
+                "--port", String.valueOf(port), "--sessions", "1", "--idle-exit", "25", inbox.toString())
+                .redirectErrorStream(true).redirectOutput(tmp.resolve("rx.out").toFile());
+        pb.environment().put("PATH", bin + ":" + System.getenv("PATH"));
+        Process rx = pb.start();
+        Thread.sleep(1000);
+        send(port, Files.write(tmp.resolve("one.tar"), new byte[50_000]));
+        for (int i = 0; i < 1000 && !Files.exists(inbox.resolve("one.tar")); i++) {
+            Thread.sleep(10);
+        }
+        Path ledger = inbox.resolve(".diode-received");
+        Files.delete(ledger);
+        Files.createSymbolicLink(ledger, precious); // in the inbox's slow fsync: after the check, before the append
+        rx.waitFor();
+        assertEquals("precious bytes outside the inbox\n", Files.readString(precious),
+                "the ledger swapped for a link after its check was followed: its target outside the inbox was appended to\n"
+                        + Files.readString(tmp.resolve("rx.out")));
+    }
+
+    private static void send(int port, Path file) throws Exception {
+        Tools.Result tx = Tools.run(List.of(repo().resolve("scripts/diode-send").toString(), "--interface", "lo", "--port",
+                String.valueOf(port), "--copies", "1", file.toString()), Map.of(), null);
+        assertEquals(0, tx.exitCode(), tx.stderr());
+    }
+
+    private static int freePortPair() {
+        for (int i = 0; i < 100; i++) {
+            int p = 20_000 + 2 * RANDOM.nextInt(10_000);
+            try (DatagramSocket a = new DatagramSocket(p, InetAddress.getLoopbackAddress());
+                    DatagramSocket b = new DatagramSocket(p + 1, InetAddress.getLoopbackAddress())) {
+                return p;
+            } catch (IOException taken) {
+                // try another
+            }
+        }
+        throw new AssertionError("no free UDP port pair");
+    }
+
+    private static Path repo() {
+        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
+            if (Files.isExecutable(p.resolve("scripts/diode-receive"))) {
+                return p;
+            }
+        }
+        throw new AssertionError("scripts/diode-receive not found above " + Path.of("").toAbsolutePath());
+    }
+}
