@@ -8,18 +8,14 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The one line on what hangs off an image, and the words for what of it is new or gone. */
+/** The one line on what hangs off an image, whatever the publisher wrote into its details. */
 class AttachedSummaryTest {
-    private static final AttachmentKind SIG = new AttachmentKind(Type.SIGNATURE, "cosign");
-    private static final AttachmentKind SLSA = new AttachmentKind(Type.ATTESTATION, "https://slsa.dev/provenance/v1");
-    private static final AttachmentKind SPDX = new AttachmentKind(Type.SBOM, "spdx+json");
-
     @Test
     void of_aPublishersDetailWithControlCharacters_staysOneLine_andALongOneIsCut() {
         String hostile = "text/x\u001b[2J\nspoofed: signatures 99";
         assertEquals("other 1 (text/x?[2J?spoofed: signatures 99)", AttachedSummary.of(List.of(new AttachmentKind(Type.OTHER, hostile))));
         String line = AttachedSummary.of(List.of(new AttachmentKind(Type.OTHER, "a".repeat(5000))));
-        assertEquals("other 1 (" + "a".repeat(AttachedSummary.MAX_DETAIL) + "…)", line);
+        assertEquals("other 1 (" + "a".repeat(100) + "…)", line);
     }
 
     @Test
@@ -30,29 +26,5 @@ class AttachedSummaryTest {
         }
         assertEquals("other 40 (application/vnd.example.t0, application/vnd.example.t1, application/vnd.example.t2, +37 more)",
                 AttachedSummary.of(kinds));
-    }
-
-    @Test
-    void counted_putsTheNumberFirst_withTheAdjective() {
-        assertEquals("2 new signatures, 1 new attestation (https://slsa.dev/provenance/v1), 1 new SBOM (spdx+json)",
-                AttachedSummary.counted(List.of(SIG, SPDX, SLSA, SIG), "new"));
-        assertEquals("1 signature, 2 other attachments", AttachedSummary.counted(List.of(SIG, new AttachmentKind(Type.OTHER, null),
-                new AttachmentKind(Type.OTHER, null)), ""));
-    }
-
-    @Test
-    void fresh_namesTheKindsWhenOnlyTheCountIsKnownAndTheyFollowFromIt() {
-        assertEquals("", AttachedSummary.fresh(List.of(SIG), 0));
-        assertEquals("1 new signature, 1 new SBOM (spdx+json)", AttachedSummary.fresh(List.of(SIG, SPDX), 2), "all are new");
-        assertEquals("1 new signature", AttachedSummary.fresh(List.of(SIG, SIG, SIG), 1), "one kind only");
-        assertEquals("1 new attachment", AttachedSummary.fresh(List.of(SIG, SPDX), 1), "which one is not known");
-        assertEquals("2 new attachments", AttachedSummary.fresh(List.of(SIG, SPDX, SLSA), 2));
-    }
-
-    @Test
-    void change_saysWhatIsNewAndWhatIsGone() {
-        assertEquals("1 new signature; 1 SBOM (spdx+json) removed", AttachedSummary.change(List.of(SIG), List.of(SPDX)));
-        assertEquals("1 attestation (https://slsa.dev/provenance/v1) removed", AttachedSummary.change(List.of(), List.of(SLSA)));
-        assertEquals("", AttachedSummary.change(List.of(), List.of()));
     }
 }
