@@ -14,6 +14,8 @@ import java.util.Map;
  * stays a report (the importer refuses reports over {@link ReportFile#MAX_SIZE}); images with
  * attachments new on the channel come first, so the bound never hides what is new before it
  * hides what is old, and a line says how many rows were left out and where every one is listed.
+ * Where the exporter knows which attachments are new on the channel, their kind reads "**new**
+ * signature".
  */
 final class AttachmentsSection {
     static final int MAX_ROWS = 1000;
@@ -33,11 +35,16 @@ final class AttachmentsSection {
         sb.append("| image | kind | detail | found as | manifest digest |\n|---|---|---|---|---|\n");
         int rows = 0;
         int leftImages = 0;
+        Map<String, BundleContents.Change> changes = new HashMap<>();
+        if (c.changes() != null) {
+            c.changes().forEach(ch -> changes.put(ch.source(), ch));
+        }
         for (BundleContents.ImageInfo i : images) {
             boolean cut = false;
+            BundleContents.Change ch = changes.get(i.source());
             for (BundleManifest.Attachment a : i.attached()) {
                 if (rows < MAX_ROWS) {
-                    row(sb, i, a);
+                    row(sb, i, a, ch != null && ch.isNew(a));
                     rows++;
                 } else {
                     cut = true;
@@ -54,8 +61,9 @@ final class AttachmentsSection {
         }
     }
 
-    private static void row(StringBuilder sb, BundleContents.ImageInfo i, BundleManifest.Attachment a) {
-        String kind = AttachedSummary.word(AttachedSummary.kind(a).type(), 1);
+    /** {@code fresh}: known to be new on the channel (the exporter's report), marked so in its kind. */
+    private static void row(StringBuilder sb, BundleContents.ImageInfo i, BundleManifest.Attachment a, boolean fresh) {
+        String kind = (fresh ? "**new** " : "") + AttachedSummary.word(AttachedSummary.kind(a).type(), 1);
         String detail = a.detail() == null ? "—" : ContentsFormat.cell(AttachedSummary.shown(a.detail()));
         sb.append("| `").append(ContentsFormat.cell(i.source())).append("` | ").append(kind).append(" | ").append(detail)
                 .append(" | ").append(foundAs(a)).append(" | `").append(a.digest()).append("` |\n");

@@ -55,12 +55,23 @@ public record BundleContents(String channel, long sequence, BundleManifest.Paren
      * One image's change between two sets: {@code added}, {@code removed}, {@code changed} or
      * {@code unchanged}; a digest is null where the image is absent. {@code newAttached}: how many
      * of the image's attachments the channel has not carried before — a change an approver must
-     * see even when the image itself is unchanged.
+     * see even when the image itself is unchanged; {@code newAttachedDigests}: their manifest
+     * digests, or null where only their number is known.
      */
     public record Change(String source, String change, String previousDigest, String digest,
-            @com.fasterxml.jackson.annotation.JsonIgnore int newAttached) {
+            @com.fasterxml.jackson.annotation.JsonIgnore int newAttached,
+            @com.fasterxml.jackson.annotation.JsonIgnore Set<String> newAttachedDigests) {
+        public Change {
+            newAttachedDigests = newAttachedDigests == null ? null : Set.copyOf(newAttachedDigests);
+        }
+
         public Change(String source, String change, String previousDigest, String digest) {
-            this(source, change, previousDigest, digest, 0);
+            this(source, change, previousDigest, digest, 0, null);
+        }
+
+        /** True when {@code a} is known to be new on the channel. */
+        public boolean isNew(BundleManifest.Attachment a) {
+            return newAttachedDigests != null && newAttachedDigests.contains(a.digest());
         }
 
         /** True when the image or what hangs off it changed. */

@@ -153,12 +153,22 @@ public final class ContentsFormat {
         }
     }
 
-    /** "1 new signature" for a change whose image carries attachments new on the channel, else "". */
+    /**
+     * "1 new signature" for a change whose image carries attachments new on the channel, else "":
+     * named by kind from their digests where known, else from their number.
+     */
     static String freshNote(BundleContents.Change ch, BundleContents.ImageInfo image) {
-        if (ch.newAttached() == 0 || image == null) {
-            return ch.newAttached() == 0 ? "" : AttachedSummary.fresh(List.of(), ch.newAttached());
+        if (ch.newAttached() == 0) {
+            return "";
         }
-        return AttachedSummary.fresh(AttachedSummary.kinds(image.attached()), ch.newAttached());
+        List<BundleManifest.Attachment> attached = image == null ? List.of() : image.attached();
+        if (ch.newAttachedDigests() != null) {
+            List<BundleManifest.Attachment> fresh = attached.stream().filter(ch::isNew).toList();
+            if (fresh.size() == ch.newAttached()) {
+                return AttachedSummary.counted(AttachedSummary.kinds(fresh), "new");
+            }
+        }
+        return AttachedSummary.fresh(AttachedSummary.kinds(attached), ch.newAttached());
     }
 
     private static Map<String, BundleContents.ImageInfo> bySource(BundleContents c) {

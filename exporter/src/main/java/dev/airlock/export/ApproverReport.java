@@ -43,7 +43,8 @@ final class ApproverReport {
             changes = new ArrayList<>();
             for (ExportPlan.ImageStatus s : statuses) {
                 String change = s.status().equals("new") ? "added" : s.status();
-                changes.add(new BundleContents.Change(s.source(), change, s.previousDigest(), s.digest(), s.newAttached()));
+                changes.add(new BundleContents.Change(s.source(), change, s.previousDigest(), s.digest(), s.newAttached(),
+                        s.newAttachedDigests() == null ? null : new java.util.HashSet<>(s.newAttachedDigests())));
             }
         }
         BundleContents contents = BundleContents.of(manifest, signers, image -> bySource.get(image.source()).tree(),

@@ -110,4 +110,26 @@ class ApproverReportAttachedTest {
         assertTrue(section.indexOf("`registry.test/db:2`") < section.indexOf("`registry.test/app:1`"),
                 "db's attachments are new on the channel, so they come first:\n" + section);
     }
+
+    @Test
+    void report_whenTheExporterKnowsWhichAttachmentsAreNew_namesTheirKinds_andMarksTheirRows() {
+        Made sbom = AttachedImages.sbom(app, "app");
+        BundleManifest.Attachment a1 = AttachedImages.tagged(app, oldSig, "sig", "signature", "cosign");
+        BundleManifest.Attachment a2 = AttachedImages.referrer(app, sbom, "application/spdx+json", "sbom", "spdx+json");
+        BundleManifest.Attachment a3 = AttachedImages.referrer(app, newSig, "application/vnd.dev.cosign.artifact.sig.v1+json", "signature",
+                "cosign");
+        List<BundleManifest.Image> images = List.of(AttachedImages.entry("app", "1", app, List.of(a1, a2, a3)));
+        String a = app.digest().toString();
+        String known = report(images, List.of(newSig), List.of(app, oldSig, sbom), List.of(new ExportPlan.ImageStatus("registry.test/app:1",
+                "unchanged", a, a, "signatures 2, SBOM 1 (spdx+json)", List.of(newSig.digest().toString()))));
+        assertTrue(known.contains("| `registry.test/app:1` | unchanged image, 1 new signature | `" + a + "` | `" + a + "` |\n"), known);
+        assertTrue(known.contains("| `registry.test/app:1` | **new** signature | cosign | referrer of `"), known);
+        assertTrue(known.contains("| `registry.test/app:1` | signature | cosign | tag `"), "the old signature is not marked:\n" + known);
+
+        // Only the number known (a signature and an SBOM attached, one of them new): it says so, and marks nothing.
+        String counted = report(images, List.of(newSig), List.of(app, oldSig, sbom), List.of(new ExportPlan.ImageStatus(
+                "registry.test/app:1", "unchanged", a, a, "signatures 2, SBOM 1 (spdx+json)", 1)));
+        assertTrue(counted.contains("| `registry.test/app:1` | unchanged image, 1 new attachment | `" + a + "` | `" + a + "` |\n"), counted);
+        assertTrue(!counted.contains("**new**"), counted);
+    }
 }
