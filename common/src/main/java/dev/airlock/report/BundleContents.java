@@ -41,17 +41,43 @@ public record BundleContents(String channel, long sequence, BundleManifest.Paren
      * One image. {@code size} is its config and layer blobs, each counted once (for an index,
      * across every platform); {@code carriedBytes} of them are in this bundle, the rest
      * ({@code requiredBytes}) were carried by earlier bundles. Manifests are not counted: every
-     * bundle carries them.
+     * bundle carries them. {@code attached}: what bundle.json lists as crossing with the image
+     * (signatures, attestations, SBOMs, referrers), each a manifest the bundle carries.
      */
     public record ImageInfo(String source, String digest, String mediaType, List<String> platforms, long size, int blobs,
-            long carriedBytes, int carriedBlobs, long requiredBytes, int requiredBlobs) {
+            long carriedBytes, int carriedBlobs, long requiredBytes, int requiredBlobs, List<BundleManifest.Attachment> attached) {
+        public ImageInfo {
+            attached = attached == null ? List.of() : List.copyOf(attached);
+        }
     }
 
     /**
      * One image's change between two sets: {@code added}, {@code removed}, {@code changed} or
-     * {@code unchanged}; a digest is null where the image is absent.
+     * {@code unchanged}; a digest is null where the image is absent. {@code newAttached}: how many
+     * of the image's attachments the channel has not carried before — a change an approver must
+     * see even when the image itself is unchanged; {@code newAttachedDigests}: their manifest
+     * digests, or null where only their number is known.
      */
-    public record Change(String source, String change, String previousDigest, String digest) {
+    public record Change(String source, String change, String previousDigest, String digest,
+            @com.fasterxml.jackson.annotation.JsonIgnore int newAttached,
+            @com.fasterxml.jackson.annotation.JsonIgnore Set<String> newAttachedDigests) {
+        public Change {
+            newAttachedDigests = newAttachedDigests == null ? null : Set.copyOf(newAttachedDigests);
+        }
+
+        public Change(String source, String change, String previousDigest, String digest) {
+            this(source, change, previousDigest, digest, 0, null);
+        }
+
+        /** True when {@code a} is known to be new on the channel. */
+        public boolean isNew(BundleManifest.Attachment a) {
+            return newAttachedDigests != null && newAttachedDigests.contains(a.digest());
+        }
+
+        /** True when the image or what hangs off it changed. */
+        public boolean changedAnything() {
+            return !change.equals("unchanged") || newAttached > 0;
+        }
     }
 
     /**
@@ -106,7 +132,7 @@ public record BundleContents(String channel, long sequence, BundleManifest.Paren
             }
             int n = tree.blobs().size();
             images.add(new ImageInfo(image.source(), image.digest(), image.mediaType(), platforms(tree, carried.keySet(), configs),
-                    size, n, carriedBytes, carriedCount, size - carriedBytes, n - carriedCount));
+                    size, n, carriedBytes, carriedCount, size - carriedBytes, n - carriedCount, image.attached()));
         }
         long carriedBytes = m.blobs().stream().mapToLong(BundleManifest.Blob::size).sum();
         long requiredBytes = requiredSizes.values().stream().mapToLong(Long::longValue).sum();

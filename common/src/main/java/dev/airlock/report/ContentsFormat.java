@@ -4,7 +4,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.airlock.bundle.BundleManifest;
 import dev.airlock.cli.Units;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * Renders {@link BundleContents} as plain text (a terminal), Markdown (the exporter's
@@ -54,10 +58,15 @@ public final class ContentsFormat {
             line(sb, "  size", Units.bytes(i.size()) + " in " + i.blobs() + " blob" + (i.blobs() == 1 ? "" : "s") + ": "
                     + blobs(i.carriedBlobs(), i.carriedBytes()) + " carried here, " + blobs(i.requiredBlobs(), i.requiredBytes())
                     + " in earlier bundles");
+            if (!i.attached().isEmpty()) {
+                line(sb, "  attached", AttachedSummary.ofBundle(i.attached()));
+            }
         }
         if (c.changes() != null) {
+            Map<String, BundleContents.ImageInfo> bySource = bySource(c);
             for (BundleContents.Change ch : c.changes()) {
-                line(sb, ch.change(), ch.source() + "  " + transition(ch));
+                String fresh = freshNote(ch, bySource.get(ch.source()));
+                line(sb, ch.change(), ch.source() + "  " + transition(ch) + (fresh.isEmpty() ? "" : "  (" + fresh + ")"));
             }
         }
         return sb.toString();
@@ -90,35 +99,82 @@ public final class ContentsFormat {
         row(sb, "carries", blobs(c.carriedBlobs(), c.carriedBytes()) + " (" + c.carriedBytes() + " bytes)");
         row(sb, "leaves to earlier bundles", blobs(c.requiredBlobs(), c.requiredBytes()) + " (" + c.requiredBytes() + " bytes)");
         sb.append("\n## Images (").append(c.images().size()).append(")\n\n");
-        sb.append("| image | platforms | manifest digest | size | carried here | in earlier bundles |\n");
-        sb.append("|---|---|---|---|---|---|\n");
+        // The attached column only where something is attached: bundles without attachments read as before.
+        boolean attached = c.images().stream().anyMatch(i -> !i.attached().isEmpty());
+        sb.append("| image | platforms | manifest digest | size | carried here | in earlier bundles |")
+                .append(attached ? " attached |\n" : "\n");
+        sb.append("|---|---|---|---|---|---|").append(attached ? "---|\n" : "\n");
         for (BundleContents.ImageInfo i : c.images()) {
             sb.append("| `").append(cell(i.source())).append("` | ").append(cell(String.join(", ", i.platforms()))).append(" | `")
                     .append(i.digest()).append("` | ").append(Units.bytes(i.size())).append(" in ").append(i.blobs())
                     .append(i.blobs() == 1 ? " blob" : " blobs").append(" | ").append(blobs(i.carriedBlobs(), i.carriedBytes()))
-                    .append(" | ").append(blobs(i.requiredBlobs(), i.requiredBytes())).append(" |\n");
+                    .append(" | ").append(blobs(i.requiredBlobs(), i.requiredBytes())).append(" |");
+            if (attached) {
+                sb.append(' ').append(i.attached().isEmpty() ? "—" : cell(AttachedSummary.ofBundle(i.attached()))).append(" |");
+            }
+            sb.append('\n');
         }
         if (c.changes() != null) {
-            sb.append("\n## Changes since ").append(c.isFull() ? "the channel's last bundle" : "bundle " + c.parent().sequence())
-                    .append("\n\n");
-            long changed = c.changes().stream().filter(ch -> !ch.change().equals("unchanged")).count();
-            if (changed == 0) {
-                sb.append("No image changed.\n");
-            } else {
-                sb.append("| image | change | before | after |\n|---|---|---|---|\n");
-                for (BundleContents.Change ch : c.changes()) {
-                    if (!ch.change().equals("unchanged")) {
-                        sb.append("| `").append(cell(ch.source())).append("` | ").append(ch.change()).append(" | ")
-                                .append(code(ch.previousDigest())).append(" | ").append(code(ch.digest())).append(" |\n");
-                    }
-                }
-            }
-            long same = c.changes().size() - changed;
-            if (same > 0) {
-                sb.append("\n").append(same).append(same == 1 ? " image" : " images").append(" unchanged.\n");
-            }
+            changesMarkdown(sb, c);
+        }
+        if (attached) {
+            AttachmentsSection.markdown(sb, c);
         }
         return sb.toString();
+    }
+
+    /**
+     * What changed since the parent: a row per image whose digest changed, and per image whose
+     * digest did not but that carries attachments new on the channel ("unchanged image, 1 new
+     * signature"), so that a new signature reads as the change it is.
+     */
+    private static void changesMarkdown(StringBuilder sb, BundleContents c) {
+        sb.append("\n## Changes since ").append(c.isFull() ? "the channel's last bundle" : "bundle " + c.parent().sequence())
+                .append("\n\n");
+        long changed = c.changes().stream().filter(BundleContents.Change::changedAnything).count();
+        if (changed == 0) {
+            sb.append("No image changed.\n");
+        } else {
+            Map<String, BundleContents.ImageInfo> bySource = bySource(c);
+            sb.append("| image | change | before | after |\n|---|---|---|---|\n");
+            for (BundleContents.Change ch : c.changes()) {
+                if (ch.changedAnything()) {
+                    String fresh = freshNote(ch, bySource.get(ch.source()));
+                    String what = fresh.isEmpty() ? ch.change() : (ch.change().equals("unchanged") ? "unchanged image" : ch.change())
+                            + ", " + cell(fresh);
+                    sb.append("| `").append(cell(ch.source())).append("` | ").append(what).append(" | ")
+                            .append(code(ch.previousDigest())).append(" | ").append(code(ch.digest())).append(" |\n");
+                }
+            }
+        }
+        long same = c.changes().size() - changed;
+        if (same > 0) {
+            sb.append("\n").append(same).append(same == 1 ? " image" : " images").append(" unchanged.\n");
+        }
+    }
+
+    /**
+     * "1 new signature" for a change whose image carries attachments new on the channel, else "":
+     * named by kind from their digests where known, else from their number.
+     */
+    static String freshNote(BundleContents.Change ch, BundleContents.ImageInfo image) {
+        if (ch.newAttached() == 0) {
+            return "";
+        }
+        List<BundleManifest.Attachment> attached = image == null ? List.of() : image.attached();
+        if (ch.newAttachedDigests() != null) {
+            List<BundleManifest.Attachment> fresh = attached.stream().filter(ch::isNew).toList();
+            if (fresh.size() == ch.newAttached()) {
+                return AttachedSummary.counted(AttachedSummary.kinds(fresh), "new");
+            }
+        }
+        return AttachedSummary.fresh(AttachedSummary.kinds(attached), ch.newAttached());
+    }
+
+    private static Map<String, BundleContents.ImageInfo> bySource(BundleContents c) {
+        Map<String, BundleContents.ImageInfo> m = new HashMap<>();
+        c.images().forEach(i -> m.put(i.source(), i));
+        return m;
     }
 
     /** JSON ({@value #LIST_SCHEMA}): the same content, sizes in bytes. */
@@ -155,11 +211,29 @@ public final class ContentsFormat {
             ib.put("carriedBytes", i.carriedBytes());
             ib.put("required", i.requiredBlobs());
             ib.put("requiredBytes", i.requiredBytes());
+            n.put("attached", i.attached().isEmpty() ? null : AttachedSummary.ofBundle(i.attached()));
+            n.set("attachments", attachments(i.attached()));
         }
         if (c.changes() != null) {
             o.set("changes", JSON.valueToTree(c.changes()));
         }
         return toJson(o, report);
+    }
+
+    /**
+     * Each attachment as bundle.json lists it: {@code subject}, {@code digest}, {@code mediaType},
+     * {@code artifactType}, {@code tag} (null for a referrer only), {@code referrer}, {@code kind},
+     * {@code detail}; every key present (null where absent), so that a script need not test for
+     * them.
+     */
+    public static ArrayNode attachments(List<BundleManifest.Attachment> attached) {
+        ArrayNode a = JSON.createArrayNode();
+        for (BundleManifest.Attachment x : attached) {
+            a.addObject().put("subject", x.subject()).put("digest", x.digest()).put("mediaType", x.mediaType())
+                    .put("artifactType", x.artifactType()).put("tag", x.tag()).put("referrer", x.referrer()).put("kind", x.kind())
+                    .put("detail", x.detail());
+        }
+        return a;
     }
 
     private static String toJson(ObjectNode o, com.fasterxml.jackson.databind.JsonNode report) {

@@ -19,7 +19,8 @@ import java.util.Map;
 /**
  * The exporter's {@code NAME.report.md}: what {@code airlock-import list --markdown} prints for the
  * bundle (but its digest, which depends on this report's own), what changed since the parent
- * bundle when the ledger knows it, and how to check the report by hand.
+ * bundle when the ledger knows it — attachments new on the channel included, so that a new
+ * signature on an unchanged image reads as a change — and how to check the report by hand.
  */
 final class ApproverReport {
     private ApproverReport() {
@@ -42,7 +43,8 @@ final class ApproverReport {
             changes = new ArrayList<>();
             for (ExportPlan.ImageStatus s : statuses) {
                 String change = s.status().equals("new") ? "added" : s.status();
-                changes.add(new BundleContents.Change(s.source(), change, s.previousDigest(), s.digest()));
+                changes.add(new BundleContents.Change(s.source(), change, s.previousDigest(), s.digest(), s.newAttached(),
+                        s.newAttachedDigests() == null ? null : new java.util.HashSet<>(s.newAttachedDigests())));
             }
         }
         BundleContents contents = BundleContents.of(manifest, signers, image -> bySource.get(image.source()).tree(),

@@ -22,12 +22,29 @@ public record ExportPlan(String channel, long sequence, BundleManifest.Parent pa
      *
      * @param attached what hangs off the image ({@link dev.airlock.report.AttachedSummary}), null when nothing
      * @param newAttached how many of those the chain has not carried yet: a change even for an unchanged image
+     * @param newAttachedDigests the manifest digests of those, so the approver's report can say which they are;
+     *     null where only their number is known
      */
     public record ImageStatus(String source, String status, String digest, String previousDigest,
             @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL) String attached,
-            int newAttached) {
+            int newAttached, @com.fasterxml.jackson.annotation.JsonIgnore List<String> newAttachedDigests) {
+        public ImageStatus {
+            newAttachedDigests = newAttachedDigests == null ? null : List.copyOf(newAttachedDigests);
+        }
+
         public ImageStatus(String source, String status, String digest, String previousDigest) {
             this(source, status, digest, previousDigest, null, 0);
+        }
+
+        /** Only the number of new attachments known. */
+        public ImageStatus(String source, String status, String digest, String previousDigest, String attached, int newAttached) {
+            this(source, status, digest, previousDigest, attached, newAttached, null);
+        }
+
+        /** The new attachments known by digest. */
+        public ImageStatus(String source, String status, String digest, String previousDigest, String attached,
+                List<String> newAttachedDigests) {
+            this(source, status, digest, previousDigest, attached, newAttachedDigests.size(), newAttachedDigests);
         }
     }
 }

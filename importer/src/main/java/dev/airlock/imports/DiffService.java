@@ -1,5 +1,6 @@
 package dev.airlock.imports;
 
+import dev.airlock.bundle.BundleManifest;
 import dev.airlock.bundle.VolumeList;
 import dev.airlock.crypto.TrustPolicy;
 import dev.airlock.error.AirlockException;
@@ -44,9 +45,11 @@ public final class DiffService {
      * @param imageBlobs   each image's blobs, for a bundle; empty for a receipt
      * @param carriedBlobs blobs a bundle carries (manifests included), or -1 for a receipt
      * @param carriedBytes their bytes, or -1 for a receipt
+     * @param attached     each image's attachments as the bundle lists them, or null for a receipt (it records none)
      */
     public record Side(String kind, Path path, String channel, long sequence, String digest, Map<String, String> images,
-            Set<String> blobs, Map<String, Long> sizes, Map<String, Set<String>> imageBlobs, int carriedBlobs, long carriedBytes) {
+            Set<String> blobs, Map<String, Long> sizes, Map<String, Set<String>> imageBlobs, int carriedBlobs, long carriedBytes,
+            Map<String, List<BundleManifest.Attachment>> attached) {
     }
 
     /**
@@ -55,8 +58,11 @@ public final class DiffService {
      * @param newBlobs blobs of the image that OLD's images did not use (or OLD's receipt did not show in place),
      *                 or -1 when NEW is a receipt (it records no blobs per image)
      * @param newBytes their bytes, or -1 when NEW is a receipt (it records no sizes)
+     * @param attached what NEW lists as attached to the image, or null when NEW is a receipt or the image is removed
+     * @param attachments what of that is new and what is gone against OLD, or null when either side is a receipt
      */
-    public record ImageChange(BundleContents.Change change, int newBlobs, long newBytes) {
+    public record ImageChange(BundleContents.Change change, int newBlobs, long newBytes, List<BundleManifest.Attachment> attached,
+            AttachmentDiff attachments) {
     }
 
     /**
@@ -79,11 +85,13 @@ public final class DiffService {
             fresh.removeAll(a.blobs());
             boolean sized = b.kind().equals("bundle");
             out.add(new ImageChange(new BundleContents.Change(e.getKey(), change, before, e.getValue()), sized ? fresh.size() : -1,
-                    sized ? bytes(fresh, b) : -1));
+                    sized ? bytes(fresh, b) : -1, b.attached() == null ? null : b.attached().getOrDefault(e.getKey(), List.of()),
+                    AttachmentDiff.of(a.attached(), b.attached(), e.getKey())));
         }
         for (Map.Entry<String, String> e : a.images().entrySet()) {
             if (!b.images().containsKey(e.getKey())) {
-                out.add(new ImageChange(new BundleContents.Change(e.getKey(), "removed", e.getValue(), null), 0, 0));
+                out.add(new ImageChange(new BundleContents.Change(e.getKey(), "removed", e.getValue(), null), 0, 0, null,
+                        AttachmentDiff.of(a.attached(), b.attached(), e.getKey())));
             }
         }
         Set<String> fresh = new HashSet<>(b.blobs());
@@ -125,7 +133,9 @@ public final class DiffService {
         Set<String> blobs = new HashSet<>();
         Map<String, Long> sizes = new LinkedHashMap<>();
         Map<String, Set<String>> imageBlobs = new LinkedHashMap<>();
+        Map<String, List<BundleManifest.Attachment>> attached = new LinkedHashMap<>();
         l.manifest().images().forEach(i -> images.put(i.source(), i.digest()));
+        l.manifest().images().forEach(i -> attached.put(i.source(), i.attached()));
         for (Map.Entry<String, ImageTree> e : l.trees().entrySet()) {
             Set<String> mine = new HashSet<>();
             for (Descriptor d : e.getValue().blobs().values()) {
@@ -136,7 +146,7 @@ public final class DiffService {
             imageBlobs.put(e.getKey(), mine);
         }
         return new Side("bundle", file, l.manifest().channel(), l.manifest().sequence(), l.digest().toString(), images, blobs, sizes,
-                imageBlobs, l.contents().carriedBlobs(), l.contents().carriedBytes());
+                imageBlobs, l.contents().carriedBlobs(), l.contents().carriedBytes(), attached);
     }
 
     private static Side receipt(Path file, TrustPolicy trust) {
@@ -148,6 +158,7 @@ public final class DiffService {
             }
             images.put(i.source(), i.digest());
         }
-        return new Side("receipt", file, r.channel(), r.sequence(), r.digest(), images, Set.copyOf(r.blobs()), Map.of(), Map.of(), -1, -1);
+        return new Side("receipt", file, r.channel(), r.sequence(), r.digest(), images, Set.copyOf(r.blobs()), Map.of(), Map.of(), -1, -1,
+                null);
     }
 }

@@ -7,9 +7,13 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.airlock.cli.OutputOptionsMixin;
 import dev.airlock.cli.Units;
 import dev.airlock.imports.DiffService;
+import dev.airlock.report.AttachedSummary;
 import dev.airlock.report.BundleContents;
+import dev.airlock.report.ContentsFormat;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -26,7 +30,8 @@ import picocli.CommandLine.Spec;
             "  airlock-import diff receipt.json scanners-000042.airlock.tar \\",
             "      --trust importer.pub.asc --trust mirror.pub.asc"},
         description = "Compare two bundles, two receipts, or one of each, once both are verified (a bundle as verify does, a "
-                + "receipt by its FILE.asc): images added, removed and changed (old -> new digest), and the bytes NEW brings.")
+                + "receipt by its FILE.asc): images added, removed and changed (old -> new digest), the signatures, attestations and "
+                + "SBOMs attached to each that are new or gone (bundles only), and the bytes NEW brings.")
 final class DiffCommand implements Callable<Integer> {
     static final String SCHEMA = dev.airlock.cli.JsonOutput.DIFF;
 
@@ -57,6 +62,16 @@ final class DiffCommand implements Callable<Integer> {
             out.println(json(d));
             return 0;
         }
+        text(out, d);
+        return 0;
+    }
+
+    /**
+     * One line per image that changed, its attachments' change at its end; an image whose digest
+     * did not change but whose attachments did gets its own line ("attached … unchanged image, 1
+     * new signature"), and the closing count is of images with no change at all.
+     */
+    private static void text(PrintWriter out, DiffService.Diff d) {
         out.printf("old        %s%n", describe(d.older()));
         out.printf("new        %s%n", describe(d.newer()));
         for (String kind : new String[] {"added", "removed", "changed"}) {
@@ -67,10 +82,25 @@ final class DiffCommand implements Callable<Integer> {
                     case "removed" -> "(was " + c.previousDigest() + ")";
                     default -> c.previousDigest() + " -> " + c.digest();
                 };
-                out.printf("%-10s %s  %s%s%n", kind, c.source(), what, i.newBytes() < 0 || kind.equals("removed") ? "" : "  (" + blobs(i.newBlobs(), i.newBytes()) + " new)");
+                List<String> notes = new ArrayList<>();
+                if (i.newBytes() >= 0 && !kind.equals("removed")) {
+                    notes.add(blobs(i.newBlobs(), i.newBytes()) + " new");
+                }
+                if (i.attachments() != null && !i.attachments().isEmpty()) {
+                    notes.add(i.attachments().describe());
+                }
+                out.printf("%-10s %s  %s%s%n", kind, c.source(), what, notes.isEmpty() ? "" : "  (" + String.join("; ", notes) + ")");
             }
         }
-        out.printf("unchanged  %d image(s)%n", d.only("unchanged").size());
+        int same = 0;
+        for (DiffService.ImageChange i : d.only("unchanged")) {
+            if (i.attachments() == null || i.attachments().isEmpty()) {
+                same++;
+            } else {
+                out.printf("%-10s %s  unchanged image, %s%n", "attached", i.change().source(), i.attachments().describe());
+            }
+        }
+        out.printf("unchanged  %d image(s)%n", same);
         DiffService.Side n = d.newer();
         if (n.kind().equals("bundle")) {
             out.printf("bytes      new carries %s; its images use %s that old %s%n", blobs(n.carriedBlobs(), n.carriedBytes()),
@@ -79,7 +109,6 @@ final class DiffCommand implements Callable<Integer> {
             out.printf("bytes      unknown (a receipt records no sizes); new holds %d blob(s) that old %s%n", d.newBlobs(),
                     d.older().kind().equals("bundle") ? "did not use" : "did not hold");
         }
-        return 0;
     }
 
     private static String describe(DiffService.Side s) {
@@ -109,6 +138,7 @@ final class DiffCommand implements Callable<Integer> {
                     n.put("newBlobs", i.newBlobs());
                     n.put("newBytes", i.newBytes());
                 }
+                attachments(n, i);
             }
         }
         ObjectNode blobs = o.putObject("blobs");
@@ -124,6 +154,20 @@ final class DiffCommand implements Callable<Integer> {
             blobs.putNull("newBytes");
         }
         return mapper.writeValueAsString(o);
+    }
+
+    /**
+     * {@code attached} (NEW's one-line summary, null for none), and {@code newAttachments} /
+     * {@code removedAttachments} against OLD, each attachment as {@code list --json} shows it; the
+     * three are left out where a side is a receipt (it records no attachments).
+     */
+    private static void attachments(ObjectNode n, DiffService.ImageChange i) {
+        if (i.attachments() == null) {
+            return;
+        }
+        n.put("attached", i.attached() == null || i.attached().isEmpty() ? null : AttachedSummary.ofBundle(i.attached()));
+        n.set("newAttachments", ContentsFormat.attachments(i.attachments().added()));
+        n.set("removedAttachments", ContentsFormat.attachments(i.attachments().removed()));
     }
 
     private static ObjectNode side(ObjectMapper mapper, DiffService.Side s) {

@@ -22,7 +22,7 @@ import picocli.CommandLine.Spec;
             "  airlock-import list /media/usb/scanners-000042.airlock.tar --trust mirror.pub.asc --markdown"},
         description = "Print what a bundle holds, once it is verified as verify does (signatures, every blob's digest and size, "
                 + "its report if there): signers, channel, sequence, parent, each image with its platforms, manifest digest and "
-                + "size. Nothing is printed from a bundle that fails.")
+                + "size, and what is attached to it (signatures, attestations, SBOMs, referrers). Nothing is printed from a bundle that fails.")
 final class ListCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
