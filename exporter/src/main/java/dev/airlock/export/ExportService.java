@@ -306,9 +306,9 @@ public final class ExportService {
             String before = chain.previous().get(source);
             String status = before == null ? "new" : before.equals(digest) ? "unchanged" : "changed";
             List<String> sent = chain.previouslyAttached().getOrDefault(source, List.of());
-            int fresh = (int) r.attached().stream().filter(a -> !sent.contains(a.digest().toString())).count();
+            List<String> fresh = r.attached().stream().map(a -> a.digest().toString()).filter(d -> !sent.contains(d)).toList();
             String summary = r.attached().isEmpty() ? null : AttachedSummary.ofAttached(r.attached());
-            statuses.add(new ExportPlan.ImageStatus(source, status, digest, before, summary, fresh));
+            statuses.add(new ExportPlan.ImageStatus(source, status, digest, before, summary, fresh.size(), fresh));
         }
         chain.previous().forEach((src, digest) -> {
             if (!named.contains(src)) {
