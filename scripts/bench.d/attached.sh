@@ -1,21 +1,25 @@
 #!/usr/bin/env bash
-# What discovering attachments costs an export: a catalog of N small images (default 1,000), each in
-# its own repository with one cosign signature under its sha256-<hex>.sig tag, in a loopback
-# registry; `airlock-export bundle --full` of the whole catalog with --attached none and with
-# --attached all, alternated, each --reps times (fresh state and output each run). Goal: all/none
-# at most 1.15.
+# What attachments cost an export: a catalog of N images (default 1,000), each in its own repository
+# with one layer of --layer-size bytes (default 4096: the worst case, where a signature's two small
+# blobs are as many objects as the image's own) and one cosign signature under its
+# sha256-<hex>.sig tag, in a loopback registry. Times, alternated, each --reps times (fresh state
+# and output each run): `airlock-export bundle --full` of the whole catalog with --attached none
+# and all (goal: all/none at most 1.15), and `airlock-export plan` with each (discovery alone: the
+# tag lists, referrers and attachment manifests, without carrying their blobs).
 #
-#   scripts/bench.d/attached.sh [--images N] [--reps N]
-# Last line on stdout: "attached-bench none=S all=S ratio=R images=N" (medians) for scripts/bench.
+#   scripts/bench.d/attached.sh [--images N] [--layer-size BYTES] [--reps N]
+# Last line on stdout: "attached-bench none=S all=S ratio=R plan_none=S plan_all=S images=N layer=B"
+# (medians) for scripts/bench.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 . "$root/scripts/lib/registry.sh"   # free_port, start_registry
 
-n=1000 reps=3
+n=1000 reps=3 layer=4096
 while [ $# -gt 0 ]; do
   case $1 in
     --images) n=$2; shift 2 ;;
     --reps) reps=$2; shift 2 ;;
+    --layer-size) layer=$2; shift 2 ;;
     *) echo "attached bench: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -32,7 +36,7 @@ trap cleanup EXIT
 port=$(free_port); src=127.0.0.1:$port
 pids+=("$(start_registry "$work/src" "$port")")
 log "attached bench: pushing $n images, each with a .sig"
-/usr/bin/python3 "$root/scripts/bench.d/push_catalog.py" "$src" "$n" "$work/images.txt"
+/usr/bin/python3 "$root/scripts/bench.d/push_catalog.py" "$src" "$n" "$work/images.txt" "$layer"
 "$root/scripts/airlock-export" keygen --uid "bench <bench@airlock.invalid>" --key "$work/k.asc" --cert "$work/k.pub.asc" >/dev/null
 printf 'images:\n' > "$work/config.yaml"
 sed 's/^/  - /' "$work/images.txt" >> "$work/config.yaml"
@@ -46,17 +50,28 @@ run() {   # run MODE REP -> prints seconds
   awk "BEGIN{print $t1 - $t0}"
   rm -rf "$out" "$state"
 }
+plan() {   # plan MODE -> prints seconds
+  local t0 t1
+  t0=$(date +%s.%N)
+  "$root/scripts/airlock-export" plan --full --config "$work/config.yaml" --attached "$1" --channel cat --key "$work/k.asc" \
+    --state "$work/state-plan" --insecure-registry "$src" >/dev/null
+  t1=$(date +%s.%N)
+  awk "BEGIN{print $t1 - $t0}"
+}
 run none warm >/dev/null   # JIT, page cache, registry caches: not counted
 : > "$work/times"
 for r in $(seq 1 "$reps"); do
   for mode in none all; do
     s=$(run "$mode" "$r"); echo "$mode $s" >> "$work/times"; log "attached bench: $mode run $r: $s s"
+    s=$(plan "$mode"); echo "plan_$mode $s" >> "$work/times"; log "attached bench: plan $mode run $r: $s s"
   done
 done
 median() { sort -n | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
 none=$(awk '$1=="none"{print $2}' "$work/times" | median)
 all=$(awk '$1=="all"{print $2}' "$work/times" | median)
+plan_none=$(awk '$1=="plan_none"{print $2}' "$work/times" | median)
+plan_all=$(awk '$1=="plan_all"{print $2}' "$work/times" | median)
 ratio=$(awk "BEGIN{printf \"%.2f\", $all / $none}")
-printf 'catalog of %d images, each with one .sig: export --attached none %.2f s, --attached all %.2f s: all/none %s (goal <= 1.15)\n' \
-  "$n" "$none" "$all" "$ratio"
-echo "attached-bench none=$none all=$all ratio=$ratio images=$n"
+printf 'catalog of %d images (%d-byte layer each), each with one .sig: export --attached none %.2f s, all %.2f s: all/none %s (goal <= 1.15); plan (discovery alone) none %.2f s, all %.2f s\n' \
+  "$n" "$layer" "$none" "$all" "$ratio" "$plan_none" "$plan_all"
+echo "attached-bench none=$none all=$all ratio=$ratio plan_none=$plan_none plan_all=$plan_all images=$n layer=$layer"

@@ -3,13 +3,14 @@
 repository with one cosign-style signature under its sha256-<hex>.sig tag, over keep-alive
 connections. For scripts/bench.d/attached.sh only: timing, not a fixture of any test.
 
-    push_catalog.py HOST:PORT N IMAGES_FILE
+    push_catalog.py HOST:PORT N IMAGES_FILE [LAYER_BYTES]
 Writes one image reference per line to IMAGES_FILE.
 """
 import base64, hashlib, http.client, json, os, sys
 from concurrent.futures import ThreadPoolExecutor
 
 host, n, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+layer_bytes = int(sys.argv[4]) if len(sys.argv) > 4 else 4096
 
 
 def sha(b):
@@ -46,7 +47,7 @@ def manifest(c, repo, ref, doc):
 def one(i):
     c = conn()
     repo = f"catalog/img{i:04d}"
-    layer = os.urandom(4096)
+    layer = os.urandom(layer_bytes)
     l = blob(c, repo, layer)
     cfg = json.dumps({"architecture": "amd64", "os": "linux", "rootfs": {"type": "layers", "diff_ids": [l["digest"]]}}).encode()
     k = blob(c, repo, cfg)
