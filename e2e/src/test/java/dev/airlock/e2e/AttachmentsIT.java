@@ -78,7 +78,9 @@ class AttachmentsIT {
         JsonNode json = bundleJson(bundle);
         assertEquals(BundleManifest.FORMAT_ATTACHED, json.path("format").asText());
         assertEquals(8, image(json, "lib/b").path("attached").size(), image(json, "lib/b").toPrettyString());
-        c.importBundle(bundle).ok();
+        Airlock.Run imported = c.importBundle(bundle).ok();
+        assertTrue(imported.out().contains("attached signatures 5, attestation 1 (https://slsa.dev/provenance/v1), SBOM 2 (spdx+json)"),
+                imported.out());
 
         set.assertFoundAt(c.target, "mirror/lib/b", key);
         c.assertAllIdentical();

@@ -171,7 +171,8 @@ public final class ImportService {
         for (int i = 0; i < images.size(); i++) {
             BundleManifest.Image named = m.images().get(i);
             CopyPlan.Image p = images.get(i);
-            landed.add(new ImportResult.Landed(named.source(), p.target().toString(), named.tag(), named.digest()));
+            landed.add(new ImportResult.Landed(named.source(), p.target().toString(), named.tag(), named.digest(),
+                    p.attached().isEmpty() ? null : dev.airlock.report.AttachedSummary.ofAttached(p.attached())));
             placed.add(new ImportLedger.Placed(p.target().toString(), named.tag(), named.source(), named.digest(),
                     p.trees().stream().flatMap(t -> t.blobs().keySet().stream()).map(Digest::toString).distinct().toList()));
         }

@@ -92,6 +92,9 @@ final class ImportCommand implements Callable<Integer> {
         r.signers().forEach(s -> out.printf("signer   %s%n", s));
         for (ImportResult.Landed l : r.landed()) {
             out.printf("image    %s -> %s%s@%s%n", l.source(), l.target(), l.tag() != null ? ":" + l.tag() : "", l.digest());
+            if (l.attached() != null) {
+                out.printf("attached %s (in place before the tag)%n", l.attached());
+            }
         }
         out.printf("blobs    %d pushed (%s), %d mounted, %d already there; %d tag(s) written%n", r.blobsPushed(),
                 Units.bytes(r.bytesPushed()), r.blobsMounted(), r.blobsPresent(), r.tagsWritten());
@@ -107,7 +110,8 @@ final class ImportCommand implements Callable<Integer> {
         o.set("signers", JsonOutput.MAPPER.valueToTree(r.signers()));
         com.fasterxml.jackson.databind.node.ArrayNode images = o.putArray("images");
         for (ImportResult.Landed l : r.landed()) {
-            images.addObject().put("source", l.source()).put("target", l.target()).put("tag", l.tag()).put("digest", l.digest());
+            images.addObject().put("source", l.source()).put("target", l.target()).put("tag", l.tag()).put("digest", l.digest())
+                    .put("attached", l.attached());
         }
         com.fasterxml.jackson.databind.node.ObjectNode blobs = o.putObject("blobs");
         blobs.put("carried", r.manifest().blobs().size());
