@@ -142,6 +142,29 @@ class GitlabSecureIT {
     }
 
     @Test
+    void analyzerSignatures_crossWithThePreset_andLandBesideTheAnalyzer_unlessAttachedNone(Registries registries) throws Exception {
+        AttachmentFixtures.assumeAvailable();
+        TestRegistry source = registries.plain();
+        TestRegistry target = registries.plain();
+        Image bandit = analyzer(source, "bandit", "5");
+        AttachmentFixtures.Key cosign = AttachmentFixtures.keygen(tmp);
+        dev.airlock.digest.Digest signed = bandit.manifest().digest();
+        AttachmentFixtures.signCosign(source, "security-products/bandit", signed, cosign);
+        Map<String, String> env = Map.of("SECURE_BINARIES_ANALYZERS", "bandit", "SECURE_BINARIES_ANALYZER_VERSION", "5",
+                "SECURE_ANALYZERS_PREFIX", prefix(source));
+
+        Path none = bundlePath(exportWith(env, bundleArgs("bundle", source, "--attached", "none")).ok());
+        assertEquals(List.of(), bundleJson(none).images().get(0).attached());
+        Path bundle = bundlePath(exportWith(env, bundleArgs("bundle", source)).ok());
+        assertEquals(1, bundleJson(bundle).images().get(0).attached().size());
+
+        importInto(none, target).ok();
+        assertTrue(AttachmentFixtures.attachedTags(target, "analyzers/bandit", signed).isEmpty());
+        importInto(bundle, target).ok(); // the delta that carries the signature the first bundle left out
+        AttachmentFixtures.verifyCosign(target, "analyzers/bandit", signed, cosign.publicPem());
+    }
+
+    @Test
     void missingAnalyzers_areAllNamedInOneLine_beforeAnythingIsWritten_orSkippedAndListed(Registries registries) throws Exception {
         TestRegistry source = registries.plain();
         analyzer(source, "bandit", "2");
