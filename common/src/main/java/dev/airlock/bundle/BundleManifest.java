@@ -188,6 +188,25 @@ public record BundleManifest(
         if (images == null || blobs == null || requires == null) {
             throw AirlockException.malformed("airlock/bundle.json lacks images, blobs or requires");
         }
+        Set<String> carried = validateBlobs();
+        for (String r : requires) {
+            Digest.parse(r);
+            if (carried.contains(r)) {
+                throw AirlockException.malformed("airlock/bundle.json both carries and requires " + r);
+            }
+        }
+        if (report != null && (report.name() == null || !REPORT_NAME.matcher(report.name()).matches()
+                || report.sha256() == null || !report.sha256().matches("[0-9a-f]{64}"))) {
+            throw AirlockException.malformed("airlock/bundle.json has an invalid report " + report
+                    + ": a bare file name ending in .report.md and a sha256 of 64 lower-case hex digits");
+        }
+        for (Image i : images) {
+            validate(i, carried);
+        }
+    }
+
+    /** Each blob once, with a size and a media type; returns their digests. */
+    private Set<String> validateBlobs() {
         Set<String> carried = new HashSet<>();
         for (Blob b : blobs) {
             Digest.parse(b.digest());
@@ -202,43 +221,33 @@ public record BundleManifest(
                         + b.mediaType() + "'");
             }
         }
-        for (String r : requires) {
-            Digest.parse(r);
-            if (carried.contains(r)) {
-                throw AirlockException.malformed("airlock/bundle.json both carries and requires " + r);
+        return carried;
+    }
+
+    /** Names go into registry URLs: even a signed bundle gets no say beyond valid names. */
+    private void validate(Image i, Set<String> carried) {
+        if (i.repository() == null || i.digest() == null || !carried.contains(i.digest())) {
+            throw AirlockException.malformed("airlock/bundle.json: image " + i.source() + " names a manifest the bundle does not carry");
+        }
+        if (i.registry() == null || !REGISTRY.matcher(i.registry()).matches()) {
+            throw AirlockException.malformed("airlock/bundle.json: image " + i.source() + " has an invalid registry '" + i.registry() + "'");
+        }
+        for (String c : i.repository().split("/", -1)) {
+            if (!REPOSITORY_COMPONENT.matcher(c).matches()) {
+                throw AirlockException.malformed("airlock/bundle.json: image " + i.source() + " has an invalid repository path '"
+                        + i.repository() + "'");
             }
         }
-        if (report != null && (report.name() == null || !REPORT_NAME.matcher(report.name()).matches()
-                || report.sha256() == null || !report.sha256().matches("[0-9a-f]{64}"))) {
-            throw AirlockException.malformed("airlock/bundle.json has an invalid report " + report
-                    + ": a bare file name ending in .report.md and a sha256 of 64 lower-case hex digits");
+        if (i.mediaType() == null || !dev.airlock.oci.MediaTypes.isManifest(i.mediaType())) {
+            throw AirlockException.malformed("airlock/bundle.json: image " + i.source() + " has media type '" + i.mediaType()
+                    + "', not a manifest or index type");
         }
-        for (Image i : images) {
-            if (i.repository() == null || i.digest() == null || !carried.contains(i.digest())) {
-                throw AirlockException.malformed("airlock/bundle.json: image " + i.source()
-                        + " names a manifest the bundle does not carry");
-            }
-            // Names go into registry URLs: even a signed bundle gets no say beyond valid names.
-            if (i.registry() == null || !REGISTRY.matcher(i.registry()).matches()) {
-                throw AirlockException.malformed("airlock/bundle.json: image " + i.source() + " has an invalid registry '" + i.registry() + "'");
-            }
-            for (String c : i.repository().split("/", -1)) {
-                if (!REPOSITORY_COMPONENT.matcher(c).matches()) {
-                    throw AirlockException.malformed("airlock/bundle.json: image " + i.source() + " has an invalid repository path '"
-                            + i.repository() + "'");
-                }
-            }
-            if (i.mediaType() == null || !dev.airlock.oci.MediaTypes.isManifest(i.mediaType())) {
-                throw AirlockException.malformed("airlock/bundle.json: image " + i.source() + " has media type '" + i.mediaType()
-                        + "', not a manifest or index type");
-            }
-            if (i.tag() != null && !TAG.matcher(i.tag()).matches()) {
-                throw AirlockException.malformed("airlock/bundle.json: image " + i.source() + " has an invalid tag '" + i.tag() + "'");
-            }
-            if (!i.attached().isEmpty() && !FORMAT_ATTACHED.equals(format)) {
-                throw AirlockException.malformed("airlock/bundle.json: image " + i.source() + " lists attachments in a " + format + " bundle");
-            }
-            i.attached().forEach(a -> validate(i, a, carried));
+        if (i.tag() != null && !TAG.matcher(i.tag()).matches()) {
+            throw AirlockException.malformed("airlock/bundle.json: image " + i.source() + " has an invalid tag '" + i.tag() + "'");
         }
+        if (!i.attached().isEmpty() && !FORMAT_ATTACHED.equals(format)) {
+            throw AirlockException.malformed("airlock/bundle.json: image " + i.source() + " lists attachments in a " + format + " bundle");
+        }
+        i.attached().forEach(a -> validate(i, a, carried));
     }
 }

@@ -55,36 +55,38 @@ public final class Cli {
             }
             return exitCode(AirlockException.Kind.USAGE);
         });
-        cl.setExecutionExceptionHandler((ex, c, parseResult) -> {
-            AirlockException.Kind kind;
-            String message;
-            if (ex instanceof AirlockException a) {
-                kind = a.kind();
-                message = a.getMessage();
-            } else if (ex instanceof UncheckedIOException u) {
-                kind = AirlockException.Kind.LOCAL;
-                message = u.getCause().getMessage();
-            } else {
-                kind = AirlockException.Kind.INTERNAL;
-                message = "internal error: " + ex;
-            }
-            int code = exitCode(kind);
-            err.println(program + ": " + oneLine(message));
-            if (verbose) {
-                ex.printStackTrace(err);
-            } else if (kind == AirlockException.Kind.INTERNAL) {
-                err.println(program + ": run again with --verbose for the stack trace");
-            }
-            err.flush();
-            if (json) {
-                printError(out, kind, oneLine(message));
-            }
-            return code;
-        });
+        cl.setExecutionExceptionHandler((ex, c, parseResult) -> failed(program, ex, verbose, json, out, err));
         int code = cl.execute(args);
         out.flush();
         err.flush();
         return code;
+    }
+
+    /** A command that failed: one line on stderr (and a JSON object on stdout with --json), its kind's exit code. */
+    private static int failed(String program, Exception ex, boolean verbose, boolean json, PrintWriter out, PrintWriter err) {
+        AirlockException.Kind kind;
+        String message;
+        if (ex instanceof AirlockException a) {
+            kind = a.kind();
+            message = a.getMessage();
+        } else if (ex instanceof UncheckedIOException u) {
+            kind = AirlockException.Kind.LOCAL;
+            message = u.getCause().getMessage();
+        } else {
+            kind = AirlockException.Kind.INTERNAL;
+            message = "internal error: " + ex;
+        }
+        err.println(program + ": " + oneLine(message));
+        if (verbose) {
+            ex.printStackTrace(err);
+        } else if (kind == AirlockException.Kind.INTERNAL) {
+            err.println(program + ": run again with --verbose for the stack trace");
+        }
+        err.flush();
+        if (json) {
+            printError(out, kind, oneLine(message));
+        }
+        return exitCode(kind);
     }
 
     /**

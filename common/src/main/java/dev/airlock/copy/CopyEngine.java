@@ -51,22 +51,7 @@ public final class CopyEngine {
     }
 
     public CopyReport run(CopyPlan plan, ImageSource source, ImageSink sink, String action) {
-        Map<Digest, BlobJob> jobs = new LinkedHashMap<>();
-        for (CopyPlan.Image image : plan.images()) {
-            for (Descriptor d : image.trees().stream().flatMap(t -> t.blobs().values().stream()).toList()) {
-                if (plan.elsewhere().contains(d.digest())) {
-                    continue;
-                }
-                BlobJob job = jobs.computeIfAbsent(d.digest(), k -> new BlobJob(d, image.source(), new ArrayList<>()));
-                if (job.blob().size() != d.size()) {
-                    throw AirlockException.malformed("blob " + d.digest() + " is referenced with two sizes (" + job.blob().size()
-                            + " and " + d.size() + ")");
-                }
-                if (!job.targets().contains(image.target())) {
-                    job.targets().add(image.target());
-                }
-            }
-        }
+        Map<Digest, BlobJob> jobs = blobJobs(plan);
         Counters counters = new Counters();
         listener.planned(action, jobs.values().stream().mapToLong(j -> j.blob().size()).sum(), jobs.size());
 
@@ -116,6 +101,27 @@ public final class CopyEngine {
         listener.done();
         return new CopyReport(counters.written.get(), counters.bytes.get(), counters.mounted.get(), counters.present.get(),
                 counters.manifests.get(), counters.tags.get());
+    }
+
+    /** Each blob to copy once (none that is elsewhere), with every target repository that needs it. */
+    private static Map<Digest, BlobJob> blobJobs(CopyPlan plan) {
+        Map<Digest, BlobJob> jobs = new LinkedHashMap<>();
+        for (CopyPlan.Image image : plan.images()) {
+            for (Descriptor d : image.trees().stream().flatMap(t -> t.blobs().values().stream()).toList()) {
+                if (plan.elsewhere().contains(d.digest())) {
+                    continue;
+                }
+                BlobJob job = jobs.computeIfAbsent(d.digest(), k -> new BlobJob(d, image.source(), new ArrayList<>()));
+                if (job.blob().size() != d.size()) {
+                    throw AirlockException.malformed("blob " + d.digest() + " is referenced with two sizes (" + job.blob().size()
+                            + " and " + d.size() + ")");
+                }
+                if (!job.targets().contains(image.target())) {
+                    job.targets().add(image.target());
+                }
+            }
+        }
+        return jobs;
     }
 
     /** A tree's manifests by digest, children before the index that names them. */

@@ -182,7 +182,7 @@ public final class BoundedFiles {
     }
 
     private static void refuseUnlessRegular(Path file, BasicFileAttributes a, Rule rule) {
-        if (a.isRegularFile() || rule.pipe() && FileKind.of(file, a).startsWith("a FIFO")) {
+        if (a.isRegularFile() || rule.pipe() && FileKind.isFifo(file, a)) {
             return;
         }
         if (a.isSymbolicLink()) {

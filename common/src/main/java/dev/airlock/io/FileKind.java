@@ -22,17 +22,34 @@ final class FileKind {
         if (a.isSymbolicLink()) {
             return "a symbolic link";
         }
+        return switch (type(file)) {
+            case FIFO -> "a FIFO (named pipe)";
+            case CHARACTER_DEVICE -> "a character device";
+            case BLOCK_DEVICE -> "a block device";
+            case SOCKET -> "a socket";
+            default -> "a special file";
+        };
+    }
+
+    /** Whether {@code file} (with {@code a} read as in {@link #of}) is a FIFO. */
+    static boolean isFifo(Path file, BasicFileAttributes a) {
+        return a.isOther() && type(file) == Type.FIFO;
+    }
+
+    private enum Type { FIFO, CHARACTER_DEVICE, BLOCK_DEVICE, SOCKET, OTHER }
+
+    private static Type type(Path file) {
         try {
             int mode = (Integer) Files.getAttribute(file, "unix:mode");
             return switch (mode & 0170000) {
-                case 0010000 -> "a FIFO (named pipe)";
-                case 0020000 -> "a character device";
-                case 0060000 -> "a block device";
-                case 0140000 -> "a socket";
-                default -> "a special file";
+                case 0010000 -> Type.FIFO;
+                case 0020000 -> Type.CHARACTER_DEVICE;
+                case 0060000 -> Type.BLOCK_DEVICE;
+                case 0140000 -> Type.SOCKET;
+                default -> Type.OTHER;
             };
         } catch (IOException | UnsupportedOperationException | IllegalArgumentException | ClassCastException e) {
-            return "a special file";
+            return Type.OTHER;
         }
     }
 }

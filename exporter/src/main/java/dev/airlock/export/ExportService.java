@@ -384,13 +384,7 @@ public final class ExportService {
         BundleManifest m = p.manifest();
         Path target = p.plan().target();
         boolean volumes = media.maxVolumeSize() > 0;
-        Path existing = existingFileOf(target);
-        if (existing != null) {
-            // Never replace a bundle that may not have crossed yet: the ledger does not know it,
-            // so the state directory was reset or belongs to another exporter.
-            throw AirlockException.usage(existing + " already exists but the exporter ledger (" + ledger.file()
-                    + ") does not record it; move that bundle away, or use the state it was written with");
-        }
+        refuseExisting(target, ledger);
         Digest bundleDigest = Digest.sha256Of(p.manifestJson());
         String fileName = volumes ? VolumeList.listName(target.getFileName().toString()) : target.getFileName().toString();
         ExportLedger.Entry entry = new ExportLedger.Entry(m.sequence(), bundleDigest.toString(),
@@ -440,6 +434,10 @@ public final class ExportService {
         Trace.mark("export: renamed");
         crashIfAsked("after-rename");
         ledger.commitPending();
+        return result(p, written, bundleDigest, target);
+    }
+
+    private static ExportResult result(Prepared p, BundleWriter.Written written, Digest bundleDigest, Path target) {
         long size;
         if (written.list() != null) {
             size = written.list().size();
@@ -452,7 +450,7 @@ public final class ExportService {
         }
         String readBack = written.readBack() == null ? null : written.readBack() == ReadBack.Mode.DIRECT ? "O_DIRECT"
                 : written.readBack() == ReadBack.Mode.DROPPED ? "posix_fadvise" : "page cache";
-        return new ExportResult(written.file(), bundleDigest, m, size, p.signers(), written.volumes(), readBack);
+        return new ExportResult(written.file(), bundleDigest, p.manifest(), size, p.signers(), written.volumes(), readBack);
     }
 
     /**
@@ -491,6 +489,18 @@ public final class ExportService {
             Files.deleteIfExists(p);
         } catch (IOException ignored) {
             // best effort: a leftover report is replaced by the next bundle of the same name
+        }
+    }
+
+    /**
+     * Never replace a bundle that may not have crossed yet: the ledger does not know it, so the
+     * state directory was reset or belongs to another exporter.
+     */
+    private static void refuseExisting(Path target, ExportLedger ledger) {
+        Path existing = existingFileOf(target);
+        if (existing != null) {
+            throw AirlockException.usage(existing + " already exists but the exporter ledger (" + ledger.file()
+                    + ") does not record it; move that bundle away, or use the state it was written with");
         }
     }
 
