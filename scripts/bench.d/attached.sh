@@ -1,25 +1,26 @@
 #!/usr/bin/env bash
-# What attachments cost an export: a catalog of N images (default 1,000), each in its own repository
-# with one layer of --layer-size bytes (default 4096: the worst case, where a signature's two small
-# blobs are as many objects as the image's own) and one cosign signature under its
-# sha256-<hex>.sig tag, in a loopback registry. Times, alternated, each --reps times (fresh state
+# What attachments cost an export: a catalog of N images (default 1,000), each in its own repository,
+# shaped as issue 21's catalog (a 512 KiB base layer shared by all, 64 KiB and 128 KiB unique
+# layers; --tiny: one 4 KiB layer, the worst case, where a signature's two small blobs are as many
+# objects as the image's own), each with one cosign signature under its sha256-<hex>.sig tag, in a
+# loopback registry. Times, alternated, each --reps times (fresh state
 # and output each run): `airlock-export bundle --full` of the whole catalog with --attached none
 # and all (goal: all/none at most 1.15), and `airlock-export plan` with each (discovery alone: the
 # tag lists, referrers and attachment manifests, without carrying their blobs).
 #
-#   scripts/bench.d/attached.sh [--images N] [--layer-size BYTES] [--reps N]
-# Last line on stdout: "attached-bench none=S all=S ratio=R plan_none=S plan_all=S images=N layer=B"
+#   scripts/bench.d/attached.sh [--images N] [--tiny] [--reps N]
+# Last line on stdout: "attached-bench none=S all=S ratio=R plan_none=S plan_all=S images=N shape=issue21|tiny"
 # (medians) for scripts/bench.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 . "$root/scripts/lib/registry.sh"   # free_port, start_registry
 
-n=1000 reps=3 layer=4096
+n=1000 reps=3 shape=issue21 unique=65536,131072 base=524288
 while [ $# -gt 0 ]; do
   case $1 in
     --images) n=$2; shift 2 ;;
     --reps) reps=$2; shift 2 ;;
-    --layer-size) layer=$2; shift 2 ;;
+    --tiny) shape=tiny unique=4096 base=0; shift ;;
     *) echo "attached bench: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -36,7 +37,7 @@ trap cleanup EXIT
 port=$(free_port); src=127.0.0.1:$port
 pids+=("$(start_registry "$work/src" "$port")")
 log "attached bench: pushing $n images, each with a .sig"
-/usr/bin/python3 "$root/scripts/bench.d/push_catalog.py" "$src" "$n" "$work/images.txt" "$layer"
+/usr/bin/python3 "$root/scripts/bench.d/push_catalog.py" "$src" "$n" "$work/images.txt" "$unique" "$base"
 "$root/scripts/airlock-export" keygen --uid "bench <bench@airlock.invalid>" --key "$work/k.asc" --cert "$work/k.pub.asc" >/dev/null
 printf 'images:\n' > "$work/config.yaml"
 sed 's/^/  - /' "$work/images.txt" >> "$work/config.yaml"
@@ -72,6 +73,6 @@ all=$(awk '$1=="all"{print $2}' "$work/times" | median)
 plan_none=$(awk '$1=="plan_none"{print $2}' "$work/times" | median)
 plan_all=$(awk '$1=="plan_all"{print $2}' "$work/times" | median)
 ratio=$(awk "BEGIN{printf \"%.2f\", $all / $none}")
-printf 'catalog of %d images (%d-byte layer each), each with one .sig: export --attached none %.2f s, all %.2f s: all/none %s (goal <= 1.15); plan (discovery alone) none %.2f s, all %.2f s\n' \
-  "$n" "$layer" "$none" "$all" "$ratio" "$plan_none" "$plan_all"
-echo "attached-bench none=$none all=$all ratio=$ratio plan_none=$plan_none plan_all=$plan_all images=$n layer=$layer"
+printf 'catalog of %d images (%s), each with one .sig: export --attached none %.2f s, all %.2f s: all/none %s (goal <= 1.15); plan (discovery alone) none %.2f s, all %.2f s\n' \
+  "$n" "$([ $shape = tiny ] && echo 'one 4 KiB layer each' || echo '512 KiB shared base + 64 + 128 KiB unique layers')" "$none" "$all" "$ratio" "$plan_none" "$plan_all"
+echo "attached-bench none=$none all=$all ratio=$ratio plan_none=$plan_none plan_all=$plan_all images=$n shape=$shape"
