@@ -85,14 +85,47 @@ public record BundleManifest(
      * named by digest only.
      */
     public record Image(String source, String registry, String repository, String tag, String digest, String mediaType,
-            @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Attachment> attached) {
+            @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Attachment> attached,
+            @JsonInclude(JsonInclude.Include.NON_NULL) Upstream upstream) {
         public Image(String source, String registry, String repository, String tag, String digest, String mediaType) {
-            this(source, registry, repository, tag, digest, mediaType, List.of());
+            this(source, registry, repository, tag, digest, mediaType, List.of(), null);
+        }
+
+        public Image(String source, String registry, String repository, String tag, String digest, String mediaType,
+                List<Attachment> attached) {
+            this(source, registry, repository, tag, digest, mediaType, attached, null);
+        }
+
+        /** The same image with what the upstream policy found recorded. */
+        public Image withUpstream(Upstream checked) {
+            return new Image(source, registry, repository, tag, digest, mediaType, attached, checked);
         }
 
         public Image {
             attached = attached == null ? List.of() : List.copyOf(attached);
         }
+    }
+
+    /**
+     * What the exporter's {@code --verify-policy} decided for an image (format v1.1): the rule that
+     * matched it ({@code match} as written), what it required ({@code signed} or {@code none}) and
+     * each signature that verified. Absent when no policy was given.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Upstream(String rule, String require, List<Verified> verified) {
+        public Upstream {
+            verified = verified == null ? List.of() : List.copyOf(verified);
+        }
+    }
+
+    /**
+     * One upstream signature that verified: on which manifest, with a key ({@code key}: the hex
+     * SHA-256 of its DER SubjectPublicKeyInfo) or keyless ({@code identity}, {@code issuer}, the
+     * Rekor log index and integrated time), and where it was found ({@code signature}).
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Verified(String manifest, String kind, String key, String identity, String issuer, Long rekorLogIndex,
+            String integratedTime, String signature) {
     }
 
     /**
@@ -249,5 +282,24 @@ public record BundleManifest(
             throw AirlockException.malformed("airlock/bundle.json: image " + i.source() + " lists attachments in a " + format + " bundle");
         }
         i.attached().forEach(a -> validate(i, a, carried));
+        if (i.upstream() != null) {
+            validate(i, i.upstream());
+        }
+    }
+
+    /** Shown to people and compared by the offline side: well-formed, never instructions. */
+    private void validate(Image i, Upstream u) {
+        String what = "airlock/bundle.json: image " + i.source() + ": upstream";
+        if (!FORMAT_ATTACHED.equals(format)) {
+            throw AirlockException.malformed(what + " in a " + format + " bundle");
+        }
+        if (u.rule() == null || u.rule().length() > 1024 || !List.of("signed", "none").contains(u.require())) {
+            throw AirlockException.malformed(what + " names no rule, or requires '" + u.require() + "' (signed or none)");
+        }
+        for (Verified v : u.verified()) {
+            if (v.manifest() == null || !Digest.isValid(v.manifest()) || !List.of("key", "keyless").contains(v.kind())) {
+                throw AirlockException.malformed(what + " lists a signature on '" + v.manifest() + "' of kind '" + v.kind() + "'");
+            }
+        }
     }
 }

@@ -33,8 +33,13 @@ final class AttachmentIntake {
         void check(Descriptor blob, String owner);
     }
 
-    static List<Attached> plan(VerifiedBundle bundle, Repo source, BundleManifest.Image image, ImageTree tree,
+    /** Every attachment of the image, checked; and those to push. */
+    record Intake(List<Attached> all, List<Attached> kept) {
+    }
+
+    static Intake plan(VerifiedBundle bundle, Repo source, BundleManifest.Image image, ImageTree tree,
             AttachedSelection selection, BlobCheck blobs) {
+        List<Attached> all = new ArrayList<>();
         List<Attached> kept = new ArrayList<>();
         Set<Digest> subjects = new HashSet<>(tree.manifests().keySet());
         Set<Digest> pushed = new HashSet<>(tree.manifests().keySet());
@@ -55,6 +60,7 @@ final class AttachmentIntake {
             attached.blobs().values().forEach(d -> blobs.check(d, image.source()));
             subjects.addAll(attached.manifests().keySet());
             Attached one = new Attached(subject, attached, a.tag(), a.referrer(), AttachedSummary.kind(a));
+            all.add(one);
             if (selection.keeps(one.kind()) && pushed.contains(subject)) {
                 kept.add(one);
                 pushed.addAll(attached.manifests().keySet());
@@ -62,6 +68,6 @@ final class AttachmentIntake {
                 attached.blobs().values().forEach(d -> bundle.checkSkipped(source, d));
             }
         }
-        return kept;
+        return new Intake(all, kept);
     }
 }

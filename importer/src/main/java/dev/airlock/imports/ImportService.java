@@ -218,8 +218,8 @@ public final class ImportService {
             Repo target = new Repo(request.naming().host(), request.naming().repository(image));
             ImageTree tree = CopyEngine.walk(bundle, source, image.digest());
             tree.blobs().values().forEach(d -> check.check(d, image.source()));
-            List<Attached> attached = AttachmentIntake.plan(bundle, source, image, tree, request.attached(), check);
-            images.add(new CopyPlan.Image(source, target, tree, image.tag(), attached));
+            AttachmentIntake.Intake attached = AttachmentIntake.plan(bundle, source, image, tree, request.attached(), check);
+            images.add(new CopyPlan.Image(source, target, tree, image.tag(), attached.kept()));
         }
         return images;
     }
