@@ -45,9 +45,16 @@ public record BundleContents(String channel, long sequence, BundleManifest.Paren
      * (signatures, attestations, SBOMs, referrers), each a manifest the bundle carries.
      */
     public record ImageInfo(String source, String digest, String mediaType, List<String> platforms, long size, int blobs,
-            long carriedBytes, int carriedBlobs, long requiredBytes, int requiredBlobs, List<BundleManifest.Attachment> attached) {
+            long carriedBytes, int carriedBlobs, long requiredBytes, int requiredBlobs, List<BundleManifest.Attachment> attached,
+            BundleManifest.Upstream upstream) {
         public ImageInfo {
             attached = attached == null ? List.of() : List.copyOf(attached);
+        }
+
+        public ImageInfo(String source, String digest, String mediaType, List<String> platforms, long size, int blobs,
+                long carriedBytes, int carriedBlobs, long requiredBytes, int requiredBlobs, List<BundleManifest.Attachment> attached) {
+            this(source, digest, mediaType, platforms, size, blobs, carriedBytes, carriedBlobs, requiredBytes, requiredBlobs, attached,
+                    null);
         }
     }
 
@@ -132,7 +139,7 @@ public record BundleContents(String channel, long sequence, BundleManifest.Paren
             }
             int n = tree.blobs().size();
             images.add(new ImageInfo(image.source(), image.digest(), image.mediaType(), platforms(tree, carried.keySet(), configs),
-                    size, n, carriedBytes, carriedCount, size - carriedBytes, n - carriedCount, image.attached()));
+                    size, n, carriedBytes, carriedCount, size - carriedBytes, n - carriedCount, image.attached(), image.upstream()));
         }
         long carriedBytes = m.blobs().stream().mapToLong(BundleManifest.Blob::size).sum();
         long requiredBytes = requiredSizes.values().stream().mapToLong(Long::longValue).sum();

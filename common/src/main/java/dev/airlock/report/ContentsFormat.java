@@ -61,6 +61,9 @@ public final class ContentsFormat {
             if (!i.attached().isEmpty()) {
                 line(sb, "  attached", AttachedSummary.ofBundle(i.attached()));
             }
+            if (i.upstream() != null) {
+                line(sb, "  upstream", UpstreamSummary.of(i.upstream()));
+            }
         }
         if (c.changes() != null) {
             Map<String, BundleContents.ImageInfo> bySource = bySource(c);
@@ -120,6 +123,7 @@ public final class ContentsFormat {
         if (attached) {
             AttachmentsSection.markdown(sb, c);
         }
+        upstreamMarkdown(sb, c);
         return sb.toString();
     }
 
@@ -213,6 +217,7 @@ public final class ContentsFormat {
             ib.put("requiredBytes", i.requiredBytes());
             n.put("attached", i.attached().isEmpty() ? null : AttachedSummary.ofBundle(i.attached()));
             n.set("attachments", attachments(i.attached()));
+            n.set("upstream", JSON.valueToTree(i.upstream()));
         }
         if (c.changes() != null) {
             o.set("changes", JSON.valueToTree(c.changes()));
@@ -226,6 +231,18 @@ public final class ContentsFormat {
      * {@code detail}; every key present (null where absent), so that a script need not test for
      * them.
      */
+    /** Where the exporter checked upstream signatures: a line per image saying what verified it. */
+    private static void upstreamMarkdown(StringBuilder sb, BundleContents c) {
+        if (c.images().stream().allMatch(i -> i.upstream() == null)) {
+            return;
+        }
+        sb.append("\n## Upstream signatures (checked by the exporter's --verify-policy)\n\n| image | verified by |\n|---|---|\n");
+        for (BundleContents.ImageInfo i : c.images()) {
+            sb.append("| `").append(cell(i.source())).append("` | ")
+                    .append(i.upstream() == null ? "—" : cell(UpstreamSummary.of(i.upstream()))).append(" |\n");
+        }
+    }
+
     public static ArrayNode attachments(List<BundleManifest.Attachment> attached) {
         ArrayNode a = JSON.createArrayNode();
         for (BundleManifest.Attachment x : attached) {

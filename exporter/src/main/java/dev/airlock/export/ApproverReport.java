@@ -47,8 +47,10 @@ final class ApproverReport {
                         s.newAttachedDigests() == null ? null : new java.util.HashSet<>(s.newAttachedDigests())));
             }
         }
+        Map<dev.airlock.digest.Digest, byte[]> prefetched = prefetch(copies, manifest, source);
         BundleContents contents = BundleContents.of(manifest, signers, image -> bySource.get(image.source()).tree(),
-                config -> read(source, configRepo.get(config.digest()), config), changes);
+                config -> prefetched.containsKey(config.digest()) ? prefetched.get(config.digest())
+                        : read(source, configRepo.get(config.digest()), config), changes);
         String body = ContentsFormat.markdown(new ContentsFormat.Listing(bundleFileName, null, null, contents));
         String reportName = ReportFile.nameFor(bundleFileName);
         String how = """
@@ -65,6 +67,35 @@ final class ApproverReport {
                 With airlock: `airlock-import list %s --trust CERT.asc` prints `report: %s (matches)`.
                 """.formatted(reportName, bundleFileName, reportName, bundleFileName, reportName);
         return (body + how).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Configs the report reads: a small request each, so several at once (a catalog of a thousand would wait on them in turn). */
+    private static final int PREFETCH = 8;
+    /** Larger configs are left to be read one by one (the report reads at most this much of one anyway). */
+    private static final long PREFETCH_MAX = 1 << 20;
+
+    /**
+     * The config of every single-platform image the bundle carries, read several at once: the
+     * report names each one's platform from it. An index names its children's platforms itself;
+     * anything not read here is read when the report asks for it.
+     */
+    private static Map<dev.airlock.digest.Digest, byte[]> prefetch(List<CopyPlan.Image> copies, BundleManifest manifest,
+            ImageSource source) {
+        java.util.Set<String> carried = new java.util.HashSet<>();
+        manifest.blobs().forEach(b -> carried.add(b.digest()));
+        Map<dev.airlock.digest.Digest, byte[]> out = new java.util.concurrent.ConcurrentHashMap<>();
+        List<Runnable> tasks = new ArrayList<>();
+        for (CopyPlan.Image c : copies) {
+            if (c.tree().top().isIndex()) {
+                continue;
+            }
+            dev.airlock.oci.Descriptor config = c.tree().top().blobs().get(0);
+            if (carried.contains(config.digest().toString()) && config.size() <= PREFETCH_MAX) {
+                tasks.add(() -> out.put(config.digest(), read(source, c, config)));
+            }
+        }
+        dev.airlock.copy.TransferRunner.run(tasks, PREFETCH, "airlock-report");
+        return out;
     }
 
     /** A carried config's bytes from the source, checked against its digest by the source's reader. */
