@@ -79,4 +79,35 @@ class BundleManifestAttachedTest {
             assertEquals(AirlockException.Kind.MALFORMED_BUNDLE, e.kind(), bad);
         }
     }
+
+    private static byte[] withUpstream(String format, String upstream) {
+        String json = new String(json(format, null), StandardCharsets.UTF_8);
+        return json.replace("\"mediaType\":\"" + OCI + "\"}],\"blobs\"", "\"mediaType\":\"" + OCI + "\",\"upstream\":" + upstream + "}],\"blobs\"")
+                .getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void upstream_roundTrips_andIsShownInOneLine() {
+        String u = "{\"rule\":\"src:5000/**\",\"require\":\"signed\",\"verified\":[{\"manifest\":\"" + IMAGE + "\",\"kind\":\"key\","
+                + "\"key\":\"" + "ab".repeat(32) + "\",\"signature\":\"tag sha256-x.sig layer 0\"}]}";
+        BundleManifest m = BundleManifest.parse(withUpstream(BundleManifest.FORMAT_ATTACHED, u));
+        assertEquals("src:5000/**", m.images().get(0).upstream().rule());
+        assertEquals(m, BundleManifest.parse(m.toJson()));
+        assertEquals("cosign key abababab…ababab (rule src:5000/**)", dev.airlock.report.UpstreamSummary.of(m.images().get(0).upstream()));
+    }
+
+    @Test
+    void upstream_inAV1Bundle_orMalformed_isRefused() {
+        String ok = "{\"rule\":\"**\",\"require\":\"none\"}";
+        assertThrows(AirlockException.class, () -> BundleManifest.parse(withUpstream(BundleManifest.FORMAT, ok)));
+        for (String bad : List.of("{\"rule\":\"**\",\"require\":\"maybe\"}", "{\"require\":\"none\"}",
+                "{\"rule\":\"**\",\"require\":\"signed\",\"verified\":[{\"manifest\":\"nope\",\"kind\":\"key\"}]}",
+                "{\"rule\":\"**\",\"require\":\"signed\",\"verified\":[{\"manifest\":\"" + IMAGE + "\",\"kind\":\"trust-me\"}]}")) {
+            AirlockException e = assertThrows(AirlockException.class,
+                    () -> BundleManifest.parse(withUpstream(BundleManifest.FORMAT_ATTACHED, bad)), bad);
+            assertEquals(AirlockException.Kind.MALFORMED_BUNDLE, e.kind());
+        }
+        assertEquals("not required (rule **)", dev.airlock.report.UpstreamSummary.of(
+                BundleManifest.parse(withUpstream(BundleManifest.FORMAT_ATTACHED, ok)).images().get(0).upstream()));
+    }
 }
