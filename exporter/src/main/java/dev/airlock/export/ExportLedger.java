@@ -266,25 +266,17 @@ public final class ExportLedger {
 
     /** What was attached to each image (manifest digests) in the latest bundle up to {@code sequence} that named it. */
     public Map<String, List<String>> attachedAt(long sequence) {
-        Map<String, List<String>> attached = new LinkedHashMap<>();
-        Long s = sequence;
-        Set<Long> seen = new HashSet<>();
-        while (s != null && seen.add(s)) {
-            Optional<Entry> e = find(s);
-            if (e.isEmpty()) {
-                break;
-            }
-            for (ImageRecord i : e.get().images()) {
-                attached.putIfAbsent(i.source(), i.attached());
-            }
-            s = e.get().parent();
-        }
-        return attached;
+        return latestPerImage(sequence, ImageRecord::attached);
     }
 
     /** Images of the chain up to {@code sequence}, latest first by source: what "changed" compares with. */
     public Map<String, String> imagesAt(long sequence) {
-        Map<String, String> images = new LinkedHashMap<>();
+        return latestPerImage(sequence, ImageRecord::digest);
+    }
+
+    /** For each image the chain up to {@code sequence} named, {@code what} of its latest record. */
+    private <T> Map<String, T> latestPerImage(long sequence, java.util.function.Function<ImageRecord, T> what) {
+        Map<String, T> out = new LinkedHashMap<>();
         Long s = sequence;
         Set<Long> seen = new HashSet<>();
         while (s != null && seen.add(s)) {
@@ -293,11 +285,11 @@ public final class ExportLedger {
                 break;
             }
             for (ImageRecord i : e.get().images()) {
-                images.putIfAbsent(i.source(), i.digest());
+                out.putIfAbsent(i.source(), what.apply(i));
             }
             s = e.get().parent();
         }
-        return images;
+        return out;
     }
 
     /** Records a finished single-file bundle before its rename; see the class comment. */
