@@ -297,6 +297,15 @@ public final class TarHeaderGuard {
         /** What {@link #size} answers for a body it cannot follow record by record as Commons Compress does. */
         static final long UNFOLLOWABLE = -2;
 
+        private static boolean hasEquals(byte[] body, int from, int to) {
+            for (int k = from; k < to; k++) {
+                if (body[k] == '=') {
+                    return true;
+                }
+            }
+            return false;
+        }
+
         /** The last {@code size} record's value, -1 when there is none, or {@link #UNFOLLOWABLE}. */
         static long size(byte[] body) {
             long found = -1;
@@ -307,7 +316,9 @@ public final class TarHeaderGuard {
                 while (space < body.length && body[space] >= '0' && body[space] <= '9' && len < 1 << 20) {
                     len = len * 10 + (body[space++] - '0');
                 }
-                if (space == i || space >= body.length || body[space] != ' ' || len <= space - i + 1 || i + len > body.length) {
+                if (space == i || space >= body.length || body[space] != ' ' || len <= space - i + 1 || i + len > body.length
+                        || !hasEquals(body, space + 1, i + len)) {
+                    // Commons Compress reads a keyword on to the next '=', past its record's end (red-team pass G).
                     return UNFOLLOWABLE;
                 }
                 String record = new String(body, space + 1, i + len - space - 1, java.nio.charset.StandardCharsets.UTF_8);
