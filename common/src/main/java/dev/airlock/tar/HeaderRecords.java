@@ -40,6 +40,11 @@ public final class HeaderRecords {
         positions[count++] = position;
     }
 
+    /** How many records the guard read. */
+    int count() {
+        return count;
+    }
+
     /** Whether the guard read a record at {@code position}. */
     public boolean contains(long position) {
         return Arrays.binarySearch(positions, 0, count, position) >= 0;

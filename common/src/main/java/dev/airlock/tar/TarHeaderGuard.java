@@ -32,6 +32,13 @@ public final class TarHeaderGuard {
     public static final int MAX_META_RUN = 8;
     /** The most old-GNU sparse extension blocks accepted after one entry's header (21 sparse records each). */
     public static final int MAX_SPARSE_BLOCKS = 64;
+    /**
+     * The most records (headers, extension blocks, end blocks) accepted per entry allowed: their
+     * positions are held ({@link HeaderRecords}), and 65 per entry (a sparse header and its blocks)
+     * times 200,000 entries was 128 MiB (red-team pass G). UntrustedBundle lets Commons Compress
+     * make only as many reads.
+     */
+    public static final int MAX_RECORDS_PER_ENTRY = 4;
     private static final int RECORD = 512;
 
     private final FileChannel tar;
@@ -47,11 +54,13 @@ public final class TarHeaderGuard {
     private long globalBytes;
     /** Where the walk read a header record, a sparse extension block or the end-of-archive block, in order. */
     private final HeaderRecords records = new HeaderRecords();
+    private final long maxRecords;
 
-    private TarHeaderGuard(FileChannel tar, String what) throws IOException {
+    private TarHeaderGuard(FileChannel tar, String what, int maxEntries) throws IOException {
         this.tar = tar;
         this.what = what;
         this.end = tar.size();
+        this.maxRecords = (long) MAX_RECORDS_PER_ENTRY * maxEntries;
     }
 
     /**
@@ -61,14 +70,14 @@ public final class TarHeaderGuard {
      * {@link #MAX_META} bytes of them) before one entry, more than {@link #MAX_META} bytes of
      * global PAX headers in all, more than {@link #MAX_SPARSE_BLOCKS} sparse extension blocks
      * after one entry, a header whose size Commons Compress could not parse, or more than
-     * {@code maxEntries} entries.
+     * {@code maxEntries} entries, or more than {@link #MAX_RECORDS_PER_ENTRY} times as many records.
      *
      * @return where the walk read records: a reader that reads a record anywhere else has walked
      *     another archive than this check did ({@link HeaderRecords#channel})
      * @throws IOException a read of the channel failed (the caller decides whether that is local)
      */
     public static HeaderRecords check(FileChannel tar, int maxEntries, String what) throws IOException {
-        TarHeaderGuard g = new TarHeaderGuard(tar, what);
+        TarHeaderGuard g = new TarHeaderGuard(tar, what, maxEntries);
         g.walk(maxEntries);
         return g.records;
     }
@@ -80,9 +89,9 @@ public final class TarHeaderGuard {
             if (!readAt(header, pos)) {
                 return;
             }
-            records.add(pos);
+            record(pos);
             if (isZero(header.array())) {
-                records.add(pos + RECORD); // Commons Compress reads a second end-of-archive block if there is one
+                record(pos + RECORD); // Commons Compress reads a second end-of-archive block if there is one
                 return;
             }
             byte[] h = header.array();
@@ -160,6 +169,14 @@ public final class TarHeaderGuard {
         return pos + RECORD + padded(size);
     }
 
+    private void record(long pos) {
+        if (records.count() >= maxRecords) {
+            throw AirlockException.malformed(what + " holds more than " + maxRecords + " tar headers and extension blocks ("
+                    + MAX_RECORDS_PER_ENTRY + " per entry it may hold), more than any it could be");
+        }
+        records.add(pos);
+    }
+
     private AirlockException refused(long pos, String reason) {
         return AirlockException.malformed(what + ": the tar header at byte " + pos + " " + reason);
     }
@@ -201,7 +218,7 @@ public final class TarHeaderGuard {
             if (!readAt(header, pos)) {
                 return end;
             }
-            records.add(pos);
+            record(pos);
             more = header.array()[504] == 1;
             pos += RECORD;
         }
