@@ -28,6 +28,12 @@ import java.nio.channels.FileChannel;
 public final class TarHeaderGuard {
     /** The largest long name, long link or PAX header accepted, in bytes; also the bound on all of them before one entry. */
     public static final int MAX_META = 64 << 10;
+    /**
+     * The most bytes of long names, long links and PAX headers accepted in the whole archive:
+     * Commons Compress keeps every entry's name, link and PAX records, and 3,000 names of 64 KiB
+     * were OutOfMemoryError in 192 MiB (red-team pass G). Real archives have none, or a few hundred bytes per entry.
+     */
+    public static final int MAX_META_TOTAL = 8 << 20;
     /** The most long-name, long-link and PAX headers accepted in a row before an entry (Commons Compress recurses once per one). */
     public static final int MAX_META_RUN = 8;
     /** The most old-GNU sparse extension blocks accepted after one entry's header (21 sparse records each). */
@@ -52,6 +58,7 @@ public final class TarHeaderGuard {
     private int metaRun;
     private long metaBytes;
     private long globalBytes;
+    private long allMetaBytes;
     /** Where the walk read a header record, a sparse extension block or the end-of-archive block, in order. */
     private final HeaderRecords records = new HeaderRecords();
     private final long maxRecords;
@@ -68,7 +75,8 @@ public final class TarHeaderGuard {
      * messages name it) before the reason, a tar holding a long-name, long-link or PAX header over
      * {@link #MAX_META} bytes, more than {@link #MAX_META_RUN} of them (or more than
      * {@link #MAX_META} bytes of them) before one entry, more than {@link #MAX_META} bytes of
-     * global PAX headers in all, more than {@link #MAX_SPARSE_BLOCKS} sparse extension blocks
+     * global PAX headers in all, more than {@link #MAX_META_TOTAL} bytes of all of them, more than
+     * {@link #MAX_SPARSE_BLOCKS} sparse extension blocks
      * after one entry, a header whose size Commons Compress could not parse, or more than
      * {@code maxEntries} entries, or more than {@link #MAX_RECORDS_PER_ENTRY} times as many records.
      *
@@ -139,6 +147,10 @@ public final class TarHeaderGuard {
         if (++metaRun > MAX_META_RUN || metaBytes > MAX_META) {
             throw refused(pos, "is the " + metaRun + "th long-name or PAX header in a row (" + metaBytes + " bytes), over the bound of "
                     + MAX_META_RUN + " headers or " + MAX_META + " bytes before one entry (real archives have 1 to 3): refused");
+        }
+        if ((allMetaBytes += size) > MAX_META_TOTAL) {
+            throw refused(pos, "brings the long names, long links and PAX headers to " + allMetaBytes + " bytes, over the bound of "
+                    + MAX_META_TOTAL + " in all (real archives have a few hundred bytes per entry, or none): refused");
         }
         if (type == 'g' && (globalBytes += size) > MAX_META) {
             throw refused(pos, "brings the PAX global headers to " + globalBytes + " bytes, over the bound of " + MAX_META + ": refused");
