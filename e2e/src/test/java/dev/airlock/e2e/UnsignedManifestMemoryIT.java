@@ -2,6 +2,7 @@ package dev.airlock.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.airlock.testing.TarHeaders;
 import dev.airlock.testing.Tools;
@@ -32,7 +33,7 @@ class UnsignedManifestMemoryIT {
     Path tmp;
 
     @Test
-    void inspect_anUnsignedBundleJsonOfTwentyMillionEmptyBlobs_isOneLineExit3_notOutOfMemory() throws Exception {
+    void inspect_anUnsignedBundleJsonOfTwentyMillionEmptyBlobs_isShown_notOutOfMemory() throws Exception {
         Path bundle = tmp.resolve("blobs.airlock.tar");
         byte[] head = "{\"blobs\":[{}".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         byte[] more = new byte[3 << 20];
@@ -57,8 +58,8 @@ class UnsignedManifestMemoryIT {
         }
         Tools.Result r = Tools.run(List.of(REPO.resolve("scripts/airlock-import").toString(), "inspect", bundle.toString()), Map.of(), null);
         assertFalse(r.stderr().contains("OutOfMemoryError"), r.stderr().lines().limit(3).toList().toString());
-        assertEquals(1, r.stderr().strip().lines().count(), r.stderr());
-        assertEquals(3, r.exitCode(), r.stderr());
+        assertEquals(0, r.exitCode(), r.stderr());
+        assertTrue(r.stdout().contains("blobs    20971521, "), r.stdout());
     }
 
     @Test
