@@ -36,7 +36,7 @@ public final class UntrustedBundle implements Closeable {
 
     private final Path path;
     private final FileChannel channel;
-    private final List<TarArchiveEntry> files;
+    private final List<EntryPlace> files;
     private final byte[] untrustedManifest;
     private final byte[] untrustedSignature;
     private final Expected expected;
@@ -51,7 +51,7 @@ public final class UntrustedBundle implements Closeable {
     record Expected(Digest digest, String from) {
     }
 
-    private UntrustedBundle(Path path, FileChannel channel, List<TarArchiveEntry> files, byte[] manifest, byte[] signature,
+    private UntrustedBundle(Path path, FileChannel channel, List<EntryPlace> files, byte[] manifest, byte[] signature,
             Expected expected) {
         this.path = path;
         this.channel = channel;
@@ -79,13 +79,37 @@ public final class UntrustedBundle implements Closeable {
      * names the bundle in messages.
      */
     static UntrustedBundle open(Path path, Opener opener, int maxEntries, Expected expected) {
-        List<TarArchiveEntry> entries;
+        // Commons Compress's entries (and its TarFile) are gone once this line is done, before bundle.json is read (EntryPlace).
+        List<EntryPlace> files = places(path, list(path, opener, maxEntries));
+        if (files.size() < 2 || !files.get(0).name().equals(BundleNames.MANIFEST)
+                || !files.get(1).name().equals(BundleNames.SIGNATURE)) {
+            throw AirlockException.malformed(path + " is not an airlock bundle: it must start with "
+                    + BundleNames.MANIFEST + " and " + BundleNames.SIGNATURE);
+        }
+        FileChannel channel;
+        try {
+            channel = opener.open();
+        } catch (IOException e) {
+            throw AirlockException.local("cannot open bundle " + path + ": " + e.getMessage(), e);
+        }
+        try {
+            byte[] manifest = readSmall(channel, files.get(0), MAX_MANIFEST, path);
+            byte[] signature = readSmall(channel, files.get(1), MAX_SIGNATURE, path);
+            return new UntrustedBundle(path, channel, files, manifest, signature, expected);
+        } catch (RuntimeException e) {
+            closeQuietly(channel);
+            throw e;
+        }
+    }
+
+    /** Every entry's header, read by Commons Compress after the guard's check; refused as the open's contract says. */
+    private static List<TarArchiveEntry> list(Path path, Opener opener, int maxEntries) {
         try (FileChannel headers = opener.open()) {
             // Before TarFile holds a huge long name or PAX header in memory; and TarFile reads only the headers the check read.
             dev.airlock.tar.HeaderRecords walked = TarHeaderGuard.check(headers, maxEntries, path.toString());
             try (TarFile tar = new TarFile(new ReadLimitedChannel(walked.channel(headers), 4L * maxEntries, maxEntries), 10240, 512, null,
                     false)) {
-                entries = tar.getEntries();
+                return tar.getEntries();
             } catch (IOException | RuntimeException e) {
                 if (e instanceof IOException io && !(e instanceof java.io.EOFException) && isLocal(io)) {
                     throw AirlockException.local("cannot read bundle " + path + ": " + e.getMessage(), e);
@@ -101,7 +125,11 @@ public final class UntrustedBundle implements Closeable {
         } catch (IOException | RuntimeException e) {
             throw AirlockException.malformed(path + " is not a readable tar archive: " + e.getMessage());
         }
-        List<TarArchiveEntry> files = new ArrayList<>();
+    }
+
+    /** Checks each entry's header, and keeps where the regular files lie. */
+    private static List<EntryPlace> places(Path path, List<TarArchiveEntry> entries) {
+        List<EntryPlace> files = new ArrayList<>();
         Set<String> seen = new HashSet<>();
         for (TarArchiveEntry e : entries) {
             String name = e.getName();
@@ -126,27 +154,9 @@ public final class UntrustedBundle implements Closeable {
                 throw AirlockException.malformed(path + ": entry '" + name + "' is not a regular file (type '"
                         + (char) flag + "'); links, devices and special files are refused");
             }
-            files.add(e);
+            files.add(EntryPlace.of(e));
         }
-        if (files.size() < 2 || !files.get(0).getName().equals(BundleNames.MANIFEST)
-                || !files.get(1).getName().equals(BundleNames.SIGNATURE)) {
-            throw AirlockException.malformed(path + " is not an airlock bundle: it must start with "
-                    + BundleNames.MANIFEST + " and " + BundleNames.SIGNATURE);
-        }
-        FileChannel channel;
-        try {
-            channel = opener.open();
-        } catch (IOException e) {
-            throw AirlockException.local("cannot open bundle " + path + ": " + e.getMessage(), e);
-        }
-        try {
-            byte[] manifest = readSmall(channel, files.get(0), MAX_MANIFEST, path);
-            byte[] signature = readSmall(channel, files.get(1), MAX_SIGNATURE, path);
-            return new UntrustedBundle(path, channel, files, manifest, signature, expected);
-        } catch (RuntimeException e) {
-            closeQuietly(channel);
-            throw e;
-        }
+        return files;
     }
 
     /**
@@ -180,18 +190,19 @@ public final class UntrustedBundle implements Closeable {
         }
     }
 
-    private static byte[] readSmall(FileChannel ch, TarArchiveEntry e, long max, Path path) {
-        if (e.getSize() > max) {
-            throw AirlockException.malformed(path + ": " + e.getName() + " is " + e.getSize() + " bytes, over the limit of " + max);
+    private static byte[] readSmall(FileChannel ch, EntryPlace e, long max, Path path) {
+        if (e.size() > max) {
+            throw AirlockException.malformed(path + ": " + e.name() + " is " + e.size() + " bytes, over the limit of " + max);
         }
-        try (InputStream in = new ChannelSliceInputStream(ch, e.getDataOffset(), e.getSize())) {
-            byte[] b = in.readNBytes((int) e.getSize());
-            if (b.length != e.getSize()) {
-                throw AirlockException.malformed(path + ": " + e.getName() + " is cut short");
+        try (InputStream in = new ChannelSliceInputStream(ch, e.dataOffset(), e.size())) {
+            // Read in place at its size: readNBytes(int) gathers chunks and then copies them, twice the memory.
+            byte[] b = new byte[(int) e.size()];
+            if (in.readNBytes(b, 0, b.length) != b.length) {
+                throw AirlockException.malformed(path + ": " + e.name() + " is cut short");
             }
             return b;
         } catch (IOException ex) {
-            throw AirlockException.malformed(path + ": cannot read " + e.getName() + ": " + ex.getMessage());
+            throw AirlockException.malformed(path + ": cannot read " + e.name() + ": " + ex.getMessage());
         }
     }
 
@@ -222,13 +233,13 @@ public final class UntrustedBundle implements Closeable {
             expected.add(BundleNames.blobPath(Digest.parse(b.digest())));
             sizes.add(b.size());
         }
-        List<TarArchiveEntry> rest = files.subList(2, files.size());
+        List<EntryPlace> rest = files.subList(2, files.size());
         for (int i = 0; i < Math.max(expected.size(), rest.size()); i++) {
             if (i >= rest.size()) {
                 throw AirlockException.malformed(path + " is incomplete: entry '" + expected.get(i)
                         + "' declared in bundle.json is missing (" + (expected.size() - rest.size()) + " missing in all)");
             }
-            String name = rest.get(i).getName();
+            String name = rest.get(i).name();
             if (i >= expected.size()) {
                 throw AirlockException.malformed(path + ": entry '" + name + "' is not listed in bundle.json");
             }
@@ -236,17 +247,17 @@ public final class UntrustedBundle implements Closeable {
                 throw AirlockException.malformed(path + ": entry " + (i + 3) + " is '" + name + "' but bundle.json lists '"
                         + expected.get(i) + "' there");
             }
-            if (rest.get(i).getSize() != sizes.get(i)) {
-                throw AirlockException.malformed(path + ": entry '" + name + "' is " + rest.get(i).getSize()
+            if (rest.get(i).size() != sizes.get(i)) {
+                throw AirlockException.malformed(path + ": entry '" + name + "' is " + rest.get(i).size()
                         + " bytes but bundle.json declares " + sizes.get(i));
             }
         }
         long end;
         try {
-            TarArchiveEntry last = files.get(files.size() - 1);
-            end = last.getDataOffset() + last.getSize();
+            EntryPlace last = files.get(files.size() - 1);
+            end = last.dataOffset() + last.size();
             if (end > channel.size()) {
-                throw AirlockException.malformed(path + " is truncated: it ends inside entry '" + last.getName() + "'");
+                throw AirlockException.malformed(path + " is truncated: it ends inside entry '" + last.name() + "'");
             }
         } catch (IOException e) {
             throw AirlockException.malformed(path + ": " + e.getMessage());

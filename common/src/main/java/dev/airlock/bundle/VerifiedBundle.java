@@ -23,7 +23,6 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 
 /**
  * A bundle whose bundle.json is signed by enough trusted keys and whose entry list matches it.
@@ -41,17 +40,17 @@ public final class VerifiedBundle implements ImageSource {
     private final BundleManifest manifest;
     private final Digest digest;
     private final List<String> signers;
-    private final Map<String, TarArchiveEntry> entries = new HashMap<>();
+    private final Map<String, EntryPlace> entries = new HashMap<>();
     private final Map<Digest, BundleManifest.Blob> carried = new HashMap<>();
 
     VerifiedBundle(Path path, FileChannel channel, BundleManifest manifest, Digest digest, List<String> signers,
-            List<TarArchiveEntry> entries) {
+            List<EntryPlace> entries) {
         this.path = path;
         this.channel = channel;
         this.manifest = manifest;
         this.digest = digest;
         this.signers = signers;
-        entries.forEach(e -> this.entries.put(e.getName(), e));
+        entries.forEach(e -> this.entries.put(e.name(), e));
         manifest.blobs().forEach(b -> carried.put(Digest.parse(b.digest()), b));
     }
 
@@ -147,7 +146,7 @@ public final class VerifiedBundle implements ImageSource {
 
     /** Pushes an entry's bytes into {@code sink}, verified; the last buffer of a bad blob is never handed over. */
     private void copy(String name, Descriptor d, BlobSink sink) throws IOException {
-        TarArchiveEntry e = entries.get(name);
+        EntryPlace e = entries.get(name);
         BlobVerifier verifier = new BlobVerifier(d.digest(), d.size(), path + ": " + name);
         ByteBuffer buf = ByteBuffer.allocate((int) Math.min(READ_BUFFER, Math.max(1, d.size())));
         long offset = 0;
@@ -155,7 +154,7 @@ public final class VerifiedBundle implements ImageSource {
             buf.clear().limit((int) Math.min(buf.capacity(), d.size() - offset));
             try {
                 while (buf.hasRemaining()) {
-                    if (channel.read(buf, e.getDataOffset() + offset + buf.position()) < 0) {
+                    if (channel.read(buf, e.dataOffset() + offset + buf.position()) < 0) {
                         throw new IOException("the file ends early (it changed while being read, or the medium failed)");
                     }
                 }
@@ -225,10 +224,10 @@ public final class VerifiedBundle implements ImageSource {
 
     /** An entry's bytes in the file; read from its start, they are checked against {@code d}. */
     private FileRegion region(String name, Digest d) {
-        TarArchiveEntry e = entries.get(name);
+        EntryPlace e = entries.get(name);
         if (e == null) {
             throw new IllegalStateException("no entry " + name);
         }
-        return new FileRegion(channel, e.getDataOffset(), e.getSize(), d, path + ": " + name);
+        return new FileRegion(channel, e.dataOffset(), e.size(), d, path + ": " + name);
     }
 }

@@ -36,6 +36,8 @@ final class BoundedGunzip {
     /** Allowed whatever the ratio: a small archive may hold a layer of zeros. */
     static final long FLOOR = 256L << 20;
     private static final int BUFFER = 1 << 16;
+    /** The longest name or comment accepted in a gzip header (real ones are a file name, or none). */
+    static final int MAX_HEADER_FIELD = 64 << 10;
 
     private BoundedGunzip() {
     }
@@ -123,7 +125,7 @@ final class BoundedGunzip {
      */
     private static InputStream gunzip(InputStream raw, Path file) {
         try {
-            return new GzipCompressorInputStream(raw, true);
+            return new GzipCompressorInputStream(new HeaderFieldBound(raw), true);
         } catch (IOException e) {
             throw damaged(file, e);
         }
@@ -135,6 +137,35 @@ final class BoundedGunzip {
             return in.read(buf);
         } catch (IOException e) {
             throw damaged(file, e);
+        }
+    }
+
+    /**
+     * Commons Compress's gzip reader reads each member's header a byte at a time, and keeps its name
+     * and comment, up to their NUL, in memory with no bound (a 300 MiB name is OutOfMemoryError,
+     * red-team pass G); it reads deflated data in blocks. So a run of more than
+     * {@link #MAX_HEADER_FIELD} single-byte reads is a header field no writer makes: refused.
+     * Contract: mark and reset pass through (the reader needs them between members).
+     */
+    private static final class HeaderFieldBound extends java.io.FilterInputStream {
+        private int run;
+
+        HeaderFieldBound(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read() throws IOException {
+            if (++run > MAX_HEADER_FIELD + 64) { // the fixed fields of a trailer and the next header are 20 bytes
+                throw new IOException("a name or comment in its gzip header is over " + MAX_HEADER_FIELD + " bytes (a real one is a file name)");
+            }
+            return super.read();
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            run = 0;
+            return super.read(b, off, len);
         }
     }
 

@@ -14,6 +14,10 @@ import java.util.Arrays;
  * blocks read twice, the order in which several PAX sizes apply) let it read headers the guard
  * never saw. Rather than model every one, {@link #channel} refuses a whole-record read anywhere the
  * guard did not read one: whatever Commons Compress parses as a header is one the guard checked.
+ * And it holds Commons Compress to the guard's order, record by record (red-team pass G): a record
+ * the guard read as a sparse extension block or as its second end block was never checked as a
+ * header, and a walk that skips records (a PAX size one reader sees and the other does not) and
+ * lands on one of those would read a header no check saw.
  *
  * <p>Contract: Commons Compress 1.28's {@code TarFile} reads header records, and sparse extension
  * blocks, as single reads of exactly one record into its record buffer; it reads the bodies of long
@@ -36,24 +40,37 @@ public final class HeaderRecords {
         positions[count++] = position;
     }
 
+    /** How many records the guard read. */
+    int count() {
+        return count;
+    }
+
     /** Whether the guard read a record at {@code position}. */
     public boolean contains(long position) {
         return Arrays.binarySearch(positions, 0, count, position) >= 0;
     }
 
     /**
-     * {@code tar} as Commons Compress reads it, except that a read of one whole record where the
-     * guard read none fails with an IOException naming the byte. Closing it closes {@code tar}.
+     * {@code tar} as Commons Compress reads it, except that a read of one whole record anywhere but
+     * where the guard read its next record fails with an IOException naming the byte. Closing it
+     * closes {@code tar}.
      */
     public SeekableByteChannel channel(SeekableByteChannel tar) {
         return new SeekableByteChannel() {
+            /** The index of the record the guard read next, which is the one Commons Compress must read next. */
+            private int next;
+
             @Override
             public int read(ByteBuffer dst) throws IOException {
                 long at = tar.position();
                 // At the end, where no whole record is left, Commons Compress reads a short record as the end of the archive.
-                if (dst.remaining() == RECORD && !contains(at) && at + RECORD <= tar.size()) {
-                    throw new IOException("the tar header at byte " + at + " lies where the header check read entry data: the archive reads"
-                            + " two ways (a damaged or hostile archive)");
+                if (dst.remaining() == RECORD && at + RECORD <= tar.size()) {
+                    if (next >= count || positions[next] != at) {
+                        throw new IOException("the tar header at byte " + at + " is not the record the header check read next"
+                                + (contains(at) ? " (it read that one for another purpose)" : " (it read entry data there)")
+                                + ": the archive reads two ways (a damaged or hostile archive)");
+                    }
+                    next++;
                 }
                 return tar.read(dst);
             }

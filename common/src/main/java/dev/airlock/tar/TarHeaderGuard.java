@@ -28,10 +28,23 @@ import java.nio.channels.FileChannel;
 public final class TarHeaderGuard {
     /** The largest long name, long link or PAX header accepted, in bytes; also the bound on all of them before one entry. */
     public static final int MAX_META = 64 << 10;
+    /**
+     * The most bytes of long names, long links and PAX headers accepted in the whole archive:
+     * Commons Compress keeps every entry's name, link and PAX records, and 3,000 names of 64 KiB
+     * were OutOfMemoryError in 192 MiB (red-team pass G). Real archives have none, or a few hundred bytes per entry.
+     */
+    public static final int MAX_META_TOTAL = 8 << 20;
     /** The most long-name, long-link and PAX headers accepted in a row before an entry (Commons Compress recurses once per one). */
     public static final int MAX_META_RUN = 8;
     /** The most old-GNU sparse extension blocks accepted after one entry's header (21 sparse records each). */
     public static final int MAX_SPARSE_BLOCKS = 64;
+    /**
+     * The most records (headers, extension blocks, end blocks) accepted per entry allowed: their
+     * positions are held ({@link HeaderRecords}), and 65 per entry (a sparse header and its blocks)
+     * times 200,000 entries was 128 MiB (red-team pass G). UntrustedBundle lets Commons Compress
+     * make only as many reads.
+     */
+    public static final int MAX_RECORDS_PER_ENTRY = 4;
     private static final int RECORD = 512;
 
     private final FileChannel tar;
@@ -45,13 +58,16 @@ public final class TarHeaderGuard {
     private int metaRun;
     private long metaBytes;
     private long globalBytes;
+    private long allMetaBytes;
     /** Where the walk read a header record, a sparse extension block or the end-of-archive block, in order. */
     private final HeaderRecords records = new HeaderRecords();
+    private final long maxRecords;
 
-    private TarHeaderGuard(FileChannel tar, String what) throws IOException {
+    private TarHeaderGuard(FileChannel tar, String what, int maxEntries) throws IOException {
         this.tar = tar;
         this.what = what;
         this.end = tar.size();
+        this.maxRecords = (long) MAX_RECORDS_PER_ENTRY * maxEntries;
     }
 
     /**
@@ -59,16 +75,17 @@ public final class TarHeaderGuard {
      * messages name it) before the reason, a tar holding a long-name, long-link or PAX header over
      * {@link #MAX_META} bytes, more than {@link #MAX_META_RUN} of them (or more than
      * {@link #MAX_META} bytes of them) before one entry, more than {@link #MAX_META} bytes of
-     * global PAX headers in all, more than {@link #MAX_SPARSE_BLOCKS} sparse extension blocks
+     * global PAX headers in all, more than {@link #MAX_META_TOTAL} bytes of all of them, more than
+     * {@link #MAX_SPARSE_BLOCKS} sparse extension blocks
      * after one entry, a header whose size Commons Compress could not parse, or more than
-     * {@code maxEntries} entries.
+     * {@code maxEntries} entries, or more than {@link #MAX_RECORDS_PER_ENTRY} times as many records.
      *
      * @return where the walk read records: a reader that reads a record anywhere else has walked
      *     another archive than this check did ({@link HeaderRecords#channel})
      * @throws IOException a read of the channel failed (the caller decides whether that is local)
      */
     public static HeaderRecords check(FileChannel tar, int maxEntries, String what) throws IOException {
-        TarHeaderGuard g = new TarHeaderGuard(tar, what);
+        TarHeaderGuard g = new TarHeaderGuard(tar, what, maxEntries);
         g.walk(maxEntries);
         return g.records;
     }
@@ -80,9 +97,9 @@ public final class TarHeaderGuard {
             if (!readAt(header, pos)) {
                 return;
             }
-            records.add(pos);
+            record(pos);
             if (isZero(header.array())) {
-                records.add(pos + RECORD); // Commons Compress reads a second end-of-archive block if there is one
+                record(pos + RECORD); // Commons Compress reads a second end-of-archive block if there is one
                 return;
             }
             byte[] h = header.array();
@@ -131,6 +148,10 @@ public final class TarHeaderGuard {
             throw refused(pos, "is the " + metaRun + "th long-name or PAX header in a row (" + metaBytes + " bytes), over the bound of "
                     + MAX_META_RUN + " headers or " + MAX_META + " bytes before one entry (real archives have 1 to 3): refused");
         }
+        if ((allMetaBytes += size) > MAX_META_TOTAL) {
+            throw refused(pos, "brings the long names, long links and PAX headers to " + allMetaBytes + " bytes, over the bound of "
+                    + MAX_META_TOTAL + " in all (real archives have a few hundred bytes per entry, or none): refused");
+        }
         if (type == 'g' && (globalBytes += size) > MAX_META) {
             throw refused(pos, "brings the PAX global headers to " + globalBytes + " bytes, over the bound of " + MAX_META + ": refused");
         }
@@ -158,6 +179,14 @@ public final class TarHeaderGuard {
             }
         }
         return pos + RECORD + padded(size);
+    }
+
+    private void record(long pos) {
+        if (records.count() >= maxRecords) {
+            throw AirlockException.malformed(what + " holds more than " + maxRecords + " tar headers and extension blocks ("
+                    + MAX_RECORDS_PER_ENTRY + " per entry it may hold), more than any it could be");
+        }
+        records.add(pos);
     }
 
     private AirlockException refused(long pos, String reason) {
@@ -201,7 +230,7 @@ public final class TarHeaderGuard {
             if (!readAt(header, pos)) {
                 return end;
             }
-            records.add(pos);
+            record(pos);
             more = header.array()[504] == 1;
             pos += RECORD;
         }
@@ -297,6 +326,15 @@ public final class TarHeaderGuard {
         /** What {@link #size} answers for a body it cannot follow record by record as Commons Compress does. */
         static final long UNFOLLOWABLE = -2;
 
+        private static boolean hasEquals(byte[] body, int from, int to) {
+            for (int k = from; k < to; k++) {
+                if (body[k] == '=') {
+                    return true;
+                }
+            }
+            return false;
+        }
+
         /** The last {@code size} record's value, -1 when there is none, or {@link #UNFOLLOWABLE}. */
         static long size(byte[] body) {
             long found = -1;
@@ -307,7 +345,9 @@ public final class TarHeaderGuard {
                 while (space < body.length && body[space] >= '0' && body[space] <= '9' && len < 1 << 20) {
                     len = len * 10 + (body[space++] - '0');
                 }
-                if (space == i || space >= body.length || body[space] != ' ' || len <= space - i + 1 || i + len > body.length) {
+                if (space == i || space >= body.length || body[space] != ' ' || len <= space - i + 1 || i + len > body.length
+                        || !hasEquals(body, space + 1, i + len)) {
+                    // Commons Compress reads a keyword on to the next '=', past its record's end (red-team pass G).
                     return UNFOLLOWABLE;
                 }
                 String record = new String(body, space + 1, i + len - space - 1, java.nio.charset.StandardCharsets.UTF_8);

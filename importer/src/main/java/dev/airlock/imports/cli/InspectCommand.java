@@ -44,23 +44,21 @@ final class InspectCommand implements Callable<Integer> {
                 out.println(new String(raw, StandardCharsets.UTF_8));
                 return 0;
             }
-            com.fasterxml.jackson.databind.JsonNode m = new com.fasterxml.jackson.databind.ObjectMapper().readTree(raw);
+            UnverifiedSummary m;
+            try {
+                m = UnverifiedSummary.of(raw); // a stream of tokens, never a tree (red-team pass G)
+            } catch (java.io.IOException e) {
+                throw dev.airlock.error.AirlockException.malformed(bundle + ": airlock/bundle.json is not JSON: "
+                        + String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
+            }
             out.println("UNVERIFIED: nothing below is checked; run 'airlock-import verify' before trusting it.");
             out.printf("digest   %s%n", Digest.sha256Of(raw));
-            out.printf("format   %s%n", m.path("format").asText());
-            out.printf("channel  %s  sequence %s%n", m.path("channel").asText(), m.path("sequence").asText());
-            out.printf("parent   %s%n", m.path("parent").isNull() ? "none (full bundle)"
-                    : m.path("parent").path("sequence").asText() + " " + m.path("parent").path("digest").asText());
-            out.printf("created  %s%n", m.path("created").asText());
-            long bytes = 0;
-            for (com.fasterxml.jackson.databind.JsonNode blob : m.path("blobs")) {
-                bytes += blob.path("size").asLong();
-            }
-            out.printf("blobs    %d, %s; requires %d from earlier bundles%n", m.path("blobs").size(), Units.bytes(bytes),
-                    m.path("requires").size());
-            for (com.fasterxml.jackson.databind.JsonNode i : m.path("images")) {
-                out.printf("image    %s  %s  %s%n", i.path("source").asText(), i.path("digest").asText(), i.path("mediaType").asText());
-            }
+            out.printf("format   %s%n", m.format);
+            out.printf("channel  %s  sequence %s%n", m.channel, m.sequence);
+            out.printf("parent   %s%n", "".equals(m.parent) ? "none (full bundle)" : m.parent == null ? " " : m.parent);
+            out.printf("created  %s%n", m.created);
+            out.printf("blobs    %d, %s; requires %d from earlier bundles%n", m.blobs, Units.bytes(m.blobBytes), m.requires);
+            UnverifiedSummary.images(raw, line -> out.printf("image    %s%n", line));
         }
         return 0;
     }
