@@ -216,6 +216,14 @@ public final class UntrustedBundle implements Closeable {
     }
 
     /**
+     * Hands bundle.json as found, not yet verified, to {@code reader} without a copy (it may be
+     * 64 MiB): the reader must not change it, nor keep it.
+     */
+    public <T> T readUntrustedManifest(java.util.function.Function<byte[], T> reader) {
+        return reader.apply(untrustedManifest);
+    }
+
+    /**
      * Checks the signatures against {@code policy}, then the entry list against the now-trusted
      * bundle.json. Blob contents are verified later, as they stream.
      */

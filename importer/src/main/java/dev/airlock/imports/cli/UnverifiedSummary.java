@@ -13,7 +13,7 @@ import java.util.function.Consumer;
  * string). Fields read as {@code JsonNode.asText()} and {@code asLong()} read them; a repeated key
  * counts last, as in a tree.
  */
-final class UnverifiedSummary {
+public final class UnverifiedSummary {
     private static final JsonFactory JSON = new JsonFactory();
 
     String format = "";
@@ -26,8 +26,21 @@ final class UnverifiedSummary {
     long blobBytes;
     long requires;
 
+    public String channel() {
+        return channel;
+    }
+
+    public String sequence() {
+        return sequence;
+    }
+
+    /** Null: none given; "": a full bundle (parent null); else "SEQUENCE DIGEST". */
+    public String parent() {
+        return parent;
+    }
+
     /** The top-level fields, in one pass over {@code raw}. */
-    static UnverifiedSummary of(byte[] raw) throws IOException {
+    public static UnverifiedSummary of(byte[] raw) throws IOException {
         UnverifiedSummary s = new UnverifiedSummary();
         try (JsonParser p = JSON.createParser(raw)) {
             expect(p.nextToken() == JsonToken.START_OBJECT);

@@ -3,6 +3,7 @@ package dev.airlock.imports.inbox;
 import dev.airlock.bundle.BundleInput;
 import dev.airlock.bundle.BundleManifest;
 import dev.airlock.bundle.UntrustedBundle;
+import dev.airlock.error.AirlockException;
 import dev.airlock.digest.Digest;
 import dev.airlock.imports.ImportLedger;
 import java.nio.file.Path;
@@ -43,10 +44,32 @@ final class ChainOrder {
     /** Reads bundle.json from a bundle file or a complete volume set, without trusting it. */
     static Peek peek(Path open) {
         try (UntrustedBundle b = BundleInput.open(open, null)) {
-            byte[] raw = b.untrustedManifestBytes();
-            BundleManifest m = BundleManifest.parse(raw);
-            return new Peek(m.channel(), m.sequence(), m.isFull() ? null : m.parent().sequence(), Digest.sha256Of(raw).toString());
+            return b.readUntrustedManifest(ChainOrder::peek);
         }
+    }
+
+    /**
+     * Channel, sequence and parent of an unverified bundle.json, read as a stream of tokens (a
+     * typed parse of 60 MiB of {@code {"blobs":[{},…]}} held millions of objects: red-team pass
+     * G); only for ordering — the import verifies the whole of it.
+     */
+    private static Peek peek(byte[] raw) {
+        dev.airlock.imports.cli.UnverifiedSummary s;
+        try {
+            s = dev.airlock.imports.cli.UnverifiedSummary.of(raw);
+        } catch (java.io.IOException e) {
+            throw AirlockException.malformed("airlock/bundle.json is not valid JSON: " + e.getMessage().lines().findFirst().orElse(""));
+        }
+        if (!BundleManifest.CHANNEL.matcher(s.channel()).matches() || !s.sequence().matches("[1-9][0-9]{0,17}")
+                || s.parent() == null || !s.parent().isEmpty() && !s.parent().matches("[1-9][0-9]{0,17} sha256:[0-9a-f]{64}")) {
+            throw AirlockException.malformed("airlock/bundle.json has no valid channel, sequence and parent");
+        }
+        long sequence = Long.parseLong(s.sequence());
+        Long parent = s.parent().isEmpty() ? null : Long.valueOf(s.parent().substring(0, s.parent().indexOf(' ')));
+        if (parent != null && parent >= sequence) {
+            throw AirlockException.malformed("airlock/bundle.json has an invalid parent " + parent);
+        }
+        return new Peek(s.channel(), sequence, parent, Digest.sha256Of(raw).toString());
     }
 
     /** Null when the bundle may be taken now; else what it waits for. */
