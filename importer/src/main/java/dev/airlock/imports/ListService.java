@@ -55,7 +55,7 @@ public final class ListService {
             Map<Digest, Repo> repoOf = new HashMap<>();
             for (BundleManifest.Image image : m.images()) {
                 Repo repo = new Repo(image.registry(), image.repository());
-                ImageTree tree = CopyEngine.walk(bundle, repo, image.digest());
+                ImageTree tree = SparseWalk.walk(bundle, repo, image);
                 trees.put(image.source(), tree);
                 tree.blobs().keySet().forEach(d -> repoOf.putIfAbsent(d, repo));
             }

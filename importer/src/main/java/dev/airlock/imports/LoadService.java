@@ -9,7 +9,7 @@ import dev.airlock.copy.Repo;
 import dev.airlock.crypto.TrustPolicy;
 import dev.airlock.digest.Digest;
 import dev.airlock.dockerarchive.DockerArchiveWriter;
-import dev.airlock.dockerarchive.Platform;
+import dev.airlock.oci.Platform;
 import dev.airlock.error.AirlockException;
 import dev.airlock.io.TransferListener;
 import dev.airlock.oci.ImageReference;
