@@ -44,7 +44,7 @@ final class SparseIndexSink implements ImageSink {
         try {
             target.putManifest(repo, manifest);
         } catch (AirlockException e) {
-            if (image == null || e.kind() == AirlockException.Kind.TRANSIENT || e.kind() == AirlockException.Kind.AUTH_REFUSED) {
+            if (image == null || !refusesMissingChildren(e)) {
                 throw e;
             }
             BundleManifest.Platforms p = image.platforms();
@@ -53,6 +53,18 @@ final class SparseIndexSink implements ImageSink {
                     + "): the registry requires every child of an index; export with --platform-index rewrite, or allow"
                     + " indexes with missing children in the registry's settings — nothing was tagged");
         }
+    }
+
+    /**
+     * The registry's answer to an index whose children it lacks: 400 {@code MANIFEST_BLOB_UNKNOWN}
+     * (distribution 2.x), or {@code MANIFEST_INVALID} / {@code MANIFEST_UNKNOWN} (others). The
+     * client reports an unexpected status as a message with the registry's error code in it; retried
+     * 5xx and connection failures stay what they are.
+     */
+    private static boolean refusesMissingChildren(AirlockException e) {
+        String m = String.valueOf(e.getMessage());
+        return m.contains("MANIFEST_BLOB_UNKNOWN") || m.contains("MANIFEST_INVALID") || m.contains("MANIFEST_UNKNOWN")
+                || m.contains("BLOB_UNKNOWN") || m.contains("HTTP 400") || m.contains("HTTP 404");
     }
 
     @Override
