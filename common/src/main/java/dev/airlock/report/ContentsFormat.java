@@ -212,7 +212,9 @@ public final class ContentsFormat {
             n.put("digest", i.digest());
             n.put("mediaType", i.mediaType());
             n.set("platforms", JSON.valueToTree(i.platforms()));
-            n.put("platformIndex", i.platformCut());
+            if (i.platformCut() != null) { // only for an index cut to some platforms
+                n.put("platformIndex", i.platformCut());
+            }
             n.put("size", i.size());
             ObjectNode ib = n.putObject("blobs");
             ib.put("total", i.blobs());

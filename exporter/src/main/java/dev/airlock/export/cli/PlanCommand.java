@@ -95,7 +95,9 @@ final class PlanCommand implements Callable<Integer> {
             images.addObject().put("source", i.source()).put("change", i.status()).put("previousDigest", i.previousDigest())
                     .put("digest", i.digest()).put("attached", i.attached()).put("newAttached", i.newAttached());
         }
-        o.set("platforms", mapper.valueToTree(p.platformNotes()));
+        if (!p.platformNotes().isEmpty()) { // only with --platform: JSON without it reads as before
+            o.set("platformNotes", mapper.valueToTree(p.platformNotes()));
+        }
         com.fasterxml.jackson.databind.node.ObjectNode blobs = o.putObject("blobs");
         blobs.put("carried", p.carriedBlobs());
         blobs.put("carriedBytes", p.carriedBytes());

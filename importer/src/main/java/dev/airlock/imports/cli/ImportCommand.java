@@ -120,8 +120,12 @@ final class ImportCommand implements Callable<Integer> {
         o.set("signers", JsonOutput.MAPPER.valueToTree(r.signers()));
         com.fasterxml.jackson.databind.node.ArrayNode images = o.putArray("images");
         for (ImportResult.Landed l : r.landed()) {
-            images.addObject().put("source", l.source()).put("target", l.target()).put("tag", l.tag()).put("digest", l.digest())
-                    .put("attached", l.attached()).put("platforms", platformLine(r, l));
+            com.fasterxml.jackson.databind.node.ObjectNode image = images.addObject().put("source", l.source()).put("target", l.target())
+                    .put("tag", l.tag()).put("digest", l.digest()).put("attached", l.attached());
+            String cut = platformLine(r, l);
+            if (cut != null) { // only for an index cut to some platforms: JSON of other images reads as before
+                image.put("platformIndex", cut);
+            }
         }
         com.fasterxml.jackson.databind.node.ObjectNode blobs = o.putObject("blobs");
         blobs.put("carried", r.manifest().blobs().size());
