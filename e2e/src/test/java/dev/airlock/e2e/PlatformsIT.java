@@ -9,7 +9,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.airlock.digest.Digest;
 import dev.airlock.oci.Descriptor;
-import dev.airlock.oci.PlatformIndex;
 import dev.airlock.testing.RegistryExtension;
 import dev.airlock.testing.RegistryExtension.Registries;
 import dev.airlock.testing.TestImages;
@@ -119,9 +118,12 @@ class PlatformsIT {
 
     @Test
     void rewrite_amd64Only_ociIndexAndDockerList_noArm64Blob_targetIndexListsSourceAmd64_skopeoPullsAmd64NotArm64() throws Exception {
+        Airlock.Run plan = Airlock.export(c.exportArgs("plan", "--platform", "linux/amd64")).ok();
         Path bundle = c.export("--platform", "linux/amd64");
         Set<String> entries = blobEntries(bundle);
         JsonNode json = bundleJson(bundle);
+        String report = Files.readString(bundle.resolveSibling(bundle.getFileName().toString().replace(".tar", ".report.md")));
+        Airlock.Run listed = Airlock.importer(List.of("list", bundle.toString(), "--trust", c.exporterKey[1].toString())).ok();
         Airlock.Run imported = c.importBundle(bundle).ok();
         for (int i = 0; i < REPOS.length; i++) {
             for (String d : arm64Only(i)) {
@@ -137,11 +139,15 @@ class PlatformsIT {
             JsonNode landed = JSON.readTree(raw);
             assertEquals(1, landed.path("manifests").size(), landed.toPrettyString());
             assertEquals(amd64(i).manifest().digest().toString(), landed.path("manifests").get(0).path("digest").asText());
-            assertEquals(source, landed.path("annotations").path(PlatformIndex.SOURCE_INDEX).asText());
+            assertEquals(source, landed.path("annotations").path("dev.airlock.source-index").asText());
             String rewritten = Digest.sha256Of(raw).toString();
             assertNotEquals(source, rewritten);
             assertEquals(json.path("images").get(i).path("digest").asText(), rewritten);
-            assertTrue(imported.out().contains("index rewritten: " + source + " → " + rewritten + ", 1 of 2 platforms"), imported.out());
+            String stated = "index rewritten: " + source + " → " + rewritten + ", 1 of 2 platforms (linux/amd64)";
+            assertTrue(plan.out().contains(stated), "plan: " + plan.out());
+            assertTrue(report.contains(stated), "report: " + report);
+            assertTrue(listed.out().contains(stated), "list: " + listed.out());
+            assertTrue(imported.out().contains(stated), "import: " + imported.out());
 
             Tools.Result amd = pull("mirror/" + REPOS[i] + ":1", "amd64");
             assertEquals(0, amd.exitCode(), amd.stderr());
@@ -151,6 +157,16 @@ class PlatformsIT {
         String ledger = Files.readString(tmp.resolve("import-state").resolve("channels").resolve("daily.json"));
         JsonNode placed = JSON.readTree(ledger).findValue("images");
         assertEquals("[\"linux/amd64\"]", placed.get(0).path("platforms").toString(), ledger);
+    }
+
+    @Test
+    void configPlatformsAndPlatformIndex_areReadFromTheConfigFile() throws Exception {
+        Path config = Files.writeString(tmp.resolve("export.yaml"), "platforms:\n  - linux/arm64/v8\nplatformIndex: sparse\n");
+        Airlock.Run plan = Airlock.export(c.exportArgs("plan", "--config", config.toString())).ok();
+        for (int i = 0; i < REPOS.length; i++) {
+            assertTrue(plan.out().contains("index sparse: " + indexes.get(i).manifest().digest() + " unchanged, 1 of 2 platforms (linux/arm64/v8)"),
+                    plan.out());
+        }
     }
 
     @Test
