@@ -5,7 +5,6 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.airlock.digest.Digest;
 import dev.airlock.error.AirlockException;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -26,6 +25,8 @@ import java.util.Set;
 public final class PlatformIndex {
     /** BuildKit's annotation on an attestation manifest: the digest of the platform image it describes. */
     public static final String REFERENCE_DIGEST = "vnd.docker.reference.digest";
+    /** The annotation a rewritten index carries ({@link IndexRewriter}): the digest of the index it was cut from. */
+    public static final String SOURCE_INDEX = "dev.airlock.source-index";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final JsonFactory FACTORY = JSON.getFactory();
 
@@ -146,11 +147,4 @@ public final class PlatformIndex {
         return c.chosen().size() + " of " + c.available().size() + (c.available().size() == 1 ? " platform" : " platforms");
     }
 
-    /** The annotation a rewritten index carries: the digest of the index it was cut from. */
-    public static final String SOURCE_INDEX = "dev.airlock.source-index";
-
-    /** Digest helper for callers that hold a choice. */
-    public static Digest sourceDigest(Choice c) {
-        return c.index().digest();
-    }
 }

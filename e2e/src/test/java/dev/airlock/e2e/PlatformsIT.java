@@ -207,7 +207,10 @@ class PlatformsIT {
         c.importBundle(first).ok();
         Airlock.Run plan = Airlock.export(c.exportArgs("plan", "--platform", "linux/amd64", "--platform", "linux/arm64")).ok();
         assertTrue(plan.out().contains("platforms changed: linux/amd64, linux/arm64"), plan.out());
-        Path second = c.export("--platform", "linux/amd64", "--platform", "linux/arm64");
+        Airlock.Run written = Airlock.export(c.exportArgs("bundle", "--platform", "linux/amd64", "--platform", "linux/arm64")).ok();
+        assertTrue(written.out().contains("platforms changed: linux/amd64, linux/arm64 (the channel's last bundle, 1, carried linux/amd64)"),
+                written.out());
+        Path second = Path.of(written.out().lines().filter(l -> l.startsWith("bundle ")).findFirst().orElseThrow().substring(6).trim());
         JsonNode json = bundleJson(second);
         Set<String> configsAndLayers = new HashSet<>();
         for (JsonNode b : json.path("blobs")) {

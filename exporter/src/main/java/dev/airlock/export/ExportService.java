@@ -404,6 +404,7 @@ public final class ExportService {
                     + ") does not record it; move that bundle away, or use the state it was written with");
         }
         Digest bundleDigest = Digest.sha256Of(p.manifestJson());
+        String platformChange = PlatformNotes.change(ledger.head().orElse(null), platforms.names()); // before this bundle is the head
         String fileName = volumes ? VolumeList.listName(target.getFileName().toString()) : target.getFileName().toString();
         ExportLedger.Entry entry = new ExportLedger.Entry(m.sequence(), bundleDigest.toString(),
                 m.parent() == null ? null : m.parent().sequence(), fileName, m.created(), p.images(), p.carried(), platforms.names());
@@ -464,7 +465,7 @@ public final class ExportService {
         }
         String readBack = written.readBack() == null ? null : written.readBack() == ReadBack.Mode.DIRECT ? "O_DIRECT"
                 : written.readBack() == ReadBack.Mode.DROPPED ? "posix_fadvise" : "page cache";
-        return new ExportResult(written.file(), bundleDigest, m, size, p.signers(), written.volumes(), readBack);
+        return new ExportResult(written.file(), bundleDigest, m, size, p.signers(), written.volumes(), readBack, platformChange);
     }
 
     /**

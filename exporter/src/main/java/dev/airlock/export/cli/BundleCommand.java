@@ -183,6 +183,9 @@ final class BundleCommand implements Callable<Integer> {
                 m.isFull() ? "full" : "delta after " + m.parent().sequence());
         r.signers().forEach(s -> out.printf("signer   %s%n", s));
         out.printf("carries  %d blobs, %s; %d left to earlier bundles%n", m.blobs().size(), Units.bytes(bytes), m.requires().size());
+        if (r.platformChange() != null) {
+            out.printf("platform %s%n", r.platformChange());
+        }
         for (BundleManifest.Image i : m.images()) {
             out.printf("image    %s  %s%n", i.source(), i.digest());
             String cut = dev.airlock.report.PlatformSummary.of(i);
