@@ -46,6 +46,7 @@ class PlatformsIT {
     private ChainFixture c;
     /** Per repository (REPOS order): the source index, its amd64 child, its arm64 child. */
     private final List<Image> indexes = new ArrayList<>();
+    private Image single;
 
     @BeforeEach
     void seed(Registries r) throws Exception {
@@ -61,6 +62,9 @@ class PlatformsIT {
             c.put(REPOS[i], "1", idx);
             indexes.add(idx);
         }
+        // a single-platform image of another platform than the one chosen: carried as it is
+        single = TestImages.image(true, "arm64", "v8", ChainFixture.BASE, Layer.random(seed++, 100_000));
+        c.put("single/arm", "1", single);
     }
 
     private Image amd64(int i) {
@@ -155,6 +159,8 @@ class PlatformsIT {
             assertNotEquals(0, arm.exitCode(), "skopeo pulled arm64 from an amd64-only index: " + arm.stdout());
         }
         String ledger = Files.readString(tmp.resolve("import-state").resolve("channels").resolve("daily.json"));
+        assertEquals(single.manifest().digest().toString(), c.targetDigest(c.source.host() + "/single/arm:1"));
+        assertTrue(json.path("images").get(2).path("platforms").isMissingNode(), json.toPrettyString());
         JsonNode placed = JSON.readTree(ledger).findValue("images");
         assertEquals("[\"linux/amd64\"]", placed.get(0).path("platforms").toString(), ledger);
     }
