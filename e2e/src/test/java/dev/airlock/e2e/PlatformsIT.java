@@ -236,6 +236,17 @@ class PlatformsIT {
     }
 
     @Test
+    void ifChanged_sparseIndexKeepsItsDigest_yetANewPlatformSetAloneWritesABundle() throws Exception {
+        c.export("--platform", "linux/amd64", "--platform-index", "sparse");
+        Airlock.Run same = Airlock.export(c.exportArgs("bundle", "--if-changed", "--platform", "linux/amd64", "--platform-index", "sparse")).ok();
+        assertTrue(same.out().startsWith("nothing new on channel daily"), same.out());
+        Airlock.Run more = Airlock.export(c.exportArgs("bundle", "--if-changed", "--platform", "linux/amd64", "--platform", "linux/arm64",
+                "--platform-index", "sparse")).ok();
+        assertTrue(more.out().contains("platforms changed: linux/amd64, linux/arm64"), more.out());
+        assertTrue(more.out().contains("sequence 2"), more.out());
+    }
+
+    @Test
     void imagesWithNoneOfTheChosenPlatforms_allNamedInOneRun_exit2() throws Exception {
         Airlock.Run r = Airlock.export(c.exportArgs("bundle", "--platform", "linux/s390x"));
         assertEquals(2, r.code(), r.toString());
