@@ -4,7 +4,6 @@ import dev.airlock.bundle.BundleInput;
 import dev.airlock.bundle.BundleManifest;
 import dev.airlock.bundle.UntrustedBundle;
 import dev.airlock.bundle.VerifiedBundle;
-import dev.airlock.copy.CopyEngine;
 import dev.airlock.copy.Repo;
 import dev.airlock.crypto.TrustPolicy;
 import dev.airlock.digest.Digest;
