@@ -86,19 +86,25 @@ public record BundleManifest(
      */
     public record Image(String source, String registry, String repository, String tag, String digest, String mediaType,
             @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Attachment> attached,
+            @JsonInclude(JsonInclude.Include.NON_NULL) Platforms platforms,
             @JsonInclude(JsonInclude.Include.NON_NULL) Upstream upstream) {
         public Image(String source, String registry, String repository, String tag, String digest, String mediaType) {
-            this(source, registry, repository, tag, digest, mediaType, List.of(), null);
+            this(source, registry, repository, tag, digest, mediaType, List.of(), null, null);
         }
 
         public Image(String source, String registry, String repository, String tag, String digest, String mediaType,
                 List<Attachment> attached) {
-            this(source, registry, repository, tag, digest, mediaType, attached, null);
+            this(source, registry, repository, tag, digest, mediaType, attached, null, null);
+        }
+
+        public Image(String source, String registry, String repository, String tag, String digest, String mediaType,
+                List<Attachment> attached, Platforms platforms) {
+            this(source, registry, repository, tag, digest, mediaType, attached, platforms, null);
         }
 
         /** The same image with what the upstream policy found recorded. */
         public Image withUpstream(Upstream checked) {
-            return new Image(source, registry, repository, tag, digest, mediaType, attached, checked);
+            return new Image(source, registry, repository, tag, digest, mediaType, attached, platforms, checked);
         }
 
         public Image {
@@ -138,6 +144,39 @@ public record BundleManifest(
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Attachment(String subject, String digest, String mediaType, String artifactType, String tag, boolean referrer,
             String kind, String detail) {
+    }
+
+    /**
+     * How an index was cut to the chosen platforms ({@code --platform}; format v1.1, optional: absent
+     * when the image was carried whole). {@code index}: "rewrite" (a new index of the kept entries,
+     * its digest the image's, naming {@code sourceIndex}) or "sparse" (the source index itself, its
+     * digest the image's, with the children in {@code leftOut} not carried: the importer accepts
+     * those missing and no others). {@code kept} and {@code available}: platforms as os/arch[/variant].
+     */
+    public record Platforms(String index, String sourceIndex, List<String> kept, List<String> available, List<String> leftOut) {
+        public static final String REWRITE = "rewrite";
+        public static final String SPARSE = "sparse";
+
+        public Platforms {
+            kept = kept == null ? List.of() : List.copyOf(kept);
+            available = available == null ? List.of() : List.copyOf(available);
+            leftOut = leftOut == null ? List.of() : List.copyOf(leftOut);
+        }
+    }
+
+    private static void validate(Image i, Platforms p, String format) {
+        String what = "airlock/bundle.json: image " + i.source() + ": platforms";
+        if (!FORMAT_ATTACHED.equals(format)) {
+            throw AirlockException.malformed(what + " in a " + format + " bundle");
+        }
+        if (p.sourceIndex() == null || !Digest.isValid(p.sourceIndex()) || p.leftOut().stream().anyMatch(d -> !Digest.isValid(d))) {
+            throw AirlockException.malformed(what + " names an invalid digest");
+        }
+        boolean same = p.sourceIndex().equals(i.digest());
+        if (!(Platforms.SPARSE.equals(p.index()) && same) && !(Platforms.REWRITE.equals(p.index()) && !same)) {
+            throw AirlockException.malformed(what + ": index '" + p.index() + "' with source index " + p.sourceIndex()
+                    + " does not fit image digest " + i.digest() + " (rewrite: a new digest; sparse: the source's)");
+        }
     }
 
     /** One blob carried in the bundle, in tar order. Manifests are blobs too. */
@@ -282,6 +321,9 @@ public record BundleManifest(
             throw AirlockException.malformed("airlock/bundle.json: image " + i.source() + " lists attachments in a " + format + " bundle");
         }
         i.attached().forEach(a -> validate(i, a, carried));
+        if (i.platforms() != null) {
+            validate(i, i.platforms(), format);
+        }
         if (i.upstream() != null) {
             validate(i, i.upstream());
         }

@@ -12,6 +12,7 @@ import dev.airlock.error.AirlockException;
 import dev.airlock.io.OutputFiles;
 import dev.airlock.io.TransferListener;
 import dev.airlock.oci.Descriptor;
+import dev.airlock.oci.Platform;
 import dev.airlock.oci.RawManifest;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;

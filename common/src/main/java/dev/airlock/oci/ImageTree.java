@@ -6,6 +6,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * Everything one image references: its manifests (top first, every platform of an index) and the
@@ -26,9 +27,27 @@ public final class ImageTree {
     }
 
     public static ImageTree walk(RawManifest top, Function<Descriptor, RawManifest> loader) {
+        return walk(top, loader, d -> true);
+    }
+
+    /**
+     * Like {@link #walk(RawManifest, Function)}, but of the top index's own children only those
+     * {@code carried} accepts are loaded: a sparse index ({@code --platform-index sparse}) whose
+     * other children were left out on purpose. The top keeps its bytes and digest.
+     */
+    public static ImageTree walk(RawManifest top, Function<Descriptor, RawManifest> loader, Predicate<Descriptor> carried) {
         Map<Digest, RawManifest> manifests = new LinkedHashMap<>();
         Map<Digest, Descriptor> blobs = new LinkedHashMap<>();
-        visit(top, loader, manifests, blobs, 0);
+        manifests.put(top.digest(), top);
+        if (top.isIndex()) {
+            for (Descriptor child : top.children()) {
+                if (carried.test(child)) {
+                    visitChild(top, child, loader, manifests, blobs, 1);
+                }
+            }
+        } else {
+            visitBlobs(top, blobs);
+        }
         return new ImageTree(top, manifests, blobs);
     }
 
@@ -42,20 +61,29 @@ public final class ImageTree {
         }
         if (m.isIndex()) {
             for (Descriptor child : m.children()) {
-                RawManifest loaded = loader.apply(child);
-                if (!loaded.digest().equals(child.digest()) || loaded.size() != child.size()) {
-                    throw AirlockException.malformed("child manifest " + child.digest() + " of " + m.digest()
-                            + " does not match its descriptor");
-                }
-                visit(loaded, loader, manifests, blobs, depth + 1);
+                visitChild(m, child, loader, manifests, blobs, depth + 1);
             }
         } else {
-            for (Descriptor b : m.blobs()) {
-                Descriptor seen = blobs.putIfAbsent(b.digest(), b);
-                if (seen != null && seen.size() != b.size()) {
-                    throw AirlockException.malformed("blob " + b.digest() + " is referenced with two sizes ("
-                            + seen.size() + " and " + b.size() + ")");
-                }
+            visitBlobs(m, blobs);
+        }
+    }
+
+    private static void visitChild(RawManifest parent, Descriptor child, Function<Descriptor, RawManifest> loader,
+            Map<Digest, RawManifest> manifests, Map<Digest, Descriptor> blobs, int depth) {
+        RawManifest loaded = loader.apply(child);
+        if (!loaded.digest().equals(child.digest()) || loaded.size() != child.size()) {
+            throw AirlockException.malformed("child manifest " + child.digest() + " of " + parent.digest()
+                    + " does not match its descriptor");
+        }
+        visit(loaded, loader, manifests, blobs, depth);
+    }
+
+    private static void visitBlobs(RawManifest m, Map<Digest, Descriptor> blobs) {
+        for (Descriptor b : m.blobs()) {
+            Descriptor seen = blobs.putIfAbsent(b.digest(), b);
+            if (seen != null && seen.size() != b.size()) {
+                throw AirlockException.malformed("blob " + b.digest() + " is referenced with two sizes ("
+                        + seen.size() + " and " + b.size() + ")");
             }
         }
     }

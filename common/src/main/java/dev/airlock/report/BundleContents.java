@@ -46,14 +46,15 @@ public record BundleContents(String channel, long sequence, BundleManifest.Paren
      */
     public record ImageInfo(String source, String digest, String mediaType, List<String> platforms, long size, int blobs,
             long carriedBytes, int carriedBlobs, long requiredBytes, int requiredBlobs, List<BundleManifest.Attachment> attached,
-            BundleManifest.Upstream upstream) {
+            String platformCut, BundleManifest.Upstream upstream) {
         public ImageInfo {
             attached = attached == null ? List.of() : List.copyOf(attached);
         }
 
+        /** @param platformCut how its index was cut to some platforms ({@link PlatformSummary}), null when whole */
         public ImageInfo(String source, String digest, String mediaType, List<String> platforms, long size, int blobs,
                 long carriedBytes, int carriedBlobs, long requiredBytes, int requiredBlobs, List<BundleManifest.Attachment> attached) {
-            this(source, digest, mediaType, platforms, size, blobs, carriedBytes, carriedBlobs, requiredBytes, requiredBlobs, attached,
+            this(source, digest, mediaType, platforms, size, blobs, carriedBytes, carriedBlobs, requiredBytes, requiredBlobs, attached, null,
                     null);
         }
     }
@@ -139,7 +140,8 @@ public record BundleContents(String channel, long sequence, BundleManifest.Paren
             }
             int n = tree.blobs().size();
             images.add(new ImageInfo(image.source(), image.digest(), image.mediaType(), platforms(tree, carried.keySet(), configs),
-                    size, n, carriedBytes, carriedCount, size - carriedBytes, n - carriedCount, image.attached(), image.upstream()));
+                    size, n, carriedBytes, carriedCount, size - carriedBytes, n - carriedCount, image.attached(), PlatformSummary.of(image),
+                    image.upstream()));
         }
         long carriedBytes = m.blobs().stream().mapToLong(BundleManifest.Blob::size).sum();
         long requiredBytes = requiredSizes.values().stream().mapToLong(Long::longValue).sum();
@@ -162,11 +164,13 @@ public record BundleContents(String channel, long sequence, BundleManifest.Paren
         for (int i = 0; i < list.size(); i++) {
             JsonNode p = list.get(i).path("platform");
             if (p.isObject() && p.hasNonNull("os") && p.hasNonNull("architecture")) {
-                out.add(format(p));
+                boolean carriedHere = tree.manifests().containsKey(Digest.parse(list.get(i).path("digest").asText()));
+                out.add(format(p) + (carriedHere ? "" : " (not carried)"));
                 continue;
             }
             RawManifest child = tree.manifests().get(Digest.parse(list.get(i).path("digest").asText()));
-            out.add(child == null ? "unknown" : child.isIndex() ? "index" : fromConfig(child, carried, configs));
+            // a sparse index's children left out (--platform-index sparse) are not in the tree
+            out.add(child == null ? "not carried" : child.isIndex() ? "index" : fromConfig(child, carried, configs));
         }
         return out;
     }

@@ -55,6 +55,9 @@ public final class ContentsFormat {
             line(sb, "image", i.source());
             line(sb, "  digest", i.digest() + "  (" + i.mediaType() + ")");
             line(sb, "  platforms", String.join(", ", i.platforms()));
+            if (i.platformCut() != null) {
+                line(sb, "  index", i.platformCut());
+            }
             line(sb, "  size", Units.bytes(i.size()) + " in " + i.blobs() + " blob" + (i.blobs() == 1 ? "" : "s") + ": "
                     + blobs(i.carriedBlobs(), i.carriedBytes()) + " carried here, " + blobs(i.requiredBlobs(), i.requiredBytes())
                     + " in earlier bundles");
@@ -116,6 +119,11 @@ public final class ContentsFormat {
                 sb.append(' ').append(i.attached().isEmpty() ? "—" : cell(AttachedSummary.ofBundle(i.attached()))).append(" |");
             }
             sb.append('\n');
+        }
+        for (BundleContents.ImageInfo i : c.images()) {
+            if (i.platformCut() != null) {
+                sb.append("\n`").append(cell(i.source())).append("`: ").append(cell(i.platformCut())).append('\n');
+            }
         }
         if (c.changes() != null) {
             changesMarkdown(sb, c);
@@ -208,6 +216,9 @@ public final class ContentsFormat {
             n.put("digest", i.digest());
             n.put("mediaType", i.mediaType());
             n.set("platforms", JSON.valueToTree(i.platforms()));
+            if (i.platformCut() != null) { // only for an index cut to some platforms
+                n.put("platformIndex", i.platformCut());
+            }
             n.put("size", i.size());
             ObjectNode ib = n.putObject("blobs");
             ib.put("total", i.blobs());

@@ -10,6 +10,7 @@ import dev.airlock.digest.Digest;
 import dev.airlock.error.AirlockException;
 import dev.airlock.io.TransferListener;
 import dev.airlock.oci.Descriptor;
+import dev.airlock.oci.Platform;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;

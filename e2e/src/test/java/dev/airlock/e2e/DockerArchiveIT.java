@@ -10,7 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.airlock.digest.Digest;
-import dev.airlock.dockerarchive.Platform;
+import dev.airlock.oci.Platform;
 import dev.airlock.oci.MediaTypes;
 import dev.airlock.oci.RawManifest;
 import dev.airlock.testing.RegistryExtension;

@@ -52,9 +52,19 @@ public final class ExportLedger {
         }
     }
 
-    /** One bundle written on the channel. {@code parent} is null for a full bundle. */
+    /**
+     * One bundle written on the channel. {@code parent} is null for a full bundle. {@code platforms}:
+     * the platform set it was cut to ({@code --platform}, normalized and sorted), null for every
+     * platform (and in ledgers written before platforms could be chosen): part of the channel's identity.
+     */
     public record Entry(long sequence, String digest, Long parent, String file, String created, List<ImageRecord> images,
-            List<String> carried) {
+            List<String> carried,
+            @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+            List<String> platforms) {
+        public Entry(long sequence, String digest, Long parent, String file, String created, List<ImageRecord> images,
+                List<String> carried) {
+            this(sequence, digest, parent, file, created, images, carried, null);
+        }
     }
 
     /**
@@ -173,7 +183,8 @@ public final class ExportLedger {
             images.add(new ImageRecord(i.string("source"), i.digest("digest"), i.digests("blobs"),
                     i.has("attached") ? i.digests("attached") : List.of()));
         }
-        return new Entry(sequence, digest, parent, e.string("file"), e.string("created"), images, e.digests("carried"));
+        return new Entry(sequence, digest, parent, e.string("file"), e.string("created"), images, e.digests("carried"),
+                e.has("platforms") ? e.strings("platforms") : null);
     }
 
     private void settlePending() {

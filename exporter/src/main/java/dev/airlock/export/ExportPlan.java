@@ -15,7 +15,18 @@ import java.util.List;
  */
 public record ExportPlan(String channel, long sequence, BundleManifest.Parent parent,
         @JsonSerialize(using = ToStringSerializer.class) Path target, List<ImageStatus> images,
-        int carriedBlobs, long carriedBytes, int requiredBlobs, long savedBytes, long bundleSize, int signers) {
+        int carriedBlobs, long carriedBytes, int requiredBlobs, long savedBytes, long bundleSize, int signers,
+        List<String> platformNotes) {
+
+    /** @param platformNotes how indexes were cut to the chosen platforms, and a change of the channel's platform set (empty: none) */
+    public ExportPlan {
+        platformNotes = platformNotes == null ? List.of() : List.copyOf(platformNotes);
+    }
+
+    public ExportPlan(String channel, long sequence, BundleManifest.Parent parent, Path target, List<ImageStatus> images,
+            int carriedBlobs, long carriedBytes, int requiredBlobs, long savedBytes, long bundleSize, int signers) {
+        this(channel, sequence, parent, target, images, carriedBlobs, carriedBytes, requiredBlobs, savedBytes, bundleSize, signers, List.of());
+    }
 
     /**
      * new, changed, unchanged, or removed (named by the parent chain, not by this bundle).

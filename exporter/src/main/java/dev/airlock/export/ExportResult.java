@@ -14,7 +14,13 @@ import java.util.List;
  * @param readBack how the written bytes were read back ("O_DIRECT"; "posix_fadvise": dropped from the page cache, then read; "page cache"), or null when not
  */
 public record ExportResult(Path file, Digest digest, BundleManifest manifest, long fileSize, List<String> signers, List<Path> volumes,
-        String readBack) {
+        String readBack, String platformChange) {
+
+    /** @param platformChange "platforms changed: …" when the platform set is not the channel's last bundle's, else null */
+    public ExportResult(Path file, Digest digest, BundleManifest manifest, long fileSize, List<String> signers, List<Path> volumes,
+            String readBack) {
+        this(file, digest, manifest, fileSize, signers, volumes, readBack, null);
+    }
 
     /**
      * Every file this bundle was written as, in the order a transport must deliver them so that the

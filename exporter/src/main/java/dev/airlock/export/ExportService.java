@@ -31,6 +31,8 @@ import dev.airlock.export.plan.AttachmentStep;
 import dev.airlock.export.plan.ChainPosition;
 import dev.airlock.export.plan.DeltaPlan;
 import dev.airlock.export.plan.ImageResolver;
+import dev.airlock.export.plan.PlatformNotes;
+import dev.airlock.export.plan.PlatformSelection;
 import dev.airlock.export.plan.Resolved;
 import dev.airlock.export.plan.Wanted;
 import dev.airlock.report.AttachedSummary;
@@ -69,6 +71,7 @@ public final class ExportService {
 
     private final int parallelism;
     private AttachedSelection attached = AttachedSelection.ALL;
+    private PlatformSelection.Options platforms = PlatformSelection.Options.ALL;
     private List<String> dockerArchives = List.of();
     private List<Path> otherInputs = List.of();
     private boolean report = true;
@@ -102,6 +105,12 @@ public final class ExportService {
     /** Which attachments cross with the images ({@code --attached}; default: all). */
     public ExportService attached(AttachedSelection selection) {
         this.attached = selection;
+        return this;
+    }
+
+    /** Which platforms of each index cross, and what lands for a cut index ({@code --platform}, {@code --platform-index}). */
+    public ExportService platforms(PlatformSelection.Options options) {
+        this.platforms = options;
         return this;
     }
 
@@ -263,10 +272,11 @@ public final class ExportService {
         // Manifests, tag lists and referrers are small requests: more of them at once than blobs.
         int requests = Math.min(16, Math.max(8, parallelism * 2));
         List<Resolved> resolved = ImageResolver.resolve(wanted(request, source), source, requests);
-        resolved = AttachmentStep.discover(resolved, new AttachmentDiscovery(source, attached), requests);
+        PlatformSelection.Selected cut = PlatformSelection.apply(resolved, platforms);
+        resolved = AttachmentStep.discover(cut.images(), new AttachmentDiscovery(source, attached), requests);
         Trace.mark("export: manifests fetched");
         DeltaPlan delta = DeltaPlan.of(resolved, chain.present());
-        List<BundleManifest.Image> images = resolved.stream().map(ExportService::bundleImage).toList();
+        List<BundleManifest.Image> images = resolved.stream().map(r -> bundleImage(r, cut.cut().get(r.ref().toString()))).toList();
         List<CopyPlan.Image> copies = resolved.stream().map(r -> new CopyPlan.Image(r.repo(), IN_BUNDLE, r.tree(), null,
                 r.attached())).toList();
         return assemble(request, ledger, signers, source, chain, delta, images, copies, statuses(resolved, chain), records(resolved));
@@ -285,14 +295,14 @@ public final class ExportService {
         return wanted;
     }
 
-    private static BundleManifest.Image bundleImage(Resolved r) {
+    private static BundleManifest.Image bundleImage(Resolved r, BundleManifest.Platforms cut) {
         ImageReference ref = r.ref();
         RawManifest top = r.tree().top();
         List<BundleManifest.Attachment> attached = r.attached().stream().map(a -> new BundleManifest.Attachment(
                 a.subject().toString(), a.digest().toString(), a.tree().top().mediaType(), a.tree().top().artifactType(), a.tag(),
                 a.referrer(), a.kind().type().name().toLowerCase(java.util.Locale.ROOT), a.kind().detail())).toList();
         return new BundleManifest.Image(ref.toString(), ref.registry(), ref.repository(), ref.tag(), top.digest().toString(),
-                top.mediaType(), attached);
+                top.mediaType(), attached, cut);
     }
 
     /** Each image against what the chain named before: new, changed, unchanged, removed; and attachments not yet carried. */
@@ -335,7 +345,8 @@ public final class ExportService {
         ExportLedger.Entry parent = chain.parent();
         BundleManifest.Parent parentRef = parent == null ? null : new BundleManifest.Parent(parent.sequence(), parent.digest());
         String created = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
-        String format = images.stream().anyMatch(i -> !i.attached().isEmpty()) ? BundleManifest.FORMAT_ATTACHED : BundleManifest.FORMAT;
+        String format = images.stream().anyMatch(i -> !i.attached().isEmpty() || i.platforms() != null) ? BundleManifest.FORMAT_ATTACHED
+                : BundleManifest.FORMAT;
         BundleManifest manifest = new BundleManifest(format, request.channel(), sequence, parentRef, created, TOOL,
                 new BundleManifest.Layout(ref(ociLayout), ref(index)), images, carried, delta.requires());
         String fileName = BundleNames.fileName(request.channel(), sequence);
@@ -358,7 +369,7 @@ public final class ExportService {
         long size = BundleWriter.expectedSize(manifestJson.length, SignatureBlock.size(signerCount), ociLayout.length, index.length,
                 manifest);
         ExportPlan plan = new ExportPlan(request.channel(), sequence, parentRef, target, statuses, carried.size(), carriedBytes,
-                delta.requires().size(), delta.savedBytes(), size, signerCount);
+                delta.requires().size(), delta.savedBytes(), size, signerCount, PlatformNotes.of(images, platforms.names(), ledger));
         return new Prepared(plan, manifest, manifestJson, signature, ociLayout, index, new CopyPlan(copies, delta.elsewhere(), List.of()),
                 source, records, delta.carriedBlobs().keySet().stream().map(Digest::toString).toList(),
                 signers == null ? List.of() : signers.get().stream().map(BundleSigner::fingerprint).toList(),
@@ -366,7 +377,7 @@ public final class ExportService {
     }
 
     /** The channel's last bundle if it named exactly these images at exactly these digests, else null. */
-    private static Unchanged unchanged(ExportLedger ledger, Prepared p) {
+    private Unchanged unchanged(ExportLedger ledger, Prepared p) {
         ExportLedger.Entry head = ledger.head().orElse(null);
         if (head == null) {
             return null;
@@ -376,8 +387,9 @@ public final class ExportService {
         Map<String, String> now = new java.util.HashMap<>();
         p.images().forEach(i -> now.put(i.source(), i.digest()));
         boolean nothingNewAttached = p.plan().images().stream().allMatch(s -> s.newAttached() == 0);
-        return before.equals(now) && nothingNewAttached ? new Unchanged(p.manifest().channel(), head.sequence(), head.digest(), head.file(), now.size())
-                : null;
+        boolean samePlatforms = java.util.Objects.equals(head.platforms(), platforms.names()); // a sparse index keeps its digest
+        return before.equals(now) && nothingNewAttached && samePlatforms
+                ? new Unchanged(p.manifest().channel(), head.sequence(), head.digest(), head.file(), now.size()) : null;
     }
 
     private ExportResult write(Prepared p, ExportLedger ledger, ExportRequest.Media media) {
@@ -386,9 +398,10 @@ public final class ExportService {
         boolean volumes = media.maxVolumeSize() > 0;
         refuseExisting(target, ledger);
         Digest bundleDigest = Digest.sha256Of(p.manifestJson());
+        String platformChange = PlatformNotes.change(ledger.head().orElse(null), platforms.names()); // before this bundle is the head
         String fileName = volumes ? VolumeList.listName(target.getFileName().toString()) : target.getFileName().toString();
         ExportLedger.Entry entry = new ExportLedger.Entry(m.sequence(), bundleDigest.toString(),
-                m.parent() == null ? null : m.parent().sequence(), fileName, m.created(), p.images(), p.carried());
+                m.parent() == null ? null : m.parent().sequence(), fileName, m.created(), p.images(), p.carried(), platforms.names());
         BundleWriter.Media onto = new BundleWriter.Media(media.maxVolumeSize(), media.verifyAfterWrite(),
                 volumes ? json -> SignatureBlock.sign(json, p.keys()) : null);
         BundleWriter.Written written = null;
@@ -434,10 +447,10 @@ public final class ExportService {
         Trace.mark("export: renamed");
         crashIfAsked("after-rename");
         ledger.commitPending();
-        return result(p, written, bundleDigest, target);
+        return result(p, written, bundleDigest, target, platformChange);
     }
 
-    private static ExportResult result(Prepared p, BundleWriter.Written written, Digest bundleDigest, Path target) {
+    private static ExportResult result(Prepared p, BundleWriter.Written written, Digest bundleDigest, Path target, String platformChange) {
         long size;
         if (written.list() != null) {
             size = written.list().size();
@@ -450,7 +463,7 @@ public final class ExportService {
         }
         String readBack = written.readBack() == null ? null : written.readBack() == ReadBack.Mode.DIRECT ? "O_DIRECT"
                 : written.readBack() == ReadBack.Mode.DROPPED ? "posix_fadvise" : "page cache";
-        return new ExportResult(written.file(), bundleDigest, p.manifest(), size, p.signers(), written.volumes(), readBack);
+        return new ExportResult(written.file(), bundleDigest, p.manifest(), size, p.signers(), written.volumes(), readBack, platformChange);
     }
 
     /**

@@ -38,8 +38,16 @@ public final class ImportLedger {
     public static final String FORMAT = "airlock-import-ledger/v2";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    /** An image placed in the target: {@code target} is HOST/REPOSITORY; {@code blobs} its config and layers. */
-    public record Placed(String target, String tag, String source, String digest, List<String> blobs) {
+    /**
+     * An image placed in the target: {@code target} is HOST/REPOSITORY; {@code blobs} its config and
+     * layers; {@code platforms} the platforms it holds when its index was cut to some (null: as the source).
+     */
+    public record Placed(String target, String tag, String source, String digest, List<String> blobs,
+            @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+            List<String> platforms) {
+        public Placed(String target, String tag, String source, String digest, List<String> blobs) {
+            this(target, tag, source, digest, blobs, null);
+        }
     }
 
     /** One applied bundle. {@code parent} is null for a full bundle. */
@@ -323,7 +331,8 @@ public final class ImportLedger {
                 if (target.indexOf('/') <= 0) {
                     throw i.wrong("target", "is '" + target + "', not HOST/REPOSITORY");
                 }
-                images.add(new Placed(target, i.optionalString("tag"), i.string("source"), i.digest("digest"), i.digests("blobs")));
+                images.add(new Placed(target, i.optionalString("tag"), i.string("source"), i.digest("digest"), i.digests("blobs"),
+                        i.has("platforms") ? i.strings("platforms") : null));
             }
             out.add(new Applied(sequence, digest, p, appliedAt, images));
         }

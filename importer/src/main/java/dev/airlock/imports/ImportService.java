@@ -139,7 +139,7 @@ public final class ImportService {
     private ImportResult applyInOrder(VerifiedBundle bundle, ImportRequest request, ImportLedger ledger) {
         BundleManifest m = bundle.manifest();
         checkMappings(bundle, request);
-        ImageSink sink = this.sink.apply(request);
+        ImageSink sink = SparseIndexSink.wrap(this.sink.apply(request), m.images());
         Trace.mark("import: client ready");
 
         List<CopyPlan.Image> images = planImages(bundle, request);
@@ -174,7 +174,8 @@ public final class ImportService {
             landed.add(new ImportResult.Landed(named.source(), p.target().toString(), named.tag(), named.digest(),
                     p.attached().isEmpty() ? null : dev.airlock.report.AttachedSummary.ofAttached(p.attached())));
             placed.add(new ImportLedger.Placed(p.target().toString(), named.tag(), named.source(), named.digest(),
-                    p.trees().stream().flatMap(t -> t.blobs().keySet().stream()).map(Digest::toString).distinct().toList()));
+                    p.trees().stream().flatMap(t -> t.blobs().keySet().stream()).map(Digest::toString).distinct().toList(),
+                    named.platforms() == null ? null : named.platforms().kept()));
         }
         if (!ledger.isApplied(bundle.digest().toString())) {
             try {
@@ -216,7 +217,7 @@ public final class ImportService {
         for (BundleManifest.Image image : m.images()) {
             Repo source = new Repo(image.registry(), image.repository());
             Repo target = new Repo(request.naming().host(), request.naming().repository(image));
-            ImageTree tree = CopyEngine.walk(bundle, source, image.digest());
+            ImageTree tree = SparseWalk.walk(bundle, source, image);
             tree.blobs().values().forEach(d -> check.check(d, image.source()));
             AttachmentIntake.Intake attached = AttachmentIntake.plan(bundle, source, image, tree, request.attached(), check);
             images.add(new CopyPlan.Image(source, target, tree, image.tag(), attached.kept()));

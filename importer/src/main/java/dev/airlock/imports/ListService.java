@@ -4,7 +4,6 @@ import dev.airlock.bundle.BundleInput;
 import dev.airlock.bundle.BundleManifest;
 import dev.airlock.bundle.UntrustedBundle;
 import dev.airlock.bundle.VerifiedBundle;
-import dev.airlock.copy.CopyEngine;
 import dev.airlock.copy.Repo;
 import dev.airlock.crypto.TrustPolicy;
 import dev.airlock.digest.Digest;
@@ -55,7 +54,7 @@ public final class ListService {
             Map<Digest, Repo> repoOf = new HashMap<>();
             for (BundleManifest.Image image : m.images()) {
                 Repo repo = new Repo(image.registry(), image.repository());
-                ImageTree tree = CopyEngine.walk(bundle, repo, image.digest());
+                ImageTree tree = SparseWalk.walk(bundle, repo, image);
                 trees.put(image.source(), tree);
                 tree.blobs().keySet().forEach(d -> repoOf.putIfAbsent(d, repo));
             }

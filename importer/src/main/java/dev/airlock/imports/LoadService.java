@@ -4,12 +4,11 @@ import dev.airlock.bundle.BundleInput;
 import dev.airlock.bundle.BundleManifest;
 import dev.airlock.bundle.UntrustedBundle;
 import dev.airlock.bundle.VerifiedBundle;
-import dev.airlock.copy.CopyEngine;
 import dev.airlock.copy.Repo;
 import dev.airlock.crypto.TrustPolicy;
 import dev.airlock.digest.Digest;
 import dev.airlock.dockerarchive.DockerArchiveWriter;
-import dev.airlock.dockerarchive.Platform;
+import dev.airlock.oci.Platform;
 import dev.airlock.error.AirlockException;
 import dev.airlock.io.TransferListener;
 import dev.airlock.oci.ImageReference;
@@ -59,7 +58,7 @@ public final class LoadService {
             Set<Digest> missing = new LinkedHashSet<>();
             for (BundleManifest.Image i : selected) {
                 Repo repo = new Repo(i.registry(), i.repository());
-                ImageTree tree = CopyEngine.walk(bundle, repo, i.digest());
+                ImageTree tree = SparseWalk.walk(bundle, repo, i); // a sparse index: its carried platforms only
                 tree.blobs().keySet().stream().filter(d -> !carried.contains(d)).forEach(missing::add);
                 images.add(new DockerArchiveWriter.Image(repo, Digest.parse(i.digest()),
                         i.tag() == null ? List.of() : List.of(i.registry() + "/" + i.repository() + ":" + i.tag())));

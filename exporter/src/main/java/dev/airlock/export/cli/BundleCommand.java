@@ -74,7 +74,7 @@ final class BundleCommand implements Callable<Integer> {
                 request = preset.check(client.get(), request, RegistryOptionsMixin.parallel(options.parallel));
             }
             ExportService service = new ExportService(client, output.listener(err), RegistryOptionsMixin.parallel(options.parallel))
-                    .dockerArchives(options.dockerArchives).attached(options.attached()).report(!options.noReport).otherInputs(options.otherInputs());
+                    .dockerArchives(options.dockerArchives).attached(options.attached()).platforms(options.platforms()).report(!options.noReport).otherInputs(options.otherInputs());
             outcome = options.ifChanged ? service.bundleIfChanged(request) : new ExportService.Outcome(service.bundle(request), null);
             ExportResult written = outcome.written();
             if (written != null && preset != null && preset.saveArtifacts()) {
@@ -183,8 +183,15 @@ final class BundleCommand implements Callable<Integer> {
                 m.isFull() ? "full" : "delta after " + m.parent().sequence());
         r.signers().forEach(s -> out.printf("signer   %s%n", s));
         out.printf("carries  %d blobs, %s; %d left to earlier bundles%n", m.blobs().size(), Units.bytes(bytes), m.requires().size());
+        if (r.platformChange() != null) {
+            out.printf("platform %s%n", r.platformChange());
+        }
         for (BundleManifest.Image i : m.images()) {
             out.printf("image    %s  %s%n", i.source(), i.digest());
+            String cut = dev.airlock.report.PlatformSummary.of(i);
+            if (cut != null) {
+                out.printf("         %s%n", cut);
+            }
         }
         if (preset != null) {
             preset.printSkipped(out);

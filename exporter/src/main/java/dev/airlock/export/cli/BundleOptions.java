@@ -1,5 +1,8 @@
 package dev.airlock.export.cli;
 
+import dev.airlock.export.plan.PlatformSelection;
+import dev.airlock.oci.PlatformMatcher;
+
 import dev.airlock.cli.Passphrases;
 import dev.airlock.cli.RegistryOptionsMixin;
 import dev.airlock.cli.Units;
@@ -78,6 +81,16 @@ final class BundleOptions {
             description = "What attached to each image crosses with it: all (default: cosign signatures, attestations and SBOMs under "
                     + "their sha256-<hex>.sig/.att/.sbom tags, and OCI referrers), signatures (cosign, Sigstore bundle, Notary v2), or none.")
     String attached;
+
+    @Option(names = "--platform", paramLabel = "OS/ARCH[/VARIANT]",
+            description = "Carry only this platform of each multi-platform image (repeatable; matched as containerd does: linux/arm64 is "
+                    + "linux/arm64/v8). Default: every platform; an image without any chosen platform is refused.")
+    List<String> platform;
+
+    @Option(names = "--platform-index", paramLabel = "rewrite|sparse",
+            description = "What lands for an index cut to some of its platforms: rewrite (default: a new index of the kept entries, "
+                    + "new digest, stated) or sparse (the source index, same digest, only chosen children; the target registry must accept it).")
+    String platformIndex;
 
     @Option(names = "--push", paramLabel = "sftp://USER@HOST[:PORT]/DIR",
             description = "Then push the bundle to a bastion over SFTP (as the push command does; with --identity).")
@@ -160,6 +173,18 @@ final class BundleOptions {
     AttachedSelection attached() {
         return attached != null ? AttachedSelection.parse(attached, "--attached")
                 : AttachedSelection.parse(cfg().attached(), "config " + config + ": attached");
+    }
+
+    /** --platform and --platform-index, else platforms: and platformIndex: in --config; no platform named: every platform. */
+    PlatformSelection.Options platforms() {
+        ExportConfig c = cfg();
+        List<String> chosen = platform != null && !platform.isEmpty() ? platform : c.platforms();
+        PlatformSelection.Mode mode = platformIndex != null ? PlatformSelection.Mode.parse(platformIndex, "--platform-index")
+                : PlatformSelection.Mode.parse(c.platformIndex(), "config " + config + ": platformIndex");
+        if (chosen == null || chosen.isEmpty()) {
+            return PlatformSelection.Options.ALL;
+        }
+        return new PlatformSelection.Options(PlatformMatcher.of(chosen), mode);
     }
 
     /** --max-volume-size and --no-verify-after-write, else their settings in --config. */

@@ -48,7 +48,7 @@ final class PlanCommand implements Callable<Integer> {
             if (preset != null) {
                 request = preset.check(client, request, dev.airlock.cli.RegistryOptionsMixin.parallel(options.parallel));
             }
-            p = new ExportService(client, TransferListener.NONE).dockerArchives(options.dockerArchives).attached(options.attached()).report(!options.noReport).plan(request);
+            p = new ExportService(client, TransferListener.NONE).dockerArchives(options.dockerArchives).attached(options.attached()).platforms(options.platforms()).report(!options.noReport).plan(request);
         }
         if (json) {
             out.println(dev.airlock.cli.JsonOutput.write(json(p, preset)));
@@ -61,6 +61,7 @@ final class PlanCommand implements Callable<Integer> {
                     i.attached() == null ? "" : "; attached: " + i.attached() + (i.newAttached() == 0 ? ""
                             : " (" + i.newAttached() + " not carried before on this channel)"));
         }
+        p.platformNotes().forEach(n -> out.printf("platform %s%n", n));
         if (preset != null) {
             preset.printSkipped(out);
         }
@@ -93,6 +94,9 @@ final class PlanCommand implements Callable<Integer> {
         for (ExportPlan.ImageStatus i : p.images()) {
             images.addObject().put("source", i.source()).put("change", i.status()).put("previousDigest", i.previousDigest())
                     .put("digest", i.digest()).put("attached", i.attached()).put("newAttached", i.newAttached());
+        }
+        if (!p.platformNotes().isEmpty()) { // only with --platform: JSON without it reads as before
+            o.set("platformNotes", mapper.valueToTree(p.platformNotes()));
         }
         com.fasterxml.jackson.databind.node.ObjectNode blobs = o.putObject("blobs");
         blobs.put("carried", p.carriedBlobs());

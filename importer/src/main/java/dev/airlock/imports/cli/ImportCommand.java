@@ -95,11 +95,21 @@ final class ImportCommand implements Callable<Integer> {
             if (l.attached() != null) {
                 out.printf("attached %s (in place before the tag)%n", l.attached());
             }
+            String cut = platformLine(r, l);
+            if (cut != null) {
+                out.printf("platform %s%n", cut);
+            }
         }
         out.printf("blobs    %d pushed (%s), %d mounted, %d already there; %d tag(s) written%n", r.blobsPushed(),
                 Units.bytes(r.bytesPushed()), r.blobsMounted(), r.blobsPresent(), r.tagsWritten());
         printPrefix(out, prefixLine);
         return 0;
+    }
+
+    /** How the image's index was cut to some platforms (from bundle.json), or null when it came whole. */
+    private static String platformLine(ImportResult r, ImportResult.Landed l) {
+        return r.manifest().images().stream().filter(i -> i.source().equals(l.source()) && i.digest().equals(l.digest()))
+                .map(dev.airlock.report.PlatformSummary::of).filter(java.util.Objects::nonNull).findFirst().orElse(null);
     }
 
     /** {@value JsonOutput#IMPORT}: the bundle, its signers, each image's source and target, the blobs pushed. */
@@ -110,8 +120,12 @@ final class ImportCommand implements Callable<Integer> {
         o.set("signers", JsonOutput.MAPPER.valueToTree(r.signers()));
         com.fasterxml.jackson.databind.node.ArrayNode images = o.putArray("images");
         for (ImportResult.Landed l : r.landed()) {
-            images.addObject().put("source", l.source()).put("target", l.target()).put("tag", l.tag()).put("digest", l.digest())
-                    .put("attached", l.attached());
+            com.fasterxml.jackson.databind.node.ObjectNode image = images.addObject().put("source", l.source()).put("target", l.target())
+                    .put("tag", l.tag()).put("digest", l.digest()).put("attached", l.attached());
+            String cut = platformLine(r, l);
+            if (cut != null) { // only for an index cut to some platforms: JSON of other images reads as before
+                image.put("platformIndex", cut);
+            }
         }
         com.fasterxml.jackson.databind.node.ObjectNode blobs = o.putObject("blobs");
         blobs.put("carried", r.manifest().blobs().size());

@@ -4,7 +4,7 @@ import dev.airlock.bundle.BundleFiles;
 import dev.airlock.cli.OutputOptionsMixin;
 import dev.airlock.cli.Units;
 import dev.airlock.dockerarchive.DockerArchiveWriter;
-import dev.airlock.dockerarchive.Platform;
+import dev.airlock.oci.Platform;
 import dev.airlock.imports.LoadService;
 import dev.airlock.io.OutputFiles;
 import java.io.PrintWriter;

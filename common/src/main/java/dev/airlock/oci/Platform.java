@@ -1,4 +1,4 @@
-package dev.airlock.dockerarchive;
+package dev.airlock.oci;
 
 import dev.airlock.error.AirlockException;
 import java.util.Locale;
