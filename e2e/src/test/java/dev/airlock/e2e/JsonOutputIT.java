@@ -81,6 +81,17 @@ class JsonOutputIT {
         assertTrue(unchanged.path("bundle").isNull());
         assertEquals(secondPath.getFileName().toString(), unchanged.at("/last/path").asText());
 
+        // With --platform, a cut index is stated in plan, list and import.
+        JsonNode cutPlan = check(v, seen, "plan", Airlock.export(c.exportArgs("plan", "--platform", "linux/amd64", "--json")).ok());
+        assertTrue(cutPlan.path("platformNotes").size() > 0, cutPlan.toString());
+        JsonNode cut = check(v, seen, "bundle", Airlock.export(c.exportArgs("bundle", "--platform", "linux/amd64", "--json")).ok());
+        Path cutPath = Path.of(cut.at("/bundle/path").asText());
+        check(v, seen, "list", Airlock.importer(List.of("list", cutPath.toString(), "--trust", trust, "--json")).ok());
+        check(v, seen, "import", c.importInto(firstPath, c.target, c.dir.resolve("import-cut"), "--json").ok());
+        JsonNode cutImport = check(v, seen, "import", c.importInto(secondPath, c.target, c.dir.resolve("import-cut"), "--json").ok());
+        assertTrue(cutImport.path("images").size() > 0, cutImport.toString());
+        check(v, seen, "import", c.importInto(cutPath, c.target, c.dir.resolve("import-cut"), "--json").ok());
+
         // Every documented field appears in some output of the commands run here (push: SftpPushIT; the rest only with a preset).
         Set<String> conditional = Set.of("preset", "artifacts", "secureAnalyzersPrefix", "push", "changes");
         List<String> missing = new ArrayList<>();
