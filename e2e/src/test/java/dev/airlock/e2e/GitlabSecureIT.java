@@ -165,6 +165,26 @@ class GitlabSecureIT {
     }
 
     @Test
+    void platform_withThePreset_cutsAMultiPlatformAnalyzer(Registries registries) throws Exception {
+        TestRegistry source = registries.plain();
+        Image amd = TestImages.image(true, "amd64", null, BASE, Layer.random(seed++, 32 * 1024));
+        Image arm = TestImages.image(true, "arm64", "v8", BASE, Layer.random(seed++, 32 * 1024));
+        Image index = TestImages.index(true, List.of(amd, arm), List.of(new String[] {"amd64"}, new String[] {"arm64", "v8"}));
+        TestImages.push(source.client(), source.host(), "security-products/semgrep", "5", index);
+        Map<String, String> env = Map.of("SECURE_BINARIES_ANALYZERS", "semgrep", "SECURE_BINARIES_ANALYZER_VERSION", "5",
+                "SECURE_ANALYZERS_PREFIX", prefix(source));
+
+        Path bundle = bundlePath(exportWith(env, bundleArgs("bundle", source, "--platform", "linux/amd64")).ok());
+
+        BundleManifest m = bundleJson(bundle);
+        Set<String> carried = new HashSet<>();
+        m.blobs().forEach(b -> carried.add(b.digest()));
+        assertTrue(carried.contains(amd.manifest().digest().toString()), carried.toString());
+        assertFalse(carried.contains(arm.manifest().digest().toString()), "arm64 left out: " + carried);
+        assertEquals(List.of("linux/amd64"), m.images().get(0).platforms().kept());
+    }
+
+    @Test
     void missingAnalyzers_areAllNamedInOneLine_beforeAnythingIsWritten_orSkippedAndListed(Registries registries) throws Exception {
         TestRegistry source = registries.plain();
         analyzer(source, "bandit", "2");
