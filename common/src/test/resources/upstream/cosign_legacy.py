@@ -21,6 +21,12 @@ Subcommands (each prints one JSON object on stdout; a failure prints one line on
         the certificate expired; --tamper-set: the entry's logIndex changed after the SET was made;
         --no-bundle: no dev.sigstore.cosign/bundle annotation.
 
+  bundle-keyed OUT --digest sha256:HEX --key KEY [--dsse]
+        a Sigstore bundle v0.3 signed with a key (verificationMaterial.publicKey hint, no tlog entry):
+        a messageSignature over the manifest digest (ECDSA, prehashed), or with --dsse a DSSE
+        envelope holding an in-toto statement with cosign's signing predicate naming the digest.
+        Writes OUT/bundle.sigstore.json.
+
 To push OUT to a registry, push each OUT/blobs file (e2e's produce.py push-blob) and then
 OUT/manifest.json at tag sha256-HEX.sig (produce.py push-manifest, --media-type
 application/vnd.oci.image.manifest.v1+json).
@@ -36,7 +42,7 @@ import sys
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa, utils
 from cryptography.x509.oid import NameOID, ExtendedKeyUsageOID
 
 SIMPLE_SIGNING = "application/vnd.dev.cosign.simplesigning.v1+json"
@@ -250,6 +256,31 @@ def cmd_sign(args):
             "layers": len(layers)}
 
 
+def cmd_bundle_keyed(args):
+    key = load_private(args.key)
+    digest = bytes.fromhex(args.digest.split(":", 1)[1])
+    bundle = {"mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",
+              "verificationMaterial": {"publicKey": {"hint": sha256_hex(spki_der(key.public_key()))}, "tlogEntries": []}}
+    if args.dsse:
+        statement = canonical_json({"_type": "https://in-toto.io/Statement/v1", "predicateType": "https://sigstore.dev/cosign/sign/v1",
+                                    "subject": [{"name": args.reference, "digest": {"sha256": digest.hex()}}], "predicate": {}})
+        t = b"application/vnd.in-toto+json"
+        pae = b"DSSEv1 %d %s %d %s" % (len(t), t, len(statement), statement)
+        bundle["dsseEnvelope"] = {"payload": base64.b64encode(statement).decode(), "payloadType": t.decode(),
+                                  "signatures": [{"sig": base64.b64encode(sign(key, pae)).decode()}]}
+    else:
+        if not isinstance(key, ec.EllipticCurvePrivateKey):
+            raise Failure("a messageSignature over a digest needs an ECDSA key")
+        sig = key.sign(digest, ec.ECDSA(utils.Prehashed(hashes.SHA256())))
+        bundle["messageSignature"] = {"messageDigest": {"algorithm": "SHA2_256", "digest": base64.b64encode(digest).decode()},
+                                      "signature": base64.b64encode(sig).decode()}
+    os.makedirs(args.out, exist_ok=True)
+    path = os.path.join(args.out, "bundle.sigstore.json")
+    with open(path, "w") as f:
+        json.dump(bundle, f)
+    return {"bundle": path}
+
+
 def parser():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="command", required=True)
@@ -272,12 +303,18 @@ def parser():
     s.add_argument("--expired", action="store_true")
     s.add_argument("--tamper-set", action="store_true")
     s.add_argument("--no-bundle", action="store_true")
+    b = sub.add_parser("bundle-keyed")
+    b.add_argument("out")
+    b.add_argument("--digest", required=True)
+    b.add_argument("--key", required=True)
+    b.add_argument("--reference", default="registry.test/app")
+    b.add_argument("--dsse", action="store_true")
     return p
 
 
 def main():
     args = parser().parse_args()
-    result = {"keygen": cmd_keygen, "ca": cmd_ca, "sign": cmd_sign}[args.command](args)
+    result = {"keygen": cmd_keygen, "ca": cmd_ca, "sign": cmd_sign, "bundle-keyed": cmd_bundle_keyed}[args.command](args)
     json.dump(result, sys.stdout)
     sys.stdout.write("\n")
 

@@ -216,4 +216,26 @@ class LegacySignatureVerifierTest {
         assertTrue(v.verify(IMAGE, List.of(), new Rule("**", List.of(), List.of(), Rule.Require.NONE, 1)).verified());
         refusedWith(v.verify(IMAGE, keyless().candidates(), new Rule("**", List.of(), List.of(), Rule.Require.REFUSE, 1)), "refuses every image");
     }
+
+    private byte[] keyedBundle(Digest d, String key, boolean dsse) throws Exception {
+        List<String> args = new java.util.ArrayList<>(List.of("bundle-keyed", dir.resolve("b").toString(), "--digest", d.toString(), "--key", key));
+        if (dsse) {
+            args.add("--dsse");
+        }
+        return Files.readAllBytes(Path.of(UpstreamFixtures.legacy(args.toArray(String[]::new)).get("bundle").asText()));
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void keyedSigstoreBundle_dsseOrMessageSignature_verifiesUnderTheRulesKey_andNotForAnotherDigest(boolean dsse) throws Exception {
+        Path pub = UpstreamFixtures.keygen(dir.resolve("k"), "ecdsa-p256");
+        Path other = UpstreamFixtures.keygen(dir.resolve("o"), "ecdsa-p256");
+        byte[] bundle = keyedBundle(IMAGE, dir.resolve("k/cosign.key").toString(), dsse);
+        List<Candidate> c = List.of(new SigstoreBundle("referrer x layer 0", bundle));
+        Verdict v = new SignatureVerifier(null).verify(IMAGE, c, keyRule(pub));
+        assertTrue(v.verified(), v.toString());
+        assertEquals(keyRule(pub).keys().get(0).sha256(), v.evidence().get(0).keySha256());
+        refusedWith(new SignatureVerifier(null).verify(OTHER, c, keyRule(pub)), "digest mismatch");
+        refusedWith(new SignatureVerifier(null).verify(IMAGE, c, keyRule(other)), "unknown key");
+    }
 }
