@@ -10,8 +10,9 @@ import java.util.List;
 import java.util.function.Function;
 
 /**
- * The signatures an attachment holds, read as they crossed. {@code blobs} gives a layer's bytes
- * (the caller bounds and digest-checks them: a signature blob is small). Layers that carry no
+ * The signatures an attachment holds, read as they crossed. {@code blobs} gives a layer's bytes,
+ * never null (the caller bounds and digest-checks them: a signature blob is small; it may throw
+ * to refuse). Layers that carry no
  * signature (an attestation's, an SBOM's) are not candidates.
  */
 public final class Candidates {

@@ -55,6 +55,9 @@ public final class SignatureVerifier {
                 signers.add("key".equals(e.kind()) ? e.keySha256() : e.issuer() + " " + e.identity() + " " + e.rekorLogIndex());
             } catch (Refusal r) {
                 failures.add(c.where() + ": " + r.getMessage());
+            } catch (RuntimeException e) {
+                // untrusted bytes in a shape no check foresaw: that candidate fails, the run goes on
+                failures.add(c.where() + ": malformed (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")");
             }
         }
         boolean ok = signers.size() >= rule.minimum();

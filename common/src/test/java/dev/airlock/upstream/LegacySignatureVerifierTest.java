@@ -204,6 +204,27 @@ class LegacySignatureVerifierTest {
     }
 
     @Test
+    void keyless_signatureOfAnotherCertificate_isRefused() {
+        LegacySignature a = (LegacySignature) keyless().candidates().get(0);
+        LegacySignature b = (LegacySignature) UpstreamFixtures.sign(dir.resolve("sig2"), IMAGE, "--ca", shared.resolve("ca").toString(),
+                "--identity", PIPELINE, "--issuer", GITLAB).candidates().get(0);
+        LegacySignature swapped = new LegacySignature(a.where(), a.payload(), b.signatureB64(), a.certificatePem(), a.chainPem(), a.rekorBundleJson());
+        refusedWith(new SignatureVerifier(root).verify(IMAGE, List.of(swapped), keylessRule(new Keyless(GITLAB, PIPELINE, null))),
+                "signature does not verify under its certificate");
+    }
+
+    @Test
+    void malformedCandidate_failsAlone_othersStillCount() throws Exception {
+        Path pub = UpstreamFixtures.keygen(dir.resolve("k"), "ecdsa-p256");
+        var good = UpstreamFixtures.sign(dir.resolve("sig"), IMAGE, "--key", dir.resolve("k/cosign.key").toString()).candidates();
+        List<Candidate> all = List.of(new SigstoreBundle("referrer bad", "{\"mediaType\":\"application/vnd.dev.sigstore.bundle.v0.3+json\"}".getBytes()),
+                new LegacySignature("tag bad", "[]".getBytes(), "", null, null, null), good.get(0));
+        Verdict v = new SignatureVerifier(null).verify(IMAGE, all, keyRule(pub));
+        assertTrue(v.verified(), v.toString());
+        assertEquals(2, v.failures().size(), v.failures().toString());
+    }
+
+    @Test
     void keyedSignature_underAKeylessOnlyRule_isRefused() throws Exception {
         UpstreamFixtures.keygen(dir.resolve("k"), "ecdsa-p256");
         var sig = UpstreamFixtures.sign(dir.resolve("sig"), IMAGE, "--key", dir.resolve("k/cosign.key").toString());
