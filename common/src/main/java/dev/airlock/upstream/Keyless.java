@@ -16,7 +16,11 @@ public record Keyless(String issuer, String identity, String identityRegexp) {
             throw new IllegalArgumentException("keyless needs exactly one of identity and identityRegexp");
         }
         if (identityRegexp != null) {
-            Pattern.compile(identityRegexp); // refused here, at load, not at the first signature
+            try {
+                Pattern.compile(identityRegexp); // refused here, at load, not at the first signature
+            } catch (java.util.regex.PatternSyntaxException e) {
+                throw new IllegalArgumentException("identityRegexp is not a regular expression: " + e.getDescription());
+            }
         }
     }
 

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import dev.airlock.config.ConfigYaml;
 import dev.airlock.error.AirlockException;
@@ -71,6 +72,8 @@ public final class UpstreamPolicy {
         } catch (UnrecognizedPropertyException e) {
             throw AirlockException.usage("policy " + file + ": unknown key " + ConfigYaml.shownKey(e.getPropertyName()) + where(e)
                     + " (known: " + e.getKnownPropertyIds().stream().map(String::valueOf).sorted().collect(Collectors.joining(", ")) + ")");
+        } catch (MismatchedInputException e) {
+            throw AirlockException.usage("policy " + file + ": the value" + where(e) + " is not " + wanted(e.getTargetType()));
         } catch (JsonMappingException e) {
             throw AirlockException.usage("policy " + file + ": " + String.valueOf(e.getOriginalMessage()).lines().findFirst().orElse("")
                     + where(e));
@@ -87,8 +90,20 @@ public final class UpstreamPolicy {
         if (keyless && raw.trustedRoot() == null) {
             throw AirlockException.usage("policy " + file + ": keyless rules need 'trustedRoot' (Sigstore's trusted_root.json)");
         }
-        TrustedRoot root = raw.trustedRoot() == null ? null : TrustedRoot.load(dir.resolve(raw.trustedRoot()));
+        TrustedRoot root;
+        try {
+            root = raw.trustedRoot() == null ? null : TrustedRoot.load(dir.resolve(raw.trustedRoot()));
+        } catch (AirlockException e) {
+            throw AirlockException.usage("policy " + file + ": trustedRoot: " + e.getMessage());
+        }
         return new UpstreamPolicy(file, root, rules);
+    }
+
+    private static String wanted(Class<?> type) {
+        if (type == Integer.class || type == int.class) {
+            return "a whole number";
+        }
+        return type != null && List.class.isAssignableFrom(type) ? "a list" : type == String.class ? "text" : "a mapping";
     }
 
     private static String where(JsonMappingException e) {

@@ -143,4 +143,13 @@ class UpstreamPolicyTest {
         AirlockException e = assertThrows(AirlockException.class, () -> policy("trustedRoot: root.json\nrules: [{match: a, require: none}]\n"));
         assertTrue(e.getMessage().contains("root.json") && e.getMessage().contains("tlogs"), e.getMessage());
     }
+
+    @Test
+    void load_refusesValuesOfTheWrongKind_namingWhere() {
+        assertTrue(refused("rules: [{match: a, require: none, minimum: 1.5}]\n").getMessage().contains("at rules[0].minimum is not a whole number"));
+        assertTrue(refused("rules: [{match: a, keyless: {issuer: x, identityRegexp: '(('}}]\ntrustedRoot: r.json\n").getMessage()
+                .contains("rules[0].keyless[0]: identityRegexp is not a regular expression"));
+        AirlockException e = refused("trustedRoot: nope.json\nrules: [{match: a, keyless: {issuer: x, identity: y}}]\n");
+        assertTrue(e.getMessage().contains("trustedRoot: trusted root " + dir.resolve("nope.json") + " does not exist"), e.getMessage());
+    }
 }
