@@ -155,6 +155,15 @@ class LegacySignatureVerifierTest {
     }
 
     @Test
+    void ruleWithKeysAndKeyless_isSatisfiedByEither() throws Exception {
+        Path pub = UpstreamFixtures.keygen(dir.resolve("k"), "ed25519");
+        Rule both = new Rule("**", keyRule(pub).keys(), List.of(new Keyless(GITLAB, PIPELINE, null)), Rule.Require.SIGNED, 1);
+        var keyed = UpstreamFixtures.sign(dir.resolve("keyed"), IMAGE, "--key", dir.resolve("k/cosign.key").toString());
+        assertEquals("key", verify(IMAGE, keyed, both).evidence().get(0).kind());
+        assertEquals("keyless", verify(IMAGE, keyless(), both).evidence().get(0).kind());
+    }
+
+    @Test
     void keyless_certificateFromAnotherCa_isRefused() {
         var sig = UpstreamFixtures.sign(dir.resolve("sig"), IMAGE, "--ca", otherCa.toString(), "--rekor-from", shared.resolve("ca").toString(),
                 "--identity", PIPELINE, "--issuer", GITLAB);
@@ -191,8 +200,8 @@ class LegacySignatureVerifierTest {
 
     @Test
     void keyless_rekorBodyOfAnotherSignature_isRefused() throws Exception {
-        // The Rekor entry of signature A moved onto signature B (same certificate would be needed to pass
-        // the chain; here B is a second keyless signature whose bundle annotation is swapped for A's).
+        // A genuine Rekor entry (signature A's) moved onto another genuine keyless signature B: its SET
+        // still verifies, but its body names A's signature and certificate, not B's.
         var a = keyless();
         String bundleA = new com.fasterxml.jackson.databind.ObjectMapper().readTree(a.manifest().bytesUnsafe())
                 .path("layers").path(0).path("annotations").path(Candidates.BUNDLE).asText();
