@@ -5,8 +5,8 @@ import java.util.List;
 /**
  * One rule of an {@link UpstreamPolicy}: which source repositories it covers and what must verify
  * for an image there. Keys and keyless entries are alternatives: a signature verified by any of
- * them counts; {@code minimum} distinct signers must verify (a key counts once, a keyless signer
- * once per identity, issuer and Rekor entry).
+ * them counts; {@code minimum} distinct signers must verify (a key counts once however often it
+ * signed, a keyless signer once per issuer and identity).
  *
  * @param match the glob as written ({@code *} within a path component, {@code **} across slashes)
  * @param keys trusted public keys, empty for none

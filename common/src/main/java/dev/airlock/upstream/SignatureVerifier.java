@@ -52,7 +52,7 @@ public final class SignatureVerifier {
                 Evidence e = c instanceof LegacySignature l ? legacy(manifest, l, rule)
                         : new BundleCheck(this, rule).verify(manifest, (SigstoreBundle) c);
                 evidence.add(e);
-                signers.add("key".equals(e.kind()) ? e.keySha256() : e.issuer() + " " + e.identity() + " " + e.rekorLogIndex());
+                signers.add("key".equals(e.kind()) ? "key " + e.keySha256() : "keyless " + e.issuer() + " " + e.identity());
             } catch (Refusal r) {
                 failures.add(c.where() + ": " + r.getMessage());
             } catch (RuntimeException e) {

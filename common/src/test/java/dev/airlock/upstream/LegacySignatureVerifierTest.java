@@ -130,6 +130,22 @@ class LegacySignatureVerifierTest {
     }
 
     @Test
+    void keyless_minimumTwo_theSameIdentityTwiceIsOneSigner() {
+        UpstreamFixtures.sign(dir.resolve("sig"), IMAGE, "--ca", shared.resolve("ca").toString(), "--identity", PIPELINE, "--issuer", GITLAB);
+        var twice = UpstreamFixtures.sign(dir.resolve("sig"), IMAGE, "--append", "--ca", shared.resolve("ca").toString(), "--identity", PIPELINE,
+                "--issuer", GITLAB);
+        Keyless pipeline = new Keyless(GITLAB, PIPELINE, null);
+        Keyless other = new Keyless(GITLAB, "https://gitlab.com/other//.gitlab-ci.yml@refs/heads/main", null);
+        Rule two = new Rule("**", List.of(), List.of(pipeline, other), Rule.Require.SIGNED, 2);
+        Verdict v = verify(IMAGE, twice, two);
+        assertEquals(2, v.evidence().size(), v.toString());
+        refusedWith(v, "1 distinct signer(s) verified");
+        var third = UpstreamFixtures.sign(dir.resolve("sig"), IMAGE, "--append", "--ca", shared.resolve("ca").toString(), "--identity",
+                other.identity(), "--issuer", GITLAB);
+        assertTrue(verify(IMAGE, third, two).verified());
+    }
+
+    @Test
     void keyless_identityRegexp_mustMatchTheWholeSan() {
         var sig = keyless();
         assertTrue(verify(IMAGE, sig, keylessRule(new Keyless(GITLAB, null, "https://gitlab\\.com/gitlab-org/security-products/analyzers/.*"))).verified());
