@@ -49,7 +49,7 @@ final class BundleCheck {
         JsonNode vm = bundle.path("verificationMaterial");
         JsonNode raw = vm.has("certificate") ? vm.path("certificate").path("rawBytes") : vm.path("x509CertificateChain").path("certificates").path(0).path("rawBytes");
         if (raw.isMissingNode() || rule.keyless().isEmpty()) {
-            return keyed(signed, b.where());
+            return SignatureVerifier.keyed(signed::verifiesUnder, rule, b.where());
         }
         X509Certificate leaf = SignatureVerifier.certificate(SignatureVerifier.base64(raw.asText(), "certificate"));
         if (!signed.verifiesUnder(leaf.getPublicKey())) {
@@ -64,18 +64,6 @@ final class BundleCheck {
             }
         }
         throw last;
-    }
-
-    private Evidence keyed(Signed signed, String where) throws Refusal {
-        if (rule.keys().isEmpty()) {
-            throw new Refusal("no certificate (a keyed signature), and the rule " + rule.describe() + " trusts only keyless signers");
-        }
-        for (TrustedKey k : rule.keys()) {
-            if (signed.verifiesUnder(k.key())) {
-                return new Evidence("key", k.sha256(), null, null, null, null, where);
-            }
-        }
-        throw new Refusal("unknown key (the signature verifies under none of " + String.join(", ", rule.keys().stream().map(TrustedKey::name).toList()) + ")");
     }
 
     private static Signed dsse(Digest manifest, JsonNode env) throws Refusal {

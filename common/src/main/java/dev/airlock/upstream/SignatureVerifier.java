@@ -2,11 +2,13 @@ package dev.airlock.upstream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.airlock.cli.LogText;
 import dev.airlock.digest.Digest;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
+import java.security.PublicKey;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
@@ -14,6 +16,7 @@ import java.util.Base64;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * Decides whether the signatures found for one manifest satisfy a {@link Rule}, offline: every
@@ -54,10 +57,10 @@ public final class SignatureVerifier {
                 evidence.add(e);
                 signers.add("key".equals(e.kind()) ? "key " + e.keySha256() : "keyless " + e.issuer() + " " + e.identity());
             } catch (Refusal r) {
-                failures.add(c.where() + ": " + r.getMessage());
+                failures.add(LogText.printable(c.where() + ": " + r.getMessage())); // it may quote a certificate's SAN: untrusted text
             } catch (RuntimeException e) {
                 // untrusted bytes in a shape no check foresaw: that candidate fails, the run goes on
-                failures.add(c.where() + ": malformed (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")");
+                failures.add(LogText.printable(c.where() + ": malformed (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")"));
             }
         }
         boolean ok = signers.size() >= rule.minimum();
@@ -70,11 +73,9 @@ public final class SignatureVerifier {
     private Evidence legacy(Digest manifest, LegacySignature s, Rule rule) throws Refusal {
         checkSimpleSigning(manifest, s.payload());
         byte[] sig = base64(s.signatureB64(), "signature");
-        if (s.certificatePem() == null) {
-            return keyed(s.payload(), sig, rule, s.where());
-        }
-        if (rule.keyless().isEmpty()) {
-            return keyed(s.payload(), sig, rule, s.where()); // a certificate the rule does not ask for: its key may still be trusted
+        if (s.certificatePem() == null || rule.keyless().isEmpty()) {
+            // keyed; or a certificate the rule does not ask for, whose key may still be one it trusts
+            return keyed(k -> PublicKeys.verifies(k, s.payload(), sig), rule, s.where());
         }
         X509Certificate leaf = certificate(s.certificatePem().getBytes(StandardCharsets.US_ASCII));
         if (!PublicKeys.verifies(leaf.getPublicKey(), s.payload(), sig)) {
@@ -98,12 +99,13 @@ public final class SignatureVerifier {
         return new Evidence("keyless", null, who.identity(), who.issuer(), entry.logIndex(), entry.time().toString(), where);
     }
 
-    static Evidence keyed(byte[] payload, byte[] sig, Rule rule, String where) throws Refusal {
+    /** The first of the rule's keys under which {@code verifies}; else refused naming the keys tried. */
+    static Evidence keyed(Predicate<PublicKey> verifies, Rule rule, String where) throws Refusal {
         if (rule.keys().isEmpty()) {
             throw new Refusal("no certificate (a keyed signature), and the rule " + rule.describe() + " trusts only keyless signers");
         }
         for (TrustedKey k : rule.keys()) {
-            if (PublicKeys.verifies(k.key(), payload, sig)) {
+            if (verifies.test(k.key())) {
                 return new Evidence("key", k.sha256(), null, null, null, null, where);
             }
         }
