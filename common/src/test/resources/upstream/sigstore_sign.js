@@ -8,7 +8,11 @@
 // usage: node sigstore_sign.js --bin DIR/node_modules/.bin --digest sha256:HEX --work DIR
 //          [--name REGISTRY/REPO] [--issuer URL] [--subject SAN] [--predicate-type URI]
 // (--predicate-type: another predicate makes an attestation naming the image, not a signature.)
-// (NODE_PATH must name the node_modules holding @sigstore/mock.)
+//        [--registry 127.0.0.1:PORT --repo REPO]
+// (with --registry and --repo, the bundle is also attached to the image as an OCI 1.1 referrer by
+// @sigstore/oci, as `sigstore attach` does; plain-HTTP loopback registries only, see e2e's
+// sigstore_bundle.js; prints its "digest" too)
+// (NODE_PATH must name the node_modules holding @sigstore/mock, and @sigstore/oci for --registry.)
 // Writes DIR/bundle.sigstore.json and DIR/trusted_root.json; prints {"bundle": FILE, "trustedRoot": FILE}.
 // On failure one line on stderr, exit 1.
 'use strict';
@@ -120,7 +124,19 @@ async function main() {
     await run(path.join(a.bin, 'sigstore'), ['attest', statement, '--fulcio-url', m.url, '--rekor-url', m.url, '--tlog-upload',
       '--timeout', '30', '-o', bundle], env);
     fs.writeFileSync(root, JSON.stringify(trustedRoot(m), null, 2));
-    process.stdout.write(JSON.stringify({ bundle, trustedRoot: root }) + '\n');
+    const out = { bundle, trustedRoot: root };
+    if (a.registry && a.repo) {
+      const content = fs.readFileSync(bundle);
+      const descriptor = await require('@sigstore/oci').attachArtifactToImage({
+        imageName: `${a.registry}/${a.repo}`,
+        imageDigest: a.digest,
+        artifact: content,
+        mediaType: JSON.parse(content.toString()).mediaType,
+        annotations: { 'dev.sigstore.bundle.content': 'dsse-envelope', 'dev.sigstore.bundle.predicateType': a['predicate-type'] },
+      });
+      out.digest = descriptor.digest;
+    }
+    process.stdout.write(JSON.stringify(out) + '\n');
   } finally {
     m.server.close();
   }
