@@ -34,7 +34,10 @@ import dev.airlock.export.plan.ImageResolver;
 import dev.airlock.export.plan.PlatformNotes;
 import dev.airlock.export.plan.PlatformSelection;
 import dev.airlock.export.plan.Resolved;
+import dev.airlock.export.plan.UpstreamStep;
 import dev.airlock.export.plan.Wanted;
+import dev.airlock.upstream.ImageVerification;
+import dev.airlock.upstream.UpstreamPolicy;
 import dev.airlock.report.AttachedSummary;
 import dev.airlock.oci.ImageReference;
 import dev.airlock.oci.MediaTypes;
@@ -71,6 +74,7 @@ public final class ExportService {
 
     private final int parallelism;
     private AttachedSelection attached = AttachedSelection.ALL;
+    private ImageVerification upstream;
     private PlatformSelection.Options platforms = PlatformSelection.Options.ALL;
     private List<String> dockerArchives = List.of();
     private List<Path> otherInputs = List.of();
@@ -99,6 +103,15 @@ public final class ExportService {
     /** Other files the run reads (its config, its passphrase file): never removed or replaced by what it writes in --out. */
     public ExportService otherInputs(List<Path> files) {
         this.otherInputs = List.copyOf(files);
+        return this;
+    }
+
+    /**
+     * Checks every image's upstream signatures against {@code policy} ({@code --verify-policy})
+     * before anything is written, and records what verified each in bundle.json; null: no check.
+     */
+    public ExportService verifyPolicy(UpstreamPolicy policy) {
+        this.upstream = policy == null ? null : ImageVerification.of(policy);
         return this;
     }
 
@@ -273,13 +286,30 @@ public final class ExportService {
         int requests = Math.min(16, Math.max(8, parallelism * 2));
         List<Resolved> resolved = ImageResolver.resolve(wanted(request, source), source, requests);
         PlatformSelection.Selected cut = PlatformSelection.apply(resolved, platforms);
-        resolved = AttachmentStep.discover(cut.images(), new AttachmentDiscovery(source, attached), requests);
+        resolved = AttachmentStep.discover(cut.images(), new AttachmentDiscovery(source, discovered()), requests);
         Trace.mark("export: manifests fetched");
+        List<BundleManifest.Upstream> checked = upstream == null ? null : UpstreamStep.check(resolved, upstream, source, requests);
+        resolved = carried(resolved);
         DeltaPlan delta = DeltaPlan.of(resolved, chain.present());
-        List<BundleManifest.Image> images = resolved.stream().map(r -> bundleImage(r, cut.cut().get(r.ref().toString()))).toList();
+        List<BundleManifest.Image> images = new ArrayList<>();
+        for (int i = 0; i < resolved.size(); i++) {
+            Resolved r = resolved.get(i);
+            BundleManifest.Image image = bundleImage(r, cut.cut().get(r.ref().toString()));
+            images.add(checked == null ? image : image.withUpstream(checked.get(i)));
+        }
         List<CopyPlan.Image> copies = resolved.stream().map(r -> new CopyPlan.Image(r.repo(), IN_BUNDLE, r.tree(), null,
                 r.attached())).toList();
         return assemble(request, ledger, signers, source, chain, delta, images, copies, statuses(resolved, chain), records(resolved));
+    }
+
+    /** What discovery looks for: what crosses, and at least the signatures a --verify-policy checks. */
+    private AttachedSelection discovered() {
+        return upstream != null && attached == AttachedSelection.NONE ? AttachedSelection.SIGNATURES : attached;
+    }
+
+    /** Signatures found only to check them (--verify-policy with --attached none) do not cross. */
+    private List<Resolved> carried(List<Resolved> resolved) {
+        return discovered() == attached ? resolved : resolved.stream().map(r -> r.withAttached(List.of())).toList();
     }
 
     /** The registry images named, then the docker archives' images under their RepoTags. */
@@ -345,7 +375,8 @@ public final class ExportService {
         ExportLedger.Entry parent = chain.parent();
         BundleManifest.Parent parentRef = parent == null ? null : new BundleManifest.Parent(parent.sequence(), parent.digest());
         String created = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
-        String format = images.stream().anyMatch(i -> !i.attached().isEmpty() || i.platforms() != null) ? BundleManifest.FORMAT_ATTACHED
+        String format = images.stream().anyMatch(i -> !i.attached().isEmpty() || i.platforms() != null || i.upstream() != null)
+                ? BundleManifest.FORMAT_ATTACHED
                 : BundleManifest.FORMAT;
         BundleManifest manifest = new BundleManifest(format, request.channel(), sequence, parentRef, created, TOOL,
                 new BundleManifest.Layout(ref(ociLayout), ref(index)), images, carried, delta.requires());

@@ -17,7 +17,8 @@ import java.util.function.Consumer;
  *     into the inbox could otherwise veto a signed, intact bundle with a stray report)
  */
 public record ImportRequest(Path bundle, TrustPolicy trust, TargetNaming naming, Path stateDir, int parallelism, boolean reapply,
-        boolean strictMap, Consumer<String> warnings, ReportBeside reportBeside, AttachedSelection attached) {
+        boolean strictMap, Consumer<String> warnings, ReportBeside reportBeside, AttachedSelection attached,
+        dev.airlock.upstream.ImageVerification upstream) {
 
     /** What a report lying beside the bundle does to the import. */
     public enum ReportBeside {
@@ -37,12 +38,22 @@ public record ImportRequest(Path bundle, TrustPolicy trust, TargetNaming naming,
     /** Every attachment pushed. */
     public ImportRequest(Path bundle, TrustPolicy trust, TargetNaming naming, Path stateDir, int parallelism, boolean reapply,
             boolean strictMap, Consumer<String> warnings, ReportBeside reportBeside) {
-        this(bundle, trust, naming, stateDir, parallelism, reapply, strictMap, warnings, reportBeside, AttachedSelection.ALL);
+        this(bundle, trust, naming, stateDir, parallelism, reapply, strictMap, warnings, reportBeside, AttachedSelection.ALL, null);
     }
 
     /** The same request with only {@code selection}'s attachments pushed (the others still verified). */
     public ImportRequest withAttached(AttachedSelection selection) {
-        return new ImportRequest(bundle, trust, naming, stateDir, parallelism, reapply, strictMap, warnings, reportBeside, selection);
+        return new ImportRequest(bundle, trust, naming, stateDir, parallelism, reapply, strictMap, warnings, reportBeside, selection,
+                upstream);
+    }
+
+    /**
+     * The same request checking, before any push, that each image's carried upstream signatures
+     * satisfy {@code policy} ({@code --verify-policy}); null: no check.
+     */
+    public ImportRequest withVerifyPolicy(dev.airlock.upstream.UpstreamPolicy policy) {
+        return new ImportRequest(bundle, trust, naming, stateDir, parallelism, reapply, strictMap, warnings, reportBeside, attached,
+                policy == null ? null : dev.airlock.upstream.ImageVerification.of(policy));
     }
 
     /** A report that does not match refuses the bundle. */
@@ -58,6 +69,7 @@ public record ImportRequest(Path bundle, TrustPolicy trust, TargetNaming naming,
 
     /** The same request for another bundle file (the watched inbox). */
     public ImportRequest forBundle(Path other) {
-        return new ImportRequest(other, trust, naming, stateDir, parallelism, reapply, strictMap, warnings, reportBeside, attached);
+        return new ImportRequest(other, trust, naming, stateDir, parallelism, reapply, strictMap, warnings, reportBeside, attached,
+                upstream);
     }
 }

@@ -214,6 +214,7 @@ public final class ImportService {
             }
         };
         List<CopyPlan.Image> images = new ArrayList<>();
+        List<String> refused = new ArrayList<>();
         for (BundleManifest.Image image : m.images()) {
             Repo source = new Repo(image.registry(), image.repository());
             Repo target = new Repo(request.naming().host(), request.naming().repository(image));
@@ -221,8 +222,24 @@ public final class ImportService {
             tree.blobs().values().forEach(d -> check.check(d, image.source()));
             AttachmentIntake.Intake attached = AttachmentIntake.plan(bundle, source, image, tree, request.attached(), check);
             images.add(new CopyPlan.Image(source, target, tree, image.tag(), attached.kept()));
+            if (request.upstream() != null) {
+                String refusal = request.upstream().check(image.source(), image.registry() + "/" + image.repository(), bundle, source,
+                        tree, attached.all()).refusal();
+                if (refusal != null) {
+                    refused.add(refusal);
+                }
+            }
         }
+        refuseUnverified(request, m, refused);
         return images;
+    }
+
+    /** With --verify-policy: this side's own keys and trusted root must accept the signatures that crossed, before any push. */
+    private static void refuseUnverified(ImportRequest request, BundleManifest m, List<String> refused) {
+        if (!refused.isEmpty()) {
+            throw AirlockException.untrusted("--verify-policy " + request.upstream().policy().file() + " refuses " + refused.size() + " of "
+                    + m.images().size() + " image(s) of bundle " + m.sequence() + "; nothing was pushed: " + String.join(" | ", refused));
+        }
     }
 
     /**

@@ -92,6 +92,11 @@ final class BundleOptions {
                     + "new digest, stated) or sparse (the source index, same digest, only chosen children; the target registry must accept it).")
     String platformIndex;
 
+    @Option(names = "--verify-policy", paramLabel = "FILE",
+            description = "Check each image's upstream cosign signatures against this policy (YAML: trustedRoot, rules of match and keys or"
+                    + " keyless) before anything is written; an image that fails is refused (exit 3). What verified each is recorded.")
+    Path verifyPolicy;
+
     @Option(names = "--push", paramLabel = "sftp://USER@HOST[:PORT]/DIR",
             description = "Then push the bundle to a bastion over SFTP (as the push command does; with --identity).")
     String push;
@@ -129,6 +134,7 @@ final class BundleOptions {
         in.add(passphraseFile != null ? passphraseFile : config == null ? null : ExportConfig.resolve(config, cfg().passphraseFile()));
         in.addAll(java.util.Arrays.asList(registry.caFile, registry.authFile, registry.credsFile, ssh.identity, ssh.identityPassphraseFile,
                 ssh.knownHosts));
+        in.add(verifyPolicy != null ? verifyPolicy : config == null ? null : ExportConfig.resolve(config, cfg().verifyPolicy()));
         if (config != null) {
             in.add(ExportConfig.resolve(config, cfg().caFile()));
             in.add(ExportConfig.resolve(config, cfg().authFile()));
@@ -167,6 +173,12 @@ final class BundleOptions {
      */
     ExportRequest planRequest() {
         return new ExportRequest(images(), channel(), keyFiles(), null, outDir(), stateDir(), full, since, media());
+    }
+
+    /** --verify-policy, else verifyPolicy: in --config (relative to it), else none; read and checked now (exit 2 for a bad one). */
+    dev.airlock.upstream.UpstreamPolicy verifyPolicy() {
+        Path file = verifyPolicy != null ? verifyPolicy : ExportConfig.resolve(config, cfg().verifyPolicy());
+        return file == null ? null : dev.airlock.upstream.UpstreamPolicy.load(file);
     }
 
     /** --attached, else attached: in --config, else all. */

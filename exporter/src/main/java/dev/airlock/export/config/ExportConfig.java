@@ -18,7 +18,7 @@ import java.util.List;
 public record ExportConfig(List<String> images, String channel, String key, String passphraseFile, String out,
         String state, List<String> insecureRegistries, String caFile, String authFile, String maxVolumeSize,
         Boolean verifyAfterWrite, String preset, Boolean skipMissing, GitlabSecure gitlabSecure, String attached,
-        List<String> platforms, String platformIndex) {
+        List<String> platforms, String platformIndex, String verifyPolicy) {
 
     /** The {@code gitlabSecure:} block: the preset's settings, over its environment variables. */
     @JsonIgnoreProperties(ignoreUnknown = false)
@@ -35,7 +35,7 @@ public record ExportConfig(List<String> images, String channel, String key, Stri
             return c == null ? empty() : c;
         } catch (UnrecognizedPropertyException e) {
             throw AirlockException.usage("config " + file + ": unknown setting " + ConfigYaml.shownKey(e.getPropertyName())
-                    + " (known: images, channel, key, passphraseFile, out, state, insecureRegistries, caFile, authFile, maxVolumeSize, verifyAfterWrite, preset, skipMissing, attached, platforms, platformIndex, "
+                    + " (known: images, channel, key, passphraseFile, out, state, insecureRegistries, caFile, authFile, maxVolumeSize, verifyAfterWrite, preset, skipMissing, attached, platforms, platformIndex, verifyPolicy, "
                     + "gitlabSecure: analyzers, analyzerVersion, sourcePrefix, downloadImages, saveArtifacts)");
         } catch (JsonMappingException e) {
             throw ConfigYaml.notYaml(file, e);
@@ -43,7 +43,7 @@ public record ExportConfig(List<String> images, String channel, String key, Stri
     }
 
     public static ExportConfig empty() {
-        return new ExportConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+        return new ExportConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     /** Resolves a path setting against the directory of {@code configFile}. */

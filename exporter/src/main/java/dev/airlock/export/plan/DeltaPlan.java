@@ -17,7 +17,8 @@ import java.util.Set;
  * The last step of planning an export: which bytes the bundle carries. Every manifest — the
  * images', their children's and their attachments' — is always carried (they are small, and the
  * importer needs them to put tags); a config or layer blob only when the far side does not hold it
- * yet ({@code present}), else it is left to the earlier bundles that carried it ({@code requires}).
+ * yet ({@code present}), else it is left to the earlier bundles that carried it ({@code requires}) —
+ * except a signature's, which always crosses with its image.
  */
 public record DeltaPlan(Map<Digest, RawManifest> manifests, Map<Digest, Descriptor> carriedBlobs, List<String> requires,
         Set<Digest> elsewhere, long savedBytes) {
@@ -37,12 +38,17 @@ public record DeltaPlan(Map<Digest, RawManifest> manifests, Map<Digest, Descript
                 }
             }
         }
+        // A signature's blobs (a few hundred bytes) cross in every bundle that names its image, so
+        // that the offline side can check upstream signatures from the bundle alone (--verify-policy).
+        Set<Digest> signatureBlobs = new java.util.HashSet<>();
+        images.forEach(i -> i.attached().stream().filter(a -> a.kind().type() == dev.airlock.oci.AttachmentKind.Type.SIGNATURE)
+                .forEach(a -> signatureBlobs.addAll(a.tree().blobs().keySet())));
         Map<Digest, Descriptor> carried = new LinkedHashMap<>();
         List<String> requires = new ArrayList<>();
         Set<Digest> elsewhere = new LinkedHashSet<>();
         long saved = 0;
         for (Map.Entry<Digest, Descriptor> e : referenced.entrySet()) {
-            if (present.contains(e.getKey().toString())) {
+            if (present.contains(e.getKey().toString()) && !signatureBlobs.contains(e.getKey())) {
                 requires.add(e.getKey().toString());
                 elsewhere.add(e.getKey());
                 saved += e.getValue().size();

@@ -66,7 +66,8 @@ final class ImportCommand implements Callable<Integer> {
             }
             naming = preset.naming(bundle, request.trust(), options.registry(), options.mapRules());
             request = new ImportRequest(request.bundle(), request.trust(), naming, request.stateDir(), request.parallelism(),
-                    request.reapply()).withAttached(request.attached());
+                    request.reapply()).withAttached(request.attached()).withVerifyPolicy(
+                            request.upstream() == null ? null : request.upstream().policy());
         }
         // The HTTP client is set up on the other core while this one checks the signatures.
         Background<RegistryClient> client = Background.start(() -> new RegistryClient(options.registryOptions()));
@@ -95,6 +96,8 @@ final class ImportCommand implements Callable<Integer> {
             if (l.attached() != null) {
                 out.printf("attached %s (in place before the tag)%n", l.attached());
             }
+            r.manifest().images().stream().filter(i -> i.source().equals(l.source()) && i.upstream() != null).findFirst()
+                    .ifPresent(i -> out.printf("upstream %s (checked by the exporter)%n", dev.airlock.report.UpstreamSummary.of(i.upstream())));
             String cut = platformLine(r, l);
             if (cut != null) {
                 out.printf("platform %s%n", cut);

@@ -56,6 +56,11 @@ public final class ImportOptionsMixin {
                     + " or none. Whatever is left out is still verified with the rest of the bundle.")
     String attached;
 
+    @Option(names = "--verify-policy", paramLabel = "FILE",
+            description = "Check, before any push, that each image's upstream cosign signatures carried in the bundle satisfy this policy"
+                    + " (the exporter's format; its trustedRoot travels by hand); a bundle that does not is refused (exit 3).")
+    Path verifyPolicy;
+
     private boolean registryConfigured;
 
     /** The --config file's settings (empty without one). */
@@ -127,7 +132,13 @@ public final class ImportOptionsMixin {
         Integer n = ImportConfigOption.or(parallel, config().get().parallel());
         boolean strict = strictMap || Boolean.TRUE.equals(config().get().strictMap());
         return new ImportRequest(bundle, trustPolicy(), naming(), stateDir(), RegistryOptionsMixin.parallel(n != null ? n : DEFAULT_PARALLEL),
-                reapply, strict, warnings).withAttached(attachedSelection());
+                reapply, strict, warnings).withAttached(attachedSelection()).withVerifyPolicy(verifyPolicy());
+    }
+
+    /** --verify-policy, else verifyPolicy: in --config, else none; read and checked now (exit 2 for a bad one). */
+    private dev.airlock.upstream.UpstreamPolicy verifyPolicy() {
+        Path file = ImportConfigOption.or(verifyPolicy, config().path(config().get().verifyPolicy()));
+        return file == null ? null : dev.airlock.upstream.UpstreamPolicy.load(file);
     }
 
     /** --attached, else attached: in --config, else all. */

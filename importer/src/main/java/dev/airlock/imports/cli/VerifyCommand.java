@@ -63,6 +63,11 @@ final class VerifyCommand implements Callable<Integer> {
                 r.manifest().isFull() ? "full" : "delta after " + r.manifest().parent().sequence());
         r.signers().forEach(s -> out.printf("signer   %s%n", s));
         out.printf("blobs    %d, every digest and size checked%n", r.manifest().blobs().size());
+        for (dev.airlock.bundle.BundleManifest.Image i : r.manifest().images()) {
+            if (i.upstream() != null) {
+                out.printf("upstream %s  %s%n", i.source(), dev.airlock.report.UpstreamSummary.of(i.upstream()));
+            }
+        }
         if (r.report() != dev.airlock.report.ReportFile.Status.NONE) {
             out.printf("report   %s%n", r.report().describe(r.manifest()));
         }

@@ -30,7 +30,7 @@ public record ImportConfig(
         // who may sign
         List<String> trust, Integer threshold,
         // the target and the ledger
-        String registry, List<String> map, Boolean strictMap, String state, Integer parallel, String attached,
+        String registry, List<String> map, Boolean strictMap, String state, Integer parallel, String attached, String verifyPolicy,
         // how to reach the registry (the registry options' flags)
         @JsonAlias("insecureRegistries") List<String> plainHttp, Boolean tlsVerify, List<String> insecureSkipTlsVerify,
         String caFile, String certDir, String authFile, String credsFile, Integer retries, String idleTimeout,
@@ -41,7 +41,7 @@ public record ImportConfig(
         String sessionIdleTimeout) {
 
     /** Every key, in the order of the README's table. */
-    public static final List<String> KEYS = List.of("trust", "threshold", "registry", "map", "strictMap", "state", "parallel", "attached", "plainHttp",
+    public static final List<String> KEYS = List.of("trust", "threshold", "registry", "map", "strictMap", "state", "parallel", "attached", "verifyPolicy", "plainHttp",
             "tlsVerify", "insecureSkipTlsVerify", "caFile", "certDir", "authFile", "credsFile", "retries", "idleTimeout", "inbox",
             "pollInterval", "settle", "listen", "hostKey", "authorizedKeys", "maxUploadSize", "minFree", "maxSessions",
             "sessionIdleTimeout");

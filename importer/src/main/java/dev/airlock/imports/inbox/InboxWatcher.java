@@ -419,7 +419,7 @@ public final class InboxWatcher {
         AirlockException failure = null;
         try {
             result = importer.apply(new ImportRequest(c.open(), template.trust(), template.naming(), template.stateDir(),
-                    template.parallelism(), false, template.strictMap(), template.warnings(), ImportRequest.ReportBeside.CALLER_CHECKS, template.attached()));
+                    template.parallelism(), false, template.strictMap(), template.warnings(), ImportRequest.ReportBeside.CALLER_CHECKS, template.attached(), template.upstream()));
         } catch (AirlockException e) {
             failure = e;
         } catch (RuntimeException e) {
