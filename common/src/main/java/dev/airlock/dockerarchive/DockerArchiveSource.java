@@ -11,6 +11,7 @@ import dev.airlock.digest.Digest;
 import dev.airlock.error.AirlockException;
 import dev.airlock.io.BlobContent;
 import dev.airlock.io.BlobSink;
+import dev.airlock.io.BoundedJsonTree;
 import dev.airlock.io.ChannelSliceInputStream;
 import dev.airlock.io.FileRegion;
 import dev.airlock.io.TempFile;
@@ -73,6 +74,11 @@ public final class DockerArchiveSource implements ImageSource, AutoCloseable {
     private static final int BUFFER = 1 << 16;
     /** Far more than any docker archive holds (a few files per layer and image); bounds the headers held in memory. */
     static final int MAX_ENTRIES = 100_000;
+    /**
+     * Values in manifest.json or an image config (a real one: a few per layer and per tag). Their
+     * 16 MiB byte bound alone let 5 million empty objects into a tree, OutOfMemoryError (red-team pass H).
+     */
+    static final long MAX_JSON_VALUES = 200_000;
 
     /** One image of the archive under one of its names. */
     public record Image(ImageReference reference, Repo repo, RawManifest manifest) {
@@ -210,7 +216,9 @@ public final class DockerArchiveSource implements ImageSource, AutoCloseable {
         }
         JsonNode items;
         try {
-            items = JSON.readTree(read(manifestEntry, "manifest.json", DockerArchiveWriter.MAX_CONFIG));
+            items = BoundedJsonTree.read(JSON, read(manifestEntry, "manifest.json", DockerArchiveWriter.MAX_CONFIG), MAX_JSON_VALUES);
+        } catch (BoundedJsonTree.TooManyValues e) {
+            throw AirlockException.malformed("docker archive " + file + ": manifest.json has " + e.getMessage());
         } catch (com.fasterxml.jackson.core.JacksonException e) {
             throw AirlockException.malformed("docker archive " + file + ": manifest.json is not JSON");
         }
@@ -249,7 +257,9 @@ public final class DockerArchiveSource implements ImageSource, AutoCloseable {
         blobs.put(configDigest, new Region(normal(configName), configEntry.getDataOffset(), config.length));
         JsonNode diffIds;
         try {
-            diffIds = JSON.readTree(config).path("rootfs").path("diff_ids");
+            diffIds = BoundedJsonTree.read(JSON, config, MAX_JSON_VALUES).path("rootfs").path("diff_ids");
+        } catch (BoundedJsonTree.TooManyValues e) {
+            throw AirlockException.malformed(where + ": config " + configName + " has " + e.getMessage());
         } catch (com.fasterxml.jackson.core.JacksonException e) {
             throw AirlockException.malformed(where + ": config " + configName + " is not JSON");
         }
