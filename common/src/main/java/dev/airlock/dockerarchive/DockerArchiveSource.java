@@ -216,6 +216,7 @@ public final class DockerArchiveSource implements ImageSource, AutoCloseable {
                     + (entries.containsKey("repositories") ? "the format of Docker before 1.10 is not supported; save it again with a newer docker or skopeo"
                             : "it is not a docker save archive"));
         }
+        refuseSparse(manifestEntry, "docker archive " + file);
         JsonNode items;
         try {
             items = BoundedJsonTree.read(JSON, read(manifestEntry, "manifest.json", DockerArchiveWriter.MAX_CONFIG), MAX_JSON_VALUES);
@@ -391,7 +392,7 @@ public final class DockerArchiveSource implements ImageSource, AutoCloseable {
             } else if (e.isLink()) {
                 n = normal(e.getLinkName());
             } else if (e.isFile()) {
-                return e;
+                return refuseSparse(e, where);
             } else {
                 throw AirlockException.malformed(where + ": " + name + " is not a file in the archive");
             }
@@ -416,6 +417,19 @@ public final class DockerArchiveSource implements ImageSource, AutoCloseable {
             }
         }
         return String.join("/", parts);
+    }
+
+    /**
+     * {@code e}, unless it is a sparse entry (GNU tar -S; docker save never writes one): its data
+     * is stored without its holes, so reading its region would hash other bytes than the file's
+     * and call a valid archive damaged (red-team pass H).
+     */
+    private static TarArchiveEntry refuseSparse(TarArchiveEntry e, String where) {
+        if (e.isSparse()) {
+            throw AirlockException.usage(where + ": " + e.getName() + " is a sparse tar entry (tar -S), which airlock does not read;"
+                    + " pack the archive again without -S, or save it again with docker or skopeo");
+        }
+        return e;
     }
 
     private byte[] read(TarArchiveEntry e, String name, long max) throws IOException {
