@@ -133,6 +133,12 @@ public final class BundleWriter implements ImageSink, AutoCloseable {
     private final WriteCheck check;
     private final ReadBackChecker checker;
     private final Set<Digest> written = ConcurrentHashMap.newKeySet();
+    /**
+     * Manifests one task has taken to write: images that share a manifest (two tags of one image)
+     * put it at once, each after hasManifest said no, and the second write was refused by the write
+     * check as out of order (red-team pass H). The first to claim it writes it; the others return.
+     */
+    private final Set<Digest> manifestsClaimed = ConcurrentHashMap.newKeySet();
     private final AtomicLong unflushed = new AtomicLong();
     private final CountDownLatch stop = new CountDownLatch(1);
     private final Thread flusher;
@@ -339,6 +345,9 @@ public final class BundleWriter implements ImageSink, AutoCloseable {
 
     @Override
     public void putManifest(Repo repo, RawManifest manifest) {
+        if (!manifestsClaimed.add(manifest.digest())) {
+            return; // written, or being written by another task; the copy waits for every task before commit
+        }
         int index = slotOf(manifest.digest(), manifest.size());
         Slot slot = layout.get(index);
         ByteBuffer bytes = ByteBuffer.wrap(manifest.bytesUnsafe());

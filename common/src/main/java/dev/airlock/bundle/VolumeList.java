@@ -99,7 +99,10 @@ public record VolumeList(String format, String channel, long sequence, String bu
     public static VolumeList parse(byte[] json, String where) {
         JsonNode root;
         try {
-            root = JSON.readTree(json);
+            // Unsigned where inspect and watch read it: bounded in values before a tree is built (red-team pass H).
+            root = dev.airlock.io.BoundedJsonTree.read(JSON, json, 4L * MAX_VOLUMES + 16);
+        } catch (dev.airlock.io.BoundedJsonTree.TooManyValues e) {
+            throw bad(where, "has " + e.getMessage() + ", more than a list of at most " + MAX_VOLUMES + " volumes holds");
         } catch (IOException e) {
             throw bad(where, "is not JSON: " + String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
         }

@@ -125,7 +125,8 @@ public final class Cli {
         return sb.toString();
     }
 
+    /** Line breaks folded to spaces; any other control or format character escaped (it may be a sender's name: LogText). */
     private static String oneLine(String s) {
-        return s == null ? "failed" : s.replace('\n', ' ').replace('\r', ' ');
+        return s == null ? "failed" : LogText.printable(s.replace('\n', ' ').replace('\r', ' '));
     }
 }

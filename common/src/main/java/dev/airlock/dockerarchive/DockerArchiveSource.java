@@ -11,6 +11,7 @@ import dev.airlock.digest.Digest;
 import dev.airlock.error.AirlockException;
 import dev.airlock.io.BlobContent;
 import dev.airlock.io.BlobSink;
+import dev.airlock.io.BoundedJsonTree;
 import dev.airlock.io.ChannelSliceInputStream;
 import dev.airlock.io.FileRegion;
 import dev.airlock.io.TempFile;
@@ -73,6 +74,11 @@ public final class DockerArchiveSource implements ImageSource, AutoCloseable {
     private static final int BUFFER = 1 << 16;
     /** Far more than any docker archive holds (a few files per layer and image); bounds the headers held in memory. */
     static final int MAX_ENTRIES = 100_000;
+    /**
+     * Values in manifest.json or an image config (a real one: a few per layer and per tag). Their
+     * 16 MiB byte bound alone let 5 million empty objects into a tree, OutOfMemoryError (red-team pass H).
+     */
+    static final long MAX_JSON_VALUES = 200_000;
 
     /** One image of the archive under one of its names. */
     public record Image(ImageReference reference, Repo repo, RawManifest manifest) {
@@ -88,6 +94,8 @@ public final class DockerArchiveSource implements ImageSource, AutoCloseable {
     private final Repo repo;
     private final Map<Digest, Region> blobs = new HashMap<>();
     private final Map<Digest, RawManifest> manifests = new LinkedHashMap<>();
+    /** Each config file read so far, by its name in the archive (see {@link #config}). */
+    private final Map<String, Config> configs = new HashMap<>();
     private final List<Image> images = new ArrayList<>();
 
     private DockerArchiveSource(Path file, TempFile temp, FileChannel channel) {
@@ -208,9 +216,12 @@ public final class DockerArchiveSource implements ImageSource, AutoCloseable {
                     + (entries.containsKey("repositories") ? "the format of Docker before 1.10 is not supported; save it again with a newer docker or skopeo"
                             : "it is not a docker save archive"));
         }
+        refuseSparse(manifestEntry, "docker archive " + file);
         JsonNode items;
         try {
-            items = JSON.readTree(read(manifestEntry, "manifest.json", DockerArchiveWriter.MAX_CONFIG));
+            items = BoundedJsonTree.read(JSON, read(manifestEntry, "manifest.json", DockerArchiveWriter.MAX_CONFIG), MAX_JSON_VALUES);
+        } catch (BoundedJsonTree.TooManyValues e) {
+            throw AirlockException.malformed("docker archive " + file + ": manifest.json has " + e.getMessage());
         } catch (com.fasterxml.jackson.core.JacksonException e) {
             throw AirlockException.malformed("docker archive " + file + ": manifest.json is not JSON");
         }
@@ -227,6 +238,28 @@ public final class DockerArchiveSource implements ImageSource, AutoCloseable {
         }
     }
 
+    /** What an image config file turned out to be. */
+    private record Config(Digest digest, long size, JsonNode diffIds) {
+    }
+
+    /**
+     * Reads, hashes and parses a config file once, however many images of manifest.json name it:
+     * 40,000 images naming one 16 MiB config were 40 minutes of CPU (red-team pass H).
+     */
+    private Config config(TarArchiveEntry configEntry, String configName, String where) throws IOException {
+        byte[] config = read(configEntry, configName, DockerArchiveWriter.MAX_CONFIG);
+        Digest configDigest = Digest.sha256Of(config);
+        blobs.put(configDigest, new Region(normal(configEntry.getName()), configEntry.getDataOffset(), config.length));
+        try {
+            return new Config(configDigest, config.length,
+                    BoundedJsonTree.read(JSON, config, MAX_JSON_VALUES).path("rootfs").path("diff_ids"));
+        } catch (BoundedJsonTree.TooManyValues e) {
+            throw AirlockException.malformed(where + ": config " + configName + " has " + e.getMessage());
+        } catch (com.fasterxml.jackson.core.JacksonException e) {
+            throw AirlockException.malformed(where + ": config " + configName + " is not JSON");
+        }
+    }
+
     /** What a layer file turned out to be. */
     private record Layer(Digest digest, long size, boolean gzip, Digest diffId) {
     }
@@ -239,20 +272,18 @@ public final class DockerArchiveSource implements ImageSource, AutoCloseable {
             throw AirlockException.malformed(where + " in manifest.json has no Config");
         }
         TarArchiveEntry configEntry = resolve(entries, configName, where);
-        byte[] config = read(configEntry, configName, DockerArchiveWriter.MAX_CONFIG);
-        Digest configDigest = Digest.sha256Of(config);
+        Config config = configs.get(normal(configEntry.getName()));
+        if (config == null) {
+            config = config(configEntry, configName, where);
+            configs.put(normal(configEntry.getName()), config);
+        }
+        Digest configDigest = config.digest();
         Matcher m = HEX.matcher(normal(configName));
         if (m.find() && !m.group(1).equals(configDigest.hex())) {
             throw AirlockException.digestMismatch(where + ": config " + configName + " hashes to " + configDigest
                     + ", not the digest its name says: the archive is damaged");
         }
-        blobs.put(configDigest, new Region(normal(configName), configEntry.getDataOffset(), config.length));
-        JsonNode diffIds;
-        try {
-            diffIds = JSON.readTree(config).path("rootfs").path("diff_ids");
-        } catch (com.fasterxml.jackson.core.JacksonException e) {
-            throw AirlockException.malformed(where + ": config " + configName + " is not JSON");
-        }
+        JsonNode diffIds = config.diffIds();
         JsonNode layerNames = item.path("Layers");
         if (!layerNames.isArray() || !diffIds.isArray() || layerNames.size() != diffIds.size()) {
             throw AirlockException.malformed(where + " lists " + layerNames.size() + " layers in manifest.json but its config "
@@ -263,7 +294,7 @@ public final class DockerArchiveSource implements ImageSource, AutoCloseable {
         manifest.put("mediaType", MediaTypes.DOCKER_MANIFEST);
         ObjectNode c = manifest.putObject("config");
         c.put("mediaType", CONFIG);
-        c.put("size", config.length);
+        c.put("size", config.size());
         c.put("digest", configDigest.toString());
         ArrayNode layers = manifest.putArray("layers");
         for (int i = 0; i < layerNames.size(); i++) {
@@ -361,7 +392,7 @@ public final class DockerArchiveSource implements ImageSource, AutoCloseable {
             } else if (e.isLink()) {
                 n = normal(e.getLinkName());
             } else if (e.isFile()) {
-                return e;
+                return refuseSparse(e, where);
             } else {
                 throw AirlockException.malformed(where + ": " + name + " is not a file in the archive");
             }
@@ -386,6 +417,19 @@ public final class DockerArchiveSource implements ImageSource, AutoCloseable {
             }
         }
         return String.join("/", parts);
+    }
+
+    /**
+     * {@code e}, unless it is a sparse entry (GNU tar -S; docker save never writes one): its data
+     * is stored without its holes, so reading its region would hash other bytes than the file's
+     * and call a valid archive damaged (red-team pass H).
+     */
+    private static TarArchiveEntry refuseSparse(TarArchiveEntry e, String where) {
+        if (e.isSparse()) {
+            throw AirlockException.usage(where + ": " + e.getName() + " is a sparse tar entry (tar -S), which airlock does not read;"
+                    + " pack the archive again without -S, or save it again with docker or skopeo");
+        }
+        return e;
     }
 
     private byte[] read(TarArchiveEntry e, String name, long max) throws IOException {

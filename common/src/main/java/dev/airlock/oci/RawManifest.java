@@ -19,6 +19,11 @@ import java.util.Optional;
 public final class RawManifest {
     /** Registries commonly refuse manifests over 4 MiB; so do we, to bound memory. */
     public static final int MAX_SIZE = 4 * 1024 * 1024;
+    /**
+     * JSON values read into a tree (Docker allows 127 layers; a large index has hundreds of entries):
+     * within 4 MiB, 1.4 million empty objects were 114 MiB of heap (red-team pass H).
+     */
+    static final long MAX_VALUES = 200_000;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final byte[] bytes;
@@ -59,11 +64,13 @@ public final class RawManifest {
 
     private static JsonNode parse(byte[] bytes, String where) {
         try {
-            JsonNode node = JSON.readTree(bytes);
+            JsonNode node = dev.airlock.io.BoundedJsonTree.read(JSON, bytes, MAX_VALUES);
             if (node == null || !node.isObject()) {
                 throw AirlockException.malformed(where + ": manifest is not a JSON object");
             }
             return node;
+        } catch (dev.airlock.io.BoundedJsonTree.TooManyValues e) {
+            throw AirlockException.malformed(where + ": manifest has " + e.getMessage() + "; no image manifest or index has so many");
         } catch (IOException e) {
             throw AirlockException.malformed(where + ": manifest is not valid JSON: " + e.getMessage().lines().findFirst().orElse(""));
         }

@@ -2,6 +2,7 @@ package dev.airlock.imports.cli;
 
 import dev.airlock.bundle.BundleInput;
 import dev.airlock.bundle.UntrustedBundle;
+import dev.airlock.cli.LogText;
 import dev.airlock.cli.Units;
 import dev.airlock.digest.Digest;
 import dev.airlock.cli.VerboseMixin;
@@ -51,14 +52,16 @@ final class InspectCommand implements Callable<Integer> {
                 throw dev.airlock.error.AirlockException.malformed(bundle + ": airlock/bundle.json is not JSON: "
                         + String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
             }
+            // Every string is the sender's and unchecked: escaped as watch and serve escape names (LogText), so
+            // that no ESC sequence can erase the UNVERIFIED line and no line break can forge a line (red-team pass H).
             out.println("UNVERIFIED: nothing below is checked; run 'airlock-import verify' before trusting it.");
             out.printf("digest   %s%n", Digest.sha256Of(raw));
-            out.printf("format   %s%n", m.format);
-            out.printf("channel  %s  sequence %s%n", m.channel, m.sequence);
-            out.printf("parent   %s%n", "".equals(m.parent) ? "none (full bundle)" : m.parent == null ? " " : m.parent);
-            out.printf("created  %s%n", m.created);
+            out.printf("format   %s%n", LogText.printable(m.format));
+            out.printf("channel  %s  sequence %s%n", LogText.printable(m.channel), LogText.printable(m.sequence));
+            out.printf("parent   %s%n", "".equals(m.parent) ? "none (full bundle)" : m.parent == null ? " " : LogText.printable(m.parent));
+            out.printf("created  %s%n", LogText.printable(m.created));
             out.printf("blobs    %d, %s; requires %d from earlier bundles%n", m.blobs, Units.bytes(m.blobBytes), m.requires);
-            UnverifiedSummary.images(raw, line -> out.printf("image    %s%n", line));
+            UnverifiedSummary.images(raw, line -> out.printf("image    %s%n", LogText.printable(line)));
         }
         return 0;
     }
