@@ -63,40 +63,38 @@ final class InboxScan {
     private final long settleNanos;
     private final Map<String, Sighting> seen = new HashMap<>();
 
+    /**
+     * Files one scan holds: bundle-like names past this wait for a later pass (the smallest names
+     * first), so that a flood of files cannot exhaust the watcher (red-team pass H).
+     */
+    static final int MAX_FILES = 20_000;
+    /** Files that cannot be a bundle are named one by one up to this many a scan, then counted. */
+    static final int STRAYS_NAMED = 20;
+
+    private final int maxFiles;
+
     InboxScan(Path inbox, java.time.Duration settle) {
+        this(inbox, settle, MAX_FILES);
+    }
+
+    InboxScan(Path inbox, java.time.Duration settle, int maxFiles) {
         this.inbox = inbox;
         this.settleNanos = settle.toNanos();
+        this.maxFiles = maxFiles;
+    }
+
+    /** Whether a file of this name can be a bundle, part of a volume set, or a bundle's report: only those are looked at. */
+    private static boolean mayMatter(String name) {
+        return name.endsWith(".tar") || name.endsWith(VolumeList.SUFFIX) || name.endsWith(VolumeList.SUFFIX + ".asc")
+                || name.endsWith(ReportFile.SUFFIX) || VOLUME.matcher(name).matches();
     }
 
     Result scan() {
         long nowNanos = System.nanoTime();
         long nowMillis = System.currentTimeMillis();
-        Map<String, BasicFileAttributes> files = new TreeMap<>();
+        TreeMap<String, BasicFileAttributes> files = new TreeMap<>();
         List<String> ignored = new ArrayList<>();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(inbox)) {
-            for (Path p : ds) {
-                String name = p.getFileName().toString();
-                if (name.startsWith(".") || name.endsWith(".part")) {
-                    continue;
-                }
-                BasicFileAttributes a;
-                try {
-                    a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-                } catch (IOException e) {
-                    continue; // gone since listed
-                }
-                if (a.isDirectory()) {
-                    continue;
-                }
-                if (!a.isRegularFile()) {
-                    ignored.add("ignoring " + name + ": not a regular file (a symbolic link or device is never imported from an inbox)");
-                    continue;
-                }
-                files.put(name, a);
-            }
-        } catch (IOException e) {
-            throw AirlockException.local("cannot list the inbox " + inbox + ": " + e.getMessage(), e);
-        }
+        list(files, ignored);
         seen.keySet().retainAll(files.keySet());
 
         long[] due = {Long.MAX_VALUE};
@@ -157,6 +155,59 @@ final class InboxScan {
             withReports.add(withReport(c, stamps, settled));
         }
         return new Result(withReports, ignored, growing, due[0]);
+    }
+
+    /**
+     * The inbox's regular files whose names may matter, at most {@link #maxFiles} (the smallest
+     * names); what is left out or ignored is said in {@code ignored}, each stray by name up to
+     * {@link #STRAYS_NAMED}, then counted.
+     */
+    private void list(TreeMap<String, BasicFileAttributes> files, List<String> ignored) {
+        int strays = 0;
+        int over = 0;
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(inbox)) {
+            for (Path p : ds) {
+                String name = p.getFileName().toString();
+                if (name.startsWith(".") || name.endsWith(".part")) {
+                    continue;
+                }
+                if (!mayMatter(name)) {
+                    if (strays++ < STRAYS_NAMED && !Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+                        ignored.add("ignoring " + name + ": not a bundle (NAME.tar, or a volume set by its NAME.volumes.json)");
+                    }
+                    continue;
+                }
+                BasicFileAttributes a;
+                try {
+                    a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                } catch (IOException e) {
+                    continue; // gone since listed
+                }
+                if (a.isDirectory()) {
+                    continue;
+                }
+                if (!a.isRegularFile()) {
+                    if (strays++ < STRAYS_NAMED) {
+                        ignored.add("ignoring " + name + ": not a regular file (a symbolic link or device is never imported from an inbox)");
+                    }
+                    continue;
+                }
+                files.put(name, a);
+                if (files.size() > maxFiles) {
+                    files.pollLastEntry();
+                    over++;
+                }
+            }
+        } catch (IOException e) {
+            throw AirlockException.local("cannot list the inbox " + inbox + ": " + e.getMessage(), e);
+        }
+        if (strays > STRAYS_NAMED) {
+            ignored.add("ignoring " + (strays - STRAYS_NAMED) + " more files that are not bundles or not regular files");
+        }
+        if (over > 0) {
+            ignored.add("the inbox holds more than " + maxFiles + " bundle files: this pass takes the first " + maxFiles
+                    + " by name; the other " + over + " wait for a later pass");
+        }
     }
 
     /**
