@@ -96,6 +96,8 @@ class UpstreamPolicyIT {
         Digest a = image("app/a");
         AttachmentFixtures.signCosign(c.source, "app/a", a, key);
         Path bundle = c.export("--verify-policy", keyedPolicy().toString());
+        String report = Files.readString(bundle.resolveSibling(bundle.getFileName().toString().replace(".tar", ".report.md")));
+        assertTrue(report.contains("## Upstream signatures") && report.contains("cosign key "), report);
 
         Airlock.Run list = Airlock.importer(List.of("list", bundle.toString(), "--trust", c.exporterKey[1].toString())).ok();
         assertTrue(list.out().contains("upstream  cosign key ") && list.out().contains("(rule " + c.source.host() + "/app/**)"), list.out());
