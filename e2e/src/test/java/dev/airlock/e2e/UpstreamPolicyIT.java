@@ -155,6 +155,37 @@ class UpstreamPolicyIT {
                 list.out());
     }
 
+    /**
+     * A workflow identity, as Fulcio writes it for CI (a URI SAN). The mock CA writes whatever it is
+     * given as a URI SAN, so an e-mail address would make a certificate no X.509 reader accepts.
+     */
+    private static final String IDENTITY = "https://ci.example/app/.ci.yml@refs/heads/main";
+
+    /** cosign 3's default: a Sigstore bundle referrer, signed by sigstore-js against @sigstore/mock's Fulcio, CT log and Rekor. */
+    @Test
+    void keyless_aSigstoreBundleFromAMockFulcioAndRekor_crosses_aWrongIssuerIsRefusedNamingIt() throws Exception {
+        AttachmentFixtures.assumeSigstoreJs();
+        Digest a = image("app/a");
+        Path work = Files.createDirectories(tmp.resolve("sigstore"));
+        Path npm = AttachmentFixtures.SIGSTORE_NPM.resolve("node_modules");
+        Path script = LEGACY.resolveSibling("sigstore_sign.js");
+        Tools.Result signed = Tools.run(List.of("node", script.toString(), "--bin", npm.resolve(".bin").toString(), "--digest", a.toString(),
+                "--work", work.toString(), "--registry", c.source.host(), "--repo", "app/a", "--subject", IDENTITY), Map.of("NODE_PATH",
+                npm.toString()), null);
+        assertEquals(0, signed.exitCode(), signed.stderr());
+        String rules = "trustedRoot: " + work.resolve("trusted_root.json") + "\nrules:\n  - match: \"**\"\n    keyless:\n      issuer: ";
+        Path good = policy("mock.yaml", rules + "https://fake.oidcissuer.com\n      identity: " + IDENTITY + "\n");
+        Path wrong = policy("mock-wrong.yaml", rules + "https://accounts.example\n      identity: " + IDENTITY + "\n");
+
+        Airlock.Run refused = Airlock.export(c.exportArgs("plan", "--verify-policy", wrong.toString()));
+        assertEquals(3, refused.code(), refused.toString());
+        assertTrue(refused.err().contains("issuer"), refused.err());
+        Path bundle = c.export("--verify-policy", good.toString());
+        Airlock.Run list = Airlock.importer(List.of("list", bundle.toString(), "--trust", c.exporterKey[1].toString())).ok();
+        assertTrue(list.out().contains("cosign keyless https://fake.oidcissuer.com " + IDENTITY + " (Rekor "), list.out());
+        c.importInto(bundle, c.target, tmp.resolve("state"), "--verify-policy", good.toString()).ok();
+    }
+
     @Test
     void offline_aPolicyTheCarriedSignaturesDoNotSatisfy_refusesTheBundle_beforeAnyPush() throws Exception {
         Digest a = image("app/a");
