@@ -55,9 +55,11 @@ public final class TransferRunner {
             Thread.currentThread().interrupt();
             throw AirlockException.transientFailure("interrupted", e);
         } finally {
+            // Last submitted first: the queued ones are cancelled before any running one is
+            // interrupted, so a worker freed by the interrupt finds nothing left to start.
             boolean unfinished = false;
-            for (Future<Void> f : futures) {
-                unfinished |= f.cancel(true);
+            for (int i = futures.size() - 1; i >= 0; i--) {
+                unfinished |= futures.get(i).cancel(true);
             }
             pool.shutdownNow();
             if (unfinished) {
