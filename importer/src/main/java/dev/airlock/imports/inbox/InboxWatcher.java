@@ -563,8 +563,13 @@ public final class InboxWatcher {
                 List.copyOf(left));
     }
 
+    /**
+     * The message on one printable line: it goes to {@code NAME.reason} as well as to the log, and
+     * names the sender's (a tar entry, a file), so an ESC sequence in it is escaped there too
+     * (red-team pass I).
+     */
     private static String oneLine(String s) {
-        return s == null ? "failed" : s.replace('\n', ' ').replace('\r', ' ');
+        return s == null ? "failed" : LogText.printable(s.replace('\n', ' ').replace('\r', ' '));
     }
 
     /** 500ms, 5s, 2m. */
