@@ -279,6 +279,7 @@ public final class InboxWatcher {
             long now = System.nanoTime();
             growing.addAll(r.growing());
             r.ignored().forEach(i -> note("ignored:" + i, i));
+            forgetIgnoredBut(r.ignored());
             long due = Long.MAX_VALUE;
             List<String> notComplete = new ArrayList<>();
             List<InboxScan.Candidate> unreadable = new ArrayList<>();
@@ -567,6 +568,17 @@ public final class InboxWatcher {
             noted.put(topic, new Noted(message, now));
             log.accept(before != null && before.message().equals(message) ? "still " + message : message);
         }
+    }
+
+    /**
+     * Forgets the skipped-file topics this scan did not report: such a topic is its whole message (a
+     * name, a count), so kept for good they grew with every new stray name or count a sender made
+     * (red-team pass I). One that comes back is logged again, as a change.
+     */
+    private void forgetIgnoredBut(List<String> ignored) {
+        Set<String> now = new HashSet<>();
+        ignored.forEach(i -> now.add("ignored:" + i));
+        noted.keySet().removeIf(k -> k.startsWith("ignored:") && !now.contains(k));
     }
 
     private WatchSummary summary() {
