@@ -321,6 +321,29 @@ class DiodeIT {
         }
     }
 
+    /**
+     * Red-team pass I: {@code done} and {@code rejected} are the watcher's directories in the inbox
+     * (serve refuses them as names). diode-receive took them as bundle names: a session named
+     * {@code done} into an inbox the watcher has not yet started on (or whose done/ an admin cleared)
+     * left a regular file there, and every start of {@code watch} then failed ("cannot create
+     * INBOX/done", InboxLayout): anyone who can send into the diode stopped every later import.
+     */
+    @Test
+    void sessionsNamedLikeTheWatchersDirectories_areRefused_andNothingIsWritten() throws Exception {
+        assumeUdpcast();
+        Path inbox = Files.createDirectories(tmp.resolve("inbox"));
+        Path body = tmp.resolve("body");
+        Files.write(body, randomBytes(1000));
+        int port = freePortPair();
+        String end = "SHA256 " + sha256(body).hex() + "\n";
+        Receiver rx = Receiver.start(List.of(), "lo", port, inbox, 2);
+        rawSession(port, header(1000, "done"), body, end);
+        rawSession(port, header(1000, "rejected"), body, end);
+        String out = rx.await();
+        assertEquals(List.of("refused done", "refused rejected"), verdicts(out), out);
+        assertEquals(List.of(), names(inbox), "nothing in the inbox");
+    }
+
     @Test
     void aSessionThatWouldLeaveLessThanMinFree_isRefused_andNothingIsWritten() throws Exception {
         assumeUdpcast();
