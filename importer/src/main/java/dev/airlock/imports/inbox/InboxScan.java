@@ -89,6 +89,8 @@ final class InboxScan {
     static final int STRAYS_NAMED = 20;
 
     private final int maxFiles;
+    /** The last bundle a scan that hit the bound took; the next scan goes on after it. */
+    private String resumeAfter;
 
     InboxScan(Path inbox, java.time.Duration settle) {
         this(inbox, settle, MAX_FILES);
@@ -176,13 +178,19 @@ final class InboxScan {
     }
 
     /**
-     * The inbox's regular files whose names may matter, at most {@link #maxFiles} (the smallest
-     * names); what is left out or ignored is said in {@code ignored}, each stray by name up to
-     * {@link #STRAYS_NAMED}, then counted.
+     * The inbox's regular files whose names may matter: at most {@link #maxFiles} bundles (a
+     * {@code NAME.tar} or a set's {@code NAME.volumes.json}) and what belongs to them (the set's
+     * volumes and signature, the bundle's report), whatever their number. Past the bound, each scan
+     * takes the next bundles by name after the last one the scan before took, wrapping around, so
+     * that files that wait for good (a forged bundle whose parent never comes) cannot keep any
+     * other out of every scan. What is left out or ignored is said in {@code ignored}, each stray
+     * by name up to {@link #STRAYS_NAMED}, then counted.
      */
     private void list(TreeMap<String, BasicFileAttributes> files, List<String> ignored) {
+        java.util.Set<String> keys = chooseKeys(ignored);
+        java.util.Set<String> stems = new java.util.HashSet<>();
+        keys.forEach(k -> stems.add(stem(k)));
         int strays = 0;
-        int over = 0;
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(inbox)) {
             for (Path p : ds) {
                 String name = p.getFileName().toString();
@@ -194,6 +202,9 @@ final class InboxScan {
                         ignored.add("ignoring " + name + ": not a bundle (NAME.tar, or a volume set by its NAME.volumes.json)");
                     }
                     continue;
+                }
+                if (!keys.contains(name) && (isKey(name) || !stems.contains(companionStem(name)))) {
+                    continue; // a bundle for a later pass, or what belongs to none taken in this one
                 }
                 BasicFileAttributes a;
                 try {
@@ -211,10 +222,6 @@ final class InboxScan {
                     continue;
                 }
                 files.put(name, a);
-                if (files.size() > maxFiles) {
-                    files.pollLastEntry();
-                    over++;
-                }
             }
         } catch (IOException e) {
             throw AirlockException.local("cannot list the inbox " + inbox + ": " + e.getMessage(), e);
@@ -222,10 +229,68 @@ final class InboxScan {
         if (strays > STRAYS_NAMED) {
             ignored.add("ignoring " + (strays - STRAYS_NAMED) + " more files that are not bundles or not regular files");
         }
-        if (over > 0) {
-            ignored.add("the inbox holds more than " + maxFiles + " bundle files: this pass takes the first " + maxFiles
-                    + " by name; the other " + over + " wait for a later pass");
+    }
+
+    /** The bundles (by their key name) this scan takes: all of them, or {@link #maxFiles} going on from where the last scan stopped. */
+    private java.util.Set<String> chooseKeys(List<String> ignored) {
+        TreeSet<String> after = new TreeSet<>();
+        TreeSet<String> before = new TreeSet<>();
+        int total = 0;
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(inbox)) {
+            for (Path p : ds) {
+                String name = p.getFileName().toString();
+                if (name.startsWith(".") || !isKey(name)) {
+                    continue;
+                }
+                total++;
+                TreeSet<String> side = resumeAfter != null && name.compareTo(resumeAfter) <= 0 ? before : after;
+                side.add(name);
+                if (side.size() > maxFiles) {
+                    side.pollLast();
+                }
+            }
+        } catch (IOException e) {
+            throw AirlockException.local("cannot list the inbox " + inbox + ": " + e.getMessage(), e);
         }
+        java.util.LinkedHashSet<String> keys = new java.util.LinkedHashSet<>(after);
+        String last = after.isEmpty() ? null : after.last();
+        for (String k : before) {
+            if (keys.size() >= maxFiles) {
+                break;
+            }
+            keys.add(k);
+            last = k;
+        }
+        if (total > maxFiles) {
+            resumeAfter = last;
+            ignored.add("the inbox holds " + total + " bundles: this pass takes " + maxFiles + " of them by name, the next pass the"
+                    + " ones after " + last);
+        } else {
+            resumeAfter = null;
+        }
+        return keys;
+    }
+
+    /** A bundle by its own name: {@code NAME.tar}, or a volume set's list {@code NAME.volumes.json}. */
+    private static boolean isKey(String name) {
+        return name.endsWith(".tar") || name.endsWith(VolumeList.SUFFIX);
+    }
+
+    /** {@code NAME} of a bundle's key name. */
+    private static String stem(String key) {
+        return key.endsWith(".tar") ? key.substring(0, key.length() - 4) : key.substring(0, key.length() - VolumeList.SUFFIX.length());
+    }
+
+    /** {@code NAME} of what belongs to bundle NAME: its report, a set's signature, a volume; null for anything else. */
+    private static String companionStem(String name) {
+        if (name.endsWith(ReportFile.SUFFIX)) {
+            return name.substring(0, name.length() - ReportFile.SUFFIX.length());
+        }
+        if (name.endsWith(VolumeList.SUFFIX + ".asc")) {
+            return name.substring(0, name.length() - VolumeList.SUFFIX.length() - 4);
+        }
+        Matcher m = VOLUME.matcher(name);
+        return m.matches() ? stem(m.group(1)) : null;
     }
 
     /**

@@ -31,15 +31,21 @@ class InboxScanBoundTest {
     }
 
     @Test
-    void bundleNamesPastTheBound_waitForALaterPass_smallestNamesFirst() throws Exception {
+    void bundlesPastTheBound_areTakenByLaterPasses_inTurn() throws Exception {
         for (int i = 0; i < 30; i++) {
             Files.createFile(inbox.resolve(String.format("c-%06d.airlock.tar", i)));
         }
-        InboxScan.Result r = new InboxScan(inbox, Duration.ofMillis(1), 10).scan();
+        InboxScan scan = new InboxScan(inbox, Duration.ofMillis(1), 10);
+        InboxScan.Result r = scan.scan();
         assertEquals(10, r.candidates().size());
         assertEquals("c-000000.airlock.tar", r.candidates().get(0).key());
         assertEquals("c-000009.airlock.tar", r.candidates().get(9).key());
-        assertTrue(r.ignored().stream().anyMatch(l -> l.contains("more than 10 bundle files") && l.contains("other 20 wait")),
+        assertTrue(r.ignored().stream().anyMatch(l -> l.contains("holds 30 bundles") && l.contains("after c-000009.airlock.tar")),
                 r.ignored().toString());
+        // The next passes go on where this one stopped, then wrap around: none waits for good.
+        assertEquals("c-000010.airlock.tar", scan.scan().candidates().get(0).key());
+        InboxScan.Result third = scan.scan();
+        assertEquals("c-000020.airlock.tar", third.candidates().get(0).key());
+        assertEquals("c-000000.airlock.tar", scan.scan().candidates().get(0).key());
     }
 }
