@@ -1,5 +1,6 @@
 package dev.airlock.imports.serve;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -72,12 +73,15 @@ class ServeWriteFailureIT {
             client.start();
             try (ClientSession s = login(client, clientKey); SftpClient sftp = SftpClientFactory.instance().createSftpClient(s)) {
                 SftpClient.CloseableHandle b = sftp.open("b.tar", EnumSet.of(SftpClient.OpenMode.Write, SftpClient.OpenMode.Create));
-                Tools.Result limit = Tools.run("prlimit", "--pid", pid, "--fsize=" + (2 * MIB));
+                // The soft limit only: lowering the hard one could not be undone here (no CAP_SYS_RESOURCE),
+                // and every later test in this JVM would find files over 2 MiB refused.
+                Tools.Result limit = Tools.run("prlimit", "--pid", pid, "--fsize=" + (2 * MIB) + ":");
                 Assumptions.assumeTrue(limit.exitCode() == 0, "prlimit --fsize failed: " + limit.stderr());
                 try {
                     assertThrows(IOException.class, () -> fill(sftp, b, 3 * MIB), "a write past 2 MiB fails with EFBIG");
                 } finally {
-                    Tools.run("prlimit", "--pid", pid, "--fsize=unlimited");
+                    Tools.Result reset = Tools.run("prlimit", "--pid", pid, "--fsize=unlimited:");
+                    assertEquals(0, reset.exitCode(), "the file size limit of this JVM could not be reset: " + reset.stderr());
                 }
                 try {
                     b.close();
