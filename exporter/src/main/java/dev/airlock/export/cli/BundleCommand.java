@@ -73,9 +73,8 @@ final class BundleCommand implements Callable<Integer> {
             if (preset != null) {
                 request = preset.check(client.get(), request, RegistryOptionsMixin.parallel(options.parallel));
             }
-            ExportService service = new ExportService(client, output.listener(err), RegistryOptionsMixin.parallel(options.parallel))
-                    .dockerArchives(options.dockerArchives).attached(options.attached()).platforms(options.platforms())
-                    .verifyPolicy(options.verifyPolicy()).report(!options.noReport).otherInputs(options.otherInputs());
+            ExportService service = options.configure(new ExportService(client, output.listener(err),
+                    RegistryOptionsMixin.parallel(options.parallel))).otherInputs(options.otherInputs());
             outcome = options.ifChanged ? service.bundleIfChanged(request) : new ExportService.Outcome(service.bundle(request), null);
             ExportResult written = outcome.written();
             if (written != null && preset != null && preset.saveArtifacts()) {

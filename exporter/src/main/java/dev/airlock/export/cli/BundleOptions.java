@@ -175,6 +175,12 @@ final class BundleOptions {
         return new ExportRequest(images(), channel(), keyFiles(), null, outDir(), stateDir(), full, since, media());
     }
 
+    /** The settings plan and bundle share, set on {@code service}: archives, attachments, platforms, upstream policy, report. */
+    dev.airlock.export.ExportService configure(dev.airlock.export.ExportService service) {
+        return service.dockerArchives(dockerArchives).attached(attached()).platforms(platforms()).verifyPolicy(verifyPolicy())
+                .report(!noReport);
+    }
+
     /** --verify-policy, else verifyPolicy: in --config (relative to it), else none; read and checked now (exit 2 for a bad one). */
     dev.airlock.upstream.UpstreamPolicy verifyPolicy() {
         Path file = verifyPolicy != null ? verifyPolicy : ExportConfig.resolve(config, cfg().verifyPolicy());

@@ -48,8 +48,7 @@ final class PlanCommand implements Callable<Integer> {
             if (preset != null) {
                 request = preset.check(client, request, dev.airlock.cli.RegistryOptionsMixin.parallel(options.parallel));
             }
-            p = new ExportService(client, TransferListener.NONE).dockerArchives(options.dockerArchives).attached(options.attached()).platforms(options.platforms())
-                    .verifyPolicy(options.verifyPolicy()).report(!options.noReport).plan(request);
+            p = options.configure(new ExportService(client, TransferListener.NONE)).plan(request);
         }
         if (json) {
             out.println(dev.airlock.cli.JsonOutput.write(json(p, preset)));
