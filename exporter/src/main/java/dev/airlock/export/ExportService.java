@@ -12,6 +12,7 @@ import dev.airlock.copy.AttachedSelection;
 import dev.airlock.copy.AttachmentDiscovery;
 import dev.airlock.copy.CopyEngine;
 import dev.airlock.copy.CopyPlan;
+import dev.airlock.copy.HeldBlobs;
 import dev.airlock.copy.ImageSource;
 import dev.airlock.copy.Repo;
 import dev.airlock.crypto.OpenPgpKeys;
@@ -382,12 +383,15 @@ public final class ExportService {
                 new BundleManifest.Layout(ref(ociLayout), ref(index)), images, carried, delta.requires());
         String fileName = BundleNames.fileName(request.channel(), sequence);
         byte[] reportBytes = null;
+        ImageSource copyFrom = source;
         if (report) {
             // Written before bundle.json, whose signature then covers it through its sha256.
             // A plan needs only the digest's length, so it fetches no config and reads no key for it.
+            Map<Digest, byte[]> configs = signers == null ? Map.of() : ApproverReport.prefetch(copies, manifest, source);
+            copyFrom = HeldBlobs.over(source, configs); // the configs the report read are not fetched again
             reportBytes = signers == null ? new byte[0] : ApproverReport.markdown(fileName, manifest,
                     signers.get().stream().map(BundleSigner::fingerprint).toList(), copies, source,
-                    chain.previous().isEmpty() ? null : statuses);
+                    chain.previous().isEmpty() ? null : statuses, configs);
             manifest = new BundleManifest(manifest.format(), manifest.channel(), manifest.sequence(), manifest.parent(), manifest.created(),
                     manifest.tool(), manifest.layout(), manifest.images(), manifest.blobs(), manifest.requires(),
                     new BundleManifest.Report(ReportFile.nameFor(fileName), ReportFile.sha256(reportBytes)));
@@ -402,7 +406,7 @@ public final class ExportService {
         ExportPlan plan = new ExportPlan(request.channel(), sequence, parentRef, target, statuses, carried.size(), carriedBytes,
                 delta.requires().size(), delta.savedBytes(), size, signerCount, PlatformNotes.of(images, platforms.names(), ledger));
         return new Prepared(plan, manifest, manifestJson, signature, ociLayout, index, new CopyPlan(copies, delta.elsewhere(), List.of()),
-                source, records, delta.carriedBlobs().keySet().stream().map(Digest::toString).toList(),
+                copyFrom, records, delta.carriedBlobs().keySet().stream().map(Digest::toString).toList(),
                 signers == null ? List.of() : signers.get().stream().map(BundleSigner::fingerprint).toList(),
                 signers == null ? List.of() : signers.get(), reportBytes);
     }
