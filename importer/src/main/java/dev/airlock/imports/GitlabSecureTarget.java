@@ -96,7 +96,9 @@ public final class GitlabSecureTarget {
         } catch (AirlockException e) {
             // the preset's naming would be refused for this bundle (two images on one name): the flag still applies, the example does not
         }
-        String rules = rules(m.images()).stream().map(r -> "--map " + r.from() + "=").collect(java.util.stream.Collectors.joining(" "));
+        List<TargetNaming.Mapping> all = rules(m.images());
+        String rules = all.stream().limit(4).map(r -> "--map " + r.from() + "=").collect(java.util.stream.Collectors.joining(" "))
+                + (all.size() > 4 ? " and " + (all.size() - 4) + " more" : ""); // one line, whatever the bundle holds
         return "bundle " + m.sequence() + " of channel " + m.channel() + " was made with --preset " + NAME + " but is imported without it:"
                 + " its images land under their source paths" + landing + ", not at PREFIX/ANALYZER where the offline GitLab's scanners look,"
                 + " and " + PUSH_IMAGES + " is not read; add --preset " + NAME + " (or the rules it stands for: " + rules + ")";
