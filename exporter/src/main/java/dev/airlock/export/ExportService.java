@@ -80,6 +80,8 @@ public final class ExportService {
     private List<String> dockerArchives = List.of();
     private List<Path> otherInputs = List.of();
     private boolean report = true;
+    /** The --preset that chose the images, recorded in bundle.json; null for none. */
+    private String preset;
 
     public ExportService(RegistryClient registry, TransferListener listener) {
         this(registry, listener, 4);
@@ -139,6 +141,12 @@ public final class ExportService {
      */
     public ExportService report(boolean on) {
         this.report = on;
+        return this;
+    }
+
+    /** The preset that chose the images ({@code --preset}), named in bundle.json for the importer; null for none. */
+    public ExportService preset(String name) {
+        this.preset = name;
         return this;
     }
 
@@ -396,6 +404,7 @@ public final class ExportService {
                     manifest.tool(), manifest.layout(), manifest.images(), manifest.blobs(), manifest.requires(),
                     new BundleManifest.Report(ReportFile.nameFor(fileName), ReportFile.sha256(reportBytes)));
         }
+        manifest = manifest.withPreset(preset);
         byte[] manifestJson = manifest.toJson();
         int signerCount = signers == null ? Math.max(1, request.keyFiles().size()) : signers.get().size();
         byte[] signature = signers == null ? null : SignatureBlock.sign(manifestJson, signers.get());
