@@ -171,12 +171,12 @@ class DocsIT {
 
     /** $SRC's images, as docs/README.md lists them. */
     private static void seed(TestRegistry src) {
-        Layer base = Layer.random(2201, 40_000);
-        Image amd = TestImages.image(true, "amd64", null, base, Layer.random(2202, 30_000));
-        Image arm = TestImages.image(true, "arm64", "v8", base, Layer.random(2203, 30_000));
+        Layer base = Layer.random(2201, 600_000);
+        Image amd = TestImages.image(true, "amd64", null, base, Layer.random(2202, 300_000));
+        Image arm = TestImages.image(true, "arm64", "v8", base, Layer.random(2203, 300_000));
         TestImages.push(src.client(), src.host(), "library/alpine", "3.20",
                 TestImages.index(true, List.of(amd, arm), List.of(new String[] {"amd64"}, new String[] {"arm64", "v8"})));
-        TestImages.push(src.client(), src.host(), "app/web", "1", TestImages.image(true, "amd64", null, base, Layer.random(2204, 50_000)));
+        TestImages.push(src.client(), src.host(), "app/web", "1", TestImages.image(true, "amd64", null, base, Layer.random(2204, 300_000)));
     }
 
     /** airlock-export and airlock-import as commands running the build under test (this JVM's classpath). */
