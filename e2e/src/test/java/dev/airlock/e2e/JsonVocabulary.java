@@ -15,7 +15,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The README's "JSON output" table, parsed, and a check of a command's --json output against it:
+ * The "JSON output" table of docs/json-output.md, parsed, and a check of a command's --json output against it:
  * the schema names the command, every field is documented (or inside a documented object whose
  * fields the table does not list), plural names are arrays, counts are numbers.
  */
@@ -25,11 +25,11 @@ final class JsonVocabulary {
     final Map<String, Set<String>> fields = new LinkedHashMap<>();
 
     static JsonVocabulary fromReadme() throws Exception {
-        Path readme = Path.of(System.getProperty("user.dir")).getParent().resolve("README.md");
+        Path readme = Path.of(System.getProperty("user.dir")).getParent().resolve("docs/json-output.md");
         String text = Files.readString(readme);
-        int start = text.indexOf("## JSON output (`--json`)");
+        int start = text.indexOf("# JSON output (`--json`)");
         if (start < 0) {
-            throw new AssertionError("README has no section '## JSON output (`--json`)'");
+            throw new AssertionError("docs/json-output.md has no heading '# JSON output (`--json`)'");
         }
         String section = text.substring(start, text.indexOf("\n## ", start + 5));
         JsonVocabulary v = new JsonVocabulary();
@@ -43,7 +43,7 @@ final class JsonVocabulary {
             }
         }
         if (v.fields.size() < 30) {
-            throw new AssertionError("README's JSON table parsed to only " + v.fields.size() + " fields: " + v.fields.keySet());
+            throw new AssertionError("docs/json-output.md's table parsed to only " + v.fields.size() + " fields: " + v.fields.keySet());
         }
         return v;
     }
@@ -69,11 +69,11 @@ final class JsonVocabulary {
         for (String p : paths) {
             String documented = longestDocumented(p);
             if (documented == null) {
-                problems.add(p + " is not in the README's table");
+                problems.add(p + " is not in the table of docs/json-output.md");
             } else if (!documented.equals(p) && expanded(documented)) {
-                problems.add(p + " is not in the README's table (its object " + documented + " lists its fields)");
+                problems.add(p + " is not in the table of docs/json-output.md (its object " + documented + " lists its fields)");
             } else if (documented.equals(p) && !fields.get(documented).contains(command) && !fields.get(documented).contains("all")) {
-                problems.add(p + " appears in " + command + " but the README's table does not name " + command + " for it");
+                problems.add(p + " appears in " + command + " but the table of docs/json-output.md does not name " + command + " for it");
             }
         }
         typeCheck(command, o, problems);
