@@ -82,10 +82,10 @@ class PlainHttpNameIT {
 
     @Test
     void help_ofEveryCommandThatTalksToARegistry_showsPlainHttp_andNotTheOldNames() {
-        for (String command : List.of("bundle", "plan")) {
+        for (String command : List.of("bundle", "plan", "login")) {
             assertHelp(Airlock.export(List.of(command, "--help")), "airlock-export " + command);
         }
-        for (String command : List.of("import", "watch", "serve")) {
+        for (String command : List.of("import", "watch", "serve", "login")) {
             assertHelp(Airlock.importer(List.of(command, "--help")), "airlock-import " + command);
         }
     }
