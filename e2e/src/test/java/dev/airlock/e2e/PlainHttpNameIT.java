@@ -81,6 +81,23 @@ class PlainHttpNameIT {
     }
 
     @Test
+    void aConfigGivingPlainHttpUnderBothNames_isRefused_notTheLastOneSilentlyKept() throws Exception {
+        Path export = Files.writeString(tmp.resolve("export.yaml"),
+                "images: [127.0.0.1:1/a:1]\nchannel: c\nstate: s\nplainHttp: [127.0.0.1:1]\ninsecureRegistries: [127.0.0.1:2]\n");
+        Airlock.Run planned = Airlock.export(List.of("plan", "--config", export.toString()));
+        assertEquals(2, planned.code(), planned.toString());
+        assertEquals("airlock-export: config " + export + ": plainHttp and insecureRegistries (its old name) are the same setting;"
+                + " keep plainHttp", planned.err().lines().findFirst().orElse(""), planned.toString());
+
+        Path imports = Files.writeString(tmp.resolve("import.yaml"),
+                "insecureRegistries: [127.0.0.1:1]\nplainHttp: [127.0.0.1:2]\ntrust: [x.asc]\nregistry: 127.0.0.1:2/m\n");
+        Airlock.Run imported = Airlock.importer(List.of("import", "--config", imports.toString(), tmp.resolve("b.tar").toString()));
+        assertEquals(2, imported.code(), imported.toString());
+        assertEquals("airlock-import: config " + imports + ": plainHttp and insecureRegistries (its old name) are the same setting;"
+                + " keep plainHttp", imported.err().lines().findFirst().orElse(""), imported.toString());
+    }
+
+    @Test
     void help_ofEveryCommandThatTalksToARegistry_showsPlainHttp_andNotTheOldNames() {
         for (String command : List.of("bundle", "plan", "login")) {
             assertHelp(Airlock.export(List.of(command, "--help")), "airlock-export " + command);
