@@ -46,7 +46,7 @@ run() {   # run MODE REP -> prints seconds
   local out=$work/out-$1-$2 state=$work/state-$1-$2 t0 t1
   t0=$(date +%s.%N)
   "$root/scripts/airlock-export" bundle --full --config "$work/config.yaml" --attached "$1" --channel cat --key "$work/k.asc" \
-    --out "$out" --state "$state" --insecure-registry "$src" --progress=none >/dev/null
+    --out "$out" --state "$state" --plain-http "$src" --progress=none >/dev/null
   t1=$(date +%s.%N)
   awk "BEGIN{print $t1 - $t0}"
   rm -rf "$out" "$state"
@@ -55,7 +55,7 @@ plan() {   # plan MODE -> prints seconds
   local t0 t1
   t0=$(date +%s.%N)
   "$root/scripts/airlock-export" plan --full --config "$work/config.yaml" --attached "$1" --channel cat --key "$work/k.asc" \
-    --state "$work/state-plan" --insecure-registry "$src" >/dev/null
+    --state "$work/state-plan" --plain-http "$src" >/dev/null
   t1=$(date +%s.%N)
   awk "BEGIN{print $t1 - $t0}"
 }

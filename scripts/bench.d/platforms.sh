@@ -71,7 +71,7 @@ PY
 bundle() {   # bundle NAME [ARGS...] -> prints the bundle's size in bytes
   local name=$1; shift
   "$root/scripts/airlock-export" bundle --full --image "$src/bench/multi:1" --channel "$name" --key "$work/k.asc" \
-    --out "$work/out-$name" --state "$work/state-$name" --insecure-registry "$src" --progress=none "$@" >/dev/null
+    --out "$work/out-$name" --state "$work/state-$name" --plain-http "$src" --progress=none "$@" >/dev/null
   stat -c%s "$work/out-$name/$name-000001.airlock.tar"
 }
 all=$(bundle all)

@@ -39,7 +39,7 @@ port=$(free_port)
 pids+=("$(start_registry "$work/registry" "$port")")
 mkdir -p "$work/inbox"
 "$root/scripts/airlock-import" watch "$work/inbox" --trust "$trust" --registry "127.0.0.1:$port/bench" \
-  --insecure-registry "127.0.0.1:$port" --state "$work/state" --progress=none > "$work/watch.log" 2>&1 &
+  --plain-http "127.0.0.1:$port" --state "$work/state" --progress=none > "$work/watch.log" 2>&1 &
 watch_pid=$!
 pids+=("$watch_pid")
 for _ in $(seq 1 200); do grep -q "^.* watching " "$work/watch.log" && break; sleep 0.05; done

@@ -39,9 +39,20 @@ public final class RegistryOptionsMixin {
     @Spec(Spec.Target.MIXEE)
     CommandSpec mixee;
 
-    @Option(names = {"--plain-http", "--insecure-registry"}, paramLabel = "HOST:PORT",
-            description = "Speak plain HTTP to this registry (repeatable; --insecure-registry is the old name). Every other registry is HTTPS.")
-    public List<String> insecure = new ArrayList<>();
+    /** The flag and the config key (both programs) that name a registry without TLS: one name everywhere. */
+    public static final String PLAIN_HTTP = "--plain-http";
+    public static final String PLAIN_HTTP_KEY = "plainHttp";
+
+    @Option(names = PLAIN_HTTP, paramLabel = "HOST:PORT",
+            description = "Speak plain HTTP (no TLS) to this registry (repeatable; config: plainHttp). Every other registry is HTTPS.")
+    public List<String> plainHttp = new ArrayList<>();
+
+    /**
+     * The old name of --plain-http, still accepted silently so that existing scripts and units keep
+     * working; hidden from help and man pages, so that --plain-http is the one name users see.
+     */
+    @Option(names = "--insecure-registry", paramLabel = "HOST:PORT", hidden = true)
+    List<String> insecureRegistry = new ArrayList<>();
 
     @Option(names = "--insecure-skip-tls-verify", paramLabel = "HOST:PORT",
             description = "Speak HTTPS to this registry without checking its certificate (repeatable): encrypted, but not"
@@ -93,16 +104,16 @@ public final class RegistryOptionsMixin {
     public Duration idleTimeout;
 
     /** As {@link #toOptions(List, Path, Collection)}, with --creds for whichever registry asks for a login. */
-    public RegistryOptions toOptions(List<String> extraInsecure, Path extraCa) {
-        return toOptions(extraInsecure, extraCa, null);
+    public RegistryOptions toOptions(List<String> configPlainHttp, Path extraCa) {
+        return toOptions(configPlainHttp, extraCa, null);
     }
 
     /**
-     * Builds the options; {@code extraInsecure} and {@code extraCa} come from a config file and lose to
-     * flags. {@code credsHosts} are the registries (API hosts) the command talks to: --creds is only
+     * Builds the options; {@code configPlainHttp} (the config's plainHttp hosts) and {@code extraCa}
+     * come from a config file and lose to flags. {@code credsHosts} are the registries (API hosts) the command talks to: --creds is only
      * ever sent to those, and must name one account for one registry.
      */
-    public RegistryOptions toOptions(List<String> extraInsecure, Path extraCa, Collection<String> credsHosts) {
+    public RegistryOptions toOptions(List<String> configPlainHttp, Path extraCa, Collection<String> credsHosts) {
         if (retryTimes != null && retryTimes < 0) {
             throw AirlockException.usage("--retry-times " + retryTimes + ": give 0 or more (the retries after the first try)");
         }
@@ -118,9 +129,10 @@ public final class RegistryOptionsMixin {
                     + MIN_IDLE.toMillis() + "ms");
         }
         Set<String> hosts = new HashSet<>();
-        insecure.forEach(h -> hosts.add(hostPort(h, "--plain-http")));
-        if (extraInsecure != null) {
-            extraInsecure.forEach(h -> hosts.add(hostPort(h, "insecureRegistries")));
+        plainHttp.forEach(h -> hosts.add(hostPort(h, PLAIN_HTTP)));
+        insecureRegistry.forEach(h -> hosts.add(hostPort(h, "--insecure-registry")));
+        if (configPlainHttp != null) {
+            configPlainHttp.forEach(h -> hosts.add(hostPort(h, PLAIN_HTTP_KEY)));
         }
         Set<String> skip = new HashSet<>();
         skipVerify.forEach(h -> skip.add(hostPort(h, "--insecure-skip-tls-verify")));

@@ -1,14 +1,17 @@
 package dev.airlock.config;
 
+import com.fasterxml.jackson.annotation.JsonAlias;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.airlock.error.AirlockException;
 import dev.airlock.io.BoundedFiles;
 import java.io.IOException;
+import java.lang.reflect.RecordComponent;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.regex.Matcher;
@@ -72,7 +75,9 @@ public final class ConfigYaml {
             throw AirlockException.usage("config " + file + " does not exist");
         }
         try {
-            return yaml.readValue(bytes, type);
+            T value = yaml.readValue(bytes, type);
+            refuseNameAndOldName(file, yaml, bytes, type);
+            return value;
         } catch (JsonProcessingException e) {
             AirlockException duplicate = duplicateKey(file, e);
             if (duplicate != null) {
@@ -88,6 +93,42 @@ public final class ConfigYaml {
             throw notYaml(file, e);
         } catch (IOException e) {
             throw notYaml(file, e);
+        }
+    }
+
+    /**
+     * A setting given under its name and its old name ({@link JsonAlias} on a record component) at
+     * once is refused like a key given twice: databind would keep whichever comes last and drop the
+     * other silently.
+     */
+    private static void refuseNameAndOldName(Path file, ObjectMapper yaml, byte[] bytes, Class<?> type) throws IOException {
+        if (!type.isRecord()) {
+            return;
+        }
+        JsonNode tree = yaml.readTree(bytes);
+        if (tree == null || !tree.isObject()) {
+            return;
+        }
+        for (RecordComponent c : type.getRecordComponents()) {
+            // Java puts the annotation on the component's field (JsonAlias is not for RECORD_COMPONENT).
+            JsonAlias alias = fieldOf(type, c).getAnnotation(JsonAlias.class);
+            if (alias == null || !tree.has(c.getName())) {
+                continue;
+            }
+            for (String old : alias.value()) {
+                if (tree.has(old)) {
+                    throw AirlockException.usage("config " + file + ": " + c.getName() + " and " + old + " (its old name) are the same"
+                            + " setting; keep " + c.getName());
+                }
+            }
+        }
+    }
+
+    private static java.lang.reflect.Field fieldOf(Class<?> type, RecordComponent c) {
+        try {
+            return type.getDeclaredField(c.getName());
+        } catch (NoSuchFieldException e) {
+            throw new IllegalStateException("a record without the field of its component " + c.getName(), e);
         }
     }
 

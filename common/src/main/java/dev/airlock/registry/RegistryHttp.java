@@ -128,6 +128,15 @@ final class RegistryHttp {
         }
     }
 
+    /**
+     * What to say when {@code host} was sent a TLS handshake and answered in plain HTTP: what happened
+     * first, then the one name (flag and config key) that makes airlock speak plain HTTP to it.
+     */
+    static String plainHttpAnswer(String host) {
+        return "airlock spoke HTTPS to " + host + " and got a plain-HTTP answer: that registry has no TLS; to use it"
+                + " unencrypted, give --plain-http " + host + " (config key plainHttp), else check the address and port";
+    }
+
     URI base(String host) {
         return URI.create((plainHttp(host) ? "http" : "https") + "://" + host);
     }
@@ -178,8 +187,7 @@ final class RegistryHttp {
                         attempt--;
                         continue;
                     }
-                    throw AirlockException.tlsUntrusted(call.host() + " answered HTTPS with plain HTTP; if that registry has no TLS,"
-                            + " name it with --plain-http " + call.host() + " (formerly --insecure-registry " + call.host() + ")");
+                    throw AirlockException.tlsUntrusted(plainHttpAnswer(call.host()));
                 }
                 if (handshakeFailure(e)) {
                     throw AirlockException.tlsUntrusted("TLS with " + call.host() + " failed (" + e.getMessage()
@@ -196,7 +204,7 @@ final class RegistryHttp {
             }
             int status = response.statusCode();
             if (status == 400 && plainHttp(call.host()) && httpsPort(response)) {
-                throw AirlockException.usage(call.host() + " speaks HTTPS, but --plain-http (or --insecure-registry) names it:"
+                throw AirlockException.usage(call.host() + " speaks HTTPS, but --plain-http (or the config key plainHttp) names it:"
                         + " drop that; if its certificate is not from a CA this machine trusts, give that CA with --cert-dir DIR"
                         + " (or --ca-file PEM), or skip the check with --insecure-skip-tls-verify " + call.host());
             }

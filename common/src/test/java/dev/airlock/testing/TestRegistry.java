@@ -199,13 +199,13 @@ public final class TestRegistry implements AutoCloseable {
         return f;
     }
 
-    /** CLI flags that reach this registry: --insecure-registry or --ca-file plus --auth-file. */
+    /** CLI flags that reach this registry: --plain-http or --ca-file plus --auth-file. */
     public List<String> cliFlags() throws IOException {
         List<String> flags = new ArrayList<>();
         if (tls()) {
             flags.addAll(List.of("--ca-file", caFile().toString(), "--auth-file", authFile().toString()));
         } else {
-            flags.addAll(List.of("--insecure-registry", host));
+            flags.addAll(List.of("--plain-http", host));
         }
         return flags;
     }

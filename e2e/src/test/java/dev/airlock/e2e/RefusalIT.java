@@ -165,7 +165,7 @@ class RefusalIT {
         Airlock.Run plainAsTls = Airlock.export(List.of("bundle", "--image", r.host() + "/no/such:1", "--channel", "c", "--key",
                 k[0].toString(), "--out", tmp.resolve("o").toString(), "--state", tmp.resolve("s").toString()));
         assertEquals(2, plainAsTls.code(), plainAsTls.toString());
-        assertTrue(plainAsTls.err().contains("--insecure-registry " + r.host()), plainAsTls.err());
+        assertTrue(plainAsTls.err().contains("--plain-http " + r.host()), plainAsTls.err());
     }
 
     @Test

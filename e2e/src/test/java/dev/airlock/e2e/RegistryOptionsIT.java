@@ -143,7 +143,7 @@ class RegistryOptionsIT {
             long start = System.nanoTime();
             Airlock.Run r = plan(flag, tls.host(), "--creds", creds());
             assertEquals(2, r.code(), flag + ": " + r);
-            assertTrue(r.err().contains(tls.host() + " speaks HTTPS, but --plain-http (or --insecure-registry) names it: drop that;"
+            assertTrue(r.err().contains(tls.host() + " speaks HTTPS, but --plain-http (or the config key plainHttp) names it: drop that;"
                     + " if its certificate is not from a CA this machine trusts, give that CA with --cert-dir DIR (or --ca-file PEM),"
                     + " or skip the check with --insecure-skip-tls-verify " + tls.host()), r.err());
             assertFalse(r.err().contains("HTTP 400"), r.err());

@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -138,6 +139,43 @@ class RemoteImportIT {
     }
 
     @Test
+    void aRemoteImportNotOnTheBastionsPath_exits127_sayingSo_andPushingAgainRetriesIt(TestSshd sshd) throws Exception {
+        // sshd's default PATH for a non-interactive session (Debian's, compiled in): the importer must be in none of it.
+        for (String dir : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".split(":")) {
+            Assumptions.assumeFalse(Files.exists(Path.of(dir, "airlock-import")),
+                    "airlock-import is installed in " + dir + ": this test needs a bastion where it is not on the PATH");
+        }
+        Path identity = sshd.authorizedKey("ed25519", "");
+        Path file = Files.writeString(tmp.resolve("daily-000001.airlock.tar"), "bundle bytes");
+        List<String> push = List.of("push", file.toString(), "--to", sshd.url(), "--identity", identity.toString(),
+                "--known-hosts", sshd.knownHosts(tmp.resolve("kh")).toString());
+        List<String> args = new ArrayList<>(push);
+        args.addAll(List.of("--remote-import", "airlock-import import {} --trust /etc/airlock/mirror.pub.asc"));
+
+        Airlock.Run run = Airlock.export(args);
+        assertEquals(127, run.code(), run.toString());
+        assertTrue(run.err().contains("not found"), "the bastion shell's own line, relayed\n" + run.err());
+        Path arrived = sshd.inbox().resolve("daily-000001.airlock.tar");
+        String line = run.err().lines().filter(l -> l.startsWith("airlock-export: ")).findFirst().orElseThrow();
+        assertTrue(line.contains(" exited with 127: the bastion's shell did not find 'airlock-import' on the PATH of a"
+                + " non-interactive SSH session (which reads no login profile); give its full path in --remote-import, e.g."
+                + " /usr/local/bin/airlock-import (or /opt/airlock/bin/airlock-import, where install.sh puts it); " + arrived
+                + " stays on the bastion: once the cause is fixed, run the import there again, or run airlock-export push again"
+                + " with the same files and --remote-import (an import already applied does nothing)"), line);
+        assertEquals("bundle bytes", Files.readString(arrived), "the bundle stays on the bastion");
+
+        // The retry the message names: the same push, the command by its full path; the upload replaces the file with the same bytes.
+        args = new ArrayList<>(push);
+        args.addAll(List.of("--remote-import", "/usr/bin/test -f {}"));
+        Airlock.Run again = Airlock.export(args);
+        assertEquals(0, again.code(), again.toString());
+        assertEquals("bundle bytes", Files.readString(arrived));
+        try (var names = Files.list(sshd.inbox())) {
+            assertEquals(List.of("daily-000001.airlock.tar"), names.map(p -> p.getFileName().toString()).toList(), "no .part left");
+        }
+    }
+
+    @Test
     void aRemoteImportWithoutThePlaceholder_isRefusedBeforeAnythingIsExported(TestSshd sshd) throws Exception {
         Path identity = sshd.authorizedKey("ed25519", "");
         Path[] keys = Fixture.keygen(tmp, "exporter");
@@ -171,7 +209,7 @@ class RemoteImportIT {
     private static String importCommand(Path cert, TestRegistry registry, Path state) {
         List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
                 System.getProperty("java.class.path"), ImportMain.class.getName(), "import", "{}", "--trust", cert.toString(),
-                "--registry", registry.host() + "/mirror", "--insecure-registry", registry.host(), "--state", state.toString(),
+                "--registry", registry.host() + "/mirror", "--plain-http", registry.host(), "--state", state.toString(),
                 "--progress=plain");
         return cmd.stream().map(a -> a.equals("{}") ? a : "'" + a.replace("'", "'\\''") + "'").collect(Collectors.joining(" "));
     }

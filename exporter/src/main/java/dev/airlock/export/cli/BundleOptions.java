@@ -270,7 +270,7 @@ final class BundleOptions {
                 // refused with its own message where the images are read
             }
         }
-        return new RegistryClient(registry.toOptions(c.insecureRegistries(), ExportConfig.resolve(config, c.caFile()), hosts));
+        return new RegistryClient(registry.toOptions(c.plainHttp(), ExportConfig.resolve(config, c.caFile()), hosts));
     }
 
     /** For {@code bundle --push}: where to and how (null without --push); the identity is not read here. */

@@ -94,7 +94,7 @@ final class PushCommand implements Callable<Integer> {
         }
         out.flush();
         if (r.remoteExitCode() != null && r.remoteExitCode() != 0) {
-            err.println("airlock-export: the remote import on " + r.target() + " exited with " + r.remoteExitCode());
+            err.println("airlock-export: " + dev.airlock.export.sftp.RemoteImportFailure.describe(r));
             err.flush();
             return r.remoteExitCode();
         }

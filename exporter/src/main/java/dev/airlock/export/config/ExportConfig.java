@@ -1,5 +1,6 @@
 package dev.airlock.export.config;
 
+import com.fasterxml.jackson.annotation.JsonAlias;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -12,11 +13,12 @@ import java.util.List;
 /**
  * The exporter's {@code --config} YAML. Same settings as the flags; flags win. Relative paths are
  * taken relative to the config file's directory. Unknown keys are an error (a typo must not
- * silently drop an image).
+ * silently drop an image). {@code plainHttp} is also read under its old name {@code insecureRegistries}
+ * (not listed among the known keys), so that existing configs keep working.
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
 public record ExportConfig(List<String> images, String channel, String key, String passphraseFile, String out,
-        String state, List<String> insecureRegistries, String caFile, String authFile, String maxVolumeSize,
+        String state, @JsonAlias("insecureRegistries") List<String> plainHttp, String caFile, String authFile, String maxVolumeSize,
         Boolean verifyAfterWrite, String preset, Boolean skipMissing, GitlabSecure gitlabSecure, String attached,
         List<String> platforms, String platformIndex, String verifyPolicy) {
 
@@ -35,7 +37,7 @@ public record ExportConfig(List<String> images, String channel, String key, Stri
             return c == null ? empty() : c;
         } catch (UnrecognizedPropertyException e) {
             throw AirlockException.usage("config " + file + ": unknown setting " + ConfigYaml.shownKey(e.getPropertyName())
-                    + " (known: images, channel, key, passphraseFile, out, state, insecureRegistries, caFile, authFile, maxVolumeSize, verifyAfterWrite, preset, skipMissing, attached, platforms, platformIndex, verifyPolicy, "
+                    + " (known: images, channel, key, passphraseFile, out, state, plainHttp, caFile, authFile, maxVolumeSize, verifyAfterWrite, preset, skipMissing, attached, platforms, platformIndex, verifyPolicy, "
                     + "gitlabSecure: analyzers, analyzerVersion, sourcePrefix, downloadImages, saveArtifacts)");
         } catch (JsonMappingException e) {
             throw ConfigYaml.notYaml(file, e);

@@ -6,8 +6,9 @@ import java.util.List;
  * What a push did.
  *
  * @param remoteExitCode the remote import's exit status, or null when none was run
+ * @param remoteImport the --remote-import template that was run, or null when none was
  */
-public record PushResult(String target, List<File> files, Integer remoteExitCode) {
+public record PushResult(String target, List<File> files, Integer remoteExitCode, String remoteImport) {
 
     /**
      * One file pushed.

@@ -112,7 +112,7 @@ public final class PushService {
             disconnect();
             client.close();
         }
-        return new PushResult(request.target().toString(), pushed, exit);
+        return new PushResult(request.target().toString(), pushed, exit, exit == null ? null : request.remoteImport());
     }
 
     private PushResult.File pushOne(Path file) {
