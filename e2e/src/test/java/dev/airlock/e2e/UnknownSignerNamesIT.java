@@ -182,11 +182,11 @@ class UnknownSignerNamesIT {
 
     @Test
     void forgedCertificate_whoseKeyDidNotSign_namesNoOne() throws Exception {
-        // Made by someone else (a third key), carrying Mirror's real certificate as if it were its signer's.
+        // Signed by someone else (a third key), carrying Mirror's real certificate as if it were its signer's.
         Airlock.export(List.of("keygen", "--uid", "Forger <forger@airlock.test>", "--key",
                 tmp.resolve("forger.key.asc").toString(), "--cert", tmp.resolve("forger.pub.asc").toString())).ok();
         Path bundle = mirrorBundle("f", "--no-report");
-        String mirrors = new ObjectMapper().readTree(entry(bundle, "airlock/bundle.json")).get("signerCertificates").get(0).asText();
+        String mirrors = Files.readString(mirrorCert); // Mirror's real certificate, as gpg exported it
         BundleSigner forger = new BundleSigner(OpenPgpKeys.readSecretKey(tmp.resolve("forger.key.asc")), null);
         Path forged = rewrite(bundle, tmp.resolve("forged.airlock.tar"), json -> {
             json.putArray("signerCertificates").add(mirrors);
