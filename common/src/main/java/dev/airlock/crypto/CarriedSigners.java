@@ -30,11 +30,17 @@ import org.bouncycastle.openpgp.operator.bc.BcPGPContentVerifierBuilderProvider;
  * key's owner wrote (with a self-signature, which is checked).
  *
  * <p>Bounded: at most {@link #MAX_CERTIFICATES} certificates of at most {@link #MAX_BYTES} each
- * are read; anything unreadable is skipped, and a signer left unnamed is named as before.
+ * are read, at most {@link #MAX_NAMED} signatures are named, each checked against one certificate;
+ * anything unreadable is skipped, and a signer left unnamed is named as before.
  */
 public final class CarriedSigners {
     static final int MAX_CERTIFICATES = 64;
     static final int MAX_BYTES = 64 << 10;
+    /**
+     * The most unknown signatures named: each costs a hash of the whole document (up to 64 MiB),
+     * and a document with more unknown signers than real m-of-n policies use is named as before.
+     */
+    static final int MAX_NAMED = 8;
     private static final int MAX_USER_ID = 200;
     private static final CarriedSigners NONE = new CarriedSigners(List.of());
 
@@ -108,10 +114,14 @@ public final class CarriedSigners {
     String name(PGPSignature sig, byte[] issuer, byte[] data) {
         for (PGPPublicKeyRing ring : certificates) {
             PGPPublicKey key = issuer != null ? ring.getPublicKey(issuer) : ring.getPublicKey(sig.getKeyID());
-            PGPPublicKey primary = ring.getPublicKey();
-            if (key == null || (!key.isMasterKey() && !(TrustPolicy.subkeyMaySign(primary, key) && backSigned(primary, key)))
-                    || !verifies(sig, key, data)) {
+            if (key == null) {
                 continue;
+            }
+            // Only the first certificate holding the key is tried: the data may be 64 MiB, and a
+            // document carrying the same key in many certificates must not make us hash it each time.
+            PGPPublicKey primary = ring.getPublicKey();
+            if ((!key.isMasterKey() && !(TrustPolicy.subkeyMaySign(primary, key) && backSigned(primary, key))) || !verifies(sig, key, data)) {
+                return null;
             }
             String uid = claimedUserId(primary);
             return OpenPgpKeys.fingerprint(ring) + (uid == null ? "" : " (claims '" + uid + "')");

@@ -124,23 +124,7 @@ public final class TrustPolicy {
         if (unknown.isEmpty()) {
             return "";
         }
-        List<String> named = new ArrayList<>();
-        CarriedSigners certificates;
-        try {
-            certificates = carried.get();
-        } catch (RuntimeException e) {
-            certificates = CarriedSigners.none(); // unreadable: named as without certificates
-        }
-        for (PGPSignature sig : unknown) {
-            String name = certificates.name(sig, issuerFingerprint(sig), data);
-            if (name == null) {
-                named = null;
-                break;
-            }
-            if (!named.contains(name)) {
-                named.add(name);
-            }
-        }
+        List<String> named = named(unknown, data, carried);
         if (named != null) {
             return ": it is signed by " + String.join(" and ", named) + (named.size() == 1 ? ", which is" : ", which are")
                     + " not in --trust";
@@ -153,6 +137,30 @@ public final class TrustPolicy {
         return ": its signer is not in --trust, and a signature names only the key that made it (usually a signing subkey, not the"
                 + " primary key), here " + String.join(", ", keys) + "; the signer's certificate holds both: 'gpg"
                 + " --with-subkey-fingerprints --show-keys CERT.asc' lists its primary fingerprint and each subkey's";
+    }
+
+    /** The distinct names carried certificates give the unknown signatures, or null unless every one is named. */
+    private static List<String> named(List<PGPSignature> unknown, byte[] data, Supplier<CarriedSigners> carried) {
+        if (unknown.size() > CarriedSigners.MAX_NAMED) {
+            return null;
+        }
+        CarriedSigners certificates;
+        try {
+            certificates = carried.get();
+        } catch (RuntimeException e) {
+            return null; // unreadable: named as without certificates
+        }
+        List<String> named = new ArrayList<>();
+        for (PGPSignature sig : unknown) {
+            String name = certificates.name(sig, issuerFingerprint(sig), data);
+            if (name == null) {
+                return null;
+            }
+            if (!named.contains(name)) {
+                named.add(name);
+            }
+        }
+        return named;
     }
 
     private void checkUsable(PGPSignature sig, PGPPublicKeyRing ring, PGPPublicKey key, String fpr, String what) {

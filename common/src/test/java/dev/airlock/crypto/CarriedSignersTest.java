@@ -149,6 +149,24 @@ class CarriedSignersTest {
     }
 
     @Test
+    void twoSigners_areBothNamed_butMoreUnknownSignaturesThanTheBound_keepTodaysMessage() throws Exception {
+        Key mirror = key("mirror");
+        Key second = key("second");
+        Key trusted = key("trusted");
+        byte[] carried = json(SignerCertificates.padded(List.of(mirror.signer(), second.signer())));
+        String two = refusal(trusted, SignatureBlock.sign(DATA, List.of(mirror.signer(), second.signer(), mirror.signer())), carried);
+        assertEquals("bundle.json is not signed by any trusted key: it is signed by " + mirror.generated().fingerprint()
+                + " (claims 'mirror <mirror@example.org>') and " + second.generated().fingerprint() + " (claims 'second <second@example.org>'),"
+                + " which are not in --trust; trusted: " + trusted.generated().fingerprint()
+                + ". Pass the signer's certificate with --trust only if you trust it", two);
+        // Each naming hashes the whole document again (up to 64 MiB): past the bound, no naming at all.
+        List<BundleSigner> many = java.util.Collections.nCopies(CarriedSigners.MAX_NAMED + 1, mirror.signer());
+        String message = refusal(trusted, SignatureBlock.sign(DATA, many), carried);
+        assertFalse(message.contains("claims"), message);
+        assertEquals(CarriedSigners.MAX_NAMED + 1, message.split(TrustPolicyTest.subkeyFingerprint(mirror.certFile()), -1).length - 1, message);
+    }
+
+    @Test
     void paddedEntries_takeExactly4096BytesOfJsonPerSigner_likeAPlansPlaceholders() throws Exception {
         Key mirror = key("mirror");
         Key second = key("second");
