@@ -3,10 +3,10 @@
 repository with one cosign-style signature under its sha256-<hex>.sig tag, over keep-alive
 connections. For scripts/bench.d/attached.sh only: timing, not a fixture of any test.
 
-    push_catalog.py HOST:PORT N IMAGES_FILE [UNIQUE_LAYER_BYTES,... [BASE_LAYER_BYTES]]
+    push_catalog.py HOST:PORT N IMAGES_FILE [UNIQUE_LAYER_BYTES,... [BASE_LAYER_BYTES [SIGN]]]
 Each image: a base layer shared by all (BASE_LAYER_BYTES, default 524288; 0 for none; pushed
 once, then mounted into each repository) and one unique layer per size given (default
-65536,131072), random bytes. Writes one image reference per line to IMAGES_FILE.
+65536,131072), random bytes; SIGN 0 pushes no signatures (default 1). Writes one image reference per line to IMAGES_FILE.
 """
 import base64, hashlib, http.client, json, os, sys
 from concurrent.futures import ThreadPoolExecutor
@@ -15,6 +15,7 @@ host, n, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 unique_sizes = [int(x) for x in (sys.argv[4] if len(sys.argv) > 4 else "65536,131072").split(",") if x]
 base_bytes = int(sys.argv[5]) if len(sys.argv) > 5 else 524288
 base = os.urandom(base_bytes) if base_bytes else None
+sign = (sys.argv[6] if len(sys.argv) > 6 else "1") != "0"
 
 
 def sha(b):
@@ -67,6 +68,9 @@ def one(i):
     digest = manifest(c, repo, "1", {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
         "config": {"mediaType": "application/vnd.oci.image.config.v1+json", **k},
         "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", **l} for l in layers]})
+    if not sign:
+        c.close()
+        return f"{host}/{repo}:1"
     payload = json.dumps({"critical": {"identity": {"docker-reference": f"{host}/{repo}"},
         "image": {"docker-manifest-digest": digest}, "type": "cosign container image signature"}, "optional": None}).encode()
     p = blob(c, repo, payload)

@@ -30,6 +30,7 @@ public record BundleManifest(
         List<Blob> blobs,
         List<String> requires,
         @JsonInclude(JsonInclude.Include.NON_NULL) Report report,
+        @JsonInclude(JsonInclude.Include.NON_NULL) String preset,
         @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> signerCertificates) {
 
     /** Images alone: what every bundle was before attachments crossed, and what a bundle without any still is. */
@@ -63,22 +64,36 @@ public record BundleManifest(
         signerCertificates = signerCertificates == null ? List.of() : List.copyOf(signerCertificates);
     }
 
-    /** A manifest without carried certificates. */
-    public BundleManifest(String format, String channel, long sequence, Parent parent, String created, String tool, Layout layout,
-            List<Image> images, List<Blob> blobs, List<String> requires, Report report) {
-        this(format, channel, sequence, parent, created, tool, layout, images, blobs, requires, report, List.of());
-    }
-
     /** The same manifest carrying {@code certificates} for its signers. */
     public BundleManifest withSignerCertificates(List<String> certificates) {
-        return new BundleManifest(format, channel, sequence, parent, created, tool, layout, images, blobs, requires, report, certificates);
+        return new BundleManifest(format, channel, sequence, parent, created, tool, layout, images, blobs, requires, report, preset,
+                certificates);
     }
 
     /** A manifest without a report (bundles written with --no-report, or before reports existed). */
     public BundleManifest(String format, String channel, long sequence, Parent parent, String created, String tool, Layout layout,
             List<Image> images, List<Blob> blobs, List<String> requires) {
-        this(format, channel, sequence, parent, created, tool, layout, images, blobs, requires, null);
+        this(format, channel, sequence, parent, created, tool, layout, images, blobs, requires, null, null, List.of());
     }
+
+    /** A manifest made without a preset and without carried certificates (both absent then, so bundles read as before). */
+    public BundleManifest(String format, String channel, long sequence, Parent parent, String created, String tool, Layout layout,
+            List<Image> images, List<Blob> blobs, List<String> requires, Report report) {
+        this(format, channel, sequence, parent, created, tool, layout, images, blobs, requires, report, null, List.of());
+    }
+
+    /**
+     * The same manifest naming the exporter's {@code --preset} that chose its images (null: none).
+     * Only a hint for the importer, which says so when a bundle made with a preset is imported
+     * without it; it never changes where an image lands. Older importers ignore the field.
+     */
+    public BundleManifest withPreset(String name) {
+        return new BundleManifest(format, channel, sequence, parent, created, tool, layout, images, blobs, requires, report, name,
+                signerCertificates);
+    }
+
+    /** A preset's name, as {@code --preset} takes it. */
+    private static final Pattern PRESET = Pattern.compile("[a-z0-9][a-z0-9-]{0,63}");
 
     /** A report file name: a bare name, as the diode receiver takes it, ending in {@code .report.md}. */
     private static final Pattern REPORT_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._+-]{0,189}\\.report\\.md");
@@ -293,6 +308,9 @@ public record BundleManifest(
                 || report.sha256() == null || !report.sha256().matches("[0-9a-f]{64}"))) {
             throw AirlockException.malformed("airlock/bundle.json has an invalid report " + report
                     + ": a bare file name ending in .report.md and a sha256 of 64 lower-case hex digits");
+        }
+        if (preset != null && !PRESET.matcher(preset).matches()) {
+            throw AirlockException.malformed("airlock/bundle.json has an invalid preset name '" + preset + "'");
         }
         for (Image i : images) {
             validate(i, carried);

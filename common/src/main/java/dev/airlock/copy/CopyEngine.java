@@ -50,39 +50,43 @@ public final class CopyEngine {
     private record BlobJob(Descriptor blob, Repo source, List<Repo> targets) {
     }
 
+    /**
+     * Requests at once for what moves no blob (a check, a manifest, a tag, a link): each is a
+     * round trip of a few bytes, so more of them in flight hide the registry's latency, while
+     * {@code parallelism} bounds the blob transfers (the documented {@code --parallel}).
+     */
+    static final int SMALL_REQUESTS = 8;
+
     public CopyReport run(CopyPlan plan, ImageSource source, ImageSink sink, String action) {
-        Map<Digest, BlobJob> jobs = blobJobs(plan);
+        int small = Math.max(parallelism, SMALL_REQUESTS);
+        TargetPresence presence = TargetPresence.check(plan.images(), sink, small);
         Counters counters = new Counters();
+        Map<Digest, BlobJob> jobs = blobJobs(plan, presence, counters);
         listener.planned(action, jobs.values().stream().mapToLong(j -> j.blob().size()).sum(), jobs.size());
 
-        // Phase 1: blobs, largest first, so the last transfers to finish are small ones.
+        // Phase 1: blobs into their first target repository, largest first (so the last transfers
+        // to finish are small ones), then linked into every other target that needs them.
+        List<BlobJob> order = jobs.values().stream().sorted(Comparator.comparingLong((BlobJob j) -> j.blob().size()).reversed())
+                .toList();
         List<Runnable> blobTasks = new ArrayList<>();
-        jobs.values().stream()
-                .sorted(Comparator.comparingLong((BlobJob j) -> j.blob().size()).reversed())
-                .forEach(j -> blobTasks.add(() -> copyBlob(j, source, sink, counters)));
-        for (CopyPlan.Mount m : plan.mounts()) {
-            blobTasks.add(() -> {
-                if (!sink.mountBlob(m.into(), m.blob(), m.from())) {
-                    throw AirlockException.chain(m.into().host() + " would not link blob " + m.blob().digest() + " from "
-                            + m.from().name() + " into " + m.into().name());
-                }
-                counters.mounted.incrementAndGet();
-            });
-        }
+        order.forEach(j -> blobTasks.add(() -> copyFirst(j, source, sink, presence, counters)));
         TransferRunner.run(blobTasks, parallelism, "airlock-blob");
+        TransferRunner.run(links(order, plan, source, sink, presence, counters), small, "airlock-link");
         Trace.mark("copy: blobs done");
 
         // Phase 2: manifests by digest, children before parents; images in parallel.
         List<Runnable> manifestTasks = new ArrayList<>();
         for (CopyPlan.Image image : plan.images()) {
             manifestTasks.add(() -> {
-                for (ImageTree tree : image.trees()) {
-                    putManifests(image.target(), tree, sink, counters);
+                ImageSink.Presence p = presence.of(image);
+                List<ImageTree> trees = image.trees();
+                for (int i = p == ImageSink.Presence.WHOLE ? 1 : 0; i < trees.size(); i++) {
+                    putManifests(image.target(), trees.get(i), sink, counters, i == 0 && p == ImageSink.Presence.ABSENT);
                 }
                 attach(image, sink);
             });
         }
-        TransferRunner.run(manifestTasks, parallelism, "airlock-manifest");
+        TransferRunner.run(manifestTasks, small, "airlock-manifest");
         Trace.mark("copy: manifests done");
 
         // Phase 3: tags, last.
@@ -90,22 +94,50 @@ public final class CopyEngine {
         for (CopyPlan.Image image : plan.images()) {
             if (image.tag() != null) {
                 tagTasks.add(() -> {
-                    if (sink.tag(image.target(), image.tag(), image.tree().top())) {
+                    boolean absent = presence.of(image) == ImageSink.Presence.ABSENT;
+                    if (absent ? sink.tagNew(image.target(), image.tag(), image.tree().top())
+                            : sink.tag(image.target(), image.tag(), image.tree().top())) {
                         counters.tags.incrementAndGet();
                     }
                 });
             }
         }
-        TransferRunner.run(tagTasks, parallelism, "airlock-tag");
+        TransferRunner.run(tagTasks, small, "airlock-tag");
         Trace.mark("copy: tags done");
         listener.done();
         return new CopyReport(counters.written.get(), counters.bytes.get(), counters.mounted.get(), counters.present.get(),
                 counters.manifests.get(), counters.tags.get());
     }
 
-    /** Each blob to copy once (none that is elsewhere), with every target repository that needs it. */
-    private static Map<Digest, BlobJob> blobJobs(CopyPlan plan) {
+    /** Every blob's other target repositories, one task each (a base layer shared by a thousand images is a thousand links), then the plan's own mounts. */
+    private List<Runnable> links(List<BlobJob> jobs, CopyPlan plan, ImageSource source, ImageSink sink, TargetPresence presence,
+            Counters counters) {
+        List<Runnable> tasks = new ArrayList<>();
+        for (BlobJob j : jobs) {
+            for (Repo other : j.targets().subList(Math.min(1, j.targets().size()), j.targets().size())) {
+                tasks.add(() -> copyOther(j, other, source, sink, presence, counters));
+            }
+        }
+        for (CopyPlan.Mount m : plan.mounts()) {
+            tasks.add(() -> {
+                if (!sink.mountBlob(m.into(), m.blob(), m.from())) {
+                    throw AirlockException.chain(m.into().host() + " would not link blob " + m.blob().digest() + " from "
+                            + m.from().name() + " into " + m.into().name());
+                }
+                counters.mounted.incrementAndGet();
+            });
+        }
+        return tasks;
+    }
+
+    /**
+     * Each blob to copy once (none that is elsewhere), with every target repository that needs it
+     * and holds no whole image with it (those count as present at once). A blob no target needs any
+     * more still has a job with no targets: its source checks it.
+     */
+    private static Map<Digest, BlobJob> blobJobs(CopyPlan plan, TargetPresence presence, Counters counters) {
         Map<Digest, BlobJob> jobs = new LinkedHashMap<>();
+        java.util.Set<String> covered = new java.util.HashSet<>();
         for (CopyPlan.Image image : plan.images()) {
             for (Descriptor d : image.trees().stream().flatMap(t -> t.blobs().values().stream()).toList()) {
                 if (plan.elsewhere().contains(d.digest())) {
@@ -116,20 +148,23 @@ public final class CopyEngine {
                     throw AirlockException.malformed("blob " + d.digest() + " is referenced with two sizes (" + job.blob().size()
                             + " and " + d.size() + ")");
                 }
-                if (!job.targets().contains(image.target())) {
+                if (presence.covered(image.target(), d)) {
+                    covered.add(image.target() + "@" + d.digest());
+                } else if (!job.targets().contains(image.target())) {
                     job.targets().add(image.target());
                 }
             }
         }
+        counters.present.addAndGet(covered.size());
         return jobs;
     }
 
-    /** A tree's manifests by digest, children before the index that names them. */
-    private static void putManifests(Repo target, ImageTree tree, ImageSink sink, Counters counters) {
+    /** A tree's manifests by digest, children before the index that names them; asked about first unless {@code absent}. */
+    private static void putManifests(Repo target, ImageTree tree, ImageSink sink, Counters counters, boolean absent) {
         List<RawManifest> order = new ArrayList<>(tree.manifests().values());
         Collections.reverse(order);
         for (RawManifest m : order) {
-            if (!sink.hasManifest(target, m)) {
+            if (absent || !sink.hasManifest(target, m)) {
                 sink.putManifest(target, m);
                 counters.manifests.incrementAndGet();
             }
@@ -152,32 +187,38 @@ public final class CopyEngine {
         }
     }
 
-    private void copyBlob(BlobJob job, ImageSource source, ImageSink sink, Counters counters) {
+    /** A blob into its first target repository (asked about first unless small and new there); with no target left, only checked. */
+    private void copyFirst(BlobJob job, ImageSource source, ImageSink sink, TargetPresence presence, Counters counters) {
         Descriptor d = job.blob();
         listener.started(d.digest(), d.size());
-        Repo first = job.targets().get(0);
-        if (sink.hasBlob(first, d)) {
+        if (job.targets().isEmpty()) {
+            source.checkSkipped(job.source(), d);
+            listener.progressed(d.digest(), d.size());
+        } else if (!presence.writeWithoutCheck(job.targets().get(0), d) && sink.hasBlob(job.targets().get(0), d)) {
             source.checkSkipped(job.source(), d);
             listener.progressed(d.digest(), d.size());
             counters.present.incrementAndGet();
         } else {
-            sink.putBlob(first, d, source.blob(job.source(), d), n -> listener.progressed(d.digest(), n));
+            sink.putBlob(job.targets().get(0), d, source.blob(job.source(), d), n -> listener.progressed(d.digest(), n));
             counters.written.incrementAndGet();
             counters.bytes.addAndGet(d.size());
         }
-        for (Repo other : job.targets().subList(1, job.targets().size())) {
-            if (sink.hasBlob(other, d)) {
-                counters.present.incrementAndGet();
-            } else if (sink.mountBlob(other, d, first)) {
-                counters.mounted.incrementAndGet();
-            } else {
-                sink.putBlob(other, d, source.blob(job.source(), d), n -> {
-                });
-                counters.written.incrementAndGet();
-                counters.bytes.addAndGet(d.size());
-            }
-        }
         listener.finished(d.digest());
+    }
+
+    /** A blob already in its job's first target into {@code other}: linked from there, or written again where the sink cannot link. */
+    private void copyOther(BlobJob job, Repo other, ImageSource source, ImageSink sink, TargetPresence presence, Counters counters) {
+        Descriptor d = job.blob();
+        if (!presence.fresh(other, d) && sink.hasBlob(other, d)) {
+            counters.present.incrementAndGet();
+        } else if (sink.mountBlob(other, d, job.targets().get(0))) {
+            counters.mounted.incrementAndGet();
+        } else {
+            sink.putBlob(other, d, source.blob(job.source(), d), n -> {
+            });
+            counters.written.incrementAndGet();
+            counters.bytes.addAndGet(d.size());
+        }
     }
 
     private static final class Counters {

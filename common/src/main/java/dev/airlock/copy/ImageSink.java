@@ -31,6 +31,35 @@ public interface ImageSink {
     boolean tag(Repo repo, String tag, RawManifest manifest);
 
     /**
+     * Points {@code tag} at {@code manifest}, which was not in {@code repo} before this copy (so the
+     * tag cannot already point there and need not be read first). Default: {@link #tag}.
+     */
+    default boolean tagNew(Repo repo, String tag, RawManifest manifest) {
+        return tag(repo, tag, manifest);
+    }
+
+    /** What a sink can say about an image before a copy, in one check of its top manifest. */
+    enum Presence {
+        /** The top manifest is there by digest, so is everything it names: the sink refused it otherwise. */
+        WHOLE,
+        /** The top manifest is not there: its blobs and manifests are most likely new, and are written without asking first. */
+        ABSENT,
+        /** Not asked (the sink's checks cost nothing, or it cannot say): every blob and manifest is checked on its own. */
+        UNKNOWN
+    }
+
+    /**
+     * Whether the image whose top manifest is {@code top} is already in {@code repo}, for sinks
+     * where every check is a request: one check per image then stands for one per blob, manifest
+     * and tag. Only a sink that refuses a manifest whose blobs or child manifests it does not hold
+     * (a registry does: {@code MANIFEST_BLOB_UNKNOWN}) may answer {@link Presence#WHOLE}. Default:
+     * {@link Presence#UNKNOWN}.
+     */
+    default Presence imagePresence(Repo repo, RawManifest top) {
+        return Presence.UNKNOWN;
+    }
+
+    /**
      * Makes {@code referrer} (already put by digest, its {@code subject} naming {@code subject})
      * findable as a referrer of {@code subject} in {@code repo}: nothing to do where the sink's
      * referrers API lists it; otherwise the sink keeps the referrers tag schema's index at

@@ -71,6 +71,24 @@ public final class RegistrySink implements ImageSink {
         return true;
     }
 
+    /** The tag is written without reading it first: its manifest was not in the repository before this copy. */
+    @Override
+    public boolean tagNew(Repo repo, String tag, RawManifest manifest) {
+        repo(repo).putManifest(tag, manifest);
+        return true;
+    }
+
+    /**
+     * One HEAD of the top manifest by digest. A registry refuses a manifest whose blobs or child
+     * manifests the repository does not hold ({@code MANIFEST_BLOB_UNKNOWN}; distribution, Harbor,
+     * Zot, Quay, GitLab's), and airlock writes a manifest only after everything it names, so a top
+     * manifest there means the whole image is.
+     */
+    @Override
+    public Presence imagePresence(Repo repo, RawManifest top) {
+        return repo(repo).headManifest(top.digest().toString()).isPresent() ? Presence.WHOLE : Presence.ABSENT;
+    }
+
     /**
      * Nothing to do where the registry's referrers API lists {@code referrer}; otherwise adds it to
      * the referrers tag schema's index at {@code sha256-<hex>} of {@code subject}, keeping every

@@ -188,19 +188,20 @@ class GitlabSecureIT {
     void missingAnalyzers_areAllNamedInOneLine_beforeAnythingIsWritten_orSkippedAndListed(Registries registries) throws Exception {
         TestRegistry source = registries.plain();
         analyzer(source, "bandit", "2");
-        analyzer(source, "semgrep", "2");
-        Map<String, String> env = Map.of("SECURE_ANALYZERS_PREFIX", prefix(source)); // the template's full list, at tag 2
+        analyzer(source, "semgrep", "5");
+        Map<String, String> env = Map.of("SECURE_ANALYZERS_PREFIX", prefix(source)); // the template's full list, each at its version
         List<String> missing = new ArrayList<>(GitlabSecureDefaults.LIST);
         missing.removeAll(List.of("bandit", "semgrep"));
+        java.util.function.Function<String, String> tag = GitlabSecureDefaults.TAGS::get;
 
         Airlock.Run refused = exportWith(env, bundleArgs("plan", source, "--json"));
         assertEquals(2, refused.code(), refused.toString());
         assertEquals("NOT_FOUND", JSON.readTree(refused.out()).at("/error/code").asText(), "with --json, the failure on stdout too");
         String message = refused.err().lines().filter(l -> l.startsWith("airlock-export: ")).findFirst().orElseThrow();
         assertTrue(message.startsWith("airlock-export: not found at the source " + prefix(source) + ": brakeman (" + prefix(source)
-                + "/brakeman:2), gosec ("), message);
+                + "/brakeman:4), gosec ("), message);
         for (String m : missing) {
-            assertTrue(message.contains(" " + m + " (" + prefix(source) + "/" + m + ":2)"), m + " in: " + message);
+            assertTrue(message.contains(" " + m + " (" + prefix(source) + "/" + m + ":" + tag.apply(m) + ")"), m + " in: " + message);
         }
         assertFalse(message.contains("bandit") || message.contains("semgrep ("), message);
         assertTrue(message.endsWith("nothing was written (fix SECURE_BINARIES_ANALYZERS, or pass --skip-missing to carry the other 2)"),
@@ -210,7 +211,7 @@ class GitlabSecureIT {
         List<String> skipped = new ArrayList<>();
         plan.path("preset").path("skipped").forEach(s -> skipped.add(s.path("name").asText()));
         assertEquals(missing, skipped);
-        assertEquals(List.of(prefix(source) + "/bandit:2", prefix(source) + "/semgrep:2"),
+        assertEquals(List.of(prefix(source) + "/bandit:2", prefix(source) + "/semgrep:5"),
                 JSON.convertValue(plan.path("images").findValues("source"), List.class).stream().map(Object::toString).toList());
         assertEquals("gitlab-secure", plan.at("/bundle/channel").asText());
         assertEquals("SECURE_ANALYZERS_PREFIX", plan.path("preset").path("from").path("sourcePrefix").asText());
@@ -224,8 +225,8 @@ class GitlabSecureIT {
 
         Airlock.Run carried = Airlock.export(bundleArgs("bundle", source, "--source-prefix", prefix(source), "--skip-missing")).ok();
         List<String> lines = carried.out().lines().filter(l -> l.startsWith("skipped  ")).toList();
-        assertEquals(missing.stream().map(m -> "skipped  " + m + "  " + prefix(source) + "/" + m + ":2 (not found at the source)").toList(),
-                lines);
+        assertEquals(missing.stream().map(m -> "skipped  " + m + "  " + prefix(source) + "/" + m + ":" + tag.apply(m)
+                + " (not found at the source)").toList(), lines);
         assertEquals(List.of("bandit", "semgrep"), bundleJson(bundlePath(carried)).images().stream()
                 .map(i -> i.repository().substring("security-products/".length())).toList());
     }
@@ -355,8 +356,8 @@ class GitlabSecureIT {
         for (String name : List.of("bandit", "gosec", "semgrep")) {
             weekly.put(name, analyzer(source, name, "5"));
         }
-        Image db = analyzer(source, "clair-vulnerabilities-db", "2");
-        Map<String, String> daily = Map.of("SECURE_BINARIES_ANALYZERS", "clair-vulnerabilities-db", "SECURE_ANALYZERS_PREFIX", prefix(source));
+        Image db = analyzer(source, "gemnasium", "6");
+        Map<String, String> daily = Map.of("SECURE_BINARIES_ANALYZERS", "gemnasium", "SECURE_ANALYZERS_PREFIX", prefix(source));
         String[] weeklyFlags = {"--source-prefix", prefix(source), "--analyzers", "bandit,gosec,semgrep", "--analyzer-version", "5"};
 
         Path w1 = bundlePath(Airlock.export(bundleArgs("bundle", source, weeklyFlags)).ok());
@@ -366,7 +367,7 @@ class GitlabSecureIT {
         importInto(d1, target).ok();
 
         // next day: a new database image; next week: only gosec changed
-        db = analyzer(source, "clair-vulnerabilities-db", "2");
+        db = analyzer(source, "gemnasium", "6");
         Path d2 = bundlePath(exportWith(daily, bundleArgs("bundle", source, "--channel", "gitlab-secure-db")).ok());
         Image gosec = TestImages.image(true, "amd64", null, BASE, Layer.random(seed++, 96 * 1024));
         TestImages.push(source.client(), source.host(), "security-products/gosec", "5", gosec);
@@ -394,7 +395,7 @@ class GitlabSecureIT {
             assertEquals(e.getValue().manifest().digest().toString(),
                     Fixture.skopeoDigest(target, target.host() + "/analyzers/" + e.getKey() + ":5"), e.getKey());
         }
-        assertEquals(db.manifest().digest().toString(), Fixture.skopeoDigest(target, target.host() + "/analyzers/clair-vulnerabilities-db:2"));
+        assertEquals(db.manifest().digest().toString(), Fixture.skopeoDigest(target, target.host() + "/analyzers/gemnasium:6"));
         for (String side : List.of("export-state", "import-state")) {
             for (String channel : List.of("gitlab-secure", "gitlab-secure-db")) {
                 assertTrue(Files.exists(tmp.resolve(side).resolve("channels").resolve(channel + ".json")), side + " " + channel);
@@ -402,5 +403,87 @@ class GitlabSecureIT {
         }
         // each chain is its own: the daily delta 2 again is a no-op, the weekly 1 again too
         assertTrue(importInto(d2, target).ok().out().startsWith("already applied: "));
+    }
+
+    /**
+     * The examples as the docs give them, with only SECURE_ANALYZERS_PREFIX pointing at the loopback
+     * stand-in for registry.gitlab.com: the weekly run, no version given, carries every analyzer of
+     * the template at the version the template pins it to; the daily run carries the analyzers
+     * that hold GitLab's advisory database; the old database name fails saying what replaced it.
+     */
+    @Test
+    void docsExamples_asWritten_weeklyTakesEachAnalyzersOwnVersion_dailyTheAdvisoryDatabase_andTheOldNameSaysWhatReplacedIt(
+            Registries registries) throws Exception {
+        TestRegistry source = registries.plain();
+        Map<String, Image> pushed = new LinkedHashMap<>();
+        for (Map.Entry<String, String> a : GitlabSecureDefaults.TAGS.entrySet()) {
+            pushed.put(a.getKey(), analyzer(source, a.getKey(), a.getValue()));
+        }
+        Map<String, String> weeklyEnv = Map.of("SECURE_ANALYZERS_PREFIX", prefix(source));
+        Path weekly = bundlePath(exportWith(weeklyEnv, bundleArgs("bundle", source)).ok());
+        BundleManifest w = bundleJson(weekly);
+        assertEquals(GitlabSecureDefaults.TAGS.entrySet().stream().map(a -> prefix(source) + "/" + a.getKey() + ":" + a.getValue()).toList(),
+                w.images().stream().map(BundleManifest.Image::source).toList());
+        assertEquals(pushed.get("gosec").manifest().digest().toString(),
+                w.images().stream().filter(i -> i.repository().endsWith("/gosec")).findFirst().orElseThrow().digest());
+        assertEquals("gitlab-secure", w.preset(), "bundle.json names the preset");
+
+        Map<String, String> dailyEnv = Map.of("SECURE_BINARIES_ANALYZERS", "gemnasium,gemnasium-maven,gemnasium-python",
+                "SECURE_ANALYZERS_PREFIX", prefix(source));
+        Path daily = bundlePath(exportWith(dailyEnv, bundleArgs("bundle", source, "--channel", "gitlab-secure-db")).ok());
+        assertEquals(GitlabSecureDefaults.DATABASE.stream().map(n -> prefix(source) + "/" + n + ":6").toList(),
+                bundleJson(daily).images().stream().map(BundleManifest.Image::source).toList());
+
+        Airlock.Run old = exportWith(Map.of("SECURE_BINARIES_ANALYZERS", "clair-vulnerabilities-db", "SECURE_ANALYZERS_PREFIX", prefix(source)),
+                bundleArgs("bundle", source, "--channel", "gitlab-secure-db"));
+        assertEquals(2, old.code(), old.toString());
+        assertEquals("airlock-export: not found at the source " + prefix(source) + ": clair-vulnerabilities-db (" + prefix(source)
+                + "/clair-vulnerabilities-db:2; no longer in GitLab's Secure-Binaries template (it left with klar, when Container Scanning"
+                + " moved to Trivy); GitLab's advisory database now ships inside the Dependency Scanning analyzers:"
+                + " gemnasium,gemnasium-maven,gemnasium-python); none of the 1 analyzers is there, nothing to carry (check"
+                + " SECURE_ANALYZERS_PREFIX / --source-prefix and SECURE_BINARIES_ANALYZER_VERSION)",
+                old.err().lines().filter(l -> l.startsWith("airlock-export: ")).findFirst().orElseThrow());
+    }
+
+    /**
+     * A bundle made with the preset, imported without it: a warning names the flag; and its delta,
+     * imported without it after the first went in with it, is refused naming the rules that chain
+     * was imported with. With the flag, the delta follows.
+     */
+    @Test
+    void aPresetBundleImportedWithoutThePreset_isWarnedAbout_andItsDeltaRefusalNamesTheRulesOfItsChain(Registries registries)
+            throws Exception {
+        TestRegistry source = registries.plain();
+        TestRegistry target = registries.plain();
+        analyzer(source, "semgrep", "5");
+        String[] flags = {"--source-prefix", prefix(source), "--analyzers", "semgrep"};
+        Path first = bundlePath(Airlock.export(bundleArgs("bundle", source, flags)).ok());
+        assertEquals("gitlab-secure", bundleJson(first).preset());
+        importInto(first, target).ok();
+        Image changed = analyzer(source, "semgrep", "5");
+        Path second = bundlePath(Airlock.export(bundleArgs("bundle", source, flags)).ok());
+
+        List<String> args = new ArrayList<>(List.of("import", second.toString(), "--trust", key()[1].toString(),
+                "--registry", target.host() + "/analyzers", "--state", tmp.resolve("import-state").toString()));
+        args.addAll(target.cliFlags());
+        Airlock.Run without = Airlock.importer(args);
+        assertEquals(4, without.code(), without.toString());
+        List<String> lines = without.err().lines().filter(l -> l.startsWith("airlock-import: ")).toList();
+        assertEquals("airlock-import: warning: bundle 2 of channel gitlab-secure was made with --preset gitlab-secure but is imported"
+                + " without it: its images land under their source paths (" + target.host() + "/analyzers/security-products/semgrep, not "
+                + target.host() + "/analyzers/semgrep), not at PREFIX/ANALYZER where the offline GitLab's scanners look, and"
+                + " SECURE_BINARIES_PUSH_IMAGES is not read; add --preset gitlab-secure (or the rules it stands for: --map "
+                + prefix(source) + "=)", lines.get(0), without.toString());
+        assertTrue(lines.get(1).contains(": missing sequence 1. "), lines.get(1));
+        assertTrue(lines.get(1).endsWith(". Bundle 1 was applied to target " + target.host() + "/analyzers#"
+                + new dev.airlock.imports.TargetNaming(target.host() + "/analyzers", List.of(dev.airlock.imports.TargetNaming.Mapping.parse(
+                        prefix(source) + "="))).key().split("#")[1] + ", whose --map rules differ: it had --map " + prefix(source) + "=, which"
+                + " this import lacks (the rules --preset gitlab-secure gives this bundle: add --preset gitlab-secure). Import with the rules"
+                + " that chain was imported with to follow it"), lines.get(1));
+        assertEquals("{\"name\":\"analyzers/semgrep\",\"tags\":[\"5\"]}", Fixture.get(target, "/v2/analyzers/semgrep/tags/list").trim());
+
+        Airlock.Run with = importInto(second, target).ok();
+        assertFalse(with.err().contains("warning"), with.err());
+        assertEquals(changed.manifest().digest().toString(), Fixture.skopeoDigest(target, target.host() + "/analyzers/semgrep:5"));
     }
 }

@@ -75,9 +75,10 @@ class SchedulesIT {
         // the program from this build; it adds the flag that lets it reach the plain-HTTP stand-in.
         TestRegistry source = registries.plain();
         String prefix = source.host() + "/security-products";
-        TestImages.push(source.client(), source.host(), "security-products/bandit", "5",
+        // each at the version the template pins it to (the jobs run with --skip-missing: the rest is skipped)
+        TestImages.push(source.client(), source.host(), "security-products/bandit", "2",
                 TestImages.image(true, "amd64", null, Layer.random(9100, 32 * 1024)));
-        TestImages.push(source.client(), source.host(), "security-products/clair-vulnerabilities-db", "2",
+        TestImages.push(source.client(), source.host(), "security-products/gemnasium", "6",
                 TestImages.image(false, "amd64", null, Layer.random(9101, 32 * 1024)));
         Path bin = Files.createDirectories(tmp.resolve("bin"));
         Path launcher = bin.resolve("airlock-export");
@@ -87,8 +88,8 @@ class SchedulesIT {
         Path[] key = Fixture.keygen(tmp, "ci");
         String script = String.join("\n", new ObjectMapper().convertValue(template.path("script"), String[].class));
 
-        Map<String, List<String>> expected = Map.of("airlock-analyzers", List.of("gitlab-secure", prefix + "/bandit:5"),
-                "airlock-vulnerability-db", List.of("gitlab-secure-db", prefix + "/clair-vulnerabilities-db:2"));
+        Map<String, List<String>> expected = Map.of("airlock-analyzers", List.of("gitlab-secure", prefix + "/bandit:2", prefix + "/gemnasium:6"),
+                "airlock-vulnerability-db", List.of("gitlab-secure-db", prefix + "/gemnasium:6"));
         for (String job : List.of("airlock-analyzers", "airlock-vulnerability-db")) {
             Path build = Files.createDirectories(tmp.resolve("build-" + job));
             Map<String, String> env = jobEnv(ci, job, job.equals("airlock-analyzers") ? "weekly" : "daily-db");
@@ -105,7 +106,7 @@ class SchedulesIT {
                 TarArchiveEntry e = tar.getEntries().stream().filter(x -> x.getName().equals("airlock/bundle.json")).findFirst().orElseThrow();
                 BundleManifest m = BundleManifest.parse(tar.getInputStream(e).readAllBytes());
                 assertEquals(channel, m.channel());
-                assertEquals(List.of(expected.get(job).get(1)), m.images().stream().map(BundleManifest.Image::source).toList());
+                assertEquals(expected.get(job).subList(1, expected.get(job).size()), m.images().stream().map(BundleManifest.Image::source).toList());
             }
         }
         assertTrue(Files.exists(tmp.resolve("state/channels/gitlab-secure.json")));
@@ -126,7 +127,10 @@ class SchedulesIT {
             assertEquals("/var/spool/airlock/out", c.out(), "out: is writable under ReadWritePaths=");
             assertEquals("/var/lib/airlock/export", c.state(), "state: is writable under ReadWritePaths=");
         }
-        assertEquals(List.of("clair-vulnerabilities-db"), ExportConfig.load(dir.resolve("export-gitlab-secure-db.yaml")).gitlabSecure().analyzers());
+        assertEquals(GitlabSecureDefaults.DATABASE, ExportConfig.load(dir.resolve("export-gitlab-secure-db.yaml")).gitlabSecure().analyzers(),
+                "the daily channel carries the analyzers that hold GitLab's advisory database");
+        ExportConfig.GitlabSecure weekly = ExportConfig.load(dir.resolve("export-gitlab-secure.yaml")).gitlabSecure();
+        assertEquals(null, weekly == null ? null : weekly.analyzerVersion(), "the weekly channel takes each analyzer's own version");
         String daily = Files.readString(dir.resolve("airlock-export@gitlab-secure-db.timer.d/daily.conf"));
         assertTrue(daily.contains("\nOnCalendar=\nOnCalendar=*-*-* 03:30:00\n"), "the daily drop-in replaces the weekly calendar");
 

@@ -32,6 +32,12 @@ final class ApproverReport {
      */
     static byte[] markdown(String bundleFileName, BundleManifest manifest, List<String> signers, List<CopyPlan.Image> copies,
             ImageSource source, List<ExportPlan.ImageStatus> statuses) {
+        return markdown(bundleFileName, manifest, signers, copies, source, statuses, prefetch(copies, manifest, source));
+    }
+
+    /** As above, with the configs {@link #prefetch} already read. */
+    static byte[] markdown(String bundleFileName, BundleManifest manifest, List<String> signers, List<CopyPlan.Image> copies,
+            ImageSource source, List<ExportPlan.ImageStatus> statuses, Map<dev.airlock.digest.Digest, byte[]> prefetched) {
         Map<String, CopyPlan.Image> bySource = new HashMap<>();
         for (int i = 0; i < manifest.images().size(); i++) {
             bySource.put(manifest.images().get(i).source(), copies.get(i));
@@ -47,7 +53,6 @@ final class ApproverReport {
                         s.newAttachedDigests() == null ? null : new java.util.HashSet<>(s.newAttachedDigests())));
             }
         }
-        Map<dev.airlock.digest.Digest, byte[]> prefetched = prefetch(copies, manifest, source);
         BundleContents contents = BundleContents.of(manifest, signers, image -> bySource.get(image.source()).tree(),
                 config -> prefetched.containsKey(config.digest()) ? prefetched.get(config.digest())
                         : read(source, configRepo.get(config.digest()), config), changes);
@@ -73,24 +78,29 @@ final class ApproverReport {
     private static final int PREFETCH = 8;
     /** Larger configs are left to be read one by one (the report reads at most this much of one anyway). */
     private static final long PREFETCH_MAX = 1 << 20;
+    /** At most this much is prefetched (and then held for the copy): the rest is read when the report asks for it. */
+    private static final long PREFETCH_BUDGET = 32L << 20;
 
     /**
      * The config of every single-platform image the bundle carries, read several at once: the
      * report names each one's platform from it. An index names its children's platforms itself;
-     * anything not read here is read when the report asks for it.
+     * anything not read here is read when the report asks for it. The caller keeps what was read
+     * for the copy ({@link dev.airlock.copy.HeldBlobs}): each config is fetched once per run.
      */
-    private static Map<dev.airlock.digest.Digest, byte[]> prefetch(List<CopyPlan.Image> copies, BundleManifest manifest,
+    static Map<dev.airlock.digest.Digest, byte[]> prefetch(List<CopyPlan.Image> copies, BundleManifest manifest,
             ImageSource source) {
         java.util.Set<String> carried = new java.util.HashSet<>();
         manifest.blobs().forEach(b -> carried.add(b.digest()));
         Map<dev.airlock.digest.Digest, byte[]> out = new java.util.concurrent.ConcurrentHashMap<>();
         List<Runnable> tasks = new ArrayList<>();
+        long budget = PREFETCH_BUDGET;
         for (CopyPlan.Image c : copies) {
             if (c.tree().top().isIndex()) {
                 continue;
             }
             dev.airlock.oci.Descriptor config = c.tree().top().blobs().get(0);
-            if (carried.contains(config.digest().toString()) && config.size() <= PREFETCH_MAX) {
+            if (carried.contains(config.digest().toString()) && config.size() <= PREFETCH_MAX && config.size() <= budget) {
+                budget -= config.size();
                 tasks.add(() -> out.put(config.digest(), read(source, c, config)));
             }
         }

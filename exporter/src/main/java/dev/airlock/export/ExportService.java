@@ -12,6 +12,7 @@ import dev.airlock.copy.AttachedSelection;
 import dev.airlock.copy.AttachmentDiscovery;
 import dev.airlock.copy.CopyEngine;
 import dev.airlock.copy.CopyPlan;
+import dev.airlock.copy.HeldBlobs;
 import dev.airlock.copy.ImageSource;
 import dev.airlock.copy.Repo;
 import dev.airlock.crypto.OpenPgpKeys;
@@ -80,6 +81,8 @@ public final class ExportService {
     private List<String> dockerArchives = List.of();
     private List<Path> otherInputs = List.of();
     private boolean report = true;
+    /** The --preset that chose the images, recorded in bundle.json; null for none. */
+    private String preset;
 
     public ExportService(RegistryClient registry, TransferListener listener) {
         this(registry, listener, 4);
@@ -139,6 +142,12 @@ public final class ExportService {
      */
     public ExportService report(boolean on) {
         this.report = on;
+        return this;
+    }
+
+    /** The preset that chose the images ({@code --preset}), named in bundle.json for the importer; null for none. */
+    public ExportService preset(String name) {
+        this.preset = name;
         return this;
     }
 
@@ -383,16 +392,20 @@ public final class ExportService {
                 new BundleManifest.Layout(ref(ociLayout), ref(index)), images, carried, delta.requires());
         String fileName = BundleNames.fileName(request.channel(), sequence);
         byte[] reportBytes = null;
+        ImageSource copyFrom = source;
         if (report) {
             // Written before bundle.json, whose signature then covers it through its sha256.
             // A plan needs only the digest's length, so it fetches no config and reads no key for it.
+            Map<Digest, byte[]> configs = signers == null ? Map.of() : ApproverReport.prefetch(copies, manifest, source);
+            copyFrom = HeldBlobs.over(source, configs); // the configs the report read are not fetched again
             reportBytes = signers == null ? new byte[0] : ApproverReport.markdown(fileName, manifest,
                     signers.get().stream().map(BundleSigner::fingerprint).toList(), copies, source,
-                    chain.previous().isEmpty() ? null : statuses);
+                    chain.previous().isEmpty() ? null : statuses, configs);
             manifest = new BundleManifest(manifest.format(), manifest.channel(), manifest.sequence(), manifest.parent(), manifest.created(),
                     manifest.tool(), manifest.layout(), manifest.images(), manifest.blobs(), manifest.requires(),
                     new BundleManifest.Report(ReportFile.nameFor(fileName), ReportFile.sha256(reportBytes)));
         }
+        manifest = manifest.withPreset(preset);
         int signerCount = signers == null ? Math.max(1, request.keyFiles().size()) : signers.get().size();
         // Padded to a fixed size per signer, so a plan, which reads no key, counts them exactly.
         manifest = manifest.withSignerCertificates(signers == null ? SignerCertificates.placeholders(signerCount)
@@ -406,7 +419,7 @@ public final class ExportService {
         ExportPlan plan = new ExportPlan(request.channel(), sequence, parentRef, target, statuses, carried.size(), carriedBytes,
                 delta.requires().size(), delta.savedBytes(), size, signerCount, PlatformNotes.of(images, platforms.names(), ledger));
         return new Prepared(plan, manifest, manifestJson, signature, ociLayout, index, new CopyPlan(copies, delta.elsewhere(), List.of()),
-                source, records, delta.carriedBlobs().keySet().stream().map(Digest::toString).toList(),
+                copyFrom, records, delta.carriedBlobs().keySet().stream().map(Digest::toString).toList(),
                 signers == null ? List.of() : signers.get().stream().map(BundleSigner::fingerprint).toList(),
                 signers == null ? List.of() : signers.get(), reportBytes);
     }

@@ -29,7 +29,8 @@ final class ChainCheck {
             }
             throw AirlockException.chain("bundle " + m.sequence() + " of " + ch + " is a delta after bundle " + m.parent().sequence()
                     + ", but no bundle of this channel has been applied " + here + ": missing "
-                    + range(1, m.parent().sequence()) + ". Import the bundles from the last full one on, or ask the sender for a --full bundle");
+                    + range(1, m.parent().sequence()) + ". Import the bundles from the last full one on, or ask the sender for a --full bundle"
+                    + ChainRulesHint.of(ledger, m));
         }
         ImportLedger.Applied last = ledger.last().get();
         if (m.sequence() <= last.sequence()) {
@@ -54,7 +55,7 @@ final class ChainCheck {
             throw AirlockException.chain("bundle " + m.sequence() + " of " + ch + " follows bundle " + p.sequence() + " (" + p.digest()
                     + "), but the last bundle applied " + here + " is " + last.sequence() + " (" + last.digest() + "): missing "
                     + range(last.sequence() + 1, p.sequence()) + ". Import the missing bundle(s) first, or ask the sender for a "
-                    + "--full bundle or a '--since " + last.sequence() + "' bundle");
+                    + "--full bundle or a '--since " + last.sequence() + "' bundle" + ChainRulesHint.of(ledger, m));
         }
         throw AirlockException.chain("bundle " + m.sequence() + " of " + ch + " follows bundle " + p.sequence()
                 + ", but this side has already applied " + here + " up to bundle " + last.sequence() + " (" + last.digest()

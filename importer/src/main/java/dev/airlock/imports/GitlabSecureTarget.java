@@ -71,6 +71,39 @@ public final class GitlabSecureTarget {
         return naming;
     }
 
+    /**
+     * For a bundle whose signed bundle.json says the exporter's {@code --preset gitlab-secure} chose
+     * its images, imported with a naming that places them elsewhere than the preset would (no
+     * {@code --preset}, nor the {@code --map} rules it stands for): the warning that says so, what it
+     * means and the flag to add; null otherwise (the bundle named no preset, or the images land
+     * where the preset puts them). The naming is not changed: where images land is the admin's
+     * choice, and it keys the chain.
+     */
+    public static String notApplied(BundleManifest m, TargetNaming naming) {
+        if (!NAME.equals(m.preset()) || m.images().isEmpty()) {
+            return null;
+        }
+        String registry = naming.host() + (naming.prefix().isEmpty() ? "" : "/" + naming.prefix());
+        String landing = "";
+        try {
+            TargetNaming preset = naming(registry, naming.mappings().stream().map(TargetNaming.Mapping::parse).toList(), m.images());
+            BundleManifest.Image differs = m.images().stream()
+                    .filter(i -> !naming.repository(i).equals(preset.repository(i))).findFirst().orElse(null);
+            if (differs == null) {
+                return null;
+            }
+            landing = " (" + naming.host() + "/" + naming.repository(differs) + ", not " + naming.host() + "/" + preset.repository(differs) + ")";
+        } catch (AirlockException e) {
+            // the preset's naming would be refused for this bundle (two images on one name): the flag still applies, the example does not
+        }
+        List<TargetNaming.Mapping> all = rules(m.images());
+        String rules = all.stream().limit(4).map(r -> "--map " + r.from() + "=").collect(java.util.stream.Collectors.joining(" "))
+                + (all.size() > 4 ? " and " + (all.size() - 4) + " more" : ""); // one line, whatever the bundle holds
+        return "bundle " + m.sequence() + " of channel " + m.channel() + " was made with --preset " + NAME + " but is imported without it:"
+                + " its images land under their source paths" + landing + ", not at PREFIX/ANALYZER where the offline GitLab's scanners look,"
+                + " and " + PUSH_IMAGES + " is not read; add --preset " + NAME + " (or the rules it stands for: " + rules + ")";
+    }
+
     /** The line to paste into the offline GitLab's CI/CD variables. */
     public static String prefixLine(TargetNaming naming) {
         return PREFIX + "=" + naming.host() + (naming.prefix().isEmpty() ? "" : "/" + naming.prefix());

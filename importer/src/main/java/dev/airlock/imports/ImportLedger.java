@@ -162,6 +162,26 @@ public final class ImportLedger {
         return out;
     }
 
+    /** This chain's target, or null for an earlier ledger's chain read by {@link #loadOnly} (its rules were not recorded). */
+    public TargetNaming naming() {
+        return chain.naming();
+    }
+
+    /**
+     * The other targets of this channel whose chain holds the bundle of {@code digest}, at most
+     * {@code max}, in the file's order: where a bundle that this target lacks went instead. An
+     * earlier ledger's unclaimed chain recorded no target, so it is never one of them.
+     */
+    public List<TargetNaming> otherTargetsWith(String digest, int max) {
+        List<TargetNaming> out = new ArrayList<>();
+        for (Chain c : chains) {
+            if (c != chain && out.size() < max && c.applied().stream().anyMatch(a -> a.digest().equals(digest))) {
+                out.add(c.naming());
+            }
+        }
+        return out;
+    }
+
     public Optional<Applied> last() {
         List<Applied> a = chain.applied();
         return a.isEmpty() ? Optional.empty() : Optional.of(a.get(a.size() - 1));

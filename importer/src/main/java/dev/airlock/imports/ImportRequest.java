@@ -67,6 +67,12 @@ public record ImportRequest(Path bundle, TrustPolicy trust, TargetNaming naming,
         this(bundle, trust, naming, stateDir, parallelism, reapply, false, null);
     }
 
+    /** The same request landing by {@code other} ({@code --preset}: the preset's rules with --map's); every other setting kept. */
+    public ImportRequest withNaming(TargetNaming other) {
+        return new ImportRequest(bundle, trust, other, stateDir, parallelism, reapply, strictMap, warnings, reportBeside, attached,
+                upstream);
+    }
+
     /** The same request for another bundle file (the watched inbox). */
     public ImportRequest forBundle(Path other) {
         return new ImportRequest(other, trust, naming, stateDir, parallelism, reapply, strictMap, warnings, reportBeside, attached,

@@ -111,6 +111,10 @@ public final class ImportService {
     private ImportResult apply(VerifiedBundle bundle, ImportRequest request) {
         BundleManifest m = bundle.manifest();
         try (ChannelLock lock = ChannelLock.acquire(request.stateDir(), m.channel(), "airlock-import")) {
+            String presetNotApplied = GitlabSecureTarget.notApplied(m, request.naming());
+            if (presetNotApplied != null) {
+                request.warnings().accept(presetNotApplied); // before the chain check, whose refusal it may explain
+            }
             ImportLedger ledger = ImportLedger.load(request.stateDir(), m.channel(), request.naming());
             if (ChainCheck.check(ledger, m, bundle.digest(), request.reapply()) == ChainCheck.Decision.ALREADY_APPLIED) {
                 return new ImportResult(m, bundle.digest(), bundle.signers(), List.of(), 0, 0, 0, 0, 0, true);

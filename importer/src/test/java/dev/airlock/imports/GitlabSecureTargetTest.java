@@ -55,4 +55,35 @@ class GitlabSecureTargetTest {
         AirlockException e = assertThrows(AirlockException.class, () -> GitlabSecureTarget.pushImages(Map.of(GitlabSecureTarget.PUSH_IMAGES, "no")));
         assertEquals("SECURE_BINARIES_PUSH_IMAGES='no' is neither true nor false", e.getMessage());
     }
+
+    private static BundleManifest bundle(String preset, BundleManifest.Image... images) {
+        String d = "sha256:" + "b".repeat(64);
+        return new BundleManifest(BundleManifest.FORMAT, "gitlab-secure", 2, new BundleManifest.Parent(1, d), "2026-12-07T09:00:00Z", "test",
+                new BundleManifest.Layout(new BundleManifest.FileRef(d, 1), new BundleManifest.FileRef(d, 1)), List.of(images), List.of(),
+                List.of()).withPreset(preset);
+    }
+
+    @Test
+    void aPresetBundle_importedWithoutThePreset_isNamedInAWarning_withWhereItsImagesLand_andTheFlagToAdd() {
+        BundleManifest m = bundle("gitlab-secure", image("registry.gitlab.com", "security-products/semgrep", "5"),
+                image("registry.gitlab.com", "security-products/gosec", "3"));
+        String w = GitlabSecureTarget.notApplied(m, new TargetNaming("offline.example:5000/analyzers", List.of()));
+        assertEquals("bundle 2 of channel gitlab-secure was made with --preset gitlab-secure but is imported without it: its images land"
+                + " under their source paths (offline.example:5000/analyzers/security-products/semgrep, not"
+                + " offline.example:5000/analyzers/semgrep), not at PREFIX/ANALYZER where the offline GitLab's scanners look, and"
+                + " SECURE_BINARIES_PUSH_IMAGES is not read; add --preset gitlab-secure (or the rules it stands for:"
+                + " --map registry.gitlab.com/security-products=)", w);
+
+        // with the preset (its rules), or the same rules by hand: nothing to say
+        assertEquals(null, GitlabSecureTarget.notApplied(m, GitlabSecureTarget.naming("offline.example:5000/analyzers", List.of(), m.images())));
+        assertEquals(null, GitlabSecureTarget.notApplied(m, new TargetNaming("offline.example:5000/analyzers",
+                List.of(TargetNaming.Mapping.parse("registry.gitlab.com/security-products=")))));
+        // a bundle that names no preset (every bundle before this field) is nobody's business here
+        assertEquals(null, GitlabSecureTarget.notApplied(bundle(null, m.images().toArray(BundleManifest.Image[]::new)),
+                new TargetNaming("offline.example:5000/analyzers", List.of())));
+        // other --map rules that still put them elsewhere: warned, naming the flag
+        String mapped = GitlabSecureTarget.notApplied(m, new TargetNaming("offline.example:5000",
+                List.of(TargetNaming.Mapping.parse("registry.gitlab.com/security-products=sp"))));
+        assertTrue(mapped != null && mapped.contains("add --preset gitlab-secure"), mapped);
+    }
 }

@@ -178,7 +178,7 @@ final class BundleOptions {
     /** The settings plan and bundle share, set on {@code service}: archives, attachments, platforms, upstream policy, report. */
     dev.airlock.export.ExportService configure(dev.airlock.export.ExportService service) {
         return service.dockerArchives(dockerArchives).attached(attached()).platforms(platforms()).verifyPolicy(verifyPolicy())
-                .report(!noReport);
+                .report(!noReport).preset(preset() == null ? null : dev.airlock.export.preset.GitlabSecure.NAME);
     }
 
     /** --verify-policy, else verifyPolicy: in --config (relative to it), else none; read and checked now (exit 2 for a bad one). */

@@ -12,13 +12,15 @@ final class PresetOptions {
     @Option(names = "--preset", paramLabel = "NAME",
             description = "gitlab-secure: carry GitLab's Secure analyzers as PREFIX/ANALYZER:VERSION, named by the variables of the "
                     + "Secure-Binaries template (SECURE_BINARIES_ANALYZERS, SECURE_BINARIES_ANALYZER_VERSION, SECURE_ANALYZERS_PREFIX, "
-                    + "SECURE_BINARIES_DOWNLOAD_IMAGES); channel gitlab-secure unless --channel. Flags and --config override the variables.")
+                    + "SECURE_BINARIES_DOWNLOAD_IMAGES), each at the template's version for it; channel gitlab-secure unless --channel. "
+                    + "Flags and --config override the variables. bundle.json records the preset.")
     String preset;
 
     @Option(names = "--analyzers", paramLabel = "LIST", description = "With --preset gitlab-secure: analyzers, comma-separated (over SECURE_BINARIES_ANALYZERS).")
     String analyzers;
 
-    @Option(names = "--analyzer-version", paramLabel = "TAG", description = "With --preset gitlab-secure: every analyzer's tag (over SECURE_BINARIES_ANALYZER_VERSION).")
+    @Option(names = "--analyzer-version", paramLabel = "TAG", description = "With --preset gitlab-secure: one tag for every analyzer (over SECURE_BINARIES_ANALYZER_VERSION); without it, each "
+            + "analyzer takes the major version GitLab's Secure-Binaries template pins it to.")
     String analyzerVersion;
 
     @Option(names = "--source-prefix", paramLabel = "HOST[:PORT]/PATH",

@@ -79,7 +79,8 @@ final class PresetRun {
         for (GitlabSecure.Analyzer a : present) {
             if (missing.contains(a.reference())) {
                 skipped.add(a);
-                named.add(a.name() + " (" + a.reference() + (a.listed() ? "" : "; not one of the preset's analyzers: a typo?") + ")");
+                named.add(a.name() + " (" + a.reference() + (a.listed() ? "" : "; " + expansion.retired().getOrDefault(a.name(),
+                        "not one of the preset's analyzers: a typo?")) + ")");
             } else {
                 keep.add(a);
             }

@@ -21,8 +21,11 @@ import java.util.regex.Pattern;
  * into image references {@code SOURCE_PREFIX/ANALYZER:TAG}. Each setting is taken from the first
  * place that gives it: a flag, then {@code --config}, then the environment variable, then the
  * preset's data file ({@code presets/gitlab-secure.yaml}, which lists the analyzers and their
- * default tags). A variable that is set must hold a valid value: a typo is an error, never a
- * silent default. No CLI types in here; the environment is passed in.
+ * default tags). As in the template, each analyzer has its own default tag (its major version,
+ * from the template's job for it); SECURE_BINARIES_ANALYZER_VERSION, when given, is the tag of all.
+ * The data file names the template version it was taken from. A variable that is set must hold a
+ * valid value: a typo is an error, never a silent default. No CLI types in here; the environment
+ * is passed in.
  */
 public final class GitlabSecure {
     public static final String NAME = "gitlab-secure";
@@ -38,9 +41,13 @@ public final class GitlabSecure {
     private GitlabSecure() {
     }
 
-    /** The data file: where the analyzers come from by default, the channel, and each analyzer's default tag. */
+    /**
+     * The data file: where the analyzers come from by default, the channel, each analyzer's default
+     * tag, and why names that earlier templates listed are gone ({@code retired}, may be absent).
+     */
     @JsonIgnoreProperties(ignoreUnknown = false)
-    public record Data(String sourcePrefix, String channel, String defaultTag, LinkedHashMap<String, String> analyzers) {
+    public record Data(String sourcePrefix, String channel, String defaultTag, LinkedHashMap<String, String> analyzers,
+            LinkedHashMap<String, String> retired) {
         public static Data load() {
             try (InputStream in = GitlabSecure.class.getResourceAsStream(DATA)) {
                 if (in == null) {
@@ -51,7 +58,8 @@ public final class GitlabSecure {
                         || d.analyzers().isEmpty()) {
                     throw AirlockException.internal("preset data " + DATA + " lacks sourcePrefix, channel, defaultTag or analyzers", null);
                 }
-                return d;
+                return d.retired() != null ? d
+                        : new Data(d.sourcePrefix(), d.channel(), d.defaultTag(), d.analyzers(), new LinkedHashMap<>());
             } catch (IOException e) {
                 throw AirlockException.internal("preset data " + DATA + " is not readable YAML: " + e.getMessage(), e);
             }
@@ -80,9 +88,10 @@ public final class GitlabSecure {
      * The preset resolved.
      *
      * @param from where each setting came from: "flag", "config", the variable's name, or "default"
+     * @param retired for each analyzer asked for that the template no longer lists: why, and what took its place
      */
     public record Expansion(String sourcePrefix, String channel, List<Analyzer> analyzers, boolean downloadImages,
-            boolean saveArtifacts, Map<String, String> from) {
+            boolean saveArtifacts, Map<String, String> from, Map<String, String> retired) {
         public List<String> images() {
             return analyzers.stream().map(Analyzer::reference).toList();
         }
@@ -120,12 +129,17 @@ public final class GitlabSecure {
         }
 
         List<Analyzer> analyzers = new ArrayList<>();
+        Map<String, String> retired = new LinkedHashMap<>();
         for (String n : names) {
             boolean listed = data.analyzers().containsKey(n);
+            // a version given for all wins over each analyzer's own, as a CI/CD variable wins over a job's in GitLab
             String t = version != null ? version : listed ? data.analyzers().get(n) : data.defaultTag();
             analyzers.add(new Analyzer(n, ImageReference.parse(prefix + "/" + n + ":" + t).toString(), listed));
+            if (!listed && data.retired().containsKey(n)) {
+                retired.put(n, data.retired().get(n));
+            }
         }
-        return new Expansion(prefix, data.channel(), List.copyOf(analyzers), download, save, Map.copyOf(from));
+        return new Expansion(prefix, data.channel(), List.copyOf(analyzers), download, save, Map.copyOf(from), Map.copyOf(retired));
     }
 
     private interface Parser<T> {

@@ -11,10 +11,25 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class GitlabSecureTest {
-    /** The default of SECURE_BINARIES_ANALYZERS in GitLab's Secure-Binaries template, as issue 11 lists it. */
-    static final List<String> TEMPLATE_LIST = List.of("bandit", "brakeman", "gosec", "spotbugs", "flawfinder", "phpcs-security-audit",
-            "security-code-scan", "nodejs-scan", "eslint", "secrets", "sobelow", "pmd-apex", "kubesec", "semgrep", "gemnasium",
-            "gemnasium-maven", "gemnasium-python", "license-finder", "klar", "clair-vulnerabilities-db", "dast");
+    /**
+     * The default of SECURE_BINARIES_ANALYZERS in GitLab's Secure-Binaries template, in its order,
+     * each with the SECURE_BINARIES_ANALYZER_VERSION its job sets (the template at commit
+     * e2bccff3b908a16c9c92735d46277956fc935a8c of a mirror of gitlab-org/gitlab).
+     */
+    static final Map<String, String> TEMPLATE = templateVersions();
+    static final List<String> TEMPLATE_LIST = List.copyOf(TEMPLATE.keySet());
+
+    private static Map<String, String> templateVersions() {
+        Map<String, String> m = new java.util.LinkedHashMap<>();
+        String[] pairs = {"bandit", "2", "brakeman", "4", "gosec", "3", "gitlab-advanced-sast", "1", "spotbugs", "5", "flawfinder", "4",
+            "phpcs-security-audit", "4", "security-code-scan", "3", "nodejs-scan", "4", "eslint", "2", "secrets", "6", "sobelow", "5",
+            "pmd-apex", "5", "kics", "5", "kubesec", "5", "semgrep", "5", "gemnasium", "6", "gemnasium-maven", "6", "gemnasium-python", "6",
+            "license-finder", "4", "dast", "6", "dast-runner-validation", "1", "api-security", "6"};
+        for (int i = 0; i < pairs.length; i += 2) {
+            m.put(pairs[i], pairs[i + 1]);
+        }
+        return java.util.Collections.unmodifiableMap(m);
+    }
 
     private static GitlabSecure.Expansion env(Map<String, String> env) {
         return GitlabSecure.resolve(GitlabSecure.Settings.NONE, GitlabSecure.Settings.NONE, env);
@@ -25,9 +40,10 @@ class GitlabSecureTest {
     }
 
     @Test
-    void nothingSet_expandsTheTemplatesFullList_fromGitlab_atTag2_onChannelGitlabSecure() {
+    void nothingSet_expandsTheTemplatesFullList_fromGitlab_eachAtItsOwnVersion_onChannelGitlabSecure() {
         GitlabSecure.Expansion e = env(Map.of());
-        assertEquals(TEMPLATE_LIST.stream().map(n -> "registry.gitlab.com/security-products/" + n + ":2").toList(), e.images());
+        assertEquals(TEMPLATE_LIST.stream().map(n -> "registry.gitlab.com/security-products/" + n + ":" + TEMPLATE.get(n)).toList(),
+                e.images());
         assertEquals("gitlab-secure", e.channel());
         assertEquals("registry.gitlab.com/security-products", e.sourcePrefix());
         assertTrue(e.downloadImages());
@@ -69,12 +85,34 @@ class GitlabSecureTest {
     }
 
     @Test
-    void versionUnset_eachAnalyzerTakesItsDefaultTag_unlistedOnesTheDefaultTag() {
-        GitlabSecure.Expansion e = env(Map.of(GitlabSecure.ANALYZERS, "semgrep,my-own-analyzer"));
-        assertEquals(List.of("registry.gitlab.com/security-products/semgrep:2", "registry.gitlab.com/security-products/my-own-analyzer:2"),
+    void versionUnset_eachAnalyzerTakesTheTemplatesVersionForIt_unlistedOnesTheTemplatesGlobal2_andAVersionGivenForAllWins() {
+        GitlabSecure.Expansion e = env(Map.of(GitlabSecure.ANALYZERS, "semgrep,gosec,secrets,dast-runner-validation,my-own-analyzer"));
+        String sp = "registry.gitlab.com/security-products/";
+        assertEquals(List.of(sp + "semgrep:5", sp + "gosec:3", sp + "secrets:6", sp + "dast-runner-validation:1", sp + "my-own-analyzer:2"),
                 e.images());
         assertTrue(e.analyzers().get(0).listed());
-        assertFalse(e.analyzers().get(1).listed());
+        assertFalse(e.analyzers().get(4).listed());
+        assertEquals(Map.of(), e.retired());
+
+        // SECURE_BINARIES_ANALYZER_VERSION, --analyzer-version or analyzerVersion: one tag for all, over each one's own
+        Map<String, String> all = Map.of(GitlabSecure.ANALYZERS, "semgrep,gosec,my-own-analyzer", GitlabSecure.ANALYZER_VERSION, "7");
+        assertEquals(List.of(sp + "semgrep:7", sp + "gosec:7", sp + "my-own-analyzer:7"), env(all).images());
+        assertEquals(List.of(sp + "semgrep:8", sp + "gosec:8", sp + "my-own-analyzer:8"), GitlabSecure.resolve(
+                new GitlabSecure.Settings(null, "8", null, null, null), GitlabSecure.Settings.NONE, all).images());
+        assertEquals(List.of(sp + "gosec:9"), GitlabSecure.resolve(GitlabSecure.Settings.NONE,
+                new GitlabSecure.Settings(List.of("gosec"), "9", null, null, null), Map.of()).images());
+    }
+
+    @Test
+    void aNameTheTemplateNoLongerLists_isStillAnAnalyzer_andSaysWhyItIsGone() {
+        GitlabSecure.Expansion e = env(Map.of(GitlabSecure.ANALYZERS, "clair-vulnerabilities-db,klar,semgrep"));
+        assertEquals(List.of("registry.gitlab.com/security-products/clair-vulnerabilities-db:2", "registry.gitlab.com/security-products/klar:2",
+                "registry.gitlab.com/security-products/semgrep:5"), e.images());
+        assertTrue(e.retired().get("clair-vulnerabilities-db").startsWith("no longer in GitLab's Secure-Binaries template"),
+                e.retired().toString());
+        assertTrue(e.retired().get("clair-vulnerabilities-db").endsWith("gemnasium,gemnasium-maven,gemnasium-python"), e.retired().toString());
+        assertEquals(2, e.retired().size());
+        assertFalse(TEMPLATE_LIST.contains("clair-vulnerabilities-db"));
     }
 
     @Test
@@ -108,7 +146,9 @@ class GitlabSecureTest {
     void dataFile_isOneLinePerAnalyzer() throws Exception {
         String data = new String(GitlabSecure.class.getResourceAsStream("/presets/gitlab-secure.yaml").readAllBytes());
         for (String n : TEMPLATE_LIST) {
-            assertEquals(1, data.lines().filter(l -> l.equals("  " + n + ": \"2\"")).count(), n);
+            assertEquals(1, data.lines().filter(l -> l.equals("  " + n + ": \"" + TEMPLATE.get(n) + "\"")).count(), n);
         }
+        assertTrue(data.contains("Secure-Binaries.gitlab-ci.yml") && data.contains("e2bccff3b908a16c9c92735d46277956fc935a8c"),
+                "the data file names the template version its tags come from");
     }
 }

@@ -65,9 +65,7 @@ final class ImportCommand implements Callable<Integer> {
                 return 0;
             }
             naming = preset.naming(bundle, request.trust(), options.registry(), options.mapRules());
-            request = new ImportRequest(request.bundle(), request.trust(), naming, request.stateDir(), request.parallelism(),
-                    request.reapply()).withAttached(request.attached()).withVerifyPolicy(
-                            request.upstream() == null ? null : request.upstream().policy());
+            request = request.withNaming(naming); // keeps --strict-map and the warnings, which a request made anew here dropped
         }
         // The HTTP client is set up on the other core while this one checks the signatures.
         Background<RegistryClient> client = Background.start(() -> new RegistryClient(options.registryOptions()));

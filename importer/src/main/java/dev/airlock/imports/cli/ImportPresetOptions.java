@@ -18,7 +18,8 @@ final class ImportPresetOptions {
     @Option(names = "--preset", paramLabel = "NAME",
             description = "gitlab-secure: put every analyzer at HOST[:PORT]/PREFIX/ANALYZER (whatever source prefix it came from) and print "
                     + "the SECURE_ANALYZERS_PREFIX line for the offline GitLab; SECURE_BINARIES_PUSH_IMAGES=false verifies the bundle and stops "
-                    + "before the registry. --map rules given as well are added.")
+                    + "before the registry. --map rules given as well are added. A bundle made with --preset gitlab-secure (bundle.json says so) "
+                    + "imported without it is imported as asked, with a warning.")
     String preset;
 
     /** Whether --preset was given (and names a known preset). */

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Many small images, airlock against `skopeo sync` (issue 21's catalog): N images (default 1,000),
+# each in its own repository, each of 3 layers (a 512 KiB base shared by all, 64 KiB and 128 KiB
+# unique random layers), in a loopback registry. Then, alternating the tools, each --reps times
+# (default 3), each run with fresh output, state and target registry:
+#   export: skopeo sync --src yaml --dest dir (one process for the whole set; skopeo's fastest mode)
+#           vs  airlock-export bundle --full (defaults: read-back, report, signature, attachments
+#           looked for)
+#   import: skopeo sync --src dir --dest docker (from what skopeo wrote)
+#           vs  airlock-import import (defaults: every signature and byte verified first)
+#   delta:  airlock-export bundle of the unchanged channel right after a full one (the whole
+#           command, JVM start included; goal: under 2 s)
+# and prints medians, ratios (goal: export and import at most 0.2 x skopeo sync) and peak RSS.
+#
+#   scripts/bench.d/catalog.sh [--images N] [--reps N] [--keep]
+# Last line on stdout: "catalog-bench images=N export=S skopeo_export=S import=S skopeo_import=S
+# delta=S export_ratio=R import_ratio=R rss_export_mb=M rss_import_mb=M" (medians) for scripts/bench.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+. "$root/scripts/lib/registry.sh"   # free_port, start_registry
+
+n=1000 reps=3 keep=no
+while [ $# -gt 0 ]; do
+  case $1 in
+    --images) n=$2; shift 2 ;;
+    --reps) reps=$2; shift 2 ;;
+    --keep) keep=yes; shift ;;
+    *) echo "catalog bench: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+log() { printf '%s\n' "$*" >&2; }
+work=$(mktemp -d /tmp/airlock-catalog-bench.XXXXXX)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  [ "$keep" = yes ] || rm -rf "$work"
+}
+trap cleanup EXIT
+
+port=$(free_port); src=127.0.0.1:$port
+pids+=("$(start_registry "$work/src" "$port")")
+log "catalog bench: pushing $n images"
+/usr/bin/python3 "$root/scripts/bench.d/push_catalog.py" "$src" "$n" "$work/images.txt" 65536,131072 524288 0
+"$root/scripts/airlock-export" keygen --uid "bench <bench@airlock.invalid>" --key "$work/k.asc" --cert "$work/k.pub.asc" >/dev/null
+printf 'images:\n' > "$work/config.yaml"
+sed 's/^/  - /' "$work/images.txt" >> "$work/config.yaml"
+{ printf '%s:\n  tls-verify: false\n  images:\n' "$src"
+  sed "s|^$src/||; s|^\(.*\):\(.*\)$|    \1: [\"\2\"]|" "$work/images.txt"; } > "$work/sync.yaml"
+
+target_pid=""
+new_target() {   # a fresh, empty target registry; sets $dst
+  [ -n "$target_pid" ] && { kill "$target_pid" 2>/dev/null || true; wait "$target_pid" 2>/dev/null || true; }
+  rm -rf "$work/dst"
+  local p; p=$(free_port); while [ "$p" = "$port" ]; do p=$(free_port); done
+  dst=127.0.0.1:$p
+  target_pid=$(start_registry "$work/dst" "$p")
+  pids+=("$target_pid")
+}
+timed() {   # timed NAME CMD... -> appends "NAME seconds rss_kb" to times
+  local name=$1; shift
+  local t0 t1
+  t0=$(date +%s.%N)
+  /usr/bin/time -f '%M' -o "$work/rss" "$@" >/dev/null 2>"$work/err" || { cat "$work/err" >&2; return 1; }
+  t1=$(date +%s.%N)
+  echo "$name $(awk "BEGIN{print $t1 - $t0}") $(tail -1 "$work/rss")" >> "$work/times"
+  log "catalog bench: $name $(awk "BEGIN{printf \"%.2f\", $t1 - $t0}") s"
+}
+exp=("$root/scripts/airlock-export" bundle --config "$work/config.yaml" --channel cat --key "$work/k.asc"
+  --out "$work/out" --state "$work/state" --plain-http "$src" --progress=none)
+
+: > "$work/times"
+for r in $(seq 0 "$reps"); do   # run 0 warms page cache and registry: not counted
+  rm -rf "$work/sk" "$work/out" "$work/state" "$work/istate"
+  timed skopeo_export skopeo sync --src yaml --dest dir "$work/sync.yaml" "$work/sk"
+  timed export "${exp[@]}" --full
+  timed delta "${exp[@]}"
+  new_target
+  timed skopeo_import skopeo sync --src dir --dest docker --dest-tls-verify=false "$work/sk" "$dst/sk"
+  new_target
+  timed import "$root/scripts/airlock-import" import "$work/out/cat-000001.airlock.tar" --trust "$work/k.pub.asc" \
+    --registry "$dst/mirror" --plain-http "$dst" --state "$work/istate" --progress=none
+  if [ "$r" = 0 ]; then cp "$work/times" "$work/times.warm"; : > "$work/times"; fi
+done
+median() { sort -n | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
+m() { awk -v k="$1" '$1==k{print $2}' "$work/times" | median; }
+rss() { awk -v k="$1" '$1==k{print $3}' "$work/times" | sort -n | tail -1 | awk '{printf "%d", $1/1024}'; }
+ex=$(m export) sex=$(m skopeo_export) im=$(m import) sim=$(m skopeo_import) de=$(m delta)
+er=$(awk "BEGIN{printf \"%.2f\", $ex / $sex}") ir=$(awk "BEGIN{printf \"%.2f\", $im / $sim}")
+printf 'catalog of %d images (512 KiB shared base + 64 + 128 KiB unique layers), medians of %d:\n' "$n" "$reps"
+printf '  export  airlock %.2f s  skopeo sync %.2f s  ratio %s (goal <= 0.2)  peak RSS %s MB\n' "$ex" "$sex" "$er" "$(rss export)"
+printf '  import  airlock %.2f s  skopeo sync %.2f s  ratio %s (goal <= 0.2)  peak RSS %s MB\n' "$im" "$sim" "$ir" "$(rss import)"
+printf '  unchanged channel, next delta: %.2f s (goal < 2 s, JVM start included)\n' "$de"
+echo "catalog-bench images=$n export=$ex skopeo_export=$sex import=$im skopeo_import=$sim delta=$de export_ratio=$er import_ratio=$ir rss_export_mb=$(rss export) rss_import_mb=$(rss import)"
