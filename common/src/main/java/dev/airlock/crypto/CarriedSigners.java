@@ -84,7 +84,7 @@ public final class CarriedSigners {
         return of(texts);
     }
 
-    /** The readable certificates among {@code armored} (each armored or binary); the rest are skipped. */
+    /** The readable certificates among {@code armored} (each ASCII-armored, whitespace around it ignored); the rest are skipped. */
     public static CarriedSigners of(List<String> armored) {
         List<PGPPublicKeyRing> rings = new ArrayList<>();
         for (String text : armored.subList(0, Math.min(armored.size(), MAX_CERTIFICATES))) {
