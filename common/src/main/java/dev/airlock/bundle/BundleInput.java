@@ -82,7 +82,7 @@ public final class BundleInput {
         Path ascFile = listFile.resolveSibling(listName + ".asc");
         if (policy != null) {
             byte[] asc = readSmall(ascFile, BoundedFiles.SIGNATURE);
-            policy.verify(json, asc, listName);
+            policy.verify(json, asc, listName, () -> carriedBy(listFile, json));
             Trace.mark("volumes: list signature checked");
         }
         VolumeList list = VolumeList.parse(json, listFile.toString());
@@ -122,6 +122,19 @@ public final class BundleInput {
         }
         UntrustedBundle.Expected expected = new UntrustedBundle.Expected(Digest.parse(list.bundleDigest()), "the volume list " + listFile);
         return UntrustedBundle.open(listFile, () -> VolumeChannel.open(volumes), UntrustedBundle.MAX_ENTRIES, expected);
+    }
+
+    /**
+     * The certificates the set's bundle.json carries (the list is signed by the bundle's keys), read
+     * only to name a signer of the list that is not in --trust; whatever cannot be read names no one.
+     */
+    private static dev.airlock.crypto.CarriedSigners carriedBy(Path listFile, byte[] untrustedList) {
+        VolumeList list = VolumeList.parse(untrustedList, listFile.toString());
+        Path dir = listFile.toAbsolutePath().getParent();
+        List<Path> volumes = list.volumes().stream().map(v -> dir.resolve(v.name())).toList();
+        try (UntrustedBundle bundle = UntrustedBundle.open(listFile, () -> VolumeChannel.open(volumes), UntrustedBundle.MAX_ENTRIES, null)) {
+            return bundle.readUntrustedManifest(dev.airlock.crypto.CarriedSigners::fromJson);
+        }
     }
 
     /** A volume of the same bundle that the list does not name: an extra, a leftover, or a sign the list is not this set's. */

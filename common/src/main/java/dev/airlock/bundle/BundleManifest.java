@@ -30,7 +30,8 @@ public record BundleManifest(
         List<Blob> blobs,
         List<String> requires,
         @JsonInclude(JsonInclude.Include.NON_NULL) Report report,
-        @JsonInclude(JsonInclude.Include.NON_NULL) String preset) {
+        @JsonInclude(JsonInclude.Include.NON_NULL) String preset,
+        @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> signerCertificates) {
 
     /** Images alone: what every bundle was before attachments crossed, and what a bundle without any still is. */
     public static final String FORMAT = "airlock-bundle/v1";
@@ -53,16 +54,32 @@ public record BundleManifest(
             .enable(SerializationFeature.INDENT_OUTPUT)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
+    /**
+     * {@code signerCertificates}: each signer's public certificate, ASCII-armored and padded
+     * ({@link dev.airlock.crypto.SignerCertificates}), only so that an importer that does not trust a
+     * signer can name it by its primary fingerprint; never trusted for being carried. Optional
+     * (absent before it existed), and ignored by older importers, which read unknown fields past.
+     */
+    public BundleManifest {
+        signerCertificates = signerCertificates == null ? List.of() : List.copyOf(signerCertificates);
+    }
+
+    /** The same manifest carrying {@code certificates} for its signers. */
+    public BundleManifest withSignerCertificates(List<String> certificates) {
+        return new BundleManifest(format, channel, sequence, parent, created, tool, layout, images, blobs, requires, report, preset,
+                certificates);
+    }
+
     /** A manifest without a report (bundles written with --no-report, or before reports existed). */
     public BundleManifest(String format, String channel, long sequence, Parent parent, String created, String tool, Layout layout,
             List<Image> images, List<Blob> blobs, List<String> requires) {
-        this(format, channel, sequence, parent, created, tool, layout, images, blobs, requires, null, null);
+        this(format, channel, sequence, parent, created, tool, layout, images, blobs, requires, null, null, List.of());
     }
 
-    /** A manifest made without a preset (absent then, so bundles read as before). */
+    /** A manifest made without a preset and without carried certificates (both absent then, so bundles read as before). */
     public BundleManifest(String format, String channel, long sequence, Parent parent, String created, String tool, Layout layout,
             List<Image> images, List<Blob> blobs, List<String> requires, Report report) {
-        this(format, channel, sequence, parent, created, tool, layout, images, blobs, requires, report, null);
+        this(format, channel, sequence, parent, created, tool, layout, images, blobs, requires, report, null, List.of());
     }
 
     /**
@@ -71,7 +88,8 @@ public record BundleManifest(
      * without it; it never changes where an image lands. Older importers ignore the field.
      */
     public BundleManifest withPreset(String name) {
-        return new BundleManifest(format, channel, sequence, parent, created, tool, layout, images, blobs, requires, report, name);
+        return new BundleManifest(format, channel, sequence, parent, created, tool, layout, images, blobs, requires, report, name,
+                signerCertificates);
     }
 
     /** A preset's name, as {@code --preset} takes it. */

@@ -23,11 +23,14 @@ public final class BundleSigner {
     private final PGPSecretKey signingKey;
     private final PGPPrivateKey privateKey;
     private final String fingerprint;
+    private final org.bouncycastle.openpgp.PGPPublicKeyRing certificate;
 
     public BundleSigner(PGPSecretKeyRing ring, char[] passphrase) {
         this.fingerprint = OpenPgpKeys.fingerprint(new org.bouncycastle.openpgp.PGPPublicKeyRing(
                 java.util.List.of(ring.getPublicKey())));
         this.signingKey = pickSigningKey(ring, fingerprint);
+        this.certificate = new org.bouncycastle.openpgp.PGPPublicKeyRing(signingKey.isMasterKey()
+                ? java.util.List.of(ring.getPublicKey()) : java.util.List.of(ring.getPublicKey(), signingKey.getPublicKey()));
         String name = OpenPgpKeys.describe(ring.getPublicKey(), signingKey.getPublicKey());
         if (signingKey.getPublicKey().getAlgorithm() != PublicKeyAlgorithmTags.EDDSA_LEGACY) {
             // The signer is built for EdDSA only, and SignatureBlock's fixed size per signer is sized for it.
@@ -80,6 +83,15 @@ public final class BundleSigner {
     /** Fingerprint of the primary key: what a trust policy lists. */
     public String fingerprint() {
         return fingerprint;
+    }
+
+    /**
+     * The public certificate of this signer as far as a verifier needs it to name the signer: the
+     * primary key with its user IDs and their self-signatures, and the signing subkey with its
+     * binding (no other subkeys).
+     */
+    public org.bouncycastle.openpgp.PGPPublicKeyRing certificate() {
+        return certificate;
     }
 
     /** A detached, ASCII-armored signature over exactly {@code data}. */

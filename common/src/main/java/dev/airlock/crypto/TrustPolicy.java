@@ -11,6 +11,7 @@ import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Supplier;
 import org.bouncycastle.bcpg.HashAlgorithmTags;
 import org.bouncycastle.bcpg.sig.KeyFlags;
 import org.bouncycastle.openpgp.PGPException;
@@ -57,9 +58,19 @@ public final class TrustPolicy {
      * {@code threshold} did and no signature claiming a trusted key is bad.
      */
     public List<String> verify(byte[] data, byte[] armoredSignatures, String what) {
+        return verify(data, armoredSignatures, what, CarriedSigners::none);
+    }
+
+    /**
+     * {@link #verify(byte[], byte[], String)}, naming a signer that is not trusted by the primary
+     * fingerprint and claimed user ID of a certificate {@code carried} supplies (asked only then;
+     * see {@link CarriedSigners} for when one names a signer). Carried certificates never count
+     * towards the threshold.
+     */
+    public List<String> verify(byte[] data, byte[] armoredSignatures, String what, Supplier<CarriedSigners> carried) {
         List<PGPSignature> signatures = parse(armoredSignatures, what);
         Set<String> good = new LinkedHashSet<>();
-        List<String> unknown = new ArrayList<>();
+        List<PGPSignature> unknown = new ArrayList<>();
         for (PGPSignature sig : signatures) {
             byte[] issuer = issuerFingerprint(sig);
             PGPPublicKeyRing ring = null;
@@ -74,7 +85,7 @@ public final class TrustPolicy {
                 }
             }
             if (key == null) {
-                unknown.add(issuer != null ? "fingerprint " + OpenPgpKeys.hex(issuer) : "key ID " + String.format("%016X", sig.getKeyID()));
+                unknown.add(sig);
                 continue;
             }
             String fpr = OpenPgpKeys.describe(ring.getPublicKey(), key);
@@ -95,18 +106,61 @@ public final class TrustPolicy {
         }
         if (good.size() < threshold) {
             if (good.isEmpty()) {
-                throw AirlockException.untrusted(what + " is not signed by any trusted key"
-                        + (unknown.isEmpty() ? "" : ": its signer is not in --trust, and a signature names only the key that"
-                                + " made it (usually a signing subkey, not the primary key), here " + String.join(", ", unknown)
-                                + "; the signer's certificate holds both: 'gpg --with-subkey-fingerprints --show-keys CERT.asc'"
-                                + " lists its primary fingerprint and each subkey's")
-                        + "; trusted: " + String.join(", ", fingerprints())
-                        + ". Pass the signer's certificate with --trust only if you trust it");
+                throw AirlockException.untrusted(what + " is not signed by any trusted key" + unknownSigners(unknown, data, carried)
+                        + "; trusted: " + String.join(", ", fingerprints()) + ". Pass the signer's certificate with --trust only if you trust it");
             }
             throw AirlockException.untrusted(what + " is signed by " + good.size() + " trusted key(s) (" + String.join(", ", good)
                     + ") but --threshold requires " + threshold);
         }
         return List.copyOf(good);
+    }
+
+    /**
+     * Who made the signatures no trusted key made: by the primary fingerprint and claimed user ID
+     * when a carried certificate names every one of them, else (older files, or a certificate that
+     * does not match) by the key each signature names, with how to find its primary fingerprint.
+     */
+    private static String unknownSigners(List<PGPSignature> unknown, byte[] data, Supplier<CarriedSigners> carried) {
+        if (unknown.isEmpty()) {
+            return "";
+        }
+        List<String> named = named(unknown, data, carried);
+        if (named != null) {
+            return ": it is signed by " + String.join(" and ", named) + (named.size() == 1 ? ", which is" : ", which are")
+                    + " not in --trust";
+        }
+        List<String> keys = new ArrayList<>();
+        for (PGPSignature sig : unknown) {
+            byte[] issuer = issuerFingerprint(sig);
+            keys.add(issuer != null ? "fingerprint " + OpenPgpKeys.hex(issuer) : "key ID " + String.format("%016X", sig.getKeyID()));
+        }
+        return ": its signer is not in --trust, and a signature names only the key that made it (usually a signing subkey, not the"
+                + " primary key), here " + String.join(", ", keys) + "; the signer's certificate holds both: 'gpg"
+                + " --with-subkey-fingerprints --show-keys CERT.asc' lists its primary fingerprint and each subkey's";
+    }
+
+    /** The distinct names carried certificates give the unknown signatures, or null unless every one is named. */
+    private static List<String> named(List<PGPSignature> unknown, byte[] data, Supplier<CarriedSigners> carried) {
+        if (unknown.size() > CarriedSigners.MAX_NAMED) {
+            return null;
+        }
+        CarriedSigners certificates;
+        try {
+            certificates = carried.get();
+        } catch (RuntimeException e) {
+            return null; // unreadable: named as without certificates
+        }
+        List<String> named = new ArrayList<>();
+        for (PGPSignature sig : unknown) {
+            String name = certificates.name(sig, issuerFingerprint(sig), data);
+            if (name == null) {
+                return null;
+            }
+            if (!named.contains(name)) {
+                named.add(name);
+            }
+        }
+        return named;
     }
 
     private void checkUsable(PGPSignature sig, PGPPublicKeyRing ring, PGPPublicKey key, String fpr, String what) {
@@ -130,7 +184,8 @@ public final class TrustPolicy {
         }
     }
 
-    private static boolean subkeyMaySign(PGPPublicKey primary, PGPPublicKey subkey) {
+    /** Whether {@code subkey} is bound to {@code primary} (a binding signature that verifies) as a key that may sign data. */
+    static boolean subkeyMaySign(PGPPublicKey primary, PGPPublicKey subkey) {
         Iterator<PGPSignature> it = subkey.getSignaturesOfType(PGPSignature.SUBKEY_BINDING);
         while (it.hasNext()) {
             PGPSignature binding = it.next();

@@ -19,11 +19,26 @@ import java.util.List;
  * FILE.asc FILE} works too). It replaces the missing return channel.
  */
 public record Receipt(String format, String channel, long sequence, String digest, String created, List<Image> images,
-        List<String> blobs) {
+        List<String> blobs, @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_EMPTY)
+        List<String> signerCertificates) {
 
     public static final String FORMAT = "airlock-receipt/v1";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+    /**
+     * {@code signerCertificates}: the signer's armored public certificate
+     * ({@link dev.airlock.crypto.SignerCertificates}), only so that an exporter that does not trust
+     * the signer names it by its primary fingerprint; optional, and read past by older exporters.
+     */
+    public Receipt {
+        signerCertificates = signerCertificates == null ? List.of() : List.copyOf(signerCertificates);
+    }
+
+    /** A receipt carrying no certificate. */
+    public Receipt(String format, String channel, long sequence, String digest, String created, List<Image> images, List<String> blobs) {
+        this(format, channel, sequence, digest, created, images, blobs, List.of());
+    }
 
     /** An image in place: where it landed, where it came from, its manifest digest. */
     public record Image(String target, String source, String digest) {
@@ -62,7 +77,7 @@ public record Receipt(String format, String channel, long sequence, String diges
         } catch (NoSuchFileException e) {
             throw AirlockException.untrusted("receipt " + file + " has no signature file " + signatureFile(file));
         }
-        trust.verify(json, sig, file.getFileName().toString());
+        trust.verify(json, sig, file.getFileName().toString(), () -> dev.airlock.crypto.CarriedSigners.fromJson(json));
         Receipt r;
         try {
             r = JSON.readValue(json, Receipt.class);

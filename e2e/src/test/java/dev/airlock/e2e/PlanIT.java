@@ -104,7 +104,8 @@ class PlanIT {
 
         JsonNode two = plan(c, "--key", c.exporterKey[0].toString(), "--key", second[0].toString(), "--out", out().toString());
         assertEquals(2, two.path("signerCount").asInt());
-        assertEquals(512, two.at("/bundle/size").asLong() - plan(c).at("/bundle/size").asLong(), "a second signer adds 512 bytes");
+        assertEquals(512 + 4096, two.at("/bundle/size").asLong() - plan(c).at("/bundle/size").asLong(),
+                "a second signer adds 512 bytes of signature and 4096 of certificate in bundle.json");
         assertEquals(out().resolve("daily-000002.airlock.tar").toString(), two.at("/bundle/path").asText());
         Path signedTwice = bundle(c, c.exporterKey[0], second[0]);
         assertEquals(two.at("/bundle/size").asLong(), Files.size(signedTwice), "two signers");

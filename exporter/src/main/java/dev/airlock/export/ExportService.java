@@ -17,6 +17,7 @@ import dev.airlock.copy.ImageSource;
 import dev.airlock.copy.Repo;
 import dev.airlock.crypto.OpenPgpKeys;
 import dev.airlock.crypto.SignatureBlock;
+import dev.airlock.crypto.SignerCertificates;
 import dev.airlock.digest.Digest;
 import dev.airlock.dockerarchive.DockerArchiveSource;
 import dev.airlock.dockerarchive.DockerArchives;
@@ -405,8 +406,11 @@ public final class ExportService {
                     new BundleManifest.Report(ReportFile.nameFor(fileName), ReportFile.sha256(reportBytes)));
         }
         manifest = manifest.withPreset(preset);
-        byte[] manifestJson = manifest.toJson();
         int signerCount = signers == null ? Math.max(1, request.keyFiles().size()) : signers.get().size();
+        // Padded to a fixed size per signer, so a plan, which reads no key, counts them exactly.
+        manifest = manifest.withSignerCertificates(signers == null ? SignerCertificates.placeholders(signerCount)
+                : SignerCertificates.padded(signers.get()));
+        byte[] manifestJson = manifest.toJson();
         byte[] signature = signers == null ? null : SignatureBlock.sign(manifestJson, signers.get());
         long carriedBytes = carried.stream().mapToLong(BundleManifest.Blob::size).sum();
         Path target = request.outDir() == null ? Path.of(fileName) : request.outDir().resolve(fileName);

@@ -27,7 +27,8 @@ public final class ReceiptWriter {
             images.add(new Receipt.Image(p.target() + (p.tag() != null ? ":" + p.tag() : ""), p.source(), p.digest()));
         }
         Receipt r = new Receipt(Receipt.FORMAT, channel, last.sequence(), last.digest(),
-                Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), images, List.copyOf(ledger.blobsInPlace()));
+                Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), images, List.copyOf(ledger.blobsInPlace()),
+                List.of(dev.airlock.crypto.SignerCertificates.armored(signer)));
         try {
             if (out.toAbsolutePath().getParent() != null) {
                 java.nio.file.Files.createDirectories(out.toAbsolutePath().getParent());
