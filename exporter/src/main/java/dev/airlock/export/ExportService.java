@@ -65,7 +65,7 @@ import java.util.function.Supplier;
  */
 public final class ExportService {
     private static final ObjectMapper JSON = new ObjectMapper();
-    public static final String TOOL = "airlock 0.1.0";
+    public static final String TOOL = "airlock " + dev.airlock.cli.Version.number();
     /** For crash tests only: halt the JVM at "before-rename", "between-renames" (volumes renamed, their list not yet) or "after-rename". */
     static final String CRASH_POINT = "airlock.test.crashAt";
 
