@@ -395,11 +395,11 @@ public final class ExportService {
         byte[] manifestJson = manifest.toJson();
         int signerCount = signers == null ? Math.max(1, request.keyFiles().size()) : signers.get().size();
         byte[] signature = signers == null ? null : SignatureBlock.sign(manifestJson, signers.get());
-        long carriedBytes = carried.stream().mapToLong(BundleManifest.Blob::size).sum();
+        dev.airlock.bundle.BlobCount count = dev.airlock.bundle.BlobCount.of(carried);
         Path target = request.outDir() == null ? Path.of(fileName) : request.outDir().resolve(fileName);
         long size = BundleWriter.expectedSize(manifestJson.length, SignatureBlock.size(signerCount), ociLayout.length, index.length,
                 manifest);
-        ExportPlan plan = new ExportPlan(request.channel(), sequence, parentRef, target, statuses, carried.size(), carriedBytes,
+        ExportPlan plan = new ExportPlan(request.channel(), sequence, parentRef, target, statuses, count.blobs(), count.blobBytes(),
                 delta.requires().size(), delta.savedBytes(), size, signerCount, PlatformNotes.of(images, platforms.names(), ledger));
         return new Prepared(plan, manifest, manifestJson, signature, ociLayout, index, new CopyPlan(copies, delta.elsewhere(), List.of()),
                 source, records, delta.carriedBlobs().keySet().stream().map(Digest::toString).toList(),
