@@ -20,6 +20,8 @@ public final class JsonOutput {
     public static final String VERIFY = "airlock-verify/v1";
     public static final String LIST = "airlock-list/v1";
     public static final String DIFF = "airlock-diff/v1";
+    public static final String LOAD = "airlock-load/v1";
+    public static final String RECEIPT = "airlock-receipt/v1";
     public static final String ERROR = "airlock-error/v1";
 
     public static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
