@@ -72,13 +72,6 @@ public final class JsonOutput {
         return blobs;
     }
 
-    /** The text every command prints for what a bundle carries: "9 blobs, 1.8 MiB (config and layers) and 5 manifests". */
-    public static String carried(BundleManifest m) {
-        dev.airlock.bundle.BlobCount count = dev.airlock.bundle.BlobCount.of(m);
-        return count.blobs() + (count.blobs() == 1 ? " blob, " : " blobs, ") + Units.bytes(count.blobBytes()) + " (config and layers) and "
-                + count.manifests() + (count.manifests() == 1 ? " manifest" : " manifests");
-    }
-
     /**
      * {@code report}: the approver's report that bundle.json names, {@code {name, sha256, status}}
      * (status "matches", "missing", or "written" by bundle), or null when it names none.

@@ -178,7 +178,7 @@ final class BundleCommand implements Callable<Integer> {
         out.printf("channel  %s  sequence %d (%s)%n", m.channel(), m.sequence(),
                 m.isFull() ? "full" : "delta after " + m.parent().sequence());
         r.signers().forEach(s -> out.printf("signer   %s%n", s));
-        out.printf("carries  %s; %d blob(s) left to earlier bundles%n", JsonOutput.carried(m), m.requires().size());
+        out.printf("carries  %s; %d blob(s) left to earlier bundles%n", dev.airlock.cli.CarriedText.of(m), m.requires().size());
         if (r.platformChange() != null) {
             out.printf("platform %s%n", r.platformChange());
         }

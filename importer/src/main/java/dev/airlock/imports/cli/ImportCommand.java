@@ -104,7 +104,7 @@ final class ImportCommand implements Callable<Integer> {
             }
         }
         // pushed, mounted and present count each blob once per target repository that needs it
-        out.printf("carries  %s%n", JsonOutput.carried(r.manifest()));
+        out.printf("carries  %s%n", dev.airlock.cli.CarriedText.of(r.manifest()));
         out.printf("blobs    per repository: %d pushed (%s), %d mounted, %d already there; %d tag(s) written%n", r.blobsPushed(),
                 Units.bytes(r.bytesPushed()), r.blobsMounted(), r.blobsPresent(), r.tagsWritten());
         printPrefix(out, prefixLine);

@@ -59,7 +59,7 @@ final class VerifyCommand implements Callable<Integer> {
         out.printf("channel  %s  sequence %d (%s)%n", r.manifest().channel(), r.manifest().sequence(),
                 r.manifest().isFull() ? "full" : "delta after " + r.manifest().parent().sequence());
         r.signers().forEach(s -> out.printf("signer   %s%n", s));
-        out.printf("carries  %s, every digest and size checked%n", dev.airlock.cli.JsonOutput.carried(r.manifest()));
+        out.printf("carries  %s, every digest and size checked%n", dev.airlock.cli.CarriedText.of(r.manifest()));
         for (dev.airlock.bundle.BundleManifest.Image i : r.manifest().images()) {
             if (i.upstream() != null) {
                 out.printf("upstream %s  %s%n", i.source(), dev.airlock.report.UpstreamSummary.of(i.upstream()));
