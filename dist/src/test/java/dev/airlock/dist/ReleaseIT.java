@@ -50,9 +50,12 @@ class ReleaseIT {
     @BeforeAll
     static void findTarball() throws IOException {
         Path dir = Path.of(System.getProperty("airlock.release.dir", "target"));
+        // this build's version: a tarball of an earlier version left in target/ (0.1.0-SNAPSHOT) is not the one under test
+        String version = System.getProperty("airlock.version", "");
         try (Stream<Path> s = Files.list(dir)) {
-            tarball = s.filter(p -> p.getFileName().toString().matches("airlock-.*-linux-.*\\.tar\\.gz")).findFirst()
-                    .orElseThrow(() -> new AssertionError("no airlock-*-linux-*.tar.gz in " + dir + ": mvn package makes it"));
+            tarball = s.filter(p -> p.getFileName().toString().matches("airlock-.*-linux-.*\\.tar\\.gz")
+                    && p.getFileName().toString().startsWith("airlock-" + version + "-linux-")).findFirst()
+                    .orElseThrow(() -> new AssertionError("no airlock-" + version + "-linux-*.tar.gz in " + dir + ": mvn package makes it"));
         }
     }
 
