@@ -55,8 +55,13 @@ final class InboxScan {
         }
     }
 
-    /** What one listing found: the bundles, the names skipped as not bundles, and when to look again (nanos, or MAX_VALUE). */
-    record Result(List<Candidate> candidates, List<String> ignored, List<String> growing, long nextDueNanos) {
+    /**
+     * What one listing found: the bundles, the names skipped as not bundles, and when to look again
+     * (nanos, or MAX_VALUE); {@code more}: past the bound, bundles this round of scans has not
+     * looked at yet, which the next scan takes (a caller that stops at a scan with nothing to do
+     * would never see them).
+     */
+    record Result(List<Candidate> candidates, List<String> ignored, List<String> growing, long nextDueNanos, boolean more) {
     }
 
     private final Path inbox;
@@ -96,6 +101,9 @@ final class InboxScan {
     private String resumeAfter;
     /** How many bundles the last listing found. */
     private int total;
+    /** Bundles looked at since the round of scans began (the first that did not take them all), and whether some are still to come. */
+    private long lookedInRound;
+    private boolean more;
 
     InboxScan(Path inbox, java.time.Duration settle) {
         this(inbox, settle, MAX_FILES);
@@ -172,7 +180,7 @@ final class InboxScan {
         for (Candidate c : out) {
             withReports.add(withReport(c, stamps, settled));
         }
-        return new Result(withReports, ignored, growing, due[0]);
+        return new Result(withReports, ignored, growing, due[0], more);
     }
 
     /**
@@ -313,25 +321,32 @@ final class InboxScan {
         long held = 0;
         int looked = 0;
         for (String k : keys) {
-            int more = belonging.getOrDefault(k, 0);
-            if (more > MAX_BELONGING) {
-                ignored.add("ignoring " + k + ": " + more + " files are named as its volumes, signature or report, more than a set of at most "
+            int belongs = belonging.getOrDefault(k, 0);
+            if (belongs > MAX_BELONGING) {
+                ignored.add("ignoring " + k + ": " + belongs + " files are named as its volumes, signature or report, more than a set of at most "
                         + VolumeList.MAX_VOLUMES + " volumes has (left where it is)");
-            } else if (held > 0 && held + 1 + more > maxFiles) {
+            } else if (held > 0 && held + 1 + belongs > maxFiles) {
                 break;
             } else {
                 taken.add(k);
-                held += 1 + more;
+                held += 1 + belongs;
             }
             last = k;
             looked++;
         }
         if (looked < total) {
+            lookedInRound += looked;
+            more = lookedInRound < total;
+            if (!more) {
+                lookedInRound = 0; // every bundle was looked at once: the next scan begins a new round
+            }
             resumeAfter = last;
             ignored.add("the inbox holds " + total + " bundles: this pass takes " + taken.size() + " of them (" + held
                     + " files) by name, the next pass the ones after " + last);
         } else {
             resumeAfter = null;
+            lookedInRound = 0;
+            more = false;
         }
         return taken;
     }
