@@ -104,6 +104,9 @@ final class InboxScan {
     /** Bundles looked at since the round of scans began (the first that did not take them all), and whether some are still to come. */
     private long lookedInRound;
     private boolean more;
+    /** Where the last scan began, and what it found looked at before it: what {@link #again} goes back to. */
+    private String lastFrom;
+    private long lastRoundBefore;
 
     InboxScan(Path inbox, java.time.Duration settle) {
         this(inbox, settle, MAX_FILES);
@@ -194,6 +197,8 @@ final class InboxScan {
      * out or ignored is said in {@code ignored}, each stray by name up to {@link #STRAYS_NAMED}, then counted.
      */
     private void list(TreeMap<String, BasicFileAttributes> files, List<String> ignored) {
+        lastFrom = resumeAfter;
+        lastRoundBefore = lookedInRound;
         java.util.Set<String> keys = chooseKeys();
         Map<String, Integer> belonging = countBelonging(keys);
         java.util.Set<String> taken = take(keys, belonging, ignored);
@@ -349,6 +354,18 @@ final class InboxScan {
             more = false;
         }
         return taken;
+    }
+
+    /**
+     * The next scan takes the bundles the last one took (those still there, and what came among
+     * them) instead of going on after them: called after an import, which changed the inbox. Going
+     * on, a real bundle beside a sender's forged one (taken first, then refused) waited a whole round
+     * of scans, a poll interval each, behind each forged one (red-team pass J). Only a scan that
+     * finds nothing to do moves the round on.
+     */
+    void again() {
+        resumeAfter = lastFrom;
+        lookedInRound = lastRoundBefore;
     }
 
     /** A bundle by its own name: {@code NAME.tar}, or a volume set's list {@code NAME.volumes.json}. */

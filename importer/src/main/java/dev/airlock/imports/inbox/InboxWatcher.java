@@ -393,6 +393,7 @@ public final class InboxWatcher {
                 }
                 return Math.min(onceDue, due);
             }
+            scan.again(); // what this listing took is listed again, minus what the import moves away
             if (nextPeek == null) {
                 // Files whose bundle.json cannot be read have no chain and no order among them: all of this
                 // listing's are taken before the next listing. One listing per file was n listings of up to n
