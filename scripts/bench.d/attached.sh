@@ -6,7 +6,9 @@
 # loopback registry. Times, alternated, each --reps times (fresh state
 # and output each run): `airlock-export bundle --full` of the whole catalog with --attached none
 # and all (goal: all/none at most 1.15), and `airlock-export plan` with each (discovery alone: the
-# tag lists, referrers and attachment manifests, without carrying their blobs).
+# tag lists, referrers and attachment manifests, without carrying their blobs), and the request
+# floor of each (scripts/bench.d/catalog_floor.py: the fewest requests any tool must make, by raw
+# keep-alive HTTP doing nothing else): how much of the ratio the extra requests alone impose.
 #
 #   scripts/bench.d/attached.sh [--images N] [--tiny] [--reps N]
 # Last line on stdout: "attached-bench none=S all=S ratio=R plan_none=S plan_all=S images=N shape=issue21|tiny"
@@ -65,6 +67,8 @@ for r in $(seq 1 "$reps"); do
   for mode in none all; do
     s=$(run "$mode" "$r"); echo "$mode $s" >> "$work/times"; log "attached bench: $mode run $r: $s s"
     s=$(plan "$mode"); echo "plan_$mode $s" >> "$work/times"; log "attached bench: plan $mode run $r: $s s"
+    s=$(/usr/bin/python3 "$root/scripts/bench.d/catalog_floor.py" export "$src" "$work/images.txt" "$([ $mode = all ] && echo attached)")
+    echo "floor_$mode $s" >> "$work/times"; log "attached bench: request floor $mode run $r: $s s"
   done
 done
 median() { sort -n | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
@@ -72,7 +76,11 @@ none=$(awk '$1=="none"{print $2}' "$work/times" | median)
 all=$(awk '$1=="all"{print $2}' "$work/times" | median)
 plan_none=$(awk '$1=="plan_none"{print $2}' "$work/times" | median)
 plan_all=$(awk '$1=="plan_all"{print $2}' "$work/times" | median)
+floor_none=$(awk '$1=="floor_none"{print $2}' "$work/times" | median)
+floor_all=$(awk '$1=="floor_all"{print $2}' "$work/times" | median)
 ratio=$(awk "BEGIN{printf \"%.2f\", $all / $none}")
+floor_ratio=$(awk "BEGIN{printf \"%.2f\", $floor_all / $floor_none}")
 printf 'catalog of %d images (%s), each with one .sig: export --attached none %.2f s, all %.2f s: all/none %s (goal <= 1.15); plan (discovery alone) none %.2f s, all %.2f s\n' \
   "$n" "$([ $shape = tiny ] && echo 'one 4 KiB layer each' || echo '512 KiB shared base + 64 + 128 KiB unique layers')" "$none" "$all" "$ratio" "$plan_none" "$plan_all"
-echo "attached-bench none=$none all=$all ratio=$ratio plan_none=$plan_none plan_all=$plan_all images=$n shape=$shape"
+printf 'request floor (raw HTTP, the same objects): none %.2f s, all %.2f s: all/none %s\n' "$floor_none" "$floor_all" "$floor_ratio"
+echo "attached-bench none=$none all=$all ratio=$ratio plan_none=$plan_none plan_all=$plan_all floor_none=$floor_none floor_all=$floor_all floor_ratio=$floor_ratio images=$n shape=$shape"

@@ -10,6 +10,9 @@
 #           vs  airlock-import import (defaults: every signature and byte verified first)
 #   delta:  airlock-export bundle of the unchanged channel right after a full one (the whole
 #           command, JVM start included; goal: under 2 s)
+#   floors: the fewest requests any tool must make for the same export and import, by raw
+#           keep-alive HTTP from 8 threads doing nothing else (scripts/bench.d/catalog_floor.py):
+#           what the registry and the machine allow, whatever the tool
 # and prints medians, ratios (goal: export and import at most 0.2 x skopeo sync) and peak RSS.
 #
 #   scripts/bench.d/catalog.sh [--images N] [--reps N] [--keep]
@@ -61,10 +64,12 @@ timed() {   # timed NAME CMD... -> appends "NAME seconds rss_kb" to times
   local name=$1; shift
   local t0 t1
   t0=$(date +%s.%N)
-  /usr/bin/time -f '%M' -o "$work/rss" "$@" >/dev/null 2>"$work/err" || { cat "$work/err" >&2; return 1; }
+  /usr/bin/time -f '%M' -o "$work/rss" "$@" >"$work/out.txt" 2>"$work/err" || { cat "$work/err" >&2; return 1; }
   t1=$(date +%s.%N)
-  echo "$name $(awk "BEGIN{print $t1 - $t0}") $(tail -1 "$work/rss")" >> "$work/times"
-  log "catalog bench: $name $(awk "BEGIN{printf \"%.2f\", $t1 - $t0}") s"
+  local took; took=$(awk "BEGIN{print $t1 - $t0}")
+  case $name in floor_*) took=$(tail -1 "$work/out.txt") ;; esac   # the floor's timed part alone
+  echo "$name $took $(tail -1 "$work/rss")" >> "$work/times"
+  log "catalog bench: $name $(awk "BEGIN{printf \"%.2f\", $took}") s"
 }
 exp=("$root/scripts/airlock-export" bundle --config "$work/config.yaml" --channel cat --key "$work/k.asc"
   --out "$work/out" --state "$work/state" --plain-http "$src" --progress=none)
@@ -77,6 +82,9 @@ for r in $(seq 0 "$reps"); do   # run 0 warms page cache and registry: not count
   timed delta "${exp[@]}"
   new_target
   timed skopeo_import skopeo sync --src dir --dest docker --dest-tls-verify=false "$work/sk" "$dst/sk"
+  timed floor_export /usr/bin/python3 "$root/scripts/bench.d/catalog_floor.py" export "$src" "$work/images.txt"
+  new_target
+  timed floor_import /usr/bin/python3 "$root/scripts/bench.d/catalog_floor.py" import "$src" "$work/images.txt" "$dst"
   new_target
   timed import "$root/scripts/airlock-import" import "$work/out/cat-000001.airlock.tar" --trust "$work/k.pub.asc" \
     --registry "$dst/mirror" --plain-http "$dst" --state "$work/istate" --progress=none
@@ -86,9 +94,12 @@ median() { sort -n | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else prin
 m() { awk -v k="$1" '$1==k{print $2}' "$work/times" | median; }
 rss() { awk -v k="$1" '$1==k{print $3}' "$work/times" | sort -n | tail -1 | awk '{printf "%d", $1/1024}'; }
 ex=$(m export) sex=$(m skopeo_export) im=$(m import) sim=$(m skopeo_import) de=$(m delta)
+fex=$(m floor_export) fim=$(m floor_import)
 er=$(awk "BEGIN{printf \"%.2f\", $ex / $sex}") ir=$(awk "BEGIN{printf \"%.2f\", $im / $sim}")
+fer=$(awk "BEGIN{printf \"%.2f\", $fex / $sex}") fir=$(awk "BEGIN{printf \"%.2f\", $fim / $sim}")
 printf 'catalog of %d images (512 KiB shared base + 64 + 128 KiB unique layers), medians of %d:\n' "$n" "$reps"
 printf '  export  airlock %.2f s  skopeo sync %.2f s  ratio %s (goal <= 0.2)  peak RSS %s MB\n' "$ex" "$sex" "$er" "$(rss export)"
 printf '  import  airlock %.2f s  skopeo sync %.2f s  ratio %s (goal <= 0.2)  peak RSS %s MB\n' "$im" "$sim" "$ir" "$(rss import)"
 printf '  unchanged channel, next delta: %.2f s (goal < 2 s, JVM start included)\n' "$de"
-echo "catalog-bench images=$n export=$ex skopeo_export=$sex import=$im skopeo_import=$sim delta=$de export_ratio=$er import_ratio=$ir rss_export_mb=$(rss export) rss_import_mb=$(rss import)"
+printf '  request floor (raw HTTP, 8 threads, nothing else): export %.2f s = %s x skopeo sync, import %.2f s = %s x\n' "$fex" "$fer" "$fim" "$fir"
+echo "catalog-bench images=$n export=$ex skopeo_export=$sex import=$im skopeo_import=$sim delta=$de export_ratio=$er import_ratio=$ir floor_export=$fex floor_import=$fim floor_export_ratio=$fer floor_import_ratio=$fir rss_export_mb=$(rss export) rss_import_mb=$(rss import)"

@@ -184,17 +184,17 @@ public final class VerifiedBundle implements ImageSource {
     public void checkEverything(dev.airlock.io.TransferListener listener) {
         readLayoutFile(BundleNames.OCI_LAYOUT);
         readLayoutFile(BundleNames.INDEX);
-        long total = manifest.blobs().stream().mapToLong(BundleManifest.Blob::size).sum();
-        listener.planned("verifying", total, manifest.blobs().size());
+        // The progress counts blobs as every output does (BlobCount: config and layers); manifests are checked too, uncounted.
+        BlobCount count = BlobCount.of(manifest);
+        listener.planned("verifying", count.blobBytes(), count.blobs());
         for (BundleManifest.Blob b : manifest.blobs()) {
+            if (BlobCount.isManifest(b)) {
+                readManifest(b);
+                continue;
+            }
             Digest d = Digest.parse(b.digest());
             listener.started(d, b.size());
-            if (MediaTypes.isManifest(b.mediaType())) {
-                readManifest(b);
-                listener.progressed(d, b.size());
-            } else {
-                check(b, n -> listener.progressed(d, n)); // bytes count as they are read, not when a blob ends
-            }
+            check(b, n -> listener.progressed(d, n)); // bytes count as they are read, not when a blob ends
             listener.finished(d);
         }
         listener.done();

@@ -42,6 +42,7 @@ public final class Cli {
             cl.addSubcommand(c);
         }
         HelpLayout.apply(cl);
+        Version.apply(cl);
         Trace.mark("command line modelled");
         cl.setOut(out);
         cl.setErr(err);
@@ -97,6 +98,7 @@ public final class Cli {
         CommandLine cl = new CommandLine(command);
         subcommands.forEach(cl::addSubcommand);
         HelpLayout.apply(cl);
+        Version.apply(cl);
         return cl;
     }
 

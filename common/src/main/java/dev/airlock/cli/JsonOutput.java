@@ -20,6 +20,8 @@ public final class JsonOutput {
     public static final String VERIFY = "airlock-verify/v1";
     public static final String LIST = "airlock-list/v1";
     public static final String DIFF = "airlock-diff/v1";
+    public static final String LOAD = "airlock-load/v1";
+    public static final String RECEIPT = "airlock-receipt/v1";
     public static final String ERROR = "airlock-error/v1";
 
     public static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -52,6 +54,22 @@ public final class JsonOutput {
         b.put("full", m.isFull());
         b.set("parent", MAPPER.valueToTree(m.parent()));
         return b;
+    }
+
+    /**
+     * {@code blobs} with what the bundle carries, counted as {@link dev.airlock.bundle.BlobCount}
+     * counts it (config and layer blobs; manifests apart): {@code carried}, {@code carriedBytes},
+     * {@code required}. Returns the object, for a command's own counts beside them.
+     */
+    public static ObjectNode blobs(ObjectNode into, BundleManifest m, boolean withBytes) {
+        dev.airlock.bundle.BlobCount count = dev.airlock.bundle.BlobCount.of(m);
+        ObjectNode blobs = into.putObject("blobs");
+        blobs.put("carried", count.blobs());
+        if (withBytes) {
+            blobs.put("carriedBytes", count.blobBytes());
+        }
+        blobs.put("required", m.requires().size());
+        return blobs;
     }
 
     /**

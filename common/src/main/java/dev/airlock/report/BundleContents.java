@@ -143,10 +143,10 @@ public record BundleContents(String channel, long sequence, BundleManifest.Paren
                     size, n, carriedBytes, carriedCount, size - carriedBytes, n - carriedCount, image.attached(), PlatformSummary.of(image),
                     image.upstream()));
         }
-        long carriedBytes = m.blobs().stream().mapToLong(BundleManifest.Blob::size).sum();
+        dev.airlock.bundle.BlobCount count = dev.airlock.bundle.BlobCount.of(m);
         long requiredBytes = requiredSizes.values().stream().mapToLong(Long::longValue).sum();
         return new BundleContents(m.channel(), m.sequence(), m.parent(), m.created(), m.tool(), List.copyOf(signers), images,
-                m.blobs().size(), carriedBytes, m.requires().size(), requiredBytes, changes == null ? null : List.copyOf(changes));
+                count.blobs(), count.blobBytes(), m.requires().size(), requiredBytes, changes == null ? null : List.copyOf(changes));
     }
 
     /**

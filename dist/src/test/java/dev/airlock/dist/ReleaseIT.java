@@ -50,9 +50,12 @@ class ReleaseIT {
     @BeforeAll
     static void findTarball() throws IOException {
         Path dir = Path.of(System.getProperty("airlock.release.dir", "target"));
+        // this build's version: a tarball of an earlier version left in target/ (0.1.0-SNAPSHOT) is not the one under test
+        String version = System.getProperty("airlock.version", "");
         try (Stream<Path> s = Files.list(dir)) {
-            tarball = s.filter(p -> p.getFileName().toString().matches("airlock-.*-linux-.*\\.tar\\.gz")).findFirst()
-                    .orElseThrow(() -> new AssertionError("no airlock-*-linux-*.tar.gz in " + dir + ": mvn package makes it"));
+            tarball = s.filter(p -> p.getFileName().toString().matches("airlock-.*-linux-.*\\.tar\\.gz")
+                    && p.getFileName().toString().startsWith("airlock-" + version + "-linux-")).findFirst()
+                    .orElseThrow(() -> new AssertionError("no airlock-" + version + "-linux-*.tar.gz in " + dir + ": mvn package makes it"));
         }
     }
 
@@ -123,6 +126,72 @@ class ReleaseIT {
         String man = Tools.run(List.of("sh", "-c", "MANWIDTH=100 man -l share/man/man1/airlock-export-sign.1 | cat"), Map.of(), release)
                 .ok().stdout();
         assertTrue(man.contains("--passphrase-file") && man.contains("airlock-export-sign"), man);
+    }
+
+    @Test
+    void oneVersion_inTheTarballsName_bothProgramsVersion_everyManPageHeader_andInstallSh() throws Exception {
+        String version = System.getProperty("airlock.version");
+        assertTrue(version != null && !version.isEmpty(), "airlock.version (the pom's project.version) is set by dist/pom.xml");
+        String name = tarball.getFileName().toString();
+        assertTrue(name.startsWith("airlock-" + version + "-linux-") && name.endsWith(".tar.gz"), name + " is named for " + version);
+        Path release = unpack(tmp.resolve("u"));
+        assertEquals("airlock-" + version, release.getFileName().toString(), "the tarball's top directory");
+        for (String program : List.of("airlock-export", "airlock-import")) {
+            String printed = Tools.run(List.of(release.resolve("bin").resolve(program).toString(), "--version"), Map.of(), tmp).ok().stdout();
+            assertEquals(program + " " + version, printed.trim(), program + " --version");
+        }
+        try (Stream<Path> pages = Files.list(release.resolve("share/man/man1"))) {
+            for (Path page : pages.toList()) {
+                String th = Files.readString(page).lines().filter(l -> l.startsWith(".TH ")).findFirst().orElseThrow();
+                assertTrue(th.replace("\\-", "-").contains("\"airlock " + version + "\""), page.getFileName() + ": " + th);
+            }
+        }
+        Path root = Files.createDirectories(tmp.resolve("root"));
+        String installed = Tools.run(List.of(release.resolve("install.sh").toString(), "--root", root.toString(), "--prefix", "/opt/airlock",
+                "--bindir", "/bin", "--sharedir", "/share", tarball.toString()), Map.of(), tmp).ok().stdout();
+        assertTrue(installed.contains("installed airlock " + version + " in "), installed);
+    }
+
+    @Test
+    void manPages_synopsisOfEveryCommand_hasBalancedBrackets_andNamesEveryOption() throws Exception {
+        Path release = unpack(tmp.resolve("u"));
+        List<String> problems = new ArrayList<>();
+        for (picocli.CommandLine program : List.of(dev.airlock.export.cli.ExportMain.model(), dev.airlock.imports.cli.ImportMain.model())) {
+            List<picocli.CommandLine> commands = new ArrayList<>(List.of(program));
+            commands.addAll(program.getSubcommands().values());
+            for (picocli.CommandLine cl : commands) {
+                String page = cl == program ? cl.getCommandName() : program.getCommandName() + "-" + cl.getCommandName();
+                String synopsis = synopsis(Files.readString(release.resolve("share/man/man1/" + page + ".1")));
+                int depth = 0;
+                for (char ch : synopsis.toCharArray()) {
+                    depth += ch == '[' ? 1 : ch == ']' ? -1 : 0;
+                    if (depth < 0) {
+                        break;
+                    }
+                }
+                if (depth != 0 || synopsis.contains("_")) {
+                    problems.add(page + ": brackets unbalanced or a stray _: " + synopsis);
+                }
+                for (picocli.CommandLine.Model.OptionSpec o : cl.getCommandSpec().options()) {
+                    // options with a one-letter name and no value show in a cluster ([-hqvV]); every other by one of its names
+                    boolean clustered = o.shortestName().length() == 2 && o.arity().max() == 0;
+                    String shown = clustered ? "\\[-[A-Za-z]*" + o.shortestName().substring(1) + "[A-Za-z]*\\]"
+                            : "(?<![\\w-])(" + String.join("|", java.util.Arrays.stream(o.names()).map(java.util.regex.Pattern::quote).toList())
+                                    + ")(?![\\w-])";
+                    if (!o.hidden() && !java.util.regex.Pattern.compile(shown).matcher(synopsis).find()) {
+                        problems.add(page + ": " + o.longestName() + " missing from " + synopsis);
+                    }
+                }
+            }
+        }
+        assertEquals(List.of(), problems);
+    }
+
+    /** The SYNOPSIS section of a troff man page as man shows it: fonts and escapes removed. */
+    private static String synopsis(String troff) {
+        String section = troff.replaceAll("(?s).*\\n\\.SH \"SYNOPSIS\"\\n(.*?)\\n\\.SH .*", "$1");
+        return section.replaceAll("\\\\f[BIPR]", "").replace("\\-", "-").replace("\\|", "").replace("\\&", "")
+                .replaceAll("(?m)^\\.[a-z]+.*$", "").replaceAll("\\s+", " ").trim();
     }
 
     @Test

@@ -67,7 +67,7 @@ import java.util.function.Supplier;
  */
 public final class ExportService {
     private static final ObjectMapper JSON = new ObjectMapper();
-    public static final String TOOL = "airlock 0.1.0";
+    public static final String TOOL = "airlock " + dev.airlock.cli.Version.number();
     /** For crash tests only: halt the JVM at "before-rename", "between-renames" (volumes renamed, their list not yet) or "after-rename". */
     static final String CRASH_POINT = "airlock.test.crashAt";
 
@@ -412,11 +412,11 @@ public final class ExportService {
                 : SignerCertificates.padded(signers.get()));
         byte[] manifestJson = manifest.toJson();
         byte[] signature = signers == null ? null : SignatureBlock.sign(manifestJson, signers.get());
-        long carriedBytes = carried.stream().mapToLong(BundleManifest.Blob::size).sum();
+        dev.airlock.bundle.BlobCount count = dev.airlock.bundle.BlobCount.of(carried);
         Path target = request.outDir() == null ? Path.of(fileName) : request.outDir().resolve(fileName);
         long size = BundleWriter.expectedSize(manifestJson.length, SignatureBlock.size(signerCount), ociLayout.length, index.length,
                 manifest);
-        ExportPlan plan = new ExportPlan(request.channel(), sequence, parentRef, target, statuses, carried.size(), carriedBytes,
+        ExportPlan plan = new ExportPlan(request.channel(), sequence, parentRef, target, statuses, count.blobs(), count.blobBytes(),
                 delta.requires().size(), delta.savedBytes(), size, signerCount, PlatformNotes.of(images, platforms.names(), ledger));
         return new Prepared(plan, manifest, manifestJson, signature, ociLayout, index, new CopyPlan(copies, delta.elsewhere(), List.of()),
                 copyFrom, records, delta.carriedBlobs().keySet().stream().map(Digest::toString).toList(),

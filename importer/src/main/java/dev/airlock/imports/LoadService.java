@@ -42,7 +42,9 @@ public final class LoadService {
     }
 
     /** The bundle that was read and the archive that was written. */
-    public record Result(BundleManifest manifest, Digest digest, List<String> signers, DockerArchiveWriter.Written archive) {
+    /** {@code selected}: the bundle's images written, in the order of {@code archive.images()}, one for one. */
+    public record Result(BundleManifest manifest, Digest digest, List<String> signers, DockerArchiveWriter.Written archive,
+            List<BundleManifest.Image> selected) {
     }
 
     public Result load(Request request) {
@@ -73,7 +75,7 @@ public final class LoadService {
             // Every blob checked, as verify does, before the archive's first byte.
             bundle.checkEverything(listener);
             DockerArchiveWriter.Written written = plan.write(request.out(), listener);
-            return new Result(m, bundle.digest(), bundle.signers(), written);
+            return new Result(m, bundle.digest(), bundle.signers(), written, selected);
         }
     }
 

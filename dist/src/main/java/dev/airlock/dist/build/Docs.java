@@ -23,7 +23,8 @@ import picocli.codegen.docgen.manpage.ManPageGenerator;
  * manpage backend turns them into troff ({@code man1/airlock-export-bundle.1}, …); picocli's
  * AutoComplete writes a completion script that bash and zsh (through bashcompinit) both read.
  *
- * <p>Usage: {@code Docs OUT VERSION}: writes {@code OUT/man1/*.1} and {@code OUT/completion/NAME}.
+ * <p>Usage: {@code Docs OUT}: writes {@code OUT/man1/*.1} and {@code OUT/completion/NAME}. The pages' version is
+ * {@link dev.airlock.cli.Version}, the one the programs print.
  */
 public final class Docs {
     private Docs() {
@@ -52,12 +53,13 @@ public final class Docs {
                 .attribute("docdate", "")
                 .attribute("doctime", "")
                 .attribute("manmanual", "airlock manual")
-                .attribute("mansource", "airlock " + args[1])
+                .attribute("mansource", "airlock " + dev.airlock.cli.Version.number())
                 .build();
         Options options = Options.builder().backend("manpage").safe(SafeMode.UNSAFE).toDir(man.toFile()).mkDirs(true)
                 .attributes(attributes).build();
         try (Asciidoctor asciidoctor = Asciidoctor.Factory.create(); Stream<Path> pages = Files.list(adoc)) {
             for (Path page : pages.sorted().toList()) {
+                Files.writeString(page, AdocLabels.escapeBrackets(Files.readString(page, StandardCharsets.UTF_8)), StandardCharsets.UTF_8);
                 asciidoctor.convertFile(page.toFile(), options);
             }
         }

@@ -140,7 +140,6 @@ final class BundleCommand implements Callable<Integer> {
 
     private void print(ExportResult r, PrintWriter out, PushResult pushed) throws Exception {
         BundleManifest m = r.manifest();
-        long bytes = m.blobs().stream().mapToLong(BundleManifest.Blob::size).sum();
         if (json) {
             ObjectMapper mapper = JsonOutput.MAPPER;
             ObjectNode o = JsonOutput.object(JsonOutput.BUNDLE);
@@ -151,10 +150,7 @@ final class BundleCommand implements Callable<Integer> {
             bundle.put("readBack", r.readBack());
             o.set("signers", mapper.valueToTree(r.signers()));
             o.set("images", mapper.valueToTree(m.images()));
-            ObjectNode blobs = o.putObject("blobs");
-            blobs.put("carried", m.blobs().size());
-            blobs.put("carriedBytes", bytes);
-            blobs.put("required", m.requires().size());
+            JsonOutput.blobs(o, m, true);
             o.set("report", r.report() == null ? null : ((ObjectNode) JsonOutput.report(m, "written")).put("path", r.report().toString()));
             if (preset != null) {
                 o.set("preset", preset.toJson(mapper));
@@ -182,7 +178,7 @@ final class BundleCommand implements Callable<Integer> {
         out.printf("channel  %s  sequence %d (%s)%n", m.channel(), m.sequence(),
                 m.isFull() ? "full" : "delta after " + m.parent().sequence());
         r.signers().forEach(s -> out.printf("signer   %s%n", s));
-        out.printf("carries  %d blobs, %s; %d left to earlier bundles%n", m.blobs().size(), Units.bytes(bytes), m.requires().size());
+        out.printf("carries  %s; %d blob(s) left to earlier bundles%n", dev.airlock.cli.CarriedText.of(m), m.requires().size());
         if (r.platformChange() != null) {
             out.printf("platform %s%n", r.platformChange());
         }

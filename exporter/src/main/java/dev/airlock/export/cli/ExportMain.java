@@ -10,7 +10,7 @@ import java.util.List;
 import picocli.CommandLine.Command;
 
 /** {@code airlock-export}: the connected side. */
-@Command(name = "airlock-export", mixinStandardHelpOptions = true, version = "airlock-export 0.1.0",
+@Command(name = "airlock-export", mixinStandardHelpOptions = true, // --version: dev.airlock.cli.Version, set in Cli
         description = "Pull container images and write signed, delta-based airlock bundles.",
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:done", "1:anything else", "2:bad usage or config", "3:verification failed",

@@ -42,12 +42,19 @@ final class ReceiptCommand implements Callable<Integer> {
     @Option(names = "--state", paramLabel = "DIR", description = "Exporter ledger directory. Default: $XDG_STATE_HOME/airlock/export.")
     Path state;
 
+    @Option(names = "--json", description = "Print what the receipt recorded as JSON on stdout (schema " + dev.airlock.cli.JsonOutput.RECEIPT + ").")
+    boolean json;
+
     @Override
     public Integer call() {
         List<PGPPublicKeyRing> rings = new ArrayList<>();
         certs.forEach(c -> rings.addAll(OpenPgpKeys.readCertificates(c)));
         Receipt r = new ReceiptService().apply(file, new TrustPolicy(rings, 1), state != null ? state : ExportLedger.defaultStateDir());
         PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            out.println(dev.airlock.cli.JsonOutput.write(dev.airlock.cli.ReceiptJson.of(r, file, null, "applied")));
+            return 0;
+        }
         out.printf("receipt  %s (signed, created %s)%n", file, r.created());
         out.printf("channel  %s re-baselined at sequence %d (%s)%n", r.channel(), r.sequence(), r.digest());
         out.printf("in place %d images, %d blobs; the next bundle follows %d and carries everything else%n", r.images().size(),

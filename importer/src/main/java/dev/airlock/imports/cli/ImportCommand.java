@@ -101,7 +101,9 @@ final class ImportCommand implements Callable<Integer> {
                 out.printf("platform %s%n", cut);
             }
         }
-        out.printf("blobs    %d pushed (%s), %d mounted, %d already there; %d tag(s) written%n", r.blobsPushed(),
+        // pushed, mounted and present count each blob once per target repository that needs it
+        out.printf("carries  %s%n", dev.airlock.cli.CarriedText.of(r.manifest()));
+        out.printf("blobs    per repository: %d pushed (%s), %d mounted, %d already there; %d tag(s) written%n", r.blobsPushed(),
                 Units.bytes(r.bytesPushed()), r.blobsMounted(), r.blobsPresent(), r.tagsWritten());
         printPrefix(out, prefixLine);
         return 0;
@@ -128,9 +130,7 @@ final class ImportCommand implements Callable<Integer> {
                 image.put("platformIndex", cut);
             }
         }
-        com.fasterxml.jackson.databind.node.ObjectNode blobs = o.putObject("blobs");
-        blobs.put("carried", r.manifest().blobs().size());
-        blobs.put("required", r.manifest().requires().size());
+        com.fasterxml.jackson.databind.node.ObjectNode blobs = JsonOutput.blobs(o, r.manifest(), false);
         blobs.put("pushed", r.blobsPushed());
         blobs.put("pushedBytes", r.bytesPushed());
         blobs.put("mounted", r.blobsMounted());

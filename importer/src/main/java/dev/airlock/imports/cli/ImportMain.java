@@ -12,7 +12,7 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** {@code airlock-import}: the offline side. */
-@Command(name = "airlock-import", mixinStandardHelpOptions = true, version = "airlock-import 0.1.0",
+@Command(name = "airlock-import", mixinStandardHelpOptions = true, // --version: dev.airlock.cli.Version, set in Cli
         description = "Verify airlock bundles and push their images into the local registry.",
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:done", "1:anything else", "2:bad usage or config", "3:verification failed",

@@ -1,6 +1,9 @@
 package dev.airlock.imports.cli;
 
 import dev.airlock.bundle.BundleFiles;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.airlock.cli.JsonOutput;
 import dev.airlock.cli.OutputOptionsMixin;
 import dev.airlock.cli.Units;
 import dev.airlock.dockerarchive.DockerArchiveWriter;
@@ -53,6 +56,9 @@ final class LoadCommand implements Callable<Integer> {
             description = "Of a multi-arch image, the platform to write (default: this host's, e.g. linux/amd64).")
     String platform;
 
+    @Option(names = "--json", description = "Print the result as JSON on stdout (schema " + JsonOutput.LOAD + ").")
+    boolean json;
+
     @Override
     public Integer call() {
         PrintWriter err = spec.commandLine().getErr();
@@ -60,7 +66,11 @@ final class LoadCommand implements Callable<Integer> {
         OutputFiles.check("--docker-archive", out, OutputFiles.Parents.CREATE, inputs());
         LoadService.Result r = new LoadService(output.listener(err)).load(new LoadService.Request(bundle, trust.policy(), out, images,
                 platform == null ? null : Platform.parse(platform)));
-        PrintWriter o = output.report(spec.commandLine().getOut(), false);
+        PrintWriter o = output.report(spec.commandLine().getOut(), json);
+        if (json) {
+            o.println(JsonOutput.write(json(r)));
+            return 0;
+        }
         o.printf("verified %s (channel %s, sequence %d, %s)%n", bundle, r.manifest().channel(), r.manifest().sequence(), r.digest());
         r.signers().forEach(s -> o.printf("signer   %s%n", s));
         o.printf("archive  %s (%s)%n", r.archive().file(), Units.bytes(r.archive().size()));
@@ -69,6 +79,28 @@ final class LoadCommand implements Callable<Integer> {
                     s.platform(), s.manifest(), s.config());
         }
         return 0;
+    }
+
+    /**
+     * {@code airlock-load/v1}: the bundle verified (as verify names it), its signers, and what was
+     * written: {@code archive} {path, size}, and per image written its source, the tags it carries in
+     * the archive, the platform taken, the manifest and config digests and its number of layers.
+     */
+    private ObjectNode json(LoadService.Result r) {
+        ObjectNode o = JsonOutput.object(JsonOutput.LOAD);
+        JsonOutput.bundle(o, bundle.toString(), r.digest().toString(), r.manifest());
+        o.put("verified", true);
+        o.set("signers", JsonOutput.MAPPER.valueToTree(r.signers()));
+        o.putObject("archive").put("path", r.archive().file().toString()).put("size", r.archive().size());
+        ArrayNode images = o.putArray("images");
+        for (int n = 0; n < r.archive().images().size(); n++) {
+            DockerArchiveWriter.Saved s = r.archive().images().get(n);
+            ObjectNode i = images.addObject().put("source", r.selected().get(n).source());
+            i.set("tags", JsonOutput.MAPPER.valueToTree(s.repoTags()));
+            i.put("platform", s.platform()).put("digest", s.manifest().toString()).put("config", s.config().toString())
+                    .put("layerCount", s.layers());
+        }
+        return o;
     }
 
     /** What this command reads: every file of the bundle, the certificates, the config. */

@@ -56,6 +56,9 @@ final class ReceiptCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "FILE", description = "Where to write the receipt; its signature goes to FILE.asc (missing directories are created).")
     Path out;
 
+    @Option(names = "--json", description = "Print what was recorded as JSON on stdout (schema " + dev.airlock.cli.JsonOutput.RECEIPT + ").")
+    boolean json;
+
     @Override
     public Integer call() {
         java.util.Map<Path, String> read = new java.util.LinkedHashMap<>();
@@ -72,6 +75,10 @@ final class ReceiptCommand implements Callable<Integer> {
         TargetNaming target = registry == null ? null : new TargetNaming(registry, maps.stream().map(TargetNaming.Mapping::parse).toList());
         Receipt r = new ReceiptWriter().write(state != null ? state : ImportLedger.defaultStateDir(), channel, target, signer, out);
         PrintWriter o = spec.commandLine().getOut();
+        if (json) {
+            o.println(dev.airlock.cli.JsonOutput.write(dev.airlock.cli.ReceiptJson.of(r, out, List.of(signer.fingerprint()), "written")));
+            return 0;
+        }
         o.printf("receipt  %s (+ %s)%n", out, Receipt.signatureFile(out).getFileName());
         o.printf("signer   %s%n", signer.fingerprint());
         o.printf("channel  %s at sequence %d (%s)%n", r.channel(), r.sequence(), r.digest());

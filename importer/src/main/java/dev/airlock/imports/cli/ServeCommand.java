@@ -93,13 +93,14 @@ final class ServeCommand implements Callable<Integer> {
         // trust and target checked before anything listens
         ImportRequest template = WatchCommand.template(options, err);
         WatchOptions watching = watchOptions.toOptions(options.config());
-        InboxServer server = InboxServer.start(settings, line -> {
+        // With --json the server's events join the watcher's on stdout, each a JSON object; else text on stderr.
+        InboxServer server = InboxServer.start(settings, watchOptions.json ? WatchCommand.eventLog(out, EventJson.SERVE, "server") : line -> {
             synchronized (err) {
                 err.println("serve: " + line);
                 err.flush();
             }
         });
-        Consumer<String> log = WatchCommand.eventLog(out);
+        Consumer<String> log = WatchCommand.eventLog(out, watchOptions.json ? EventJson.SERVE : null, "watcher");
         WatchCommand.Client client = new WatchCommand.Client(options.registryOptions());
         try {
             InboxWatcher watcher = WatchCommand.watcher(settings.inbox(), watching, template, client, output, err, log);

@@ -49,10 +49,7 @@ final class VerifyCommand implements Callable<Integer> {
             o.put("verified", true);
             o.set("signers", dev.airlock.cli.JsonOutput.MAPPER.valueToTree(r.signers()));
             o.set("images", dev.airlock.cli.JsonOutput.MAPPER.valueToTree(r.manifest().images()));
-            com.fasterxml.jackson.databind.node.ObjectNode blobs = o.putObject("blobs");
-            blobs.put("carried", r.manifest().blobs().size());
-            blobs.put("carriedBytes", r.manifest().blobs().stream().mapToLong(dev.airlock.bundle.BundleManifest.Blob::size).sum());
-            blobs.put("required", r.manifest().requires().size());
+            dev.airlock.cli.JsonOutput.blobs(o, r.manifest(), true);
             o.set("report", dev.airlock.cli.JsonOutput.report(r.manifest(), r.report().name().toLowerCase(java.util.Locale.ROOT)));
             out.println(dev.airlock.cli.JsonOutput.write(o));
             return 0;
@@ -62,7 +59,7 @@ final class VerifyCommand implements Callable<Integer> {
         out.printf("channel  %s  sequence %d (%s)%n", r.manifest().channel(), r.manifest().sequence(),
                 r.manifest().isFull() ? "full" : "delta after " + r.manifest().parent().sequence());
         r.signers().forEach(s -> out.printf("signer   %s%n", s));
-        out.printf("blobs    %d, every digest and size checked%n", r.manifest().blobs().size());
+        out.printf("carries  %s, every digest and size checked%n", dev.airlock.cli.CarriedText.of(r.manifest()));
         for (dev.airlock.bundle.BundleManifest.Image i : r.manifest().images()) {
             if (i.upstream() != null) {
                 out.printf("upstream %s  %s%n", i.source(), dev.airlock.report.UpstreamSummary.of(i.upstream()));

@@ -66,7 +66,7 @@ final class WatchCommand implements Callable<Integer> {
         ImportConfigOption config = options.config();
         Path inbox = config.require(ImportConfigOption.or(dir, config.path(config.get().inbox())), "DIR", "inbox");
         ImportRequest template = template(options, err);
-        Consumer<String> log = eventLog(out);
+        Consumer<String> log = eventLog(out, watchOptions.json ? EventJson.WATCH : null, "watcher");
         Client client = new Client(options.registryOptions());
         InboxWatcher watcher = watcher(inbox, watchOptions.toOptions(config), template, client, output, err, log);
         try {
@@ -74,7 +74,11 @@ final class WatchCommand implements Callable<Integer> {
                 WatchSummary s = watcher.runOnce();
                 s.waiting().forEach(log);
                 s.left().forEach(l -> log.accept("not complete yet: " + l));
-                log.accept("once: " + s.describe());
+                if (watchOptions.json) {
+                    printLine(out, EventJson.once(EventJson.WATCH, now(), s));
+                } else {
+                    log.accept("once: " + s.describe());
+                }
                 return s.exitCode();
             }
             runUntilSignal(watcher, () -> { }, log, out, err);
@@ -94,14 +98,27 @@ final class WatchCommand implements Callable<Integer> {
         });
     }
 
-    /** The watcher's event lines: one per event, timestamped, on stdout. */
-    static Consumer<String> eventLog(PrintWriter out) {
+    /**
+     * The event lines: one per event, timestamped, on {@code out}; with a {@code jsonSchema}, each as
+     * one JSON object (EventJson) from {@code source} ("watcher", "server").
+     */
+    static Consumer<String> eventLog(PrintWriter out, String jsonSchema, String source) {
         return line -> {
-            synchronized (out) {
-                out.println(Instant.now().truncatedTo(ChronoUnit.SECONDS) + " " + line);
-                out.flush();
-            }
+            Instant now = now();
+            printLine(out, jsonSchema == null ? now + " " + line : EventJson.line(jsonSchema, now, source, line));
         };
+    }
+
+    /** The time an event line carries: UTC, ISO-8601, to the second. */
+    private static Instant now() {
+        return Instant.now().truncatedTo(ChronoUnit.SECONDS);
+    }
+
+    private static void printLine(PrintWriter out, String line) {
+        synchronized (out) {
+            out.println(line);
+            out.flush();
+        }
     }
 
     /** A watcher on {@code inbox} whose imports go through {@code client}, each with a progress listener of its own. */

@@ -18,6 +18,11 @@ public final class WatchOptionsMixin {
                     + "(default: 1s). Senders that write under a .part or dot name and rename are never seen half-written.")
     Duration settle;
 
+    @Option(names = "--json", description = "Print each event as one JSON object on a line of its own (JSON Lines; schema "
+            + EventJson.WATCH + ", " + EventJson.SERVE + " for serve) instead of the text line: its time, event, bundle, exitCode"
+            + " and where the files went, as the line says them, and the line itself as message.")
+    boolean json;
+
     /** The options, each from its flag, else from {@code config}, else its default. */
     WatchOptions toOptions(ImportConfigOption config) {
         ImportConfig c = config.get();

@@ -55,8 +55,13 @@ final class InboxScan {
         }
     }
 
-    /** What one listing found: the bundles, the names skipped as not bundles, and when to look again (nanos, or MAX_VALUE). */
-    record Result(List<Candidate> candidates, List<String> ignored, List<String> growing, long nextDueNanos) {
+    /**
+     * What one listing found: the bundles, the names skipped as not bundles, and when to look again
+     * (nanos, or MAX_VALUE); {@code more}: past the bound, bundles this round of scans has not
+     * looked at yet, which the next scan takes (a caller that stops at a scan with nothing to do
+     * would never see them).
+     */
+    record Result(List<Candidate> candidates, List<String> ignored, List<String> growing, long nextDueNanos, boolean more) {
     }
 
     private final Path inbox;
@@ -88,9 +93,20 @@ final class InboxScan {
     /** Files that cannot be a bundle are named one by one up to this many a scan, then counted. */
     static final int STRAYS_NAMED = 20;
 
+    /** Files that can belong to one set beside its list: its volumes, its signature and its report. */
+    private static final int MAX_BELONGING = VolumeList.MAX_VOLUMES + 2;
+
     private final int maxFiles;
     /** The last bundle a scan that hit the bound took; the next scan goes on after it. */
     private String resumeAfter;
+    /** How many bundles the last listing found. */
+    private int total;
+    /** Bundles looked at since the round of scans began (the first that did not take them all), and whether some are still to come. */
+    private long lookedInRound;
+    private boolean more;
+    /** Where the last scan began, and what it found looked at before it: what {@link #again} goes back to. */
+    private String lastFrom;
+    private long lastRoundBefore;
 
     InboxScan(Path inbox, java.time.Duration settle) {
         this(inbox, settle, MAX_FILES);
@@ -163,33 +179,29 @@ final class InboxScan {
                 ignored.add("ignoring " + name + ": not a bundle (NAME.tar, or a volume set by its NAME.volumes.json)");
             }
         }
-        for (Map.Entry<String, TreeSet<String>> e : volumesByBundle.entrySet()) {
-            String list = VolumeList.listName(e.getKey());
-            if (!files.containsKey(list)) {
-                ignored.add("waiting for " + list + ": " + e.getValue().size() + " volume(s) of " + e.getKey() + " (" + e.getValue().first() + (e.getValue().size() > 1
-                        ? " …" : "") + ") without their list " + list + ": waiting for it (senders write the list last)");
-            }
-        }
         List<Candidate> withReports = new ArrayList<>();
         for (Candidate c : out) {
             withReports.add(withReport(c, stamps, settled));
         }
-        return new Result(withReports, ignored, growing, due[0]);
+        return new Result(withReports, ignored, growing, due[0], more);
     }
 
     /**
-     * The inbox's regular files whose names may matter: at most {@link #maxFiles} bundles (a
-     * {@code NAME.tar} or a set's {@code NAME.volumes.json}) and what belongs to them (the set's
-     * volumes and signature, the bundle's report), whatever their number. Past the bound, each scan
-     * takes the next bundles by name after the last one the scan before took, wrapping around, so
-     * that files that wait for good (a forged bundle whose parent never comes) cannot keep any
-     * other out of every scan. What is left out or ignored is said in {@code ignored}, each stray
-     * by name up to {@link #STRAYS_NAMED}, then counted.
+     * The inbox's regular files whose names may matter: the bundles (a {@code NAME.tar} or a set's
+     * {@code NAME.volumes.json}) this scan takes and what belongs to each (a set's volumes and
+     * signature, a bundle's report), at most {@link #maxFiles} files in all but for the first bundle,
+     * which is taken whole however many volumes it has (a set may have {@link VolumeList#MAX_VOLUMES}).
+     * Past the bound, each scan takes the next bundles by name after the last one the scan before
+     * took, wrapping around, so that files that wait for good (a forged bundle whose parent never
+     * comes, a set whose volumes never come) cannot keep any other out of every scan. What is left
+     * out or ignored is said in {@code ignored}, each stray by name up to {@link #STRAYS_NAMED}, then counted.
      */
     private void list(TreeMap<String, BasicFileAttributes> files, List<String> ignored) {
-        java.util.Set<String> keys = chooseKeys(ignored);
-        java.util.Set<String> stems = new java.util.HashSet<>();
-        keys.forEach(k -> stems.add(stem(k)));
+        lastFrom = resumeAfter;
+        lastRoundBefore = lookedInRound;
+        java.util.Set<String> keys = chooseKeys();
+        Map<String, Integer> belonging = countBelonging(keys);
+        java.util.Set<String> taken = take(keys, belonging, ignored);
         int strays = 0;
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(inbox)) {
             for (Path p : ds) {
@@ -203,8 +215,8 @@ final class InboxScan {
                     }
                     continue;
                 }
-                if (!keys.contains(name) && (isKey(name) || !stems.contains(companionStem(name)))) {
-                    continue; // a bundle for a later pass, or what belongs to none taken in this one
+                if (!heldHere(name, keys, taken, belonging)) {
+                    continue; // a bundle for a later pass, what belongs to none taken in this one, or more than was counted
                 }
                 BasicFileAttributes a;
                 try {
@@ -231,11 +243,31 @@ final class InboxScan {
         }
     }
 
-    /** The bundles (by their key name) this scan takes: all of them, or {@link #maxFiles} going on from where the last scan stopped. */
-    private java.util.Set<String> chooseKeys(List<String> ignored) {
+    /**
+     * Whether this scan holds {@code name}: a bundle it takes, or what belongs to one, up to the
+     * number counted for it (a file named as a volume created between the count and this listing
+     * waits for the next scan; without that cap one listing could still hold any number of them).
+     */
+    private static boolean heldHere(String name, java.util.Set<String> keys, java.util.Set<String> taken, Map<String, Integer> belonging) {
+        if (isKey(name)) {
+            return taken.contains(name);
+        }
+        String owner = owner(name, keys);
+        if (owner == null || !taken.contains(owner)) {
+            return false;
+        }
+        return belonging.merge(owner, -1, Integer::sum) >= 0;
+    }
+
+    /**
+     * The bundles (by their key name) this scan may take, in the order it takes them: the first
+     * {@link #maxFiles} by name after {@link #resumeAfter}, then from the smallest name on. Holds
+     * at most twice that many names however many the inbox has.
+     */
+    private java.util.Set<String> chooseKeys() {
         TreeSet<String> after = new TreeSet<>();
         TreeSet<String> before = new TreeSet<>();
-        int total = 0;
+        total = 0;
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(inbox)) {
             for (Path p : ds) {
                 String name = p.getFileName().toString();
@@ -253,22 +285,87 @@ final class InboxScan {
             throw AirlockException.local("cannot list the inbox " + inbox + ": " + e.getMessage(), e);
         }
         java.util.LinkedHashSet<String> keys = new java.util.LinkedHashSet<>(after);
-        String last = after.isEmpty() ? null : after.last();
         for (String k : before) {
             if (keys.size() >= maxFiles) {
                 break;
             }
             keys.add(k);
-            last = k;
-        }
-        if (total > maxFiles) {
-            resumeAfter = last;
-            ignored.add("the inbox holds " + total + " bundles: this pass takes " + maxFiles + " of them by name, the next pass the"
-                    + " ones after " + last);
-        } else {
-            resumeAfter = null;
         }
         return keys;
+    }
+
+    /** How many files belong to each of {@code keys} (its volumes, signature, report): one more listing, holding a number per key. */
+    private Map<String, Integer> countBelonging(java.util.Set<String> keys) {
+        Map<String, Integer> counts = new HashMap<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(inbox)) {
+            for (Path p : ds) {
+                String name = p.getFileName().toString();
+                if (name.startsWith(".") || isKey(name) || !mayMatter(name)) {
+                    continue;
+                }
+                String owner = owner(name, keys);
+                if (owner != null) {
+                    counts.merge(owner, 1, Integer::sum);
+                }
+            }
+        } catch (IOException e) {
+            throw AirlockException.local("cannot list the inbox " + inbox + ": " + e.getMessage(), e);
+        }
+        return counts;
+    }
+
+    /**
+     * The bundles this scan takes, in {@code keys}' order, while the files held stay within
+     * {@link #maxFiles} (the first is taken whatever its size), and where the next scan goes on. A
+     * set beside more files named as its volumes than a set can have (a sender's empty files: no
+     * quota counts them) is not a set the exporter wrote: it is named and left where it is, held by no scan.
+     */
+    private java.util.Set<String> take(java.util.Set<String> keys, Map<String, Integer> belonging, List<String> ignored) {
+        java.util.Set<String> taken = new java.util.HashSet<>();
+        String last = null;
+        long held = 0;
+        int looked = 0;
+        for (String k : keys) {
+            int belongs = belonging.getOrDefault(k, 0);
+            if (belongs > MAX_BELONGING) {
+                ignored.add("ignoring " + k + ": " + belongs + " files are named as its volumes, signature or report, more than a set of at most "
+                        + VolumeList.MAX_VOLUMES + " volumes has (left where it is)");
+            } else if (held > 0 && held + 1 + belongs > maxFiles) {
+                break;
+            } else {
+                taken.add(k);
+                held += 1 + belongs;
+            }
+            last = k;
+            looked++;
+        }
+        if (looked < total) {
+            lookedInRound += looked;
+            more = lookedInRound < total;
+            if (!more) {
+                lookedInRound = 0; // every bundle was looked at once: the next scan begins a new round
+            }
+            resumeAfter = last;
+            ignored.add("the inbox holds " + total + " bundles: this pass takes " + taken.size() + " of them (" + held
+                    + " files) by name, the next pass the ones after " + last);
+        } else {
+            resumeAfter = null;
+            lookedInRound = 0;
+            more = false;
+        }
+        return taken;
+    }
+
+    /**
+     * The next scan takes the bundles the last one took (those still there, and what came among
+     * them) instead of going on after them: called after an import, which changed the inbox. Going
+     * on, a real bundle beside a sender's forged one (taken first, then refused) waited a whole round
+     * of scans, a poll interval each, behind each forged one (red-team pass J). Only a scan that
+     * finds nothing to do moves the round on.
+     */
+    void again() {
+        resumeAfter = lastFrom;
+        lookedInRound = lastRoundBefore;
     }
 
     /** A bundle by its own name: {@code NAME.tar}, or a volume set's list {@code NAME.volumes.json}. */
@@ -276,21 +373,23 @@ final class InboxScan {
         return name.endsWith(".tar") || name.endsWith(VolumeList.SUFFIX);
     }
 
-    /** {@code NAME} of a bundle's key name. */
-    private static String stem(String key) {
-        return key.endsWith(".tar") ? key.substring(0, key.length() - 4) : key.substring(0, key.length() - VolumeList.SUFFIX.length());
-    }
-
-    /** {@code NAME} of what belongs to bundle NAME: its report, a set's signature, a volume; null for anything else. */
-    private static String companionStem(String name) {
+    /**
+     * The bundle among {@code keys} that {@code name} belongs to, or null: a set's signature and
+     * volumes belong to its list {@code NAME.volumes.json} (never to a {@code NAME.tar}, which has
+     * none), a report {@code NAME.report.md} to {@code NAME.tar}, else to the set {@code NAME.volumes.json}.
+     */
+    private static String owner(String name, java.util.Set<String> keys) {
+        String list;
         if (name.endsWith(ReportFile.SUFFIX)) {
-            return name.substring(0, name.length() - ReportFile.SUFFIX.length());
+            String stem = name.substring(0, name.length() - ReportFile.SUFFIX.length());
+            list = keys.contains(stem + ".tar") ? stem + ".tar" : stem + VolumeList.SUFFIX;
+        } else if (name.endsWith(VolumeList.SUFFIX + ".asc")) {
+            list = name.substring(0, name.length() - 4);
+        } else {
+            Matcher m = VOLUME.matcher(name);
+            list = m.matches() ? VolumeList.listName(m.group(1)) : null;
         }
-        if (name.endsWith(VolumeList.SUFFIX + ".asc")) {
-            return name.substring(0, name.length() - VolumeList.SUFFIX.length() - 4);
-        }
-        Matcher m = VOLUME.matcher(name);
-        return m.matches() ? stem(m.group(1)) : null;
+        return list != null && keys.contains(list) ? list : null;
     }
 
     /**

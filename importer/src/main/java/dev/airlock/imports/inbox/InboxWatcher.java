@@ -274,6 +274,7 @@ public final class InboxWatcher {
      */
     private long pass(boolean once) {
         Set<String> growing = new HashSet<>();
+        long onceDue = Long.MAX_VALUE;
         while (!stopped) {
             InboxScan.Result r = scan.scan();
             long now = System.nanoTime();
@@ -384,8 +385,15 @@ public final class InboxWatcher {
             waiting = List.copyOf(holds.values());
             left = notComplete;
             if (next == null || stopped) {
-                return due;
+                if (once && r.more() && !stopped) {
+                    // Past the scan bound: the next scan takes the bundles this one left. A run that
+                    // ended here would leave them for good, since each run starts from the smallest name.
+                    onceDue = Math.min(onceDue, due);
+                    continue;
+                }
+                return Math.min(onceDue, due);
             }
+            scan.again(); // what this listing took is listed again, minus what the import moves away
             if (nextPeek == null) {
                 // Files whose bundle.json cannot be read have no chain and no order among them: all of this
                 // listing's are taken before the next listing. One listing per file was n listings of up to n

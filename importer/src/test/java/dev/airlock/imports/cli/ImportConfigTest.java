@@ -208,15 +208,15 @@ class ImportConfigTest {
 
     @Test
     void theDocsExample_isAValidConfig_withEveryKey() throws Exception {
-        String page = Files.readString(Path.of("..", "docs", "configuration.md"));
-        int start = page.indexOf("```yaml airlock-import-config\n# /etc/airlock/import.yaml\n");
+        String readme = Files.readString(Path.of("..", "docs", "configuration.md"));
+        int start = readme.indexOf("```yaml airlock-import-config\n# /etc/airlock/import.yaml\n");
         assertTrue(start >= 0, "docs/configuration.md has the importer's config example");
-        String yaml = page.substring(page.indexOf('\n', start) + 1, page.indexOf("```", start + 7));
+        String yaml = readme.substring(readme.indexOf('\n', start) + 1, readme.indexOf("```", start + 7));
         Path f = config(yaml);
         dev.airlock.imports.config.ImportConfig c = dev.airlock.imports.config.ImportConfig.load(f);
         assertEquals("registry.local:5000/mirror", c.registry());
         for (String key : dev.airlock.imports.config.ImportConfig.KEYS) {
-            assertTrue(yaml.contains(key), "the example in docs/configuration.md names " + key);
+            assertTrue(yaml.contains(key), "the docs' example names " + key);
         }
     }
 }
