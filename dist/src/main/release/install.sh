@@ -13,8 +13,8 @@
 # --root     install into the file system tree DIR as if it were / (an image, a test): every path
 #            above is taken inside DIR, links point where they will from inside it (default /);
 #            a symbolic link on those paths that leads out of DIR is refused (exit 2), nothing changed
-# It also creates the user airlock and its directories, the one way every unit and the README rely
-# on: systemd/sysusers.d/airlock.conf and systemd/tmpfiles.d/airlock.conf of the release go to
+# It also creates the user airlock and its directories, the one way every unit and the recipes in docs/
+# rely on: systemd/sysusers.d/airlock.conf and systemd/tmpfiles.d/airlock.conf of the release go to
 # /usr/local/lib/sysusers.d and /usr/local/lib/tmpfiles.d (read by systemd at boot) and are applied
 # now (systemd-sysusers, systemd-tmpfiles --create; useradd and install -d where those are absent).
 # Exit codes: 0 installed; 2 bad usage, or a path this script will not overwrite; 3 the tarball does
@@ -166,7 +166,7 @@ echo "installed airlock $version in $dest"
 echo "linked   $linked${root:+ (inside $root)}"
 echo "linked   man pages in $sharedir/man/man1, bash completion in $sharedir/bash-completion/completions"
 
-# The user airlock and its directories: one way, from the two files every unit and the README rely on.
+# The user airlock and its directories: one way, from the two files every unit and the recipes in docs/ rely on.
 # systemd reads /usr/local/lib/{sysusers,tmpfiles}.d too (at boot, tmpfiles restores modes and owners).
 users=$dest/systemd/sysusers.d/airlock.conf
 dirs=$dest/systemd/tmpfiles.d/airlock.conf
@@ -217,4 +217,4 @@ else
   dirs_by_hand || die 1 "cannot create airlock's directories (install -d, from $dirs)"
 fi
 echo "created  the user airlock and its directories ($libdir/sysusers.d/airlock.conf, $libdir/tmpfiles.d/airlock.conf)"
-echo "systemd  units in $prefix/systemd (not enabled; see the README)"
+echo "systemd  units in $prefix/systemd (not enabled; see $prefix/docs/: folder-intake.md, sftp-inbox.md, data-diode.md, gitlab-secure.md)"

@@ -29,7 +29,7 @@ public final class Cli {
         boolean verbose = Arrays.asList(args).contains("--verbose") || Arrays.asList(args).contains("-v");
         // Named in permission errors: "PROGRAM runs as user 'U', which needs read access" (dev.airlock.io.BoundedFiles).
         System.setProperty("airlock.program", program);
-        // With --json, a failure is also a JSON object on stdout (README, "JSON output"), so that stdout always parses.
+        // With --json, a failure is also a JSON object on stdout (docs/json-output.md), so that stdout always parses.
         boolean json = Arrays.asList(args).contains("--json");
         CommandLine cl = new CommandLine(command);
         Class<?> named = null;
@@ -102,7 +102,7 @@ public final class Cli {
         return cl;
     }
 
-    /** The documented exit code of each failure kind (README, "Exit codes"): the only such mapping. */
+    /** The documented exit code of each failure kind (README, "Exit codes"; docs/reference.md, "Exit codes in detail"): the only such mapping. */
     public static int exitCode(AirlockException.Kind kind) {
         return switch (kind) {
             case INTERNAL, LOCAL -> 1;

@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.airlock.bundle.BundleManifest;
 
 /**
- * The one JSON vocabulary of {@code --json} output (README, "JSON output"): every object names its
+ * The one JSON vocabulary of {@code --json} output (docs/json-output.md): every object names its
  * {@code schema}; a bundle is always {@code bundle.path}, {@code bundle.digest}, ...; an image is
  * {@code images[].source} (and {@code images[].target} where it landed); {@code blobs} holds counts
  * and byte sums, never digests; a plural name is always an array.

@@ -98,6 +98,28 @@ class ReleaseIT {
     }
 
     @Test
+    void readme_everyRelativeLinkLeadsToAFileInsideTheRelease() throws Exception {
+        Path release = unpack(tmp.resolve("u"));
+        String readme = Files.readString(release.resolve("README.md"));
+        // [text](target) or [text](target#anchor), not another site's address
+        java.util.regex.Matcher link = java.util.regex.Pattern.compile("\\]\\(([^)#\\s]+)(?:#[^)]*)?\\)").matcher(readme);
+        List<String> dead = new ArrayList<>();
+        int links = 0;
+        while (link.find()) {
+            String target = link.group(1);
+            if (target.matches("[a-z][a-z0-9+.-]*:.*")) {
+                continue;
+            }
+            links++;
+            if (!Files.exists(release.resolve(target))) {
+                dead.add(target);
+            }
+        }
+        assertTrue(links > 10, "README.md links into docs/: " + links);
+        assertEquals(List.of(), dead, "README.md's links that lead nowhere in the release (Release.java ships them)");
+    }
+
+    @Test
     void manPages_renderWithMan_listingTheCommandsOptions() throws Exception {
         assumeTrue(Tools.has("man"), "man (man-db) is not installed");
         Path release = unpack(tmp.resolve("u"));

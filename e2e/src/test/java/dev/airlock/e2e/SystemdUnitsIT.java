@@ -29,12 +29,12 @@ import org.junit.jupiter.api.io.TempDir;
  * The systemd units as the release ships them (issue 17, defects 10–12): the diode receiver writes
  * the inbox the watcher and serve import from, watch and serve keep one ledger, every unit runs its
  * program from the one directory install.sh links them into, and the user and every directory the
- * units and the README's recipes name are created one way — the release's sysusers.d and tmpfiles.d
+ * units and the recipes of the README and docs/ name are created one way — the release's sysusers.d and tmpfiles.d
  * files, which install.sh installs and applies. install.sh runs with --root into a temporary tree,
  * never onto this host.
  *
  * <p>The release here is a tree laid out from this checkout as dist's Release lays out the tarball
- * (bin/, share/, systemd/ = scripts/systemd, install.sh, README.md, .airlock-release), so that
+ * (bin/, share/, systemd/ = scripts/systemd, install.sh, README.md, docs/*.md, .airlock-release), so that
  * these checks need no release build; ReleaseIT checks that the tarball holds the same files.
  */
 class SystemdUnitsIT {
@@ -66,6 +66,11 @@ class SystemdUnitsIT {
         }
         copy(repo.resolve("dist/src/main/release/install.sh"), release.resolve("install.sh"));
         copy(repo.resolve("README.md"), release.resolve("README.md"));
+        try (Stream<Path> s = Files.list(repo.resolve("docs"))) { // the recipes' pages, as Release ships them
+            for (Path p : s.filter(f -> f.toString().endsWith(".md")).toList()) {
+                copy(p, release.resolve("docs").resolve(p.getFileName().toString()));
+            }
+        }
         Files.writeString(release.resolve(".airlock-release"), "0.0.0\n");
     }
 
@@ -104,7 +109,11 @@ class SystemdUnitsIT {
     @Test
     void unitsConfigsAndReadme_nameOnlyDirectoriesTheTmpfilesFileCreates_andNoRecipeCreatesTheUserByHand() throws Exception {
         Map<String, String[]> dirs = tmpfiles(release);
-        List<Path> sources = new ArrayList<>(List.of(release.resolve("README.md")));
+        List<Path> pages = new ArrayList<>(List.of(release.resolve("README.md")));
+        try (Stream<Path> s = Files.list(release.resolve("docs"))) {
+            pages.addAll(s.sorted().toList());
+        }
+        List<Path> sources = new ArrayList<>(pages);
         try (Stream<Path> s = Files.list(release.resolve("systemd"))) {
             sources.addAll(s.filter(Files::isRegularFile).sorted().toList());
         }
@@ -125,9 +134,13 @@ class SystemdUnitsIT {
         }
         String[] etc = dirs.get("/etc/airlock");
         assertTrue(etc != null && etc[1].equals("0750") && etc[3].equals("airlock"), "/etc/airlock: root:airlock 0750, readable by the units' user");
-        List<String> byHand = codeLines(Files.readString(release.resolve("README.md"))).stream()
-                .filter(l -> l.matches("(sudo )?(useradd|adduser|groupadd)\\b.*") || l.matches("install -d .*/(var|srv)/.*")).toList();
-        assertEquals(List.of(), byHand, "the README's recipes leave the user and its directories to install.sh");
+        List<String> byHand = new ArrayList<>();
+        for (Path page : pages) {
+            codeLines(Files.readString(page)).stream()
+                    .filter(l -> l.matches("(sudo )?(useradd|adduser|groupadd)\\b.*") || l.matches("install -d .*/(var|srv)/.*"))
+                    .forEach(l -> byHand.add(page.getFileName() + ": " + l));
+        }
+        assertEquals(List.of(), byHand, "the recipes (README, docs/) leave the user and its directories to install.sh");
     }
 
     // ------------------------------------------------------------------ as install.sh installs them

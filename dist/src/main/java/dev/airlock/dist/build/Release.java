@@ -34,6 +34,8 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
  *   systemd/                                 whatever scripts/systemd holds: the units, and sysusers.d/airlock.conf
  *                                            and tmpfiles.d/airlock.conf, the user and directories install.sh creates
  *   install.sh, README.md
+ *   docs/                                    the repository's docs/ (the pages README.md links to, and the
+ *                                            generated command reference), so that its links work in the release
  * </pre>
  * The tarball is reproducible: sorted entries, one fixed time (project.build.outputTimestamp),
  * owner root, modes 0755/0644 from the files' executable bit, gzip without a timestamp.
@@ -78,6 +80,7 @@ public final class Release {
         }
         copy(Path.of(need("release.install")).resolve("install.sh"), stage.resolve("install.sh"));
         copy(root.resolve("README.md"), stage.resolve("README.md"));
+        copyTree(root.resolve("docs"), stage.resolve("docs")); // README.md's links lead into docs/
         Files.writeString(stage.resolve(".airlock-release"), version + "\n");
 
         Path tarball = out.resolve(name + "-linux-" + arch() + ".tar.gz");

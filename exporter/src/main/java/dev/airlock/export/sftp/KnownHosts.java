@@ -133,7 +133,7 @@ final class KnownHosts {
                     + describe(key) + ", which " + file + (Files.exists(file) ? " does not list" : " (missing) cannot list")
                     + ". Never trusted on first use: compare this fingerprint with the one the bastion's admin reads with "
                     + "ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub and add the key to known_hosts "
-                    + "(README, \"Crossing to a bastion over SSH\"); refusing to connect", null);
+                    + "(docs/ssh-bastion.md, \"Setting up, once\"); refusing to connect", null);
             return false;
         }
 

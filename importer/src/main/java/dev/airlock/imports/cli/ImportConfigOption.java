@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
  */
 final class ImportConfigOption {
     @Option(names = "--config", paramLabel = "FILE",
-            description = "YAML with the same settings (trust, registry, map, state, inbox, ...; see the README); flags win.")
+            description = "YAML with the same settings (trust, registry, map, state, inbox, ...; see docs/configuration.md); flags win.")
     Path file;
 
     private ImportConfig loaded;

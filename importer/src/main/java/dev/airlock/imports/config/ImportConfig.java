@@ -40,7 +40,7 @@ public record ImportConfig(
         String listen, String hostKey, String authorizedKeys, String maxUploadSize, String minFree, Integer maxSessions,
         String sessionIdleTimeout) {
 
-    /** Every key, in the order of the README's table. */
+    /** Every key, in the order of the example in docs/configuration.md. */
     public static final List<String> KEYS = List.of("trust", "threshold", "registry", "map", "strictMap", "state", "parallel", "attached", "verifyPolicy", "plainHttp",
             "tlsVerify", "insecureSkipTlsVerify", "caFile", "certDir", "authFile", "credsFile", "retries", "idleTimeout", "inbox",
             "pollInterval", "settle", "listen", "hostKey", "authorizedKeys", "maxUploadSize", "minFree", "maxSessions",
