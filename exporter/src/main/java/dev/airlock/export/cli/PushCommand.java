@@ -22,7 +22,7 @@ import picocli.CommandLine.Spec;
         footerHeading = dev.airlock.cli.Cli.EXAMPLES, footer = {
             "  # send a finished bundle to the bastion's inbox (resumes a broken upload)",
             "  airlock-export push /media/usb/scanners-000042.airlock.tar \\",
-            "      --to sftp://airlock@bastion.dmz.example/srv/airlock/inbox \\",
+            "      --to sftp://airlock@bastion.dmz.example/var/lib/airlock/inbox \\",
             "      --identity mirror-push --known-hosts bastion.known_hosts"},
         description = "Push finished files (a bundle, or a volume set with its list file last) to a bastion over SFTP, in the order "
                 + "given: each as NAME.part, resumed after an interruption, renamed into place when complete. Strict known_hosts.")

@@ -27,7 +27,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "watch", mixinStandardHelpOptions = true,
         footerHeading = dev.airlock.cli.Cli.EXAMPLES, footer = {
             "  # import what arrives in the inbox, in order, until stopped",
-            "  airlock-import watch /srv/airlock/inbox --trust mirror.pub.asc \\",
+            "  airlock-import watch /var/lib/airlock/inbox --trust mirror.pub.asc \\",
             "      --registry registry.local:5000/mirror",
             "  # for cron: what is there now, then exit",
             "  airlock-import watch --config /etc/airlock/import.yaml --once"},
