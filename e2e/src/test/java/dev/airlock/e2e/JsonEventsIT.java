@@ -42,6 +42,7 @@ class JsonEventsIT {
                 archive.toString(), "--platform", "linux/amd64", "--json")).ok();
         JsonNode o = JSON.readTree(run.out());
         assertEquals("airlock-load/v1", o.path("schema").asText(), run.out());
+        JsonVocabulary.fromReadme().check("load", run.out()); // every field in the table of docs/json-output.md
         assertEquals(digest(c, bundle), o.at("/bundle/digest").asText());
         assertEquals(bundle.toString(), o.at("/bundle/path").asText());
         assertEquals(1, o.at("/bundle/sequence").asInt());
@@ -71,6 +72,7 @@ class JsonEventsIT {
         JsonNode w = JSON.readTree(written.out());
         JsonNode recorded = JSON.readTree(Files.readString(file));
         assertEquals("airlock-receipt/v1", w.path("schema").asText(), written.out());
+        JsonVocabulary.fromReadme().check("receipt", written.out()); // every field in the table of docs/json-output.md
         assertEquals("written", w.path("action").asText());
         assertEquals(file.toString(), w.at("/receipt/path").asText());
         assertEquals(file + ".asc", w.at("/receipt/signature").asText());
@@ -91,6 +93,7 @@ class JsonEventsIT {
                 c.dir.resolve("export-state").toString(), "--json")).ok();
         JsonNode a = JSON.readTree(applied.out());
         assertEquals("airlock-receipt/v1", a.path("schema").asText(), applied.out());
+        JsonVocabulary.fromReadme().check("receipt", applied.out());
         assertEquals("applied", a.path("action").asText());
         assertEquals(w.path("receipt"), a.path("receipt"));
         assertEquals(w.path("images"), a.path("images"));
