@@ -20,17 +20,23 @@ import java.util.concurrent.Executor;
 import javax.net.ssl.HttpsURLConnection;
 
 /**
- * One exchange of a {@link UrlConnectionClient}, run on an I/O thread: the request (method,
- * headers, the body publisher's buffers written as they come), then the status and headers, then
- * the body fed to the handler's subscriber as it asks for it. The future completes when the
- * subscriber's body does.
+ * One exchange of a {@link UrlConnectionClient}: the request (method, headers, the body publisher's
+ * buffers written as they come), then the status and headers, then the body fed to the handler's
+ * subscriber as it asks for it. The future completes when the subscriber's body does.
  *
- * <p>Cancelling the future abandons the exchange: the thread stops at its next step and the
- * connection is closed ({@link HttpURLConnection#disconnect()}) so that a blocked connect, write or
- * wait for the response fails at once. Closing is done on another I/O thread, never the caller's
- * or the watchdog's: while a body read is blocked, {@code disconnect()} waits for it (the response
- * stream's lock, JDK 17), so a body that stopped moving is only let go when that read times out,
- * after twice the idle timeout; the caller has long been answered by then.
+ * <p>Where it runs: on an I/O thread ({@link #start}); or, under an idle watchdog
+ * ({@link #startHere}), on the caller's thread up to the response headers and a body already
+ * received whole (a small response, the common case: no thread switch), while a body still on its
+ * way is read on an I/O thread.
+ *
+ * <p>Abandoning the exchange (its future cancelled, or the watchdog's abort on idleness or an
+ * interrupt of the caller's thread) stops it at its next step and closes the connection
+ * ({@link HttpURLConnection#disconnect()}), so that a blocked write or wait for the response fails
+ * at once (a connect in progress is bounded by its timeout, the idle timeout, and checked after).
+ * Closing is done on an I/O thread, never the caller's or the watchdog's: while a body read is
+ * blocked, {@code disconnect()} waits for it (the response stream's lock, JDK 17), so a body that
+ * stopped moving is only let go when that read times out, after twice the idle timeout; the caller
+ * has long been answered by then, as such a read is never on its thread.
  *
  * <p>Connections are reused (HTTP keep-alive) when a body was read to its end and its stream
  * closed, which is done before the subscriber hears the body is complete, so the caller's next
@@ -42,6 +48,8 @@ final class UrlConnectionExchange<T> implements Runnable {
     private final HttpResponse.BodyHandler<T> handler;
     private final Pending result = new Pending();
     private Executor io;
+    /** Whether the exchange started on the caller's thread ({@link #startHere}). */
+    private boolean here;
     private volatile HttpURLConnection connection;
     private volatile boolean abandoned;
 
@@ -58,6 +66,19 @@ final class UrlConnectionExchange<T> implements Runnable {
         return result;
     }
 
+    /**
+     * Runs the exchange on the calling thread, which {@code watch} stops by abandoning it, up to
+     * the response headers and a body already received whole; a body still on its way is read on
+     * {@code io} (a blocked body read is the one step that closing the connection cannot end).
+     */
+    CompletableFuture<HttpResponse<T>> startHere(Executor io, IdleWatchdog.Exchange watch) {
+        this.io = io;
+        this.here = true;
+        watch.onAbort(this::abandon);
+        run();
+        return result;
+    }
+
     @Override
     public void run() {
         HttpURLConnection c = null;
@@ -70,13 +91,17 @@ final class UrlConnectionExchange<T> implements Runnable {
             }
             receive(c, status, headersOf(c));
         } catch (IOException | RuntimeException | Error e) {
-            if (c != null) {
-                c.disconnect();
-            }
-            result.completeExceptionally(abandoned ? UrlConnectionClient.abandoned() : e);
-            if (e instanceof Error error) {
-                throw error;
-            }
+            fail(c, e);
+        }
+    }
+
+    private void fail(HttpURLConnection c, Throwable e) {
+        if (c != null) {
+            c.disconnect();
+        }
+        result.completeExceptionally(abandoned ? UrlConnectionClient.abandoned() : e);
+        if (e instanceof Error error) {
+            throw error;
         }
     }
 
@@ -112,14 +137,19 @@ final class UrlConnectionExchange<T> implements Runnable {
         String method = request.method();
         HttpRequest.BodyPublisher body = request.bodyPublisher().orElse(null);
         long length = body == null ? 0 : body.contentLength();
-        if (method.equals("GET") || method.equals("HEAD") || length == 0 && method.equals("DELETE")) {
-            return;
+        boolean sends = !(method.equals("GET") || method.equals("HEAD") || length == 0 && method.equals("DELETE"));
+        if (sends) {
+            c.setDoOutput(true);
+            if (length > 0) {
+                c.setFixedLengthStreamingMode(length);
+            } else if (length < 0) {
+                c.setChunkedStreamingMode(PublisherWriter.CHUNK);
+            }
         }
-        c.setDoOutput(true);
-        if (length > 0) {
-            c.setFixedLengthStreamingMode(length);
-        } else if (length < 0) {
-            c.setChunkedStreamingMode(PublisherWriter.CHUNK);
+        c.connect();
+        checkNotAbandoned(); // abandoned while connecting, which closing the connection does not end
+        if (!sends) {
+            return;
         }
         try (OutputStream out = c.getOutputStream()) {
             if (length != 0) {
@@ -144,7 +174,19 @@ final class UrlConnectionExchange<T> implements Runnable {
         // HttpURLConnection drops that connection).
         InputStream in = status >= 400 ? c.getErrorStream() : c.getInputStream();
         long length = in == null ? 0 : bodyLength(c, status, headers);
-        new BodyPump(subscriber, body, () -> abandoned).run(in == null ? InputStream.nullInputStream() : in, length);
+        InputStream stream = in == null ? InputStream.nullInputStream() : in;
+        BodyPump pump = new BodyPump(subscriber, body, () -> abandoned);
+        if (!here || length == 0 || length > 0 && stream.available() >= length) {
+            pump.run(stream, length);
+            return;
+        }
+        io.execute(() -> {
+            try {
+                pump.run(stream, length);
+            } catch (IOException | RuntimeException | Error e) {
+                fail(c, e);
+            }
+        });
     }
 
     /**
@@ -181,6 +223,9 @@ final class UrlConnectionExchange<T> implements Runnable {
 
     /** Abandons the exchange; the connection is closed on another I/O thread (see the class comment). */
     private void abandon() {
+        if (abandoned) {
+            return; // the watchdog asks again each tick while the caller stays interrupted
+        }
         abandoned = true;
         HttpURLConnection c = connection;
         if (c != null) {

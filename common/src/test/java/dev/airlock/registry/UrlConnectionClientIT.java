@@ -209,6 +209,61 @@ class UrlConnectionClientIT {
     }
 
     @Test
+    void interruptWhileWaitingForTheAnswer_endsTheExchangeAtOnce() throws Exception {
+        ServerSocket server = new ServerSocket(0, 5, InetAddress.getLoopbackAddress());
+        closing.add(server);
+        CompletableFuture<Throwable> outcome = new CompletableFuture<>();
+        Thread caller = new Thread(() -> {
+            try {
+                send(client(Tls.unverified(), false, IDLE), IDLE,
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.getLocalPort() + "/v2/")).GET().build(),
+                        HttpResponse.BodyHandlers.ofString());
+                outcome.complete(null);
+            } catch (Throwable t) {
+                outcome.complete(t);
+            }
+        });
+        caller.start();
+        Socket s = server.accept(); // and never answers
+        closing.add(s);
+        Thread.sleep(300);
+        caller.interrupt();
+        caller.join(3000);
+        assertTrue(!caller.isAlive(), "the caller was freed at once, not after the idle timeout");
+        assertTrue(outcome.getNow(null) instanceof InterruptedIOException, String.valueOf(outcome.getNow(null)));
+    }
+
+    @Test
+    void serverThatStopsReadingAnUpload_timesOutAfterIdle() throws Exception {
+        ServerSocket server = new ServerSocket(0, 5, InetAddress.getLoopbackAddress());
+        closing.add(server);
+        callers.submit(() -> closing.add(server.accept())); // accepts, reads nothing
+        long size = 1L << 30;
+        HttpRequest.BodyPublisher zeros = HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(
+                () -> new InputStream() {
+                    @Override
+                    public int read() {
+                        return 0;
+                    }
+
+                    @Override
+                    public int read(byte[] b, int off, int len) {
+                        return len;
+                    }
+                }), size);
+        Duration idle = Duration.ofMillis(600);
+        IdleWatchdog watchdog = new IdleWatchdog(idle);
+        closing.add(watchdog);
+        IdleWatchdog.Exchange x = watchdog.watch("upload");
+        long t0 = System.nanoTime();
+        HttpTimeoutException e = assertThrows(HttpTimeoutException.class, () -> x.await(client(Tls.unverified(), false, idle),
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.getLocalPort() + "/up")).PUT(x.watch(zeros)).build(),
+                HttpResponse.BodyHandlers.ofString()));
+        assertTrue(e.getMessage().contains("(--idle-timeout)"), e.getMessage());
+        assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(10), "a blocked write was ended");
+    }
+
+    @Test
     void interruptMidBody_endsTheExchangeAtOnce() throws Exception {
         ServerSocket server = new ServerSocket(0, 5, InetAddress.getLoopbackAddress());
         closing.add(server);
