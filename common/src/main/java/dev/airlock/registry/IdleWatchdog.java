@@ -21,9 +21,12 @@ import java.util.concurrent.Flow;
  * Abandons HTTP exchanges that stop moving. Each exchange notes the time of its last progress: the
  * request body handing a buffer to the client (which only asks for more once the socket took the
  * last), the response headers arriving, each piece of the response body. One daemon thread looks
- * every fraction of the timeout and cancels an exchange that has been idle too long (the JDK client
+ * every fraction of the timeout and cancels an exchange that has been idle too long (the client
  * aborts a cancelled exchange and closes its connection); its waiter then sees an
- * {@link HttpTimeoutException}, which callers treat like a dropped connection.
+ * {@link HttpTimeoutException}, which callers treat like a dropped connection. A transport that does
+ * its I/O on the waiting thread itself ({@link UrlConnectionClient}) registers how to abort it
+ * ({@link Exchange#onAbort}); the watchdog also runs that when the thread is interrupted, since no
+ * interrupt wakes a thread blocked in a socket.
  */
 final class IdleWatchdog implements AutoCloseable {
     private final long idleNanos;
@@ -45,6 +48,8 @@ final class IdleWatchdog implements AutoCloseable {
                 for (Exchange x : live) {
                     if (now - x.last > idleNanos) {
                         x.expire();
+                    } else if (x.owner.isInterrupted()) {
+                        x.abort(); // its thread may be blocked in a socket, which no interrupt wakes
                     }
                 }
             }
@@ -69,9 +74,33 @@ final class IdleWatchdog implements AutoCloseable {
         private volatile long last = System.nanoTime();
         private volatile boolean expired;
         private volatile CompletableFuture<?> future;
+        /** The thread that awaits the exchange (and, for a transport that runs there, does its I/O). */
+        private volatile Thread owner = Thread.currentThread();
+        /** How a transport doing its I/O on the owner's thread is stopped; see {@link #onAbort}. */
+        private volatile Runnable abort;
 
         private Exchange(String what) {
             this.what = what;
+        }
+
+        /**
+         * For a transport that does (part of) its I/O on the awaiting thread, inside
+         * {@code sendAsync}: {@code action} is run (on the watchdog's thread, so it must not block)
+         * when the exchange goes idle, or when that thread is interrupted, and must make the
+         * blocked I/O fail, e.g. by closing the connection.
+         */
+        void onAbort(Runnable action) {
+            abort = action;
+            if (expired) {
+                action.run();
+            }
+        }
+
+        private void abort() {
+            Runnable a = abort;
+            if (a != null) {
+                a.run();
+            }
         }
 
         void touch() {
@@ -81,6 +110,7 @@ final class IdleWatchdog implements AutoCloseable {
         private void expire() {
             expired = true;
             live.remove(this);
+            abort();
             CompletableFuture<?> f = future;
             if (f != null) {
                 f.cancel(true);
@@ -102,10 +132,12 @@ final class IdleWatchdog implements AutoCloseable {
                 touch();
                 return new WatchedBody<>(handler.apply(info), this);
             };
+            owner = Thread.currentThread();
             live.add(this);
             touch();
             try {
-                CompletableFuture<HttpResponse<T>> f = client.sendAsync(request, watched);
+                CompletableFuture<HttpResponse<T>> f = client instanceof UrlConnectionClient u
+                        ? u.sendAsync(request, watched, this) : client.sendAsync(request, watched);
                 future = f;
                 if (expired) {
                     f.cancel(true);
@@ -121,6 +153,9 @@ final class IdleWatchdog implements AutoCloseable {
                 } catch (ExecutionException e) {
                     if (expired) {
                         throw timeout();
+                    }
+                    if (Thread.currentThread().isInterrupted()) {
+                        throw new InterruptedIOException(what + ": interrupted"); // aborted on its own thread
                     }
                     Throwable c = e.getCause();
                     if (c instanceof IOException io) {

@@ -65,18 +65,24 @@ final class RegistryHttp {
 
     RegistryHttp(RegistryOptions options) {
         this.options = options;
-        this.http = newClient(options.tlsVerify() ? Tls.context(options.caFile(), options.certDir()) : Tls.unverified());
+        this.http = options.tlsVerify() ? newClient(Tls.context(options.caFile(), options.certDir()), true) : newClient(Tls.unverified(), false);
         this.watchdog = new IdleWatchdog(options.idleTimeout());
         Trace.mark("http client ready");
     }
 
-    private HttpClient newClient(javax.net.ssl.SSLContext tls) {
-        return HttpClient.newBuilder()
+    /**
+     * A client over HttpURLConnection ({@link UrlConnectionClient}, cheaper per request), which
+     * hands what it cannot carry to a JDK client; or, under {@code -Dairlock.http=jdk}, the JDK
+     * client for everything.
+     */
+    private HttpClient newClient(javax.net.ssl.SSLContext tls, boolean verifiesHosts) {
+        Supplier<HttpClient> jdk = () -> HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .connectTimeout(options.idleTimeout())
                 .sslContext(tls)
                 .build();
+        return UrlConnectionClient.selected() ? new UrlConnectionClient(jdk, tls, verifiesHosts, options.idleTimeout()) : jdk.get();
     }
 
     /** The client for {@code authority} (HOST[:PORT]): one that checks certificates, unless that host is named insecure. */
@@ -89,7 +95,7 @@ final class RegistryHttp {
             synchronized (this) {
                 c = unverified;
                 if (c == null) {
-                    c = newClient(Tls.unverified());
+                    c = newClient(Tls.unverified(), false);
                     unverified = c;
                 }
             }
@@ -249,7 +255,9 @@ final class RegistryHttp {
         if (e instanceof java.net.http.HttpTimeoutException) {
             return m;
         }
-        if (m.contains("header parser received no bytes") || e instanceof java.io.EOFException) {
+        // The JDK client's words, then HttpURLConnection's, for a connection closed before any answer.
+        if (m.contains("header parser received no bytes") || m.contains("Unexpected end of file from server")
+                || e instanceof java.io.EOFException) {
             return "the connection closed before an answer";
         }
         if (m.toLowerCase(java.util.Locale.ROOT).contains("connection reset")) {
@@ -279,7 +287,11 @@ final class RegistryHttp {
 
     private static boolean speaksPlainHttp(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof javax.net.ssl.SSLException && String.valueOf(t.getMessage()).contains("plaintext connection")) {
+            // The JDK client's SSLEngine says "…, plaintext connection?"; an SSLSocket
+            // (HttpURLConnection) only "Unsupported or unrecognized SSL message": same cause.
+            String m = String.valueOf(t.getMessage());
+            if (t instanceof javax.net.ssl.SSLException
+                    && (m.contains("plaintext connection") || m.contains("Unsupported or unrecognized SSL message"))) {
                 return true;
             }
         }
