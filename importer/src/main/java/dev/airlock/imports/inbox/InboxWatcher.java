@@ -384,6 +384,9 @@ public final class InboxWatcher {
             }
             waiting = List.copyOf(holds.values());
             left = notComplete;
+            Set<String> channels = new HashSet<>(byChannel.keySet());
+            channels.addAll(paused);
+            forgetUnseen(r, channels);
             if (next == null || stopped) {
                 if (once && r.more() && !stopped) {
                     // Past the scan bound: the next scan takes the bundles this one left. A run that
@@ -587,6 +590,22 @@ public final class InboxWatcher {
         Set<String> now = new HashSet<>();
         ignored.forEach(i -> now.add("ignored:" + i));
         noted.keySet().removeIf(k -> k.startsWith("ignored:") && !now.contains(k));
+    }
+
+    /**
+     * Forgets what was read of a bundle (its unsigned bundle.json) and what was logged of a waiting
+     * bundle or channel once a scan no longer sees it: kept until the bundle was imported, a
+     * waiting bundle that went away unimported (deleted or renamed by a sender: a forged delta, a
+     * list whose volumes never come) stayed for good, a few hundred bytes each, and a sender
+     * renaming one such file again and again grew the heap without bound (red-team pass K). Past
+     * the scan bound, what the rotation comes back to is read and logged again, as lists are.
+     */
+    private void forgetUnseen(InboxScan.Result r, Set<String> channels) {
+        Set<String> keys = new HashSet<>();
+        r.candidates().forEach(c -> keys.add(c.key()));
+        peeks.keySet().retainAll(keys);
+        noted.keySet().removeIf(k -> k.startsWith("incomplete:") && !keys.contains(k.substring("incomplete:".length()))
+                || (k.startsWith("hold:") || k.startsWith("ledger:")) && !channels.contains(k.substring(k.indexOf(':') + 1)));
     }
 
     private WatchSummary summary() {
