@@ -593,8 +593,8 @@ public final class InboxWatcher {
     }
 
     /**
-     * Forgets what was read of a bundle (its unsigned bundle.json) and what was logged of a waiting
-     * bundle or channel once a scan no longer sees it: kept until the bundle was imported, a
+     * Forgets what was read of a bundle (its unsigned bundle.json), when to try it again, and what
+     * was logged of a waiting bundle or channel once a scan no longer sees it: kept until the bundle was imported, a
      * waiting bundle that went away unimported (deleted or renamed by a sender: a forged delta, a
      * list whose volumes never come) stayed for good, a few hundred bytes each, and a sender
      * renaming one such file again and again grew the heap without bound (red-team pass K). Past
@@ -604,6 +604,7 @@ public final class InboxWatcher {
         Set<String> keys = new HashSet<>();
         r.candidates().forEach(c -> keys.add(c.key()));
         peeks.keySet().retainAll(keys);
+        retries.keySet().retainAll(keys); // one that comes back is tried at once, as a new arrival
         noted.keySet().removeIf(k -> k.startsWith("incomplete:") && !keys.contains(k.substring("incomplete:".length()))
                 || (k.startsWith("hold:") || k.startsWith("ledger:")) && !channels.contains(k.substring(k.indexOf(':') + 1)));
     }
