@@ -75,6 +75,14 @@ public final class InboxWatcher {
     private final Map<String, Retry> retries = new HashMap<>();
     private final Map<String, Noted> noted = new HashMap<>();
 
+    /**
+     * When {@link #runOnce} began: a file still settling that arrived after it (its status-change
+     * time; a rename sets it, and no sender can set it back) is the next run's, not waited for. A
+     * stranger's trickle of new files otherwise kept a cron run going for as long as it lasted
+     * (red-team pass K).
+     */
+    private long onceSinceMillis = Long.MAX_VALUE;
+
     private int imported;
     private int duplicates;
     private int rejected;
@@ -109,6 +117,7 @@ public final class InboxWatcher {
     /** Processes what is in the inbox, including what becomes importable meanwhile, then returns. */
     public WatchSummary runOnce() {
         try (ChannelLock lock = begin()) {
+            onceSinceMillis = System.currentTimeMillis();
             while (!stopped) {
                 long due = pass(true);
                 if (due == Long.MAX_VALUE) {
@@ -289,7 +298,7 @@ public final class InboxWatcher {
             for (InboxScan.Candidate c : r.candidates()) {
                 if (c.state() == InboxScan.State.SETTLING) {
                     boolean changing = c.files().stream().anyMatch(f -> growing.contains(f.getFileName().toString()));
-                    if (once && changing) {
+                    if (once && (changing || c.arrivedMillis() > onceSinceMillis)) {
                         notComplete.add(c.note() + ": left for the next run");
                     } else {
                         due = Math.min(due, r.nextDueNanos());
