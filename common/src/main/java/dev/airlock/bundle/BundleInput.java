@@ -44,8 +44,19 @@ public final class BundleInput {
      * volumes are there with the listed sizes.
      */
     public static UntrustedBundle open(Path given, TrustPolicy policy) {
+        return open(given, policy, true);
+    }
+
+    /**
+     * As {@link #open(Path, TrustPolicy)}; with {@code refuseExtras} false, a volume beside a set
+     * that its list does not name is not looked at: an inbox ({@code watch}, {@code serve}), where
+     * anyone who can drop a file could otherwise veto a signed, intact set with an empty
+     * {@code NAME.tar.999} (red-team pass K). Only the listed volumes are read, each checked
+     * against the list's sha256 as always.
+     */
+    public static UntrustedBundle open(Path given, TrustPolicy policy, boolean refuseExtras) {
         Path list = listFor(given);
-        return list == null ? UntrustedBundle.open(given) : openSet(list, policy);
+        return list == null ? UntrustedBundle.open(given) : openSet(list, policy, refuseExtras);
     }
 
     /** The volume list {@code given} stands for, or null for a single file. */
@@ -76,7 +87,7 @@ public final class BundleInput {
         return null;
     }
 
-    private static UntrustedBundle openSet(Path listFile, TrustPolicy policy) {
+    private static UntrustedBundle openSet(Path listFile, TrustPolicy policy, boolean refuseExtras) {
         String listName = listFile.getFileName().toString();
         byte[] json = readSmall(listFile, BoundedFiles.VOLUME_LIST);
         Path ascFile = listFile.resolveSibling(listName + ".asc");
@@ -115,7 +126,9 @@ public final class BundleInput {
                         + (size < v.size() ? ": it is truncated (a copy cut short?); copy it again" : ": it is longer than written (bytes added after it was written?); copy it again"));
             }
         }
-        checkNoExtra(dir, list, listName);
+        if (refuseExtras) {
+            checkNoExtra(dir, list, listName);
+        }
         if (policy != null) {
             checkDigests(list, volumes, listName);
             Trace.mark("volumes: every volume's sha256 checked");

@@ -24,7 +24,11 @@ public record ImportRequest(Path bundle, TrustPolicy trust, TargetNaming naming,
     public enum ReportBeside {
         /** A report that does not match the signed bundle.json refuses the bundle (exit 3). */
         MUST_MATCH,
-        /** Not looked at here: the inbox checks it after the import and sets a mismatching one aside. */
+        /**
+         * Not looked at here: the inbox checks it after the import and sets a mismatching one aside.
+         * Nor does a volume beside a set that its signed list does not name refuse the set (a
+         * stranger's {@code NAME.tar.999}): only the listed volumes are read.
+         */
         CALLER_CHECKS
     }
 

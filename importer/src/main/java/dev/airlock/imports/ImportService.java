@@ -88,7 +88,8 @@ public final class ImportService {
 
     public ImportResult importBundle(ImportRequest request) {
         Trace.mark("import: start");
-        try (UntrustedBundle untrusted = BundleInput.open(request.bundle(), request.trust())) {
+        boolean refuseExtras = request.reportBeside() == ImportRequest.ReportBeside.MUST_MATCH; // an inbox: a stray volume is no veto either
+        try (UntrustedBundle untrusted = BundleInput.open(request.bundle(), request.trust(), refuseExtras)) {
             Trace.mark("import: opened");
             VerifiedBundle bundle = untrusted.verify(request.trust());
             Trace.mark("import: verified");

@@ -43,7 +43,7 @@ final class ChainOrder {
 
     /** Reads bundle.json from a bundle file or a complete volume set, without trusting it. */
     static Peek peek(Path open) {
-        try (UntrustedBundle b = BundleInput.open(open, null)) {
+        try (UntrustedBundle b = BundleInput.open(open, null, false)) { // as the inbox's import: a stray volume does not make it unreadable
             return b.readUntrustedManifest(ChainOrder::peek);
         }
     }

@@ -215,6 +215,15 @@ final class InboxScan {
                     }
                     continue;
                 }
+                if (!p.equals(inbox.resolve(name))) {
+                    // Not valid in the file-name encoding (sun.jnu.encoding, from LANG): the string names another
+                    // file, and every use of it failed, the import "changed while it was imported" at once, forever.
+                    if (strays++ < STRAYS_NAMED) {
+                        ignored.add("ignoring " + name + ": its name is not valid in the file-name encoding ("
+                                + System.getProperty("sun.jnu.encoding") + ", from LANG), so it cannot be opened by name; rename it");
+                    }
+                    continue;
+                }
                 if (!heldHere(name, keys, taken, belonging)) {
                     continue; // a bundle for a later pass, what belongs to none taken in this one, or more than was counted
                 }

@@ -75,6 +75,14 @@ public final class InboxWatcher {
     private final Map<String, Retry> retries = new HashMap<>();
     private final Map<String, Noted> noted = new HashMap<>();
 
+    /**
+     * When {@link #runOnce} began: a file still settling that arrived after it (its status-change
+     * time; a rename sets it, and no sender can set it back) is the next run's, not waited for. A
+     * stranger's trickle of new files otherwise kept a cron run going for as long as it lasted
+     * (red-team pass K).
+     */
+    private long onceSinceMillis = Long.MAX_VALUE;
+
     private int imported;
     private int duplicates;
     private int rejected;
@@ -109,6 +117,7 @@ public final class InboxWatcher {
     /** Processes what is in the inbox, including what becomes importable meanwhile, then returns. */
     public WatchSummary runOnce() {
         try (ChannelLock lock = begin()) {
+            onceSinceMillis = System.currentTimeMillis();
             while (!stopped) {
                 long due = pass(true);
                 if (due == Long.MAX_VALUE) {
@@ -289,7 +298,7 @@ public final class InboxWatcher {
             for (InboxScan.Candidate c : r.candidates()) {
                 if (c.state() == InboxScan.State.SETTLING) {
                     boolean changing = c.files().stream().anyMatch(f -> growing.contains(f.getFileName().toString()));
-                    if (once && changing) {
+                    if (once && (changing || c.arrivedMillis() > onceSinceMillis)) {
                         notComplete.add(c.note() + ": left for the next run");
                     } else {
                         due = Math.min(due, r.nextDueNanos());
@@ -384,6 +393,9 @@ public final class InboxWatcher {
             }
             waiting = List.copyOf(holds.values());
             left = notComplete;
+            Set<String> channels = new HashSet<>(byChannel.keySet());
+            channels.addAll(paused);
+            forgetUnseen(r, channels);
             if (next == null || stopped) {
                 if (once && r.more() && !stopped) {
                     // Past the scan bound: the next scan takes the bundles this one left. A run that
@@ -587,6 +599,23 @@ public final class InboxWatcher {
         Set<String> now = new HashSet<>();
         ignored.forEach(i -> now.add("ignored:" + i));
         noted.keySet().removeIf(k -> k.startsWith("ignored:") && !now.contains(k));
+    }
+
+    /**
+     * Forgets what was read of a bundle (its unsigned bundle.json), when to try it again, and what
+     * was logged of a waiting bundle or channel once a scan no longer sees it: kept until the bundle was imported, a
+     * waiting bundle that went away unimported (deleted or renamed by a sender: a forged delta, a
+     * list whose volumes never come) stayed for good, a few hundred bytes each, and a sender
+     * renaming one such file again and again grew the heap without bound (red-team pass K). Past
+     * the scan bound, what the rotation comes back to is read and logged again, as lists are.
+     */
+    private void forgetUnseen(InboxScan.Result r, Set<String> channels) {
+        Set<String> keys = new HashSet<>();
+        r.candidates().forEach(c -> keys.add(c.key()));
+        peeks.keySet().retainAll(keys);
+        retries.keySet().retainAll(keys); // one that comes back is tried at once, as a new arrival
+        noted.keySet().removeIf(k -> k.startsWith("incomplete:") && !keys.contains(k.substring("incomplete:".length()))
+                || (k.startsWith("hold:") || k.startsWith("ledger:")) && !channels.contains(k.substring(k.indexOf(':') + 1)));
     }
 
     private WatchSummary summary() {
