@@ -69,6 +69,8 @@ final class InboxScan {
     private final Map<String, Sighting> seen = new HashMap<>();
     /** Each volume list read so far, by name, with the stamp it had: read again only when that changes. */
     private final Map<String, ReadList> lists = new HashMap<>();
+    /** Directory listings made so far: the work a scan costs grows with these times the files there. */
+    private long listings;
 
     /**
      * What the completeness check needs of a list: {@link VolumeList#parse} has checked that volume
@@ -203,7 +205,7 @@ final class InboxScan {
         Map<String, Integer> belonging = countBelonging(keys);
         java.util.Set<String> taken = take(keys, belonging, ignored);
         int strays = 0;
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(inbox)) {
+        try (DirectoryStream<Path> ds = listing()) {
             for (Path p : ds) {
                 String name = p.getFileName().toString();
                 if (name.startsWith(".") || name.endsWith(".part")) {
@@ -277,7 +279,7 @@ final class InboxScan {
         TreeSet<String> after = new TreeSet<>();
         TreeSet<String> before = new TreeSet<>();
         total = 0;
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(inbox)) {
+        try (DirectoryStream<Path> ds = listing()) {
             for (Path p : ds) {
                 String name = p.getFileName().toString();
                 if (name.startsWith(".") || !isKey(name)) {
@@ -306,7 +308,7 @@ final class InboxScan {
     /** How many files belong to each of {@code keys} (its volumes, signature, report): one more listing, holding a number per key. */
     private Map<String, Integer> countBelonging(java.util.Set<String> keys) {
         Map<String, Integer> counts = new HashMap<>();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(inbox)) {
+        try (DirectoryStream<Path> ds = listing()) {
             for (Path p : ds) {
                 String name = p.getFileName().toString();
                 if (name.startsWith(".") || isKey(name) || !mayMatter(name)) {
@@ -372,6 +374,16 @@ final class InboxScan {
      * of scans, a poll interval each, behind each forged one (red-team pass J). Only a scan that
      * finds nothing to do moves the round on.
      */
+    private DirectoryStream<Path> listing() throws IOException {
+        listings++;
+        return Files.newDirectoryStream(inbox);
+    }
+
+    /** Directory listings made so far (for tests that bound a scan's work without timing it). */
+    long listings() {
+        return listings;
+    }
+
     void again() {
         resumeAfter = lastFrom;
         lookedInRound = lastRoundBefore;

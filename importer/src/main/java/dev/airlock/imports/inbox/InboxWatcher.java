@@ -618,6 +618,11 @@ public final class InboxWatcher {
                 || (k.startsWith("hold:") || k.startsWith("ledger:")) && !channels.contains(k.substring(k.indexOf(':') + 1)));
     }
 
+    /** Directory listings of the inbox so far (for tests that bound the work without timing it). */
+    long listings() {
+        return scan == null ? 0 : scan.listings();
+    }
+
     private WatchSummary summary() {
         int retryCode = retryCodes.values().stream().mapToInt(Integer::intValue).max().orElse(0);
         return new WatchSummary(imported, duplicates, rejected, rejectedCode, retryCodes.size(), retryCode, List.copyOf(waiting),
