@@ -68,7 +68,7 @@ class ReleaseIT {
         for (String f : List.of("bin/airlock-export", "bin/airlock-import", "runtime/bin/java", "install.sh")) {
             assertTrue(Files.isExecutable(release.resolve(f)), f + " executable");
         }
-        for (String f : List.of("lib/airlock-export.jar", "lib/airlock-import.jar", "lib/launch.sh", "lib/push-jit.json", "runtime/lib/server/classes.jsa",
+        for (String f : List.of("lib/airlock-export.jar", "lib/airlock-import.jar", "lib/launch.sh", "lib/push-jit.json", "lib/jit.json", "runtime/lib/server/classes.jsa",
                 "share/bash-completion/completions/airlock-export", "share/bash-completion/completions/airlock-import")) {
             assertTrue(Files.isRegularFile(release.resolve(f)), f);
         }

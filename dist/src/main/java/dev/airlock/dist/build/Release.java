@@ -28,7 +28,7 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
  *   bin/airlock-export, bin/airlock-import   the launchers (the same scripts as in the repository)
  *   bin/diode-send, bin/diode-receive        the one-way diode's ends; scripts -> bin, so that the README's
  *                                            scripts/… commands run from the installed release as from a checkout
- *   lib/airlock-export.jar, lib/airlock-import.jar, lib/launch.sh, lib/push-jit.json
+ *   lib/airlock-export.jar, lib/airlock-import.jar, lib/launch.sh, lib/push-jit.json, lib/jit.json
  *   runtime/                                 a jlink-made Java runtime with only the modules airlock needs
  *   share/man/man1/*.1, share/bash-completion/completions/*
  *   systemd/                                 whatever scripts/systemd holds: the units, and sysusers.d/airlock.conf
@@ -71,6 +71,7 @@ public final class Release {
         Files.createSymbolicLink(stage.resolve("scripts"), Path.of("bin"));
         copy(root.resolve("scripts/lib/launch.sh"), stage.resolve("lib/launch.sh"));
         copy(root.resolve("scripts/lib/push-jit.json"), stage.resolve("lib/push-jit.json"));
+        copy(root.resolve("scripts/lib/jit.json"), stage.resolve("lib/jit.json"));
         copy(built(root.resolve("exporter/target/airlock-export.jar")), stage.resolve("lib/airlock-export.jar"));
         copy(built(root.resolve("importer/target/airlock-import.jar")), stage.resolve("lib/airlock-import.jar"));
         copyTree(docs.resolve("man1"), stage.resolve("share/man/man1"));
