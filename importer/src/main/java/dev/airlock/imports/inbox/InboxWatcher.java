@@ -510,7 +510,7 @@ public final class InboxWatcher {
     private List<Path> withoutStrayReport(InboxScan.Candidate c, ImportResult r) {
         try {
             ReportFile.check(r.manifest(), c.open());
-            return c.files();
+            return c.moved();
         } catch (AirlockException e) {
             if (e.kind() == AirlockException.Kind.LOCAL) {
                 throw e;
@@ -520,7 +520,7 @@ public final class InboxWatcher {
             String to = moves.move(report.getFileName().toString(), List.of(report), true, "airlock-import: " + message + "\n");
             log.accept("set aside " + report.getFileName() + ": " + message + " -> " + to + " (its bundle " + c.key()
                     + " is signed and intact: it is imported all the same)");
-            return c.files().stream().filter(f -> !f.getFileName().equals(report.getFileName())).toList();
+            return c.moved().stream().filter(f -> !f.getFileName().equals(report.getFileName())).toList();
         }
     }
 
@@ -538,7 +538,7 @@ public final class InboxWatcher {
         }
         int code = Cli.exitCode(e.kind());
         String message = oneLine(e.getMessage());
-        String to = moves.move(c.key(), c.files(), true, "airlock-import: " + message + "\nexit " + code + "\n");
+        String to = moves.move(c.key(), c.moved(), true, "airlock-import: " + message + "\nexit " + code + "\n");
         retries.remove(c.key());
         rejected++;
         rejectedCode = Math.max(rejectedCode, code);
