@@ -34,6 +34,14 @@ import java.util.regex.Pattern;
  */
 final class InboxScan {
     private static final Pattern VOLUME = Pattern.compile("(.+\\.tar)\\.(\\d{3,})");
+    /**
+     * A single-file bundle kept beside a taken name by the delivery rule ({@link dev.airlock.io.NoReplaceDelivery}):
+     * {@code NAME.tar.conflict-SHA16}, {@code -2}, … Taken as a bundle of its own, as {@code NAME.tar} is: bundle
+     * names are predictable, and a stranger's forged file sent first under the next bundle's name (held for good by
+     * an unsigned bundle.json that claims a parent that never comes) otherwise kept the real one out until an admin
+     * acted (red-team pass L). The import checks both as it checks anything in the inbox.
+     */
+    private static final Pattern CONFLICT = Pattern.compile(".+\\.tar\\.conflict-[0-9a-f]{16}(-\\d{1,3})?");
 
     /** A file as seen: a rename over it, a write or a truncation changes this. */
     record Stamp(String name, long size, long modifiedMillis, Object fileKey) {
@@ -137,7 +145,7 @@ final class InboxScan {
 
     /** Whether a file of this name can be a bundle, part of a volume set, or a bundle's report: only those are looked at. */
     private static boolean mayMatter(String name) {
-        return name.endsWith(".tar") || name.endsWith(VolumeList.SUFFIX) || name.endsWith(VolumeList.SUFFIX + ".asc")
+        return isKey(name) || name.endsWith(VolumeList.SUFFIX + ".asc")
                 || name.endsWith(ReportFile.SUFFIX) || VOLUME.matcher(name).matches();
     }
 
@@ -185,7 +193,7 @@ final class InboxScan {
         for (String name : files.keySet()) {
             if (name.endsWith(VolumeList.SUFFIX)) {
                 out.add(set(name, files, stamps, settled, volumesByBundle));
-            } else if (name.endsWith(".tar")) {
+            } else if (isSingle(name)) {
                 Candidate c = single(name, stamps, settled, files.get(name));
                 out.add(c);
             } else if (name.endsWith(VolumeList.SUFFIX + ".asc") || VOLUME.matcher(name).matches()) {
@@ -396,7 +404,12 @@ final class InboxScan {
 
     /** A bundle by its own name: {@code NAME.tar}, or a volume set's list {@code NAME.volumes.json}. */
     private static boolean isKey(String name) {
-        return name.endsWith(".tar") || name.endsWith(VolumeList.SUFFIX);
+        return isSingle(name) || name.endsWith(VolumeList.SUFFIX);
+    }
+
+    /** A single-file bundle: {@code NAME.tar}, or one kept beside a taken name as {@code NAME.tar.conflict-SHA16}. */
+    private static boolean isSingle(String name) {
+        return name.endsWith(".tar") || CONFLICT.matcher(name).matches();
     }
 
     /**
