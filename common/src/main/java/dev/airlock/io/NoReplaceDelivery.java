@@ -30,8 +30,9 @@ import java.nio.file.attribute.BasicFileAttributes;
  * {@code NAME.conflict-<first 16 hex of its sha256>} ({@link Kind#CONFLICT}); should that name be
  * taken by yet other bytes, {@code NAME.conflict-<sha16>-2}, {@code -3}, … The name is derived from
  * the content, so the same conflicting file sent again is a duplicate of its kept copy rather than
- * a pile of copies. {@code watch} never takes such a name for a bundle (it takes {@code .tar} and
- * {@code .volumes.json} only): a conflict waits for an admin, who decides which file is meant.</li>
+ * a pile of copies. {@code watch} takes a single-file bundle's conflict name
+ * {@code NAME.tar.conflict-SHA16} as a bundle of its own (the import tells a forged file from the
+ * real one; red-team pass L), and no other conflict name: a set's parts kept so wait for an admin.</li>
  * </ul>
  * The source must be complete and fsynced, a regular file on the same file system as the target.
  * Callers log the {@link Outcome}; nothing here prints.

@@ -570,6 +570,48 @@ class DiodeIT {
         assertEquals(image.manifest().digest().toString(), Fixture.skopeoDigest(target, target.host() + "/app/web:1"));
     }
 
+    /**
+     * Red-team pass L (issue 17): a volume damaged on the link was handed to the importer like a
+     * damaged single-file bundle, and the set was complete with it (the right size): watch refused
+     * the whole set (its list, signature and every intact volume to rejected/). The second round of
+     * {@code diode-send --copies 2} then brought a good copy of that volume, but every other file of the
+     * set was dropped as a duplicate of what was delivered before: the set was never imported, and its
+     * channel waited behind it until an admin moved it back. A damaged part of a set is not handed on:
+     * the good copy completes the set.
+     */
+    @Test
+    void diodeToWatch_aVolumeDamagedOnTheLink_theSetIsImportedOnceAGoodCopyOfItArrives(Registries registries) throws Exception {
+        assumeUdpcast();
+        List<Path> set = bundle(registries, "1M");
+        Path inbox = Files.createDirectories(tmp.resolve("inbox"));
+        TestRegistry target = registries.plain();
+        int port = freePortPair();
+        Path first = set.get(0);
+        Path damaged = Files.copy(first, tmp.resolve("damaged-volume"));
+        byte[] b = Files.readAllBytes(damaged);
+        b[b.length / 2] ^= 0x20;
+        Files.write(damaged, b);
+
+        Receiver rx = Receiver.start(List.of(), "lo", port, inbox, set.size());
+        rawSession(port, header(Files.size(first), first.getFileName().toString()), damaged, "SHA256 " + sha256(first).hex() + "\n");
+        for (Path p : set.subList(1, set.size())) {
+            rawSession(port, header(Files.size(p), p.getFileName().toString()), p, "SHA256 " + sha256(p).hex() + "\n");
+        }
+        String round1 = rx.await();
+        assertTrue(round1.contains("damaged " + first.getFileName()), round1);
+        Airlock.Run watch1 = watchOnce(inbox, target);
+
+        rx = Receiver.start(List.of(), "lo", port, inbox, set.size());
+        Tools.Result tx = send("lo", port, List.of("--copies", "1"), list(set));
+        assertEquals(0, tx.exitCode(), tx.stderr());
+        String round2 = rx.await();
+        Airlock.Run watch2 = watchOnce(inbox, target);
+        assertEquals(0, watch2.code(), watch2.toString());
+        assertTrue(watch2.out().contains("imported " + NAME + ".volumes.json"), "round 1:\n" + round1 + "\nwatch:\n" + watch1
+                + "\nround 2:\n" + round2 + "\nwatch:\n" + watch2);
+        assertEquals(image.manifest().digest().toString(), Fixture.skopeoDigest(target, target.host() + "/app/web:1"));
+    }
+
     private Airlock.Run watchOnce(Path inbox, TestRegistry target) throws IOException {
         List<String> args = new ArrayList<>(List.of("watch", inbox.toString(), "--once", "--trust", keys[1].toString(), "--registry",
                 target.host(), "--state", tmp.resolve("watch-state").toString()));

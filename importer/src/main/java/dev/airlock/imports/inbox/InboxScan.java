@@ -34,6 +34,14 @@ import java.util.regex.Pattern;
  */
 final class InboxScan {
     private static final Pattern VOLUME = Pattern.compile("(.+\\.tar)\\.(\\d{3,})");
+    /**
+     * A single-file bundle kept beside a taken name by the delivery rule ({@link dev.airlock.io.NoReplaceDelivery}):
+     * {@code NAME.tar.conflict-SHA16}, {@code -2}, … Taken as a bundle of its own, as {@code NAME.tar} is: bundle
+     * names are predictable, and a stranger's forged file sent first under the next bundle's name (held for good by
+     * an unsigned bundle.json that claims a parent that never comes) otherwise kept the real one out until an admin
+     * acted (red-team pass L). The import checks both as it checks anything in the inbox.
+     */
+    private static final Pattern CONFLICT = Pattern.compile(".+\\.tar\\.conflict-[0-9a-f]{16}(-\\d{1,3})?");
 
     /** A file as seen: a rename over it, a write or a truncation changes this. */
     record Stamp(String name, long size, long modifiedMillis, Object fileKey) {
@@ -47,11 +55,28 @@ final class InboxScan {
 
     /**
      * One bundle in the inbox. {@code key} is the file given to the importer (the bundle file or the
-     * volume list) and names the bundle in messages; {@code files} is everything moved with it.
+     * volume list) and names the bundle in messages; {@code files} is the bundle's own files, each
+     * with its stamp in {@code stamps}; {@code strays} (a set's settled volumes that its list does not
+     * name: a stranger's) are moved with it and are no part of it: not waited for, not compared.
      */
-    record Candidate(String key, Path open, List<Path> files, List<Stamp> stamps, State state, String note, long arrivedMillis) {
+    record Candidate(String key, Path open, List<Path> files, List<Stamp> stamps, State state, String note, long arrivedMillis,
+            List<Path> strays) {
+        Candidate(String key, Path open, List<Path> files, List<Stamp> stamps, State state, String note, long arrivedMillis) {
+            this(key, open, files, stamps, state, note, arrivedMillis, List.of());
+        }
+
         boolean isSet() {
             return key.endsWith(VolumeList.SUFFIX);
+        }
+
+        /** Everything that goes to done/ or rejected/ with the bundle. */
+        List<Path> moved() {
+            if (strays.isEmpty()) {
+                return files;
+            }
+            List<Path> all = new ArrayList<>(files);
+            all.addAll(strays);
+            return List.copyOf(all);
         }
     }
 
@@ -122,7 +147,7 @@ final class InboxScan {
 
     /** Whether a file of this name can be a bundle, part of a volume set, or a bundle's report: only those are looked at. */
     private static boolean mayMatter(String name) {
-        return name.endsWith(".tar") || name.endsWith(VolumeList.SUFFIX) || name.endsWith(VolumeList.SUFFIX + ".asc")
+        return isKey(name) || name.endsWith(VolumeList.SUFFIX + ".asc")
                 || name.endsWith(ReportFile.SUFFIX) || VOLUME.matcher(name).matches();
     }
 
@@ -170,7 +195,7 @@ final class InboxScan {
         for (String name : files.keySet()) {
             if (name.endsWith(VolumeList.SUFFIX)) {
                 out.add(set(name, files, stamps, settled, volumesByBundle));
-            } else if (name.endsWith(".tar")) {
+            } else if (isSingle(name)) {
                 Candidate c = single(name, stamps, settled, files.get(name));
                 out.add(c);
             } else if (name.endsWith(VolumeList.SUFFIX + ".asc") || VOLUME.matcher(name).matches()) {
@@ -391,7 +416,12 @@ final class InboxScan {
 
     /** A bundle by its own name: {@code NAME.tar}, or a volume set's list {@code NAME.volumes.json}. */
     private static boolean isKey(String name) {
-        return name.endsWith(".tar") || name.endsWith(VolumeList.SUFFIX);
+        return isSingle(name) || name.endsWith(VolumeList.SUFFIX);
+    }
+
+    /** A single-file bundle: {@code NAME.tar}, or one kept beside a taken name as {@code NAME.tar.conflict-SHA16}. */
+    private static boolean isSingle(String name) {
+        return name.endsWith(".tar") || CONFLICT.matcher(name).matches();
     }
 
     /**
@@ -430,7 +460,7 @@ final class InboxScan {
         st.add(stamps.get(report));
         boolean settling = c.state() == State.READY && !settled.get(report);
         return new Candidate(c.key(), c.open(), List.copyOf(files), List.copyOf(st), settling ? State.SETTLING : c.state(),
-                settling ? report + " is still being written" : c.note(), c.arrivedMillis());
+                settling ? report + " is still being written" : c.note(), c.arrivedMillis(), c.strays());
     }
 
     private Candidate single(String name, Map<String, Stamp> stamps, Map<String, Boolean> settled, BasicFileAttributes a) {
@@ -440,29 +470,64 @@ final class InboxScan {
                 ok ? null : name + " is still being written", arrived(p, a));
     }
 
+    /**
+     * A set by its list. Whether it has settled, and whether it is complete, is decided by the files
+     * that are its own: the list, its signature and the volumes the list names. A file named as one
+     * more volume that the list does not name (a stranger's: set names are predictable) is no part of
+     * it: it moves with the set once settled, and is never waited for; waited for, a stranger's trickle
+     * of new such names kept a complete set "still being written" for as long as it lasted (red-team pass L).
+     */
     private Candidate set(String listName, Map<String, BasicFileAttributes> files, Map<String, Stamp> stamps,
             Map<String, Boolean> settled, Map<String, TreeSet<String>> volumesByBundle) {
         String bundle = listName.substring(0, listName.length() - VolumeList.SUFFIX.length()) + ".tar";
         Path listPath = inbox.resolve(listName);
         String asc = listName + ".asc";
-        // Every file of this set that is here: list, signature, and each NAME.tar.NNN (listed or not, so an extra moves too).
-        List<String> present = new ArrayList<>();
-        present.add(listName);
-        if (files.containsKey(asc)) {
-            present.add(asc);
-        }
-        present.addAll(volumesByBundle.getOrDefault(bundle, new TreeSet<>()));
-        List<Path> paths = present.stream().map(inbox::resolve).toList();
-        List<Stamp> st = present.stream().map(stamps::get).toList();
         long arrived = arrived(listPath, files.get(listName));
-        String unsettled = present.stream().filter(n -> !settled.get(n)).findFirst().orElse(null);
+        List<String> own = new ArrayList<>();
+        own.add(listName);
+        if (files.containsKey(asc)) {
+            own.add(asc);
+        }
+        Shape list = null;
+        if (settled.get(listName)) {
+            list = shape(listName, listPath, files.get(listName), stamps.get(listName));
+            list = list != null && list.bundle().equals(bundle) ? list : null; // else the import refuses it, saying why
+        }
+        List<String> strays = new ArrayList<>();
+        for (String v : volumesByBundle.getOrDefault(bundle, new TreeSet<>())) {
+            if (list != null && listed(list, v)) {
+                own.add(v);
+            } else if (settled.get(v)) {
+                strays.add(v);
+            }
+        }
+        List<Path> paths = own.stream().map(inbox::resolve).toList();
+        List<Stamp> st = own.stream().map(stamps::get).toList();
+        List<Path> strayPaths = strays.stream().map(inbox::resolve).toList();
+        String unsettled = own.stream().filter(n -> !settled.get(n)).findFirst().orElse(null);
         if (unsettled != null) {
-            return new Candidate(listName, listPath, paths, st, State.SETTLING, unsettled + " is still being written", arrived);
+            return new Candidate(listName, listPath, paths, st, State.SETTLING, unsettled + " is still being written", arrived, strayPaths);
         }
-        Shape list = shape(listName, listPath, files.get(listName), stamps.get(listName));
-        if (list == null || !list.bundle().equals(bundle)) {
-            return new Candidate(listName, listPath, paths, st, State.READY, null, arrived); // the import refuses it, saying why
+        String missing = list == null ? null : missing(list, files, asc);
+        if (missing != null) {
+            return new Candidate(listName, listPath, paths, st, State.INCOMPLETE, "volume set " + listName + " is incomplete: " + missing,
+                    arrived, strayPaths);
         }
+        return new Candidate(listName, listPath, paths, st, State.READY, null, arrived, strayPaths);
+    }
+
+    /** Whether {@code name} ({@code BUNDLE.tar.NNN}) is one of the volumes {@code list} names. */
+    private static boolean listed(Shape list, String name) {
+        String digits = name.substring(list.bundle().length() + 1);
+        if (digits.length() > 9) {
+            return false;
+        }
+        int i = Integer.parseInt(digits);
+        return i < list.count() && VolumeList.volumeName(list.bundle(), i, list.count()).equals(name);
+    }
+
+    /** What a set still lacks ("3 of 4 volumes here; waiting for …"), or null when every listed volume and the signature are here in full. */
+    private static String missing(Shape list, Map<String, BasicFileAttributes> files, String asc) {
         List<String> missing = new ArrayList<>();
         for (int i = 0; i < list.count(); i++) {
             String name = VolumeList.volumeName(list.bundle(), i, list.count());
@@ -476,13 +541,12 @@ final class InboxScan {
         if (!files.containsKey(asc)) {
             missing.add(0, asc);
         }
-        if (!missing.isEmpty()) {
-            int have = list.count() - (int) missing.stream().filter(n -> !n.equals(asc)).count();
-            return new Candidate(listName, listPath, paths, st, State.INCOMPLETE, "volume set " + listName + " is incomplete: "
-                    + have + " of " + list.count() + " volumes here; waiting for " + String.join(", ", missing.subList(0,
-                    Math.min(3, missing.size()))) + (missing.size() > 3 ? " and " + (missing.size() - 3) + " more" : ""), arrived);
+        if (missing.isEmpty()) {
+            return null;
         }
-        return new Candidate(listName, listPath, paths, st, State.READY, null, arrived);
+        int have = list.count() - (int) missing.stream().filter(n -> !n.equals(asc)).count();
+        return have + " of " + list.count() + " volumes here; waiting for " + String.join(", ", missing.subList(0,
+                Math.min(3, missing.size()))) + (missing.size() > 3 ? " and " + (missing.size() - 3) + " more" : "");
     }
 
     /**

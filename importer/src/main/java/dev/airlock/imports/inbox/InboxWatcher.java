@@ -332,8 +332,7 @@ public final class InboxWatcher {
                     byChannel.computeIfAbsent(p.peek().channel(), k -> new ArrayList<>()).add(new Peeked(c, p.peek()));
                 }
             }
-            InboxScan.Candidate next = unreadable.isEmpty() ? null : unreadable.get(0);
-            ChainOrder.Peek nextPeek = null;
+            List<Peeked> batch = new ArrayList<>();
             Map<String, String> holds = new TreeMap<>();
             for (Map.Entry<String, List<Peeked>> e : byChannel.entrySet()) {
                 String channel = e.getKey();
@@ -355,16 +354,15 @@ public final class InboxWatcher {
                 }
                 List<Peeked> list = e.getValue();
                 list.sort(Comparator.comparingLong((Peeked x) -> x.peek().sequence()).thenComparing(x -> x.candidate().key()));
-                Peeked ready = null;
+                boolean ready = false;
                 Peeked firstHeld = null;
                 ChainOrder.Hold hold = null;
                 long since = Long.MAX_VALUE;
                 for (Peeked x : list) {
                     ChainOrder.Hold h = ChainOrder.hold(x.peek(), ledger);
                     if (h == null) {
-                        if (ready == null) {
-                            ready = x;
-                        }
+                        batch.add(x);
+                        ready = true;
                     } else {
                         if (firstHeld == null) {
                             firstHeld = x;
@@ -373,11 +371,7 @@ public final class InboxWatcher {
                         since = Math.min(since, x.candidate().arrivedMillis());
                     }
                 }
-                if (ready != null) {
-                    if (next == null || (nextPeek != null && ready.peek().sequence() < nextPeek.sequence())) {
-                        next = ready.candidate();
-                        nextPeek = ready.peek();
-                    }
+                if (ready) {
                     continue;
                 }
                 String w = "channel " + channel + ": " + firstHeld.candidate().key() + " (sequence " + firstHeld.peek().sequence()
@@ -396,7 +390,7 @@ public final class InboxWatcher {
             Set<String> channels = new HashSet<>(byChannel.keySet());
             channels.addAll(paused);
             forgetUnseen(r, channels);
-            if (next == null || stopped) {
+            if (batch.isEmpty() && unreadable.isEmpty() || stopped) {
                 if (once && r.more() && !stopped) {
                     // Past the scan bound: the next scan takes the bundles this one left. A run that
                     // ended here would leave them for good, since each run starts from the smallest name.
@@ -405,25 +399,45 @@ public final class InboxWatcher {
                 }
                 return Math.min(onceDue, due);
             }
-            scan.again(); // what this listing took is listed again, minus what the import moves away
-            if (nextPeek == null) {
-                // Files whose bundle.json cannot be read have no chain and no order among them: all of this
-                // listing's are taken before the next listing. One listing per file was n listings of up to n
-                // files: 20,000 empty .tar files some half an hour, every real bundle behind them (red-team pass I).
-                for (InboxScan.Candidate c : unreadable) {
-                    if (stopped) {
-                        break;
-                    }
-                    process(c, null, once);
-                }
-            } else {
-                process(next, nextPeek, once);
-            }
+            scan.again(); // what this listing took is listed again, minus what the imports move away
+            takeBatch(batch, unreadable, once);
         }
         return Long.MAX_VALUE;
     }
 
     private record Peeked(InboxScan.Candidate candidate, ChainOrder.Peek peek) {
+    }
+
+    /**
+     * Takes every bundle this listing found ready, then every one whose bundle.json cannot be read,
+     * before the next listing (but the rest of a channel one of whose bundles is left to retry). Ready ones are each channel's bundles the chain check would take or
+     * refuse for good; one imported cannot make another of them wait (the ledger only moves on), and
+     * what it makes ready (the next delta) is the next listing's. One listing per bundle let files
+     * that arrive between listings go first for ever: a stranger renaming a new forged or unreadable
+     * file in every few milliseconds left one in each listing, and the real bundle lying there the
+     * whole time was never taken (red-team pass L). One listing per unreadable file was n listings
+     * of up to n files: 20,000 empty .tar files some half an hour, every real bundle behind them (red-team pass I).
+     */
+    private void takeBatch(List<Peeked> batch, List<InboxScan.Candidate> unreadable, boolean once) {
+        Set<String> waitWithRetry = new HashSet<>();
+        for (Peeked x : batch) {
+            if (stopped) {
+                return;
+            }
+            if (waitWithRetry.contains(x.peek().channel())) {
+                continue; // a bundle of its channel is left to retry: nothing overtakes it
+            }
+            process(x.candidate(), x.peek(), once);
+            if (retries.containsKey(x.candidate().key())) {
+                waitWithRetry.add(x.peek().channel());
+            }
+        }
+        for (InboxScan.Candidate c : unreadable) {
+            if (stopped) {
+                return;
+            }
+            process(c, null, once);
+        }
     }
 
     private PeekEntry peek(InboxScan.Candidate c) {
@@ -510,7 +524,7 @@ public final class InboxWatcher {
     private List<Path> withoutStrayReport(InboxScan.Candidate c, ImportResult r) {
         try {
             ReportFile.check(r.manifest(), c.open());
-            return c.files();
+            return c.moved();
         } catch (AirlockException e) {
             if (e.kind() == AirlockException.Kind.LOCAL) {
                 throw e;
@@ -520,7 +534,7 @@ public final class InboxWatcher {
             String to = moves.move(report.getFileName().toString(), List.of(report), true, "airlock-import: " + message + "\n");
             log.accept("set aside " + report.getFileName() + ": " + message + " -> " + to + " (its bundle " + c.key()
                     + " is signed and intact: it is imported all the same)");
-            return c.files().stream().filter(f -> !f.getFileName().equals(report.getFileName())).toList();
+            return c.moved().stream().filter(f -> !f.getFileName().equals(report.getFileName())).toList();
         }
     }
 
@@ -538,7 +552,7 @@ public final class InboxWatcher {
         }
         int code = Cli.exitCode(e.kind());
         String message = oneLine(e.getMessage());
-        String to = moves.move(c.key(), c.files(), true, "airlock-import: " + message + "\nexit " + code + "\n");
+        String to = moves.move(c.key(), c.moved(), true, "airlock-import: " + message + "\nexit " + code + "\n");
         retries.remove(c.key());
         rejected++;
         rejectedCode = Math.max(rejectedCode, code);

@@ -62,6 +62,7 @@ public final class InboxServer implements AutoCloseable {
     private final OpenWriters writers = new OpenWriters();
     private final Set<InboxSftpSubsystem> running = new HashSet<>();
     private SshServer sshd;
+    private volatile SftpIdle idle;
     private HostKey hostKey;
     private int port;
 
@@ -105,6 +106,9 @@ public final class InboxServer implements AutoCloseable {
             return server;
         } catch (RuntimeException e) {
             server.strangers.close();
+            if (server.idle != null) {
+                server.idle.close();
+            }
             throw e;
         }
     }
@@ -152,6 +156,7 @@ public final class InboxServer implements AutoCloseable {
     private void listen(AuthorizedKeys keys) {
         SshServer sshd = configure(keys);
         Duration idle = settings.idleTimeout();
+        this.idle = new SftpIdle(idle, this);
         try {
             sshd.start();
         } catch (IOException e) {
@@ -187,6 +192,11 @@ public final class InboxServer implements AutoCloseable {
 
     Quota quota() {
         return quota;
+    }
+
+    /** The SFTP-level idle timeout of logged-in sessions. */
+    SftpIdle idle() {
+        return idle;
     }
 
     /** The {@code .part} files open for writing, across all sessions. */
@@ -269,6 +279,7 @@ public final class InboxServer implements AutoCloseable {
             sshd = null;
             awaitSubsystems(CLOSE_WAIT); // their "discarded" lines come before "stopped"
             strangers.close();
+            idle.close();
             log("stopped");
         }
     }

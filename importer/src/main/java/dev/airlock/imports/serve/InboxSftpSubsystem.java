@@ -79,10 +79,13 @@ final class InboxSftpSubsystem extends SftpSubsystem {
     private final Map<String, Upload> uploads = new ConcurrentHashMap<>();
     /** Who this channel belongs to, for the log (taken now: a closed session forgets its login). */
     private final String who;
+    /** Its session, whose SFTP-level idle time each request renews ({@link SftpIdle}). */
+    private final org.apache.sshd.server.session.ServerSession session;
 
     private InboxSftpSubsystem(ChannelSession channel, SftpSubsystemFactory factory, InboxServer server) {
         super(channel, factory);
         this.server = server;
+        this.session = channel.getServerSession();
         this.inbox = server.inbox();
         this.who = server.describe(channel.getServerSession());
     }
@@ -123,6 +126,15 @@ final class InboxSftpSubsystem extends SftpSubsystem {
 
     @Override
     protected void doProcess(Buffer buffer, int length, int type, int id) throws IOException {
+        SftpIdle.active(session);
+        try {
+            dispatch(buffer, length, type, id);
+        } finally {
+            SftpIdle.active(session); // a long request (a close's fsync) counts until it ends
+        }
+    }
+
+    private void dispatch(Buffer buffer, int length, int type, int id) throws IOException {
         switch (type) {
             case SftpConstants.SSH_FXP_INIT, SftpConstants.SSH_FXP_OPEN, SftpConstants.SSH_FXP_CLOSE, SftpConstants.SSH_FXP_READ,
                     SftpConstants.SSH_FXP_WRITE, SftpConstants.SSH_FXP_FSTAT, SftpConstants.SSH_FXP_STAT, SftpConstants.SSH_FXP_LSTAT,

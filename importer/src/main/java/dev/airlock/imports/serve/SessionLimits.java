@@ -80,12 +80,17 @@ final class SessionLimits implements SessionListener, SessionDisconnectHandler {
             session.close(true);
             return;
         }
+        server.idle().loggedIn(session);
         server.log("session opened by " + server.describe((ServerSession) session));
     }
 
     @Override
     public void sessionClosed(Session session) {
         pending.remove(session);
+        SftpIdle idle = server.idle();
+        if (idle != null) {
+            idle.closed(session);
+        }
         if (session.getAttribute(COUNTED) != null) {
             loggedIn.decrementAndGet();
             if (session.getAttribute(OVER_LIMIT) == null) {

@@ -67,7 +67,7 @@ class InboxScanBoundTest {
         InboxScan scan = new InboxScan(inbox, Duration.ofMillis(1), 10);
         InboxScan.Result first = scan.scan();
         assertEquals(List.of("a.airlock.volumes.json"), first.candidates().stream().map(InboxScan.Candidate::key).toList());
-        assertEquals(16, first.candidates().get(0).files().size());
+        assertEquals(16, first.candidates().get(0).moved().size());
         assertEquals(List.of("b.airlock.tar", "c.airlock.tar", "d.airlock.tar"),
                 scan.scan().candidates().stream().map(InboxScan.Candidate::key).toList());
     }

@@ -520,6 +520,36 @@ class InboxServerIT {
         assertEquals(0, sftp("put f").exitCode(), "the slot is free again");
     }
 
+    /**
+     * Red-team pass L (issue 17): --session-idle-timeout is MINA's idle timeout, which any SSH packet
+     * renews, a keepalive included. Sessions that move nothing but whose client sends keepalives
+     * (OpenSSH's ServerAliveInterval, common in ssh_config; or a hostile sender's choice) are never
+     * closed: --max-sessions of them keep every push out for as long as they stay. "Idle" is idle at
+     * the SFTP level: such sessions are closed after the timeout, and the sender gets in.
+     */
+    @Test
+    void sessionsThatSendOnlyKeepalives_areClosedAfterTheIdleTimeout_andAPushGetsIn() throws Exception {
+        start(settings(0, 1, Duration.ofSeconds(3), 2));
+        localFile("f", 10, 5);
+        List<Process> held = new ArrayList<>();
+        try {
+            for (int i = 0; i < 2; i++) {
+                List<String> cmd = new ArrayList<>(List.of("sftp", "-P", String.valueOf(server.port()), "-o", "ServerAliveInterval=1"));
+                cmd.addAll(sshOptions());
+                cmd.add("airlock@127.0.0.1");
+                held.add(new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start()); // stdin open: sftp waits
+            }
+            awaitLog("session opened by", Duration.ofSeconds(10));
+            Thread.sleep(8_000); // well past the 3 s idle timeout; each client sent a keepalive every second
+            Tools.Result push = sftp("put f");
+            assertEquals(0, push.exitCode(), "a push while two sessions that moved nothing for 8 s (idle timeout 3 s) hold both slots:\n"
+                    + push.stderr() + "\n" + log());
+            assertTrue(Files.exists(inbox.resolve("f")));
+        } finally {
+            held.forEach(Process::destroy);
+        }
+    }
+
     @Test
     void anIdleSession_isClosedAfterTheIdleTimeout() throws Exception {
         start(settings(0, 1, Duration.ofSeconds(1), 8));
