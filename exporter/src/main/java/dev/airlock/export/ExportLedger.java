@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -33,6 +34,12 @@ import java.util.Set;
  * not. The file itself is replaced atomically.
  */
 public final class ExportLedger {
+    /**
+     * Written since bundles with a parent store only how their images differ from its
+     * ({@link LedgerImages}); a ledger without {@code format} (written before) is read as ever and
+     * rewritten in this format by the next change.
+     */
+    public static final String FORMAT = "airlock-export-ledger/v2";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     /**
@@ -81,6 +88,20 @@ public final class ExportLedger {
 
     /** The ledger file's content. */
     public record State(String channel, List<Entry> bundles, Long head, List<Receipt> receipts, Pending pending) {
+    }
+
+    /**
+     * A bundle as the file stores it: {@code images} in full (a full bundle, or where nothing is
+     * shared with its parent), else {@code imagesFromParent}: runs of the parent's images
+     * ({@code {"from": I, "to": J}}, positions in its list) and the records in between ({@link LedgerImages}).
+     */
+    @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+    record StoredEntry(long sequence, String digest, Long parent, String file, String created, List<ImageRecord> images,
+            List<Object> imagesFromParent, List<String> carried, List<String> platforms) {
+    }
+
+    /** The file as written: {@link #FORMAT}, each bundle as a {@link StoredEntry}. */
+    record Stored(String format, String channel, List<StoredEntry> bundles, Long head, List<Receipt> receipts, Pending pending) {
     }
 
     private final Path file;
@@ -147,14 +168,20 @@ public final class ExportLedger {
         if (!named.equals(channel)) {
             throw json.wrong("channel", "is '" + named + "', but this is the ledger file of channel '" + channel + "'");
         }
+        String format = json.optionalString("format");
+        if (format != null && !format.equals(FORMAT)) {
+            throw json.wrong("format", "is '" + format + "'; this airlock reads " + FORMAT + " (written by a newer airlock?)");
+        }
         List<Entry> bundles = new ArrayList<>();
+        Map<Long, Entry> known = new HashMap<>();
         for (CheckedJson b : json.objects("bundles")) {
-            Entry e = entry(b);
+            Entry e = entry(b, known);
             if (!bundles.isEmpty() && e.sequence() <= bundles.get(bundles.size() - 1).sequence()) {
                 throw b.invalid(b.child("sequence") + " is " + e.sequence() + " after " + bundles.get(bundles.size() - 1).sequence()
                         + ": bundles must be in increasing sequence order");
             }
             bundles.add(e);
+            known.put(e.sequence(), e);
         }
         Long head = json.optionalInteger("head", 1);
         if (head != null && bundles.stream().noneMatch(b -> b.sequence() == head)) {
@@ -166,25 +193,63 @@ public final class ExportLedger {
                     r.optionalString("received")));
         }
         CheckedJson p = json.optionalObject("pending");
-        Pending pending = p == null ? null : new Pending(entry(p.object("entry")), p.string("partialPath"),
+        Pending pending = p == null ? null : new Pending(entry(p.object("entry"), known), p.string("partialPath"),
                 p.has("files") ? p.strings("files") : null);
         return new State(channel, bundles, head, receipts, pending);
     }
 
-    private static Entry entry(CheckedJson e) {
+    /** One bundle; its images in full, or applied as a diff to those of its parent among {@code known}. */
+    private static Entry entry(CheckedJson e, Map<Long, Entry> known) {
         long sequence = e.integer("sequence", 1);
         String digest = e.digest("digest");
         Long parent = e.optionalInteger("parent", 1);
         if (parent != null && parent >= sequence) {
             throw e.wrong("parent", "is " + parent + ", not before its bundle's sequence " + sequence);
         }
-        List<ImageRecord> images = new ArrayList<>();
-        for (CheckedJson i : e.objects("images")) {
-            images.add(new ImageRecord(i.string("source"), i.digest("digest"), i.digests("blobs"),
-                    i.has("attached") ? i.digests("attached") : List.of()));
+        List<ImageRecord> images;
+        if (e.contains("images") || !e.contains("imagesFromParent")) {
+            images = records(e.objects("images"));
+        } else {
+            Entry base = parent == null ? null : known.get(parent);
+            if (base == null) {
+                throw e.wrong("imagesFromParent", "takes images from the parent's, but "
+                        + (parent == null ? "the bundle has no parent" : "its parent " + parent + " is not an earlier bundle here"));
+            }
+            images = LedgerImages.decode(base.images(), parts(e, base.images().size()));
         }
         return new Entry(sequence, digest, parent, e.string("file"), e.string("created"), images, e.digests("carried"),
                 e.has("platforms") ? e.strings("platforms") : null);
+    }
+
+    private static List<ImageRecord> records(List<CheckedJson> list) {
+        List<ImageRecord> images = new ArrayList<>();
+        for (CheckedJson i : list) {
+            images.add(record(i));
+        }
+        return images;
+    }
+
+    private static ImageRecord record(CheckedJson i) {
+        return new ImageRecord(i.string("source"), i.digest("digest"), i.digests("blobs"),
+                i.has("attached") ? i.digests("attached") : List.of());
+    }
+
+    /** {@code imagesFromParent}: records, and runs of positions in a parent's list of {@code size} images. */
+    private static List<Object> parts(CheckedJson e, int size) {
+        List<Object> parts = new ArrayList<>();
+        for (CheckedJson p : e.objects("imagesFromParent")) {
+            if (!p.contains("from")) {
+                parts.add(record(p));
+                continue;
+            }
+            long from = p.integer("from", 0);
+            long to = p.integer("to", from);
+            if (to >= size) {
+                throw p.wrong("to", "is " + to + ", past the parent's " + size + " images");
+            }
+            parts.add(new LedgerImages.Run((int) from, (int) to));
+        }
+        return parts;
     }
 
     private void settlePending() {
@@ -343,12 +408,26 @@ public final class ExportLedger {
         save();
     }
 
+    /** The state as the file stores it: each bundle with a parent here as a diff against the parent's images where one says it. */
+    private Stored stored() {
+        Map<Long, Entry> known = new HashMap<>();
+        List<StoredEntry> out = new ArrayList<>();
+        for (Entry e : state.bundles()) {
+            Entry base = e.parent() == null ? null : known.get(e.parent());
+            List<Object> parts = base == null ? null : LedgerImages.encode(base.images(), e.images());
+            out.add(new StoredEntry(e.sequence(), e.digest(), e.parent(), e.file(), e.created(), parts == null ? e.images() : null,
+                    parts, e.carried(), e.platforms()));
+            known.put(e.sequence(), e);
+        }
+        return new Stored(FORMAT, state.channel(), out, state.head(), state.receipts(), state.pending());
+    }
+
     private void save() {
         if (readOnly) {
             throw new IllegalStateException("the exporter ledger " + file + " was read for a plan and is not written");
         }
         try {
-            LedgerFile.write(file, what(file), JSON.writeValueAsBytes(state));
+            LedgerFile.write(file, what(file), JSON.writeValueAsBytes(stored()));
         } catch (JsonProcessingException e) {
             throw AirlockException.internal("cannot encode " + what(file) + ": " + e.getMessage(), e);
         }
