@@ -28,7 +28,9 @@ import java.util.concurrent.TimeUnit;
  * client into both jars, and this is the whole of what we need from it.
  */
 public final class DockerConfigCredentials implements CredentialStore {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** A key given twice (a registry with two passwords) is refused, not settled by the last one. */
+    private static final ObjectMapper JSON = new ObjectMapper(com.fasterxml.jackson.core.JsonFactory.builder()
+            .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION).build());
     private final List<Path> files;
     private final Path helperDir;
 

@@ -82,6 +82,17 @@ class DockerConfigCredentialsTest {
         assertEquals(notBase64 + ": the auth entry for reg.example is not base64 of user:password", e.getMessage());
     }
 
+    /** Red-team pass L (L16): a registry named twice, with two passwords, silently took the last; which one is meant is not ours to guess. */
+    @Test
+    void aRegistryNamedTwice_isRefusedNamingItAndTheLine() throws Exception {
+        Path twice = Files.writeString(tmp.resolve("twice.json"), "{\"auths\": {\n  \"reg.example\": {\"auth\": \"YTpi\"},\n"
+                + "  \"reg.example\": {\"auth\": \"YTpj\"}\n}}");
+        AirlockException e = assertThrows(AirlockException.class, () -> new DockerConfigCredentials(List.of(twice), tmp).lookup("reg.example"));
+        assertEquals(AirlockException.Kind.USAGE, e.kind());
+        assertTrue(e.getMessage().startsWith("auth file " + twice + " is not JSON: Duplicate field 'reg.example'"), e.getMessage());
+        assertTrue(e.getMessage().endsWith("(line 3)"), e.getMessage());
+    }
+
     /** Issue 17, defect 9: base64("a:b:PASSWORD") reads back as user "a", so such a user name is never stored. */
     @Test
     void aUserNameWithAColon_isNeverStored() {
