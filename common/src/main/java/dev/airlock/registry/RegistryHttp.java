@@ -179,27 +179,9 @@ final class RegistryHttp {
                 // Cancelled by whoever runs this transfer (another one failed first): no retry.
                 throw AirlockException.transientFailure(call.what() + " was cancelled", e);
             } catch (IOException e) {
-                DigestMismatchException mismatch = DigestMismatchException.in(e);
-                if (mismatch != null) {
-                    throw mismatch.toAirlock();
-                }
-                LocalIoException local = LocalIoException.in(e);
-                if (local != null) {
-                    throw AirlockException.local(local.getMessage(), local);
-                }
-                if (speaksPlainHttp(e)) {
-                    if (!options.tlsVerify() && plainFallback.add(call.host())) {
-                        // skopeo's --tls-verify=false: a registry without TLS is then spoken to over HTTP.
-                        attempt--;
-                        continue;
-                    }
-                    throw AirlockException.tlsUntrusted(plainHttpAnswer(call.host()));
-                }
-                if (handshakeFailure(e)) {
-                    throw AirlockException.tlsUntrusted("TLS with " + call.host() + " failed (" + e.getMessage()
-                            + "); trust its CA with --cert-dir DIR (*.crt) or --ca-file PEM, or skip the check with"
-                            + " --insecure-skip-tls-verify " + call.host() + " (--tls-verify=false for every registry);"
-                            + " --plain-http " + call.host() + " if it speaks plain HTTP");
+                if (toPlainHttp(call, e)) {
+                    attempt--; // skopeo's --tls-verify=false: a registry without TLS is then spoken to over HTTP
+                    continue;
                 }
                 lastError = e;
                 if (attempt < attempts) {
@@ -209,11 +191,7 @@ final class RegistryHttp {
                 break;
             }
             int status = response.statusCode();
-            if (status == 400 && plainHttp(call.host()) && httpsPort(response)) {
-                throw AirlockException.usage(call.host() + " speaks HTTPS, but --plain-http (or the config key plainHttp) names it:"
-                        + " drop that; if its certificate is not from a CA this machine trusts, give that CA with --cert-dir DIR"
-                        + " (or --ca-file PEM), or skip the check with --insecure-skip-tls-verify " + call.host());
-            }
+            refuseHttpsSpokenAsPlain(call, response);
             if (status == 401 && !reauthenticated) {
                 String challenge = response.headers().firstValue("WWW-Authenticate").orElse(null);
                 authenticate(call, WwwAuthenticate.parse(challenge));
@@ -241,6 +219,44 @@ final class RegistryHttp {
         String why = describe(lastError);
         throw AirlockException.transientFailure("cannot reach " + call.host() + " for " + call.what()
                 + (attempts > 1 ? " after " + attempts + " tries" : "") + " (" + why + ")", lastError);
+    }
+
+    /**
+     * What a failed exchange means when another try would not help: thrown. True when the host
+     * answered TLS in plain HTTP under {@code --tls-verify=false}, so it is tried again over HTTP;
+     * false for a failure worth retrying.
+     */
+    private boolean toPlainHttp(Call call, IOException e) {
+        DigestMismatchException mismatch = DigestMismatchException.in(e);
+        if (mismatch != null) {
+            throw mismatch.toAirlock();
+        }
+        LocalIoException local = LocalIoException.in(e);
+        if (local != null) {
+            throw AirlockException.local(local.getMessage(), local);
+        }
+        if (speaksPlainHttp(e)) {
+            if (!options.tlsVerify() && plainFallback.add(call.host())) {
+                return true;
+            }
+            throw AirlockException.tlsUntrusted(plainHttpAnswer(call.host()));
+        }
+        if (handshakeFailure(e)) {
+            throw AirlockException.tlsUntrusted("TLS with " + call.host() + " failed (" + e.getMessage()
+                    + "); trust its CA with --cert-dir DIR (*.crt) or --ca-file PEM, or skip the check with"
+                    + " --insecure-skip-tls-verify " + call.host() + " (--tls-verify=false for every registry);"
+                    + " --plain-http " + call.host() + " if it speaks plain HTTP");
+        }
+        return false;
+    }
+
+    /** A 400 from an HTTPS port spoken to in plain HTTP because --plain-http names the host. */
+    private void refuseHttpsSpokenAsPlain(Call call, HttpResponse<Object> response) {
+        if (response.statusCode() == 400 && plainHttp(call.host()) && httpsPort(response)) {
+            throw AirlockException.usage(call.host() + " speaks HTTPS, but --plain-http (or the config key plainHttp) names it:"
+                    + " drop that; if its certificate is not from a CA this machine trusts, give that CA with --cert-dir DIR"
+                    + " (or --ca-file PEM), or skip the check with --insecure-skip-tls-verify " + call.host());
+        }
     }
 
     /** What went wrong with a connection, in words a user can act on. */
