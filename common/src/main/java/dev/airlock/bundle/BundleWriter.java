@@ -402,22 +402,29 @@ public final class BundleWriter implements ImageSink, AutoCloseable {
             throw AirlockException.local("cannot write bundle " + where(0) + ": " + e.getMessage(), e);
         }
         ReadBack.Mode mode = media.verifyAfterWrite() ? checker.mode() : null;
-        if (!parts.isVolumes()) {
-            TarParts.Part only = parts.parts().get(0);
-            try {
-                beforeCommit.run(only.tmp(), List.of());
-            } catch (IOException e) {
-                throw AirlockException.local(e.getMessage(), e);
-            }
-            try {
-                AtomicFiles.commit(only.tmp(), only.target());
-            } catch (IOException e) {
-                throw AirlockException.local("cannot rename " + only.tmp() + " to " + only.target() + ": " + e.getMessage(), e);
-            }
-            committed = true;
-            return new Written(only.target(), List.of(), null, mode);
-        }
+        Written w = parts.isVolumes() ? commitVolumes(beforeCommit, mode) : commitOne(beforeCommit, mode);
+        committed = true;
+        return w;
+    }
 
+    /** One bundle file: noted as pending, then renamed into place. */
+    private Written commitOne(BeforeCommit beforeCommit, ReadBack.Mode mode) {
+        TarParts.Part only = parts.parts().get(0);
+        try {
+            beforeCommit.run(only.tmp(), List.of());
+        } catch (IOException e) {
+            throw AirlockException.local(e.getMessage(), e);
+        }
+        try {
+            AtomicFiles.commit(only.tmp(), only.target());
+        } catch (IOException e) {
+            throw AirlockException.local("cannot rename " + only.tmp() + " to " + only.target() + ": " + e.getMessage(), e);
+        }
+        return new Written(only.target(), List.of(), null, mode);
+    }
+
+    /** Volumes: the signed list written, the set noted as pending, the volumes and signature renamed, the list last. */
+    private Written commitVolumes(BeforeCommit beforeCommit, ReadBack.Mode mode) {
         List<VolumeList.Volume> volumes = new ArrayList<>();
         for (TarParts.Part p : parts.parts()) {
             volumes.add(new VolumeList.Volume(p.target().getFileName().toString(), p.size(), checker.digest(p.index()).toString()));
@@ -450,7 +457,6 @@ public final class BundleWriter implements ImageSink, AutoCloseable {
             throw AirlockException.local("cannot rename the volumes of " + target.getFileName() + " into place in "
                     + listFile.toAbsolutePath().getParent() + ": " + e.getMessage(), e);
         }
-        committed = true;
         return new Written(listFile, parts.parts().stream().map(TarParts.Part::target).toList(), list, mode);
     }
 

@@ -271,18 +271,7 @@ public final class DockerArchiveSource implements ImageSource, AutoCloseable {
         if (configName == null) {
             throw AirlockException.malformed(where + " in manifest.json has no Config");
         }
-        TarArchiveEntry configEntry = resolve(entries, configName, where);
-        Config config = configs.get(normal(configEntry.getName()));
-        if (config == null) {
-            config = config(configEntry, configName, where);
-            configs.put(normal(configEntry.getName()), config);
-        }
-        Digest configDigest = config.digest();
-        Matcher m = HEX.matcher(normal(configName));
-        if (m.find() && !m.group(1).equals(configDigest.hex())) {
-            throw AirlockException.digestMismatch(where + ": config " + configName + " hashes to " + configDigest
-                    + ", not the digest its name says: the archive is damaged");
-        }
+        Config config = configNamed(entries, configName, where);
         JsonNode diffIds = config.diffIds();
         JsonNode layerNames = item.path("Layers");
         if (!layerNames.isArray() || !diffIds.isArray() || layerNames.size() != diffIds.size()) {
@@ -295,30 +284,56 @@ public final class DockerArchiveSource implements ImageSource, AutoCloseable {
         ObjectNode c = manifest.putObject("config");
         c.put("mediaType", CONFIG);
         c.put("size", config.size());
-        c.put("digest", configDigest.toString());
+        c.put("digest", config.digest().toString());
         ArrayNode layers = manifest.putArray("layers");
         for (int i = 0; i < layerNames.size(); i++) {
-            String layerName = layerNames.get(i).asText();
-            Digest diffId = Digest.parse(diffIds.get(i).asText(null));
-            String what = where + ": layer " + i + " (" + layerName + ")";
-            TarArchiveEntry e = resolve(entries, layerName, where);
-            Layer l = seen.get(normal(e.getName()));
-            if (l == null) {
-                l = hash(e, what);
-                seen.put(normal(e.getName()), l);
-            }
-            if (!l.diffId().equals(diffId)) {
-                throw AirlockException.digestMismatch(what + (l.gzip() ? " uncompresses" : " hashes") + " to " + l.diffId()
-                        + ", but the image config's rootfs.diff_ids[" + i + "] says " + diffId + ": the archive is damaged");
-            }
-            blobs.putIfAbsent(l.digest(), new Region(normal(e.getName()), e.getDataOffset(), l.size()));
-            ObjectNode d = layers.addObject();
-            d.put("mediaType", l.gzip() ? LAYER_GZIP : LAYER);
-            d.put("size", l.size());
-            d.put("digest", l.digest().toString());
+            layer(entries, layerNames.get(i).asText(), Digest.parse(diffIds.get(i).asText(null)), i, where, seen, layers.addObject());
         }
         RawManifest raw = RawManifest.of(JSON.writeValueAsBytes(manifest), MediaTypes.DOCKER_MANIFEST, where);
         manifests.put(raw.digest(), raw);
+        for (ImageReference r : names(item, name, where, config.digest())) {
+            images.add(new Image(r, repo, raw));
+        }
+    }
+
+    /** The config an image names, read once however many images name it; a name that says another digest is refused. */
+    private Config configNamed(Map<String, TarArchiveEntry> entries, String configName, String where) throws IOException {
+        TarArchiveEntry configEntry = resolve(entries, configName, where);
+        Config config = configs.get(normal(configEntry.getName()));
+        if (config == null) {
+            config = config(configEntry, configName, where);
+            configs.put(normal(configEntry.getName()), config);
+        }
+        Matcher m = HEX.matcher(normal(configName));
+        if (m.find() && !m.group(1).equals(config.digest().hex())) {
+            throw AirlockException.digestMismatch(where + ": config " + configName + " hashes to " + config.digest()
+                    + ", not the digest its name says: the archive is damaged");
+        }
+        return config;
+    }
+
+    /** Layer {@code i} of an image: hashed once per file, checked against the config's diff_id, described in {@code d}. */
+    private void layer(Map<String, TarArchiveEntry> entries, String layerName, Digest diffId, int i, String where,
+            Map<String, Layer> seen, ObjectNode d) {
+        String what = where + ": layer " + i + " (" + layerName + ")";
+        TarArchiveEntry e = resolve(entries, layerName, where);
+        Layer l = seen.get(normal(e.getName()));
+        if (l == null) {
+            l = hash(e, what);
+            seen.put(normal(e.getName()), l);
+        }
+        if (!l.diffId().equals(diffId)) {
+            throw AirlockException.digestMismatch(what + (l.gzip() ? " uncompresses" : " hashes") + " to " + l.diffId()
+                    + ", but the image config's rootfs.diff_ids[" + i + "] says " + diffId + ": the archive is damaged");
+        }
+        blobs.putIfAbsent(l.digest(), new Region(normal(e.getName()), e.getDataOffset(), l.size()));
+        d.put("mediaType", l.gzip() ? LAYER_GZIP : LAYER);
+        d.put("size", l.size());
+        d.put("digest", l.digest().toString());
+    }
+
+    /** The names an image takes: =NAME:TAG given for the archive, else its RepoTags; none is refused, saying how to name it. */
+    private List<ImageReference> names(JsonNode item, ImageReference name, String where, Digest configDigest) {
         List<ImageReference> names = new ArrayList<>();
         if (name != null) {
             names.add(name);
@@ -331,9 +346,7 @@ public final class DockerArchiveSource implements ImageSource, AutoCloseable {
             throw AirlockException.usage(where + " (config " + configDigest + ") has no name (RepoTags is empty);"
                     + " name it: --from-docker-archive " + file + "=NAME:TAG");
         }
-        for (ImageReference r : names) {
-            images.add(new Image(r, repo, raw));
-        }
+        return names;
     }
 
     /**
