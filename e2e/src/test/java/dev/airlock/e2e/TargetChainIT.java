@@ -184,7 +184,7 @@ class TargetChainIT {
         assertIdentical(c, a, "mirror", p -> p);
 
         JsonNode migrated = JSON.readTree(importLedger().toFile());
-        assertEquals("airlock-import-ledger/v2", migrated.path("format").asText());
+        assertEquals("airlock-import-ledger/v3", migrated.path("format").asText());
         assertFalse(migrated.has("unclaimed") && !migrated.get("unclaimed").isNull(), "claimed by its registry: " + migrated);
         assertEquals(2, migrated.path("targets").size());
         for (JsonNode t : migrated.path("targets")) {

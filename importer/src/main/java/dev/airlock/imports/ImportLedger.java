@@ -9,13 +9,13 @@ import dev.airlock.io.LedgerFile;
 import dev.airlock.io.StateDirs;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * The importer's record of one channel in one target: each bundle applied there, in order, with the
@@ -33,9 +33,22 @@ import java.util.Set;
  * last bundle with images placed them (host and repository of each {@code placed} entry). Until
  * that target loads it, it is kept as {@code unclaimed}; the file is rewritten in the new format by
  * the next bundle recorded on any target.
+ *
+ * <p>Compaction: each write keeps the newest {@value #KEEP} bundles of every chain in full; older
+ * ones keep their header (sequence, digest, parent, appliedAt) and their images are folded into the
+ * chain's {@code folded} list: each distinct placement once, where it last occurred, in that order.
+ * Reading the folded placements first and the kept bundles after answers every query as the whole
+ * history would, so the file and the heap grow with the images placed, not with the bundles ever
+ * applied (a thousand images imported daily used to add half a megabyte a day, and a ledger over
+ * the 64 MiB a state file may be stopped every import). An earlier ledger's unclaimed chain is
+ * never written to, so it is not compacted.
  */
 public final class ImportLedger {
-    public static final String FORMAT = "airlock-import-ledger/v2";
+    public static final String FORMAT = "airlock-import-ledger/v3";
+    /** Read as v3 with nothing folded. */
+    private static final String FORMAT_V2 = "airlock-import-ledger/v2";
+    /** How many of a chain's newest bundles are kept with their images. */
+    static final int KEEP = 8;
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     /**
@@ -50,12 +63,25 @@ public final class ImportLedger {
         }
     }
 
-    /** One applied bundle. {@code parent} is null for a full bundle. */
+    /**
+     * One applied bundle. {@code parent} is null for a full bundle. {@code images} is empty for a
+     * bundle whose images were folded (and then absent from the file).
+     */
     public record Applied(long sequence, String digest, Long parent, String appliedAt, List<Placed> images) {
     }
 
-    /** One target's chain as stored: {@code target} is the key, from {@code registry}, {@code prefix} and {@code map}. */
-    record StoredChain(String target, String registry, String prefix, List<String> map, List<Applied> applied) {
+    /**
+     * One target's chain as stored: {@code target} is the key, from {@code registry}, {@code prefix}
+     * and {@code map}; {@code folded} the images of its bundles older than the newest {@value #KEEP}.
+     */
+    record StoredChain(String target, String registry, String prefix, List<String> map, List<Placed> folded,
+            List<StoredApplied> applied) {
+    }
+
+    /** A bundle as stored: {@code images} null (absent) once folded. */
+    record StoredApplied(long sequence, String digest, Long parent, String appliedAt,
+            @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+            List<Placed> images) {
     }
 
     /** A chain from an earlier, per-channel ledger whose target has not loaded it yet. */
@@ -66,8 +92,20 @@ public final class ImportLedger {
     record Stored(String format, String channel, List<StoredChain> targets, StoredUnclaimed unclaimed) {
     }
 
-    /** One target's chain in memory. */
-    private record Chain(TargetNaming naming, List<Applied> applied) {
+    /**
+     * One target's chain in memory: {@code folded} holds the images of the bundles whose images are
+     * empty in {@code applied} (see {@link ChainFolding}); queries read it before {@code applied}.
+     */
+    private record Chain(TargetNaming naming, List<Placed> folded, List<Applied> applied) {
+        Chain(TargetNaming naming, List<Applied> applied) {
+            this(naming, new ArrayList<>(), applied);
+        }
+
+        /** Every placement in the order made: the folded ones, then the kept bundles' images. */
+        void forEachPlacement(Consumer<Placed> action) {
+            folded.forEach(action);
+            applied.forEach(a -> a.images().forEach(action));
+        }
     }
 
     private static final String UNCLAIMED_NOTE = "written by an earlier airlock, one chain per channel; it belongs to the "
@@ -191,40 +229,50 @@ public final class ImportLedger {
         return chain.applied().stream().anyMatch(a -> a.digest().equals(digest));
     }
 
-    /** Target repositories (HOST/REPO) that received {@code blob} in a bundle applied to this target, newest first. */
+    /**
+     * Target repositories (HOST/REPO) that received {@code blob} in a bundle applied to this target,
+     * newest placement first (within a bundle, its last image first: an order folding keeps).
+     */
     public List<String> repositoriesWith(String blob) {
         Set<String> out = new LinkedHashSet<>();
-        List<Applied> all = new ArrayList<>(chain.applied());
-        Collections.reverse(all);
-        for (Applied a : all) {
-            for (Placed p : a.images()) {
-                if (p.blobs().contains(blob)) {
-                    out.add(p.target());
-                }
-            }
+        List<Applied> applied = chain.applied();
+        for (int i = applied.size() - 1; i >= 0; i--) {
+            addRepositoriesWith(blob, applied.get(i).images(), out);
         }
+        addRepositoriesWith(blob, chain.folded(), out);
         return List.copyOf(out);
     }
 
-    /** The images in place now: for each target repository and tag (or digest), the latest placed. */
-    public List<Placed> inPlace() {
-        Map<String, Placed> latest = new LinkedHashMap<>();
-        for (Applied a : chain.applied()) {
-            for (Placed p : a.images()) {
-                latest.put(p.target() + ":" + (p.tag() != null ? p.tag() : p.digest()), p);
+    private static void addRepositoriesWith(String blob, List<Placed> placed, Set<String> out) {
+        for (int i = placed.size() - 1; i >= 0; i--) {
+            if (placed.get(i).blobs().contains(blob)) {
+                out.add(placed.get(i).target());
             }
         }
+    }
+
+    /**
+     * The images in place now: for each target repository and tag (or digest), the latest placed;
+     * in the order each first appeared, as far as folding keeps it (it keeps which is latest, not
+     * always where a tag first appeared).
+     */
+    public List<Placed> inPlace() {
+        Map<String, Placed> latest = new LinkedHashMap<>();
+        chain.forEachPlacement(p -> latest.put(p.target() + ":" + (p.tag() != null ? p.tag() : p.digest()), p));
         return List.copyOf(latest.values());
     }
 
-    /** Every config and layer blob placed on this channel in this target. */
+    /** Every config and layer blob placed on this channel in this target (the order as {@link #inPlace()}'s). */
     public Set<String> blobsInPlace() {
         Set<String> out = new LinkedHashSet<>();
-        chain.applied().forEach(a -> a.images().forEach(p -> out.addAll(p.blobs())));
+        chain.forEachPlacement(p -> out.addAll(p.blobs()));
         return out;
     }
 
-    /** Appends {@code applied} to this target's chain and rewrites the file; a failed write is LOCAL, naming the file. */
+    /**
+     * Appends {@code applied} to this target's chain and rewrites the file, every chain compacted
+     * (see the class comment); a failed write is LOCAL, naming the file.
+     */
     public void record(Applied applied) {
         if (chain.naming() == null) {
             throw new IllegalStateException("an unclaimed chain is read, not written");
@@ -235,8 +283,9 @@ public final class ImportLedger {
         chain.applied().add(applied);
         List<StoredChain> targets = new ArrayList<>();
         for (Chain c : chains) {
+            ChainFolding.fold(c.folded(), c.applied(), KEEP);
             TargetNaming n = c.naming();
-            targets.add(new StoredChain(n.key(), n.host(), n.prefix(), n.mappings(), c.applied()));
+            targets.add(new StoredChain(n.key(), n.host(), n.prefix(), n.mappings(), c.folded(), stored(c.applied())));
         }
         Stored s = new Stored(FORMAT, channel, targets, unclaimed.isEmpty() ? null : new StoredUnclaimed(UNCLAIMED_NOTE, unclaimed));
         try {
@@ -244,6 +293,16 @@ public final class ImportLedger {
         } catch (JsonProcessingException e) {
             throw AirlockException.internal("cannot encode " + what(file) + ": " + e.getMessage(), e);
         }
+    }
+
+    private static List<StoredApplied> stored(List<Applied> applied) {
+        List<StoredApplied> out = new ArrayList<>(applied.size());
+        int firstKept = applied.size() - KEEP;
+        for (int i = 0; i < applied.size(); i++) {
+            Applied a = applied.get(i);
+            out.add(new StoredApplied(a.sequence(), a.digest(), a.parent(), a.appliedAt(), i < firstKept ? null : a.images()));
+        }
+        return out;
     }
 
     private static Path file(Path stateDir, String channel) {
@@ -296,12 +355,13 @@ public final class ImportLedger {
                 throw root.invalid("format is missing");
             }
             // The earlier format: {"channel": …, "applied": […]}, one chain for the whole channel.
-            return new Content(new ArrayList<>(), applied(root, "applied"));
+            return new Content(new ArrayList<>(), applied(root, "applied", false));
         }
         String format = root.string("format");
-        if (!format.equals(FORMAT)) {
-            throw root.wrong("format", "is '" + format + "'; this airlock reads " + FORMAT + " (written by a newer airlock?)");
+        if (!format.equals(FORMAT) && !format.equals(FORMAT_V2)) {
+            throw root.wrong("format", "is '" + format + "'; this airlock reads " + FORMAT + " and earlier (written by a newer airlock?)");
         }
+        boolean v3 = format.equals(FORMAT);
         List<Chain> chains = new ArrayList<>();
         for (CheckedJson t : root.objects("targets")) {
             TargetNaming naming = naming(t);
@@ -312,10 +372,16 @@ public final class ImportLedger {
             if (chains.stream().anyMatch(c -> same(c.naming(), naming))) {
                 throw t.wrong("target", "'" + key + "' appears twice");
             }
-            chains.add(new Chain(naming, applied(t, "applied")));
+            List<Placed> folded = new ArrayList<>();
+            if (v3) {
+                for (CheckedJson p : t.objects("folded")) {
+                    folded.add(placed(p));
+                }
+            }
+            chains.add(new Chain(naming, folded, applied(t, "applied", v3)));
         }
         CheckedJson u = root.optionalObject("unclaimed");
-        return new Content(chains, u == null ? List.of() : applied(u, "applied"));
+        return new Content(chains, u == null ? List.of() : applied(u, "applied", false));
     }
 
     private static TargetNaming naming(CheckedJson t) {
@@ -331,7 +397,8 @@ public final class ImportLedger {
         }
     }
 
-    private static List<Applied> applied(CheckedJson parent, String field) {
+    /** The bundles of a chain; {@code mayBeFolded}: a bundle without {@code images} had them folded (v3). */
+    private static List<Applied> applied(CheckedJson parent, String field, boolean mayBeFolded) {
         List<Applied> out = new ArrayList<>();
         for (CheckedJson a : parent.objects(field)) {
             long sequence = a.integer("sequence", 1);
@@ -346,16 +413,22 @@ public final class ImportLedger {
             }
             String appliedAt = a.string("appliedAt");
             List<Placed> images = new ArrayList<>();
-            for (CheckedJson i : a.objects("images")) {
-                String target = i.string("target");
-                if (target.indexOf('/') <= 0) {
-                    throw i.wrong("target", "is '" + target + "', not HOST/REPOSITORY");
+            if (!mayBeFolded || a.contains("images")) {
+                for (CheckedJson i : a.objects("images")) {
+                    images.add(placed(i));
                 }
-                images.add(new Placed(target, i.optionalString("tag"), i.string("source"), i.digest("digest"), i.digests("blobs"),
-                        i.has("platforms") ? i.strings("platforms") : null));
             }
             out.add(new Applied(sequence, digest, p, appliedAt, images));
         }
         return out;
+    }
+
+    private static Placed placed(CheckedJson i) {
+        String target = i.string("target");
+        if (target.indexOf('/') <= 0) {
+            throw i.wrong("target", "is '" + target + "', not HOST/REPOSITORY");
+        }
+        return new Placed(target, i.optionalString("tag"), i.string("source"), i.digest("digest"), i.digests("blobs"),
+                i.has("platforms") ? i.strings("platforms") : null);
     }
 }

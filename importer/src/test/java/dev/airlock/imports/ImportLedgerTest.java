@@ -291,6 +291,59 @@ class ImportLedgerTest {
         assertTrue(e.getMessage().contains(ledgerFile().toString()) && e.getMessage().contains(expected), e.getMessage());
     }
 
+    private static String v3(String folded, String applied) {
+        return "{\"format\":\"airlock-import-ledger/v3\",\"channel\":\"daily\",\"targets\":["
+                + section((folded == null ? "" : ",\"folded\":" + folded) + ",\"applied\":" + applied) + "]}";
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "folded missing        | NONE         | targets[0].folded is missing",
+        "folded an object      | {}           | targets[0].folded is an object, not a list",
+        "folded entry a number | [1]          | targets[0].folded[0] is the number 1, not an object",
+        "folded w/o digest     | [NODIGEST]   | targets[0].folded[0].digest is missing",
+        "folded target bare    | [BARE]       | targets[0].folded[0].target is 'app', not HOST/REPOSITORY",
+        "folded blob bad       | [BLOB]       | targets[0].folded[0].blobs[0] is not a digest",
+    })
+    void aFoldedListThatIsNotOne_isRefusedAsUsage_namingTheField(String name, String folded, String expected) throws Exception {
+        String placed = "{\"target\":\"127.0.0.1:5000/mirror/app/a\",\"tag\":\"1\",\"source\":\"s:1/app/a:1\",\"digest\":\"" + d('a')
+                + "\",\"blobs\":[\"" + d('b') + "\"]}";
+        String list = folded
+                .replace("NODIGEST", placed.replace(",\"digest\":\"" + d('a') + "\"", ""))
+                .replace("BARE", placed.replace("127.0.0.1:5000/mirror/app/a", "app"))
+                .replace("BLOB", placed.replace("[\"" + d('b') + "\"]", "[\"b\"]"));
+        write(v3(list.equals("NONE") ? null : list, "[" + APPLIED_OK + "]"));
+        AirlockException e = assertThrows(AirlockException.class, () -> ImportLedger.load(state, "daily", target("127.0.0.1:5000/mirror")));
+        assertEquals(AirlockException.Kind.USAGE, e.kind(), e.getMessage());
+        assertTrue(e.getMessage().contains(ledgerFile().toString()) && e.getMessage().contains(expected), e.getMessage());
+        assertEquals(1, e.getMessage().lines().count(), e.getMessage());
+    }
+
+    @Test
+    void aBundleWithoutImages_isAFoldedOneInV3_butAMistakeInV2() throws Exception {
+        String header = APPLIED_OK.replace(",\"images\":[]", "");
+        String placed = "{\"target\":\"127.0.0.1:5000/mirror/app/a\",\"tag\":\"1\",\"source\":\"s:1/app/a:1\",\"digest\":\"" + d('a')
+                + "\",\"blobs\":[\"" + d('b') + "\"]}";
+        write(v3("[" + placed + "]", "[" + header + "]"));
+        ImportLedger l = ImportLedger.load(state, "daily", target("127.0.0.1:5000/mirror"));
+        assertTrue(l.isApplied(d('1')));
+        assertEquals(List.of("127.0.0.1:5000/mirror/app/a"), l.repositoriesWith(d('b')), "the folded placement counts");
+        assertEquals(1, l.inPlace().size());
+
+        write(v2("[" + section(",\"applied\":[" + header + "]") + "]"));
+        AirlockException e = assertThrows(AirlockException.class, () -> ImportLedger.load(state, "daily", target("127.0.0.1:5000/mirror")));
+        assertTrue(e.getMessage().contains("targets[0].applied[0].images is missing"), e.getMessage());
+    }
+
+    @Test
+    void aLedgerOfANewerAirlock_isRefused_sayingSo() throws Exception {
+        write("{\"format\":\"airlock-import-ledger/v4\",\"channel\":\"daily\",\"targets\":[]}");
+        AirlockException e = assertThrows(AirlockException.class, () -> ImportLedger.load(state, "daily", target("127.0.0.1:5000/mirror")));
+        assertEquals(AirlockException.Kind.USAGE, e.kind());
+        assertTrue(e.getMessage().contains("format is 'airlock-import-ledger/v4'; this airlock reads airlock-import-ledger/v3 and earlier "
+                + "(written by a newer airlock?)"), e.getMessage());
+    }
+
     @Test
     void aTargetListedTwice_isRefused() throws Exception {
         String s = section(",\"applied\":[" + APPLIED_OK + "]");
