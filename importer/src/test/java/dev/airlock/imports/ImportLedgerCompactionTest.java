@@ -260,12 +260,12 @@ class ImportLedgerCompactionTest {
         assertSameAnswers("v3, B", new Reference(b), new Reference(a), ImportLedger.load(state, "daily", B));
     }
 
-    /** Writes the v2 resource with the ImportLedger of commit 6662f61: run once, by hand, on that commit. */
-    @Test
-    void writeV2Resource() throws Exception {
-        if (System.getProperty("ilc.writeV2") == null) {
-            return;
-        }
+    /**
+     * How {@code v2-ledger-seed7.json} was made: this, called from a test on commit 6662f61 (whose
+     * ImportLedger writes v2) with a temporary state directory, then the file copied into the
+     * resources. Not a test itself: on this commit it would write v3.
+     */
+    static void writeV2Resource(Path state, Path to) throws Exception {
         History h = History.of(7, 20);
         List<Applied> all = new ArrayList<>();
         h.a().forEach(x -> all.add(x));
@@ -275,6 +275,6 @@ class ImportLedgerCompactionTest {
         for (Applied x : all) {
             ImportLedger.load(state, "daily", h.a().contains(x) ? A : B).record(x);
         }
-        Files.copy(ledgerFile(), Path.of(System.getProperty("ilc.writeV2")));
+        Files.copy(state.resolve("channels").resolve("daily.json"), to);
     }
 }
