@@ -57,7 +57,12 @@ public final class Cli {
             return exitCode(AirlockException.Kind.USAGE);
         });
         cl.setExecutionExceptionHandler((ex, c, parseResult) -> failed(program, ex, verbose, json, out, err));
-        int code = cl.execute(args);
+        int code;
+        try {
+            code = cl.execute(args);
+        } catch (OutOfMemoryError e) {
+            code = outOfMemory(program, json, out, err);
+        }
         out.flush();
         err.flush();
         return code;
@@ -65,6 +70,11 @@ public final class Cli {
 
     /** A command that failed: one line on stderr (and a JSON object on stdout with --json), its kind's exit code. */
     private static int failed(String program, Exception ex, boolean verbose, boolean json, PrintWriter out, PrintWriter err) {
+        for (Throwable t = ex; t != null; t = t.getCause()) {
+            if (t instanceof OutOfMemoryError) {
+                return outOfMemory(program, json, out, err); // in a worker thread, passed on as the cause
+            }
+        }
         AirlockException.Kind kind;
         String message;
         if (ex instanceof AirlockException a) {
@@ -88,6 +98,22 @@ public final class Cli {
             printError(out, kind, oneLine(message));
         }
         return exitCode(kind);
+    }
+
+    /**
+     * The heap was too small (the launcher gives 192 MiB, which holds a catalog of some 15,000
+     * images in one run): one line saying so and how to give more, exit 1 like any other shortage
+     * of this machine's resources, instead of a stack trace.
+     */
+    private static int outOfMemory(String program, boolean json, PrintWriter out, PrintWriter err) {
+        String line = "out of memory: the Java heap (" + (Runtime.getRuntime().maxMemory() >> 20) + " MiB) is too small for this run;"
+                + " give the JVM more, e.g. AIRLOCK_JAVA_OPTS='-XX:+UseSerialGC -Xmx512m' (see docs/performance.md)";
+        err.println(program + ": " + line);
+        err.flush();
+        if (json) {
+            printError(out, AirlockException.Kind.LOCAL, line);
+        }
+        return exitCode(AirlockException.Kind.LOCAL);
     }
 
     /**
