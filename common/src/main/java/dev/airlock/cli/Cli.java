@@ -101,8 +101,8 @@ public final class Cli {
     }
 
     /**
-     * The heap was too small (the launcher gives 192 MiB, which holds a catalog of some 15,000
-     * images in one run): one line saying so and how to give more, exit 1 like any other shortage
+     * The heap was too small (the launcher gives 192 MiB, which holds a catalog of 10,000
+     * images in one run, measured): one line saying so and how to give more, exit 1 like any other shortage
      * of this machine's resources, instead of a stack trace.
      */
     private static int outOfMemory(String program, boolean json, PrintWriter out, PrintWriter err) {

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 import picocli.CommandLine.Command;
 
 /**
- * A run too big for the heap (the launcher's 192 MiB holds a catalog of some 15,000 images) ended in
+ * A run too big for the heap (the launcher's 192 MiB holds a catalog of 10,000 images, measured) ended in
  * a stack trace from the main thread, or "internal error: java.lang.OutOfMemoryError" from a
  * worker: now one line saying what ran out and how to give more, exit 1 as for any shortage of
  * this machine's resources, and an error object on stdout with --json. The error is thrown here by
