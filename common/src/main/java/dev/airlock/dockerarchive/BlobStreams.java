@@ -55,48 +55,7 @@ final class BlobStreams {
         }, "airlock-archive-pipe");
         t.setDaemon(true);
         t.start();
-        return new FilterInputStream(in) {
-            @Override
-            public int read(byte[] b, int off, int len) throws IOException {
-                int n = super.read(b, off, len);
-                if (n < 0) {
-                    rethrow();
-                }
-                return n;
-            }
-
-            @Override
-            public int read() throws IOException {
-                int n = super.read();
-                if (n < 0) {
-                    rethrow();
-                }
-                return n;
-            }
-
-            private void rethrow() throws IOException {
-                try {
-                    t.join(60_000);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IOException("interrupted", e);
-                }
-                Throwable f = failure.get();
-                if (f instanceof IOException io) {
-                    throw io;
-                } else if (f instanceof RuntimeException r) {
-                    throw r;
-                } else if (f != null) {
-                    throw new IOException(f);
-                }
-            }
-
-            @Override
-            public void close() throws IOException {
-                super.close();
-                t.interrupt();
-            }
-        };
+        return new PipeEnd(in, t, failure);
     }
 
     /** The failure kind for an exception met while reading a blob named by {@code what}. */
@@ -108,5 +67,57 @@ final class BlobStreams {
             return AirlockException.malformed(what + " is not valid gzip: " + e.getMessage());
         }
         return AirlockException.local("cannot read " + what + ": " + e.getMessage(), e);
+    }
+    /** The reading end of {@link #pipe}: at its end, the writer's failure (if any) is thrown. */
+    private static final class PipeEnd extends FilterInputStream {
+        private final Thread t;
+        private final AtomicReference<Throwable> failure;
+
+        PipeEnd(InputStream in, Thread t, AtomicReference<Throwable> failure) {
+            super(in);
+            this.t = t;
+            this.failure = failure;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            if (n < 0) {
+                rethrow();
+            }
+            return n;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int n = super.read();
+            if (n < 0) {
+                rethrow();
+            }
+            return n;
+        }
+
+        private void rethrow() throws IOException {
+            try {
+                t.join(60_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted", e);
+            }
+            Throwable f = failure.get();
+            if (f instanceof IOException io) {
+                throw io;
+            } else if (f instanceof RuntimeException r) {
+                throw r;
+            } else if (f != null) {
+                throw new IOException(f);
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            super.close();
+            t.interrupt();
+        }
     }
 }

@@ -25,21 +25,7 @@ public record ImageReference(String registry, String repository, String tag, Dig
         if (rest.startsWith("docker://")) {
             rest = rest.substring("docker://".length());
         }
-        for (String transport : OTHER_TRANSPORTS) {
-            if (rest.startsWith(transport)) {
-                String hint = transport.equals("docker-archive:")
-                        ? "use --from-docker-archive FILE for a 'docker save' archive"
-                        : "copy it into a registry first (skopeo copy " + transport + "... docker://HOST/PATH:TAG)";
-                throw AirlockException.usage("image reference '" + text + "': the " + transport.substring(0, transport.length() - 1)
-                        + " transport is not supported here: an image reference names a registry image (HOST[:PORT]/PATH:TAG, docker:// is"
-                        + " optional); " + hint
-                        + (rest.indexOf('/') < 0 ? " (for the Docker Hub image of that name write docker.io/library/" + rest + ")" : ""));
-            }
-        }
-        if (rest.startsWith("http://") || rest.startsWith("https://")) {
-            throw AirlockException.usage("image reference '" + text + "' is a URL: write HOST[:PORT]/PATH:TAG without http:// or https://"
-                    + " (a registry without TLS is named with --plain-http HOST:PORT)");
-        }
+        refuseOtherTransports(text, rest);
         Digest digest = null;
         int at = rest.indexOf('@');
         if (at >= 0) {
@@ -80,6 +66,25 @@ public record ImageReference(String registry, String repository, String tag, Dig
             }
         }
         return new ImageReference(registry, rest, tag, digest);
+    }
+
+    /** Another containers-transports(5) prefix, or a URL: refused, saying what to write instead. */
+    private static void refuseOtherTransports(String text, String rest) {
+        for (String transport : OTHER_TRANSPORTS) {
+            if (rest.startsWith(transport)) {
+                String hint = transport.equals("docker-archive:")
+                        ? "use --from-docker-archive FILE for a 'docker save' archive"
+                        : "copy it into a registry first (skopeo copy " + transport + "... docker://HOST/PATH:TAG)";
+                throw AirlockException.usage("image reference '" + text + "': the " + transport.substring(0, transport.length() - 1)
+                        + " transport is not supported here: an image reference names a registry image (HOST[:PORT]/PATH:TAG, docker:// is"
+                        + " optional); " + hint
+                        + (rest.indexOf('/') < 0 ? " (for the Docker Hub image of that name write docker.io/library/" + rest + ")" : ""));
+            }
+        }
+        if (rest.startsWith("http://") || rest.startsWith("https://")) {
+            throw AirlockException.usage("image reference '" + text + "' is a URL: write HOST[:PORT]/PATH:TAG without http:// or https://"
+                    + " (a registry without TLS is named with --plain-http HOST:PORT)");
+        }
     }
 
     /** The host to contact: Docker Hub's API lives on another name than its references. */
