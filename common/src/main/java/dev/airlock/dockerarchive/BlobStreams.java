@@ -68,6 +68,7 @@ final class BlobStreams {
         }
         return AirlockException.local("cannot read " + what + ": " + e.getMessage(), e);
     }
+
     /** The reading end of {@link #pipe}: at its end, the writer's failure (if any) is thrown. */
     private static final class PipeEnd extends FilterInputStream {
         private final Thread t;
