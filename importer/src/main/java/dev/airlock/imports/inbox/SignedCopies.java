@@ -104,12 +104,9 @@ final class SignedCopies {
             return new Pick(listName, null, List.copyOf(arriving), List.of(), List.of(), List.of(), true);
         }
         for (String l : lists) {
-            VolumeList list = readList(listName, l, files);
-            if (list == null) {
-                continue;
-            }
             for (String a : ascs) {
-                if (verifies(l, a, stamps)) {
+                VolumeList list = verifies(l, a, stamps) ? readList(listName, l, files) : null; // only a signed list is parsed
+                if (list != null) {
                     return volumes(listName, l, a, list, lists, ascs, files, settled, stamps, copies);
                 }
             }
