@@ -462,7 +462,11 @@ public final class InboxWatcher {
 
     private void process(InboxScan.Candidate c, ChainOrder.Peek p, boolean once) {
         if (!c.arrangement().isEmpty()) {
-            squatters.arrange(c); // the next listing takes the set by its own names
+            try {
+                squatters.arrange(c); // the next listing takes the set by its own names
+            } catch (AirlockException e) {
+                retry(c, e, once); // a move or link that failed (disk, no hard links): not the set's fault; the others go on
+            }
             return;
         }
         String key = c.key();
