@@ -32,7 +32,8 @@ import java.nio.file.attribute.BasicFileAttributes;
  * the content, so the same conflicting file sent again is a duplicate of its kept copy rather than
  * a pile of copies. {@code watch} takes a single-file bundle's conflict name
  * {@code NAME.tar.conflict-SHA16} as a bundle of its own (the import tells a forged file from the
- * real one; red-team pass L), and no other conflict name: a set's parts kept so wait for an admin.</li>
+ * real one; red-team pass L); a volume set's list, signature and volumes kept so are told from the
+ * files under their names by the set's signed list (red-team pass L3: {@code SignedCopies}).</li>
  * </ul>
  * The source must be complete and fsynced, a regular file on the same file system as the target.
  * Callers log the {@link Outcome}; nothing here prints.

@@ -31,6 +31,8 @@ import java.util.regex.Pattern;
  * modification time changed within the settle time. The list is read here only for the names and
  * sizes of the volumes; the import checks its signature and every byte. A bundle's report
  * {@code NAME.report.md} is not a bundle: it moves with its bundle, and alone it is left where it is.
+ * Copies kept beside a set's names ({@code NAME.conflict-SHA16}) and a list no signature verifies
+ * are sorted out by the set's signed list ({@link SignedCopies}).
  */
 final class InboxScan {
     private static final Pattern VOLUME = Pattern.compile("(.+\\.tar)\\.(\\d{3,})");
@@ -60,9 +62,14 @@ final class InboxScan {
      * name: a stranger's) are moved with it and are no part of it: not waited for, not compared.
      */
     record Candidate(String key, Path open, List<Path> files, List<Stamp> stamps, State state, String note, long arrivedMillis,
-            List<Path> strays) {
+            List<Path> strays, Arrangement arrangement) {
         Candidate(String key, Path open, List<Path> files, List<Stamp> stamps, State state, String note, long arrivedMillis) {
             this(key, open, files, stamps, state, note, arrivedMillis, List.of());
+        }
+
+        Candidate(String key, Path open, List<Path> files, List<Stamp> stamps, State state, String note, long arrivedMillis,
+                List<Path> strays) {
+            this(key, open, files, stamps, state, note, arrivedMillis, strays, Arrangement.NONE);
         }
 
         boolean isSet() {
@@ -77,6 +84,19 @@ final class InboxScan {
             List<Path> all = new ArrayList<>(files);
             all.addAll(strays);
             return List.copyOf(all);
+        }
+    }
+
+    /**
+     * What must happen before a ready set is imported ({@link SquatterMoves}): {@code squats} go to
+     * {@code rejected/}, then each of {@code promote} (a copy its signed list chose, kept beside a
+     * name) takes the name it was kept beside ({@link SignedCopies}).
+     */
+    record Arrangement(List<SignedCopies.Squat> squats, List<Path> promote) {
+        static final Arrangement NONE = new Arrangement(List.of(), List.of());
+
+        boolean isEmpty() {
+            return squats.isEmpty() && promote.isEmpty();
         }
     }
 
@@ -96,6 +116,8 @@ final class InboxScan {
     private final Map<String, ReadList> lists = new HashMap<>();
     /** Directory listings made so far: the work a scan costs grows with these times the files there. */
     private long listings;
+    /** Which copies beside a set's names are its own, by its signed list. */
+    private final SignedCopies signed;
 
     /**
      * What the completeness check needs of a list: {@link VolumeList#parse} has checked that volume
@@ -140,15 +162,21 @@ final class InboxScan {
     }
 
     InboxScan(Path inbox, java.time.Duration settle, int maxFiles) {
+        this(inbox, settle, maxFiles, null);
+    }
+
+    /** {@code trust}: the watcher's trusted keys, which tell a set's signed list from a stranger's copy; null: none (as inspect). */
+    InboxScan(Path inbox, java.time.Duration settle, int maxFiles, dev.airlock.crypto.TrustPolicy trust) {
         this.inbox = inbox;
         this.settleNanos = settle.toNanos();
         this.maxFiles = maxFiles;
+        this.signed = new SignedCopies(inbox, trust);
     }
 
     /** Whether a file of this name can be a bundle, part of a volume set, or a bundle's report: only those are looked at. */
     private static boolean mayMatter(String name) {
         return isKey(name) || name.endsWith(VolumeList.SUFFIX + ".asc")
-                || name.endsWith(ReportFile.SUFFIX) || VOLUME.matcher(name).matches();
+                || name.endsWith(ReportFile.SUFFIX) || VOLUME.matcher(name).matches() || SignedCopies.isCopy(name);
     }
 
     Result scan() {
@@ -192,14 +220,15 @@ final class InboxScan {
                 volumesByBundle.computeIfAbsent(m.group(1), k -> new TreeSet<>()).add(name);
             }
         }
+        java.util.NavigableMap<String, TreeSet<String>> copies = copies(files.keySet(), ignored);
         for (String name : files.keySet()) {
             if (name.endsWith(VolumeList.SUFFIX)) {
-                out.add(set(name, files, stamps, settled, volumesByBundle));
+                out.add(set(name, files, stamps, settled, volumesByBundle, copies));
             } else if (isSingle(name)) {
                 Candidate c = single(name, stamps, settled, files.get(name));
                 out.add(c);
-            } else if (name.endsWith(VolumeList.SUFFIX + ".asc") || VOLUME.matcher(name).matches()) {
-                continue; // part of a set, handled with its list
+            } else if (name.endsWith(VolumeList.SUFFIX + ".asc") || VOLUME.matcher(name).matches() || SignedCopies.isCopy(name)) {
+                continue; // part of a set (or a copy beside one of its names), handled with its list
             } else if (name.endsWith(ReportFile.SUFFIX)) {
                 continue; // a bundle's report, moved with its bundle (it may arrive first: senders send it before the bundle)
             } else {
@@ -431,7 +460,10 @@ final class InboxScan {
      */
     private static String owner(String name, java.util.Set<String> keys) {
         String list;
-        if (name.endsWith(ReportFile.SUFFIX)) {
+        if (SignedCopies.isCopy(name)) {
+            String base = SignedCopies.base(name);
+            return base.endsWith(VolumeList.SUFFIX) ? (keys.contains(base) ? base : null) : owner(base, keys);
+        } else if (name.endsWith(ReportFile.SUFFIX)) {
             String stem = name.substring(0, name.length() - ReportFile.SUFFIX.length());
             list = keys.contains(stem + ".tar") ? stem + ".tar" : stem + VolumeList.SUFFIX;
         } else if (name.endsWith(VolumeList.SUFFIX + ".asc")) {
@@ -449,6 +481,9 @@ final class InboxScan {
      * checks it against bundle.json, and a half-copied report would be refused).
      */
     private Candidate withReport(Candidate c, Map<String, Stamp> stamps, Map<String, Boolean> settled) {
+        if (c.isSet() && c.files().size() == 1 && c.state() == State.READY) {
+            return c; // a list tried alone (one no signature here verifies, or one that cannot be read): the report stays for its set
+        }
         String bundle = c.isSet() ? c.key().substring(0, c.key().length() - VolumeList.SUFFIX.length()) + ".tar" : c.key();
         String report = ReportFile.nameFor(bundle);
         if (!stamps.containsKey(report)) {
@@ -460,7 +495,7 @@ final class InboxScan {
         st.add(stamps.get(report));
         boolean settling = c.state() == State.READY && !settled.get(report);
         return new Candidate(c.key(), c.open(), List.copyOf(files), List.copyOf(st), settling ? State.SETTLING : c.state(),
-                settling ? report + " is still being written" : c.note(), c.arrivedMillis(), c.strays());
+                settling ? report + " is still being written" : c.note(), c.arrivedMillis(), c.strays(), c.arrangement());
     }
 
     private Candidate single(String name, Map<String, Stamp> stamps, Map<String, Boolean> settled, BasicFileAttributes a) {
@@ -478,11 +513,15 @@ final class InboxScan {
      * of new such names kept a complete set "still being written" for as long as it lasted (red-team pass L).
      */
     private Candidate set(String listName, Map<String, BasicFileAttributes> files, Map<String, Stamp> stamps,
-            Map<String, Boolean> settled, Map<String, TreeSet<String>> volumesByBundle) {
+            Map<String, Boolean> settled, Map<String, TreeSet<String>> volumesByBundle, java.util.NavigableMap<String, TreeSet<String>> copies) {
         String bundle = listName.substring(0, listName.length() - VolumeList.SUFFIX.length()) + ".tar";
         Path listPath = inbox.resolve(listName);
         String asc = listName + ".asc";
         long arrived = arrived(listPath, files.get(listName));
+        SignedCopies.Pick pick = settled.get(listName) ? signed.pick(listName, files, settled, stamps, copies) : null;
+        if (pick != null) {
+            return picked(listName, pick, stamps, settled, volumesByBundle.getOrDefault(bundle, new TreeSet<>()), arrived);
+        }
         List<String> own = new ArrayList<>();
         own.add(listName);
         if (files.containsKey(asc)) {
@@ -492,6 +531,9 @@ final class InboxScan {
         if (settled.get(listName)) {
             list = shape(listName, listPath, files.get(listName), stamps.get(listName));
             list = list != null && list.bundle().equals(bundle) ? list : null; // else the import refuses it, saying why
+            if (signed.unsigned(listName, list != null, files, settled, stamps, copies)) {
+                return new Candidate(listName, listPath, List.of(listPath), List.of(stamps.get(listName)), State.READY, null, arrived);
+            }
         }
         List<String> strays = new ArrayList<>();
         for (String v : volumesByBundle.getOrDefault(bundle, new TreeSet<>())) {
@@ -514,6 +556,61 @@ final class InboxScan {
                     arrived, strayPaths);
         }
         return new Candidate(listName, listPath, paths, st, State.READY, null, arrived, strayPaths);
+    }
+
+    /**
+     * A set as its signed list made it ({@link SignedCopies}): its own files, some of them copies
+     * kept beside its names; ready, it carries what must happen before its import (squatters set
+     * aside, the chosen copies given their names). Unlisted volumes are strays, as in {@link #set}.
+     */
+    private Candidate picked(String listName, SignedCopies.Pick pick, Map<String, Stamp> stamps, Map<String, Boolean> settled,
+            TreeSet<String> volumes, long arrived) {
+        Path open = inbox.resolve(listName);
+        List<Path> paths = pick.own().stream().map(inbox::resolve).toList();
+        List<Stamp> st = pick.own().stream().map(stamps::get).toList();
+        if (pick.settling()) {
+            return new Candidate(listName, open, paths, st, State.SETTLING, "a file of " + listName + " (or a copy kept beside one of"
+                    + " its names) is still being written", arrived);
+        }
+        java.util.Set<String> listed = new java.util.HashSet<>();
+        pick.list().volumes().forEach(v -> listed.add(v.name()));
+        List<Path> strays = volumes.stream().filter(v -> !listed.contains(v) && settled.get(v)).map(inbox::resolve).toList();
+        if (!pick.missing().isEmpty()) {
+            int n = pick.list().volumes().size();
+            List<String> m = pick.missing();
+            return new Candidate(listName, open, paths, st, State.INCOMPLETE, "volume set " + listName + " is incomplete: " + (n - m.size())
+                    + " of " + n + " volumes here; waiting for " + String.join(", ", m.subList(0, Math.min(3, m.size())))
+                    + (m.size() > 3 ? " and " + (m.size() - 3) + " more" : ""), arrived, strays);
+        }
+        Arrangement a = new Arrangement(pick.squats(), pick.promote().stream().map(inbox::resolve).toList());
+        return new Candidate(listName, open, paths, st, State.READY, null, arrived, strays, a);
+    }
+
+    /**
+     * The copies kept beside a set's names ({@link SignedCopies#isCopy}) among {@code names}, by the
+     * name each was kept beside: at most {@link SignedCopies#MAX_COPIES} each, by name; the rest are
+     * named in {@code ignored} (up to {@link #STRAYS_NAMED}, then counted) and left where they are.
+     */
+    private static java.util.NavigableMap<String, TreeSet<String>> copies(java.util.Collection<String> names, List<String> ignored) {
+        java.util.NavigableMap<String, TreeSet<String>> out = new TreeMap<>();
+        int past = 0;
+        for (String name : names) {
+            String base = SignedCopies.base(name);
+            if (base == null) {
+                continue;
+            }
+            TreeSet<String> these = out.computeIfAbsent(base, k -> new TreeSet<>());
+            if (these.size() < SignedCopies.MAX_COPIES) {
+                these.add(name);
+            } else if (past++ < STRAYS_NAMED) {
+                ignored.add("ignoring " + name + ": more than " + SignedCopies.MAX_COPIES + " copies are kept beside " + base
+                        + "; only the first " + SignedCopies.MAX_COPIES + " by name are looked at (left where it is)");
+            }
+        }
+        if (past > STRAYS_NAMED) {
+            ignored.add("ignoring " + (past - STRAYS_NAMED) + " more copies kept beside the names of volume sets (left where they are)");
+        }
+        return out;
     }
 
     /** Whether {@code name} ({@code BUNDLE.tar.NNN}) is one of the volumes {@code list} names. */

@@ -70,6 +70,7 @@ public final class InboxWatcher {
     private InboxLayout layout;
     private InboxScan scan;
     private InboxMoves moves;
+    private SquatterMoves squatters;
     private String resumed;
     private final Map<String, PeekEntry> peeks = new HashMap<>();
     private final Map<String, Retry> retries = new HashMap<>();
@@ -195,8 +196,9 @@ public final class InboxWatcher {
         ChannelLock lock = InboxLock.acquire(layout);
         running = true;
         try {
-            scan = new InboxScan(layout.inbox(), options.settle());
+            scan = new InboxScan(layout.inbox(), options.settle(), InboxScan.MAX_FILES, template.trust());
             moves = new InboxMoves(layout, log);
+            squatters = new SquatterMoves(layout.inbox(), moves, log);
             moves.pending().ifPresent(e -> {
                 if (e.action().equals("importing")) {
                     resumed = e.bundle();
@@ -459,6 +461,14 @@ public final class InboxWatcher {
     }
 
     private void process(InboxScan.Candidate c, ChainOrder.Peek p, boolean once) {
+        if (!c.arrangement().isEmpty()) {
+            try {
+                squatters.arrange(c); // the next listing takes the set by its own names
+            } catch (AirlockException e) {
+                retry(c, e, once); // a move or link that failed (disk, no hard links): not the set's fault; the others go on
+            }
+            return;
+        }
         String key = c.key();
         log.accept("picked up " + key + ": " + (p != null ? p.describe() : "its bundle.json cannot be read; the import will say why"));
         moves.importing(key);

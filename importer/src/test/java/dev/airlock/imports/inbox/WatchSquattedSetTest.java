@@ -1,0 +1,183 @@
+package dev.airlock.imports.inbox;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.airlock.bundle.VolumeList;
+import dev.airlock.crypto.BundleSigner;
+import dev.airlock.crypto.OpenPgpKeys;
+import dev.airlock.crypto.TrustPolicy;
+import dev.airlock.digest.Digest;
+import dev.airlock.error.AirlockException;
+import dev.airlock.imports.ImportRequest;
+import dev.airlock.imports.TargetNaming;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Red-team pass L3 (issue 17): set names are predictable, and a stranger who sends first under the
+ * name of a set's list or signature took the name from the real file, which the delivery rule keeps
+ * beside it as {@code NAME.conflict-SHA16}: the set was tried with the stranger's file and refused
+ * whole. The signed list decides: the copy whose signature verifies against the trusted keys is the
+ * set's, and each stranger's file goes to {@code rejected/} with a reason naming the name it took.
+ */
+class WatchSquattedSetTest {
+    private static final String BUNDLE = "daily-000001.airlock.tar";
+    private static final String LIST = VolumeList.listName(BUNDLE);
+    private static final byte[] VOLUME = "the real volume".getBytes(StandardCharsets.UTF_8);
+
+    @TempDir
+    Path root;
+    Path inbox;
+    TrustPolicy trust;
+    BundleSigner signer;
+    byte[] list;
+    byte[] asc;
+
+    @BeforeEach
+    void signedSet() throws Exception {
+        inbox = Files.createDirectories(root.resolve("inbox"));
+        OpenPgpKeys.Generated g = OpenPgpKeys.generate("Exporter <e@airlock.test>", null);
+        Path secret = Files.write(root.resolve("key.asc"), g.secretArmored());
+        Path cert = Files.write(root.resolve("cert.asc"), g.certArmored());
+        signer = new BundleSigner(OpenPgpKeys.readSecretKey(secret), null);
+        trust = new TrustPolicy(OpenPgpKeys.readCertificates(cert), 1);
+        list = list(VOLUME);
+        asc = signer.sign(list);
+    }
+
+    private static byte[] list(byte[] volume) {
+        return new VolumeList(VolumeList.FORMAT, "daily", 1, BUNDLE, "sha256:" + "0".repeat(64), volume.length, volume.length,
+                List.of(new VolumeList.Volume(BUNDLE + ".000", volume.length, Digest.sha256Of(volume).toString()))).toJson();
+    }
+
+    private static String copyOf(String name, byte[] bytes) {
+        return name + ".conflict-" + Digest.sha256Of(bytes).hex().substring(0, 16);
+    }
+
+    @Test
+    void watch_aStrangersListUnderTheListsName_isRejectedAndTheSignedOneImportedWithItsVolumes() throws Exception {
+        byte[] forged = list("a stranger's volume".getBytes(StandardCharsets.UTF_8)); // a list of this set, signed by no one trusted
+        Files.write(inbox.resolve(LIST), forged); // the stranger's, first
+        Files.write(inbox.resolve(BUNDLE + ".000"), VOLUME);
+        Files.write(inbox.resolve(LIST + ".asc"), asc);
+        Files.write(inbox.resolve(copyOf(LIST, list)), list); // the real list, kept beside the stranger's
+        List<String> lines = watchUntilTried(r -> Files.exists(r.bundle()) && java.util.Arrays.equals(read(r.bundle()), list));
+        assertArrayEquals(forged, Files.readAllBytes(inbox.resolve(InboxLayout.REJECTED).resolve(LIST)), String.join("\n", lines));
+        assertTrue(Files.readString(inbox.resolve(InboxLayout.REJECTED).resolve(LIST + ".reason")).contains("squatted " + LIST));
+    }
+
+    @Test
+    void watch_aStrangersSignatureUnderTheSignaturesName_isRejectedAndTheSetImportedWithTheSignedOne() throws Exception {
+        byte[] junk = "-----BEGIN PGP SIGNATURE-----\nnot one\n-----END PGP SIGNATURE-----\n".getBytes(StandardCharsets.UTF_8);
+        Files.write(inbox.resolve(LIST + ".asc"), junk); // the stranger's, first
+        Files.write(inbox.resolve(BUNDLE + ".000"), VOLUME);
+        Files.write(inbox.resolve(copyOf(LIST + ".asc", asc)), asc); // the real signature, kept beside the stranger's
+        Files.write(inbox.resolve(LIST), list);
+        List<String> lines = watchUntilTried(r -> java.util.Arrays.equals(read(r.bundle().resolveSibling(LIST + ".asc")), asc));
+        assertArrayEquals(junk, Files.readAllBytes(inbox.resolve(InboxLayout.REJECTED).resolve(LIST + ".asc")), String.join("\n", lines));
+        assertTrue(Files.readString(inbox.resolve(InboxLayout.REJECTED).resolve(LIST + ".asc.reason")).contains("squatted " + LIST + ".asc"));
+    }
+
+    @Test
+    void watch_aStrangersFileUnderAVolumesName_isMovedToRejectedWithAReason_andTheRealVolumeTakesTheName() throws Exception {
+        Files.createFile(inbox.resolve(BUNDLE + ".000")); // the stranger's, first
+        Files.write(inbox.resolve(copyOf(BUNDLE + ".000", VOLUME)), VOLUME);
+        Files.write(inbox.resolve(LIST + ".asc"), asc);
+        Files.write(inbox.resolve(LIST), list);
+        List<String> lines = watchUntilTried(r -> java.util.Arrays.equals(read(r.bundle().resolveSibling(BUNDLE + ".000")), VOLUME));
+        Path rejected = inbox.resolve(InboxLayout.REJECTED);
+        assertEquals(0, Files.size(rejected.resolve(BUNDLE + ".000")), String.join("\n", lines));
+        String reason = Files.readString(rejected.resolve(BUNDLE + ".000.reason"));
+        assertTrue(reason.contains("squatted " + BUNDLE + ".000") && reason.contains(LIST), reason);
+        assertArrayEquals(VOLUME, Files.readAllBytes(inbox.resolve(BUNDLE + ".000")), "the real volume under its name");
+        assertFalse(Files.exists(inbox.resolve(copyOf(BUNDLE + ".000", VOLUME))), "no copy left beside it");
+        assertTrue(Files.exists(inbox.resolve(LIST)), "the set stays in the inbox, to be tried again");
+    }
+
+    @Test
+    void watch_aStrangersListSentFirst_isRejectedAlone_andTheVolumesAndSignatureWaitForTheRealList() throws Exception {
+        Files.writeString(inbox.resolve(LIST), "not a list"); // the stranger's, first
+        Files.write(inbox.resolve(BUNDLE + ".000"), VOLUME); // then the real set, its list last
+        Files.write(inbox.resolve(LIST + ".asc"), asc);
+        try (Watching w = watch(r -> java.util.Arrays.equals(read(r.bundle()), list))) {
+            Path rejected = inbox.resolve(InboxLayout.REJECTED).resolve(LIST);
+            for (long end = System.nanoTime() + 10_000_000_000L; !Files.exists(rejected) && System.nanoTime() < end; ) {
+                Thread.sleep(20);
+            }
+            Thread.sleep(500); // and a few more listings
+            assertTrue(Files.exists(rejected), "the stranger's list was never tried: " + w.lines);
+            assertTrue(Files.exists(inbox.resolve(BUNDLE + ".000")) && Files.exists(inbox.resolve(LIST + ".asc")),
+                    "the real volume and signature went with the stranger's list: " + w.lines);
+            assertArrayEquals(VOLUME, Files.readAllBytes(inbox.resolve(BUNDLE + ".000")));
+            assertArrayEquals(asc, Files.readAllBytes(inbox.resolve(LIST + ".asc")));
+            Path sent = Files.write(inbox.resolve(".incoming"), list);
+            dev.airlock.io.NoReplaceDelivery.deliver(sent, inbox.resolve(LIST)); // the real list, sent last
+            assertTrue(w.taken.await(10, TimeUnit.SECONDS), "the real set was never tried: " + w.lines);
+        }
+    }
+
+    private static byte[] read(Path p) {
+        try {
+            return Files.readAllBytes(p);
+        } catch (java.io.IOException e) {
+            return new byte[0];
+        }
+    }
+
+    /**
+     * Watches until the import is given the set as {@code real} says it should look; that import
+     * then fails as one that is not the bundle's fault would (the set stays and is tried again).
+     */
+    private List<String> watchUntilTried(Function<ImportRequest, Boolean> real) throws Exception {
+        try (Watching w = watch(real)) {
+            assertTrue(w.taken.await(10, TimeUnit.SECONDS), "the real set was never tried: " + w.lines);
+            return w.lines;
+        }
+    }
+
+    /** A watcher over the inbox (its files made settled); the import refuses what {@code real} does not accept as a forgery. */
+    private Watching watch(Function<ImportRequest, Boolean> real) throws Exception {
+        try (var s = Files.list(inbox)) {
+            for (Path p : s.toList()) {
+                Files.setLastModifiedTime(p, FileTime.from(Instant.now().minusSeconds(60)));
+            }
+        }
+        CountDownLatch taken = new CountDownLatch(1);
+        List<String> lines = new CopyOnWriteArrayList<>();
+        ImportRequest template = new ImportRequest(null, trust, new TargetNaming("127.0.0.1:5000", List.of()), root.resolve("state"), 1, false);
+        InboxWatcher w = new InboxWatcher(inbox, new WatchOptions(Duration.ofMillis(100), Duration.ofMillis(100), Duration.ofSeconds(1)),
+                template, r -> {
+                    if (!real.apply(r)) {
+                        throw AirlockException.untrusted(r.bundle() + " is not the signed set"); // what the import says of a forgery
+                    }
+                    taken.countDown();
+                    throw AirlockException.local("the registry is away", null); // enough: the real set was tried
+                }, lines::add);
+        Thread t = new Thread(w::run, "watch");
+        t.start();
+        return new Watching(w, t, taken, lines);
+    }
+
+    private record Watching(InboxWatcher watcher, Thread thread, CountDownLatch taken, List<String> lines) implements AutoCloseable {
+        @Override
+        public void close() throws InterruptedException {
+            watcher.stop();
+            thread.join(20_000);
+        }
+    }
+}
