@@ -174,8 +174,9 @@ public final class ExportLedger {
         }
         List<Entry> bundles = new ArrayList<>();
         Map<Long, Entry> known = new HashMap<>();
+        long[] records = {0};
         for (CheckedJson b : json.objects("bundles")) {
-            Entry e = entry(b, known);
+            Entry e = entry(b, known, records);
             if (!bundles.isEmpty() && e.sequence() <= bundles.get(bundles.size() - 1).sequence()) {
                 throw b.invalid(b.child("sequence") + " is " + e.sequence() + " after " + bundles.get(bundles.size() - 1).sequence()
                         + ": bundles must be in increasing sequence order");
@@ -193,13 +194,24 @@ public final class ExportLedger {
                     r.optionalString("received")));
         }
         CheckedJson p = json.optionalObject("pending");
-        Pending pending = p == null ? null : new Pending(entry(p.object("entry"), known), p.string("partialPath"),
+        Pending pending = p == null ? null : new Pending(entry(p.object("entry"), known, records), p.string("partialPath"),
                 p.has("files") ? p.strings("files") : null);
         return new State(channel, bundles, head, receipts, pending);
     }
 
-    /** One bundle; its images in full, or applied as a diff to those of its parent among {@code known}. */
-    private static Entry entry(CheckedJson e, Map<Long, Entry> known) {
+    /**
+     * Image records a ledger may hold in all, its bundles' lists put together: 50 times a channel of
+     * 1,000 images written daily for a year. Runs may name a parent's records again (a source named
+     * twice), so without a bound a few KB whose every bundle takes its parent's images twice read
+     * into billions of records and ran out of heap (red-team pass M).
+     */
+    static final long MAX_RECORDS = 20_000_000;
+
+    /**
+     * One bundle; its images in full, or applied as a diff to those of its parent among {@code known};
+     * {@code records} counts what the ledger's bundles hold so far, refused past {@link #MAX_RECORDS}.
+     */
+    private static Entry entry(CheckedJson e, Map<Long, Entry> known, long[] records) {
         long sequence = e.integer("sequence", 1);
         String digest = e.digest("digest");
         Long parent = e.optionalInteger("parent", 1);
@@ -215,8 +227,15 @@ public final class ExportLedger {
                 throw e.wrong("imagesFromParent", "takes images from the parent's, but "
                         + (parent == null ? "the bundle has no parent" : "its parent " + parent + " is not an earlier bundle here"));
             }
-            images = LedgerImages.decode(base.images(), parts(e, base.images().size()));
+            List<Object> parts = parts(e, base.images().size());
+            long n = LedgerImages.length(parts);
+            if (n > MAX_RECORDS - records[0]) {
+                throw e.wrong("imagesFromParent", "makes " + n + " image records of its parent's, past the " + MAX_RECORDS
+                        + " a ledger may hold in all (its bundles before it hold " + records[0] + "): the file is damaged or was edited");
+            }
+            images = LedgerImages.decode(base.images(), parts);
         }
+        records[0] += images.size();
         return new Entry(sequence, digest, parent, e.string("file"), e.string("created"), images, e.digests("carried"),
                 e.has("platforms") ? e.strings("platforms") : null);
     }

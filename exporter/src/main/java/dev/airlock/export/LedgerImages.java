@@ -58,6 +58,15 @@ final class LedgerImages {
         return out.size() < images.size() ? out : null;
     }
 
+    /** How many records {@link #decode} makes of {@code parts}, counted before any is made. */
+    static long length(List<Object> parts) {
+        long n = 0;
+        for (Object p : parts) {
+            n += p instanceof Run run ? run.to() - run.from() + 1L : 1L;
+        }
+        return n;
+    }
+
     /** The list {@link #encode} said: each run's records taken from {@code parent}, in order. */
     static List<ImageRecord> decode(List<ImageRecord> parent, List<Object> parts) {
         List<ImageRecord> out = new ArrayList<>();

@@ -36,8 +36,27 @@ record InboxLayout(Path inbox, Path done, Path rejected, Path control) {
             if (!Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
                 throw AirlockException.usage(p + " is not a directory");
             }
+            // As the control directory: one another user owns (made before the watcher's first start by a
+            // sender, or by a run as root) can be made unwritable at its owner's will, and every move into it
+            // then failed and was retried for good, its channel waiting with it (red-team pass M).
+            refuseForeign(p, p == l.done ? "imported" : "refused");
         }
         return l;
+    }
+
+    /** LOCAL naming {@code dir} when another user owns it, saying what to do: chown it (its files are bundles already handled). */
+    private static void refuseForeign(Path dir, String what) {
+        try {
+            int owner = ControlDirectory.ownerOf(dir);
+            int self = ControlDirectory.processUid();
+            if (owner >= 0 && owner != self) {
+                throw AirlockException.local(dir + " (where the watcher moves " + what + " bundles) belongs to uid " + owner + ", not to uid "
+                        + self + " that this watcher runs as: its owner can make it unwritable and stop every import; check it, then chown -R "
+                        + self + " " + dir, null);
+            }
+        } catch (IOException e) {
+            throw AirlockException.local("cannot read the owner of " + dir + ": " + e.getMessage(), e);
+        }
     }
 
     Path lockFile() {

@@ -528,23 +528,37 @@ public final class InboxWatcher {
      * The files that go to {@code done/} with an imported bundle: a report beside it that does not
      * match the sha256 its signed bundle.json records (dropped into the inbox by anyone who can
      * write there, or an old copy) is set aside to {@code rejected/} with its reason instead, and
-     * logged: it is never a veto on a signed, intact bundle. Failing to read it (LOCAL) is not the
-     * report's fault: it goes up, and the bundle is tried again.
+     * logged: it is never a veto on a signed, intact bundle. Nor is a report that cannot be read or
+     * set aside (a stranger's directory or unreadable file under the predictable report name): it is
+     * left where it is, logged, and the bundle goes to {@code done/} without it. Left to retry, the
+     * applied bundle came back as a duplicate whose move failed again, for good, and its channel
+     * waited with it (red-team pass M).
      */
     private List<Path> withoutStrayReport(InboxScan.Candidate c, ImportResult r) {
         try {
             ReportFile.check(r.manifest(), c.open());
             return c.moved();
         } catch (AirlockException e) {
-            if (e.kind() == AirlockException.Kind.LOCAL) {
-                throw e;
-            }
             Path report = c.open().toAbsolutePath().getParent().resolve(r.manifest().report().name());
+            List<Path> without = c.moved().stream().filter(f -> !f.getFileName().equals(report.getFileName())).toList();
             String message = oneLine(e.getMessage());
-            String to = moves.move(report.getFileName().toString(), List.of(report), true, "airlock-import: " + message + "\n");
+            if (e.kind() == AirlockException.Kind.LOCAL) {
+                log.accept("could not set aside " + report.getFileName() + ": " + message + "; left in the inbox (its bundle " + c.key()
+                        + " is signed and intact: it is imported all the same)");
+                return without;
+            }
+            String to;
+            try {
+                to = moves.move(report.getFileName().toString(), List.of(report), true, "airlock-import: " + message + "\n");
+            } catch (AirlockException x) {
+                moves.clear(); // its journal: a restart must not try that move again
+                log.accept("could not set aside " + report.getFileName() + ": " + message + "; " + oneLine(x.getMessage())
+                        + "; left in the inbox (its bundle " + c.key() + " is signed and intact: it is imported all the same)");
+                return without;
+            }
             log.accept("set aside " + report.getFileName() + ": " + message + " -> " + to + " (its bundle " + c.key()
                     + " is signed and intact: it is imported all the same)");
-            return c.moved().stream().filter(f -> !f.getFileName().equals(report.getFileName())).toList();
+            return without;
         }
     }
 
