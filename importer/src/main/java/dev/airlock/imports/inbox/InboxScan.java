@@ -173,6 +173,16 @@ final class InboxScan {
         this.signed = new SignedCopies(inbox, trust);
     }
 
+    /**
+     * Whether a copy of {@code name} kept beside it by the delivery rule ({@code NAME.conflict-SHA16})
+     * is taken as that name's own candidate, its signature deciding: a single-file bundle, or a
+     * volume set's list, signature or volume. (A report's copy is not: it is never imported.)
+     */
+    static boolean takesCopiesOf(String name) {
+        return name.endsWith(".tar") || name.endsWith(VolumeList.SUFFIX) || name.endsWith(VolumeList.SUFFIX + ".asc")
+                || VOLUME.matcher(name).matches();
+    }
+
     /** Whether a file of this name can be a bundle, part of a volume set, or a bundle's report: only those are looked at. */
     private static boolean mayMatter(String name) {
         return isKey(name) || name.endsWith(VolumeList.SUFFIX + ".asc")

@@ -656,6 +656,15 @@ public final class InboxWatcher {
                 || (k.startsWith("hold:") || k.startsWith("ledger:")) && !channels.contains(k.substring(k.indexOf(':') + 1)));
     }
 
+    /**
+     * Whether the watcher takes a copy of {@code name} kept beside it by the delivery rule
+     * ({@code NAME.conflict-SHA16}) as that name's own candidate, its signature deciding: serve
+     * tells a sender whose file was kept so that it was delivered.
+     */
+    public static boolean takesCopiesOf(String name) {
+        return InboxScan.takesCopiesOf(name);
+    }
+
     /** Directory listings of the inbox so far (for tests that bound the work without timing it). */
     long listings() {
         return scan == null ? 0 : scan.listings();

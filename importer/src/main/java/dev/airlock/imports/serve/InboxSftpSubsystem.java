@@ -439,9 +439,11 @@ final class InboxSftpSubsystem extends SftpSubsystem {
      * the one delivery rule ({@link NoReplaceDelivery}: link(2), never a rename that could replace).
      * A file already under that name may be waiting for import, so it is never replaced: the same
      * bytes again (a delivery retried after its rename went through) count as delivered and
-     * {@code src} goes; other bytes are kept beside it as {@code NAME.conflict-SHA16}, which
-     * {@code watch} does not import, and the client is told so with a failure: its file did not
-     * take the name. Two sessions closing the same name at once meet the same rule.
+     * {@code src} goes; other bytes are kept beside it as {@code NAME.conflict-SHA16}. For a bundle
+     * or a part of a volume set that copy is delivered: {@code watch} tries it as the name's own,
+     * its signature deciding (a stranger who sent first cannot hold the name), so the client
+     * succeeds and the log says where it was kept; any other copy ({@code watch} takes none) is a
+     * failure for the client, naming it. Two sessions closing the same name at once meet the same rule.
      */
     private void deliver(Path src, String name, long size, String what, String shown) throws IOException {
         NoReplaceDelivery.Outcome o = NoReplaceDelivery.deliver(src, inbox.resolve(name));
@@ -452,11 +454,15 @@ final class InboxSftpSubsystem extends SftpSubsystem {
         } else if (o.kind() == NoReplaceDelivery.Kind.DUPLICATE && kept.equals(name)) {
             server.log("received " + name + " again (" + size + " bytes, the same as the one there) from " + who());
         } else {
+            boolean taken = dev.airlock.imports.inbox.InboxWatcher.takesCopiesOf(name);
             server.log("kept " + what + " of " + name + " (" + size + " bytes) from " + who() + " as " + kept + ": " + name
                     + " is already in the inbox with other content, never replaced"
-                    + (o.kind() == NoReplaceDelivery.Kind.DUPLICATE ? " (the same bytes were already kept there)" : ""));
-            throw new InboxRefusal(SftpConstants.SSH_FX_FAILURE, shown + " is already in the inbox with other content and is never"
-                    + " replaced; this file is kept beside it as " + kept + ", which is not imported until an admin renames it");
+                    + (o.kind() == NoReplaceDelivery.Kind.DUPLICATE ? " (the same bytes were already kept there)" : "")
+                    + (taken ? "; watch tries it as " + name + ", its signature deciding" : ""));
+            if (!taken) {
+                throw new InboxRefusal(SftpConstants.SSH_FX_FAILURE, shown + " is already in the inbox with other content and is never"
+                        + " replaced; this file is kept beside it as " + kept + ", which watch does not take: an admin decides");
+            }
         }
     }
 
