@@ -126,11 +126,11 @@ final class InboxSftpSubsystem extends SftpSubsystem {
 
     @Override
     protected void doProcess(Buffer buffer, int length, int type, int id) throws IOException {
-        SftpIdle.active(session);
+        SftpIdle.begin(session);
         try {
             dispatch(buffer, length, type, id);
         } finally {
-            SftpIdle.active(session); // a long request (a close's fsync) counts until it ends
+            SftpIdle.end(session); // a long request (a close's fsync and hash) is not idleness until it ends
         }
     }
 

@@ -21,15 +21,24 @@ import org.apache.sshd.common.session.Session;
 final class SftpIdle implements AutoCloseable {
     /** When the session last logged in or made an SFTP request (nanoTime). */
     private static final AttributeKey<AtomicLong> LAST = new AttributeKey<>();
+    /** Its SFTP requests under way: a session in the middle of one (a close's fsync and hash of a large file) is not idle. */
+    private static final AttributeKey<java.util.concurrent.atomic.AtomicInteger> BUSY = new AttributeKey<>();
 
     private final long idleNanos;
     private final Set<Session> sessions = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService timer;
-    private final InboxServer server;
+    private final java.util.function.Consumer<String> log;
+    private final java.util.function.Function<Session, String> describe;
 
     SftpIdle(Duration idle, InboxServer server) {
+        this(idle, server::log, s -> server.describe((org.apache.sshd.server.session.ServerSession) s));
+    }
+
+    /** @param log where a closed session is said; {@code describe} names a session in it */
+    SftpIdle(Duration idle, java.util.function.Consumer<String> log, java.util.function.Function<Session, String> describe) {
         this.idleNanos = idle.toNanos();
-        this.server = server;
+        this.log = log;
+        this.describe = describe;
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "serve-idle");
             t.setDaemon(true);
@@ -42,6 +51,7 @@ final class SftpIdle implements AutoCloseable {
     /** A session that logged in: idle from now. */
     void loggedIn(Session s) {
         s.setAttribute(LAST, new AtomicLong(System.nanoTime()));
+        s.setAttribute(BUSY, new java.util.concurrent.atomic.AtomicInteger());
         sessions.add(s);
     }
 
@@ -49,8 +59,25 @@ final class SftpIdle implements AutoCloseable {
         sessions.remove(s);
     }
 
-    /** An SFTP request of {@code s}, begun or ended. */
-    static void active(Session s) {
+    /** An SFTP request of {@code s} begins: it is not idle until the request ends. */
+    static void begin(Session s) {
+        java.util.concurrent.atomic.AtomicInteger busy = s.getAttribute(BUSY);
+        if (busy != null) {
+            busy.incrementAndGet();
+        }
+        touch(s);
+    }
+
+    /** An SFTP request of {@code s} ended: idle from now, unless another is under way. */
+    static void end(Session s) {
+        touch(s);
+        java.util.concurrent.atomic.AtomicInteger busy = s.getAttribute(BUSY);
+        if (busy != null) {
+            busy.decrementAndGet();
+        }
+    }
+
+    private static void touch(Session s) {
         AtomicLong last = s.getAttribute(LAST);
         if (last != null) {
             last.set(System.nanoTime());
@@ -61,9 +88,13 @@ final class SftpIdle implements AutoCloseable {
         long now = System.nanoTime();
         for (Session s : sessions) {
             AtomicLong last = s.getAttribute(LAST);
+            java.util.concurrent.atomic.AtomicInteger busy = s.getAttribute(BUSY);
+            if (busy != null && busy.get() > 0) {
+                continue; // a request under way, however long it takes, is not idleness
+            }
             if (last != null && now - last.get() > idleNanos && sessions.remove(s)) {
-                server.log("closing a session that made no SFTP request for " + TimeUnit.NANOSECONDS.toSeconds(now - last.get())
-                        + " s (--session-idle-timeout; keepalives do not count): " + server.describe((org.apache.sshd.server.session.ServerSession) s));
+                log.accept("closing a session that made no SFTP request for " + TimeUnit.NANOSECONDS.toSeconds(now - last.get())
+                        + " s (--session-idle-timeout; keepalives do not count): " + describe.apply(s));
                 s.close(true);
             }
         }
