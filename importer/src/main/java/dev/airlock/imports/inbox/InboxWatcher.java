@@ -537,10 +537,10 @@ public final class InboxWatcher {
     private List<Path> withoutStrayReport(InboxScan.Candidate c, ImportResult r) {
         try {
             ReportFile.check(r.manifest(), c.open());
-            return c.moved();
+            return movable(c);
         } catch (AirlockException e) {
             Path report = c.open().toAbsolutePath().getParent().resolve(r.manifest().report().name());
-            List<Path> without = c.moved().stream().filter(f -> !f.getFileName().equals(report.getFileName())).toList();
+            List<Path> without = movable(c).stream().filter(f -> !f.getFileName().equals(report.getFileName())).toList();
             String message = oneLine(e.getMessage());
             if (e.kind() == AirlockException.Kind.LOCAL) {
                 log.accept("could not set aside " + report.getFileName() + ": " + message + "; left in the inbox (its bundle " + c.key()
@@ -562,6 +562,26 @@ public final class InboxWatcher {
         }
     }
 
+    /**
+     * What moves with a bundle: its own files, and the strays beside a set (volumes its list does not
+     * name) that this watcher may move. A stray it can neither read nor write (another user's, which
+     * the kernel's protected_hardlinks keeps it from linking) is left in the inbox and logged: it
+     * failed the move after the set's own files had gone, and the set was then logged as left in
+     * place for the next run (red-team pass M).
+     */
+    private List<Path> movable(InboxScan.Candidate c) {
+        List<Path> out = new java.util.ArrayList<>(c.files());
+        for (Path stray : c.strays()) {
+            if (java.nio.file.Files.isReadable(stray) && java.nio.file.Files.isWritable(stray)) {
+                out.add(stray);
+            } else {
+                log.accept("left " + stray.getFileName() + " in the inbox: a volume name beside " + c.key()
+                        + " that its list does not name, and this watcher may not move it (permission denied: it is another user's)");
+            }
+        }
+        return out;
+    }
+
     private void failed(InboxScan.Candidate c, ChainOrder.Peek p, AirlockException e, boolean once) {
         if (e.kind() == AirlockException.Kind.CHAIN_BROKEN && p != null) {
             ImportLedger now = ImportLedger.load(template.stateDir(), p.channel(), template.naming());
@@ -576,7 +596,7 @@ public final class InboxWatcher {
         }
         int code = Cli.exitCode(e.kind());
         String message = oneLine(e.getMessage());
-        String to = moves.move(c.key(), c.moved(), true, "airlock-import: " + message + "\nexit " + code + "\n");
+        String to = moves.move(c.key(), movable(c), true, "airlock-import: " + message + "\nexit " + code + "\n");
         retries.remove(c.key());
         rejected++;
         rejectedCode = Math.max(rejectedCode, code);
