@@ -2,13 +2,10 @@ package dev.airlock.imports.inbox;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.airlock.bundle.BundleNames;
 import dev.airlock.bundle.VolumeList;
 import dev.airlock.imports.ImportRequest;
 import dev.airlock.imports.TargetNaming;
-import java.io.OutputStream;
 import java.lang.reflect.Field;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -16,8 +13,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -100,20 +95,7 @@ class WatchForgetsGoneBundlesTest {
 
     /** A bundle file whose unsigned bundle.json says a delta after sequence 4 of {@code channel}: it waits for a parent that never comes. */
     private static Path forgedDelta(Path to, String channel, FileTime mtime) throws Exception {
-        byte[] manifest = ("{\"format\":\"airlock-bundle/v1\",\"channel\":\"" + channel + "\",\"sequence\":\"5\",\"parent\":{\"sequence\":\"4\","
-                + "\"digest\":\"sha256:" + "0".repeat(64) + "\"}}").getBytes(StandardCharsets.UTF_8);
-        byte[] sig = "not a signature".getBytes(StandardCharsets.UTF_8);
-        Path part = to.resolveSibling(to.getFileName() + ".part");
-        try (OutputStream o = Files.newOutputStream(part); TarArchiveOutputStream t = new TarArchiveOutputStream(o)) {
-            for (Object[] e : new Object[][] {{BundleNames.MANIFEST, manifest}, {BundleNames.SIGNATURE, sig}}) {
-                TarArchiveEntry entry = new TarArchiveEntry((String) e[0]);
-                entry.setSize(((byte[]) e[1]).length);
-                t.putArchiveEntry(entry);
-                t.write((byte[]) e[1]);
-                t.closeArchiveEntry();
-            }
-        }
-        Files.setLastModifiedTime(part, mtime);
-        return Files.move(part, to);
+        return UnsignedBundles.write(to, "{\"format\":\"airlock-bundle/v1\",\"channel\":\"" + channel + "\",\"sequence\":\"5\",\"parent\":{\"sequence\":\"4\","
+                + "\"digest\":\"sha256:" + "0".repeat(64) + "\"}}", mtime);
     }
 }

@@ -2,13 +2,10 @@ package dev.airlock.imports.inbox;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.airlock.bundle.BundleNames;
 import dev.airlock.bundle.UntrustedBundle;
 import dev.airlock.error.AirlockException;
 import dev.airlock.imports.ImportRequest;
 import dev.airlock.imports.TargetNaming;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -18,8 +15,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -85,19 +80,6 @@ class WatchGarbageStarvationTest {
 
     /** A bundle whose (unsigned) bundle.json says a full bundle: ready at once. */
     private static Path fullBundle(Path to, FileTime mtime) throws Exception {
-        byte[] m = "{\"format\":\"airlock-bundle/v1\",\"channel\":\"daily\",\"sequence\":\"1\",\"parent\":null}".getBytes(StandardCharsets.UTF_8);
-        byte[] sig = "not a signature".getBytes(StandardCharsets.UTF_8);
-        Path part = to.resolveSibling("." + to.getFileName() + ".part");
-        try (OutputStream o = Files.newOutputStream(part); TarArchiveOutputStream t = new TarArchiveOutputStream(o)) {
-            for (Object[] e : new Object[][] {{BundleNames.MANIFEST, m}, {BundleNames.SIGNATURE, sig}}) {
-                TarArchiveEntry entry = new TarArchiveEntry((String) e[0]);
-                entry.setSize(((byte[]) e[1]).length);
-                t.putArchiveEntry(entry);
-                t.write((byte[]) e[1]);
-                t.closeArchiveEntry();
-            }
-        }
-        Files.setLastModifiedTime(part, mtime);
-        return Files.move(part, to);
+        return UnsignedBundles.write(to, "{\"format\":\"airlock-bundle/v1\",\"channel\":\"daily\",\"sequence\":\"1\",\"parent\":null}", mtime);
     }
 }

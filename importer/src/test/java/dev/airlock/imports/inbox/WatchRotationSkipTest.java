@@ -2,22 +2,17 @@ package dev.airlock.imports.inbox;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.airlock.bundle.BundleNames;
 import dev.airlock.bundle.UntrustedBundle;
 import dev.airlock.bundle.VolumeList;
 import dev.airlock.error.AirlockException;
 import dev.airlock.imports.ImportRequest;
 import dev.airlock.imports.TargetNaming;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -79,19 +74,7 @@ class WatchRotationSkipTest {
 
     /** A bundle file whose bundle.json says channel, sequence and full, with a signature that is not one. */
     private static Path unsigned(Path to, String channel, int sequence, FileTime mtime) throws Exception {
-        byte[] manifest = ("{\"format\":\"airlock-bundle/v1\",\"channel\":\"" + channel + "\",\"sequence\":\"" + sequence
-                + "\",\"parent\":null}").getBytes(StandardCharsets.UTF_8);
-        byte[] sig = "not a signature".getBytes(StandardCharsets.UTF_8);
-        try (OutputStream o = Files.newOutputStream(to); TarArchiveOutputStream t = new TarArchiveOutputStream(o)) {
-            for (Object[] e : new Object[][] {{BundleNames.MANIFEST, manifest}, {BundleNames.SIGNATURE, sig}}) {
-                TarArchiveEntry entry = new TarArchiveEntry((String) e[0]);
-                entry.setSize(((byte[]) e[1]).length);
-                t.putArchiveEntry(entry);
-                t.write((byte[]) e[1]);
-                t.closeArchiveEntry();
-            }
-        }
-        Files.setLastModifiedTime(to, mtime);
-        return to;
+        return UnsignedBundles.write(to, "{\"format\":\"airlock-bundle/v1\",\"channel\":\"" + channel + "\",\"sequence\":\"" + sequence
+                + "\",\"parent\":null}", mtime);
     }
 }

@@ -2,12 +2,9 @@ package dev.airlock.imports.inbox;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.airlock.bundle.BundleNames;
 import dev.airlock.error.AirlockException;
 import dev.airlock.imports.ImportRequest;
 import dev.airlock.imports.TargetNaming;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -16,8 +13,6 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -69,19 +64,6 @@ class WatchSquattedNameTest {
     }
 
     private static Path bundle(Path to, String manifest, FileTime mtime) throws Exception {
-        byte[] m = manifest.getBytes(StandardCharsets.UTF_8);
-        byte[] sig = "not a signature".getBytes(StandardCharsets.UTF_8);
-        Path part = to.resolveSibling("." + to.getFileName() + ".part");
-        try (OutputStream o = Files.newOutputStream(part); TarArchiveOutputStream t = new TarArchiveOutputStream(o)) {
-            for (Object[] e : new Object[][] {{BundleNames.MANIFEST, m}, {BundleNames.SIGNATURE, sig}}) {
-                TarArchiveEntry entry = new TarArchiveEntry((String) e[0]);
-                entry.setSize(((byte[]) e[1]).length);
-                t.putArchiveEntry(entry);
-                t.write((byte[]) e[1]);
-                t.closeArchiveEntry();
-            }
-        }
-        Files.setLastModifiedTime(part, mtime);
-        return Files.move(part, to);
+        return UnsignedBundles.write(to, manifest, mtime);
     }
 }

@@ -3,13 +3,10 @@ package dev.airlock.imports.inbox;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.airlock.bundle.BundleManifest;
-import dev.airlock.bundle.BundleNames;
 import dev.airlock.digest.Digest;
 import dev.airlock.imports.ImportRequest;
 import dev.airlock.imports.ImportResult;
 import dev.airlock.imports.TargetNaming;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -18,8 +15,6 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -80,19 +75,6 @@ class WatchStrayReportDirectoryTest {
     }
 
     private static Path bundle(Path to, String manifest, FileTime mtime) throws Exception {
-        byte[] m = manifest.getBytes(StandardCharsets.UTF_8);
-        byte[] sig = "not a signature".getBytes(StandardCharsets.UTF_8);
-        Path part = to.resolveSibling("." + to.getFileName() + ".part");
-        try (OutputStream o = Files.newOutputStream(part); TarArchiveOutputStream t = new TarArchiveOutputStream(o)) {
-            for (Object[] e : new Object[][] {{BundleNames.MANIFEST, m}, {BundleNames.SIGNATURE, sig}}) {
-                TarArchiveEntry entry = new TarArchiveEntry((String) e[0]);
-                entry.setSize(((byte[]) e[1]).length);
-                t.putArchiveEntry(entry);
-                t.write((byte[]) e[1]);
-                t.closeArchiveEntry();
-            }
-        }
-        Files.setLastModifiedTime(part, mtime);
-        return Files.move(part, to);
+        return UnsignedBundles.write(to, manifest, mtime);
     }
 }
