@@ -292,107 +292,19 @@ public final class InboxWatcher {
             growing.addAll(r.growing());
             r.ignored().forEach(i -> note("ignored:" + i, i));
             forgetIgnoredBut(r.ignored());
-            long due = Long.MAX_VALUE;
-            List<String> notComplete = new ArrayList<>();
-            List<InboxScan.Candidate> unreadable = new ArrayList<>();
-            Map<String, List<Peeked>> byChannel = new TreeMap<>();
-            Set<String> paused = new HashSet<>();
-            for (InboxScan.Candidate c : r.candidates()) {
-                if (c.state() == InboxScan.State.SETTLING) {
-                    boolean changing = c.files().stream().anyMatch(f -> growing.contains(f.getFileName().toString()));
-                    if (once && (changing || c.arrivedMillis() > onceSinceMillis)) {
-                        notComplete.add(c.note() + ": left for the next run");
-                    } else {
-                        due = Math.min(due, r.nextDueNanos());
-                    }
-                    continue;
-                }
-                if (c.state() == InboxScan.State.INCOMPLETE) {
-                    note("incomplete:" + c.key(), c.note());
-                    notComplete.add(c.note());
-                    continue;
-                }
-                PeekEntry p = peek(c);
-                Retry retry = retries.get(c.key());
-                if (retry != null && !retry.stamps().equals(c.stamps())) {
-                    retries.remove(c.key()); // a new copy: try it at once
-                    retry = null;
-                }
-                boolean waitingToRetry = retry != null && (once || now < retry.dueNanos());
-                if (waitingToRetry) {
-                    if (!once) {
-                        due = Math.min(due, retry.dueNanos());
-                    }
-                    if (p.peek() != null) {
-                        paused.add(p.peek().channel());
-                    }
-                    continue;
-                }
-                if (p.peek() == null) {
-                    unreadable.add(c);
-                } else {
-                    byChannel.computeIfAbsent(p.peek().channel(), k -> new ArrayList<>()).add(new Peeked(c, p.peek()));
-                }
-            }
-            List<Peeked> batch = new ArrayList<>();
-            Map<String, String> holds = new TreeMap<>();
-            for (Map.Entry<String, List<Peeked>> e : byChannel.entrySet()) {
-                String channel = e.getKey();
-                if (paused.contains(channel)) {
-                    continue;
-                }
-                ImportLedger ledger;
-                try {
-                    ledger = ImportLedger.load(template.stateDir(), channel, template.naming());
-                } catch (AirlockException x) {
-                    note("ledger:" + channel, "cannot read the ledger of channel " + channel + ": " + x.getMessage()
-                            + "; its bundles wait, trying again every " + fmt(options.pollInterval()));
-                    if (once) {
-                        retryCodes.put("ledger:" + channel, Cli.exitCode(x.kind()));
-                    } else {
-                        due = Math.min(due, now + options.pollInterval().toNanos());
-                    }
-                    continue;
-                }
-                List<Peeked> list = e.getValue();
-                list.sort(Comparator.comparingLong((Peeked x) -> x.peek().sequence()).thenComparing(x -> x.candidate().key()));
-                boolean ready = false;
-                Peeked firstHeld = null;
-                ChainOrder.Hold hold = null;
-                long since = Long.MAX_VALUE;
-                for (Peeked x : list) {
-                    ChainOrder.Hold h = ChainOrder.hold(x.peek(), ledger);
-                    if (h == null) {
-                        batch.add(x);
-                        ready = true;
-                    } else {
-                        if (firstHeld == null) {
-                            firstHeld = x;
-                            hold = h;
-                        }
-                        since = Math.min(since, x.candidate().arrivedMillis());
-                    }
-                }
-                if (ready) {
-                    continue;
-                }
-                String w = "channel " + channel + ": " + firstHeld.candidate().key() + " (sequence " + firstHeld.peek().sequence()
-                        + ") follows sequence " + firstHeld.peek().parentSequence() + ", which has not been applied ("
-                        + (hold.lastApplied() == 0 ? "no bundle of this channel applied yet: a full bundle or " + hold.missing()
-                        : "last applied: " + hold.lastApplied() + "; missing " + hold.missing()) + ")";
-                String line = "waiting: " + w + ", since " + Instant.ofEpochMilli(since).truncatedTo(ChronoUnit.SECONDS);
-                holds.put(channel, line);
-            }
+            Sorted sorted = sort(r, growing, once, now);
+            Ready ready = ready(sorted, once, now);
+            long due = Math.min(sorted.due(), ready.due());
             // While a file is still settling it may be the missing one: report a wait only when nothing is arriving.
             if (r.candidates().stream().noneMatch(x -> x.state() == InboxScan.State.SETTLING)) {
-                holds.forEach((channel, line) -> note("hold:" + channel, line));
+                ready.holds().forEach((channel, line) -> note("hold:" + channel, line));
             }
-            waiting = List.copyOf(holds.values());
-            left = notComplete;
-            Set<String> channels = new HashSet<>(byChannel.keySet());
-            channels.addAll(paused);
+            waiting = List.copyOf(ready.holds().values());
+            left = sorted.notComplete();
+            Set<String> channels = new HashSet<>(sorted.byChannel().keySet());
+            channels.addAll(sorted.paused());
             forgetUnseen(r, channels);
-            if (batch.isEmpty() && unreadable.isEmpty() || stopped) {
+            if (ready.batch().isEmpty() && sorted.unreadable().isEmpty() || stopped) {
                 if (once && r.more() && !stopped) {
                     // Past the scan bound: the next scan takes the bundles this one left. A run that
                     // ended here would leave them for good, since each run starts from the smallest name.
@@ -402,9 +314,126 @@ public final class InboxWatcher {
                 return Math.min(onceDue, due);
             }
             scan.again(); // what this listing took is listed again, minus what the imports move away
-            takeBatch(batch, unreadable, once);
+            takeBatch(ready.batch(), sorted.unreadable(), once);
         }
         return Long.MAX_VALUE;
+    }
+
+    /**
+     * A listing's candidates sorted: not complete yet (settling or incomplete), waiting to be
+     * retried (their channels paused for this listing), unreadable (no bundle.json to order them
+     * by), and the rest by channel. {@code due}: when a settling file or a retry is next due.
+     */
+    private record Sorted(List<String> notComplete, List<InboxScan.Candidate> unreadable, Map<String, List<Peeked>> byChannel,
+            Set<String> paused, long due) {
+    }
+
+    private Sorted sort(InboxScan.Result r, Set<String> growing, boolean once, long now) {
+        long due = Long.MAX_VALUE;
+        List<String> notComplete = new ArrayList<>();
+        List<InboxScan.Candidate> unreadable = new ArrayList<>();
+        Map<String, List<Peeked>> byChannel = new TreeMap<>();
+        Set<String> paused = new HashSet<>();
+        for (InboxScan.Candidate c : r.candidates()) {
+            if (c.state() == InboxScan.State.SETTLING) {
+                boolean changing = c.files().stream().anyMatch(f -> growing.contains(f.getFileName().toString()));
+                if (once && (changing || c.arrivedMillis() > onceSinceMillis)) {
+                    notComplete.add(c.note() + ": left for the next run");
+                } else {
+                    due = Math.min(due, r.nextDueNanos());
+                }
+                continue;
+            }
+            if (c.state() == InboxScan.State.INCOMPLETE) {
+                note("incomplete:" + c.key(), c.note());
+                notComplete.add(c.note());
+                continue;
+            }
+            PeekEntry p = peek(c);
+            Retry retry = retries.get(c.key());
+            if (retry != null && !retry.stamps().equals(c.stamps())) {
+                retries.remove(c.key()); // a new copy: try it at once
+                retry = null;
+            }
+            if (retry != null && (once || now < retry.dueNanos())) {
+                due = once ? due : Math.min(due, retry.dueNanos());
+                if (p.peek() != null) {
+                    paused.add(p.peek().channel());
+                }
+            } else if (p.peek() == null) {
+                unreadable.add(c);
+            } else {
+                byChannel.computeIfAbsent(p.peek().channel(), k -> new ArrayList<>()).add(new Peeked(c, p.peek()));
+            }
+        }
+        return new Sorted(notComplete, unreadable, byChannel, paused, due);
+    }
+
+    /** What may be imported now ({@code batch}), and for each channel with none, why it waits ({@code holds}). */
+    private record Ready(List<Peeked> batch, Map<String, String> holds, long due) {
+    }
+
+    private Ready ready(Sorted sorted, boolean once, long now) {
+        long due = Long.MAX_VALUE;
+        List<Peeked> batch = new ArrayList<>();
+        Map<String, String> holds = new TreeMap<>();
+        for (Map.Entry<String, List<Peeked>> e : sorted.byChannel().entrySet()) {
+            String channel = e.getKey();
+            if (sorted.paused().contains(channel)) {
+                continue;
+            }
+            ImportLedger ledger;
+            try {
+                ledger = ImportLedger.load(template.stateDir(), channel, template.naming());
+            } catch (AirlockException x) {
+                note("ledger:" + channel, "cannot read the ledger of channel " + channel + ": " + x.getMessage()
+                        + "; its bundles wait, trying again every " + fmt(options.pollInterval()));
+                if (once) {
+                    retryCodes.put("ledger:" + channel, Cli.exitCode(x.kind()));
+                } else {
+                    due = Math.min(due, now + options.pollInterval().toNanos());
+                }
+                continue;
+            }
+            String held = readyOrHeld(channel, e.getValue(), ledger, batch);
+            if (held != null) {
+                holds.put(channel, held);
+            }
+        }
+        return new Ready(batch, holds, due);
+    }
+
+    /**
+     * A channel's bundles that follow what its ledger holds go into {@code batch}; if none does, the
+     * "waiting" line for the first held one (what it follows, what is missing, since when).
+     */
+    private static String readyOrHeld(String channel, List<Peeked> list, ImportLedger ledger, List<Peeked> batch) {
+        list.sort(Comparator.comparingLong((Peeked x) -> x.peek().sequence()).thenComparing(x -> x.candidate().key()));
+        boolean ready = false;
+        Peeked firstHeld = null;
+        ChainOrder.Hold hold = null;
+        long since = Long.MAX_VALUE;
+        for (Peeked x : list) {
+            ChainOrder.Hold h = ChainOrder.hold(x.peek(), ledger);
+            if (h == null) {
+                batch.add(x);
+                ready = true;
+            } else {
+                if (firstHeld == null) {
+                    firstHeld = x;
+                    hold = h;
+                }
+                since = Math.min(since, x.candidate().arrivedMillis());
+            }
+        }
+        if (ready) {
+            return null;
+        }
+        String w = "channel " + channel + ": " + firstHeld.candidate().key() + " (sequence " + firstHeld.peek().sequence()
+                + ") follows sequence " + firstHeld.peek().parentSequence() + ", which has not been applied ("
+                + (hold.lastApplied() == 0 ? "no bundle of this channel applied yet: a full bundle or " + hold.missing()
+                : "last applied: " + hold.lastApplied() + "; missing " + hold.missing()) + ")";
+        return "waiting: " + w + ", since " + Instant.ofEpochMilli(since).truncatedTo(ChronoUnit.SECONDS);
     }
 
     private record Peeked(InboxScan.Candidate candidate, ChainOrder.Peek peek) {
