@@ -97,24 +97,7 @@ public record VolumeList(String format, String channel, long sequence, String bu
      * that do not add up, digests that are not sha256.
      */
     public static VolumeList parse(byte[] json, String where) {
-        JsonNode root;
-        try {
-            // Unsigned where inspect and watch read it: bounded in values before a tree is built (red-team pass H).
-            root = dev.airlock.io.BoundedJsonTree.read(JSON, json, 4L * MAX_VOLUMES + 16);
-        } catch (dev.airlock.io.BoundedJsonTree.TooManyValues e) {
-            throw bad(where, "has " + e.getMessage() + ", more than a list of at most " + MAX_VOLUMES + " volumes holds");
-        } catch (IOException e) {
-            throw bad(where, "is not JSON: " + String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
-        }
-        if (root == null || !root.isObject()) {
-            throw bad(where, "is not a JSON object");
-        }
-        for (Iterator<String> it = root.fieldNames(); it.hasNext();) {
-            String f = it.next();
-            if (!FIELDS.contains(f)) {
-                throw bad(where, "has an unknown field '" + f + "'");
-            }
-        }
+        JsonNode root = root(json, where);
         String format = text(root, "format", where);
         if (!FORMAT.equals(format)) {
             throw bad(where, "has format '" + format + "', not " + FORMAT);
@@ -148,33 +131,61 @@ public record VolumeList(String format, String channel, long sequence, String bu
         List<Volume> volumes = new ArrayList<>();
         long sum = 0;
         for (int i = 0; i < array.size(); i++) {
-            JsonNode v = array.get(i);
-            String at = "volumes[" + i + "]";
-            if (!v.isObject() || v.size() != 3) {
-                throw bad(where, at + " is not an object of name, size and digest");
-            }
-            String name = text(v, "name", where + " " + at);
-            String expected = volumeName(bundle, i, array.size());
-            if (!name.equals(expected)) {
-                throw bad(where, at + " is named '" + name + "', but volume " + i + " of " + bundle + " is " + expected);
-            }
-            long s = number(v, "size", 1, where + " " + at);
-            boolean last = i == array.size() - 1;
-            if (last ? s > volumeSize : s != volumeSize) {
-                throw bad(where, at + " (" + name + ") is " + s + " bytes; every volume but the last is " + volumeSize
-                        + " and the last at most that");
-            }
-            String digest = text(v, "digest", where + " " + at);
-            if (!Digest.isValid(digest) || !digest.startsWith("sha256:")) {
-                throw bad(where, at + " (" + name + ") has a digest that is not sha256");
-            }
-            sum += s;
-            volumes.add(new Volume(name, s, digest));
+            Volume v = volume(array.get(i), i, array.size(), bundle, volumeSize, where);
+            sum += v.size();
+            volumes.add(v);
         }
         if (sum != size) {
             throw bad(where, "lists volumes of " + sum + " bytes in all, but a bundle size of " + size);
         }
         return new VolumeList(format, channel, sequence, bundle, bundleDigest, size, volumeSize, List.copyOf(volumes));
+    }
+
+    /** The list as a JSON object of known fields only, bounded in values before a tree is built. */
+    private static JsonNode root(byte[] json, String where) {
+        JsonNode root;
+        try {
+            // Unsigned where inspect and watch read it: bounded in values before a tree is built (red-team pass H).
+            root = dev.airlock.io.BoundedJsonTree.read(JSON, json, 4L * MAX_VOLUMES + 16);
+        } catch (dev.airlock.io.BoundedJsonTree.TooManyValues e) {
+            throw bad(where, "has " + e.getMessage() + ", more than a list of at most " + MAX_VOLUMES + " volumes holds");
+        } catch (IOException e) {
+            throw bad(where, "is not JSON: " + String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
+        }
+        if (root == null || !root.isObject()) {
+            throw bad(where, "is not a JSON object");
+        }
+        for (Iterator<String> it = root.fieldNames(); it.hasNext();) {
+            String f = it.next();
+            if (!FIELDS.contains(f)) {
+                throw bad(where, "has an unknown field '" + f + "'");
+            }
+        }
+        return root;
+    }
+
+    /** Volume {@code i} of {@code count}: named as that volume of {@code bundle}, {@code volumeSize} bytes but the last, sha256. */
+    private static Volume volume(JsonNode v, int i, int count, String bundle, long volumeSize, String where) {
+        String at = "volumes[" + i + "]";
+        if (!v.isObject() || v.size() != 3) {
+            throw bad(where, at + " is not an object of name, size and digest");
+        }
+        String name = text(v, "name", where + " " + at);
+        String expected = volumeName(bundle, i, count);
+        if (!name.equals(expected)) {
+            throw bad(where, at + " is named '" + name + "', but volume " + i + " of " + bundle + " is " + expected);
+        }
+        long s = number(v, "size", 1, where + " " + at);
+        boolean last = i == count - 1;
+        if (last ? s > volumeSize : s != volumeSize) {
+            throw bad(where, at + " (" + name + ") is " + s + " bytes; every volume but the last is " + volumeSize
+                    + " and the last at most that");
+        }
+        String digest = text(v, "digest", where + " " + at);
+        if (!Digest.isValid(digest) || !digest.startsWith("sha256:")) {
+            throw bad(where, at + " (" + name + ") has a digest that is not sha256");
+        }
+        return new Volume(name, s, digest);
     }
 
     private static String text(JsonNode o, String field, String where) {
