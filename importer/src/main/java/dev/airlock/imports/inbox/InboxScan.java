@@ -197,8 +197,43 @@ final class InboxScan {
         list(files, ignored);
         seen.keySet().retainAll(files.keySet());
         lists.keySet().retainAll(files.keySet());
+        Sightings now = sight(files, nowNanos, nowMillis);
 
-        long[] due = {Long.MAX_VALUE};
+        List<Candidate> out = new ArrayList<>();
+        Map<String, TreeSet<String>> volumesByBundle = new TreeMap<>();
+        for (String name : files.keySet()) {
+            Matcher m = VOLUME.matcher(name);
+            if (m.matches()) {
+                volumesByBundle.computeIfAbsent(m.group(1), k -> new TreeSet<>()).add(name);
+            }
+        }
+        java.util.NavigableMap<String, TreeSet<String>> copies = copies(files.keySet(), ignored);
+        for (String name : files.keySet()) {
+            if (name.endsWith(VolumeList.SUFFIX)) {
+                out.add(set(name, files, now.stamps(), now.settled(), volumesByBundle, copies));
+            } else if (isSingle(name)) {
+                out.add(single(name, now.stamps(), now.settled(), files.get(name)));
+            } else if (name.endsWith(VolumeList.SUFFIX + ".asc") || VOLUME.matcher(name).matches() || SignedCopies.isCopy(name)) {
+                continue; // part of a set (or a copy beside one of its names), handled with its list
+            } else if (name.endsWith(ReportFile.SUFFIX)) {
+                continue; // a bundle's report, moved with its bundle (it may arrive first: senders send it before the bundle)
+            } else {
+                ignored.add("ignoring " + name + ": not a bundle (NAME.tar, or a volume set by its NAME.volumes.json)");
+            }
+        }
+        List<Candidate> withReports = new ArrayList<>();
+        for (Candidate c : out) {
+            withReports.add(withReport(c, now.stamps(), now.settled()));
+        }
+        return new Result(withReports, ignored, now.growing(), now.due(), more);
+    }
+
+    /** Each listed file's stamp, whether it has settled, those seen changing since the last scan, and when the next settles. */
+    private record Sightings(Map<String, Stamp> stamps, Map<String, Boolean> settled, List<String> growing, long due) {
+    }
+
+    private Sightings sight(TreeMap<String, BasicFileAttributes> files, long nowNanos, long nowMillis) {
+        long due = Long.MAX_VALUE;
         List<String> growing = new ArrayList<>();
         Map<String, Stamp> stamps = new HashMap<>();
         Map<String, Boolean> settled = new HashMap<>();
@@ -218,38 +253,10 @@ final class InboxScan {
             boolean ok = quietNanos >= settleNanos;
             settled.put(e.getKey(), ok);
             if (!ok) {
-                due[0] = Math.min(due[0], nowNanos + settleNanos - quietNanos);
+                due = Math.min(due, nowNanos + settleNanos - quietNanos);
             }
         }
-
-        List<Candidate> out = new ArrayList<>();
-        Map<String, TreeSet<String>> volumesByBundle = new TreeMap<>();
-        for (String name : files.keySet()) {
-            Matcher m = VOLUME.matcher(name);
-            if (m.matches()) {
-                volumesByBundle.computeIfAbsent(m.group(1), k -> new TreeSet<>()).add(name);
-            }
-        }
-        java.util.NavigableMap<String, TreeSet<String>> copies = copies(files.keySet(), ignored);
-        for (String name : files.keySet()) {
-            if (name.endsWith(VolumeList.SUFFIX)) {
-                out.add(set(name, files, stamps, settled, volumesByBundle, copies));
-            } else if (isSingle(name)) {
-                Candidate c = single(name, stamps, settled, files.get(name));
-                out.add(c);
-            } else if (name.endsWith(VolumeList.SUFFIX + ".asc") || VOLUME.matcher(name).matches() || SignedCopies.isCopy(name)) {
-                continue; // part of a set (or a copy beside one of its names), handled with its list
-            } else if (name.endsWith(ReportFile.SUFFIX)) {
-                continue; // a bundle's report, moved with its bundle (it may arrive first: senders send it before the bundle)
-            } else {
-                ignored.add("ignoring " + name + ": not a bundle (NAME.tar, or a volume set by its NAME.volumes.json)");
-            }
-        }
-        List<Candidate> withReports = new ArrayList<>();
-        for (Candidate c : out) {
-            withReports.add(withReport(c, stamps, settled));
-        }
-        return new Result(withReports, ignored, growing, due[0], more);
+        return new Sightings(stamps, settled, growing, due);
     }
 
     /**
