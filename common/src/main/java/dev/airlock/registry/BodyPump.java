@@ -11,8 +11,8 @@ import java.util.function.BooleanSupplier;
 
 /**
  * Feeds a response body from a blocking stream to a {@link HttpResponse.BodySubscriber}, on the
- * calling thread, as the subscriber asks: one read per buffer asked for, each into a new array the
- * subscriber may keep. {@code request} and {@code cancel} may be called from any thread, also from
+ * calling thread, as the subscriber asks: one buffer per request, of what has arrived (up to 1 MiB),
+ * each a new array the subscriber may keep. {@code request} and {@code cancel} may be called from any thread, also from
  * inside {@code onNext}.
  *
  * <p>The stream is closed before {@code onComplete}: read to its end, that hands the connection
@@ -21,8 +21,12 @@ import java.util.function.BooleanSupplier;
  * reads what little is left so that the connection can be reused, or closes it).
  */
 final class BodyPump implements Flow.Subscription {
-    /** The largest single read. */
-    private static final int CHUNK = 1 << 16;
+    /**
+     * The most handed on at once: what has already arrived, up to this, goes in one buffer. 64 KiB
+     * (one socket read each) made a 1 GiB download 17,000 reads and 16,000 writes of its file, against
+     * the JDK client's 1,000 writes: 0.3 s more of system time per GiB.
+     */
+    private static final int CHUNK = 1 << 20;
     /** How often a wait for demand checks whether the exchange was abandoned. */
     private static final long POLL_MILLIS = 250;
     private final HttpResponse.BodySubscriber<?> subscriber;
@@ -48,7 +52,7 @@ final class BodyPump implements Flow.Subscription {
         try {
             while (takeDemand()) {
                 byte[] b = new byte[(int) (left >= 0 ? Math.max(1, Math.min(CHUNK, left)) : CHUNK)];
-                int n = in.read(b);
+                int n = fill(in, b);
                 if (n < 0) {
                     if (left > 0) {
                         throw new IOException("the connection closed after " + (length - left) + " of " + length + " body bytes");
@@ -65,6 +69,22 @@ final class BodyPump implements Flow.Subscription {
             subscriber.onError(e);
             throw e;
         }
+    }
+
+    /**
+     * One read, then more of what has already arrived, without waiting for what has not: a slow
+     * sender's bytes still reach the subscriber (and the idle watchdog) as they come.
+     */
+    private static int fill(InputStream in, byte[] b) throws IOException {
+        int n = in.read(b);
+        while (n > 0 && n < b.length && in.available() > 0) {
+            int m = in.read(b, n, b.length - n);
+            if (m < 0) {
+                break; // the end: the next read says so again
+            }
+            n += m;
+        }
+        return n;
     }
 
     /** Waits until a buffer is asked for (true), or the body is no longer wanted (false). */
