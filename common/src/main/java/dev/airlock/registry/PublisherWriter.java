@@ -19,8 +19,14 @@ import java.util.function.BooleanSupplier;
  * fails the write: as it is when an {@link IOException}, else wrapped in one.
  */
 final class PublisherWriter implements Flow.Subscriber<ByteBuffer> {
-    /** The most bytes copied from a direct buffer at once, and the chunk size of an unknown-length body. */
+    /** The chunk size of an unknown-length body (chunked transfer encoding). */
     static final int CHUNK = 1 << 16;
+    /**
+     * The most bytes copied from a direct buffer at once, each copy one write to the socket: a
+     * bundle's blobs come in 1 MiB direct buffers, and 64 KiB copies made a 1 GiB import 16,900
+     * socket writes.
+     */
+    static final int COPY = 1 << 20;
     private static final Object COMPLETE = new Object();
     /** How often a wait for the publisher checks whether the exchange was abandoned. */
     private static final long POLL_MILLIS = 250;
@@ -56,7 +62,8 @@ final class PublisherWriter implements Flow.Subscriber<ByteBuffer> {
             b.position(b.limit());
             return scratch;
         }
-        byte[] s = scratch != null ? scratch : new byte[CHUNK];
+        int want = Math.min(COPY, b.remaining());
+        byte[] s = scratch != null && scratch.length >= want ? scratch : new byte[want];
         while (b.hasRemaining()) {
             int n = Math.min(s.length, b.remaining());
             b.get(s, 0, n);
