@@ -146,7 +146,7 @@ final class SignedCopies {
         choose(listName, l, lists, squats, promote, "not the list of this set signed by a trusted key, which is " + l);
         choose(listName + ".asc", a, ascs, squats, promote, "not the signature that verifies " + signed + ", which is " + a);
         for (VolumeList.Volume v : list.volumes()) {
-            List<String> cands = candidates(v.name(), files, copies);
+            List<String> cands = withNamedCopy(v, candidates(v.name(), files, copies), files);
             if (cands.stream().anyMatch(c -> !settled.get(c))) {
                 settling = true;
                 continue;
@@ -186,6 +186,23 @@ final class SignedCopies {
             out.add(name);
         }
         out.addAll(copies.getOrDefault(name, new TreeSet<>()));
+        return out;
+    }
+
+    /**
+     * {@code cands} and, when it lies here past the first {@link #MAX_COPIES}, the copy the delivery rule
+     * names by the listed sha256 ({@code NAME.conflict-} and its first 16 hex digits): a stranger's copies
+     * choose their names (by their bytes), and four that sort before the real one kept it from ever being
+     * looked at (red-team pass N).
+     */
+    private static List<String> withNamedCopy(VolumeList.Volume v, List<String> cands, Map<String, BasicFileAttributes> files) {
+        String hex = v.digest().substring(v.digest().indexOf(':') + 1);
+        String named = v.name() + ".conflict-" + hex.substring(0, Math.min(16, hex.length()));
+        if (cands.contains(named) || !files.containsKey(named)) {
+            return cands;
+        }
+        List<String> out = new ArrayList<>(cands);
+        out.add(named);
         return out;
     }
 
