@@ -235,6 +235,14 @@ final class InboxScan {
                 ignored.add("ignoring " + name + ": not a bundle (NAME.tar, or a volume set by its NAME.volumes.json)");
             }
         }
+        for (String base : copies.keySet()) {
+            if (base.endsWith(VolumeList.SUFFIX) && !files.containsKey(base)) {
+                Candidate c = besideEmptyName(base, files, stamps, settled, volumesByBundle, copies, ignored);
+                if (c != null) {
+                    out.add(c);
+                }
+            }
+        }
         List<Candidate> withReports = new ArrayList<>();
         for (Candidate c : out) {
             withReports.add(withReport(c, stamps, settled));
@@ -336,10 +344,14 @@ final class InboxScan {
         try (DirectoryStream<Path> ds = listing()) {
             for (Path p : ds) {
                 String name = p.getFileName().toString();
-                if (name.startsWith(".") || !isKey(name)) {
+                String orphan = name.startsWith(".") ? null : listCopyBase(name);
+                if (orphan != null) {
+                    name = orphan; // a list kept beside its name: the set's key even while nothing is under the name
+                } else if (name.startsWith(".") || !isKey(name)) {
                     continue;
+                } else {
+                    total++;
                 }
-                total++;
                 TreeSet<String> side = resumeAfter != null && name.compareTo(resumeAfter) <= 0 ? before : after;
                 side.add(name);
                 if (side.size() > maxFiles) {
@@ -556,6 +568,34 @@ final class InboxScan {
                     arrived, strayPaths);
         }
         return new Candidate(listName, listPath, paths, st, State.READY, null, arrived, strayPaths);
+    }
+
+    /**
+     * A set whose lists all lie beside its list's name, nothing under it: the name's file went (a
+     * stranger's list there, tried alone and rejected before the real one's signature came) after the
+     * real list was kept beside it. Not looked at, the real list waited there for good with its set
+     * (red-team pass N). The signed list decides as ever; with none here that verifies, the copies are
+     * named and left where they are.
+     */
+    private Candidate besideEmptyName(String listName, Map<String, BasicFileAttributes> files, Map<String, Stamp> stamps,
+            Map<String, Boolean> settled, Map<String, TreeSet<String>> volumesByBundle, java.util.NavigableMap<String, TreeSet<String>> copies,
+            List<String> ignored) {
+        String first = copies.get(listName).first();
+        SignedCopies.Pick pick = signed.pick(listName, files, settled, stamps, copies);
+        if (pick == null) {
+            ignored.add("ignoring " + first + ": kept beside " + listName + ", which is not here, and no signature here verifies it"
+                    + " (left where it is)");
+            return null;
+        }
+        String bundle = listName.substring(0, listName.length() - VolumeList.SUFFIX.length()) + ".tar";
+        return picked(listName, pick, stamps, settled, volumesByBundle.getOrDefault(bundle, new TreeSet<>()),
+                arrived(inbox.resolve(first), files.get(first)));
+    }
+
+    /** The list's name a copy kept beside it was kept beside ({@code NAME.volumes.json}), or null when {@code name} is no such copy. */
+    private static String listCopyBase(String name) {
+        String base = SignedCopies.isCopy(name) ? SignedCopies.base(name) : null;
+        return base != null && base.endsWith(VolumeList.SUFFIX) ? base : null;
     }
 
     /**
