@@ -455,6 +455,11 @@ final class InboxScan {
         lookedInRound = lastRoundBefore;
     }
 
+    /** The volumes of the set {@code listName} that its signed list says are not its own ({@link SignedCopies#forgedVolumes}). */
+    List<SignedCopies.Squat> forgedVolumes(String listName) {
+        return signed.forgedVolumes(listName);
+    }
+
     /** A bundle by its own name: {@code NAME.tar}, or a volume set's list {@code NAME.volumes.json}. */
     private static boolean isKey(String name) {
         return isSingle(name) || name.endsWith(VolumeList.SUFFIX);

@@ -230,6 +230,39 @@ final class SignedCopies {
         return null;
     }
 
+    /**
+     * The volumes under the names {@code listName}'s signed list gives whose size or sha256 is not the
+     * listed one (each as a squatter of its name), read after the import refused the set for a digest;
+     * empty when the list and its signature here do not verify against the trusted keys (the set is
+     * then refused whole, as ever). A stranger's file of the listed size under a volume's name, with
+     * the real one lost on the way, took the whole real set to rejected/ with it (red-team pass N).
+     */
+    List<Squat> forgedVolumes(String listName) {
+        if (trust == null) {
+            return List.of();
+        }
+        try {
+            byte[] json = BoundedFiles.read(inbox.resolve(listName), BoundedFiles.VOLUME_LIST);
+            trust.verify(json, BoundedFiles.read(inbox.resolve(listName + ".asc"), BoundedFiles.SIGNATURE), listName);
+            VolumeList list = VolumeList.parse(json, listName);
+            if (!VolumeList.listName(list.bundle()).equals(listName)) {
+                return List.of();
+            }
+            List<Squat> out = new ArrayList<>();
+            for (VolumeList.Volume v : list.volumes()) {
+                Path p = inbox.resolve(v.name());
+                BasicFileAttributes a = java.nio.file.Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                if (a.isRegularFile() && (a.size() != v.size() || !Digest.sha256Of(p, LinkOption.NOFOLLOW_LINKS).toString().equals(v.digest()))) {
+                    out.add(new Squat(p, v.name(), "squatted " + v.name() + ": not of the size and sha256 (" + v.size() + " bytes, "
+                            + v.digest() + ") that the list " + listName + " signed by a trusted key gives it"));
+                }
+            }
+            return out;
+        } catch (IOException | RuntimeException e) {
+            return List.of();
+        }
+    }
+
     /** {@code file} read as the list of this set, or null (too large, unreadable, another set's). */
     private VolumeList readList(String listName, String file, Map<String, BasicFileAttributes> files) {
         if (files.get(file).size() > VolumeList.MAX_BYTES) {

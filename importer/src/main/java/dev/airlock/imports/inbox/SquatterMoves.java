@@ -31,12 +31,21 @@ final class SquatterMoves {
 
     /** Sets {@code c}'s squatters aside and gives its chosen copies their names; {@code c} is taken again by the next listing. */
     void arrange(InboxScan.Candidate c) {
-        for (SignedCopies.Squat s : c.arrangement().squats()) {
+        setAside(c, c.arrangement().squats());
+        promote(c);
+    }
+
+    /** Moves each of {@code squats} to {@code rejected/} with its reason, naming the set {@code c}. */
+    void setAside(InboxScan.Candidate c, List<SignedCopies.Squat> squats) {
+        for (SignedCopies.Squat s : squats) {
             String name = s.file().getFileName().toString();
             String to = moves.move(name, List.of(s.file()), true, "airlock-import: " + s.why() + "\n");
             log.accept("set aside " + name + " beside volume set " + c.key() + ": " + s.why() + " -> " + to + " (reason in " + to
                     + ".reason)");
         }
+    }
+
+    private void promote(InboxScan.Candidate c) {
         for (Path copy : c.arrangement().promote()) {
             String name = SignedCopies.base(copy.getFileName().toString());
             try {
