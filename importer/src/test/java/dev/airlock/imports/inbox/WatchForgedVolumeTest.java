@@ -94,6 +94,51 @@ class WatchForgedVolumeTest {
         }
     }
 
+    /**
+     * The same with the signature: a stranger's file sent first under the list's {@code .asc} name,
+     * the real signature's first copy lost. The real list, which no signature here verifies, was
+     * tried alone and rejected; the real signature, arriving next beside the stranger's, had no list
+     * to verify, the list's second copy being dropped as a duplicate: the set was never imported.
+     */
+    @Test
+    void watch_aStrangersSignatureWhileTheRealOneIsLost_theRealListWaitsForIt() throws Exception {
+        Path inbox = Files.createDirectories(root.resolve("inbox"));
+        OpenPgpKeys.Generated g = OpenPgpKeys.generate("Exporter <e@airlock.test>", null);
+        BundleSigner signer = new BundleSigner(OpenPgpKeys.readSecretKey(Files.write(root.resolve("key.asc"), g.secretArmored())), null);
+        TrustPolicy trust = new TrustPolicy(OpenPgpKeys.readCertificates(Files.write(root.resolve("cert.asc"), g.certArmored())), 1);
+        byte[] list = new VolumeList(VolumeList.FORMAT, "daily", 1, BUNDLE, "sha256:" + "0".repeat(64), V0.length, V0.length,
+                List.of(new VolumeList.Volume(BUNDLE + ".000", V0.length, Digest.sha256Of(V0).toString()))).toJson();
+        Files.writeString(inbox.resolve(LIST + ".asc"), "-----BEGIN PGP SIGNATURE-----\nnot one\n-----END PGP SIGNATURE-----\n");
+        Files.write(inbox.resolve(BUNDLE + ".000"), V0); // the real set, its signature lost on the way
+        Files.write(inbox.resolve(LIST), list);
+        try (var s = Files.list(inbox)) {
+            for (Path p : s.toList()) {
+                Files.setLastModifiedTime(p, FileTime.from(Instant.now().minusSeconds(60)));
+            }
+        }
+        CountDownLatch taken = new CountDownLatch(1);
+        List<String> lines = new CopyOnWriteArrayList<>();
+        ImportRequest template = new ImportRequest(null, trust, new TargetNaming("127.0.0.1:5000", List.of()), root.resolve("state"), 1, false);
+        InboxWatcher w = new InboxWatcher(inbox, new WatchOptions(Duration.ofMillis(100), Duration.ofMillis(100), Duration.ofSeconds(1)),
+                template, r -> {
+                    trust.verify(read(r.bundle()), read(r.bundle().resolveSibling(LIST + ".asc")), LIST); // as the import does, first
+                    taken.countDown();
+                    throw AirlockException.local("the registry is away", null); // enough: the real set was tried
+                }, lines::add);
+        Thread t = new Thread(w::run, "watch");
+        t.start();
+        try {
+            Thread.sleep(1500); // a few listings
+            assertFalse(Files.exists(inbox.resolve(InboxLayout.REJECTED).resolve(LIST)), "the real list was rejected alone: " + lines);
+            Path sent = Files.write(inbox.resolve(".incoming"), signer.sign(list));
+            dev.airlock.io.NoReplaceDelivery.deliver(sent, inbox.resolve(LIST + ".asc")); // the real signature, next round
+            assertTrue(taken.await(10, TimeUnit.SECONDS), "the real set was never tried: " + lines);
+        } finally {
+            w.stop();
+            t.join(20_000);
+        }
+    }
+
     private static byte[] read(Path p) {
         try {
             return Files.readAllBytes(p);
