@@ -549,6 +549,15 @@ final class InboxScan {
             list = shape(listName, listPath, files.get(listName), stamps.get(listName));
             list = list != null && list.bundle().equals(bundle) ? list : null; // else the import refuses it, saying why
             if (signed.unsigned(listName, list != null, files, settled, stamps, copies)) {
+                if (list != null) {
+                    // A list of this set and a signature that does not verify it: either may be a stranger's, sent first under
+                    // its name, the other's real copy still on the way (a first copy lost on a diode). Tried alone, the real list
+                    // went to rejected/ and the real signature, arriving next, had none to verify (red-team pass N): it waits.
+                    return new Candidate(listName, listPath, List.of(listPath), List.of(stamps.get(listName)), State.INCOMPLETE,
+                            "volume set " + listName + " is incomplete: no signature here verifies its list against --trust (one sent"
+                                    + " first under its name by someone else, the real one to come beside it; or a signer not in --trust)",
+                            arrived);
+                }
                 return new Candidate(listName, listPath, List.of(listPath), List.of(stamps.get(listName)), State.READY, null, arrived);
             }
         }
