@@ -33,6 +33,26 @@ class InboxScanSquatOrderTest {
         return p;
     }
 
+    /**
+     * A list kept beside an empty name is its set's key, but counted as one: a stranger's list copies
+     * left beside names whose lists went (tried alone and rejected), sorted before the real bundles and
+     * more than a scan holds, must not keep them out of every scan.
+     */
+    @Test
+    void listCopiesBesideEmptyNames_pastTheBound_doNotKeepTheNextBundlesOut() throws IOException {
+        for (int i = 0; i < 6; i++) {
+            file("a" + i + VolumeList.SUFFIX + ".conflict-000000000000000" + i, "not a list");
+            file("a" + i + VolumeList.SUFFIX + ".conflict-000000000000001" + i, "not a list either");
+        }
+        file("z-000001.airlock.tar", "x");
+        InboxScan scan = new InboxScan(inbox, Duration.ofMillis(10), 4);
+        boolean seen = false;
+        for (int pass = 0; pass < 10 && !seen; pass++) {
+            seen = scan.scan().candidates().stream().anyMatch(c -> c.key().equals("z-000001.airlock.tar"));
+        }
+        org.junit.jupiter.api.Assertions.assertTrue(seen, "the real bundle was in no scan");
+    }
+
     @Test
     void fourStrangersCopiesSortedBeforeTheRealOne_theRealVolumeIsStillChosen() throws IOException {
         file(VolumeList.listName(BUNDLE), "{\"format\":\"airlock-volumes/v1\",\"channel\":\"daily\",\"sequence\":1,\"bundle\":\"" + BUNDLE
