@@ -346,14 +346,17 @@ final class InboxScan {
                 String name = p.getFileName().toString();
                 String orphan = name.startsWith(".") ? null : listCopyBase(name);
                 if (orphan != null) {
-                    name = orphan; // a list kept beside its name: the set's key even while nothing is under the name
+                    if (Files.exists(inbox.resolve(orphan), LinkOption.NOFOLLOW_LINKS)) {
+                        continue; // its list's name is taken: the set's key is that name, counted by it
+                    }
+                    name = orphan; // a list kept beside an empty name: the set's key, counted once
                 } else if (name.startsWith(".") || !isKey(name)) {
                     continue;
-                } else {
-                    total++;
                 }
                 TreeSet<String> side = resumeAfter != null && name.compareTo(resumeAfter) <= 0 ? before : after;
-                side.add(name);
+                if (side.add(name) || orphan == null) {
+                    total++;
+                }
                 if (side.size() > maxFiles) {
                     side.pollLast();
                 }
