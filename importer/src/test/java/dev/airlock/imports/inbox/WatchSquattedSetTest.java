@@ -172,6 +172,21 @@ class WatchSquattedSetTest {
         }
     }
 
+    /**
+     * Red-team pass N: a shared folder's stranger can put a symbolic link (or a directory) under a
+     * volume's name, which the scan never looks at: the real volume is kept beside it, chosen by the
+     * signed list, and can never take its name (link(2) finds it taken), the set looked at again and
+     * again, never imported.
+     */
+    @Test
+    void watch_aStrangersSymlinkUnderAVolumesName_doesNotKeepTheSetOutForGood() throws Exception {
+        Files.createSymbolicLink(inbox.resolve(BUNDLE + ".000"), Path.of("/dev/null")); // the stranger's, first
+        Files.write(inbox.resolve(copyOf(BUNDLE + ".000", VOLUME)), VOLUME);
+        Files.write(inbox.resolve(LIST + ".asc"), asc);
+        Files.write(inbox.resolve(LIST), list);
+        watchUntilTried(r -> java.util.Arrays.equals(read(r.bundle().resolveSibling(BUNDLE + ".000")), VOLUME));
+    }
+
     private static byte[] read(Path p) {
         try {
             return Files.readAllBytes(p);
