@@ -254,7 +254,7 @@ final class SignedCopies {
                 BasicFileAttributes a = java.nio.file.Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
                 if (a.isRegularFile() && (a.size() != v.size() || !Digest.sha256Of(p, LinkOption.NOFOLLOW_LINKS).toString().equals(v.digest()))) {
                     out.add(new Squat(p, v.name(), "squatted " + v.name() + ": not of the size and sha256 (" + v.size() + " bytes, "
-                            + v.digest() + ") that the list " + listName + " signed by a trusted key gives it"));
+                            + v.digest() + ") that the list " + listName + " signed by a trusted key gives it (a stranger's file, or a damaged copy)"));
                 }
             }
             return out;
