@@ -221,6 +221,14 @@ final class InboxScan {
                 ignored.add("ignoring " + name + ": not a bundle (NAME.tar, or a volume set by its NAME.volumes.json)");
             }
         }
+        for (String base : copies.keySet()) {
+            if (base.endsWith(VolumeList.SUFFIX) && !files.containsKey(base)) {
+                Candidate c = besideEmptyName(base, files, now.stamps(), now.settled(), volumesByBundle, copies, ignored);
+                if (c != null) {
+                    out.add(c);
+                }
+            }
+        }
         List<Candidate> withReports = new ArrayList<>();
         for (Candidate c : out) {
             withReports.add(withReport(c, now.stamps(), now.settled()));
@@ -353,12 +361,19 @@ final class InboxScan {
         try (DirectoryStream<Path> ds = listing()) {
             for (Path p : ds) {
                 String name = p.getFileName().toString();
-                if (name.startsWith(".") || !isKey(name)) {
+                String orphan = name.startsWith(".") ? null : listCopyBase(name);
+                if (orphan != null) {
+                    if (Files.exists(inbox.resolve(orphan), LinkOption.NOFOLLOW_LINKS)) {
+                        continue; // its list's name is taken: the set's key is that name, counted by it
+                    }
+                    name = orphan; // a list kept beside an empty name: the set's key, counted once
+                } else if (name.startsWith(".") || !isKey(name)) {
                     continue;
                 }
-                total++;
                 TreeSet<String> side = resumeAfter != null && name.compareTo(resumeAfter) <= 0 ? before : after;
-                side.add(name);
+                if (side.add(name) || orphan == null) {
+                    total++;
+                }
                 if (side.size() > maxFiles) {
                     side.pollLast();
                 }
@@ -460,6 +475,11 @@ final class InboxScan {
         lookedInRound = lastRoundBefore;
     }
 
+    /** The volumes of the set {@code listName} that its signed list says are not its own ({@link SignedCopies#forgedVolumes}). */
+    List<SignedCopies.Squat> forgedVolumes(String listName) {
+        return signed.forgedVolumes(listName);
+    }
+
     /** A bundle by its own name: {@code NAME.tar}, or a volume set's list {@code NAME.volumes.json}. */
     private static boolean isKey(String name) {
         return isSingle(name) || name.endsWith(VolumeList.SUFFIX);
@@ -549,6 +569,15 @@ final class InboxScan {
             list = shape(listName, listPath, files.get(listName), stamps.get(listName));
             list = list != null && list.bundle().equals(bundle) ? list : null; // else the import refuses it, saying why
             if (signed.unsigned(listName, list != null, files, settled, stamps, copies)) {
+                if (list != null) {
+                    // A list of this set and a signature that does not verify it: either may be a stranger's, sent first under
+                    // its name, the other's real copy still on the way (a first copy lost on a diode). Tried alone, the real list
+                    // went to rejected/ and the real signature, arriving next, had none to verify (red-team pass N): it waits.
+                    return new Candidate(listName, listPath, List.of(listPath), List.of(stamps.get(listName)), State.INCOMPLETE,
+                            "volume set " + listName + " is incomplete: no signature here verifies its list against --trust (one sent"
+                                    + " first under its name by someone else, the real one to come beside it; or a signer not in --trust)",
+                            arrived);
+                }
                 return new Candidate(listName, listPath, List.of(listPath), List.of(stamps.get(listName)), State.READY, null, arrived);
             }
         }
@@ -573,6 +602,34 @@ final class InboxScan {
                     arrived, strayPaths);
         }
         return new Candidate(listName, listPath, paths, st, State.READY, null, arrived, strayPaths);
+    }
+
+    /**
+     * A set whose lists all lie beside its list's name, nothing under it: the name's file went (a
+     * stranger's list there, tried alone and rejected before the real one's signature came) after the
+     * real list was kept beside it. Not looked at, the real list waited there for good with its set
+     * (red-team pass N). The signed list decides as ever; with none here that verifies, the copies are
+     * named and left where they are.
+     */
+    private Candidate besideEmptyName(String listName, Map<String, BasicFileAttributes> files, Map<String, Stamp> stamps,
+            Map<String, Boolean> settled, Map<String, TreeSet<String>> volumesByBundle, java.util.NavigableMap<String, TreeSet<String>> copies,
+            List<String> ignored) {
+        String first = copies.get(listName).first();
+        SignedCopies.Pick pick = signed.pick(listName, files, settled, stamps, copies);
+        if (pick == null) {
+            ignored.add("ignoring " + first + ": kept beside " + listName + ", which is not here, and no signature here verifies it"
+                    + " (left where it is)");
+            return null;
+        }
+        String bundle = listName.substring(0, listName.length() - VolumeList.SUFFIX.length()) + ".tar";
+        return picked(listName, pick, stamps, settled, volumesByBundle.getOrDefault(bundle, new TreeSet<>()),
+                arrived(inbox.resolve(first), files.get(first)));
+    }
+
+    /** The list's name a copy kept beside it was kept beside ({@code NAME.volumes.json}), or null when {@code name} is no such copy. */
+    private static String listCopyBase(String name) {
+        String base = SignedCopies.isCopy(name) ? SignedCopies.base(name) : null;
+        return base != null && base.endsWith(VolumeList.SUFFIX) ? base : null;
     }
 
     /**

@@ -623,6 +623,14 @@ public final class InboxWatcher {
             retry(c, e, once);
             return;
         }
+        if (c.isSet() && e.kind() == AirlockException.Kind.DIGEST_MISMATCH) {
+            List<SignedCopies.Squat> forged = scan.forgedVolumes(c.key());
+            if (!forged.isEmpty()) {
+                moves.clear();
+                squatters.setAside(c, forged); // the set's own files stay, and wait for the real volume
+                return;
+            }
+        }
         int code = Cli.exitCode(e.kind());
         String message = oneLine(e.getMessage());
         String to = moves.move(c.key(), movable(c), true, "airlock-import: " + message + "\nexit " + code + "\n");

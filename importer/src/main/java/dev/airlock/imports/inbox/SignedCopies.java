@@ -146,7 +146,7 @@ final class SignedCopies {
         choose(listName, l, lists, squats, promote, "not the list of this set signed by a trusted key, which is " + l);
         choose(listName + ".asc", a, ascs, squats, promote, "not the signature that verifies " + signed + ", which is " + a);
         for (VolumeList.Volume v : list.volumes()) {
-            List<String> cands = candidates(v.name(), files, copies);
+            List<String> cands = withNamedCopy(v, candidates(v.name(), files, copies), files);
             if (cands.stream().anyMatch(c -> !settled.get(c))) {
                 settling = true;
                 continue;
@@ -189,6 +189,23 @@ final class SignedCopies {
         return out;
     }
 
+    /**
+     * {@code cands} and, when it lies here past the first {@link #MAX_COPIES}, the copy the delivery rule
+     * names by the listed sha256 ({@code NAME.conflict-} and its first 16 hex digits): a stranger's copies
+     * choose their names (by their bytes), and four that sort before the real one kept it from ever being
+     * looked at (red-team pass N).
+     */
+    private static List<String> withNamedCopy(VolumeList.Volume v, List<String> cands, Map<String, BasicFileAttributes> files) {
+        String hex = v.digest().substring(v.digest().indexOf(':') + 1);
+        String named = v.name() + ".conflict-" + hex.substring(0, Math.min(16, hex.length()));
+        if (cands.contains(named) || !files.containsKey(named)) {
+            return cands;
+        }
+        List<String> out = new ArrayList<>(cands);
+        out.add(named);
+        return out;
+    }
+
     /** The first candidate of the listed size whose sha256 is the listed one; only those of that size are hashed. */
     private String matching(VolumeList.Volume v, List<String> cands, Map<String, BasicFileAttributes> files,
             Map<String, InboxScan.Stamp> stamps) {
@@ -211,6 +228,39 @@ final class SignedCopies {
             }
         }
         return null;
+    }
+
+    /**
+     * The volumes under the names {@code listName}'s signed list gives whose size or sha256 is not the
+     * listed one (each as a squatter of its name), read after the import refused the set for a digest;
+     * empty when the list and its signature here do not verify against the trusted keys (the set is
+     * then refused whole, as ever). A stranger's file of the listed size under a volume's name, with
+     * the real one lost on the way, took the whole real set to rejected/ with it (red-team pass N).
+     */
+    List<Squat> forgedVolumes(String listName) {
+        if (trust == null) {
+            return List.of();
+        }
+        try {
+            byte[] json = BoundedFiles.read(inbox.resolve(listName), BoundedFiles.VOLUME_LIST);
+            trust.verify(json, BoundedFiles.read(inbox.resolve(listName + ".asc"), BoundedFiles.SIGNATURE), listName);
+            VolumeList list = VolumeList.parse(json, listName);
+            if (!VolumeList.listName(list.bundle()).equals(listName)) {
+                return List.of();
+            }
+            List<Squat> out = new ArrayList<>();
+            for (VolumeList.Volume v : list.volumes()) {
+                Path p = inbox.resolve(v.name());
+                BasicFileAttributes a = java.nio.file.Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                if (a.isRegularFile() && (a.size() != v.size() || !Digest.sha256Of(p, LinkOption.NOFOLLOW_LINKS).toString().equals(v.digest()))) {
+                    out.add(new Squat(p, v.name(), "squatted " + v.name() + ": not of the size and sha256 (" + v.size() + " bytes, "
+                            + v.digest() + ") that the list " + listName + " signed by a trusted key gives it (a stranger's file, or a damaged copy)"));
+                }
+            }
+            return out;
+        } catch (IOException | RuntimeException e) {
+            return List.of();
+        }
     }
 
     /** {@code file} read as the list of this set, or null (too large, unreadable, another set's). */

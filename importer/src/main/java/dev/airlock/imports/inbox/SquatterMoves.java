@@ -31,12 +31,48 @@ final class SquatterMoves {
 
     /** Sets {@code c}'s squatters aside and gives its chosen copies their names; {@code c} is taken again by the next listing. */
     void arrange(InboxScan.Candidate c) {
-        for (SignedCopies.Squat s : c.arrangement().squats()) {
+        setAside(c, c.arrangement().squats());
+        promote(c);
+    }
+
+    /** Moves each of {@code squats} to {@code rejected/} with its reason, naming the set {@code c}. */
+    void setAside(InboxScan.Candidate c, List<SignedCopies.Squat> squats) {
+        for (SignedCopies.Squat s : squats) {
             String name = s.file().getFileName().toString();
             String to = moves.move(name, List.of(s.file()), true, "airlock-import: " + s.why() + "\n");
             log.accept("set aside " + name + " beside volume set " + c.key() + ": " + s.why() + " -> " + to + " (reason in " + to
                     + ".reason)");
         }
+    }
+
+    /**
+     * Sets aside what lies under {@code name} when it is no regular file (a symbolic link, a FIFO, a
+     * socket: a shared folder's stranger's, which the scan never looks at), so that the chosen copy
+     * takes the name at the next listing; true if it did. Left there, the set was looked at again on
+     * every listing and never imported (red-team pass N). A directory is named, and left.
+     */
+    private boolean setAsideNonRegular(InboxScan.Candidate c, String name) {
+        Path there = inbox.resolve(name);
+        java.nio.file.attribute.BasicFileAttributes a;
+        try {
+            a = Files.readAttributes(there, java.nio.file.attribute.BasicFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        } catch (IOException e) {
+            return false;
+        }
+        if (a.isRegularFile()) {
+            return false;
+        }
+        if (a.isDirectory()) {
+            log.accept(name + " is a directory that someone put under a name of volume set " + c.key() + ": the set's copy cannot take"
+                    + " the name until it is removed");
+            return true;
+        }
+        setAside(c, List.of(new SignedCopies.Squat(there, name, "squatted " + name + ": not a regular file (a symbolic link or"
+                + " device is never imported from an inbox), under a name of the volume set " + c.key())));
+        return true;
+    }
+
+    private void promote(InboxScan.Candidate c) {
         for (Path copy : c.arrangement().promote()) {
             String name = SignedCopies.base(copy.getFileName().toString());
             try {
@@ -44,7 +80,12 @@ final class SquatterMoves {
                 Files.delete(copy);
                 AtomicFiles.fsyncDirectory(inbox);
                 log.accept("took " + copy.getFileName() + " as " + name + ": it is the copy the signed list of " + c.key() + " names");
-            } catch (FileAlreadyExistsException | NoSuchFileException e) {
+            } catch (FileAlreadyExistsException e) {
+                if (!setAsideNonRegular(c, name)) {
+                    log.accept(name + " was taken again (or " + copy.getFileName() + " went) meanwhile: volume set " + c.key()
+                            + " is looked at again");
+                }
+            } catch (NoSuchFileException e) {
                 log.accept(name + " was taken again (or " + copy.getFileName() + " went) meanwhile: volume set " + c.key()
                         + " is looked at again");
             } catch (IOException | UnsupportedOperationException e) {
