@@ -179,8 +179,9 @@ final class InboxScan {
      * volume set's list, signature or volume. (A report's copy is not: it is never imported.)
      */
     static boolean takesCopiesOf(String name) {
-        return name.endsWith(".tar") || name.endsWith(VolumeList.SUFFIX) || name.endsWith(VolumeList.SUFFIX + ".asc")
-                || VOLUME.matcher(name).matches();
+        // Asked of the very patterns the scan takes copies by, so that what serve tells a sender and what watch does agree.
+        String copy = name + ".conflict-0000000000000000";
+        return CONFLICT.matcher(copy).matches() || SignedCopies.isCopy(copy);
     }
 
     /** Whether a file of this name can be a bundle, part of a volume set, or a bundle's report: only those are looked at. */
