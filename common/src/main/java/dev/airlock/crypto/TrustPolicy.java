@@ -72,22 +72,12 @@ public final class TrustPolicy {
         Set<String> good = new LinkedHashSet<>();
         List<PGPSignature> unknown = new ArrayList<>();
         for (PGPSignature sig : signatures) {
-            byte[] issuer = issuerFingerprint(sig);
-            PGPPublicKeyRing ring = null;
-            PGPPublicKey key = null;
-            for (PGPPublicKeyRing r : trusted) {
-                // By the issuer fingerprint when the signature carries one (a 64-bit key ID can collide).
-                PGPPublicKey k = issuer != null ? r.getPublicKey(issuer) : r.getPublicKey(sig.getKeyID());
-                if (k != null) {
-                    ring = r;
-                    key = k;
-                    break;
-                }
-            }
-            if (key == null) {
+            PGPPublicKeyRing ring = trustedRing(sig);
+            if (ring == null) {
                 unknown.add(sig);
                 continue;
             }
+            PGPPublicKey key = issuerKey(ring, sig);
             String fpr = OpenPgpKeys.describe(ring.getPublicKey(), key);
             checkUsable(sig, ring, key, fpr, what);
             boolean valid;
@@ -113,6 +103,48 @@ public final class TrustPolicy {
                     + ") but --threshold requires " + threshold);
         }
         return List.copyOf(good);
+    }
+
+    /**
+     * How many of the signatures in {@code armoredSignatures} name a trusted key as the one that made
+     * them, or 0 when they name fewer distinct trusted certificates than the threshold or the file is
+     * not armored signatures: then they cannot verify against this policy, whatever they sign. No
+     * cryptography: it tells which of many candidate signature files are worth a {@link #verify} (whose
+     * cost grows with this count).
+     */
+    public int claims(byte[] armoredSignatures) {
+        List<PGPSignature> signatures;
+        try {
+            signatures = parse(armoredSignatures, "a signature");
+        } catch (AirlockException e) {
+            return 0;
+        }
+        int claims = 0;
+        Set<String> named = new java.util.HashSet<>();
+        for (PGPSignature sig : signatures) {
+            PGPPublicKeyRing ring = trustedRing(sig);
+            if (ring != null) {
+                claims++;
+                named.add(OpenPgpKeys.fingerprint(ring));
+            }
+        }
+        return named.size() < threshold ? 0 : claims;
+    }
+
+    /** The trusted certificate holding the key {@code sig} names, or null. */
+    private PGPPublicKeyRing trustedRing(PGPSignature sig) {
+        for (PGPPublicKeyRing r : trusted) {
+            if (issuerKey(r, sig) != null) {
+                return r;
+            }
+        }
+        return null;
+    }
+
+    /** The key of {@code ring} that {@code sig} names: by the issuer fingerprint when it carries one (a 64-bit key ID can collide). */
+    private static PGPPublicKey issuerKey(PGPPublicKeyRing ring, PGPSignature sig) {
+        byte[] issuer = issuerFingerprint(sig);
+        return issuer != null ? ring.getPublicKey(issuer) : ring.getPublicKey(sig.getKeyID());
     }
 
     /**

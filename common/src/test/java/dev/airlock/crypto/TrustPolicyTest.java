@@ -64,6 +64,29 @@ class TrustPolicyTest {
         assertThrows(AirlockException.class, () -> new TrustPolicy(OpenPgpKeys.readCertificates(a.cert()), 2));
     }
 
+    /** claims: which of many signature files may verify at all, without cryptography (the watch's search for a set's signed list). */
+    @Test
+    void claims_countsSignaturesNamingTrustedKeys_zeroBelowTheThresholdOrForWhatIsNoSignature() throws Exception {
+        Key a = key("a", null);
+        Key b = key("b", null);
+        byte[] data = "bundle".getBytes(StandardCharsets.UTF_8);
+        List<org.bouncycastle.openpgp.PGPPublicKeyRing> both = new java.util.ArrayList<>(OpenPgpKeys.readCertificates(a.cert()));
+        both.addAll(OpenPgpKeys.readCertificates(b.cert()));
+        TrustPolicy onlyA = new TrustPolicy(OpenPgpKeys.readCertificates(a.cert()), 1);
+        assertEquals(1, onlyA.claims(a.signer().sign("other data".getBytes(StandardCharsets.UTF_8)))); // names a; says nothing of what it signs
+        assertEquals(0, onlyA.claims(b.signer().sign(data)));
+        assertEquals(0, onlyA.claims("not a signature".getBytes(StandardCharsets.UTF_8)));
+        ByteArrayOutputStream aTwice = new ByteArrayOutputStream();
+        aTwice.writeBytes(a.signer().sign(data));
+        aTwice.writeBytes(a.signer().sign(data));
+        assertEquals(2, onlyA.claims(aTwice.toByteArray()));
+        assertEquals(0, new TrustPolicy(both, 2).claims(aTwice.toByteArray()), "one certificate cannot meet a threshold of two");
+        ByteArrayOutputStream aAndB = new ByteArrayOutputStream();
+        aAndB.writeBytes(a.signer().sign(data));
+        aAndB.writeBytes(b.signer().sign(data));
+        assertEquals(2, new TrustPolicy(both, 2).claims(aAndB.toByteArray()));
+    }
+
     @Test
     void wrongPassphrase_isAUsageError() throws Exception {
         OpenPgpKeys.Generated g = OpenPgpKeys.generate("p <p@airlock.test>", "right".toCharArray());

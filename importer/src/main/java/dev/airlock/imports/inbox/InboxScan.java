@@ -139,6 +139,8 @@ final class InboxScan {
      * first), so that a flood of files cannot exhaust the watcher (red-team pass H).
      */
     static final int MAX_FILES = 20_000;
+    /** How soon the next scan comes while a set's signed list is still being looked for among its copies. */
+    private static final long SEARCH_PAUSE_NANOS = 100_000_000L;
     /** Files that cannot be a bundle are named one by one up to this many a scan, then counted. */
     static final int STRAYS_NAMED = 20;
 
@@ -208,7 +210,8 @@ final class InboxScan {
                 volumesByBundle.computeIfAbsent(m.group(1), k -> new TreeSet<>()).add(name);
             }
         }
-        java.util.NavigableMap<String, TreeSet<String>> copies = copies(files.keySet(), ignored);
+        java.util.NavigableMap<String, TreeSet<String>> copies = copies(files.keySet());
+        boolean searching = searchPairs(files, now, copies);
         for (String name : files.keySet()) {
             if (name.endsWith(VolumeList.SUFFIX)) {
                 out.add(set(name, files, now.stamps(), now.settled(), volumesByBundle, copies));
@@ -234,7 +237,29 @@ final class InboxScan {
         for (Candidate c : out) {
             withReports.add(withReport(c, now.stamps(), now.settled()));
         }
-        return new Result(withReports, ignored, now.growing(), now.due(), more);
+        long due = searching ? Math.min(now.due(), nowNanos + SEARCH_PAUSE_NANOS) : now.due();
+        return new Result(withReports, ignored, now.growing(), due, more);
+    }
+
+    /**
+     * Looks, within this scan's budget, for the signed list among the list and signature files under
+     * and beside each set's names ({@link SignedPairSearch}); true while a set's search has files left,
+     * so that the next scan comes soon and goes on.
+     */
+    private boolean searchPairs(Map<String, BasicFileAttributes> files, Sightings now, java.util.NavigableMap<String, TreeSet<String>> copies) {
+        java.util.Set<String> listNames = new java.util.TreeSet<>();
+        for (String name : files.keySet()) {
+            if (name.endsWith(VolumeList.SUFFIX)) {
+                listNames.add(name);
+            }
+        }
+        for (String base : copies.keySet()) {
+            if (base.endsWith(VolumeList.SUFFIX)) {
+                listNames.add(base);
+            }
+        }
+        signed.search(listNames, files, now.settled(), now.stamps(), copies, f -> arrived(inbox.resolve(f), files.get(f)));
+        return signed.searching();
     }
 
     /** Each listed file's stamp, whether it has settled, those seen changing since the last scan, and when the next settles. */
@@ -643,9 +668,9 @@ final class InboxScan {
         Path open = inbox.resolve(listName);
         List<Path> paths = pick.own().stream().map(inbox::resolve).toList();
         List<Stamp> st = pick.own().stream().map(stamps::get).toList();
-        if (pick.settling()) {
-            return new Candidate(listName, open, paths, st, State.SETTLING, "a file of " + listName + " (or a copy kept beside one of"
-                    + " its names) is still being written", arrived);
+        if (pick.waiting() != null) {
+            long since = pick.waiting().arrivedMillis() == Long.MIN_VALUE ? arrived : pick.waiting().arrivedMillis();
+            return new Candidate(listName, open, paths, st, State.SETTLING, pick.waiting().note(), since);
         }
         java.util.Set<String> listed = new java.util.HashSet<>();
         pick.list().volumes().forEach(v -> listed.add(v.name()));
@@ -663,27 +688,15 @@ final class InboxScan {
 
     /**
      * The copies kept beside a set's names ({@link SignedCopies#isCopy}) among {@code names}, by the
-     * name each was kept beside: at most {@link SignedCopies#MAX_COPIES} each, by name; the rest are
-     * named in {@code ignored} (up to {@link #STRAYS_NAMED}, then counted) and left where they are.
+     * name each was kept beside: every one (the scan's bound holds how many names a listing takes).
      */
-    private static java.util.NavigableMap<String, TreeSet<String>> copies(java.util.Collection<String> names, List<String> ignored) {
+    private static java.util.NavigableMap<String, TreeSet<String>> copies(java.util.Collection<String> names) {
         java.util.NavigableMap<String, TreeSet<String>> out = new TreeMap<>();
-        int past = 0;
         for (String name : names) {
             String base = SignedCopies.base(name);
-            if (base == null) {
-                continue;
+            if (base != null) {
+                out.computeIfAbsent(base, k -> new TreeSet<>()).add(name);
             }
-            TreeSet<String> these = out.computeIfAbsent(base, k -> new TreeSet<>());
-            if (these.size() < SignedCopies.MAX_COPIES) {
-                these.add(name);
-            } else if (past++ < STRAYS_NAMED) {
-                ignored.add("ignoring " + name + ": more than " + SignedCopies.MAX_COPIES + " copies are kept beside " + base
-                        + "; only the first " + SignedCopies.MAX_COPIES + " by name are looked at (left where it is)");
-            }
-        }
-        if (past > STRAYS_NAMED) {
-            ignored.add("ignoring " + (past - STRAYS_NAMED) + " more copies kept beside the names of volume sets (left where they are)");
         }
         return out;
     }

@@ -30,16 +30,15 @@ import java.util.regex.Pattern;
  * copy with the listed size and sha256; a copy is hashed only when its size is the listed one. Every
  * other copy looked at is a squatter: it goes to {@code rejected/} with a reason naming the name it
  * took, and the real copy takes the name ({@link SquatterMoves}), before the set is imported. Bounds:
- * {@link #MAX_COPIES} copies per name are looked at (the rest are named by the scan and left where they
- * are); nothing here is read unless a copy lies beside one of the set's names; what was verified and
- * hashed is remembered by stamp, a bounded number of each.
+ * the pair is looked for among every list and signature copy, oldest first, within a budget of work
+ * a scan ({@link SignedPairSearch}); of a volume's copies only those named by its listed sha256 are
+ * hashed, the others being of other bytes by their names; nothing here is read unless a copy lies
+ * beside one of the set's names; what was verified and hashed is remembered by stamp.
  */
 final class SignedCopies {
     /** A copy of a set's list, signature or volume kept beside its name: {@code BASE.conflict-SHA16}, {@code -2}, … */
     private static final Pattern COPY = Pattern.compile("(.+(?:\\.tar\\.\\d{3,}|" + Pattern.quote(VolumeList.SUFFIX)
             + "(?:\\.asc)?))\\.conflict-[0-9a-f]{16}(?:-\\d{1,3})?");
-    /** Copies looked at beside one name. */
-    static final int MAX_COPIES = 4;
     private static final int REMEMBERED = 4096;
 
     /** A copy that is not the set's own: {@code name} is the name it took or was kept beside. */
@@ -49,16 +48,22 @@ final class SignedCopies {
     /**
      * What the signed list chose: {@code own} the set's files (list, signature, volumes; some may be
      * copies), {@code squats} the other copies, {@code promote} the chosen copies that lie beside
-     * their names, {@code missing} the listed names no copy here satisfies (empty: complete).
+     * their names, {@code missing} the listed names no copy here satisfies (empty: complete);
+     * {@code waiting} non-null while the set cannot be taken yet (why, and since when).
      */
     record Pick(String listFile, VolumeList list, List<String> own, List<Squat> squats, List<String> promote, List<String> missing,
-            boolean settling) {
+            Waiting waiting) {
+    }
+
+    /** Why a set cannot be taken yet, and when the file it waits on arrived ({@code Long.MIN_VALUE}: the set's list's time). */
+    record Waiting(String note, long arrivedMillis) {
     }
 
     private final Path inbox;
     private final TrustPolicy trust;
     private final Map<String, Boolean> verified = lru();
     private final Map<String, String> hashes = lru();
+    private final SignedPairSearch pairs = new SignedPairSearch();
 
     SignedCopies(Path inbox, TrustPolicy trust) {
         this.inbox = inbox;
@@ -86,29 +91,109 @@ final class SignedCopies {
     }
 
     /**
+     * Searches, within one scan's budget, the list and signature files under and beside the names of
+     * each set among {@code listNames} that has copies beside its names, for the pair that verifies
+     * ({@link SignedPairSearch}); {@link #pick} then reads the outcome. Without trusted keys, nothing.
+     */
+    void search(java.util.Collection<String> listNames, Map<String, BasicFileAttributes> files, Map<String, Boolean> settled,
+            Map<String, InboxScan.Stamp> stamps, java.util.NavigableMap<String, TreeSet<String>> copies,
+            java.util.function.ToLongFunction<String> arrival) {
+        if (trust == null) {
+            return;
+        }
+        List<SignedPairSearch.SetFiles> sets = new ArrayList<>();
+        for (String listName : listNames) {
+            if (hasCopies(listName, copies)) {
+                sets.add(new SignedPairSearch.SetFiles(listName, candidates(listName, files, copies),
+                        candidates(listName + ".asc", files, copies)));
+            }
+        }
+        pairs.search(sets, stamps, settled, arrival, new SignedPairSearch.Checks() {
+            @Override
+            public boolean readsAsList(String listName, String file) {
+                return readList(listName, file, files) != null;
+            }
+
+            @Override
+            public int claims(String asc) {
+                try {
+                    return trust.claims(BoundedFiles.read(inbox.resolve(asc), BoundedFiles.SIGNATURE));
+                } catch (IOException | RuntimeException e) {
+                    return 0;
+                }
+            }
+
+            @Override
+            public boolean verifies(String list, String asc) {
+                return SignedCopies.this.verifies(list, asc, stamps);
+            }
+        });
+    }
+
+    /** Whether the last {@link #search} left a set's files to look at. */
+    boolean searching() {
+        return pairs.searching();
+    }
+
+    private static boolean hasCopies(String listName, java.util.NavigableMap<String, TreeSet<String>> copies) {
+        String stem = listName.substring(0, listName.length() - VolumeList.SUFFIX.length());
+        return !copies.subMap(stem, stem + Character.MAX_VALUE).isEmpty();
+    }
+
+    /**
      * The set of {@code listName} as its signed list makes it, or null when no copy lies beside any of
-     * its names, or no list here verifies (the scan then takes the set by its names, as ever).
-     * {@code copies}: the copies here by the name they were kept beside, at most {@link #MAX_COPIES} each.
+     * its names, or no list here verifies (the scan then takes the set by its names, as ever). With
+     * trusted keys, the pair is this scan's {@link #search} outcome: while files are left to look at,
+     * or one that may be the signed list is still being written, the set is settling.
      */
     Pick pick(String listName, Map<String, BasicFileAttributes> files, Map<String, Boolean> settled, Map<String, InboxScan.Stamp> stamps,
             java.util.NavigableMap<String, TreeSet<String>> copies) {
-        String stem = listName.substring(0, listName.length() - VolumeList.SUFFIX.length());
-        if (copies.subMap(stem, stem + Character.MAX_VALUE).isEmpty()) {
+        if (!hasCopies(listName, copies)) {
             return null;
         }
         List<String> lists = candidates(listName, files, copies);
         List<String> ascs = candidates(listName + ".asc", files, copies);
-        if (!lists.stream().allMatch(settled::get) || !ascs.stream().allMatch(settled::get)) {
-            List<String> arriving = new ArrayList<>(lists); // one may be the signed list: nothing is tried until all have settled
-            arriving.addAll(ascs);
-            return new Pick(listName, null, List.copyOf(arriving), List.of(), List.of(), List.of(), true);
+        String[] pair = trust == null ? firstReadable(listName, lists, ascs, files) : searched(listName);
+        List<String> arriving = new ArrayList<>(lists); // one may be the signed list: nothing is tried until all have settled
+        arriving.addAll(ascs);
+        arriving.removeIf(settled::get);
+        if (pair == null) {
+            SignedPairSearch.Outcome o = trust == null ? null : pairs.outcome(listName);
+            if (o != null && o.unchecked() > 0) {
+                return new Pick(listName, null, List.of(), List.of(), List.of(), List.of(), new Waiting("looking for the signed list of "
+                        + listName + " among the " + lists.size() + " list and " + ascs.size() + " signature files under and beside its"
+                        + " names, oldest first (" + o.unchecked() + " still to check)", o.oldestUnchecked()));
+            }
+            return arriving.isEmpty() ? null : new Pick(listName, null, List.copyOf(arriving), List.of(), List.of(), List.of(),
+                    new Waiting("a file of " + listName + " (or a copy kept beside one of its names) is still being written", Long.MIN_VALUE));
+        }
+        VolumeList list = readList(listName, pair[0], files);
+        if (list == null) {
+            return null; // changed since it was checked: the next scan looks again
+        }
+        lists.retainAll(withSettled(lists, settled)); // one still arriving is no squatter yet: the next listing sees it
+        ascs.retainAll(withSettled(ascs, settled));
+        return volumes(listName, pair[0], pair[1], list, lists, ascs, files, settled, stamps, copies);
+    }
+
+    private static List<String> withSettled(List<String> names, Map<String, Boolean> settled) {
+        return names.stream().filter(settled::get).toList();
+    }
+
+    /** The pair this scan's search found for {@code listName}, or null. */
+    private String[] searched(String listName) {
+        SignedPairSearch.Outcome o = pairs.outcome(listName);
+        return o != null && o.found() ? new String[] {o.list(), o.asc()} : null;
+    }
+
+    /** Without trusted keys (as inspect): the first list that reads as this set's, and the first signature, once all have settled. */
+    private String[] firstReadable(String listName, List<String> lists, List<String> ascs, Map<String, BasicFileAttributes> files) {
+        if (ascs.isEmpty()) {
+            return null;
         }
         for (String l : lists) {
-            for (String a : ascs) {
-                VolumeList list = verifies(l, a, stamps) ? readList(listName, l, files) : null; // only a signed list is parsed
-                if (list != null) {
-                    return volumes(listName, l, a, list, lists, ascs, files, settled, stamps, copies);
-                }
+            if (readList(listName, l, files) != null) {
+                return new String[] {l, ascs.get(0)};
             }
         }
         return null;
@@ -121,9 +206,10 @@ final class SignedCopies {
      * list sent first under a set's name took the real volumes and signature to {@code rejected/} as
      * soon as they had settled, before the real list (sent last) came (red-team pass L3). A list that
      * reads as this set's and has no signature yet waits for it, as ever; without trusted keys, never.
+     * With copies beside the set's names, the search has checked every pair ({@link #pick} was null).
      */
     boolean unsigned(String listName, boolean readable, Map<String, BasicFileAttributes> files, Map<String, Boolean> settled,
-            Map<String, InboxScan.Stamp> stamps, Map<String, TreeSet<String>> copies) {
+            Map<String, InboxScan.Stamp> stamps, java.util.NavigableMap<String, TreeSet<String>> copies) {
         if (trust == null) {
             return false;
         }
@@ -131,7 +217,8 @@ final class SignedCopies {
         if (!ascs.stream().allMatch(settled::get) || ascs.isEmpty() && readable) {
             return false;
         }
-        return files.get(listName).size() > VolumeList.MAX_BYTES || ascs.stream().noneMatch(a -> verifies(listName, a, stamps));
+        return files.get(listName).size() > VolumeList.MAX_BYTES || hasCopies(listName, copies)
+                || ascs.stream().noneMatch(a -> verifies(listName, a, stamps));
     }
 
     private Pick volumes(String listName, String l, String a, VolumeList list, List<String> lists, List<String> ascs,
@@ -141,14 +228,14 @@ final class SignedCopies {
         List<Squat> squats = new ArrayList<>();
         List<String> promote = new ArrayList<>();
         List<String> missing = new ArrayList<>();
-        boolean settling = false;
+        Waiting waiting = null;
         String signed = "the list " + listName + " signed by a trusted key (" + l + ")";
         choose(listName, l, lists, squats, promote, "not the list of this set signed by a trusted key, which is " + l);
         choose(listName + ".asc", a, ascs, squats, promote, "not the signature that verifies " + signed + ", which is " + a);
         for (VolumeList.Volume v : list.volumes()) {
-            List<String> cands = withNamedCopy(v, candidates(v.name(), files, copies), files);
+            List<String> cands = volumeCandidates(v, files, copies);
             if (cands.stream().anyMatch(c -> !settled.get(c))) {
-                settling = true;
+                waiting = new Waiting("a volume of " + listName + " (or its copy kept beside its name) is still being written", Long.MIN_VALUE);
                 continue;
             }
             boolean alone = !copies.containsKey(v.name()); // no copy beside it: the name's file, unhashed (the import checks it)
@@ -160,10 +247,12 @@ final class SignedCopies {
                 continue;
             }
             own.add(chosen);
-            choose(v.name(), chosen, cands, squats, promote, "not of the size and sha256 (" + v.size() + " bytes, " + v.digest()
+            List<String> others = new ArrayList<>(candidates(v.name(), files, copies));
+            others.removeIf(c -> !settled.get(c)); // one still arriving is no squatter yet: the next listing sees it
+            choose(v.name(), chosen, others, squats, promote, "not of the size and sha256 (" + v.size() + " bytes, " + v.digest()
                     + ") that " + signed + " gives " + v.name() + ", which " + chosen + " has");
         }
-        return new Pick(l, list, List.copyOf(own), List.copyOf(squats), List.copyOf(promote), List.copyOf(missing), settling);
+        return new Pick(l, list, List.copyOf(own), List.copyOf(squats), List.copyOf(promote), List.copyOf(missing), waiting);
     }
 
     /** Records {@code chosen} as {@code name}'s own copy: every other candidate is a squatter, and a chosen copy takes the name. */
@@ -179,7 +268,7 @@ final class SignedCopies {
         }
     }
 
-    /** The file under {@code name} (if here) and the copies beside it (at most {@link #MAX_COPIES}, by name). */
+    /** The file under {@code name} (if here) and every copy kept beside it. */
     private static List<String> candidates(String name, Map<String, BasicFileAttributes> files, Map<String, TreeSet<String>> copies) {
         List<String> out = new ArrayList<>();
         if (files.containsKey(name)) {
@@ -190,19 +279,26 @@ final class SignedCopies {
     }
 
     /**
-     * {@code cands} and, when it lies here past the first {@link #MAX_COPIES}, the copy the delivery rule
-     * names by the listed sha256 ({@code NAME.conflict-} and its first 16 hex digits): a stranger's copies
-     * choose their names (by their bytes), and four that sort before the real one kept it from ever being
-     * looked at (red-team pass N).
+     * The files that may be volume {@code v}: the one under its name, and the copies the delivery rule
+     * named by the listed sha256 ({@code NAME.conflict-} and its first 16 hex digits, then {@code -2},
+     * …). Every other copy beside the name was named by other bytes, so it is not the volume: it is
+     * never hashed (a stranger's copies of the listed size cost nothing but a listing), and it is set
+     * aside as a squatter. Looked at by name up to a fixed count, a stranger's copies that sorted
+     * first kept the real volume from ever being chosen (red-team pass N).
      */
-    private static List<String> withNamedCopy(VolumeList.Volume v, List<String> cands, Map<String, BasicFileAttributes> files) {
+    private static List<String> volumeCandidates(VolumeList.Volume v, Map<String, BasicFileAttributes> files,
+            Map<String, TreeSet<String>> copies) {
         String hex = v.digest().substring(v.digest().indexOf(':') + 1);
         String named = v.name() + ".conflict-" + hex.substring(0, Math.min(16, hex.length()));
-        if (cands.contains(named) || !files.containsKey(named)) {
-            return cands;
+        List<String> out = new ArrayList<>();
+        if (files.containsKey(v.name())) {
+            out.add(v.name());
         }
-        List<String> out = new ArrayList<>(cands);
-        out.add(named);
+        for (String c : copies.getOrDefault(v.name(), new TreeSet<>()).subSet(named, true, named + Character.MAX_VALUE, true)) {
+            if (c.equals(named) || c.startsWith(named + "-")) {
+                out.add(c);
+            }
+        }
         return out;
     }
 

@@ -35,13 +35,24 @@ final class SquatterMoves {
         promote(c);
     }
 
-    /** Moves each of {@code squats} to {@code rejected/} with its reason, naming the set {@code c}. */
+    /**
+     * Moves each of {@code squats} to {@code rejected/} with its reason, naming the set {@code c}: each
+     * by name up to {@link InboxScan#STRAYS_NAMED}, then counted (a stranger's flood of copies is set
+     * aside whole, in one line more).
+     */
     void setAside(InboxScan.Candidate c, List<SignedCopies.Squat> squats) {
+        int n = 0;
         for (SignedCopies.Squat s : squats) {
             String name = s.file().getFileName().toString();
             String to = moves.move(name, List.of(s.file()), true, "airlock-import: " + s.why() + "\n");
-            log.accept("set aside " + name + " beside volume set " + c.key() + ": " + s.why() + " -> " + to + " (reason in " + to
-                    + ".reason)");
+            if (n++ < InboxScan.STRAYS_NAMED) {
+                log.accept("set aside " + name + " beside volume set " + c.key() + ": " + s.why() + " -> " + to + " (reason in " + to
+                        + ".reason)");
+            }
+        }
+        if (n > InboxScan.STRAYS_NAMED) {
+            log.accept("set aside " + (n - InboxScan.STRAYS_NAMED) + " more copies beside volume set " + c.key() + " to "
+                    + InboxLayout.REJECTED + "/, each with its reason");
         }
     }
 

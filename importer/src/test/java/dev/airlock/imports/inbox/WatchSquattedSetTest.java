@@ -138,8 +138,6 @@ class WatchSquattedSetTest {
      * alone and rejected, and the real one is left beside an empty name for good.
      */
     @Test
-    @org.junit.jupiter.api.Disabled("issue 17, red-team pass N, N2 (high, open): only the first 4 list copies by name are looked at;"
-            + " this test fails until every copy's signature is checked within a bound (see the issue's note)")
     void watch_fourStrangersListsSortedBeforeTheRealOne_theSignedListIsStillFound() throws Exception {
         Files.writeString(inbox.resolve(LIST), "not a list"); // the stranger's, first
         for (int i = 1; i <= 4; i++) {
@@ -149,6 +147,35 @@ class WatchSquattedSetTest {
         Files.write(inbox.resolve(LIST + ".asc"), asc);
         Files.write(inbox.resolve(copyOf(LIST, list)), list); // the real list, the fifth copy by name
         watchUntilTried(r -> java.util.Arrays.equals(read(r.bundle()), list));
+    }
+
+    /**
+     * Red-team pass N, N2 at scale: thirty lists that read as this set's and thirty signatures that
+     * name the trusted key (its real signatures over other files: last month's .asc files will do),
+     * all sent before the real pair and sorted before it by name. Every pair is checked once, within
+     * a budget a scan, and the signed pair is still found.
+     */
+    @Test
+    void watch_thirtyListsAndThirtyTrustedKeySignaturesSentFirst_theSignedPairIsStillFound() throws Exception {
+        for (int i = 0; i < 30; i++) {
+            byte[] forged = list(("a stranger's volume " + i).getBytes(StandardCharsets.UTF_8));
+            byte[] old = signer.sign(("last month's list " + i).getBytes(StandardCharsets.UTF_8));
+            String first = ".conflict-00" + String.format("%014x", i); // names ground to sort before the real pair's
+            Files.write(inbox.resolve(i == 0 ? LIST : LIST + first), forged);
+            Files.write(inbox.resolve(i == 0 ? LIST + ".asc" : LIST + ".asc" + first), old);
+        }
+        Thread.sleep(1100); // the real pair is delivered after them (status-change times are kept to the second here or finer)
+        Files.write(inbox.resolve(BUNDLE + ".000"), VOLUME);
+        Files.write(inbox.resolve(copyOf(LIST, list)), list);
+        Files.write(inbox.resolve(copyOf(LIST + ".asc", asc)), asc);
+        Watching w = watch(r -> java.util.Arrays.equals(read(r.bundle()), list));
+        try (w) {
+            assertTrue(w.taken.await(60, TimeUnit.SECONDS), "the real set was never tried: " + w.lines);
+        }
+        try (var r = Files.list(inbox.resolve(InboxLayout.REJECTED))) {
+            assertEquals(60, r.filter(p -> !p.toString().endsWith(".reason")).count(), "every stranger's file set aside");
+        }
+        assertTrue(w.lines.stream().anyMatch(l -> l.contains("set aside 40 more copies beside volume set")), String.join("\n", w.lines));
     }
 
     /**

@@ -1,0 +1,217 @@
+package dev.airlock.imports.inbox;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.ToLongFunction;
+
+/**
+ * Which of a volume set's list files and signature files belong together, when copies lie beside
+ * their names ({@link SignedCopies}): the pair whose signature verifies the list against the
+ * trusted keys. A stranger can send any number of copies under a set's predictable names, each
+ * named by its own bytes, so by name they can sort before the real one; looked at by name up to a
+ * fixed count, four such copies kept the real list from ever being checked (red-team pass N, N2).
+ *
+ * <p>So every copy is looked at, oldest first (by the time it was delivered, which a sender cannot
+ * set), within {@link #BUDGET} units of work a scan, over every set at once: a copy is read and
+ * pre-checked once (a list that reads as this set's; a signature naming enough trusted keys, no
+ * cryptography), then checked against each pre-checked file of the other kind that came before it.
+ * What was checked is remembered by stamp, so each pair is checked once, and the next scan goes on
+ * where this one stopped. Copies that arrive after the real pair never delay it, and a flood of
+ * copies costs the watcher a bounded amount of work a scan, not memory beyond a stamp per copy.
+ */
+final class SignedPairSearch {
+    /**
+     * Units of work one scan spends: reading a file costs one per {@link #UNIT_BYTES} begun, and a
+     * signature check one per trusted signature in it besides reading both files.
+     */
+    static final int BUDGET = 1024;
+    static final long UNIT_BYTES = 64 * 1024;
+
+    /** What a set's search needs of its files: bounded reads, and the signature check (cached by the caller). */
+    interface Checks {
+        /** Whether {@code file} reads as the list of the set {@code listName}. */
+        boolean readsAsList(String listName, String file);
+
+        /** How many signatures in {@code asc} name a trusted key; 0 when it cannot verify. */
+        int claims(String asc);
+
+        /** Whether the signature {@code asc} verifies the list {@code list} against the trusted keys. */
+        boolean verifies(String list, String asc);
+    }
+
+    /** One set's files to search: its list's name, and the list files and signature files under and beside its names. */
+    record SetFiles(String listName, List<String> lists, List<String> ascs) {
+    }
+
+    /**
+     * A set's search after this scan: {@code list} and {@code asc} the pair that verifies, or null;
+     * {@code unchecked} settled files not yet looked at (the search goes on in the next scan), and the
+     * delivery time of the oldest of them.
+     */
+    record Outcome(String list, String asc, int unchecked, long oldestUnchecked) {
+        boolean found() {
+            return list != null;
+        }
+    }
+
+    /** One file of a set to look at. */
+    private record Item(Progress set, String file, boolean list, InboxScan.Stamp stamp, long arrived) {
+    }
+
+    /**
+     * A set's search so far, by stamp: {@code done} files checked against each other done file of the
+     * other kind (none verified), {@code useless} files that cannot be of the pair, {@code claims} each
+     * done signature's count; {@code current} the file being checked when the last budget ran out, and
+     * the partners {@code checked} against it.
+     */
+    private static final class Progress {
+        final String listName;
+        final Set<InboxScan.Stamp> done = new HashSet<>();
+        final Set<InboxScan.Stamp> useless = new HashSet<>();
+        final Map<InboxScan.Stamp, Integer> claims = new HashMap<>();
+        final Map<InboxScan.Stamp, String> names = new HashMap<>();
+        InboxScan.Stamp current;
+        final Set<InboxScan.Stamp> checked = new HashSet<>();
+        InboxScan.Stamp[] found;
+
+        Progress(String listName) {
+            this.listName = listName;
+        }
+    }
+
+    private final Map<String, Progress> progress = new HashMap<>();
+    private final Map<String, Outcome> outcomes = new HashMap<>();
+
+    /**
+     * Searches {@code sets} (settled files only; the others wait for a later scan) within one scan's
+     * budget, oldest file first over all of them, and keeps each set's outcome for {@link #outcome}.
+     */
+    void search(List<SetFiles> sets, Map<String, InboxScan.Stamp> stamps, Map<String, Boolean> settled, ToLongFunction<String> arrival,
+            Checks checks) {
+        Map<String, Progress> now = new HashMap<>();
+        List<Item> items = new ArrayList<>();
+        for (SetFiles s : sets) {
+            Progress p = progress.getOrDefault(s.listName(), new Progress(s.listName()));
+            now.put(s.listName(), p);
+            items.addAll(unchecked(p, s, stamps, settled, arrival));
+        }
+        progress.clear();
+        progress.putAll(now);
+        items.sort(Comparator.comparingLong(Item::arrived).thenComparing(Item::file));
+        long left = BUDGET;
+        for (Item i : items) {
+            if (left <= 0) {
+                break;
+            }
+            if (i.set().found == null) {
+                left = check(i, left, checks);
+            }
+        }
+        outcomes(now, items);
+    }
+
+    /** Whether a set's search has settled files left to look at after this scan. */
+    boolean searching() {
+        return outcomes.values().stream().anyMatch(o -> o.unchecked() > 0);
+    }
+
+    /** This scan's outcome for the set of {@code listName}, or null when it was not searched. */
+    Outcome outcome(String listName) {
+        return outcomes.get(listName);
+    }
+
+    /** {@code s}'s settled files not yet done or useless, with what is remembered of files gone (or renamed) forgotten. */
+    private static List<Item> unchecked(Progress p, SetFiles s, Map<String, InboxScan.Stamp> stamps, Map<String, Boolean> settled,
+            ToLongFunction<String> arrival) {
+        Set<InboxScan.Stamp> here = new HashSet<>();
+        List<Item> out = new ArrayList<>();
+        for (boolean list : new boolean[] {true, false}) {
+            for (String f : list ? s.lists() : s.ascs()) {
+                InboxScan.Stamp st = stamps.get(f);
+                here.add(st);
+                if (settled.get(f) && !p.done.contains(st) && !p.useless.contains(st)) {
+                    out.add(new Item(p, f, list, st, arrival.applyAsLong(f)));
+                }
+                p.names.put(st, f);
+            }
+        }
+        p.done.retainAll(here);
+        p.useless.retainAll(here);
+        p.claims.keySet().retainAll(here);
+        p.names.keySet().retainAll(here);
+        if (p.found != null && !(here.contains(p.found[0]) && here.contains(p.found[1]))) {
+            p.found = null;
+        }
+        return p.found != null ? List.of() : out;
+    }
+
+    /**
+     * Pre-checks {@code i} and checks it against each done file of the other kind, within {@code left}
+     * units; returns what is left. Stopped by the budget, it remembers which partners it has checked.
+     */
+    private static long check(Item i, long left, Checks checks) {
+        Progress p = i.set();
+        if (p.current == null || !p.current.equals(i.stamp())) {
+            left -= reading(i.stamp());
+            int claims = i.list() ? (checks.readsAsList(p.listName, i.file()) ? 1 : 0) : checks.claims(i.file());
+            if (claims == 0) {
+                p.useless.add(i.stamp());
+                return left;
+            }
+            if (!i.list()) {
+                p.claims.put(i.stamp(), claims);
+            }
+            p.current = i.stamp();
+            p.checked.clear();
+        }
+        for (InboxScan.Stamp q : new ArrayList<>(p.done)) {
+            boolean qIsList = !p.claims.containsKey(q);
+            if (qIsList == i.list() || p.checked.contains(q)) {
+                continue;
+            }
+            if (left <= 0) {
+                return left;
+            }
+            InboxScan.Stamp list = i.list() ? i.stamp() : q;
+            InboxScan.Stamp asc = i.list() ? q : i.stamp();
+            left -= p.claims.get(asc) + reading(list) + reading(asc);
+            if (checks.verifies(p.names.get(list), p.names.get(asc))) {
+                p.found = new InboxScan.Stamp[] {list, asc};
+                return left;
+            }
+            p.checked.add(q);
+        }
+        p.done.add(i.stamp());
+        p.current = null;
+        p.checked.clear();
+        return left;
+    }
+
+    /** What reading the file of {@code stamp} costs. */
+    private static long reading(InboxScan.Stamp stamp) {
+        return 1 + stamp.size() / UNIT_BYTES;
+    }
+
+    /** Each set's outcome: the pair found, or how many of its settled files are still to look at. */
+    private void outcomes(Map<String, Progress> sets, List<Item> items) {
+        Map<Progress, int[]> unchecked = new HashMap<>();
+        Map<Progress, Long> oldest = new HashMap<>();
+        for (Item i : items) {
+            Progress p = i.set();
+            if (p.found == null && !p.done.contains(i.stamp()) && !p.useless.contains(i.stamp())) {
+                unchecked.computeIfAbsent(p, k -> new int[1])[0]++;
+                oldest.merge(p, i.arrived(), Math::min);
+            }
+        }
+        outcomes.clear();
+        for (Progress p : sets.values()) {
+            outcomes.put(p.listName, p.found != null ? new Outcome(p.names.get(p.found[0]), p.names.get(p.found[1]), 0, Long.MAX_VALUE)
+                    : new Outcome(null, null, unchecked.getOrDefault(p, new int[1])[0], oldest.getOrDefault(p, Long.MAX_VALUE)));
+        }
+    }
+}
