@@ -75,6 +75,7 @@ final class SignedPairSearch {
         final Set<InboxScan.Stamp> useless = new HashSet<>();
         final Map<InboxScan.Stamp, Integer> claims = new HashMap<>();
         final Map<InboxScan.Stamp, String> names = new HashMap<>();
+        final Map<InboxScan.Stamp, Long> arrivals = new HashMap<>();
         InboxScan.Stamp current;
         final Set<InboxScan.Stamp> checked = new HashSet<>();
         InboxScan.Stamp[] found;
@@ -128,26 +129,28 @@ final class SignedPairSearch {
     /** {@code s}'s settled files not yet done or useless, with what is remembered of files gone (or renamed) forgotten. */
     private static List<Item> unchecked(Progress p, SetFiles s, Map<String, InboxScan.Stamp> stamps, Map<String, Boolean> settled,
             ToLongFunction<String> arrival) {
-        Set<InboxScan.Stamp> here = new HashSet<>();
-        List<Item> out = new ArrayList<>();
-        for (boolean list : new boolean[] {true, false}) {
-            for (String f : list ? s.lists() : s.ascs()) {
-                InboxScan.Stamp st = stamps.get(f);
-                here.add(st);
-                if (settled.get(f) && !p.done.contains(st) && !p.useless.contains(st)) {
-                    out.add(new Item(p, f, list, st, arrival.applyAsLong(f)));
-                }
-                p.names.put(st, f);
-            }
-        }
-        p.done.retainAll(here);
-        p.useless.retainAll(here);
-        p.claims.keySet().retainAll(here);
-        p.names.keySet().retainAll(here);
-        if (p.found != null && !(here.contains(p.found[0]) && here.contains(p.found[1]))) {
+        Map<InboxScan.Stamp, String> here = new HashMap<>();
+        s.lists().forEach(f -> here.put(stamps.get(f), f));
+        s.ascs().forEach(f -> here.put(stamps.get(f), f));
+        p.names.clear();
+        p.names.putAll(here);
+        p.done.retainAll(here.keySet());
+        p.useless.retainAll(here.keySet());
+        p.claims.keySet().retainAll(here.keySet());
+        p.arrivals.keySet().retainAll(here.keySet());
+        if (p.found != null && !(here.containsKey(p.found[0]) && here.containsKey(p.found[1]))) {
             p.found = null;
         }
-        return p.found != null ? List.of() : out;
+        List<Item> out = new ArrayList<>();
+        for (boolean list : new boolean[] {true, false}) {
+            for (String f : p.found != null ? List.<String>of() : list ? s.lists() : s.ascs()) {
+                InboxScan.Stamp st = stamps.get(f);
+                if (settled.get(f) && !p.done.contains(st) && !p.useless.contains(st)) {
+                    out.add(new Item(p, f, list, st, p.arrivals.computeIfAbsent(st, k -> arrival.applyAsLong(f)))); // one stat a file
+                }
+            }
+        }
+        return out;
     }
 
     /**
