@@ -34,6 +34,8 @@ public final class TrustPolicy {
 
     private final List<PGPPublicKeyRing> trusted;
     private final int threshold;
+    /** Each trusted subkey's binding, checked once ({@link #mayBindingSign}). */
+    private final java.util.Map<String, Boolean> bindings = new java.util.concurrent.ConcurrentHashMap<>();
 
     public TrustPolicy(List<PGPPublicKeyRing> trusted, int threshold) {
         if (trusted.isEmpty()) {
@@ -210,10 +212,20 @@ public final class TrustPolicy {
         if (key.getValidSeconds() > 0 && created.getTime() > key.getCreationTime().getTime() + key.getValidSeconds() * 1000) {
             throw AirlockException.untrusted("the key " + fpr + " had expired when it signed " + what);
         }
-        if (!key.isMasterKey() && !subkeyMaySign(ring.getPublicKey(), key)) {
+        if (!key.isMasterKey() && !mayBindingSign(ring, key)) {
             throw AirlockException.untrusted("the key " + fpr
                     + " is not bound as a signing key, so its signature on " + what + " is not accepted");
         }
+    }
+
+    /**
+     * {@link #subkeyMaySign} for a trusted certificate's subkey, checked once: the certificates do not
+     * change, and a watcher looking for a set's signed list among many signature copies checks each
+     * against the same few keys (the binding check is a signature check of its own).
+     */
+    private boolean mayBindingSign(PGPPublicKeyRing ring, PGPPublicKey key) {
+        String id = OpenPgpKeys.fingerprint(ring) + "/" + Long.toHexString(key.getKeyID());
+        return bindings.computeIfAbsent(id, k -> subkeyMaySign(ring.getPublicKey(), key));
     }
 
     /** Whether {@code subkey} is bound to {@code primary} (a binding signature that verifies) as a key that may sign data. */
