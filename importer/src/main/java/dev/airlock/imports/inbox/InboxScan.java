@@ -258,7 +258,7 @@ final class InboxScan {
                 listNames.add(base);
             }
         }
-        signed.search(listNames, files, now.settled(), now.stamps(), copies, f -> arrived(inbox.resolve(f), files.get(f)));
+        signed.search(listNames, files, now.settled(), now.stamps(), copies, f -> arrived(inbox.resolve(f), files.get(f)), !more);
         return signed.searching();
     }
 

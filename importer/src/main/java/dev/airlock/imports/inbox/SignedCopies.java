@@ -94,10 +94,12 @@ final class SignedCopies {
      * Searches, within one scan's budget, the list and signature files under and beside the names of
      * each set among {@code listNames} that has copies beside its names, for the pair that verifies
      * ({@link SignedPairSearch}); {@link #pick} then reads the outcome. Without trusted keys, nothing.
+     * {@code roundEnds}: this scan ends a round of scans that took every bundle once (what a set's
+     * search remembers lasts while its set is held once a round).
      */
     void search(java.util.Collection<String> listNames, Map<String, BasicFileAttributes> files, Map<String, Boolean> settled,
             Map<String, InboxScan.Stamp> stamps, java.util.NavigableMap<String, TreeSet<String>> copies,
-            java.util.function.ToLongFunction<String> arrival) {
+            java.util.function.ToLongFunction<String> arrival, boolean roundEnds) {
         if (trust == null) {
             return;
         }
@@ -127,7 +129,7 @@ final class SignedCopies {
             public boolean verifies(String list, String asc) {
                 return SignedCopies.this.verifies(list, asc, stamps);
             }
-        });
+        }, roundEnds);
     }
 
     /** Whether the last {@link #search} left a set's files to look at. */
