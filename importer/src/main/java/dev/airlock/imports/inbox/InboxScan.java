@@ -581,7 +581,8 @@ final class InboxScan {
         Path listPath = inbox.resolve(listName);
         String asc = listName + ".asc";
         long arrived = arrived(listPath, files.get(listName));
-        SignedCopies.Pick pick = settled.get(listName) ? signed.pick(listName, files, settled, stamps, copies) : null;
+        // Asked while the file under the name changes too: the signed copy beside it, once found, does not wait on it (red-team pass O).
+        SignedCopies.Pick pick = signed.pick(listName, files, settled, stamps, copies);
         if (pick != null) {
             return picked(listName, pick, stamps, settled, volumesByBundle.getOrDefault(bundle, new TreeSet<>()), arrived);
         }
