@@ -31,6 +31,8 @@ final class SignedPairSearch {
      */
     static final int BUDGET = 1024;
     static final long UNIT_BYTES = 64 * 1024;
+    /** Files remembered of the searches of sets the last scan did not hold (a crowded inbox's other turns). */
+    static final int REMEMBERED_ABSENT = 4 * InboxScan.MAX_FILES;
 
     /** What a set's search needs of its files: bounded reads, and the signature check (cached by the caller). */
     interface Checks {
@@ -114,6 +116,7 @@ final class SignedPairSearch {
             progress.values().removeIf(p -> p.round != round);
             round++;
         }
+        trimAbsent(now.keySet());
         items.sort(Comparator.comparingLong(Item::arrived).thenComparing(Item::file));
         long left = BUDGET;
         for (Item i : items) {
@@ -125,6 +128,33 @@ final class SignedPairSearch {
             }
         }
         outcomes(now, items);
+    }
+
+    /**
+     * Forgets the searches of sets this scan does not hold while they remember more than
+     * {@link #REMEMBERED_ABSENT} files, those with nothing left to check first, then those held
+     * longest ago: a round of scans over an inbox of a million copies must not be held in memory.
+     */
+    private void trimAbsent(Set<String> present) {
+        List<Progress> absent = new ArrayList<>();
+        long held = 0;
+        for (Progress p : progress.values()) {
+            if (!present.contains(p.listName)) {
+                absent.add(p);
+                held += p.names.size();
+            }
+        }
+        if (held <= REMEMBERED_ABSENT) {
+            return;
+        }
+        absent.sort(Comparator.comparing((Progress p) -> p.pending).thenComparingLong(p -> p.round));
+        for (Progress p : absent) {
+            if (held <= REMEMBERED_ABSENT) {
+                break;
+            }
+            progress.remove(p.listName);
+            held -= p.names.size();
+        }
     }
 
     /** {@link #search(List, Map, Map, ToLongFunction, Checks, boolean)} by a scan that holds every bundle. */
