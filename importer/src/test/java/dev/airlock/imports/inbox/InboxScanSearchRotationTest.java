@@ -53,6 +53,20 @@ class InboxScanSearchRotationTest {
 
     @Test
     void aStrangersSecondSetOfCopies_makingTheScansTakeTurns_doesNotKeepTheSignedListFromEverBeingFound() throws Exception {
+        assertFoundWhileTakingTurns(DECOY, false);
+    }
+
+    /**
+     * The same with the stranger's set last by name, and an import in its turn each time (a forged
+     * bundle of his there, rejected): the scan after an import takes the same bundles again
+     * ({@link InboxScan#again}), which must not count as one more round of scans without the real set.
+     */
+    @Test
+    void anImportInTheStrangersTurn_repeatingIt_doesNotMakeTheSearchForgetTheRealSet() throws Exception {
+        assertFoundWhileTakingTurns(VolumeList.listName("zzz-000001.airlock.tar"), true);
+    }
+
+    private void assertFoundWhileTakingTurns(String decoy, boolean importInItsTurn) throws Exception {
         Path inbox = Files.createDirectories(root.resolve("inbox"));
         OpenPgpKeys.Generated g = OpenPgpKeys.generate("Exporter <e@airlock.test>", null);
         BundleSigner signer = new BundleSigner(OpenPgpKeys.readSecretKey(Files.write(root.resolve("key.asc"), g.secretArmored())), null);
@@ -64,7 +78,7 @@ class InboxScanSearchRotationTest {
         }
         // and 30 copies beside the list name of a set that never comes: its own "bundle" in the scan's turns
         for (int i = 0; i < 30; i++) {
-            put(inbox, DECOY + ".conflict-00" + String.format("%014x", i), ("not a list " + i).getBytes(StandardCharsets.UTF_8));
+            put(inbox, decoy + ".conflict-00" + String.format("%014x", i), ("not a list " + i).getBytes(StandardCharsets.UTF_8));
         }
         Thread.sleep(20);
         byte[] list = list(VOLUME);
@@ -76,11 +90,17 @@ class InboxScanSearchRotationTest {
         List<String> seen = new ArrayList<>();
         InboxScan.Candidate real = null;
         for (int i = 0; i < 200 && (real == null || real.state() != InboxScan.State.READY); i++) {
+            boolean held = false;
             for (InboxScan.Candidate c : scan.scan().candidates()) {
                 if (c.key().equals(LIST)) {
                     real = c;
+                    held = true;
                     seen.add(c.state() + " " + c.note());
                 }
+            }
+            if (!held && importInItsTurn) {
+                scan.again(); // an import in the stranger's turn: the next scan takes the same bundles
+                scan.scan();
             }
         }
         assertTrue(real != null, "the set was never in a scan");
