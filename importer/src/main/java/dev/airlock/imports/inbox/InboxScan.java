@@ -160,6 +160,8 @@ final class InboxScan {
     /** Where the last scan began, and what it found looked at before it: what {@link #again} goes back to. */
     private String lastFrom;
     private long lastRoundBefore;
+    /** Whether the next scan takes again what the last one took ({@link #again}): it ends no round of scans of its own. */
+    private boolean repeated;
 
     InboxScan(Path inbox, java.time.Duration settle) {
         this(inbox, settle, MAX_FILES);
@@ -262,7 +264,8 @@ final class InboxScan {
                 listNames.add(base);
             }
         }
-        signed.search(listNames, files, now.settled(), now.stamps(), copies, f -> arrived(inbox.resolve(f), files.get(f)), !more);
+        signed.search(listNames, files, now.settled(), now.stamps(), copies, f -> arrived(inbox.resolve(f), files.get(f)), !more && !repeated);
+        repeated = false;
         return signed.searching();
     }
 
@@ -503,6 +506,7 @@ final class InboxScan {
     void again() {
         resumeAfter = lastFrom;
         lookedInRound = lastRoundBefore;
+        repeated = true;
     }
 
     /** The volumes of the set {@code listName} that its signed list says are not its own ({@link SignedCopies#forgedVolumes}). */
