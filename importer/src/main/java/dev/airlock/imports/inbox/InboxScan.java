@@ -112,6 +112,8 @@ final class InboxScan {
     private final Path inbox;
     private final long settleNanos;
     private final Map<String, Sighting> seen = new HashMap<>();
+    /** Since when each report that holds its bundle has been seen still being written (monotonic clock). */
+    private final Map<String, Long> reportsChanging = new HashMap<>();
     /** Each volume list read so far, by name, with the stamp it had: read again only when that changes. */
     private final Map<String, ReadList> lists = new HashMap<>();
     /** Directory listings made so far: the work a scan costs grows with these times the files there. */
@@ -158,6 +160,8 @@ final class InboxScan {
     /** Where the last scan began, and what it found looked at before it: what {@link #again} goes back to. */
     private String lastFrom;
     private long lastRoundBefore;
+    /** Whether the next scan takes again what the last one took ({@link #again}): it ends no round of scans of its own. */
+    private boolean repeated;
 
     InboxScan(Path inbox, java.time.Duration settle) {
         this(inbox, settle, MAX_FILES);
@@ -234,9 +238,11 @@ final class InboxScan {
             }
         }
         List<Candidate> withReports = new ArrayList<>();
+        java.util.Set<String> changing = new java.util.HashSet<>();
         for (Candidate c : out) {
-            withReports.add(withReport(c, now.stamps(), now.settled()));
+            withReports.add(withReport(c, now.stamps(), now.settled(), nowNanos, changing, ignored));
         }
+        reportsChanging.keySet().retainAll(changing);
         long due = searching ? Math.min(now.due(), nowNanos + SEARCH_PAUSE_NANOS) : now.due();
         return new Result(withReports, ignored, now.growing(), due, more);
     }
@@ -258,7 +264,8 @@ final class InboxScan {
                 listNames.add(base);
             }
         }
-        signed.search(listNames, files, now.settled(), now.stamps(), copies, f -> arrived(inbox.resolve(f), files.get(f)));
+        signed.search(listNames, files, now.settled(), now.stamps(), copies, f -> arrived(inbox.resolve(f), files.get(f)), !more && !repeated);
+        repeated = false;
         return signed.searching();
     }
 
@@ -499,6 +506,7 @@ final class InboxScan {
     void again() {
         resumeAfter = lastFrom;
         lookedInRound = lastRoundBefore;
+        repeated = true;
     }
 
     /** The volumes of the set {@code listName} that its signed list says are not its own ({@link SignedCopies#forgedVolumes}). */
@@ -543,13 +551,20 @@ final class InboxScan {
      * {@code done/} or {@code rejected/}; while it is still settling, so does the bundle (the import
      * checks it against bundle.json, and a half-copied report would be refused).
      */
-    private Candidate withReport(Candidate c, Map<String, Stamp> stamps, Map<String, Boolean> settled) {
+    private Candidate withReport(Candidate c, Map<String, Stamp> stamps, Map<String, Boolean> settled, long nowNanos,
+            java.util.Set<String> changing, List<String> ignored) {
         if (c.isSet() && c.files().size() == 1 && c.state() == State.READY) {
             return c; // a list tried alone (one no signature here verifies, or one that cannot be read): the report stays for its set
         }
         String bundle = c.isSet() ? c.key().substring(0, c.key().length() - VolumeList.SUFFIX.length()) + ".tar" : c.key();
         String report = ReportFile.nameFor(bundle);
         if (!stamps.containsKey(report)) {
+            return c;
+        }
+        if (c.state() == State.READY && !settled.get(report) && changingTooLong(report, nowNanos, changing)) {
+            ignored.add("ignoring " + report + ": still being written " + reportWaitNanos() / 1_000_000_000L + " s after its bundle " + c.key()
+                    + " was complete, which a report of a few KiB never is (someone else's file under its name?): the bundle goes without"
+                    + " it, and it is left where it is");
             return c;
         }
         List<Path> files = new ArrayList<>(c.files());
@@ -559,6 +574,22 @@ final class InboxScan {
         boolean settling = c.state() == State.READY && !settled.get(report);
         return new Candidate(c.key(), c.open(), List.copyOf(files), List.copyOf(st), settling ? State.SETTLING : c.state(),
                 settling ? report + " is still being written" : c.note(), c.arrivedMillis(), c.strays(), c.arrangement());
+    }
+
+    /**
+     * Whether {@code report}, which its bundle would wait for, has been seen still being written for
+     * longer than {@link #reportWaitNanos}. Its name is predictable: a stranger who kept writing to a
+     * file under it held the bundle, complete and settled, for as long as he wrote, the log saying
+     * nothing (red-team pass O). A report is no veto on its bundle, so it is not waited for for good.
+     */
+    private boolean changingTooLong(String report, long nowNanos, java.util.Set<String> changing) {
+        changing.add(report);
+        return nowNanos - reportsChanging.computeIfAbsent(report, k -> nowNanos) > reportWaitNanos();
+    }
+
+    /** How long a bundle waits for its report to settle: ten settle times, at least 5 s. */
+    private long reportWaitNanos() {
+        return Math.max(10 * settleNanos, 5_000_000_000L);
     }
 
     private Candidate single(String name, Map<String, Stamp> stamps, Map<String, Boolean> settled, BasicFileAttributes a) {
@@ -581,7 +612,8 @@ final class InboxScan {
         Path listPath = inbox.resolve(listName);
         String asc = listName + ".asc";
         long arrived = arrived(listPath, files.get(listName));
-        SignedCopies.Pick pick = settled.get(listName) ? signed.pick(listName, files, settled, stamps, copies) : null;
+        // Asked while the file under the name changes too: the signed copy beside it, once found, does not wait on it (red-team pass O).
+        SignedCopies.Pick pick = signed.pick(listName, files, settled, stamps, copies);
         if (pick != null) {
             return picked(listName, pick, stamps, settled, volumesByBundle.getOrDefault(bundle, new TreeSet<>()), arrived);
         }

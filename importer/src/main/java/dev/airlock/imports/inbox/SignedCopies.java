@@ -94,10 +94,12 @@ final class SignedCopies {
      * Searches, within one scan's budget, the list and signature files under and beside the names of
      * each set among {@code listNames} that has copies beside its names, for the pair that verifies
      * ({@link SignedPairSearch}); {@link #pick} then reads the outcome. Without trusted keys, nothing.
+     * {@code roundEnds}: this scan ends a round of scans that took every bundle once (what a set's
+     * search remembers lasts while its set is held once a round).
      */
     void search(java.util.Collection<String> listNames, Map<String, BasicFileAttributes> files, Map<String, Boolean> settled,
             Map<String, InboxScan.Stamp> stamps, java.util.NavigableMap<String, TreeSet<String>> copies,
-            java.util.function.ToLongFunction<String> arrival) {
+            java.util.function.ToLongFunction<String> arrival, boolean roundEnds) {
         if (trust == null) {
             return;
         }
@@ -127,7 +129,7 @@ final class SignedCopies {
             public boolean verifies(String list, String asc) {
                 return SignedCopies.this.verifies(list, asc, stamps);
             }
-        });
+        }, roundEnds);
     }
 
     /** Whether the last {@link #search} left a set's files to look at. */
@@ -171,9 +173,19 @@ final class SignedCopies {
         if (list == null) {
             return null; // changed since it was checked: the next scan looks again
         }
-        lists.retainAll(withSettled(lists, settled)); // one still arriving is no squatter yet: the next listing sees it
-        ascs.retainAll(withSettled(ascs, settled));
+        lists = inTheWay(listName, pair[0], lists, settled); // one still arriving beside a name is no squatter yet: the next listing sees it
+        ascs = inTheWay(listName + ".asc", pair[1], ascs, settled);
         return volumes(listName, pair[0], pair[1], list, lists, ascs, files, settled, stamps, copies);
+    }
+
+    /**
+     * Of {@code cands}, the ones to set aside besides the settled: the file under {@code name} when
+     * the chosen copy lies beside it, settled or not. It cannot be the signed one, which is here in
+     * full; left there while it changed, a stranger who kept writing to his file under a set's name
+     * held the real set "still being written" for as long as he wrote (red-team pass O).
+     */
+    private static List<String> inTheWay(String name, String chosen, List<String> cands, Map<String, Boolean> settled) {
+        return cands.stream().filter(c -> settled.get(c) || c.equals(name) && !chosen.equals(name)).toList();
     }
 
     private static List<String> withSettled(List<String> names, Map<String, Boolean> settled) {
@@ -234,21 +246,22 @@ final class SignedCopies {
         choose(listName + ".asc", a, ascs, squats, promote, "not the signature that verifies " + signed + ", which is " + a);
         for (VolumeList.Volume v : list.volumes()) {
             List<String> cands = volumeCandidates(v, files, copies);
-            if (cands.stream().anyMatch(c -> !settled.get(c))) {
+            boolean alone = !copies.containsKey(v.name()); // no copy beside it: the name's file, unhashed (the import checks it)
+            String chosen = alone ? null : matching(v, withSettled(cands, settled), files, stamps);
+            if (chosen == null && cands.stream().anyMatch(c -> !settled.get(c))) {
                 waiting = new Waiting("a volume of " + listName + " (or its copy kept beside its name) is still being written", Long.MIN_VALUE);
                 continue;
             }
-            boolean alone = !copies.containsKey(v.name()); // no copy beside it: the name's file, unhashed (the import checks it)
-            String chosen = alone ? (cands.isEmpty() || files.get(v.name()).size() != v.size() ? null : v.name())
-                    : matching(v, cands, files, stamps);
+            if (alone) {
+                chosen = cands.isEmpty() || files.get(v.name()).size() != v.size() ? null : v.name();
+            }
             if (chosen == null) {
                 missing.add(v.name() + (cands.isEmpty() ? "" : alone ? " (" + files.get(v.name()).size() + " of " + v.size() + " bytes)"
                         : " (no copy here has its listed size and sha256)"));
                 continue;
             }
             own.add(chosen);
-            List<String> others = new ArrayList<>(candidates(v.name(), files, copies));
-            others.removeIf(c -> !settled.get(c)); // one still arriving is no squatter yet: the next listing sees it
+            List<String> others = inTheWay(v.name(), chosen, candidates(v.name(), files, copies), settled);
             choose(v.name(), chosen, others, squats, promote, "not of the size and sha256 (" + v.size() + " bytes, " + v.digest()
                     + ") that " + signed + " gives " + v.name() + ", which " + chosen + " has");
         }

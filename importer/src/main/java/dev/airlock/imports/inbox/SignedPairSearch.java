@@ -31,6 +31,8 @@ final class SignedPairSearch {
      */
     static final int BUDGET = 1024;
     static final long UNIT_BYTES = 64 * 1024;
+    /** Files remembered of the searches of sets the last scan did not hold (a crowded inbox's other turns). */
+    static final int REMEMBERED_ABSENT = 4 * InboxScan.MAX_FILES;
 
     /** What a set's search needs of its files: bounded reads, and the signature check (cached by the caller). */
     interface Checks {
@@ -79,6 +81,9 @@ final class SignedPairSearch {
         InboxScan.Stamp current;
         final Set<InboxScan.Stamp> checked = new HashSet<>();
         InboxScan.Stamp[] found;
+        /** The round of scans that last held this set, and whether its search had settled files left then. */
+        long round;
+        boolean pending;
 
         Progress(String listName) {
             this.listName = listName;
@@ -87,22 +92,32 @@ final class SignedPairSearch {
 
     private final Map<String, Progress> progress = new HashMap<>();
     private final Map<String, Outcome> outcomes = new HashMap<>();
+    /** Rounds of scans so far: in a crowded inbox a round is the scans that take every bundle once, else one scan. */
+    private long round;
 
     /**
      * Searches {@code sets} (settled files only; the others wait for a later scan) within one scan's
      * budget, oldest file first over all of them, and keeps each set's outcome for {@link #outcome}.
+     * A set this scan does not hold keeps its search until a whole round of scans has not held it
+     * ({@code roundEnds}: this scan ends one): a crowded inbox takes its bundles in turns, and a search
+     * forgotten at every turn that did not hold its set started over at each, never finding a pair that
+     * needed more than one scan's budget (red-team pass O).
      */
     void search(List<SetFiles> sets, Map<String, InboxScan.Stamp> stamps, Map<String, Boolean> settled, ToLongFunction<String> arrival,
-            Checks checks) {
+            Checks checks, boolean roundEnds) {
         Map<String, Progress> now = new HashMap<>();
         List<Item> items = new ArrayList<>();
         for (SetFiles s : sets) {
-            Progress p = progress.getOrDefault(s.listName(), new Progress(s.listName()));
+            Progress p = progress.computeIfAbsent(s.listName(), Progress::new);
+            p.round = round;
             now.put(s.listName(), p);
             items.addAll(unchecked(p, s, stamps, settled, arrival));
         }
-        progress.clear();
-        progress.putAll(now);
+        if (roundEnds) {
+            progress.values().removeIf(p -> p.round != round);
+            round++;
+        }
+        trimAbsent(now.keySet());
         items.sort(Comparator.comparingLong(Item::arrived).thenComparing(Item::file));
         long left = BUDGET;
         for (Item i : items) {
@@ -116,9 +131,45 @@ final class SignedPairSearch {
         outcomes(now, items);
     }
 
-    /** Whether a set's search has settled files left to look at after this scan. */
+    /**
+     * Forgets the searches of sets this scan does not hold while they remember more than
+     * {@link #REMEMBERED_ABSENT} files, those with nothing left to check first, then those held
+     * longest ago: a round of scans over an inbox of a million copies must not be held in memory.
+     */
+    private void trimAbsent(Set<String> present) {
+        List<Progress> absent = new ArrayList<>();
+        long held = 0;
+        for (Progress p : progress.values()) {
+            if (!present.contains(p.listName)) {
+                absent.add(p);
+                held += p.names.size();
+            }
+        }
+        if (held <= REMEMBERED_ABSENT) {
+            return;
+        }
+        absent.sort(Comparator.comparing((Progress p) -> p.pending).thenComparingLong(p -> p.round));
+        for (Progress p : absent) {
+            if (held <= REMEMBERED_ABSENT) {
+                break;
+            }
+            progress.remove(p.listName);
+            held -= p.names.size();
+        }
+    }
+
+    /** {@link #search(List, Map, Map, ToLongFunction, Checks, boolean)} by a scan that holds every bundle. */
+    void search(List<SetFiles> sets, Map<String, InboxScan.Stamp> stamps, Map<String, Boolean> settled, ToLongFunction<String> arrival,
+            Checks checks) {
+        search(sets, stamps, settled, arrival, checks, true);
+    }
+
+    /**
+     * Whether a set's search has settled files left to look at after this scan, or had when a scan
+     * last held it (a crowded inbox's next scan may hold it again: it comes as soon).
+     */
     boolean searching() {
-        return outcomes.values().stream().anyMatch(o -> o.unchecked() > 0);
+        return progress.values().stream().anyMatch(p -> p.pending);
     }
 
     /** This scan's outcome for the set of {@code listName}, or null when it was not searched. */
@@ -213,6 +264,7 @@ final class SignedPairSearch {
         }
         outcomes.clear();
         for (Progress p : sets.values()) {
+            p.pending = p.found == null && unchecked.containsKey(p);
             outcomes.put(p.listName, p.found != null ? new Outcome(p.names.get(p.found[0]), p.names.get(p.found[1]), 0, Long.MAX_VALUE)
                     : new Outcome(null, null, unchecked.getOrDefault(p, new int[1])[0], oldest.getOrDefault(p, Long.MAX_VALUE)));
         }
