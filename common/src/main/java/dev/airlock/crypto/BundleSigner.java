@@ -103,10 +103,31 @@ public final class BundleSigner {
         }
     }
 
+    /**
+     * The hashed notation {@link #signPacketNaming} adds: the sha256 of the signed bytes, lower-case
+     * hex. Not critical, so every verifier (gpg, sqv, older airlock) ignores it.
+     */
+    public static final String SIGNED_SHA256 = "signed-sha256@airlock";
+
     /** A detached signature over exactly {@code data}, as one binary OpenPGP signature packet. */
     public byte[] signPacket(byte[] data) {
+        return signPacket(data, null);
+    }
+
+    /**
+     * {@link #signPacket}, the signature naming the sha256 of {@code data} in a hashed notation
+     * ({@link #SIGNED_SHA256}): it then says which of many files it signs before any cryptography, so
+     * a watcher holding a stranger's copies of a volume set's list and signature beside their names
+     * pairs them in a number of signature checks that grows with the copies, not with their square.
+     * The notation is covered by the signature; it is a hint for finding the pair, never trusted alone.
+     */
+    public byte[] signPacketNaming(byte[] data) {
+        return signPacket(data, dev.airlock.digest.Digest.sha256Of(data).hex());
+    }
+
+    private byte[] signPacket(byte[] data, String sha256) {
         try {
-            PGPSignatureGenerator generator = generator();
+            PGPSignatureGenerator generator = generator(sha256);
             generator.update(data);
             return generator.generate().getEncoded();
         } catch (PGPException | IOException e) {
@@ -120,7 +141,7 @@ public final class BundleSigner {
      */
     public byte[] sign(InputStream in) throws IOException {
         try {
-            PGPSignatureGenerator generator = generator();
+            PGPSignatureGenerator generator = generator(null);
             byte[] buf = new byte[1 << 16];
             for (int n; (n = in.read(buf)) >= 0; ) {
                 generator.update(buf, 0, n);
@@ -131,13 +152,16 @@ public final class BundleSigner {
         }
     }
 
-    private PGPSignatureGenerator generator() throws PGPException {
+    private PGPSignatureGenerator generator(String sha256) throws PGPException {
         PGPSignatureGenerator generator = new PGPSignatureGenerator(OpenPgpKeys.signer(), signingKey.getPublicKey());
         generator.init(PGPSignature.BINARY_DOCUMENT, privateKey);
         PGPSignatureSubpacketGenerator hashed = new PGPSignatureSubpacketGenerator();
         hashed.setSignatureCreationTime(true, new Date());
         hashed.setIssuerFingerprint(false, signingKey.getPublicKey());
         hashed.setIssuerKeyID(false, signingKey.getKeyID());
+        if (sha256 != null) {
+            hashed.addNotationData(false, true, SIGNED_SHA256, sha256);
+        }
         generator.setHashedSubpackets(hashed.generate());
         return generator;
     }

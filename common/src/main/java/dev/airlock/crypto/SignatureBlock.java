@@ -42,6 +42,21 @@ public final class SignatureBlock {
         return encode(signers.stream().map(s -> s.signPacket(data)).toList());
     }
 
+    /**
+     * The signatures of a file of its own (a volume list's {@code .asc}), each naming the sha256 of
+     * {@code data} ({@link BundleSigner#signPacketNaming}), armored as one block; not padded, as no
+     * slot in a bundle holds them.
+     */
+    public static byte[] signNaming(byte[] data, List<BundleSigner> signers) {
+        ByteArrayOutputStream binary = new ByteArrayOutputStream();
+        signers.forEach(s -> binary.writeBytes(s.signPacketNaming(data)));
+        try {
+            return OpenPgpKeys.armor(binary.toByteArray());
+        } catch (IOException e) {
+            throw new AirlockException(AirlockException.Kind.INTERNAL, "cannot armor the signatures: " + e.getMessage(), e);
+        }
+    }
+
     /** Armors the binary signature packets as one block and pads it with newlines. */
     static byte[] encode(List<byte[]> packets) {
         ByteArrayOutputStream binary = new ByteArrayOutputStream();

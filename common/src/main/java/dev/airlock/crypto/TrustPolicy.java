@@ -108,29 +108,54 @@ public final class TrustPolicy {
     }
 
     /**
-     * How many of the signatures in {@code armoredSignatures} name a trusted key as the one that made
-     * them, or 0 when they name fewer distinct trusted certificates than the threshold or the file is
-     * not armored signatures: then they cannot verify against this policy, whatever they sign. No
-     * cryptography: it tells which of many candidate signature files are worth a {@link #verify} (whose
-     * cost grows with this count).
+     * What the signatures in a signature file claim, before any cryptography: {@code signatures} how
+     * many name a trusted key as the one that made them (0 when they name fewer distinct trusted
+     * certificates than the threshold, or the file is not armored signatures: it cannot verify against
+     * this policy, whatever it signs); {@code named} the sha256s (hex) those signatures say they sign
+     * ({@link BundleSigner#SIGNED_SHA256}), empty when none says.
      */
-    public int claims(byte[] armoredSignatures) {
+    public record Claims(int signatures, Set<String> named) {
+        public static final Claims NONE = new Claims(0, Set.of());
+    }
+
+    /**
+     * {@link Claims} of {@code armoredSignatures}: which of many candidate signature files are worth a
+     * {@link #verify} (whose cost grows with {@code signatures}), and against which data.
+     */
+    public Claims claims(byte[] armoredSignatures) {
         List<PGPSignature> signatures;
         try {
             signatures = parse(armoredSignatures, "a signature");
         } catch (AirlockException e) {
-            return 0;
+            return Claims.NONE;
         }
         int claims = 0;
-        Set<String> named = new java.util.HashSet<>();
+        Set<String> certificates = new java.util.HashSet<>();
+        Set<String> named = new java.util.TreeSet<>();
         for (PGPSignature sig : signatures) {
             PGPPublicKeyRing ring = trustedRing(sig);
             if (ring != null) {
                 claims++;
-                named.add(OpenPgpKeys.fingerprint(ring));
+                certificates.add(OpenPgpKeys.fingerprint(ring));
+                named.addAll(signedSha256(sig));
             }
         }
-        return named.size() < threshold ? 0 : claims;
+        return certificates.size() < threshold ? Claims.NONE : new Claims(claims, Set.copyOf(named));
+    }
+
+    /** The sha256s a signature's hashed notations say it signs (at most a few, well formed). */
+    private static List<String> signedSha256(PGPSignature sig) {
+        if (sig.getHashedSubPackets() == null) {
+            return List.of();
+        }
+        List<String> out = new ArrayList<>();
+        for (var n : sig.getHashedSubPackets().getNotationDataOccurrences(BundleSigner.SIGNED_SHA256)) {
+            String v = n.isHumanReadable() ? n.getNotationValue() : "";
+            if (v.length() == 64 && v.chars().allMatch(c -> c >= '0' && c <= '9' || c >= 'a' && c <= 'f') && out.size() < 4) {
+                out.add(v);
+            }
+        }
+        return out;
     }
 
     /** The trusted certificate holding the key {@code sig} names, or null. */

@@ -73,18 +73,21 @@ class TrustPolicyTest {
         List<org.bouncycastle.openpgp.PGPPublicKeyRing> both = new java.util.ArrayList<>(OpenPgpKeys.readCertificates(a.cert()));
         both.addAll(OpenPgpKeys.readCertificates(b.cert()));
         TrustPolicy onlyA = new TrustPolicy(OpenPgpKeys.readCertificates(a.cert()), 1);
-        assertEquals(1, onlyA.claims(a.signer().sign("other data".getBytes(StandardCharsets.UTF_8)))); // names a; says nothing of what it signs
-        assertEquals(0, onlyA.claims(b.signer().sign(data)));
-        assertEquals(0, onlyA.claims("not a signature".getBytes(StandardCharsets.UTF_8)));
+        assertEquals(new TrustPolicy.Claims(1, java.util.Set.of()), onlyA.claims(a.signer().sign("other data".getBytes(StandardCharsets.UTF_8))));
+        assertEquals(TrustPolicy.Claims.NONE, onlyA.claims(b.signer().sign(data)));
+        assertEquals(TrustPolicy.Claims.NONE, onlyA.claims("not a signature".getBytes(StandardCharsets.UTF_8)));
+        byte[] naming = SignatureBlock.signNaming(data, List.of(a.signer(), b.signer()));
+        assertEquals(new TrustPolicy.Claims(1, java.util.Set.of(dev.airlock.digest.Digest.sha256Of(data).hex())), onlyA.claims(naming));
+        assertEquals(List.of(a.fingerprint()), onlyA.verify(data, naming, "x"), "the notation changes nothing of the verification");
         ByteArrayOutputStream aTwice = new ByteArrayOutputStream();
         aTwice.writeBytes(a.signer().sign(data));
         aTwice.writeBytes(a.signer().sign(data));
-        assertEquals(2, onlyA.claims(aTwice.toByteArray()));
-        assertEquals(0, new TrustPolicy(both, 2).claims(aTwice.toByteArray()), "one certificate cannot meet a threshold of two");
+        assertEquals(2, onlyA.claims(aTwice.toByteArray()).signatures());
+        assertEquals(TrustPolicy.Claims.NONE, new TrustPolicy(both, 2).claims(aTwice.toByteArray()), "one certificate cannot meet a threshold of two");
         ByteArrayOutputStream aAndB = new ByteArrayOutputStream();
         aAndB.writeBytes(a.signer().sign(data));
         aAndB.writeBytes(b.signer().sign(data));
-        assertEquals(2, new TrustPolicy(both, 2).claims(aAndB.toByteArray()));
+        assertEquals(2, new TrustPolicy(both, 2).claims(aAndB.toByteArray()).signatures());
     }
 
     @Test

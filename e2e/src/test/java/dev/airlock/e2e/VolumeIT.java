@@ -104,8 +104,12 @@ class VolumeIT {
         Files.setPosixFilePermissions(gnupg, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
         Map<String, String> env = Map.of("GNUPGHOME", gnupg.toString());
         Tools.run(List.of("gpg", "--batch", "--import", keys[1].toString()), env, null).ok();
-        Tools.Result gpg = Tools.run(List.of("gpg", "--batch", "--verify", NAME + ".volumes.json.asc", NAME + ".volumes.json"), env, stick);
+        Tools.Result gpg = Tools.run(List.of("gpg", "--batch", "--verify-options", "show-notations", "--verify", NAME + ".volumes.json.asc",
+                NAME + ".volumes.json"), env, stick);
         assertEquals(0, gpg.exitCode(), gpg.stderr());
+        // ... and reads in it the notation naming the list's sha256, by which the watcher pairs copies (docs/bundle-format.md).
+        String listSha = Tools.run("sha256sum", list().toString()).ok().stdout().split(" ")[0];
+        assertTrue(gpg.stderr().contains("signed-sha256@airlock=" + listSha), gpg.stderr());
         // Each volume's sha256 as sha256sum computes it is the one the list names.
         String listed = Files.readString(list());
         for (Path v : volumes) {

@@ -451,7 +451,7 @@ public final class ExportService {
         ExportLedger.Entry entry = new ExportLedger.Entry(m.sequence(), bundleDigest.toString(),
                 m.parent() == null ? null : m.parent().sequence(), fileName, m.created(), p.images(), p.carried(), platforms.names());
         BundleWriter.Media onto = new BundleWriter.Media(media.maxVolumeSize(), media.verifyAfterWrite(),
-                volumes ? json -> SignatureBlock.sign(json, p.keys()) : null);
+                volumes ? json -> SignatureBlock.signNaming(json, p.keys()) : null);
         BundleWriter.Written written = null;
         Path report = m.report() == null ? null : target.resolveSibling(m.report().name());
         if (report != null) {

@@ -112,16 +112,16 @@ final class SignedCopies {
         }
         pairs.search(sets, stamps, settled, arrival, new SignedPairSearch.Checks() {
             @Override
-            public boolean readsAsList(String listName, String file) {
-                return readList(listName, file, files) != null;
+            public String listSha(String listName, String file) {
+                return SignedCopies.this.listSha(listName, file, files);
             }
 
             @Override
-            public int claims(String asc) {
+            public TrustPolicy.Claims claims(String asc) {
                 try {
                     return trust.claims(BoundedFiles.read(inbox.resolve(asc), BoundedFiles.SIGNATURE));
                 } catch (IOException | RuntimeException e) {
-                    return 0;
+                    return TrustPolicy.Claims.NONE;
                 }
             }
 
@@ -369,6 +369,20 @@ final class SignedCopies {
             return out;
         } catch (IOException | RuntimeException e) {
             return List.of();
+        }
+    }
+
+    /** The sha256 (hex) of {@code file} when it reads as the list of this set, or null (too large, unreadable, another set's). */
+    private String listSha(String listName, String file, Map<String, BasicFileAttributes> files) {
+        if (files.get(file).size() > VolumeList.MAX_BYTES) {
+            return null;
+        }
+        try {
+            byte[] json = BoundedFiles.read(inbox.resolve(file), BoundedFiles.VOLUME_LIST);
+            VolumeList l = VolumeList.parse(json, file);
+            return VolumeList.listName(l.bundle()).equals(listName) ? Digest.sha256Of(json).hex() : null;
+        } catch (IOException | RuntimeException e) {
+            return null;
         }
     }
 

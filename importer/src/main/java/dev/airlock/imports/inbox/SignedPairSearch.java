@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.ToLongFunction;
+import dev.airlock.crypto.TrustPolicy;
 
 /**
  * Which of a volume set's list files and signature files belong together, when copies lie beside
@@ -18,8 +19,13 @@ import java.util.function.ToLongFunction;
  *
  * <p>So every copy is looked at, oldest first (by the time it was delivered, which a sender cannot
  * set), within {@link #BUDGET} units of work a scan, over every set at once: a copy is read and
- * pre-checked once (a list that reads as this set's; a signature naming enough trusted keys, no
- * cryptography), then checked against each pre-checked file of the other kind that came before it.
+ * pre-checked once (a list that reads as this set's, and its sha256; a signature naming enough
+ * trusted keys, and the sha256 it says it signs, no cryptography). A signature that names what it
+ * signs (airlock's exporter's do: {@link dev.airlock.crypto.BundleSigner#signPacketNaming}) is
+ * checked against the lists of that sha256 only, first, in every set ({@link SetPairs}): work that
+ * grows with a stranger's copies, not with their square (red-team pass O, O2). Then, with what is left
+ * of the budget, each other list is checked against each signature that names nothing (an earlier
+ * exporter's, or a stranger's) that came before it.
  * What was checked is remembered by stamp, so each pair is checked once, and the next scan goes on
  * where this one stopped. Copies that arrive after the real pair never delay it, and a flood of
  * copies costs the watcher a bounded amount of work a scan, not memory beyond a stamp per copy.
@@ -36,11 +42,11 @@ final class SignedPairSearch {
 
     /** What a set's search needs of its files: bounded reads, and the signature check (cached by the caller). */
     interface Checks {
-        /** Whether {@code file} reads as the list of the set {@code listName}. */
-        boolean readsAsList(String listName, String file);
+        /** The sha256 (hex) of {@code file} when it reads as the list of the set {@code listName}, else null. */
+        String listSha(String listName, String file);
 
-        /** How many signatures in {@code asc} name a trusted key; 0 when it cannot verify. */
-        int claims(String asc);
+        /** What the signatures in {@code asc} claim ({@link TrustPolicy.Claims#NONE}: it cannot verify). */
+        TrustPolicy.Claims claims(String asc);
 
         /** Whether the signature {@code asc} verifies the list {@code list} against the trusted keys. */
         boolean verifies(String list, String asc);
@@ -71,11 +77,18 @@ final class SignedPairSearch {
      * done signature's count; {@code current} the file being checked when the last budget ran out, and
      * the partners {@code checked} against it.
      */
-    private static final class Progress {
+    static final class Progress {
         final String listName;
         final Set<InboxScan.Stamp> done = new HashSet<>();
         final Set<InboxScan.Stamp> useless = new HashSet<>();
         final Map<InboxScan.Stamp, Integer> claims = new HashMap<>();
+        /** Pre-checked lists' sha256s, and the signatures that name what they sign, both ways. */
+        final Map<InboxScan.Stamp, String> shas = new HashMap<>();
+        final Map<InboxScan.Stamp, Set<String>> named = new HashMap<>();
+        final Map<String, Set<InboxScan.Stamp>> listsBySha = new HashMap<>();
+        final Map<String, Set<InboxScan.Stamp>> naming = new HashMap<>();
+        /** The pairs of a naming signature and a list of the sha256 it names, checked (list, then signature). */
+        final Set<List<InboxScan.Stamp>> tried = new HashSet<>();
         final Map<InboxScan.Stamp, String> names = new HashMap<>();
         final Map<InboxScan.Stamp, Long> arrivals = new HashMap<>();
         InboxScan.Stamp current;
@@ -119,16 +132,35 @@ final class SignedPairSearch {
         }
         trimAbsent(now.keySet());
         items.sort(Comparator.comparingLong(Item::arrived).thenComparing(Item::file));
-        long left = BUDGET;
+        // Half the budget at least for each kind of work, what one leaves going to the other: reading each file and checking
+        // the pairs signatures name (work that grows with the copies), and checking every other pair, oldest first (with the
+        // square of a stranger's copies: it must not hold up the first, nor the first an earlier exporter's pair sent before).
+        long left = named(items, BUDGET / 2, checks);
+        left = unnamed(items, BUDGET - BUDGET / 2 + left, checks);
+        named(items, left, checks);
+        outcomes(now, items);
+    }
+
+    /** Each file read once and the pairs naming signatures name checked, oldest first, within {@code left}; returns what is left. */
+    private static long named(List<Item> items, long left, Checks checks) {
         for (Item i : items) {
-            if (left <= 0) {
-                break;
+            if (left > 0 && i.set().found == null) {
+                left = SetPairs.precheck(i.set(), i.file(), i.list(), i.stamp(), left, checks);
             }
-            if (i.set().found == null) {
+        }
+        return Math.max(0, left);
+    }
+
+    /** Each other pair of files read, oldest first, within {@code left}; returns what is left. */
+    private static long unnamed(List<Item> items, long left, Checks checks) {
+        for (Item i : items) {
+            Progress p = i.set();
+            if (left > 0 && p.found == null && !p.done.contains(i.stamp()) && !p.useless.contains(i.stamp())
+                    && SetPairs.prechecked(p, i.stamp())) {
                 left = check(i, left, checks);
             }
         }
-        outcomes(now, items);
+        return Math.max(0, left);
     }
 
     /**
@@ -189,6 +221,7 @@ final class SignedPairSearch {
         p.useless.retainAll(here.keySet());
         p.claims.keySet().retainAll(here.keySet());
         p.arrivals.keySet().retainAll(here.keySet());
+        SetPairs.forgetGone(p, here.keySet());
         if (p.found != null && !(here.containsKey(p.found[0]) && here.containsKey(p.found[1]))) {
             p.found = null;
         }
@@ -205,27 +238,19 @@ final class SignedPairSearch {
     }
 
     /**
-     * Pre-checks {@code i} and checks it against each done file of the other kind, within {@code left}
-     * units; returns what is left. Stopped by the budget, it remembers which partners it has checked.
+     * Checks the pre-checked {@code i} against each done file of the other kind (a list against the
+     * signatures that name nothing, such a signature against the lists), within {@code left} units;
+     * returns what is left. Stopped by the budget, it remembers which partners it has checked.
      */
     private static long check(Item i, long left, Checks checks) {
         Progress p = i.set();
         if (p.current == null || !p.current.equals(i.stamp())) {
-            left -= reading(i.stamp());
-            int claims = i.list() ? (checks.readsAsList(p.listName, i.file()) ? 1 : 0) : checks.claims(i.file());
-            if (claims == 0) {
-                p.useless.add(i.stamp());
-                return left;
-            }
-            if (!i.list()) {
-                p.claims.put(i.stamp(), claims);
-            }
             p.current = i.stamp();
             p.checked.clear();
         }
         for (InboxScan.Stamp q : new ArrayList<>(p.done)) {
-            boolean qIsList = !p.claims.containsKey(q);
-            if (qIsList == i.list() || p.checked.contains(q)) {
+            boolean qIsList = p.shas.containsKey(q);
+            if (qIsList == i.list() || p.named.containsKey(q) || p.checked.contains(q)) {
                 continue;
             }
             if (left <= 0) {
@@ -247,7 +272,7 @@ final class SignedPairSearch {
     }
 
     /** What reading the file of {@code stamp} costs. */
-    private static long reading(InboxScan.Stamp stamp) {
+    static long reading(InboxScan.Stamp stamp) {
         return 1 + stamp.size() / UNIT_BYTES;
     }
 

@@ -38,15 +38,18 @@ class SignedPairSearchTest {
         (list ? lists : ascs).add(name);
     }
 
+    /** Signatures that name the sha256 they sign (as airlock's exporter's do): by file, what they name. */
+    private final Map<String, String> naming = new HashMap<>();
+
     private final SignedPairSearch.Checks checks = new SignedPairSearch.Checks() {
         @Override
-        public boolean readsAsList(String listName, String file) {
-            return !file.startsWith("junk");
+        public String listSha(String listName, String file) {
+            return file.startsWith("junk") ? null : "sha-of-" + file;
         }
 
         @Override
-        public int claims(String asc) {
-            return 1;
+        public dev.airlock.crypto.TrustPolicy.Claims claims(String asc) {
+            return new dev.airlock.crypto.TrustPolicy.Claims(1, naming.containsKey(asc) ? Set.of(naming.get(asc)) : Set.of());
         }
 
         @Override
@@ -91,6 +94,35 @@ class SignedPairSearchTest {
         verifications = 0;
         assertTrue(scan(search).found()); // found again without checking anything
         assertEquals(0, verifications);
+    }
+
+    /**
+     * Red-team pass O, O2: with n lists and n signatures of a stranger's sent first, every pair cost a
+     * check, n² in all. A signature that names the sha256 it signs is checked against that list only:
+     * the real pair is found after reading each file once, whatever the stranger's signatures name.
+     */
+    @Test
+    void aNamingSignature_isCheckedAgainstItsListOnly_theStrangersSquareOfPairsWaits() {
+        for (int i = 0; i < 1000; i++) {
+            add("a" + i + ".list", true, i);
+            add("a" + i + ".asc", false, i);
+            if (i % 2 == 0) {
+                naming.put("a" + i + ".asc", "sha-of-a" + i + ".list"); // half of his name his own lists: one check each
+            }
+        }
+        add("real.list", true, 5000);
+        add("real.asc", false, 5001);
+        naming.put("real.asc", "sha-of-real.list");
+        SignedPairSearch search = new SignedPairSearch();
+        SignedPairSearch.Outcome o = scan(search);
+        int scans = 1;
+        for (; !o.found() && scans < 100; scans++) {
+            o = scan(search);
+        }
+        assertTrue(o.found());
+        assertEquals("real.list", o.list());
+        assertTrue(scans <= 2 * 3 * 1000 / SignedPairSearch.BUDGET + 2, "found after " + scans + " scans");
+        assertTrue(pairsChecked.contains("real.list|real.asc"));
     }
 
     @Test
