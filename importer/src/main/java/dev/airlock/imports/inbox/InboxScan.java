@@ -141,6 +141,8 @@ final class InboxScan {
      * first), so that a flood of files cannot exhaust the watcher (red-team pass H).
      */
     static final int MAX_FILES = 20_000;
+    /** How a set's note begins while its signed list is being looked for among copies beside its names. */
+    static final String SEARCHING = "looking for the signed list of";
     /** How soon the next scan comes while a set's signed list is still being looked for among its copies. */
     private static final long SEARCH_PAUSE_NANOS = 100_000_000L;
     /** Files that cannot be a bundle are named one by one up to this many a scan, then counted. */

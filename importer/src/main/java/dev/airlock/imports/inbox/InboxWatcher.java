@@ -336,6 +336,11 @@ public final class InboxWatcher {
         Set<String> paused = new HashSet<>();
         for (InboxScan.Candidate c : r.candidates()) {
             if (c.state() == InboxScan.State.SETTLING) {
+                if (c.note() != null && c.note().startsWith(InboxScan.SEARCHING)) {
+                    // A search among a stranger's copies may take many scans: said once (and reminded), its count left out.
+                    note("search:" + c.key(), c.note().replaceFirst(" among .*$", " among the copies kept beside its names (a stranger's,"
+                            + " or re-sends), each checked once, oldest first"));
+                }
                 boolean changing = c.files().stream().anyMatch(f -> growing.contains(f.getFileName().toString()));
                 if (once && (changing || c.arrivedMillis() > onceSinceMillis)) {
                     notComplete.add(c.note() + ": left for the next run");
@@ -709,7 +714,7 @@ public final class InboxWatcher {
         r.candidates().forEach(c -> keys.add(c.key()));
         peeks.keySet().retainAll(keys);
         retries.keySet().retainAll(keys); // one that comes back is tried at once, as a new arrival
-        noted.keySet().removeIf(k -> k.startsWith("incomplete:") && !keys.contains(k.substring("incomplete:".length()))
+        noted.keySet().removeIf(k -> (k.startsWith("incomplete:") || k.startsWith("search:")) && !keys.contains(k.substring(k.indexOf(':') + 1))
                 || (k.startsWith("hold:") || k.startsWith("ledger:")) && !channels.contains(k.substring(k.indexOf(':') + 1)));
     }
 

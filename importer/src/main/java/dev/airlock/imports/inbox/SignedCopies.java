@@ -162,7 +162,7 @@ final class SignedCopies {
         if (pair == null) {
             SignedPairSearch.Outcome o = trust == null ? null : pairs.outcome(listName);
             if (o != null && o.unchecked() > 0) {
-                return new Pick(listName, null, List.of(), List.of(), List.of(), List.of(), new Waiting("looking for the signed list of "
+                return new Pick(listName, null, List.of(), List.of(), List.of(), List.of(), new Waiting(InboxScan.SEARCHING + " "
                         + listName + " among the " + lists.size() + " list and " + ascs.size() + " signature files under and beside its"
                         + " names, oldest first (" + o.unchecked() + " still to check)", o.oldestUnchecked()));
             }

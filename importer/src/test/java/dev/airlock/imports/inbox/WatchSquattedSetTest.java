@@ -176,6 +176,8 @@ class WatchSquattedSetTest {
             assertEquals(60, r.filter(p -> !p.toString().endsWith(".reason")).count(), "every stranger's file set aside");
         }
         assertTrue(w.lines.stream().anyMatch(l -> l.contains("set aside 40 more copies beside volume set")), String.join("\n", w.lines));
+        assertEquals(1, w.lines.stream().filter(l -> l.startsWith("looking for the signed list of " + LIST + " among the copies")).count(),
+                "the search is said, once: " + String.join("\n", w.lines));
     }
 
     /**
