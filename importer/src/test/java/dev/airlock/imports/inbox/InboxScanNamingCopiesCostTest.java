@@ -1,0 +1,121 @@
+package dev.airlock.imports.inbox;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.airlock.bundle.VolumeList;
+import dev.airlock.crypto.BundleSigner;
+import dev.airlock.crypto.OpenPgpKeys;
+import dev.airlock.crypto.SignatureBlock;
+import dev.airlock.crypto.TrustPolicy;
+import dev.airlock.digest.Digest;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.bouncycastle.bcpg.ArmoredOutputStream;
+import org.bouncycastle.bcpg.HashAlgorithmTags;
+import org.bouncycastle.openpgp.PGPPublicKey;
+import org.bouncycastle.openpgp.PGPSecretKey;
+import org.bouncycastle.openpgp.PGPSecretKeyRing;
+import org.bouncycastle.openpgp.PGPSignature;
+import org.bouncycastle.openpgp.PGPSignatureGenerator;
+import org.bouncycastle.openpgp.PGPSignatureSubpacketGenerator;
+import org.bouncycastle.openpgp.operator.bc.BcPBESecretKeyDecryptorBuilder;
+import org.bouncycastle.openpgp.operator.bc.BcPGPContentSignerBuilder;
+import org.bouncycastle.openpgp.operator.bc.BcPGPDigestCalculatorProvider;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Red-team pass P, P1: a signature naming a sha256 is checked against every list file of that sha256,
+ * by stamp, so a stranger who copies one list of this set n times and one forged signature naming it
+ * (64 signatures claiming the trusted key, the most a file may hold) n times, all sent before the real
+ * pair, costs the watcher n² checks of 66 units each: his work is 2n copies ({@code cp}), the search's
+ * grows with their square again (red-team pass O, O2's fix bypassed). 100 of each took 600+ scans.
+ * Files of the same bytes are the same file to a signature check.
+ */
+class InboxScanNamingCopiesCostTest {
+    private static final String BUNDLE = "daily-000001.airlock.tar";
+    private static final String LIST = VolumeList.listName(BUNDLE);
+
+    @TempDir
+    Path root;
+
+    private static byte[] list(byte[] volume) {
+        return new VolumeList(VolumeList.FORMAT, "daily", 1, BUNDLE, "sha256:" + "0".repeat(64), volume.length, volume.length,
+                List.of(new VolumeList.Volume(BUNDLE + ".000", volume.length, Digest.sha256Of(volume).toString()))).toJson();
+    }
+
+    private static void put(Path inbox, String name, byte[] bytes) throws Exception {
+        Path p = Files.write(inbox.resolve(name), bytes);
+        Files.setLastModifiedTime(p, FileTime.from(Instant.now().minusSeconds(60)));
+    }
+
+    @Test
+    void aHundredCopiesOfOneListAndOfOneSignatureNamingItSentFirst_theSignedPairIsFoundInAFewScans() throws Exception {
+        Path inbox = Files.createDirectories(root.resolve("inbox"));
+        OpenPgpKeys.Generated g = OpenPgpKeys.generate("Exporter <e@airlock.test>", null);
+        BundleSigner signer = new BundleSigner(OpenPgpKeys.readSecretKey(Files.write(root.resolve("key.asc"), g.secretArmored())), null);
+        TrustPolicy trust = new TrustPolicy(OpenPgpKeys.readCertificates(Files.write(root.resolve("cert.asc"), g.certArmored())), 1);
+        PGPSecretKeyRing stranger = OpenPgpKeys.readSecretKey(Files.write(root.resolve("stranger.asc"),
+                OpenPgpKeys.generate("Stranger <s@airlock.test>", null).secretArmored()));
+        byte[] forged = list("a stranger's volume".getBytes(StandardCharsets.UTF_8));
+        byte[] sig = forgedNaming(signer, stranger, forged, 64);
+        for (int i = 0; i < 100; i++) {
+            put(inbox, LIST + ".conflict-00" + String.format("%014x", i), forged);
+            put(inbox, LIST + ".asc.conflict-00" + String.format("%014x", i), sig);
+        }
+        Thread.sleep(20);
+        byte[] volume = "the real volume".getBytes(StandardCharsets.UTF_8);
+        byte[] list = list(volume);
+        byte[] asc = SignatureBlock.signNaming(list, List.of(signer)); // as the exporter signs a volume list
+        put(inbox, BUNDLE + ".000", volume);
+        put(inbox, LIST + ".conflict-" + Digest.sha256Of(list).hex().substring(0, 16), list);
+        put(inbox, LIST + ".asc.conflict-" + Digest.sha256Of(asc).hex().substring(0, 16), asc);
+        InboxScan scan = new InboxScan(inbox, Duration.ofMillis(10), InboxScan.MAX_FILES, trust);
+        int scans = 0;
+        InboxScan.Candidate c = null;
+        while ((c == null || c.state() != InboxScan.State.READY) && scans < 60) {
+            scans++;
+            c = scan.scan().candidates().stream().filter(x -> x.key().equals(LIST)).findFirst().orElse(null);
+        }
+        assertTrue(scans <= 5, "the signed pair was found after " + scans + " scans");
+    }
+
+    /**
+     * What a stranger can make: {@code count} signatures, each naming the trusted key as its maker and
+     * the sha256 of {@code named} as what it signs (both in the hashed area he writes), made with his own key.
+     */
+    static byte[] forgedNaming(BundleSigner trusted, PGPSecretKeyRing stranger, byte[] named, int count) throws Exception {
+        PGPSecretKey sk = null;
+        for (var it = stranger.getSecretKeys(); it.hasNext(); ) {
+            sk = it.next(); // the last: generate makes a signing subkey after the primary
+        }
+        var priv = sk.extractPrivateKey(new BcPBESecretKeyDecryptorBuilder(new BcPGPDigestCalculatorProvider()).build(null));
+        PGPPublicKey claimed = null;
+        for (var it = trusted.certificate().getPublicKeys(); it.hasNext(); ) {
+            claimed = it.next();
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (var armored = new ArmoredOutputStream(out)) {
+            for (int i = 0; i < count; i++) {
+                var gen = new PGPSignatureGenerator(new BcPGPContentSignerBuilder(sk.getPublicKey().getAlgorithm(), HashAlgorithmTags.SHA512),
+                        sk.getPublicKey());
+                gen.init(PGPSignature.BINARY_DOCUMENT, priv);
+                var hashed = new PGPSignatureSubpacketGenerator();
+                hashed.setSignatureCreationTime(true, new java.util.Date());
+                hashed.setIssuerFingerprint(false, claimed);
+                hashed.setIssuerKeyID(false, claimed.getKeyID());
+                hashed.addNotationData(false, true, BundleSigner.SIGNED_SHA256, Digest.sha256Of(named).hex());
+                gen.setHashedSubpackets(hashed.generate());
+                gen.update(named);
+                armored.write(gen.generate().getEncoded());
+            }
+        }
+        return out.toByteArray();
+    }
+}
