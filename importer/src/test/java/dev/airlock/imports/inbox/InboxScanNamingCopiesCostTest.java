@@ -70,9 +70,40 @@ class InboxScanNamingCopiesCostTest {
             put(inbox, LIST + ".asc.conflict-00" + String.format("%014x", i), sig);
         }
         Thread.sleep(20);
+        int scans = realFoundAfter(inbox, signer, trust);
+        assertTrue(scans <= 5, "the signed pair was found after " + scans + " scans");
+    }
+
+    /**
+     * P1b: a file may hold 64 signatures, each naming up to 4 sha256s: 20 signature files naming each of
+     * 256 lists of this set cost 5,120 checks of 66 units (330 scans), where airlock's own signature
+     * names one sha256 and no list can be of two.
+     */
+    @Test
+    void twentySignaturesEachNamingTwoHundredAndFiftySixListsSentFirst_theSignedPairIsFoundInAFewScans() throws Exception {
+        Path inbox = Files.createDirectories(root.resolve("inbox"));
+        OpenPgpKeys.Generated g = OpenPgpKeys.generate("Exporter <e@airlock.test>", null);
+        BundleSigner signer = new BundleSigner(OpenPgpKeys.readSecretKey(Files.write(root.resolve("key.asc"), g.secretArmored())), null);
+        TrustPolicy trust = new TrustPolicy(OpenPgpKeys.readCertificates(Files.write(root.resolve("cert.asc"), g.certArmored())), 1);
+        PGPSecretKeyRing stranger = OpenPgpKeys.readSecretKey(Files.write(root.resolve("stranger.asc"),
+                OpenPgpKeys.generate("Stranger <s@airlock.test>", null).secretArmored()));
+        List<byte[]> forged = new java.util.ArrayList<>();
+        for (int i = 0; i < 256; i++) {
+            forged.add(list(("a stranger's volume " + i).getBytes(StandardCharsets.UTF_8)));
+            put(inbox, LIST + ".conflict-00" + String.format("%014x", i), forged.get(i));
+        }
+        for (int i = 0; i < 20; i++) {
+            put(inbox, LIST + ".asc.conflict-00" + String.format("%014x", i), forgedNaming(signer, stranger, forged, i));
+        }
+        Thread.sleep(20);
+        int scans = realFoundAfter(inbox, signer, trust);
+        assertTrue(scans <= 5, "the signed pair was found after " + scans + " scans");
+    }
+
+    private static int realFoundAfter(Path inbox, BundleSigner signer, TrustPolicy trust) throws Exception {
         byte[] volume = "the real volume".getBytes(StandardCharsets.UTF_8);
         byte[] list = list(volume);
-        byte[] asc = SignatureBlock.signNaming(list, List.of(signer)); // as the exporter signs a volume list
+        byte[] asc = SignatureBlock.signNaming(list, List.of(signer));
         put(inbox, BUNDLE + ".000", volume);
         put(inbox, LIST + ".conflict-" + Digest.sha256Of(list).hex().substring(0, 16), list);
         put(inbox, LIST + ".asc.conflict-" + Digest.sha256Of(asc).hex().substring(0, 16), asc);
@@ -83,7 +114,24 @@ class InboxScanNamingCopiesCostTest {
             scans++;
             c = scan.scan().candidates().stream().filter(x -> x.key().equals(LIST)).findFirst().orElse(null);
         }
-        assertTrue(scans <= 5, "the signed pair was found after " + scans + " scans");
+        return scans;
+    }
+
+    /** 64 signatures claiming the trusted key, the k-th naming the sha256s of lists 4k..4k+3 (mod their count); {@code salt} makes the file's bytes its own. */
+    static byte[] forgedNaming(BundleSigner trusted, PGPSecretKeyRing stranger, List<byte[]> lists, int salt) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (int k = 0; k < 64; k++) {
+            List<byte[]> named = new java.util.ArrayList<>();
+            for (int j = 0; j < 4; j++) {
+                named.add(lists.get((4 * k + j) % lists.size()));
+            }
+            out.write(forged(trusted, stranger, named, ("salt " + salt).getBytes(StandardCharsets.UTF_8)));
+        }
+        ByteArrayOutputStream armoredOut = new ByteArrayOutputStream();
+        try (var armored = new ArmoredOutputStream(armoredOut)) {
+            armored.write(out.toByteArray());
+        }
+        return armoredOut.toByteArray();
     }
 
     /**
@@ -91,6 +139,17 @@ class InboxScanNamingCopiesCostTest {
      * the sha256 of {@code named} as what it signs (both in the hashed area he writes), made with his own key.
      */
     static byte[] forgedNaming(BundleSigner trusted, PGPSecretKeyRing stranger, byte[] named, int count) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (var armored = new ArmoredOutputStream(out)) {
+            for (int i = 0; i < count; i++) {
+                armored.write(forged(trusted, stranger, List.of(named), named));
+            }
+        }
+        return out.toByteArray();
+    }
+
+    /** One binary signature packet by the stranger's key over {@code data}, claiming the trusted key and naming the sha256 of each of {@code named}. */
+    private static byte[] forged(BundleSigner trusted, PGPSecretKeyRing stranger, List<byte[]> named, byte[] data) throws Exception {
         PGPSecretKey sk = null;
         for (var it = stranger.getSecretKeys(); it.hasNext(); ) {
             sk = it.next(); // the last: generate makes a signing subkey after the primary
@@ -100,22 +159,18 @@ class InboxScanNamingCopiesCostTest {
         for (var it = trusted.certificate().getPublicKeys(); it.hasNext(); ) {
             claimed = it.next();
         }
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (var armored = new ArmoredOutputStream(out)) {
-            for (int i = 0; i < count; i++) {
-                var gen = new PGPSignatureGenerator(new BcPGPContentSignerBuilder(sk.getPublicKey().getAlgorithm(), HashAlgorithmTags.SHA512),
-                        sk.getPublicKey());
-                gen.init(PGPSignature.BINARY_DOCUMENT, priv);
-                var hashed = new PGPSignatureSubpacketGenerator();
-                hashed.setSignatureCreationTime(true, new java.util.Date());
-                hashed.setIssuerFingerprint(false, claimed);
-                hashed.setIssuerKeyID(false, claimed.getKeyID());
-                hashed.addNotationData(false, true, BundleSigner.SIGNED_SHA256, Digest.sha256Of(named).hex());
-                gen.setHashedSubpackets(hashed.generate());
-                gen.update(named);
-                armored.write(gen.generate().getEncoded());
-            }
+        var gen = new PGPSignatureGenerator(new BcPGPContentSignerBuilder(sk.getPublicKey().getAlgorithm(), HashAlgorithmTags.SHA512),
+                sk.getPublicKey());
+        gen.init(PGPSignature.BINARY_DOCUMENT, priv);
+        var hashed = new PGPSignatureSubpacketGenerator();
+        hashed.setSignatureCreationTime(true, new java.util.Date());
+        hashed.setIssuerFingerprint(false, claimed);
+        hashed.setIssuerKeyID(false, claimed.getKeyID());
+        for (byte[] n : named) {
+            hashed.addNotationData(false, true, BundleSigner.SIGNED_SHA256, Digest.sha256Of(n).hex());
         }
-        return out.toByteArray();
+        gen.setHashedSubpackets(hashed.generate());
+        gen.update(data);
+        return gen.generate().getEncoded();
     }
 }
