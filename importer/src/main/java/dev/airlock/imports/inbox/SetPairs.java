@@ -1,7 +1,9 @@
 package dev.airlock.imports.inbox;
 
 import dev.airlock.crypto.TrustPolicy;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.List;
 import java.util.Set;
 
@@ -37,7 +39,11 @@ final class SetPairs {
             }
         }
         if (list) {
-            for (InboxScan.Stamp asc : List.copyOf(p.naming.getOrDefault(p.shas.get(stamp), Set.of()))) {
+            String sha = p.shas.get(stamp);
+            if (!stamp.equals(p.listsBySha.get(sha))) {
+                return left; // a copy of the bytes of a list read before: its pairs are that one's
+            }
+            for (InboxScan.Stamp asc : List.copyOf(p.naming.getOrDefault(sha, Map.of()).values())) {
                 left = tryPair(p, stamp, asc, left, checks);
                 if (left <= 0 || p.found != null) {
                     return left;
@@ -46,7 +52,8 @@ final class SetPairs {
             return left;
         }
         for (String sha : p.named.getOrDefault(stamp, Set.of())) {
-            for (InboxScan.Stamp l : List.copyOf(p.listsBySha.getOrDefault(sha, Set.of()))) {
+            InboxScan.Stamp l = p.listsBySha.get(sha);
+            if (l != null) {
                 left = tryPair(p, l, stamp, left, checks);
                 if (left <= 0 || p.found != null) {
                     return left;
@@ -67,25 +74,31 @@ final class SetPairs {
                 return false;
             }
             p.shas.put(stamp, sha);
-            p.listsBySha.computeIfAbsent(sha, k -> new HashSet<>()).add(stamp);
+            p.listsBySha.putIfAbsent(sha, stamp);
             return true;
         }
         TrustPolicy.Claims c = checks.claims(file);
-        if (c.signatures() == 0) {
-            return false;
+        if (c.signatures() == 0 || c.named().size() > 1) {
+            return false; // signatures naming two sha256s: no list is of both, so none may be checked against all of them
         }
+        String bytes = checks.fileSha(file);
+        p.ascShas.put(stamp, bytes != null ? bytes : "stamp:" + stamp);
         p.claims.put(stamp, c.signatures());
         if (!c.named().isEmpty()) {
             p.named.put(stamp, c.named());
-            c.named().forEach(sha -> p.naming.computeIfAbsent(sha, k -> new HashSet<>()).add(stamp));
+            c.named().forEach(sha -> p.naming.computeIfAbsent(sha, k -> new HashMap<>()).putIfAbsent(p.ascShas.get(stamp), stamp));
         }
         return true;
     }
 
-    /** Checks the list {@code list} against the naming signature {@code asc} once; the pair is remembered either way. */
+    /**
+     * Checks the list {@code list} against the naming signature {@code asc} once, by their bytes (a
+     * list's and a signature's copies of the same bytes are the same pair: a stranger's n copies of
+     * each cost one check, not n², red-team pass P, P1); the pair is remembered either way.
+     */
     private static long tryPair(SignedPairSearch.Progress p, InboxScan.Stamp list, InboxScan.Stamp asc, long left,
             SignedPairSearch.Checks checks) {
-        if (left <= 0 || !p.tried.add(List.of(list, asc))) {
+        if (left <= 0 || !p.tried.add(List.of(p.shas.get(list), p.ascShas.get(asc)))) {
             return left;
         }
         left -= p.claims.get(asc) + SignedPairSearch.reading(list) + SignedPairSearch.reading(asc);
@@ -99,10 +112,15 @@ final class SetPairs {
     static void forgetGone(SignedPairSearch.Progress p, Set<InboxScan.Stamp> here) {
         p.shas.keySet().retainAll(here);
         p.named.keySet().retainAll(here);
-        p.tried.removeIf(pair -> !here.contains(pair.get(0)) || !here.contains(pair.get(1)));
-        p.listsBySha.clear();
-        p.shas.forEach((st, sha) -> p.listsBySha.computeIfAbsent(sha, k -> new HashSet<>()).add(st));
-        p.naming.clear();
-        p.named.forEach((st, shas) -> shas.forEach(sha -> p.naming.computeIfAbsent(sha, k -> new HashSet<>()).add(st)));
+        p.ascShas.keySet().retainAll(here);
+        Set<String> listBytes = new HashSet<>(p.shas.values());
+        Set<String> ascBytes = new HashSet<>(p.ascShas.values());
+        p.tried.removeIf(pair -> !listBytes.contains(pair.get(0)) || !ascBytes.contains(pair.get(1)));
+        // one list a sha256 and one signature a sha256 named and its bytes, kept while here (the others are copies of their bytes)
+        p.listsBySha.values().retainAll(p.shas.keySet());
+        p.shas.forEach((st, sha) -> p.listsBySha.putIfAbsent(sha, st));
+        p.naming.values().forEach(byBytes -> byBytes.values().retainAll(p.named.keySet()));
+        p.naming.values().removeIf(Map::isEmpty);
+        p.named.forEach((st, shas) -> shas.forEach(sha -> p.naming.computeIfAbsent(sha, k -> new HashMap<>()).putIfAbsent(p.ascShas.get(st), st)));
     }
 }

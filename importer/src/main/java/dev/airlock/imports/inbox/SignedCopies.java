@@ -126,6 +126,15 @@ final class SignedCopies {
             }
 
             @Override
+            public String fileSha(String asc) {
+                try {
+                    return Digest.sha256Of(BoundedFiles.read(inbox.resolve(asc), BoundedFiles.SIGNATURE)).hex();
+                } catch (IOException | RuntimeException e) {
+                    return null;
+                }
+            }
+
+            @Override
             public boolean verifies(String list, String asc) {
                 return SignedCopies.this.verifies(list, asc, stamps);
             }

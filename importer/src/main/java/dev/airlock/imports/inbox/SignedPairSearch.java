@@ -48,6 +48,11 @@ final class SignedPairSearch {
         /** What the signatures in {@code asc} claim ({@link TrustPolicy.Claims#NONE}: it cannot verify). */
         TrustPolicy.Claims claims(String asc);
 
+        /** The sha256 (hex) of the signature file {@code asc}'s bytes, or null when it cannot be read (it is then its own). */
+        default String fileSha(String asc) {
+            return null;
+        }
+
         /** Whether the signature {@code asc} verifies the list {@code list} against the trusted keys. */
         boolean verifies(String list, String asc);
     }
@@ -82,13 +87,18 @@ final class SignedPairSearch {
         final Set<InboxScan.Stamp> done = new HashSet<>();
         final Set<InboxScan.Stamp> useless = new HashSet<>();
         final Map<InboxScan.Stamp, Integer> claims = new HashMap<>();
-        /** Pre-checked lists' sha256s, and the signatures that name what they sign, both ways. */
+        /**
+         * Pre-checked lists' sha256s, and the signatures that name what they sign; by sha256, one list of
+         * those bytes, and one signature of each bytes naming it (copies of the same bytes pair alike).
+         */
         final Map<InboxScan.Stamp, String> shas = new HashMap<>();
         final Map<InboxScan.Stamp, Set<String>> named = new HashMap<>();
-        final Map<String, Set<InboxScan.Stamp>> listsBySha = new HashMap<>();
-        final Map<String, Set<InboxScan.Stamp>> naming = new HashMap<>();
-        /** The pairs of a naming signature and a list of the sha256 it names, checked (list, then signature). */
-        final Set<List<InboxScan.Stamp>> tried = new HashSet<>();
+        final Map<String, InboxScan.Stamp> listsBySha = new HashMap<>();
+        final Map<String, Map<String, InboxScan.Stamp>> naming = new HashMap<>();
+        /** Each pre-checked signature's bytes' sha256 (or its stamp when unread). */
+        final Map<InboxScan.Stamp, String> ascShas = new HashMap<>();
+        /** The pairs of a naming signature and a list of the sha256 it names, checked, by their bytes' sha256 (list, then signature). */
+        final Set<List<String>> tried = new HashSet<>();
         final Map<InboxScan.Stamp, String> names = new HashMap<>();
         final Map<InboxScan.Stamp, Long> arrivals = new HashMap<>();
         InboxScan.Stamp current;
@@ -156,7 +166,7 @@ final class SignedPairSearch {
         for (Item i : items) {
             Progress p = i.set();
             if (left > 0 && p.found == null && !p.done.contains(i.stamp()) && !p.useless.contains(i.stamp())
-                    && SetPairs.prechecked(p, i.stamp())) {
+                    && SetPairs.prechecked(p, i.stamp()) && !p.named.containsKey(i.stamp())) { // a naming signature: its lists only
                 left = check(i, left, checks);
             }
         }
