@@ -178,7 +178,7 @@ final class InboxScan {
         this.inbox = inbox;
         this.settleNanos = settle.toNanos();
         this.maxFiles = maxFiles;
-        this.signed = new SignedCopies(inbox, trust);
+        this.signed = new SignedCopies(inbox, trust, java.time.Duration.ofNanos(Math.max(10 * settleNanos, 5_000_000_000L)));
     }
 
     /**

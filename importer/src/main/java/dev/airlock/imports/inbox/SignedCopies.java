@@ -64,10 +64,20 @@ final class SignedCopies {
     private final Map<String, Boolean> verified = lru();
     private final Map<String, String> hashes = lru();
     private final SignedPairSearch pairs = new SignedPairSearch();
+    /** Since when (monotonic) each file under a set's name has been seen changing while the chosen copy lay beside it. */
+    private final Map<String, Long> changingSince = lru();
+    /** How long a file under a set's name may be seen changing before it is set aside as kept changing (red-team pass O, O3). */
+    private final long keptChangingNanos;
 
     SignedCopies(Path inbox, TrustPolicy trust) {
+        this(inbox, trust, java.time.Duration.ofSeconds(5));
+    }
+
+    /** {@code keptChanging}: how long a file under a set's name may change, the signed copy beside it, before it is set aside. */
+    SignedCopies(Path inbox, TrustPolicy trust, java.time.Duration keptChanging) {
         this.inbox = inbox;
         this.trust = trust;
+        this.keptChangingNanos = keptChanging.toNanos();
     }
 
     private static <V> Map<String, V> lru() {
@@ -178,9 +188,17 @@ final class SignedCopies {
             return arriving.isEmpty() ? null : new Pick(listName, null, List.copyOf(arriving), List.of(), List.of(), List.of(),
                     new Waiting("a file of " + listName + " (or a copy kept beside one of its names) is still being written", Long.MIN_VALUE));
         }
+        pair = new String[] {underItsName(listName, pair[0], files, settled, BoundedFiles.VOLUME_LIST),
+                underItsName(listName + ".asc", pair[1], files, settled, BoundedFiles.SIGNATURE)};
         VolumeList list = readList(listName, pair[0], files);
         if (list == null) {
             return null; // changed since it was checked: the next scan looks again
+        }
+        for (String[] named : new String[][] {{listName, pair[0]}, {listName + ".asc", pair[1]}}) {
+            if (stillBeingWritten(named[0], named[1], files, settled)) {
+                return new Pick(listName, null, List.of(named[0]), List.of(), List.of(), List.of(), new Waiting(named[0]
+                        + " is still being written (the signed copy " + named[1] + " lies beside it)", Long.MIN_VALUE));
+            }
         }
         lists = inTheWay(listName, pair[0], lists, settled); // one still arriving beside a name is no squatter yet: the next listing sees it
         ascs = inTheWay(listName + ".asc", pair[1], ascs, settled);
@@ -193,8 +211,48 @@ final class SignedCopies {
      * full; left there while it changed, a stranger who kept writing to his file under a set's name
      * held the real set "still being written" for as long as he wrote (red-team pass O).
      */
-    private static List<String> inTheWay(String name, String chosen, List<String> cands, Map<String, Boolean> settled) {
-        return cands.stream().filter(c -> settled.get(c) || c.equals(name) && !chosen.equals(name)).toList();
+    private List<String> inTheWay(String name, String chosen, List<String> cands, Map<String, Boolean> settled) {
+        return cands.stream().filter(c -> settled.get(c) || c.equals(name) && !chosen.equals(name) && keptChanging(name)).toList();
+    }
+
+    /**
+     * Whether the file under {@code name}, changing while {@code chosen} (a copy beside it, of the
+     * set's signed pair) lies there in full, has been changing for less than {@link #keptChangingNanos}:
+     * it may be the real file still arriving, of the bytes of a copy a stranger made of it as it
+     * arrived (the inbox is readable) with its modification time set back so as to have settled first;
+     * set aside at once, the real file went to rejected/ as a squatter and the stranger's copy, his
+     * to change, took its name (red-team pass P, P3). It is waited for, then set aside if it goes on.
+     */
+    private boolean stillBeingWritten(String name, String chosen, Map<String, BasicFileAttributes> files, Map<String, Boolean> settled) {
+        if (chosen.equals(name) || !files.containsKey(name) || settled.get(name)) {
+            changingSince.remove(name);
+            return false;
+        }
+        return !keptChanging(name);
+    }
+
+    /** Whether the file under {@code name} has been seen changing for longer than {@link #keptChangingNanos}. */
+    private boolean keptChanging(String name) {
+        long now = System.nanoTime();
+        return now - changingSince.computeIfAbsent(name, k -> now) > keptChangingNanos;
+    }
+
+    /**
+     * The file under {@code name} when it has settled with the bytes of {@code chosen}, a copy beside
+     * it that the search paired (the same bytes verify alike), else {@code chosen}: of two files of the
+     * same bytes the one delivered under the name stays, never set aside for a copy of it.
+     */
+    private String underItsName(String name, String chosen, Map<String, BasicFileAttributes> files, Map<String, Boolean> settled,
+            BoundedFiles.Rule rule) {
+        if (chosen.equals(name) || !files.containsKey(name) || !settled.get(name) || files.get(name).size() != files.get(chosen).size()) {
+            return chosen;
+        }
+        try {
+            return java.util.Arrays.equals(BoundedFiles.read(inbox.resolve(name), rule), BoundedFiles.read(inbox.resolve(chosen), rule))
+                    ? name : chosen;
+        } catch (IOException | RuntimeException e) {
+            return chosen;
+        }
     }
 
     private static List<String> withSettled(List<String> names, Map<String, Boolean> settled) {
@@ -267,6 +325,11 @@ final class SignedCopies {
             if (chosen == null) {
                 missing.add(v.name() + (cands.isEmpty() ? "" : alone ? " (" + files.get(v.name()).size() + " of " + v.size() + " bytes)"
                         : " (no copy here has its listed size and sha256)"));
+                continue;
+            }
+            if (stillBeingWritten(v.name(), chosen, files, settled)) {
+                waiting = new Waiting(v.name() + " is still being written (the copy " + chosen + " with its listed sha256 lies beside it)",
+                        Long.MIN_VALUE);
                 continue;
             }
             own.add(chosen);
