@@ -98,14 +98,28 @@ final class SetPairs {
      */
     private static long tryPair(SignedPairSearch.Progress p, InboxScan.Stamp list, InboxScan.Stamp asc, long left,
             SignedPairSearch.Checks checks) {
-        if (left <= 0 || !p.tried.add(List.of(p.shas.get(list), p.ascShas.get(asc)))) {
+        List<String> bytes = List.of(p.shas.get(list), p.ascShas.get(asc));
+        if (left <= 0 || p.tried.contains(bytes)) {
             return left;
         }
         left -= p.claims.get(asc) + SignedPairSearch.reading(list) + SignedPairSearch.reading(asc);
         if (checks.verifies(p.names.get(list), p.names.get(asc))) {
-            p.found = new InboxScan.Stamp[] {list, asc};
+            p.found = new InboxScan.Stamp[] {list, asc}; // not remembered as tried: should one of the two go, a copy of its bytes is the pair
+        } else {
+            p.tried.add(bytes);
         }
         return left;
+    }
+
+    /**
+     * After a file of the pair found went (a copy that took its name, or a stranger's copy of the real
+     * bytes deleted): the files of the same bytes as the pair's are looked at again, so that the copy
+     * of those bytes still here is paired (each pair is remembered by its bytes, and those were found).
+     */
+    static void foundGone(SignedPairSearch.Progress p, InboxScan.Stamp[] found) {
+        String list = p.shas.get(found[0]);
+        String asc = p.ascShas.get(found[1]);
+        p.done.removeIf(st -> list != null && list.equals(p.shas.get(st)) || asc != null && asc.equals(p.ascShas.get(st)));
     }
 
     /** Forgets what was read of files no longer here (gone, or renamed: a new stamp). */

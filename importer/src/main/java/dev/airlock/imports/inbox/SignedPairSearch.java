@@ -231,10 +231,11 @@ final class SignedPairSearch {
         p.useless.retainAll(here.keySet());
         p.claims.keySet().retainAll(here.keySet());
         p.arrivals.keySet().retainAll(here.keySet());
-        SetPairs.forgetGone(p, here.keySet());
         if (p.found != null && !(here.containsKey(p.found[0]) && here.containsKey(p.found[1]))) {
+            SetPairs.foundGone(p, p.found); // before what was read of the gone file is forgotten
             p.found = null;
         }
+        SetPairs.forgetGone(p, here.keySet());
         List<Item> out = new ArrayList<>();
         for (boolean list : new boolean[] {true, false}) {
             for (String f : p.found != null ? List.<String>of() : list ? s.lists() : s.ascs()) {
