@@ -188,16 +188,18 @@ final class SignedCopies {
             return arriving.isEmpty() ? null : new Pick(listName, null, List.copyOf(arriving), List.of(), List.of(), List.of(),
                     new Waiting("a file of " + listName + " (or a copy kept beside one of its names) is still being written", Long.MIN_VALUE));
         }
-        pair = new String[] {underItsName(listName, pair[0], files, settled, BoundedFiles.VOLUME_LIST),
-                underItsName(listName + ".asc", pair[1], files, settled, BoundedFiles.SIGNATURE)};
+        String[] delivered = {ownCopy(listName, pair[0], BoundedFiles.VOLUME_LIST), ownCopy(listName + ".asc", pair[1], BoundedFiles.SIGNATURE)};
+        pair = new String[] {underItsName(listName, pair[0], delivered[0], files, settled, BoundedFiles.VOLUME_LIST),
+                underItsName(listName + ".asc", pair[1], delivered[1], files, settled, BoundedFiles.SIGNATURE)};
         VolumeList list = readList(listName, pair[0], files);
         if (list == null) {
             return null; // changed since it was checked: the next scan looks again
         }
-        for (String[] named : new String[][] {{listName, pair[0]}, {listName + ".asc", pair[1]}}) {
-            if (stillBeingWritten(named[0], named[1], files, settled)) {
+        for (String[] named : new String[][] {{listName, pair[0]}, {listName + ".asc", pair[1]}, {delivered[0], pair[0]},
+                {delivered[1], pair[1]}}) {
+            if (named[0] != null && stillBeingWritten(named[0], named[1], files, settled)) {
                 return new Pick(listName, null, List.of(named[0]), List.of(), List.of(), List.of(), new Waiting(named[0]
-                        + " is still being written (the signed copy " + named[1] + " lies beside it)", Long.MIN_VALUE));
+                        + " is still being written (a copy of its bytes, " + named[1] + ", lies beside it)", Long.MIN_VALUE));
             }
         }
         lists = inTheWay(listName, pair[0], lists, settled); // one still arriving beside a name is no squatter yet: the next listing sees it
@@ -238,20 +240,39 @@ final class SignedCopies {
     }
 
     /**
-     * The file under {@code name} when it has settled with the bytes of {@code chosen}, a copy beside
-     * it that the search paired (the same bytes verify alike), else {@code chosen}: of two files of the
-     * same bytes the one delivered under the name stays, never set aside for a copy of it.
+     * Of the files of {@code chosen}'s bytes, the one delivered under {@code name}, else the copy the
+     * delivery rule named by those bytes ({@code own}, {@link #ownCopy}), when settled; else
+     * {@code chosen}. A stranger who can read the inbox may copy a real file as it arrives, his
+     * copy's modification time set back so that it has settled first: chosen, it took the name (a file
+     * he may still write before the import reads it) and the real one went aside (red-team pass P, P3, P4).
      */
-    private String underItsName(String name, String chosen, Map<String, BasicFileAttributes> files, Map<String, Boolean> settled,
-            BoundedFiles.Rule rule) {
-        if (chosen.equals(name) || !files.containsKey(name) || !settled.get(name) || files.get(name).size() != files.get(chosen).size()) {
-            return chosen;
+    private String underItsName(String name, String chosen, String own, Map<String, BasicFileAttributes> files,
+            Map<String, Boolean> settled, BoundedFiles.Rule rule) {
+        for (String c : new String[] {name, own}) {
+            if (c == null || c.equals(chosen)) {
+                return chosen;
+            }
+            if (files.containsKey(c) && settled.get(c) && files.get(c).size() == files.get(chosen).size() && sameBytes(c, chosen, rule)) {
+                return c;
+            }
         }
+        return chosen;
+    }
+
+    /** The name the delivery rule gives a copy of {@code chosen}'s bytes kept beside {@code name}, or null when it cannot be read. */
+    private String ownCopy(String name, String chosen, BoundedFiles.Rule rule) {
         try {
-            return java.util.Arrays.equals(BoundedFiles.read(inbox.resolve(name), rule), BoundedFiles.read(inbox.resolve(chosen), rule))
-                    ? name : chosen;
+            return name + ".conflict-" + Digest.sha256Of(BoundedFiles.read(inbox.resolve(chosen), rule)).hex().substring(0, 16);
         } catch (IOException | RuntimeException e) {
-            return chosen;
+            return null;
+        }
+    }
+
+    private boolean sameBytes(String a, String b, BoundedFiles.Rule rule) {
+        try {
+            return java.util.Arrays.equals(BoundedFiles.read(inbox.resolve(a), rule), BoundedFiles.read(inbox.resolve(b), rule));
+        } catch (IOException | RuntimeException e) {
+            return false;
         }
     }
 
