@@ -60,6 +60,32 @@ class InboxScanCopyOfArrivingCopyTest {
         assertTrue(c.arrangement().squats().stream().anyMatch(s -> s.file().equals(inbox.resolve(his))), c.arrangement().squats().toString());
     }
 
+    /** The same with a volume: the stranger's copy of the real volume kept beside his file under its name, named as its second copy. */
+    @Test
+    void aStrangersCopyOfTheArrivingVolumeSettledFirst_theDeliveredCopyIsWaitedForAndChosen() throws Exception {
+        Path inbox = Files.createDirectories(root.resolve("inbox"));
+        OpenPgpKeys.Generated g = OpenPgpKeys.generate("Exporter <e@airlock.test>", null);
+        BundleSigner signer = new BundleSigner(OpenPgpKeys.readSecretKey(Files.write(root.resolve("key.asc"), g.secretArmored())), null);
+        TrustPolicy trust = new TrustPolicy(OpenPgpKeys.readCertificates(Files.write(root.resolve("cert.asc"), g.certArmored())), 1);
+        byte[] volume = "the real volume".getBytes(StandardCharsets.UTF_8);
+        byte[] list = new VolumeList(VolumeList.FORMAT, "daily", 1, BUNDLE, "sha256:" + "0".repeat(64), volume.length, volume.length,
+                List.of(new VolumeList.Volume(BUNDLE + ".000", volume.length, Digest.sha256Of(volume).toString()))).toJson();
+        old(Files.write(inbox.resolve(BUNDLE + ".000"), "his".getBytes(StandardCharsets.UTF_8))); // held before
+        old(Files.write(inbox.resolve(LIST), list));
+        old(Files.write(inbox.resolve(LIST + ".asc"), SignatureBlock.signNaming(list, List.of(signer))));
+        String real = BUNDLE + ".000.conflict-" + Digest.sha256Of(volume).hex().substring(0, 16);
+        Files.write(inbox.resolve(real), volume); // the real volume, just kept beside the name
+        String his = real + "-2";
+        old(Files.write(inbox.resolve(his), volume)); // the stranger's copy of its bytes, settled at once
+        InboxScan scan = new InboxScan(inbox, Duration.ofMillis(500), InboxScan.MAX_FILES, trust);
+        InboxScan.Candidate c = set(scan);
+        assertTrue(c.state() != InboxScan.State.READY, "the stranger's copy takes the name: " + c.arrangement().promote());
+        Thread.sleep(700);
+        c = set(scan);
+        assertEquals(InboxScan.State.READY, c.state(), c.note());
+        assertEquals(List.of(inbox.resolve(real)), c.arrangement().promote());
+    }
+
     private static InboxScan.Candidate set(InboxScan scan) throws Exception {
         return scan.scan().candidates().stream().filter(x -> x.key().equals(LIST)).findFirst().orElseThrow();
     }
