@@ -233,6 +233,23 @@ final class SignedCopies {
         return !keptChanging(name);
     }
 
+    /**
+     * The first of a volume's candidates before {@code chosen} (the file under its name, then the copies
+     * named by its listed sha256 in order) that is still being written, or null: it may be the real
+     * volume, of which a stranger made {@code chosen} as it arrived (red-team pass P, P4).
+     */
+    private String arrivingBefore(List<String> cands, String chosen, Map<String, BasicFileAttributes> files, Map<String, Boolean> settled) {
+        for (String c : cands) {
+            if (c.equals(chosen)) {
+                return null;
+            }
+            if (stillBeingWritten(c, chosen, files, settled)) {
+                return c;
+            }
+        }
+        return null;
+    }
+
     /** Whether the file under {@code name} has been seen changing for longer than {@link #keptChangingNanos}. */
     private boolean keptChanging(String name) {
         long now = System.nanoTime();
@@ -348,9 +365,10 @@ final class SignedCopies {
                         : " (no copy here has its listed size and sha256)"));
                 continue;
             }
-            if (stillBeingWritten(v.name(), chosen, files, settled)) {
-                waiting = new Waiting(v.name() + " is still being written (the copy " + chosen + " with its listed sha256 lies beside it)",
-                        Long.MIN_VALUE);
+            String earlier = arrivingBefore(cands, chosen, files, settled);
+            if (earlier != null) {
+                waiting = new Waiting(earlier + " is still being written (a copy of its listed size and sha256, " + chosen
+                        + ", lies beside it)", Long.MIN_VALUE);
                 continue;
             }
             own.add(chosen);
