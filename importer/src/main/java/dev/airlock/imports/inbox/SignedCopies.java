@@ -195,8 +195,9 @@ final class SignedCopies {
         if (list == null) {
             return null; // changed since it was checked: the next scan looks again
         }
-        for (String[] named : new String[][] {{listName, pair[0]}, {listName + ".asc", pair[1]}, {delivered[0], pair[0]},
-                {delivered[1], pair[1]}}) {
+        // the copy the delivery rule named by the pair's bytes is waited for only when the file under the name is not of them
+        for (String[] named : new String[][] {{listName, pair[0]}, {listName + ".asc", pair[1]},
+                {pair[0].equals(listName) ? null : delivered[0], pair[0]}, {pair[1].equals(listName + ".asc") ? null : delivered[1], pair[1]}}) {
             if (named[0] != null && stillBeingWritten(named[0], named[1], files, settled)) {
                 return new Pick(listName, null, List.of(named[0]), List.of(), List.of(), List.of(), new Waiting(named[0]
                         + " is still being written (a copy of its bytes, " + named[1] + ", lies beside it)", Long.MIN_VALUE));
