@@ -39,35 +39,24 @@ import org.junit.jupiter.api.io.TempDir;
  * Files of the same bytes are the same file to a signature check.
  */
 class InboxScanNamingCopiesCostTest {
-    private static final String BUNDLE = "daily-000001.airlock.tar";
-    private static final String LIST = VolumeList.listName(BUNDLE);
+    private static final String BUNDLE = SignedSetFixture.BUNDLE;
+    private static final String LIST = SignedSetFixture.LIST;
 
     @TempDir
     Path root;
 
-    private static byte[] list(byte[] volume) {
-        return new VolumeList(VolumeList.FORMAT, "daily", 1, BUNDLE, "sha256:" + "0".repeat(64), volume.length, volume.length,
-                List.of(new VolumeList.Volume(BUNDLE + ".000", volume.length, Digest.sha256Of(volume).toString()))).toJson();
-    }
-
-    private static void put(Path inbox, String name, byte[] bytes) throws Exception {
-        Path p = Files.write(inbox.resolve(name), bytes);
-        Files.setLastModifiedTime(p, FileTime.from(Instant.now().minusSeconds(60)));
-    }
-
     @Test
     void aHundredCopiesOfOneListAndOfOneSignatureNamingItSentFirst_theSignedPairIsFoundInAFewScans() throws Exception {
         Path inbox = Files.createDirectories(root.resolve("inbox"));
-        OpenPgpKeys.Generated g = OpenPgpKeys.generate("Exporter <e@airlock.test>", null);
-        BundleSigner signer = new BundleSigner(OpenPgpKeys.readSecretKey(Files.write(root.resolve("key.asc"), g.secretArmored())), null);
-        TrustPolicy trust = new TrustPolicy(OpenPgpKeys.readCertificates(Files.write(root.resolve("cert.asc"), g.certArmored())), 1);
-        PGPSecretKeyRing stranger = OpenPgpKeys.readSecretKey(Files.write(root.resolve("stranger.asc"),
-                OpenPgpKeys.generate("Stranger <s@airlock.test>", null).secretArmored()));
-        byte[] forged = list("a stranger's volume".getBytes(StandardCharsets.UTF_8));
+        SignedSetFixture.Keys keys = SignedSetFixture.keys(root);
+        BundleSigner signer = keys.signer();
+        TrustPolicy trust = keys.trust();
+        PGPSecretKeyRing stranger = keys.stranger();
+        byte[] forged = SignedSetFixture.list("a stranger's volume".getBytes(StandardCharsets.UTF_8));
         byte[] sig = forgedNaming(signer, stranger, forged, 64);
         for (int i = 0; i < 100; i++) {
-            put(inbox, LIST + ".conflict-00" + String.format("%014x", i), forged);
-            put(inbox, LIST + ".asc.conflict-00" + String.format("%014x", i), sig);
+            SignedSetFixture.put(inbox, LIST + ".conflict-00" + String.format("%014x", i), forged);
+            SignedSetFixture.put(inbox, LIST + ".asc.conflict-00" + String.format("%014x", i), sig);
         }
         Thread.sleep(20);
         int scans = realFoundAfter(inbox, signer, trust);
@@ -82,18 +71,17 @@ class InboxScanNamingCopiesCostTest {
     @Test
     void twentySignaturesEachNamingTwoHundredAndFiftySixListsSentFirst_theSignedPairIsFoundInAFewScans() throws Exception {
         Path inbox = Files.createDirectories(root.resolve("inbox"));
-        OpenPgpKeys.Generated g = OpenPgpKeys.generate("Exporter <e@airlock.test>", null);
-        BundleSigner signer = new BundleSigner(OpenPgpKeys.readSecretKey(Files.write(root.resolve("key.asc"), g.secretArmored())), null);
-        TrustPolicy trust = new TrustPolicy(OpenPgpKeys.readCertificates(Files.write(root.resolve("cert.asc"), g.certArmored())), 1);
-        PGPSecretKeyRing stranger = OpenPgpKeys.readSecretKey(Files.write(root.resolve("stranger.asc"),
-                OpenPgpKeys.generate("Stranger <s@airlock.test>", null).secretArmored()));
+        SignedSetFixture.Keys keys = SignedSetFixture.keys(root);
+        BundleSigner signer = keys.signer();
+        TrustPolicy trust = keys.trust();
+        PGPSecretKeyRing stranger = keys.stranger();
         List<byte[]> forged = new java.util.ArrayList<>();
         for (int i = 0; i < 256; i++) {
-            forged.add(list(("a stranger's volume " + i).getBytes(StandardCharsets.UTF_8)));
-            put(inbox, LIST + ".conflict-00" + String.format("%014x", i), forged.get(i));
+            forged.add(SignedSetFixture.list(("a stranger's volume " + i).getBytes(StandardCharsets.UTF_8)));
+            SignedSetFixture.put(inbox, LIST + ".conflict-00" + String.format("%014x", i), forged.get(i));
         }
         for (int i = 0; i < 20; i++) {
-            put(inbox, LIST + ".asc.conflict-00" + String.format("%014x", i), forgedNaming(signer, stranger, forged, i));
+            SignedSetFixture.put(inbox, LIST + ".asc.conflict-00" + String.format("%014x", i), forgedNaming(signer, stranger, forged, i));
         }
         Thread.sleep(20);
         int scans = realFoundAfter(inbox, signer, trust);
@@ -102,11 +90,11 @@ class InboxScanNamingCopiesCostTest {
 
     private static int realFoundAfter(Path inbox, BundleSigner signer, TrustPolicy trust) throws Exception {
         byte[] volume = "the real volume".getBytes(StandardCharsets.UTF_8);
-        byte[] list = list(volume);
+        byte[] list = SignedSetFixture.list(volume);
         byte[] asc = SignatureBlock.signNaming(list, List.of(signer));
-        put(inbox, BUNDLE + ".000", volume);
-        put(inbox, LIST + ".conflict-" + Digest.sha256Of(list).hex().substring(0, 16), list);
-        put(inbox, LIST + ".asc.conflict-" + Digest.sha256Of(asc).hex().substring(0, 16), asc);
+        SignedSetFixture.put(inbox, BUNDLE + ".000", volume);
+        SignedSetFixture.put(inbox, LIST + ".conflict-" + Digest.sha256Of(list).hex().substring(0, 16), list);
+        SignedSetFixture.put(inbox, LIST + ".asc.conflict-" + Digest.sha256Of(asc).hex().substring(0, 16), asc);
         InboxScan scan = new InboxScan(inbox, Duration.ofMillis(10), InboxScan.MAX_FILES, trust);
         int scans = 0;
         InboxScan.Candidate c = null;

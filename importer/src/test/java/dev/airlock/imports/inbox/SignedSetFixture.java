@@ -1,0 +1,51 @@
+package dev.airlock.imports.inbox;
+
+import dev.airlock.bundle.VolumeList;
+import dev.airlock.crypto.BundleSigner;
+import dev.airlock.crypto.OpenPgpKeys;
+import dev.airlock.crypto.TrustPolicy;
+import dev.airlock.digest.Digest;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import java.util.List;
+import org.bouncycastle.openpgp.PGPSecretKeyRing;
+
+/** What the inbox tests of a volume set's signed pair share: the set's names, its list, its signer and a stranger's key. */
+final class SignedSetFixture {
+    static final String BUNDLE = "daily-000001.airlock.tar";
+    static final String LIST = VolumeList.listName(BUNDLE);
+
+    private SignedSetFixture() {
+    }
+
+    /** The exporter's signer, the watcher's trust in it, and a stranger's own key (which no one trusts). */
+    record Keys(BundleSigner signer, TrustPolicy trust, PGPSecretKeyRing stranger) {
+    }
+
+    static Keys keys(Path root) {
+        OpenPgpKeys.Generated g = OpenPgpKeys.generate("Exporter <e@airlock.test>", null);
+        try {
+            BundleSigner signer = new BundleSigner(OpenPgpKeys.readSecretKey(Files.write(root.resolve("key.asc"), g.secretArmored())), null);
+            TrustPolicy trust = new TrustPolicy(OpenPgpKeys.readCertificates(Files.write(root.resolve("cert.asc"), g.certArmored())), 1);
+            PGPSecretKeyRing stranger = OpenPgpKeys.readSecretKey(Files.write(root.resolve("stranger.asc"),
+                    OpenPgpKeys.generate("Stranger <s@airlock.test>", null).secretArmored()));
+            return new Keys(signer, trust, stranger);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** The list of this set with one volume of {@code volume}'s bytes. */
+    static byte[] list(byte[] volume) {
+        return new VolumeList(VolumeList.FORMAT, "daily", 1, BUNDLE, "sha256:" + "0".repeat(64), volume.length, volume.length,
+                List.of(new VolumeList.Volume(BUNDLE + ".000", volume.length, Digest.sha256Of(volume).toString()))).toJson();
+    }
+
+    /** Writes {@code bytes} under {@code name} in {@code inbox}, settled (modified a minute ago). */
+    static void put(Path inbox, String name, byte[] bytes) throws java.io.IOException {
+        Path p = Files.write(inbox.resolve(name), bytes);
+        Files.setLastModifiedTime(p, FileTime.from(Instant.now().minusSeconds(60)));
+    }
+}
