@@ -18,14 +18,24 @@
 #   scripts/bench.d/catalog.sh [--images N] [--reps N] [--keep]
 # Last line on stdout: "catalog-bench images=N export=S skopeo_export=S import=S skopeo_import=S
 # delta=S export_ratio=R import_ratio=R rss_export_mb=M rss_import_mb=M" (medians) for scripts/bench.
+#
+#   scripts/bench.d/catalog.sh --memory 1000,10000 [--keep]
+# Memory instead (issue 21's goal: RSS at most 300 MB at any catalog size, and flat): pushes the
+# largest size once, then for each size (its first N images) runs export --full, the unchanged
+# delta and import once each for peak RSS (/usr/bin/time), and once more each with
+# AIRLOCK_TRACE=heap for the largest heap left after a full collection (sampled every 200 ms; those
+# runs are slower and their RSS is not counted). No skopeo, no floors. Last line on stdout:
+# "catalog-memory sizes=A,B export_rss_mb=a,b delta_rss_mb=a,b import_rss_mb=a,b export_heap_mb=a,b
+# delta_heap_mb=a,b import_heap_mb=a,b".
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 . "$root/scripts/lib/registry.sh"   # free_port, start_registry
 
-n=1000 reps=3 keep=no
+n=1000 reps=3 keep=no memory=""
 while [ $# -gt 0 ]; do
   case $1 in
     --images) n=$2; shift 2 ;;
+    --memory) memory=$2; shift 2 ;;
     --reps) reps=$2; shift 2 ;;
     --keep) keep=yes; shift ;;
     *) echo "catalog bench: unknown argument $1" >&2; exit 2 ;;
@@ -41,6 +51,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
+if [ -n "$memory" ]; then
+  case $memory in *[!0-9,]*|,*|*,|*,,*|"") echo "catalog bench: --memory takes sizes such as 1000,10000" >&2; exit 2 ;; esac
+  n=$(printf '%s\n' "${memory//,/ }" | tr ' ' '\n' | sort -n | tail -1)
+fi
 port=$(free_port); src=127.0.0.1:$port
 pids+=("$(start_registry "$work/src" "$port")")
 log "catalog bench: pushing $n images"
@@ -73,6 +87,51 @@ timed() {   # timed NAME CMD... -> appends "NAME seconds rss_kb" to times
 }
 exp=("$root/scripts/airlock-export" bundle --config "$work/config.yaml" --channel cat --key "$work/k.asc"
   --out "$work/out" --state "$work/state" --plain-http "$src" --progress=none)
+
+if [ -n "$memory" ]; then
+  cp "$work/config.yaml" "$work/config.all.yaml"
+  measured() {   # measured NAME SIZE CMD...: one run for peak RSS, one with AIRLOCK_TRACE=heap
+    local name=$1 size=$2; shift 2
+    /usr/bin/time -f '%M' -o "$work/rss" "$@" >"$work/out.txt" 2>"$work/err" || { cat "$work/err" >&2; return 1; }
+    local rss; rss=$(awk '{printf "%d", $1/1024}' "$work/rss")
+    echo "$name $size rss $rss" >> "$work/memory"
+    log "catalog bench: $name of $size images: peak RSS $rss MB"
+  }
+  heap() {   # heap NAME SIZE CMD...
+    local name=$1 size=$2; shift 2
+    AIRLOCK_TRACE=heap "$@" >"$work/out.txt" 2>"$work/err" || { cat "$work/err" >&2; return 1; }
+    local mb; mb=$(sed -n 's/^heap-after-gc peak=\([0-9]*\).*/\1/p' "$work/err" | awk '{printf "%.1f", $1/1048576}')
+    echo "$name $size heap $mb" >> "$work/memory"
+    log "catalog bench: $name of $size images: heap after a full collection at most $mb MB"
+  }
+  : > "$work/memory"
+  rm -rf "$work/out" "$work/state"
+  "${exp[@]}" --full >/dev/null   # warms page cache, registry, start-up archives: not counted
+  for size in ${memory//,/ }; do
+    head -n "$((size + 1))" "$work/config.all.yaml" > "$work/config.yaml"
+    for how in measured heap; do
+      rm -rf "$work/out" "$work/state" "$work/istate"
+      $how export "$size" "${exp[@]}" --full
+      $how delta "$size" "${exp[@]}"
+      new_target
+      $how import "$size" "$root/scripts/airlock-import" import "$work/out/cat-000001.airlock.tar" --trust "$work/k.pub.asc" \
+        --registry "$dst/mirror" --plain-http "$dst" --state "$work/istate" --progress=none
+    done
+  done
+  mem() { for size in ${memory//,/ }; do awk -v k="$1" -v s="$size" -v w="$2" '$1==k && $2==s && $3==w {print $4}' "$work/memory"; done | paste -sd,; }
+  printf 'catalog memory (512 KiB shared base + 64 + 128 KiB unique layers; heap: largest left after a full collection):\n'
+  for size in ${memory//,/ }; do
+    printf '  %6d images:' "$size"
+    for k in export delta import; do
+      printf '  %s RSS %s MB heap %s MB' "$k" "$(awk -v k=$k -v s=$size '$1==k && $2==s && $3=="rss" {print $4}' "$work/memory")" \
+        "$(awk -v k=$k -v s=$size '$1==k && $2==s && $3=="heap" {print $4}' "$work/memory")"
+    done
+    printf '\n'
+  done
+  echo "catalog-memory sizes=$memory export_rss_mb=$(mem export rss) delta_rss_mb=$(mem delta rss) import_rss_mb=$(mem import rss)" \
+    "export_heap_mb=$(mem export heap) delta_heap_mb=$(mem delta heap) import_heap_mb=$(mem import heap)"
+  exit 0
+fi
 
 : > "$work/times"
 for r in $(seq 0 "$reps"); do   # run 0 (airlock only) warms page cache, registry, start-up archives: not counted

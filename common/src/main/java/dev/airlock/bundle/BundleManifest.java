@@ -146,6 +146,8 @@ public record BundleManifest(
 
         public Image {
             attached = attached == null ? List.of() : List.copyOf(attached);
+            registry = dev.airlock.oci.SharedText.of(registry);
+            mediaType = dev.airlock.oci.SharedText.of(mediaType);
         }
     }
 
@@ -218,6 +220,9 @@ public record BundleManifest(
 
     /** One blob carried in the bundle, in tar order. Manifests are blobs too. */
     public record Blob(String digest, long size, String mediaType) {
+        public Blob {
+            mediaType = dev.airlock.oci.SharedText.of(mediaType);
+        }
     }
 
     public boolean isFull() {

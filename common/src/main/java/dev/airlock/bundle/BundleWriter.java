@@ -12,7 +12,6 @@ import dev.airlock.io.ReadBack;
 import dev.airlock.io.Trace;
 import dev.airlock.oci.Descriptor;
 import dev.airlock.oci.RawManifest;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -33,8 +32,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.function.LongConsumer;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 
 /**
  * Writes a bundle in v1 entry order: bundle.json, its signatures, oci-layout, index.json, then
@@ -110,13 +107,6 @@ public final class BundleWriter implements ImageSink, AutoCloseable {
     public record Written(Path file, List<Path> volumes, VolumeList list, ReadBack.Mode readBack) {
     }
 
-    /** One entry's place in the file. */
-    record Slot(String name, long headerOffset, byte[] header, long dataOffset, long size) {
-        long end() {
-            return dataOffset + pad(size);
-        }
-    }
-
     /** How much is written between background fdatasyncs; 64 MiB measured best here (scripts/bench). */
     private static final long FLUSH_EVERY = Long.getLong("airlock.flushEvery", 64L << 20);
     private static final int SMALL_ENTRIES = 4;
@@ -128,8 +118,9 @@ public final class BundleWriter implements ImageSink, AutoCloseable {
     private final Media media;
     private final BundleManifest manifest;
     private final Digest bundleDigest;
-    private final Map<Digest, Integer> slots = new HashMap<>();
-    private final List<Slot> layout;
+    /** Each blob's entry, by its digest as bundle.json writes it (the manifest's own strings: no copy per blob). */
+    private final Map<String, Integer> slots = new HashMap<>();
+    private final TarLayout layout;
     private final WriteCheck check;
     private final ReadBackChecker checker;
     private final Set<Digest> written = ConcurrentHashMap.newKeySet();
@@ -145,7 +136,7 @@ public final class BundleWriter implements ImageSink, AutoCloseable {
     private final List<Path> extraTemps = new ArrayList<>();
     private boolean committed;
 
-    private BundleWriter(Path target, TarParts parts, Media media, List<Slot> layout, BundleManifest manifest, Digest bundleDigest,
+    private BundleWriter(Path target, TarParts parts, Media media, TarLayout layout, BundleManifest manifest, Digest bundleDigest,
             byte[][] small) {
         this.target = target;
         this.parts = parts;
@@ -154,7 +145,7 @@ public final class BundleWriter implements ImageSink, AutoCloseable {
         this.manifest = manifest;
         this.bundleDigest = bundleDigest;
         for (int i = 0; i < manifest.blobs().size(); i++) {
-            slots.put(Digest.parse(manifest.blobs().get(i).digest()), SMALL_ENTRIES + i);
+            slots.put(manifest.blobs().get(i).digest(), SMALL_ENTRIES + i);
         }
         this.check = media.verifyAfterWrite() ? new WriteCheck(layout, small, parts.total(), parts.volumeSize()) : null;
         this.checker = check != null || parts.isVolumes() ? new ReadBackChecker(parts, check) : null;
@@ -192,9 +183,9 @@ public final class BundleWriter implements ImageSink, AutoCloseable {
      */
     public static BundleWriter create(Path target, byte[] manifestJson, byte[] signature, byte[] ociLayout, byte[] indexJson,
             BundleManifest manifest, Media media) {
-        List<Slot> layout = layout(manifestJson.length, signature.length, ociLayout.length, indexJson.length, manifest,
+        TarLayout layout = layout(manifestJson.length, signature.length, ociLayout.length, indexJson.length, manifest,
                 Date.from(Instant.parse(manifest.created())));
-        long total = fileSize(layout);
+        long total = layout.total();
         if (media.volumeSize() > 0 && VolumeList.count(total, media.volumeSize()) > VolumeList.MAX_VOLUMES) {
             // the importer reads no list of more (issue 17, defect 5: every read of a list is bounded)
             throw AirlockException.usage("a bundle of " + total + " bytes in volumes of " + media.volumeSize() + " takes "
@@ -208,15 +199,15 @@ public final class BundleWriter implements ImageSink, AutoCloseable {
             parts = TarParts.create(target, total, media.volumeSize());
             byte[][] small = {manifestJson, signature, ociLayout, indexJson};
             w = new BundleWriter(target, parts, media, layout, manifest, Digest.sha256Of(manifestJson), small);
-            for (int i = 0; i < layout.size(); i++) {
-                Slot s = layout.get(i);
-                w.write(ByteBuffer.wrap(s.header()), s.headerOffset());
+            for (int i = 0; i < layout.count(); i++) {
+                w.write(ByteBuffer.wrap(layout.header(i)), layout.headerOffset(i));
                 if (i < small.length) {
-                    w.write(ByteBuffer.wrap(small[i]), s.dataOffset());
+                    w.write(ByteBuffer.wrap(small[i]), layout.dataOffset(i));
                 }
-                long padding = s.end() - (s.dataOffset() + s.size());
+                long dataEnd = layout.dataOffset(i) + layout.size(i);
+                long padding = layout.end(i) - dataEnd;
                 if (padding > 0) {
-                    w.write(ByteBuffer.allocate((int) padding), s.dataOffset() + s.size());
+                    w.write(ByteBuffer.allocate((int) padding), dataEnd);
                 }
             }
             w.write(ByteBuffer.allocate(1024), total - 1024);
@@ -303,22 +294,23 @@ public final class BundleWriter implements ImageSink, AutoCloseable {
     @Override
     public void putBlob(Repo repo, Descriptor blob, BlobReader content, LongConsumer progress) {
         int index = slotOf(blob.digest(), blob.size());
-        Slot slot = layout.get(index);
+        long dataOffset = layout.dataOffset(index);
+        long size = layout.size(index);
         try {
             content.writeTo((buf, offset) -> {
                 int n = buf.remaining();
-                if (offset + n > slot.size()) {
-                    throw new DigestMismatchException("blob " + blob.digest() + " is longer than its declared " + slot.size() + " bytes");
+                if (offset + n > size) {
+                    throw new DigestMismatchException("blob " + blob.digest() + " is longer than its declared " + size + " bytes");
                 }
                 if (check != null) {
                     check.record(index, offset, buf);
                 }
                 try {
-                    write(buf, slot.dataOffset() + offset);
+                    write(buf, dataOffset + offset);
                 } catch (LocalIoException e) {
                     throw e;
                 } catch (IOException e) {
-                    throw new LocalIoException("cannot write bundle " + where(slot.dataOffset() + offset) + ": " + e.getMessage(), e);
+                    throw new LocalIoException("cannot write bundle " + where(dataOffset + offset) + ": " + e.getMessage(), e);
                 }
                 progress.accept(n);
             });
@@ -349,17 +341,17 @@ public final class BundleWriter implements ImageSink, AutoCloseable {
             return; // written, or being written by another task; the copy waits for every task before commit
         }
         int index = slotOf(manifest.digest(), manifest.size());
-        Slot slot = layout.get(index);
+        long dataOffset = layout.dataOffset(index);
         ByteBuffer bytes = ByteBuffer.wrap(manifest.bytesUnsafe());
         if (check != null) {
             check.record(index, 0, bytes);
         }
         try {
-            write(bytes, slot.dataOffset());
+            write(bytes, dataOffset);
         } catch (LocalIoException e) {
             throw AirlockException.local(e.getMessage(), e);
         } catch (IOException e) {
-            throw AirlockException.local("cannot write bundle " + where(slot.dataOffset()) + ": " + e.getMessage(), e);
+            throw AirlockException.local("cannot write bundle " + where(dataOffset) + ": " + e.getMessage(), e);
         }
         written.add(manifest.digest());
     }
@@ -371,8 +363,8 @@ public final class BundleWriter implements ImageSink, AutoCloseable {
     }
 
     private int slotOf(Digest d, long size) {
-        Integer index = slots.get(d);
-        if (index == null || layout.get(index).size() != size) {
+        Integer index = slots.get(d.toString());
+        if (index == null || layout.size(index) != size) {
             throw new IllegalStateException("bundle.json does not list " + d + " with " + size + " bytes");
         }
         return index;
@@ -510,70 +502,28 @@ public final class BundleWriter implements ImageSink, AutoCloseable {
     }
 
     static long pad(long size) {
-        return (size + 511) / 512 * 512;
+        return TarLayout.pad(size);
     }
 
-    /** Every entry's header and offsets, in v1 entry order. */
-    private static List<Slot> layout(long manifestJson, long signature, long ociLayout, long indexJson, BundleManifest manifest,
+    /** Every entry's header and offsets, in v1 entry order; a blob's name made from bundle.json's list when asked for. */
+    private static TarLayout layout(long manifestJson, long signature, long ociLayout, long indexJson, BundleManifest manifest,
             Date mtime) {
-        List<String> names = new ArrayList<>(List.of(BundleNames.MANIFEST, BundleNames.SIGNATURE, BundleNames.OCI_LAYOUT, BundleNames.INDEX));
-        List<Long> sizes = new ArrayList<>(List.of(manifestJson, signature, ociLayout, indexJson));
-        for (BundleManifest.Blob b : manifest.blobs()) {
-            names.add(BundleNames.blobPath(Digest.parse(b.digest())));
-            sizes.add(b.size());
+        List<String> small = List.of(BundleNames.MANIFEST, BundleNames.SIGNATURE, BundleNames.OCI_LAYOUT, BundleNames.INDEX);
+        List<BundleManifest.Blob> blobs = manifest.blobs();
+        long[] sizes = new long[small.size() + blobs.size()];
+        sizes[0] = manifestJson;
+        sizes[1] = signature;
+        sizes[2] = ociLayout;
+        sizes[3] = indexJson;
+        for (int i = 0; i < blobs.size(); i++) {
+            sizes[small.size() + i] = blobs.get(i).size();
         }
-        return layout(names, sizes, mtime);
-    }
-
-    /** The entries followed by the two zero records that end a tar. */
-    private static long fileSize(List<Slot> slots) {
-        return slots.get(slots.size() - 1).end() + 1024;
-    }
-
-    /** Every entry's header and offsets, in order. */
-    private static List<Slot> layout(List<String> names, List<Long> sizes, Date mtime) {
-        List<Slot> slots = new ArrayList<>();
-        long pos = 0;
-        for (int i = 0; i < names.size(); i++) {
-            byte[] header = header(names.get(i), sizes.get(i), mtime);
-            Slot s = new Slot(names.get(i), pos, header, pos + header.length, sizes.get(i));
-            slots.add(s);
-            pos = s.end();
-        }
-        return slots;
-    }
-
-    /** The header records Commons Compress writes for this entry (a PAX header first where needed). */
-    private static byte[] header(String name, long size, Date mtime) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(1024);
-        try {
-            @SuppressWarnings("resource") // never closed: the entry's data is written elsewhere
-            TarArchiveOutputStream tar = new TarArchiveOutputStream(out, 512);
-            tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
-            tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
-            tar.setAddPaxHeadersForNonAsciiNames(true);
-            TarArchiveEntry e = new TarArchiveEntry(name);
-            e.setSize(size);
-            e.setMode(0644);
-            e.setModTime(mtime);
-            e.setUserId(0);
-            e.setGroupId(0);
-            e.setUserName("");
-            e.setGroupName("");
-            tar.putArchiveEntry(e);
-            tar.flush();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-        byte[] h = out.toByteArray();
-        if (h.length == 0 || h.length % 512 != 0) {
-            throw new IllegalStateException("tar header for " + name + " is " + h.length + " bytes");
-        }
-        return h;
+        return TarLayout.of(i -> i < small.size() ? small.get(i) : BundleNames.blobPath(Digest.parse(blobs.get(i - small.size()).digest())),
+                sizes, mtime);
     }
 
     /** The exact size of the file {@link #write} produces for these entries. */
     public static long expectedSize(long manifestJson, long signature, long ociLayout, long indexJson, BundleManifest manifest) {
-        return fileSize(layout(manifestJson, signature, ociLayout, indexJson, manifest, new Date(0)));
+        return layout(manifestJson, signature, ociLayout, indexJson, manifest, new Date(0)).total();
     }
 }

@@ -36,9 +36,11 @@ public final class UntrustedBundle implements Closeable {
 
     private final Path path;
     private final FileChannel channel;
-    private final List<EntryPlace> files;
-    private final byte[] untrustedManifest;
-    private final byte[] untrustedSignature;
+    // Handed over once verified (set to null): the verified bundle keeps what it needs, and a
+    // catalog's bundle.json and entry list were some 1.5 KB per image for the whole import (issue 21).
+    private List<EntryPlace> files;
+    private byte[] untrustedManifest;
+    private byte[] untrustedSignature;
     private final Expected expected;
 
     /** Opens the channel a bundle is read through: its file, or its volumes seen as one ({@link dev.airlock.io.VolumeChannel}). */
@@ -212,7 +214,15 @@ public final class UntrustedBundle implements Closeable {
 
     /** bundle.json as found, not yet verified: only for display (inspect) and for verification. */
     public byte[] untrustedManifestBytes() {
-        return untrustedManifest.clone();
+        return unverified().clone();
+    }
+
+    /** bundle.json as found; refused once {@link #verify} handed it over. */
+    private byte[] unverified() {
+        if (untrustedManifest == null) {
+            throw new IllegalStateException("bundle " + path + " was verified: read the verified bundle");
+        }
+        return untrustedManifest;
     }
 
     /**
@@ -220,14 +230,16 @@ public final class UntrustedBundle implements Closeable {
      * 64 MiB): the reader must not change it, nor keep it.
      */
     public <T> T readUntrustedManifest(java.util.function.Function<byte[], T> reader) {
-        return reader.apply(untrustedManifest);
+        return reader.apply(unverified());
     }
 
     /**
      * Checks the signatures against {@code policy}, then the entry list against the now-trusted
-     * bundle.json. Blob contents are verified later, as they stream.
+     * bundle.json. Blob contents are verified later, as they stream. Once it succeeds, bundle.json
+     * and the entry list belong to the verified bundle: this one no longer gives them out.
      */
     public VerifiedBundle verify(TrustPolicy policy) {
+        byte[] untrustedManifest = unverified();
         // An unknown signer is named by the certificate bundle.json carries for it, read only then (untrusted, naming only).
         List<String> signers = policy.verify(untrustedManifest, untrustedSignature, BundleNames.MANIFEST,
                 () -> dev.airlock.crypto.CarriedSigners.fromJson(untrustedManifest));
@@ -272,7 +284,11 @@ public final class UntrustedBundle implements Closeable {
         } catch (IOException e) {
             throw AirlockException.malformed(path + ": " + e.getMessage());
         }
-        return new VerifiedBundle(path, channel, manifest, digest, signers, rest);
+        VerifiedBundle verified = new VerifiedBundle(path, channel, manifest, digest, signers, rest);
+        this.files = null;
+        this.untrustedManifest = null;
+        this.untrustedSignature = null;
+        return verified;
     }
 
     @Override

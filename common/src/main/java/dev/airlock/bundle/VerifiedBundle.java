@@ -40,8 +40,15 @@ public final class VerifiedBundle implements ImageSource {
     private final BundleManifest manifest;
     private final Digest digest;
     private final List<String> signers;
-    private final Map<String, EntryPlace> entries = new HashMap<>();
-    private final Map<Digest, BundleManifest.Blob> carried = new HashMap<>();
+    /**
+     * Where the data of each entry after the signature lies: oci-layout, index.json, then every blob
+     * in bundle.json's order, which {@link UntrustedBundle#verify} checked the entries follow, names
+     * and sizes. Offsets only (no names, no objects per entry): a catalog's bundle has tens of
+     * thousands of entries (issue 21).
+     */
+    private final long[] offsets;
+    /** Each carried blob's place in bundle.json's list. */
+    private final Map<Digest, Integer> carried = new HashMap<>();
 
     VerifiedBundle(Path path, FileChannel channel, BundleManifest manifest, Digest digest, List<String> signers,
             List<EntryPlace> entries) {
@@ -50,8 +57,19 @@ public final class VerifiedBundle implements ImageSource {
         this.manifest = manifest;
         this.digest = digest;
         this.signers = signers;
-        entries.forEach(e -> this.entries.put(e.name(), e));
-        manifest.blobs().forEach(b -> carried.put(Digest.parse(b.digest()), b));
+        if (entries.size() != 2 + manifest.blobs().size()) {
+            throw new IllegalStateException("entries do not follow bundle.json: " + entries.size() + " for " + manifest.blobs().size() + " blobs");
+        }
+        this.offsets = entries.stream().mapToLong(EntryPlace::dataOffset).toArray();
+        for (int i = 0; i < manifest.blobs().size(); i++) {
+            carried.put(Digest.parse(manifest.blobs().get(i).digest()), i);
+        }
+    }
+
+    /** The carried blob with digest {@code d}, or null. */
+    private BundleManifest.Blob carried(Digest d) {
+        Integer i = carried.get(d);
+        return i == null ? null : manifest.blobs().get(i);
     }
 
     public BundleManifest manifest() {
@@ -109,7 +127,7 @@ public final class VerifiedBundle implements ImageSource {
 
     @Override
     public RawManifest manifest(Repo repo, String reference) {
-        BundleManifest.Blob b = Digest.isValid(reference) ? carried.get(Digest.parse(reference)) : null;
+        BundleManifest.Blob b = Digest.isValid(reference) ? carried(Digest.parse(reference)) : null;
         if (b == null || !MediaTypes.isManifest(b.mediaType())) {
             throw AirlockException.malformed(path + ": manifest " + reference + " of " + repo.name() + " is not in the bundle");
         }
@@ -118,7 +136,7 @@ public final class VerifiedBundle implements ImageSource {
 
     @Override
     public BlobReader blob(Repo repo, Descriptor d) {
-        BundleManifest.Blob b = carried.get(d.digest());
+        BundleManifest.Blob b = carried(d.digest());
         if (b == null || b.size() != d.size()) {
             throw AirlockException.malformed(path + ": blob " + d.digest() + " (" + d.size() + " bytes) is not in the bundle");
         }
@@ -138,7 +156,7 @@ public final class VerifiedBundle implements ImageSource {
 
     @Override
     public void checkSkipped(Repo repo, Descriptor blob) {
-        BundleManifest.Blob b = carried.get(blob.digest());
+        BundleManifest.Blob b = carried(blob.digest());
         if (b != null) {
             check(b);
         }
@@ -146,7 +164,7 @@ public final class VerifiedBundle implements ImageSource {
 
     /** Pushes an entry's bytes into {@code sink}, verified; the last buffer of a bad blob is never handed over. */
     private void copy(String name, Descriptor d, BlobSink sink) throws IOException {
-        EntryPlace e = entries.get(name);
+        EntryPlace e = entry(name, d.digest());
         BlobVerifier verifier = new BlobVerifier(d.digest(), d.size(), path + ": " + name);
         ByteBuffer buf = ByteBuffer.allocate((int) Math.min(READ_BUFFER, Math.max(1, d.size())));
         long offset = 0;
@@ -224,10 +242,22 @@ public final class VerifiedBundle implements ImageSource {
 
     /** An entry's bytes in the file; read from its start, they are checked against {@code d}. */
     private FileRegion region(String name, Digest d) {
-        EntryPlace e = entries.get(name);
-        if (e == null) {
+        EntryPlace e = entry(name, d);
+        return new FileRegion(channel, e.dataOffset(), e.size(), d, path + ": " + name);
+    }
+
+    /** The place of entry {@code name}: a layout file by its name, a blob by its digest {@code d}. */
+    private EntryPlace entry(String name, Digest d) {
+        if (name.equals(BundleNames.OCI_LAYOUT)) {
+            return new EntryPlace(name, offsets[0], manifest.layout().ociLayout().size());
+        }
+        if (name.equals(BundleNames.INDEX)) {
+            return new EntryPlace(name, offsets[1], manifest.layout().indexJson().size());
+        }
+        Integer i = carried.get(d);
+        if (i == null || !name.equals(BundleNames.blobPath(d))) {
             throw new IllegalStateException("no entry " + name);
         }
-        return new FileRegion(channel, e.dataOffset(), e.size(), d, path + ": " + name);
+        return new EntryPlace(name, offsets[2 + i], manifest.blobs().get(i).size());
     }
 }

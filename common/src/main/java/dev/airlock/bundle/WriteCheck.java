@@ -1,7 +1,6 @@
 package dev.airlock.bundle;
 
 import java.nio.ByteBuffer;
-import java.util.List;
 import java.util.zip.CRC32C;
 
 /**
@@ -21,8 +20,7 @@ final class WriteCheck {
     static final int PIECE = 512 << 10;
     private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(64 << 10).asReadOnlyBuffer();
 
-    private final List<BundleWriter.Slot> slots;
-    private final long[] starts;
+    private final TarLayout layout;
     private final byte[][] small;
     private final long total;
     private final long volumeSize;
@@ -36,18 +34,14 @@ final class WriteCheck {
      * @param small the contents of the entries before the blobs (bundle.json, its signatures, oci-layout, index.json)
      * @param volumeSize bytes per volume, {@link Long#MAX_VALUE} for one file
      */
-    WriteCheck(List<BundleWriter.Slot> slots, byte[][] small, long total, long volumeSize) {
-        this.slots = slots;
+    WriteCheck(TarLayout layout, byte[][] small, long total, long volumeSize) {
+        this.layout = layout;
         this.small = small;
         this.total = total;
         this.volumeSize = volumeSize;
-        this.starts = new long[slots.size()];
-        this.recorders = new Recorder[slots.size()];
-        for (int i = 0; i < slots.size(); i++) {
-            starts[i] = slots.get(i).headerOffset();
-            if (i >= small.length) {
-                recorders[i] = new Recorder(slots.get(i));
-            }
+        this.recorders = new Recorder[layout.count()];
+        for (int i = small.length; i < layout.count(); i++) {
+            recorders[i] = new Recorder(layout.dataOffset(i), layout.size(i));
         }
     }
 
@@ -100,9 +94,9 @@ final class WriteCheck {
         private final CRC32C crc = new CRC32C();
         private long next;
 
-        Recorder(BundleWriter.Slot s) {
-            this.d = s.dataOffset();
-            this.n = s.size();
+        Recorder(long dataOffset, long size) {
+            this.d = dataOffset;
+            this.n = size;
             this.crcs = new int[pieceCount(d, n)];
         }
 
@@ -139,6 +133,9 @@ final class WriteCheck {
         private long pos;
         private final CRC32C crc = new CRC32C();
         private Mismatch mismatch;
+        /** The header last made for a comparison, and its entry: a header split between two chunks is made once. */
+        private int headerOf = -1;
+        private byte[] header;
 
         Range(long start, long end) {
             this.pos = start;
@@ -152,22 +149,27 @@ final class WriteCheck {
             }
             ByteBuffer b = chunk.duplicate();
             while (b.hasRemaining() && mismatch == null) {
-                int si = slotAt(pos);
+                int si = layout.entryAt(pos);
                 if (si < 0) {
-                    zeros(b, total, "the end-of-archive records");
+                    zeros(b, total, -1, "the end-of-archive records");
                     continue;
                 }
-                BundleWriter.Slot s = slots.get(si);
-                if (pos < s.dataOffset()) {
-                    known(b, s.header(), s.headerOffset(), s.dataOffset(), "the tar header of " + s.name());
-                } else if (pos < s.dataOffset() + s.size()) {
+                long dataOffset = layout.dataOffset(si);
+                long dataEnd = dataOffset + layout.size(si);
+                if (pos < dataOffset) {
+                    if (headerOf != si) {
+                        header = layout.header(si);
+                        headerOf = si;
+                    }
+                    known(b, header, layout.headerOffset(si), dataOffset, si, "the tar header of ");
+                } else if (pos < dataEnd) {
                     if (si < small.length) {
-                        known(b, small[si], s.dataOffset(), s.dataOffset() + s.size(), s.name());
+                        known(b, small[si], dataOffset, dataEnd, si, "");
                     } else {
-                        piece(b, si, s);
+                        piece(b, si);
                     }
                 } else {
-                    zeros(b, s.end(), "the padding after " + s.name());
+                    zeros(b, layout.end(si), si, "the padding after ");
                 }
             }
             pos = at + chunk.remaining();
@@ -181,20 +183,22 @@ final class WriteCheck {
             return mismatch;
         }
 
-        private void known(ByteBuffer b, byte[] expected, long from, long to, String what) {
+        /** Compares with {@code expected}, the bytes of {@code [from, to)}; a difference is named {@code what} and entry {@code si}'s name. */
+        private void known(ByteBuffer b, byte[] expected, long from, long to, int si, String what) {
             int take = (int) Math.min(b.remaining(), Math.min(to, end) - pos);
             ByteBuffer got = b.duplicate();
             got.limit(got.position() + take);
             int at = got.mismatch(ByteBuffer.wrap(expected, (int) (pos - from), take));
             if (at >= 0) {
-                mismatch = new Mismatch(pos + at, pos + at + 1, what, true);
+                mismatch = new Mismatch(pos + at, pos + at + 1, what + layout.name(si), true);
                 return;
             }
             b.position(b.position() + take);
             pos += take;
         }
 
-        private void zeros(ByteBuffer b, long to, String what) {
+        /** Compares with zeros up to {@code to}; a difference is named {@code what} and entry {@code si}'s name (none for -1). */
+        private void zeros(ByteBuffer b, long to, int si, String what) {
             long stop = Math.min(to, end);
             while (b.hasRemaining() && pos < stop) {
                 int take = (int) Math.min(Math.min(b.remaining(), stop - pos), ZEROS.capacity());
@@ -202,7 +206,7 @@ final class WriteCheck {
                 got.limit(got.position() + take);
                 int at = got.mismatch(ZEROS.duplicate().limit(take));
                 if (at >= 0) {
-                    mismatch = new Mismatch(pos + at, pos + at + 1, what, true);
+                    mismatch = new Mismatch(pos + at, pos + at + 1, si < 0 ? what : what + layout.name(si), true);
                     return;
                 }
                 b.position(b.position() + take);
@@ -210,8 +214,10 @@ final class WriteCheck {
             }
         }
 
-        private void piece(ByteBuffer b, int si, BundleWriter.Slot s) {
-            long pieceEnd = pieceEnd(s.dataOffset(), s.size(), pos);
+        private void piece(ByteBuffer b, int si) {
+            long dataOffset = layout.dataOffset(si);
+            long size = layout.size(si);
+            long pieceEnd = pieceEnd(dataOffset, size, pos);
             int take = (int) Math.min(b.remaining(), pieceEnd - pos);
             ByteBuffer got = b.duplicate();
             got.limit(got.position() + take);
@@ -219,12 +225,12 @@ final class WriteCheck {
             b.position(b.position() + take);
             pos += take;
             if (pos == pieceEnd) {
-                int index = pieceIndex(s.dataOffset(), s.size(), pos - 1);
+                int index = pieceIndex(dataOffset, size, pos - 1);
                 int actual = (int) crc.getValue();
                 crc.reset();
                 if (actual != recorders[si].crc(index)) {
-                    long pieceStart = Math.max(s.dataOffset(), Math.max((pos - 1) / PIECE * PIECE, cutBefore(pos - 1)));
-                    mismatch = new Mismatch(pieceStart, pieceEnd, s.name(), false);
+                    long pieceStart = Math.max(dataOffset, Math.max((pos - 1) / PIECE * PIECE, cutBefore(pos - 1)));
+                    mismatch = new Mismatch(pieceStart, pieceEnd, layout.name(si), false);
                 }
             }
         }
@@ -233,12 +239,5 @@ final class WriteCheck {
     /** The last volume boundary at or before {@code abs}. */
     private long cutBefore(long abs) {
         return volumeSize == Long.MAX_VALUE ? 0 : abs / volumeSize * volumeSize;
-    }
-
-    /** The slot whose header or data or padding holds tar position {@code pos}; -1 for the end-of-archive records. */
-    private int slotAt(long pos) {
-        int i = java.util.Arrays.binarySearch(starts, pos);
-        int si = i >= 0 ? i : -i - 2;
-        return si >= 0 && pos < slots.get(si).end() ? si : -1;
     }
 }

@@ -12,11 +12,23 @@ import java.util.HexFormat;
 public final class Digest implements Comparable<Digest> {
 
     private final String algorithm;
-    private final String hex;
+    /**
+     * {@code algorithm:hex}, the one string {@link #toString} returns: a catalog's plan names each
+     * digest in several places (bundle.json's lists, the ledger's records, the statuses), and all of
+     * them share this string instead of holding a copy each (issue 21). Parsed text is kept as given.
+     */
+    private final String text;
+    /** The hex digits' {@link String#hashCode}, as ever: maps and sets of digests iterate in the order they always did. */
+    private final int hash;
 
-    private Digest(String algorithm, String hex) {
+    private Digest(String algorithm, String text) {
         this.algorithm = algorithm;
-        this.hex = hex;
+        this.text = text;
+        int h = 0;
+        for (int i = algorithm.length() + 1; i < text.length(); i++) {
+            h = 31 * h + text.charAt(i);
+        }
+        this.hash = h;
     }
 
     /** Parses {@code algorithm:hex}; throws a verification error for anything malformed. */
@@ -28,26 +40,30 @@ public final class Digest implements Comparable<Digest> {
         if (colon < 0) {
             throw AirlockException.malformed("malformed digest '" + abbreviate(text) + "'");
         }
-        String alg = text.substring(0, colon);
-        String hex = text.substring(colon + 1);
-        int length = switch (alg) {
-            case "sha256" -> 64;
-            case "sha512" -> 128;
-            default -> throw AirlockException.malformed("unsupported digest algorithm in '" + abbreviate(text) + "'");
-        };
-        if (!lowerHex(hex, length)) {
+        String alg;
+        int length;
+        if (colon == 6 && text.startsWith("sha256")) {
+            alg = "sha256";
+            length = 64;
+        } else if (colon == 6 && text.startsWith("sha512")) {
+            alg = "sha512";
+            length = 128;
+        } else {
+            throw AirlockException.malformed("unsupported digest algorithm in '" + abbreviate(text) + "'");
+        }
+        if (!lowerHex(text, colon + 1, length)) {
             throw AirlockException.malformed("malformed digest '" + abbreviate(text) + "'");
         }
-        return new Digest(alg, hex);
+        return new Digest(alg, text);
     }
 
-    /** Exactly {@code length} characters of [0-9a-f] (a loop, not a regex: digests are parsed by the hundred thousand in a catalog run). */
-    private static boolean lowerHex(String hex, int length) {
-        if (hex.length() != length) {
+    /** From {@code from} to the end, exactly {@code length} characters of [0-9a-f] (a loop, not a regex: digests are parsed by the hundred thousand in a catalog run). */
+    private static boolean lowerHex(String text, int from, int length) {
+        if (text.length() - from != length) {
             return false;
         }
-        for (int i = 0; i < length; i++) {
-            char c = hex.charAt(i);
+        for (int i = from; i < text.length(); i++) {
+            char c = text.charAt(i);
             if ((c < '0' || c > '9') && (c < 'a' || c > 'f')) {
                 return false;
             }
@@ -65,7 +81,7 @@ public final class Digest implements Comparable<Digest> {
     }
 
     public static Digest sha256(byte[] hash) {
-        return new Digest("sha256", HexFormat.of().formatHex(hash));
+        return of("sha256", hash);
     }
 
     public static Digest sha256Of(byte[] content) {
@@ -95,7 +111,12 @@ public final class Digest implements Comparable<Digest> {
 
     /** A digest from a finished hash of {@code algorithm} ("sha256" or "sha512"). */
     public static Digest of(String algorithm, byte[] hash) {
-        return new Digest(algorithm, HexFormat.of().formatHex(hash));
+        String alg = switch (algorithm) {
+            case "sha256" -> "sha256";
+            case "sha512" -> "sha512";
+            default -> throw new IllegalArgumentException("unsupported digest algorithm " + algorithm);
+        };
+        return new Digest(alg, alg + ":" + HexFormat.of().formatHex(hash));
     }
 
     private static MessageDigest newDigest(String algorithm) {
@@ -114,33 +135,34 @@ public final class Digest implements Comparable<Digest> {
         return algorithm;
     }
 
+    /** The hex digits (made from the text on each call). */
     public String hex() {
-        return hex;
+        return text.substring(algorithm.length() + 1);
     }
 
     /** The first 12 hex characters, for messages. */
     public String shortHex() {
-        return hex.substring(0, 12);
+        return text.substring(algorithm.length() + 1, algorithm.length() + 13);
     }
 
     @Override
     @com.fasterxml.jackson.annotation.JsonValue
     public String toString() {
-        return algorithm + ":" + hex;
+        return text;
     }
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof Digest d && d.algorithm.equals(algorithm) && d.hex.equals(hex);
+        return o instanceof Digest d && d.text.equals(text);
     }
 
     @Override
     public int hashCode() {
-        return hex.hashCode();
+        return hash;
     }
 
     @Override
     public int compareTo(Digest o) {
-        return toString().compareTo(o.toString());
+        return text.compareTo(o.text);
     }
 }

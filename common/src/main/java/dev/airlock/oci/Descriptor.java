@@ -8,6 +8,7 @@ import dev.airlock.error.AirlockException;
 public record Descriptor(String mediaType, Digest digest, long size) {
 
     public Descriptor {
+        mediaType = SharedText.of(mediaType);
         if (size < 0) {
             throw AirlockException.malformed("negative size " + size + " for " + digest);
         }

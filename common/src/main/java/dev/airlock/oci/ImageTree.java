@@ -2,7 +2,6 @@ package dev.airlock.oci;
 
 import dev.airlock.digest.Digest;
 import dev.airlock.error.AirlockException;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Function;
@@ -17,13 +16,18 @@ public final class ImageTree {
     private static final int MAX_DEPTH = 4;
 
     private final RawManifest top;
-    private final Map<Digest, RawManifest> manifests;
-    private final Map<Digest, Descriptor> blobs;
+    /**
+     * Kept as arrays, in order, and shown as maps keyed by digest ({@link DigestMap}): a catalog plans
+     * tens of thousands of trees, and two linked hash maps with their wrappers and views were some
+     * 600 bytes a tree for the whole run (issue 21).
+     */
+    private final RawManifest[] manifests;
+    private final Descriptor[] blobs;
 
     private ImageTree(RawManifest top, Map<Digest, RawManifest> manifests, Map<Digest, Descriptor> blobs) {
         this.top = top;
-        this.manifests = Collections.unmodifiableMap(manifests);
-        this.blobs = Collections.unmodifiableMap(blobs);
+        this.manifests = manifests.values().toArray(new RawManifest[0]);
+        this.blobs = blobs.values().toArray(new Descriptor[0]);
     }
 
     public static ImageTree walk(RawManifest top, Function<Descriptor, RawManifest> loader) {
@@ -94,11 +98,11 @@ public final class ImageTree {
 
     /** Top manifest first, then children in index order. */
     public Map<Digest, RawManifest> manifests() {
-        return manifests;
+        return new DigestMap<>(manifests, RawManifest::digest);
     }
 
     /** Config and layer blobs, each once, in first-reference order. */
     public Map<Digest, Descriptor> blobs() {
-        return blobs;
+        return new DigestMap<>(blobs, Descriptor::digest);
     }
 }

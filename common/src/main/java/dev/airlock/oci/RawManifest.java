@@ -59,7 +59,7 @@ public final class RawManifest {
                 throw AirlockException.usage(where + ": unsupported manifest media type '" + type + "'");
             }
         }
-        return new RawManifest(bytes.clone(), type, Digest.sha256Of(bytes));
+        return new RawManifest(bytes.clone(), SharedText.of(type), Digest.sha256Of(bytes));
     }
 
     private static JsonNode parse(byte[] bytes, String where) {
