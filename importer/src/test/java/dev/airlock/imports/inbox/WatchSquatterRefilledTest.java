@@ -85,6 +85,55 @@ class WatchSquatterRefilledTest {
         }
     }
 
+    /** The same with the signature: his inode under the .asc name, changed while the import reads; the set is refused whole. */
+    @Test
+    void watch_aSquattersSignatureRefilledThenChangedDuringTheImport_theRealSetIsStillImported() throws Exception {
+        Path inbox = Files.createDirectories(root.resolve("inbox"));
+        OpenPgpKeys.Generated g = OpenPgpKeys.generate("Exporter <e@airlock.test>", null);
+        BundleSigner signer = new BundleSigner(OpenPgpKeys.readSecretKey(Files.write(root.resolve("key.asc"), g.secretArmored())), null);
+        TrustPolicy trust = new TrustPolicy(OpenPgpKeys.readCertificates(Files.write(root.resolve("cert.asc"), g.certArmored())), 1);
+        byte[] list = new VolumeList(VolumeList.FORMAT, "daily", 1, BUNDLE, "sha256:" + "0".repeat(64), VOLUME.length, VOLUME.length,
+                List.of(new VolumeList.Volume(BUNDLE + ".000", VOLUME.length, Digest.sha256Of(VOLUME).toString()))).toJson();
+        byte[] asc = signer.sign(list);
+        Path his = old(Files.write(inbox.resolve(LIST + ".asc"), "his".getBytes(StandardCharsets.UTF_8))); // held before
+        old(Files.write(inbox.resolve(LIST + ".asc.conflict-" + Digest.sha256Of(asc).hex().substring(0, 16)), asc)); // the real one
+        old(Files.write(inbox.resolve(BUNDLE + ".000"), VOLUME));
+        old(Files.write(inbox.resolve(LIST), list));
+        old(Files.write(his, asc, StandardOpenOption.TRUNCATE_EXISTING)); // the stranger writes its bytes into his own file
+        CountDownLatch imported = new CountDownLatch(1);
+        List<String> lines = new CopyOnWriteArrayList<>();
+        ImportRequest template = new ImportRequest(null, trust, new TargetNaming("127.0.0.1:5000", List.of()), root.resolve("state"), 1, false);
+        InboxWatcher w = new InboxWatcher(inbox, new WatchOptions(Duration.ofMillis(100), Duration.ofMillis(100), Duration.ofSeconds(1)),
+                template, r -> {
+                    Path a = r.bundle().resolveSibling(LIST + ".asc");
+                    try {
+                        if (Files.isSameFile(a, his)) { // his inode took the name: he changes it while the import reads
+                            FileTime t = Files.getLastModifiedTime(his);
+                            byte[] other = asc.clone();
+                            other[other.length / 2] ^= 1;
+                            Files.write(his, other, StandardOpenOption.TRUNCATE_EXISTING);
+                            Files.setLastModifiedTime(his, t);
+                        }
+                        if (!java.util.Arrays.equals(Files.readAllBytes(a), asc)) {
+                            throw AirlockException.untrusted(a + ": the signature does not verify");
+                        }
+                    } catch (java.io.IOException e) {
+                        throw AirlockException.local("cannot read " + a, e);
+                    }
+                    imported.countDown();
+                    throw AirlockException.local("the registry is away", null); // enough: the real set was tried
+                }, lines::add);
+        Thread t = new Thread(w::run, "watch");
+        t.start();
+        try {
+            assertTrue(imported.await(8, TimeUnit.SECONDS), "the real set is never imported:\n" + String.join("\n", lines)
+                    + "\nrejected/: " + listing(inbox.resolve(InboxLayout.REJECTED)) + "\ninbox: " + listing(inbox));
+        } finally {
+            w.stop();
+            t.join(20_000);
+        }
+    }
+
     private static String listing(Path dir) throws Exception {
         try (var s = Files.list(dir)) {
             return s.map(p -> p.getFileName().toString()).sorted().toList().toString();
