@@ -53,6 +53,7 @@ class WatchSquatterRefilledTest {
         old(Files.write(inbox.resolve(LIST + ".asc"), signer.sign(list)));
         old(Files.write(inbox.resolve(LIST), list));
         old(Files.write(his, VOLUME, StandardOpenOption.TRUNCATE_EXISTING)); // the stranger writes its bytes into his own file
+        Object inode = Files.readAttributes(his, java.nio.file.attribute.BasicFileAttributes.class).fileKey(); // his file, wherever it goes
         CountDownLatch imported = new CountDownLatch(1);
         List<String> lines = new CopyOnWriteArrayList<>();
         ImportRequest template = new ImportRequest(null, trust, new TargetNaming("127.0.0.1:5000", List.of()), root.resolve("state"), 1, false);
@@ -60,10 +61,10 @@ class WatchSquatterRefilledTest {
                 template, r -> {
                     Path v = r.bundle().resolveSibling(BUNDLE + ".000");
                     try {
-                        if (Files.isSameFile(v, his)) { // his inode took the name: he changes it while the import reads
-                            FileTime t = Files.getLastModifiedTime(his);
-                            Files.write(his, "THE REAL VOLUME".getBytes(StandardCharsets.UTF_8), StandardOpenOption.TRUNCATE_EXISTING);
-                            Files.setLastModifiedTime(his, t);
+                        if (inode.equals(Files.readAttributes(v, java.nio.file.attribute.BasicFileAttributes.class).fileKey())) { // his inode took the name: he changes it while the import reads
+                            FileTime t = Files.getLastModifiedTime(v);
+                            Files.write(v, "THE REAL VOLUME".getBytes(StandardCharsets.UTF_8), StandardOpenOption.TRUNCATE_EXISTING);
+                            Files.setLastModifiedTime(v, t);
                         }
                         if (!java.util.Arrays.equals(Files.readAllBytes(v), VOLUME)) {
                             throw AirlockException.digestMismatch(v + ": sha256 is not the listed one");
@@ -100,6 +101,7 @@ class WatchSquatterRefilledTest {
         old(Files.write(inbox.resolve(BUNDLE + ".000"), VOLUME));
         old(Files.write(inbox.resolve(LIST), list));
         old(Files.write(his, asc, StandardOpenOption.TRUNCATE_EXISTING)); // the stranger writes its bytes into his own file
+        Object inode = Files.readAttributes(his, java.nio.file.attribute.BasicFileAttributes.class).fileKey(); // his file, wherever it goes
         CountDownLatch imported = new CountDownLatch(1);
         List<String> lines = new CopyOnWriteArrayList<>();
         ImportRequest template = new ImportRequest(null, trust, new TargetNaming("127.0.0.1:5000", List.of()), root.resolve("state"), 1, false);
@@ -107,12 +109,12 @@ class WatchSquatterRefilledTest {
                 template, r -> {
                     Path a = r.bundle().resolveSibling(LIST + ".asc");
                     try {
-                        if (Files.isSameFile(a, his)) { // his inode took the name: he changes it while the import reads
-                            FileTime t = Files.getLastModifiedTime(his);
+                        if (inode.equals(Files.readAttributes(a, java.nio.file.attribute.BasicFileAttributes.class).fileKey())) { // his inode took the name: he changes it while the import reads
+                            FileTime t = Files.getLastModifiedTime(a);
                             byte[] other = asc.clone();
                             other[other.length / 2] ^= 1;
-                            Files.write(his, other, StandardOpenOption.TRUNCATE_EXISTING);
-                            Files.setLastModifiedTime(his, t);
+                            Files.write(a, other, StandardOpenOption.TRUNCATE_EXISTING);
+                            Files.setLastModifiedTime(a, t);
                         }
                         if (!java.util.Arrays.equals(Files.readAllBytes(a), asc)) {
                             throw AirlockException.untrusted(a + ": the signature does not verify");
