@@ -258,23 +258,48 @@ final class SignedCopies {
     }
 
     /**
-     * Of the files of {@code chosen}'s bytes, the one delivered under {@code name}, else the copy the
-     * delivery rule named by those bytes ({@code own}, {@link #ownCopy}), when settled; else
-     * {@code chosen}. A stranger who can read the inbox may copy a real file as it arrives, his
-     * copy's modification time set back so that it has settled first: chosen, it took the name (a file
-     * he may still write before the import reads it) and the real one went aside (red-team pass P, P3, P4).
+     * Of the files of {@code chosen}'s bytes ({@code chosen}, the one delivered under {@code name}, the
+     * copy the delivery rule named by those bytes, {@code own}), the one that has held them longest
+     * (the oldest status change time, which a writer cannot set back), the name's file first on a tie.
+     * A stranger who can read the inbox may copy a real file as it arrives, his copy's modification
+     * time set back so that it has settled first (red-team pass P, P3, P4); or, holding the name with
+     * his own file, write the real file's bytes into it once the delivery rule has kept the real one
+     * beside it: kept under the name, his inode (his to write again before the import reads it) was
+     * imported and the real file went to rejected/ as a copy kept beside it (red-team pass Q, Q1).
      */
     private String underItsName(String name, String chosen, String own, Map<String, BasicFileAttributes> files,
             Map<String, Boolean> settled, BoundedFiles.Rule rule) {
+        List<String> same = new ArrayList<>();
         for (String c : new String[] {name, own}) {
-            if (c == null || c.equals(chosen)) {
-                return chosen;
-            }
-            if (files.containsKey(c) && settled.get(c) && files.get(c).size() == files.get(chosen).size() && sameBytes(c, chosen, rule)) {
-                return c;
+            if (c != null && !c.equals(chosen) && files.containsKey(c) && settled.get(c) && files.get(c).size() == files.get(chosen).size()
+                    && sameBytes(c, chosen, rule)) {
+                same.add(c);
             }
         }
-        return chosen;
+        same.add(chosen);
+        return oldestFirst(same).get(0);
+    }
+
+    /** {@code names} by status change time, oldest first (a stable sort: on a tie, as given). */
+    private List<String> oldestFirst(List<String> names) {
+        Map<String, Long> at = new java.util.HashMap<>();
+        names.forEach(n -> at.put(n, changed(n)));
+        List<String> out = new ArrayList<>(names);
+        out.sort(java.util.Comparator.comparingLong(at::get));
+        return out;
+    }
+
+    /** When {@code file} last changed (its status change time, in nanoseconds), or {@code Long.MAX_VALUE} when it cannot be told. */
+    private long changed(String file) {
+        try {
+            Object t = java.nio.file.Files.getAttribute(inbox.resolve(file), "unix:ctime", LinkOption.NOFOLLOW_LINKS);
+            if (t instanceof java.nio.file.attribute.FileTime ft) {
+                return ft.to(java.util.concurrent.TimeUnit.NANOSECONDS);
+            }
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            // not a unix file system, or gone: as given
+        }
+        return Long.MAX_VALUE;
     }
 
     /** The name the delivery rule gives a copy of {@code chosen}'s bytes kept beside {@code name}, or null when it cannot be read. */
@@ -353,7 +378,9 @@ final class SignedCopies {
         for (VolumeList.Volume v : list.volumes()) {
             List<String> cands = volumeCandidates(v, files, copies);
             boolean alone = !copies.containsKey(v.name()); // no copy beside it: the name's file, unhashed (the import checks it)
-            String chosen = alone ? null : matching(v, withSettled(cands, settled), files, stamps);
+            // of the copies of the listed bytes the one that has held them longest: a stranger holding the name may write them
+            // into his own file once the real one is kept beside it (red-team pass Q, Q1)
+            String chosen = alone ? null : matching(v, withSettled(oldestFirst(cands), settled), files, stamps);
             if (chosen == null && cands.stream().anyMatch(c -> !settled.get(c))) {
                 waiting = new Waiting("a volume of " + listName + " (or its copy kept beside its name) is still being written", Long.MIN_VALUE);
                 continue;
@@ -367,6 +394,7 @@ final class SignedCopies {
                 continue;
             }
             String earlier = arrivingBefore(cands, chosen, files, settled);
+            earlier = earlier != null ? earlier : arrivingBefore(oldestFirst(cands), chosen, files, settled);
             if (earlier != null) {
                 waiting = new Waiting(earlier + " is still being written (a copy of its listed size and sha256, " + chosen
                         + ", lies beside it)", Long.MIN_VALUE);
