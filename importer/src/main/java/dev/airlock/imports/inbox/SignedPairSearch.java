@@ -166,7 +166,8 @@ final class SignedPairSearch {
         for (Item i : items) {
             Progress p = i.set();
             if (left > 0 && p.found == null && !p.done.contains(i.stamp()) && !p.useless.contains(i.stamp())
-                    && SetPairs.prechecked(p, i.stamp()) && !p.named.containsKey(i.stamp())) { // a naming signature: its lists only
+                    && SetPairs.prechecked(p, i.stamp()) && !p.named.containsKey(i.stamp()) // a naming signature: its lists only
+                    && !(i.list() && SetPairs.namedLeft(p, i.stamp()))) { // done here, the named pairs left were never checked (Q2)
                 left = check(i, left, checks);
             }
         }
