@@ -188,6 +188,11 @@ final class SignedCopies {
             return arriving.isEmpty() ? null : new Pick(listName, null, List.copyOf(arriving), List.of(), List.of(), List.of(),
                     new Waiting("a file of " + listName + " (or a copy kept beside one of its names) is still being written", Long.MIN_VALUE));
         }
+        if (trust != null && !stillFound(listName, pair, files)) {
+            pairs.forget(listName); // rewritten in place since it was found: looked for again, from the start, at the next scan
+            return new Pick(listName, null, List.of(pair[0], pair[1]), List.of(), List.of(), List.of(), new Waiting("a file of the signed"
+                    + " pair of " + listName + " (" + pair[0] + ", " + pair[1] + ") changed since it was checked; looking again", Long.MIN_VALUE));
+        }
         String[] delivered = {ownCopy(listName, pair[0], BoundedFiles.VOLUME_LIST), ownCopy(listName + ".asc", pair[1], BoundedFiles.SIGNATURE)};
         pair = new String[] {underItsName(listName, pair[0], delivered[0], files, settled, BoundedFiles.VOLUME_LIST),
                 underItsName(listName + ".asc", pair[1], delivered[1], files, settled, BoundedFiles.SIGNATURE)};
@@ -321,6 +326,23 @@ final class SignedCopies {
 
     private static List<String> withSettled(List<String> names, Map<String, Boolean> settled) {
         return names.stream().filter(settled::get).toList();
+    }
+
+    /**
+     * Whether the pair the search found still holds the bytes it was found with. A stamp is a file's
+     * size, modification time and inode: a stranger who rewrites his own copy with other bytes of the
+     * same size, its modification time set back, is not seen to change it, and his copy, paired while
+     * it held the real list's bytes, was chosen holding his own (red-team pass Q, Q1b).
+     */
+    private boolean stillFound(String listName, String[] pair, Map<String, BasicFileAttributes> files) {
+        SignedPairSearch.Outcome o = pairs.outcome(listName);
+        String asc;
+        try {
+            asc = Digest.sha256Of(BoundedFiles.read(inbox.resolve(pair[1]), BoundedFiles.SIGNATURE)).hex();
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+        return o != null && java.util.Objects.equals(o.listSha(), listSha(listName, pair[0], files)) && asc.equals(o.ascSha());
     }
 
     /** The pair this scan's search found for {@code listName}, or null. */
