@@ -263,35 +263,30 @@ final class SignedCopies {
     }
 
     /**
-     * Of the files of {@code chosen}'s bytes ({@code chosen}, the one delivered under {@code name}, the
-     * copy the delivery rule named by those bytes, {@code own}), the one that has held them longest
-     * (the oldest status change time, which a writer cannot set back), the name's file first on a tie.
-     * A stranger who can read the inbox may copy a real file as it arrives, his copy's modification
-     * time set back so that it has settled first (red-team pass P, P3, P4); or, holding the name with
-     * his own file, write the real file's bytes into it once the delivery rule has kept the real one
-     * beside it: kept under the name, his inode (his to write again before the import reads it) was
-     * imported and the real file went to rejected/ as a copy kept beside it (red-team pass Q, Q1).
+     * Of the files of {@code chosen}'s bytes, the one delivered under {@code name}, else the copy the
+     * delivery rule named by those bytes ({@code own}, {@link #ownCopy}), when settled; else
+     * {@code chosen}. A stranger who can read the inbox may copy a real file as it arrives, his
+     * copy's modification time set back so that it has settled first: chosen, it took the name (a file
+     * he may still write before the import reads it) and the real one went aside (red-team pass P, P3, P4).
+     * But the delivery rule kept {@code own} beside the name because the name then held other bytes:
+     * a name's file holding its bytes now, and changed after it (status change time, which a writer
+     * cannot set back), is a stranger's that he wrote them into; kept under the name, his inode went on
+     * to be imported and the real file to rejected/ (red-team pass Q, Q1). {@code own} is kept then.
      */
     private String underItsName(String name, String chosen, String own, Map<String, BasicFileAttributes> files,
             Map<String, Boolean> settled, BoundedFiles.Rule rule) {
-        List<String> same = new ArrayList<>();
-        for (String c : new String[] {name, own}) {
-            if (c != null && !c.equals(chosen) && files.containsKey(c) && settled.get(c) && files.get(c).size() == files.get(chosen).size()
-                    && sameBytes(c, chosen, rule)) {
-                same.add(c);
-            }
+        boolean under = name.equals(chosen) || sameSettled(name, chosen, files, settled, rule);
+        boolean beside = own != null && (own.equals(chosen) || sameSettled(own, chosen, files, settled, rule));
+        if (under && beside) {
+            return changed(own) < changed(name) ? own : name;
         }
-        same.add(chosen);
-        return oldestFirst(same).get(0);
+        return under ? name : beside ? own : chosen;
     }
 
-    /** {@code names} by status change time, oldest first (a stable sort: on a tie, as given). */
-    private List<String> oldestFirst(List<String> names) {
-        Map<String, Long> at = new java.util.HashMap<>();
-        names.forEach(n -> at.put(n, changed(n)));
-        List<String> out = new ArrayList<>(names);
-        out.sort(java.util.Comparator.comparingLong(at::get));
-        return out;
+    /** Whether {@code c}, settled, holds {@code chosen}'s bytes. */
+    private boolean sameSettled(String c, String chosen, Map<String, BasicFileAttributes> files, Map<String, Boolean> settled,
+            BoundedFiles.Rule rule) {
+        return files.containsKey(c) && settled.get(c) && files.get(c).size() == files.get(chosen).size() && sameBytes(c, chosen, rule);
     }
 
     /** When {@code file} last changed (its status change time, in nanoseconds), or {@code Long.MAX_VALUE} when it cannot be told. */
@@ -400,9 +395,8 @@ final class SignedCopies {
         for (VolumeList.Volume v : list.volumes()) {
             List<String> cands = volumeCandidates(v, files, copies);
             boolean alone = !copies.containsKey(v.name()); // no copy beside it: the name's file, unhashed (the import checks it)
-            // of the copies of the listed bytes the one that has held them longest: a stranger holding the name may write them
-            // into his own file once the real one is kept beside it (red-team pass Q, Q1)
-            String chosen = alone ? null : matching(v, withSettled(oldestFirst(cands), settled), files, stamps);
+            String chosen = alone ? null : matching(v, withSettled(cands, settled), files, stamps);
+            chosen = chosen != null && chosen.equals(v.name()) ? keptBeside(v, cands, files, settled, stamps) : chosen;
             if (chosen == null && cands.stream().anyMatch(c -> !settled.get(c))) {
                 waiting = new Waiting("a volume of " + listName + " (or its copy kept beside its name) is still being written", Long.MIN_VALUE);
                 continue;
@@ -416,7 +410,6 @@ final class SignedCopies {
                 continue;
             }
             String earlier = arrivingBefore(cands, chosen, files, settled);
-            earlier = earlier != null ? earlier : arrivingBefore(oldestFirst(cands), chosen, files, settled);
             if (earlier != null) {
                 waiting = new Waiting(earlier + " is still being written (a copy of its listed size and sha256, " + chosen
                         + ", lies beside it)", Long.MIN_VALUE);
@@ -475,6 +468,22 @@ final class SignedCopies {
             }
         }
         return out;
+    }
+
+    /**
+     * The volume's file under its name (of the listed size and sha256), unless the copy the delivery rule
+     * named by the listed sha256 is of them too and was there before the name's file last changed: the
+     * rule kept it beside the name because the name then held other bytes, which a stranger holding the
+     * name has since replaced with the real volume's, in his own file (red-team pass Q, Q1).
+     */
+    private String keptBeside(VolumeList.Volume v, List<String> cands, Map<String, BasicFileAttributes> files, Map<String, Boolean> settled,
+            Map<String, InboxScan.Stamp> stamps) {
+        String hex = v.digest().substring(v.digest().indexOf(':') + 1);
+        String own = v.name() + ".conflict-" + hex.substring(0, Math.min(16, hex.length()));
+        if (!cands.contains(own) || !settled.get(own) || changed(own) >= changed(v.name())) {
+            return v.name();
+        }
+        return own.equals(matching(v, List.of(own), files, stamps)) ? own : v.name();
     }
 
     /** The first candidate of the listed size whose sha256 is the listed one; only those of that size are hashed. */
