@@ -278,7 +278,7 @@ final class SignedCopies {
         boolean under = name.equals(chosen) || sameSettled(name, chosen, files, settled, rule);
         boolean beside = own != null && (own.equals(chosen) || sameSettled(own, chosen, files, settled, rule));
         if (under && beside) {
-            return changed(own) < changed(name) ? own : name;
+            return ownFirst(own, name) ? own : name;
         }
         return under ? name : beside ? own : chosen;
     }
@@ -287,6 +287,37 @@ final class SignedCopies {
     private boolean sameSettled(String c, String chosen, Map<String, BasicFileAttributes> files, Map<String, Boolean> settled,
             BoundedFiles.Rule rule) {
         return files.containsKey(c) && settled.get(c) && files.get(c).size() == files.get(chosen).size() && sameBytes(c, chosen, rule);
+    }
+
+    /**
+     * Whether {@code own}, the copy the delivery rule named by the bytes that the file under {@code name}
+     * holds too, is the one to keep: the one of the two this watcher's user owns when the other is
+     * another's (the receivers that deliver run as it; a stranger's file is his own), else the one there
+     * before the other last changed. Status change times alone do not tell: an admin's chmod or chown
+     * of the real file under its name made it newer than a stranger's copy of it beside it.
+     */
+    private boolean ownFirst(String own, String name) {
+        int o = owner(own);
+        int n = owner(name);
+        if (SELF >= 0 && o != n && (o == SELF || n == SELF)) {
+            return o == SELF;
+        }
+        return changed(own) < changed(name);
+    }
+
+    /** The user this watcher runs as, or -1 when it cannot be told. */
+    private static final int SELF = owner(java.nio.file.Path.of("/proc/self"));
+
+    private int owner(String file) {
+        return owner(inbox.resolve(file));
+    }
+
+    private static int owner(java.nio.file.Path p) {
+        try {
+            return (Integer) java.nio.file.Files.getAttribute(p, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException | ClassCastException e) {
+            return -1;
+        }
     }
 
     /** When {@code file} last changed (its status change time, in nanoseconds), or {@code Long.MAX_VALUE} when it cannot be told. */
@@ -480,7 +511,7 @@ final class SignedCopies {
             Map<String, InboxScan.Stamp> stamps) {
         String hex = v.digest().substring(v.digest().indexOf(':') + 1);
         String own = v.name() + ".conflict-" + hex.substring(0, Math.min(16, hex.length()));
-        if (!cands.contains(own) || !settled.get(own) || changed(own) >= changed(v.name())) {
+        if (!cands.contains(own) || !settled.get(own) || !ownFirst(own, v.name())) {
             return v.name();
         }
         return own.equals(matching(v, List.of(own), files, stamps)) ? own : v.name();
