@@ -43,7 +43,7 @@ final class SetPairs {
             if (!stamp.equals(p.listsBySha.get(sha))) {
                 return left; // a copy of the bytes of a list read before: its pairs are that one's
             }
-            for (InboxScan.Stamp asc : List.copyOf(p.naming.getOrDefault(sha, Map.of()).values())) {
+            for (InboxScan.Stamp asc : oldestFirst(p, p.naming.getOrDefault(sha, Map.of()).values())) {
                 left = tryPair(p, stamp, asc, left, checks);
                 if (left <= 0 || p.found != null) {
                     return left;
@@ -64,6 +64,35 @@ final class SetPairs {
             p.done.add(stamp);
         }
         return left;
+    }
+
+    /**
+     * {@code ascs} oldest delivery first: the real signature came before any a stranger made naming
+     * the sha256 it names, which he can read off it; in hash order, his were checked first (red-team pass Q, Q2).
+     */
+    private static List<InboxScan.Stamp> oldestFirst(SignedPairSearch.Progress p, java.util.Collection<InboxScan.Stamp> ascs) {
+        List<InboxScan.Stamp> out = new java.util.ArrayList<>(ascs);
+        out.sort(java.util.Comparator.comparingLong((InboxScan.Stamp st) -> p.arrivals.getOrDefault(st, Long.MAX_VALUE))
+                .thenComparing(InboxScan.Stamp::name));
+        return out;
+    }
+
+    /**
+     * Whether the list of {@code stamp} has pairs with signatures naming its sha256 not yet checked: it
+     * is not done until they are, however little the other search has to check it against (counted
+     * done there, the signatures its budget had not reached were never checked against it, red-team pass Q, Q2).
+     */
+    static boolean namedLeft(SignedPairSearch.Progress p, InboxScan.Stamp stamp) {
+        String sha = p.shas.get(stamp);
+        if (sha == null || !stamp.equals(p.listsBySha.get(sha))) {
+            return false;
+        }
+        for (InboxScan.Stamp asc : p.naming.getOrDefault(sha, Map.of()).values()) {
+            if (!p.tried.contains(List.of(sha, p.ascShas.get(asc)))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Reads what the pre-check needs of {@code file}; false when it cannot be of the pair. */

@@ -188,6 +188,11 @@ final class SignedCopies {
             return arriving.isEmpty() ? null : new Pick(listName, null, List.copyOf(arriving), List.of(), List.of(), List.of(),
                     new Waiting("a file of " + listName + " (or a copy kept beside one of its names) is still being written", Long.MIN_VALUE));
         }
+        if (trust != null && !stillFound(listName, pair, files)) {
+            pairs.forget(listName); // rewritten in place since it was found: looked for again, from the start, at the next scan
+            return new Pick(listName, null, List.of(pair[0], pair[1]), List.of(), List.of(), List.of(), new Waiting("a file of the signed"
+                    + " pair of " + listName + " (" + pair[0] + ", " + pair[1] + ") changed since it was checked; looking again", Long.MIN_VALUE));
+        }
         String[] delivered = {ownCopy(listName, pair[0], BoundedFiles.VOLUME_LIST), ownCopy(listName + ".asc", pair[1], BoundedFiles.SIGNATURE)};
         pair = new String[] {underItsName(listName, pair[0], delivered[0], files, settled, BoundedFiles.VOLUME_LIST),
                 underItsName(listName + ".asc", pair[1], delivered[1], files, settled, BoundedFiles.SIGNATURE)};
@@ -263,18 +268,69 @@ final class SignedCopies {
      * {@code chosen}. A stranger who can read the inbox may copy a real file as it arrives, his
      * copy's modification time set back so that it has settled first: chosen, it took the name (a file
      * he may still write before the import reads it) and the real one went aside (red-team pass P, P3, P4).
+     * But the delivery rule kept {@code own} beside the name because the name then held other bytes:
+     * a name's file holding its bytes now, and changed after it (status change time, which a writer
+     * cannot set back), is a stranger's that he wrote them into; kept under the name, his inode went on
+     * to be imported and the real file to rejected/ (red-team pass Q, Q1). {@code own} is kept then.
      */
     private String underItsName(String name, String chosen, String own, Map<String, BasicFileAttributes> files,
             Map<String, Boolean> settled, BoundedFiles.Rule rule) {
-        for (String c : new String[] {name, own}) {
-            if (c == null || c.equals(chosen)) {
-                return chosen;
-            }
-            if (files.containsKey(c) && settled.get(c) && files.get(c).size() == files.get(chosen).size() && sameBytes(c, chosen, rule)) {
-                return c;
-            }
+        boolean under = name.equals(chosen) || sameSettled(name, chosen, files, settled, rule);
+        boolean beside = own != null && (own.equals(chosen) || sameSettled(own, chosen, files, settled, rule));
+        if (under && beside) {
+            return ownFirst(own, name) ? own : name;
         }
-        return chosen;
+        return under ? name : beside ? own : chosen;
+    }
+
+    /** Whether {@code c}, settled, holds {@code chosen}'s bytes. */
+    private boolean sameSettled(String c, String chosen, Map<String, BasicFileAttributes> files, Map<String, Boolean> settled,
+            BoundedFiles.Rule rule) {
+        return files.containsKey(c) && settled.get(c) && files.get(c).size() == files.get(chosen).size() && sameBytes(c, chosen, rule);
+    }
+
+    /**
+     * Whether {@code own}, the copy the delivery rule named by the bytes that the file under {@code name}
+     * holds too, is the one to keep: the one of the two this watcher's user owns when the other is
+     * another's (the receivers that deliver run as it; a stranger's file is his own), else the one there
+     * before the other last changed. Status change times alone do not tell: an admin's chmod or chown
+     * of the real file under its name made it newer than a stranger's copy of it beside it.
+     */
+    private boolean ownFirst(String own, String name) {
+        int o = owner(own);
+        int n = owner(name);
+        if (SELF >= 0 && o != n && (o == SELF || n == SELF)) {
+            return o == SELF;
+        }
+        return changed(own) < changed(name);
+    }
+
+    /** The user this watcher runs as, or -1 when it cannot be told. */
+    private static final int SELF = owner(java.nio.file.Path.of("/proc/self"));
+
+    private int owner(String file) {
+        return owner(inbox.resolve(file));
+    }
+
+    private static int owner(java.nio.file.Path p) {
+        try {
+            return (Integer) java.nio.file.Files.getAttribute(p, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException | ClassCastException e) {
+            return -1;
+        }
+    }
+
+    /** When {@code file} last changed (its status change time, in nanoseconds), or {@code Long.MAX_VALUE} when it cannot be told. */
+    private long changed(String file) {
+        try {
+            Object t = java.nio.file.Files.getAttribute(inbox.resolve(file), "unix:ctime", LinkOption.NOFOLLOW_LINKS);
+            if (t instanceof java.nio.file.attribute.FileTime ft) {
+                return ft.to(java.util.concurrent.TimeUnit.NANOSECONDS);
+            }
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            // not a unix file system, or gone: as given
+        }
+        return Long.MAX_VALUE;
     }
 
     /** The name the delivery rule gives a copy of {@code chosen}'s bytes kept beside {@code name}, or null when it cannot be read. */
@@ -296,6 +352,23 @@ final class SignedCopies {
 
     private static List<String> withSettled(List<String> names, Map<String, Boolean> settled) {
         return names.stream().filter(settled::get).toList();
+    }
+
+    /**
+     * Whether the pair the search found still holds the bytes it was found with. A stamp is a file's
+     * size, modification time and inode: a stranger who rewrites his own copy with other bytes of the
+     * same size, its modification time set back, is not seen to change it, and his copy, paired while
+     * it held the real list's bytes, was chosen holding his own (red-team pass Q, Q1b).
+     */
+    private boolean stillFound(String listName, String[] pair, Map<String, BasicFileAttributes> files) {
+        SignedPairSearch.Outcome o = pairs.outcome(listName);
+        String asc;
+        try {
+            asc = Digest.sha256Of(BoundedFiles.read(inbox.resolve(pair[1]), BoundedFiles.SIGNATURE)).hex();
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+        return o != null && java.util.Objects.equals(o.listSha(), listSha(listName, pair[0], files)) && asc.equals(o.ascSha());
     }
 
     /** The pair this scan's search found for {@code listName}, or null. */
@@ -354,6 +427,7 @@ final class SignedCopies {
             List<String> cands = volumeCandidates(v, files, copies);
             boolean alone = !copies.containsKey(v.name()); // no copy beside it: the name's file, unhashed (the import checks it)
             String chosen = alone ? null : matching(v, withSettled(cands, settled), files, stamps);
+            chosen = chosen != null && chosen.equals(v.name()) ? keptBeside(v, cands, files, settled, stamps) : chosen;
             if (chosen == null && cands.stream().anyMatch(c -> !settled.get(c))) {
                 waiting = new Waiting("a volume of " + listName + " (or its copy kept beside its name) is still being written", Long.MIN_VALUE);
                 continue;
@@ -425,6 +499,22 @@ final class SignedCopies {
             }
         }
         return out;
+    }
+
+    /**
+     * The volume's file under its name (of the listed size and sha256), unless the copy the delivery rule
+     * named by the listed sha256 is of them too and was there before the name's file last changed: the
+     * rule kept it beside the name because the name then held other bytes, which a stranger holding the
+     * name has since replaced with the real volume's, in his own file (red-team pass Q, Q1).
+     */
+    private String keptBeside(VolumeList.Volume v, List<String> cands, Map<String, BasicFileAttributes> files, Map<String, Boolean> settled,
+            Map<String, InboxScan.Stamp> stamps) {
+        String hex = v.digest().substring(v.digest().indexOf(':') + 1);
+        String own = v.name() + ".conflict-" + hex.substring(0, Math.min(16, hex.length()));
+        if (!cands.contains(own) || !settled.get(own) || !ownFirst(own, v.name())) {
+            return v.name();
+        }
+        return own.equals(matching(v, List.of(own), files, stamps)) ? own : v.name();
     }
 
     /** The first candidate of the listed size whose sha256 is the listed one; only those of that size are hashed. */

@@ -66,7 +66,11 @@ final class SignedPairSearch {
      * {@code unchecked} settled files not yet looked at (the search goes on in the next scan), and the
      * delivery time of the oldest of them.
      */
-    record Outcome(String list, String asc, int unchecked, long oldestUnchecked) {
+    record Outcome(String list, String asc, int unchecked, long oldestUnchecked, String listSha, String ascSha) {
+        Outcome(String list, String asc, int unchecked, long oldestUnchecked) {
+            this(list, asc, unchecked, oldestUnchecked, null, null);
+        }
+
         boolean found() {
             return list != null;
         }
@@ -166,7 +170,8 @@ final class SignedPairSearch {
         for (Item i : items) {
             Progress p = i.set();
             if (left > 0 && p.found == null && !p.done.contains(i.stamp()) && !p.useless.contains(i.stamp())
-                    && SetPairs.prechecked(p, i.stamp()) && !p.named.containsKey(i.stamp())) { // a naming signature: its lists only
+                    && SetPairs.prechecked(p, i.stamp()) && !p.named.containsKey(i.stamp()) // a naming signature: its lists only
+                    && !(i.list() && SetPairs.namedLeft(p, i.stamp()))) { // done here, the named pairs left were never checked (Q2)
                 left = check(i, left, checks);
             }
         }
@@ -212,6 +217,16 @@ final class SignedPairSearch {
      */
     boolean searching() {
         return progress.values().stream().anyMatch(p -> p.pending);
+    }
+
+    /**
+     * Forgets the search of the set of {@code listName}: a file of the pair it found no longer holds the
+     * bytes it was found with (rewritten in place, its size and modification time kept: its stamp did not
+     * change). What was read of its files, and when they came, is read again (red-team pass Q, Q1b).
+     */
+    void forget(String listName) {
+        progress.remove(listName);
+        outcomes.remove(listName);
     }
 
     /** This scan's outcome for the set of {@code listName}, or null when it was not searched. */
@@ -301,7 +316,8 @@ final class SignedPairSearch {
         outcomes.clear();
         for (Progress p : sets.values()) {
             p.pending = p.found == null && unchecked.containsKey(p);
-            outcomes.put(p.listName, p.found != null ? new Outcome(p.names.get(p.found[0]), p.names.get(p.found[1]), 0, Long.MAX_VALUE)
+            outcomes.put(p.listName, p.found != null ? new Outcome(p.names.get(p.found[0]), p.names.get(p.found[1]), 0, Long.MAX_VALUE,
+                    p.shas.get(p.found[0]), p.ascShas.get(p.found[1]))
                     : new Outcome(null, null, unchecked.getOrDefault(p, new int[1])[0], oldest.getOrDefault(p, Long.MAX_VALUE)));
         }
     }
