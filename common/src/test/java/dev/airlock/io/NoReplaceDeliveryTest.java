@@ -114,6 +114,25 @@ class NoReplaceDeliveryTest {
         assertFalse(names(tmp).stream().anyMatch(n -> n.startsWith(".u")), "no source left: " + names(tmp));
     }
 
+    /**
+     * Red-team pass Q, Q3: another user's file under the name holding the same bytes (he read the
+     * receiver's temporary file, or re-sent a bundle he had seen) is no delivered copy: he may rewrite
+     * it at any time. The source is kept beside it, and the same source again is a duplicate of that.
+     */
+    @Test
+    void theSameBytesInAnotherUsersFileUnderTheName_isNoDuplicate_theSourceIsKeptBeside() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "needs root to make another user's file");
+        Path target = Files.writeString(tmp.resolve("b.tar"), "the real bytes");
+        Files.setAttribute(target, "unix:uid", 54_321);
+        Outcome o = NoReplaceDelivery.deliver(Files.writeString(tmp.resolve(".u1"), "the real bytes"), target);
+        assertEquals(Kind.CONFLICT, o.kind());
+        assertEquals("the real bytes", Files.readString(o.path()));
+        assertEquals(0, (int) Files.getAttribute(o.path(), "unix:uid"));
+        Outcome again = NoReplaceDelivery.deliver(Files.writeString(tmp.resolve(".u2"), "the real bytes"), target);
+        assertEquals(new Outcome(Kind.DUPLICATE, o.path()), again);
+        assertEquals(54_321, (int) Files.getAttribute(target, "unix:uid"));
+    }
+
     @Test
     void aDirectoryUnderTheName_isNeverTouched_theFileGoesBeside() throws Exception {
         Path target = Files.createDirectories(tmp.resolve("b.tar"));

@@ -2,6 +2,7 @@ package dev.airlock.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.airlock.testing.Tools;
@@ -83,6 +84,43 @@ class DiodePlantedFilesIT {
         assertNotEquals(124, code, "diode-receive hung delivering (its own port lock is the delivery lock's inode): "
                 + Files.readString(tmp.resolve("rx.out")));
         assertEquals(100_000, Files.size(inbox.resolve("small.tar")), Files.readString(tmp.resolve("rx.out")));
+    }
+
+    /**
+     * Red-team pass Q, Q3: a local user who can write the inbox (and read the receiver's temporary
+     * file, or guess a re-sent bundle's bytes) puts the same bytes under NAME first, in a file of his
+     * own. The arrival was dropped as a duplicate, leaving NAME his inode, which he may rewrite at any
+     * time. Another user's file is never taken for a delivered copy: the arrival is kept beside it.
+     */
+    @Test
+    void diodeReceive_theSameBytesUnderItsNameInAnotherUsersFile_isNoDuplicate_theArrivalIsKeptBeside() throws Exception {
+        assumeTrue(Tools.has("udp-receiver") && Tools.has("udp-sender"), "udpcast is not installed");
+        assumeTrue("root".equals(System.getProperty("user.name")), "needs root to make another user's file");
+        Path inbox = Files.createDirectories(tmp.resolve("inbox"));
+        int port = freePortPair();
+        Path small = tmp.resolve("small.tar");
+        byte[] bytes = new byte[100_000];
+        RANDOM.nextBytes(bytes);
+        Files.write(small, bytes);
+        Path squat = Files.write(inbox.resolve("small.tar"), bytes);
+        Files.setAttribute(squat, "unix:uid", 54_321);
+
+        Process rx = new ProcessBuilder("timeout", "40", repo().resolve("scripts/diode-receive").toString(), "--interface", "lo",
+                "--port", String.valueOf(port), "--sessions", "1", "--idle-exit", "20", inbox.toString())
+                .redirectErrorStream(true).redirectOutput(tmp.resolve("rx.out").toFile()).start();
+        Thread.sleep(1000);
+        Tools.Result tx = Tools.run(List.of(repo().resolve("scripts/diode-send").toString(), "--interface", "lo", "--port",
+                String.valueOf(port), "--copies", "1", small.toString()), Map.of(), null);
+        rx.waitFor();
+        String out = Files.readString(tmp.resolve("rx.out"));
+
+        assertEquals(0, tx.exitCode(), tx.stderr());
+        String sha16 = dev.airlock.digest.Digest.sha256Of(bytes).hex().substring(0, 16);
+        Path kept = inbox.resolve("small.tar.conflict-" + sha16);
+        assertTrue(out.contains("conflict small.tar"), "the arrival was not kept beside another user's file: " + out);
+        assertTrue(Files.isRegularFile(kept), out);
+        assertEquals(0, (int) Files.getAttribute(kept, "unix:uid"), "the arrival is the receiver's own file");
+        assertEquals(54_321, (int) Files.getAttribute(squat, "unix:uid"), "the other user's file stays as it was");
     }
 
     /** diode-receive on loopback, no session sent: it should stop after 2 s idle; timeout(1) ends it after 20 s (exit 124). */
