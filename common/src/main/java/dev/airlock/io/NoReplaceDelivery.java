@@ -11,7 +11,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFileAttributes;
 
 /**
  * The one delivery rule for every file that enters or moves within an inbox (the SFTP inbox's
@@ -24,8 +24,9 @@ import java.nio.file.attribute.BasicFileAttributes;
  * unlinked and the directories fsynced. Where the file system has no hard links (vfat answers
  * EPERM) an exclusive create ({@code O_CREAT|O_EXCL}) and a copy stand in: the name then shows the
  * file growing, which {@code watch}'s settle time covers.</li>
- * <li>A name already taken by the same bytes (same size, byte-equal, so the same sha256): a
- * {@link Kind#DUPLICATE}; the source is removed, the file there stays.</li>
+ * <li>A name already taken by the same bytes (same size, byte-equal, so the same sha256) in a file
+ * of the source's owner: a {@link Kind#DUPLICATE}; the source is removed, the file there stays.
+ * The same bytes in another user's file count as other bytes (he may rewrite them later).</li>
  * <li>A name taken by other bytes: the source is kept beside it as
  * {@code NAME.conflict-<first 16 hex of its sha256>} ({@link Kind#CONFLICT}); should that name be
  * taken by yet other bytes, {@code NAME.conflict-<sha16>-2}, {@code -3}, … The name is derived from
@@ -138,11 +139,16 @@ public final class NoReplaceDelivery {
         return true;
     }
 
-    /** Whether {@code there} is a regular file with exactly {@code src}'s bytes; null if it is gone. */
+    /**
+     * Whether {@code there} is a regular file of {@code src}'s owner with exactly {@code src}'s bytes;
+     * null if it is gone. Another user's file is never a delivered copy, whatever it holds: he may
+     * rewrite it at any time (red-team pass Q, Q3).
+     */
     private static Boolean sameBytes(Path src, Path there) throws IOException {
         try {
-            BasicFileAttributes a = Files.readAttributes(there, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-            return a.isRegularFile() && a.size() == Files.size(src) && Files.mismatch(src, there) == -1L;
+            PosixFileAttributes a = Files.readAttributes(there, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            return a.isRegularFile() && a.size() == Files.size(src) && a.owner().equals(Files.getOwner(src, LinkOption.NOFOLLOW_LINKS))
+                    && Files.mismatch(src, there) == -1L;
         } catch (NoSuchFileException e) {
             return Files.exists(src, LinkOption.NOFOLLOW_LINKS) ? null : Boolean.FALSE;
         }
