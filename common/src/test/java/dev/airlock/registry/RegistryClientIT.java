@@ -83,6 +83,35 @@ class RegistryClientIT {
                 "mounting an absent blob reports false");
     }
 
+    /**
+     * A registry stopped while it committed an upload (NetworkFaultIT restarts one mid-push) can be
+     * left with the repository's link to the blob empty: distribution then answers every HEAD of that
+     * blob with HTTP 500, and a push that asks first failed on every rerun. The blob is uploaded
+     * instead, which writes the link anew: the repository is whole again.
+     */
+    @Test
+    void blobHeadAnsweredWith500ByABrokenRepositoryLink_isUploadedAgain_andTheLinkHealed(Registries registries) throws Exception {
+        TestRegistry plain = registries.plain();
+        RegistryClient client = new RegistryClient(RegistryOptions.defaults().withInsecure(Set.of(plain.host()))
+                .withRetries(2, Duration.ofMillis(10)));
+        byte[] blob = TestImagesBytes.random(11, 50_000);
+        Digest d = Digest.sha256Of(blob);
+        RegistryClient.Repository repo = client.repository(plain.host(), "healing/link");
+        assertTrue(repo.pushBlob(d, blob.length, content(blob), 0));
+        java.nio.file.Path link = plain.dir().resolve("data/docker/registry/v2/repositories/healing/link/_layers/sha256")
+                .resolve(d.hex()).resolve("link");
+        java.nio.file.Files.write(link, new byte[0]);
+        java.net.http.HttpResponse<Void> head = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://" + plain.host() + "/v2/healing/link/blobs/" + d)).method("HEAD",
+                java.net.http.HttpRequest.BodyPublishers.noBody()).build(), java.net.http.HttpResponse.BodyHandlers.discarding());
+        assertEquals(500, head.statusCode(), "the registry's answer to a HEAD through an empty link (the case this stands for)");
+
+        assertTrue(repo.pushBlob(d, blob.length, content(blob), 0), "uploaded again");
+
+        assertTrue(repo.hasBlob(d));
+        assertArrayEquals(blob, fetch(repo, d, blob.length));
+    }
+
     @Test
     void uploadOfWrongContent_isRefusedAndNotCommitted(Registries registries) throws Exception {
         TestRegistry plain = registries.plain();
