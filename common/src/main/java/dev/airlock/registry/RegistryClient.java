@@ -329,9 +329,23 @@ public final class RegistryClient implements AutoCloseable {
             }
         }
 
+        /**
+         * Whether the repository has the blob. A HEAD answered with HTTP 500 on every try counts as
+         * "no": distribution answers so when the repository's link to the blob was left empty by a
+         * registry stopped mid-commit, and uploading the blob writes the link anew. A registry that
+         * is down fails the upload as it failed the HEAD.
+         */
         public boolean hasBlob(Digest digest) {
             String what = "blob " + where() + "@" + digest.shortHex();
-            HttpResponse<InputStream> r = http.send(call("HEAD", uri("/blobs/" + digest), Map.of(), null, pull(), what));
+            HttpResponse<InputStream> r;
+            try {
+                r = http.send(call("HEAD", uri("/blobs/" + digest), Map.of(), null, pull(), what));
+            } catch (AirlockException e) {
+                if (RegistryHttp.answered(e, 500)) {
+                    return false;
+                }
+                throw e;
+            }
             if (r.statusCode() == 404) {
                 return false;
             }

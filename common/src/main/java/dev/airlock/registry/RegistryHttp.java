@@ -109,6 +109,22 @@ final class RegistryHttp {
      * one attempt (plus an authentication round): an upload into a session the registry may already
      * have written to is retried by the caller, in a new session.
      */
+    /** The cause of a failure that is the registry's last answer (a 5xx or 429 after every try), not a broken connection. */
+    static final class Answered extends Exception {
+        private static final long serialVersionUID = 1L;
+        final int status;
+
+        Answered(int status) {
+            super("HTTP " + status, null, false, false);
+            this.status = status;
+        }
+    }
+
+    /** Whether {@code e} is the registry answering {@code status} to every try. */
+    static boolean answered(AirlockException e, int status) {
+        return e.getCause() instanceof Answered a && a.status == status;
+    }
+
     record Call(String method, String host, URI uri, Supplier<Map<String, String>> headers, Supplier<BodyPublisher> body,
             List<String> scopes, String what, boolean retryable) {
         Call(String method, String host, URI uri, Supplier<Map<String, String>> headers, Supplier<BodyPublisher> body,
@@ -212,7 +228,7 @@ final class RegistryHttp {
             }
             if (retryable && call.retryable()) {
                 throw AirlockException.transientFailure(call.host() + " answered HTTP " + status + errorText(response) + " to "
-                        + call.what() + (attempts > 1 ? " after " + attempts + " tries" : ""), null);
+                        + call.what() + (attempts > 1 ? " after " + attempts + " tries" : ""), new Answered(status));
             }
             return response;
         }
