@@ -231,8 +231,11 @@ public final class FaultProxy implements AutoCloseable {
         }
 
         /**
-         * Forwards untouched, but runs {@code hook} (on its own daemon thread) when {@code k} bytes
-         * of the request body have been forwarded: e.g. stop the registry mid-upload.
+         * Forwards untouched, but runs {@code hook} when {@code k} bytes of the request body have
+         * been forwarded, and forwards the rest only once it returns: a hook that stops the registry
+         * mid-upload cuts that upload for sure (run on a thread of its own while the rest went on,
+         * the registry sometimes took the whole body before its SIGTERM: NetworkFaultIT's restart
+         * then cut nothing).
          */
         public Rule onRequestBodyBytes(long k, Runnable hook) {
             this.fault = Fault.HOOK_REQUEST;
@@ -544,11 +547,7 @@ public final class FaultProxy implements AutoCloseable {
                         }
                         ex.outcome = "stalled after " + sent + " request body bytes, then resumed";
                     }
-                    case HOOK_REQUEST -> {
-                        Thread t = new Thread(rule.hook, "fault-proxy-hook");
-                        t.setDaemon(true);
-                        t.start();
-                    }
+                    case HOOK_REQUEST -> rule.hook.run();
                     default -> throw new IllegalStateException();
                 }
                 copy(cin, uout, Long.MAX_VALUE);
