@@ -72,15 +72,8 @@ class DiodePlantedFilesIT {
         Path small = tmp.resolve("small.tar");
         Files.write(small, new byte[100_000]);
 
-        Process rx = new ProcessBuilder("timeout", "40", repo().resolve("scripts/diode-receive").toString(), "--interface", "lo",
-                "--port", String.valueOf(port), "--sessions", "1", "--idle-exit", "20", inbox.toString())
-                .redirectErrorStream(true).redirectOutput(tmp.resolve("rx.out").toFile()).start();
-        Thread.sleep(1000);
-        Tools.Result tx = Tools.run(List.of(repo().resolve("scripts/diode-send").toString(), "--interface", "lo", "--port",
-                String.valueOf(port), "--copies", "1", small.toString()), Map.of(), null);
-        int code = rx.waitFor();
+        int code = sendOne(small, inbox, port);
 
-        assertEquals(0, tx.exitCode(), tx.stderr());
         assertNotEquals(124, code, "diode-receive hung delivering (its own port lock is the delivery lock's inode): "
                 + Files.readString(tmp.resolve("rx.out")));
         assertEquals(100_000, Files.size(inbox.resolve("small.tar")), Files.readString(tmp.resolve("rx.out")));
@@ -105,22 +98,31 @@ class DiodePlantedFilesIT {
         Path squat = Files.write(inbox.resolve("small.tar"), bytes);
         Files.setAttribute(squat, "unix:uid", 54_321);
 
-        Process rx = new ProcessBuilder("timeout", "40", repo().resolve("scripts/diode-receive").toString(), "--interface", "lo",
-                "--port", String.valueOf(port), "--sessions", "1", "--idle-exit", "20", inbox.toString())
-                .redirectErrorStream(true).redirectOutput(tmp.resolve("rx.out").toFile()).start();
-        Thread.sleep(1000);
-        Tools.Result tx = Tools.run(List.of(repo().resolve("scripts/diode-send").toString(), "--interface", "lo", "--port",
-                String.valueOf(port), "--copies", "1", small.toString()), Map.of(), null);
-        rx.waitFor();
+        sendOne(small, inbox, port);
         String out = Files.readString(tmp.resolve("rx.out"));
 
-        assertEquals(0, tx.exitCode(), tx.stderr());
         String sha16 = dev.airlock.digest.Digest.sha256Of(bytes).hex().substring(0, 16);
         Path kept = inbox.resolve("small.tar.conflict-" + sha16);
         assertTrue(out.contains("conflict small.tar"), "the arrival was not kept beside another user's file: " + out);
         assertTrue(Files.isRegularFile(kept), out);
         assertEquals(0, (int) Files.getAttribute(kept, "unix:uid"), "the arrival is the receiver's own file");
         assertEquals(54_321, (int) Files.getAttribute(squat, "unix:uid"), "the other user's file stays as it was");
+    }
+
+    /**
+     * One session of {@code file} from diode-send to diode-receive on loopback (output in rx.out);
+     * asserts that diode-send succeeded. Returns diode-receive's exit code (124: killed after 40 s).
+     */
+    private int sendOne(Path file, Path inbox, int port) throws Exception {
+        Process rx = new ProcessBuilder("timeout", "40", repo().resolve("scripts/diode-receive").toString(), "--interface", "lo",
+                "--port", String.valueOf(port), "--sessions", "1", "--idle-exit", "20", inbox.toString())
+                .redirectErrorStream(true).redirectOutput(tmp.resolve("rx.out").toFile()).start();
+        Thread.sleep(1000);
+        Tools.Result tx = Tools.run(List.of(repo().resolve("scripts/diode-send").toString(), "--interface", "lo", "--port",
+                String.valueOf(port), "--copies", "1", file.toString()), Map.of(), null);
+        int code = rx.waitFor();
+        assertEquals(0, tx.exitCode(), tx.stderr());
+        return code;
     }
 
     /** diode-receive on loopback, no session sent: it should stop after 2 s idle; timeout(1) ends it after 20 s (exit 124). */
