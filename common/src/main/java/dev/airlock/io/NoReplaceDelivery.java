@@ -60,6 +60,9 @@ public final class NoReplaceDelivery {
     }
 
     private static final int MAX_CONFLICTS = 100;
+    /** The highest conflict number (9 digits: {@code watch} takes copies numbered so). */
+    private static final int MAX_NUMBER = 999_999_999;
+    private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
     private static final NoReplaceDelivery SYSTEM = new NoReplaceDelivery(Files::createLink);
 
     private final Linker linker;
@@ -76,12 +79,12 @@ public final class NoReplaceDelivery {
     Outcome move(Path src, Path target) throws IOException {
         String sha = null;
         int vanished = 0;
-        for (int n = 0; n <= MAX_CONFLICTS; n++) {
+        for (int n = 0; n <= 2 * MAX_CONFLICTS; n++) {
             if (n == 1 && sha == null) {
                 sha = Digest.sha256Of(src, LinkOption.NOFOLLOW_LINKS).hex().substring(0, 16);
             }
             Path candidate = n == 0 ? target
-                    : target.resolveSibling(target.getFileName() + ".conflict-" + sha + (n == 1 ? "" : "-" + n));
+                    : target.resolveSibling(target.getFileName() + ".conflict-" + sha + (n == 1 ? "" : "-" + suffix(n)));
             if (take(src, candidate)) {
                 Files.delete(src);
                 sync(src, candidate);
@@ -96,7 +99,18 @@ public final class NoReplaceDelivery {
                 return new Outcome(Kind.DUPLICATE, candidate);
             }
         }
-        throw new FileAlreadyExistsException(target.toString(), null, MAX_CONFLICTS + " conflicting files are already kept beside it");
+        throw new FileAlreadyExistsException(target.toString(), null, 2 * MAX_CONFLICTS + " conflicting files are already kept beside it");
+    }
+
+    /**
+     * The number of the {@code n}th conflict name: 2 … 100 in order, then ones no one can tell in
+     * advance ({@link #MAX_NUMBER} at most). A set's list, readable in the inbox, names each volume's
+     * sha256, so every numbered name of a volume sent after it (diode-send's second round, a bundle
+     * sent again) is known: a stranger who held them all kept the real volume from ever being delivered,
+     * and its set waited for good (red-team pass R, R1).
+     */
+    private static String suffix(int n) {
+        return String.valueOf(n <= MAX_CONFLICTS ? n : MAX_CONFLICTS + 1 + RANDOM.nextInt(MAX_NUMBER - MAX_CONFLICTS));
     }
 
     /** True if {@code name} was free and now holds {@code src}'s bytes (the source still exists); false if it was taken. */

@@ -38,7 +38,7 @@ import java.util.regex.Pattern;
 final class SignedCopies {
     /** A copy of a set's list, signature or volume kept beside its name: {@code BASE.conflict-SHA16}, {@code -2}, … */
     private static final Pattern COPY = Pattern.compile("(.+(?:\\.tar\\.\\d{3,}|" + Pattern.quote(VolumeList.SUFFIX)
-            + "(?:\\.asc)?))\\.conflict-[0-9a-f]{16}(?:-\\d{1,3})?");
+            + "(?:\\.asc)?))\\.conflict-[0-9a-f]{16}(?:-\\d{1,9})?");
     private static final int REMEMBERED = 4096;
 
     /** A copy that is not the set's own: {@code name} is the name it took or was kept beside. */
