@@ -424,7 +424,7 @@ final class SignedCopies {
         choose(listName, l, lists, squats, promote, "not the list of this set signed by a trusted key, which is " + l);
         choose(listName + ".asc", a, ascs, squats, promote, "not the signature that verifies " + signed + ", which is " + a);
         for (VolumeList.Volume v : list.volumes()) {
-            List<String> cands = volumeCandidates(v, files, copies);
+            List<String> cands = volumeCandidates(v, files, copies, c -> SELF < 0 || owner(c) == SELF);
             boolean alone = !copies.containsKey(v.name()); // no copy beside it: the name's file, unhashed (the import checks it)
             String chosen = alone ? null : matching(v, withSettled(cands, settled), files, stamps);
             chosen = chosen != null && chosen.equals(v.name()) ? keptBeside(v, cands, files, settled, stamps) : chosen;
@@ -483,10 +483,13 @@ final class SignedCopies {
      * …). Every other copy beside the name was named by other bytes, so it is not the volume: it is
      * never hashed (a stranger's copies of the listed size cost nothing but a listing), and it is set
      * aside as a squatter. Looked at by name up to a fixed count, a stranger's copies that sorted
-     * first kept the real volume from ever being chosen (red-team pass N).
+     * first kept the real volume from ever being chosen (red-team pass N). A copy numbered past 100
+     * (the delivery rule's number drawn at random once the first 100 are taken) is one only when this
+     * watcher's user owns it (the receivers deliver as it): a stranger's sparse files of the listed
+     * size under such numbers were each hashed before the real one was reached (red-team pass R, R1b).
      */
     private static List<String> volumeCandidates(VolumeList.Volume v, Map<String, BasicFileAttributes> files,
-            Map<String, TreeSet<String>> copies) {
+            Map<String, TreeSet<String>> copies, java.util.function.Predicate<String> own) {
         String hex = v.digest().substring(v.digest().indexOf(':') + 1);
         String named = v.name() + ".conflict-" + hex.substring(0, Math.min(16, hex.length()));
         List<String> out = new ArrayList<>();
@@ -494,11 +497,16 @@ final class SignedCopies {
             out.add(v.name());
         }
         for (String c : copies.getOrDefault(v.name(), new TreeSet<>()).subSet(named, true, named + Character.MAX_VALUE, true)) {
-            if (c.equals(named) || c.startsWith(named + "-")) {
-                out.add(c);
+            if (c.equals(named) || c.startsWith(named + "-") && (numbered(c.substring(named.length() + 1)) <= 100 || own.test(c))) {
+                out.add(c); // -2 … -100, or one past them that is this watcher's user's
             }
         }
         return out;
+    }
+
+    /** The number a copy's name ends with ({@code -N}); past 100 when it is not one. */
+    private static long numbered(String n) {
+        return n.matches("\\d{1,9}") ? Long.parseLong(n) : Long.MAX_VALUE;
     }
 
     /**
