@@ -17,8 +17,11 @@ import org.junit.jupiter.api.io.TempDir;
  * J, against 250,000 empty volume names). Copies kept beside a set's names count among them (pass L3).
  * So a stranger who can write the inbox makes 50,003 empty files named as copies of a real, complete,
  * signed set's volume ({@code NAME.000.conflict-HEX16}: inodes only, no quota counts them), and the
- * real set is never imported, its channel waiting behind it, until an admin removes them.
+ * real set is never imported, its channel waiting behind it, until an admin removes them. Empty files
+ * named as its volumes ({@code NAME.050001}, …, strays the signed list does not name) do the same.
+ * (Found and left open by pass R: disabled until the bound holds only what may be the set's.)
  */
+@org.junit.jupiter.api.Disabled("red-team pass R, R4: open; fails on main")
 class InboxScanBelongingFloodTest {
     @TempDir
     Path root;
