@@ -32,19 +32,38 @@ class WatchSquattedByDirectoryTest {
 
     @Test
     void watch_aStrangersDirectoryUnderAVolumesName_doesNotKeepTheSetOut() throws Exception {
+        squatted(SignedSetFixture.BUNDLE + ".000");
+    }
+
+    /** The same under the list's name: the real list is kept beside it. */
+    @Test
+    void watch_aStrangersDirectoryUnderTheListsName_doesNotKeepTheSetOut() throws Exception {
+        squatted(SignedSetFixture.LIST);
+    }
+
+    /** The same under the signature's name. */
+    @Test
+    void watch_aStrangersDirectoryUnderTheSignaturesName_doesNotKeepTheSetOut() throws Exception {
+        squatted(SignedSetFixture.LIST + ".asc");
+    }
+
+    private void squatted(String squat) throws Exception {
         Path inbox = Files.createDirectories(root.resolve("inbox"));
         Files.setAttribute(inbox, "unix:mode", 01777); // shared, sticky
         SignedSetFixture.Keys keys = SignedSetFixture.keys(root);
         byte[] volume = "the real volume".getBytes(StandardCharsets.UTF_8);
         byte[] list = SignedSetFixture.list(volume);
-        String name = SignedSetFixture.BUNDLE + ".000";
-        Path his = Files.createDirectory(inbox.resolve(name)); // his, first, with a file in it
+        Path his = Files.createDirectory(inbox.resolve(squat)); // his, first, with a file in it
         Files.writeString(his.resolve("x"), "his");
         Files.setAttribute(his.resolve("x"), "unix:uid", 65534);
         Files.setAttribute(his, "unix:uid", 65534);
-        SignedSetFixture.put(inbox, name + ".conflict-" + Digest.sha256Of(volume).hex().substring(0, 16), volume); // the real one
-        SignedSetFixture.put(inbox, SignedSetFixture.LIST + ".asc", SignatureBlock.signNaming(list, List.of(keys.signer())));
-        SignedSetFixture.put(inbox, SignedSetFixture.LIST, list);
+        byte[] asc = SignatureBlock.signNaming(list, List.of(keys.signer()));
+        for (Object[] f : new Object[][] {{SignedSetFixture.BUNDLE + ".000", volume}, {SignedSetFixture.LIST + ".asc", asc},
+                {SignedSetFixture.LIST, list}}) {
+            String name = (String) f[0];
+            byte[] bytes = (byte[]) f[1];
+            SignedSetFixture.put(inbox, name.equals(squat) ? name + ".conflict-" + Digest.sha256Of(bytes).hex().substring(0, 16) : name, bytes);
+        }
         CountDownLatch imported = new CountDownLatch(1);
         List<String> lines = new CopyOnWriteArrayList<>();
         ImportRequest template = new ImportRequest(null, keys.trust(), new TargetNaming("127.0.0.1:5000", List.of()), root.resolve("state"),
