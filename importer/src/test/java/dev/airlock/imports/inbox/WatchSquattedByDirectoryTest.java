@@ -76,8 +76,8 @@ class WatchSquattedByDirectoryTest {
         Thread t = new Thread(w::run, "watch");
         t.start();
         try {
-            assertTrue(imported.await(10, TimeUnit.SECONDS), "the real set is never imported:\n"
-                    + String.join("\n", lines.subList(0, Math.min(6, lines.size()))));
+            assertTrue(imported.await(10, TimeUnit.SECONDS), () -> "the real set is never imported:\n"
+                    + String.join("\n", List.copyOf(lines).subList(0, Math.min(6, lines.size()))));
         } finally {
             w.stop();
             t.join(20_000);
