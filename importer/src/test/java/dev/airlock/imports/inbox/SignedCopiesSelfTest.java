@@ -46,7 +46,7 @@ class SignedCopiesSelfTest {
                 "the watcher run as nobody takes itself for user " + out);
     }
 
-    private static Path copy(Path from, Path to) throws Exception {
+    static Path copy(Path from, Path to) throws Exception {
         try (var s = Files.walk(from)) {
             for (Path f : s.toList()) {
                 Path t = to.resolve(from.relativize(f).toString());
