@@ -85,8 +85,11 @@ public final class NoReplaceDelivery {
             }
             Path candidate = n == 0 ? target
                     : target.resolveSibling(target.getFileName() + ".conflict-" + sha + (n == 1 ? "" : "-" + suffix(n)));
-            if (take(src, candidate)) {
-                Files.delete(src);
+            Taken taken = take(src, candidate);
+            if (taken != Taken.NO) {
+                if (taken == Taken.LINKED) {
+                    Files.delete(src);
+                }
                 sync(src, candidate);
                 return new Outcome(n == 0 ? Kind.DELIVERED : Kind.CONFLICT, candidate);
             }
@@ -113,18 +116,55 @@ public final class NoReplaceDelivery {
         return String.valueOf(n <= MAX_CONFLICTS ? n : MAX_CONFLICTS + 1 + RANDOM.nextInt(MAX_NUMBER - MAX_CONFLICTS));
     }
 
-    /** True if {@code name} was free and now holds {@code src}'s bytes (the source still exists); false if it was taken. */
-    private boolean take(Path src, Path name) throws IOException {
+    /** How {@link #take} went: {@code name} holds {@code src}'s bytes, {@code src} still there ({@code LINKED}) or renamed to it; or taken. */
+    private enum Taken { LINKED, RENAMED, NO }
+
+    private Taken take(Path src, Path name) throws IOException {
         try {
             linker.link(name, src);
-            return true;
+            return Taken.LINKED;
         } catch (FileAlreadyExistsException e) {
-            return false;
+            return Taken.NO;
         } catch (UnsupportedOperationException | FileSystemException e) {
             if (e instanceof NoSuchFileException || e instanceof AccessDeniedException || isCrossDevice(e)) {
                 throw e;
             }
-            return copyExclusive(src, name); // no hard links here (vfat: EPERM)
+            if (foreign(src) && ownDirectory(name.toAbsolutePath().getParent())) {
+                return renameInto(src, name);
+            }
+            return copyExclusive(src, name) ? Taken.LINKED : Taken.NO; // no hard links here (vfat: EPERM)
+        }
+    }
+
+    /**
+     * Another user's file, which protected hard links (fs.protected_hardlinks, Debian's default) keep
+     * from being linked (EPERM, as on vfat), goes by rename(2) into a directory that only this user
+     * may write (watch's done/ and rejected/): no one else can take the name meanwhile, so nothing is
+     * replaced. Copied, a stranger's sparse file of any size (no disk, no quota) was written out in full
+     * (red-team pass R, R6).
+     */
+    private static Taken renameInto(Path src, Path name) throws IOException {
+        if (Files.exists(name, LinkOption.NOFOLLOW_LINKS)) {
+            return Taken.NO;
+        }
+        Files.move(src, name);
+        return Taken.RENAMED;
+    }
+
+    private static boolean foreign(Path file) {
+        try {
+            return !Files.getAttribute(file, "unix:uid", LinkOption.NOFOLLOW_LINKS).equals(Files.getAttribute(Path.of("/proc/self"), "unix:uid"));
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    private static boolean ownDirectory(Path dir) {
+        try {
+            return !foreign(dir) && java.util.Collections.disjoint(Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS),
+                    java.util.Set.of(java.nio.file.attribute.PosixFilePermission.GROUP_WRITE, java.nio.file.attribute.PosixFilePermission.OTHERS_WRITE));
+        } catch (IOException | UnsupportedOperationException e) {
+            return false;
         }
     }
 
