@@ -61,6 +61,9 @@ public final class NoReplaceDelivery {
     }
 
     private static final int MAX_CONFLICTS = 100;
+    /** The highest conflict number (9 digits: {@code watch} takes copies numbered so). */
+    private static final int MAX_NUMBER = 999_999_999;
+    private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
     private static final NoReplaceDelivery SYSTEM = new NoReplaceDelivery(Files::createLink);
 
     private final Linker linker;
@@ -77,14 +80,17 @@ public final class NoReplaceDelivery {
     Outcome move(Path src, Path target) throws IOException {
         String sha = null;
         int vanished = 0;
-        for (int n = 0; n <= MAX_CONFLICTS; n++) {
+        for (int n = 0; n <= 2 * MAX_CONFLICTS; n++) {
             if (n == 1 && sha == null) {
                 sha = Digest.sha256Of(src, LinkOption.NOFOLLOW_LINKS).hex().substring(0, 16);
             }
             Path candidate = n == 0 ? target
-                    : target.resolveSibling(target.getFileName() + ".conflict-" + sha + (n == 1 ? "" : "-" + n));
-            if (take(src, candidate)) {
-                Files.delete(src);
+                    : target.resolveSibling(target.getFileName() + ".conflict-" + sha + (n == 1 ? "" : "-" + suffix(n)));
+            Taken taken = take(src, candidate);
+            if (taken != Taken.NO) {
+                if (taken == Taken.LINKED) {
+                    Files.delete(src);
+                }
                 sync(src, candidate);
                 return new Outcome(n == 0 ? Kind.DELIVERED : Kind.CONFLICT, candidate);
             }
@@ -97,21 +103,69 @@ public final class NoReplaceDelivery {
                 return new Outcome(Kind.DUPLICATE, candidate);
             }
         }
-        throw new FileAlreadyExistsException(target.toString(), null, MAX_CONFLICTS + " conflicting files are already kept beside it");
+        throw new FileAlreadyExistsException(target.toString(), null, 2 * MAX_CONFLICTS + " conflicting files are already kept beside it");
     }
 
-    /** True if {@code name} was free and now holds {@code src}'s bytes (the source still exists); false if it was taken. */
-    private boolean take(Path src, Path name) throws IOException {
+    /**
+     * The number of the {@code n}th conflict name: 2 … 100 in order, then ones no one can tell in
+     * advance ({@link #MAX_NUMBER} at most). A set's list, readable in the inbox, names each volume's
+     * sha256, so every numbered name of a volume sent after it (diode-send's second round, a bundle
+     * sent again) is known: a stranger who held them all kept the real volume from ever being delivered,
+     * and its set waited for good (red-team pass R, R1).
+     */
+    private static String suffix(int n) {
+        return String.valueOf(n <= MAX_CONFLICTS ? n : MAX_CONFLICTS + 1 + RANDOM.nextInt(MAX_NUMBER - MAX_CONFLICTS));
+    }
+
+    /** How {@link #take} went: {@code name} holds {@code src}'s bytes, {@code src} still there ({@code LINKED}) or renamed to it; or taken. */
+    private enum Taken { LINKED, RENAMED, NO }
+
+    private Taken take(Path src, Path name) throws IOException {
         try {
             linker.link(name, src);
-            return true;
+            return Taken.LINKED;
         } catch (FileAlreadyExistsException e) {
-            return false;
+            return Taken.NO;
         } catch (UnsupportedOperationException | FileSystemException e) {
             if (e instanceof NoSuchFileException || e instanceof AccessDeniedException || isCrossDevice(e)) {
                 throw e;
             }
-            return copyExclusive(src, name); // no hard links here (vfat: EPERM)
+            if (foreign(src) && ownDirectory(name.toAbsolutePath().getParent())) {
+                return renameInto(src, name);
+            }
+            return copyExclusive(src, name) ? Taken.LINKED : Taken.NO; // no hard links here (vfat: EPERM)
+        }
+    }
+
+    /**
+     * Another user's file, which protected hard links (fs.protected_hardlinks, Debian's default) keep
+     * from being linked (EPERM, as on vfat), goes by rename(2) into a directory that only this user
+     * may write (watch's done/ and rejected/): no one else can take the name meanwhile, so nothing is
+     * replaced. Copied, a stranger's sparse file of any size (no disk, no quota) was written out in full
+     * (red-team pass R, R6).
+     */
+    private static Taken renameInto(Path src, Path name) throws IOException {
+        if (Files.exists(name, LinkOption.NOFOLLOW_LINKS)) {
+            return Taken.NO;
+        }
+        Files.move(src, name);
+        return Taken.RENAMED;
+    }
+
+    private static boolean foreign(Path file) {
+        try {
+            return !Files.getAttribute(file, "unix:uid", LinkOption.NOFOLLOW_LINKS).equals(Files.getAttribute(Path.of("/proc/self"), "unix:uid"));
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    private static boolean ownDirectory(Path dir) {
+        try {
+            return !foreign(dir) && java.util.Collections.disjoint(Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS),
+                    java.util.Set.of(java.nio.file.attribute.PosixFilePermission.GROUP_WRITE, java.nio.file.attribute.PosixFilePermission.OTHERS_WRITE));
+        } catch (IOException | UnsupportedOperationException e) {
+            return false;
         }
     }
 

@@ -43,7 +43,7 @@ final class InboxScan {
      * an unsigned bundle.json that claims a parent that never comes) otherwise kept the real one out until an admin
      * acted (red-team pass L). The import checks both as it checks anything in the inbox.
      */
-    private static final Pattern CONFLICT = Pattern.compile(".+\\.tar\\.conflict-[0-9a-f]{16}(-\\d{1,3})?");
+    private static final Pattern CONFLICT = Pattern.compile(".+\\.tar\\.conflict-[0-9a-f]{16}(-\\d{1,9})?");
 
     /** A file as seen: a rename over it, a write or a truncation changes this. */
     record Stamp(String name, long size, long modifiedMillis, Object fileKey) {

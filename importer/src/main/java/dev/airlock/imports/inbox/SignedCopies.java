@@ -38,7 +38,7 @@ import java.util.regex.Pattern;
 final class SignedCopies {
     /** A copy of a set's list, signature or volume kept beside its name: {@code BASE.conflict-SHA16}, {@code -2}, … */
     private static final Pattern COPY = Pattern.compile("(.+(?:\\.tar\\.\\d{3,}|" + Pattern.quote(VolumeList.SUFFIX)
-            + "(?:\\.asc)?))\\.conflict-[0-9a-f]{16}(?:-\\d{1,3})?");
+            + "(?:\\.asc)?))\\.conflict-[0-9a-f]{16}(?:-\\d{1,9})?");
     private static final int REMEMBERED = 4096;
 
     /** A copy that is not the set's own: {@code name} is the name it took or was kept beside. */
@@ -305,8 +305,20 @@ final class SignedCopies {
         return changed(own) < changed(name);
     }
 
-    /** The user this watcher runs as, or -1 when it cannot be told. */
-    private static final int SELF = owner(java.nio.file.Path.of("/proc/self"));
+    /**
+     * The user this watcher runs as (the owner of the directory {@code /proc/self} leads to; the link
+     * itself is root's whoever looks, and read so the service user airlock took itself for root:
+     * red-team pass R, R3), or -1 when it cannot be told.
+     */
+    private static final int SELF = self();
+
+    private static int self() {
+        try {
+            return (Integer) java.nio.file.Files.getAttribute(java.nio.file.Path.of("/proc/self"), "unix:uid");
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException | ClassCastException e) {
+            return -1;
+        }
+    }
 
     private int owner(String file) {
         return owner(inbox.resolve(file));
@@ -424,7 +436,7 @@ final class SignedCopies {
         choose(listName, l, lists, squats, promote, "not the list of this set signed by a trusted key, which is " + l);
         choose(listName + ".asc", a, ascs, squats, promote, "not the signature that verifies " + signed + ", which is " + a);
         for (VolumeList.Volume v : list.volumes()) {
-            List<String> cands = volumeCandidates(v, files, copies);
+            List<String> cands = volumeCandidates(v, files, copies, c -> SELF < 0 || owner(c) == SELF);
             boolean alone = !copies.containsKey(v.name()); // no copy beside it: the name's file, unhashed (the import checks it)
             String chosen = alone ? null : matching(v, withSettled(cands, settled), files, stamps);
             chosen = chosen != null && chosen.equals(v.name()) ? keptBeside(v, cands, files, settled, stamps) : chosen;
@@ -483,10 +495,13 @@ final class SignedCopies {
      * …). Every other copy beside the name was named by other bytes, so it is not the volume: it is
      * never hashed (a stranger's copies of the listed size cost nothing but a listing), and it is set
      * aside as a squatter. Looked at by name up to a fixed count, a stranger's copies that sorted
-     * first kept the real volume from ever being chosen (red-team pass N).
+     * first kept the real volume from ever being chosen (red-team pass N). A copy numbered past 100
+     * (the delivery rule's number drawn at random once the first 100 are taken) is one only when this
+     * watcher's user owns it (the receivers deliver as it): a stranger's sparse files of the listed
+     * size under such numbers were each hashed before the real one was reached (red-team pass R, R1b).
      */
     private static List<String> volumeCandidates(VolumeList.Volume v, Map<String, BasicFileAttributes> files,
-            Map<String, TreeSet<String>> copies) {
+            Map<String, TreeSet<String>> copies, java.util.function.Predicate<String> own) {
         String hex = v.digest().substring(v.digest().indexOf(':') + 1);
         String named = v.name() + ".conflict-" + hex.substring(0, Math.min(16, hex.length()));
         List<String> out = new ArrayList<>();
@@ -494,11 +509,16 @@ final class SignedCopies {
             out.add(v.name());
         }
         for (String c : copies.getOrDefault(v.name(), new TreeSet<>()).subSet(named, true, named + Character.MAX_VALUE, true)) {
-            if (c.equals(named) || c.startsWith(named + "-")) {
-                out.add(c);
+            if (c.equals(named) || c.startsWith(named + "-") && (numbered(c.substring(named.length() + 1)) <= 100 || own.test(c))) {
+                out.add(c); // -2 … -100, or one past them that is this watcher's user's
             }
         }
         return out;
+    }
+
+    /** The number a copy's name ends with ({@code -N}); past 100 when it is not one. */
+    private static long numbered(String n) {
+        return n.matches("\\d{1,9}") ? Long.parseLong(n) : Long.MAX_VALUE;
     }
 
     /**

@@ -74,13 +74,33 @@ final class SquatterMoves {
             return false;
         }
         if (a.isDirectory()) {
-            log.accept(name + " is a directory that someone put under a name of volume set " + c.key() + ": the set's copy cannot take"
-                    + " the name until it is removed");
-            return true;
+            return setAsideDirectory(c, name);
         }
         setAside(c, List.of(new SignedCopies.Squat(there, name, "squatted " + name + ": not a regular file (a symbolic link or"
                 + " device is never imported from an inbox), under a name of the volume set " + c.key())));
         return true;
+    }
+
+    /**
+     * Moves a directory that someone put under {@code name} aside within the inbox, to a dot name no
+     * one can tell in advance (the scan never looks at dot names): it cannot go to {@code rejected/}
+     * (moving another user's directory to another parent needs write access to it), and left there it
+     * kept the set out for good, every later bundle of its channel behind it (red-team pass R, R2).
+     * The inbox's owner may rename what is in it, sticky or not. True if the name is free now.
+     */
+    private boolean setAsideDirectory(InboxScan.Candidate c, String name) {
+        String aside = "." + name + ".directory-" + Long.toHexString(new java.security.SecureRandom().nextLong() & Long.MAX_VALUE);
+        try {
+            Files.move(inbox.resolve(name), inbox.resolve(aside));
+            AtomicFiles.fsyncDirectory(inbox);
+            log.accept("moved aside " + name + ", a directory that someone put under a name of volume set " + c.key() + ", to " + aside
+                    + " (remove it)");
+            return true;
+        } catch (IOException | RuntimeException e) {
+            log.accept(name + " is a directory that someone put under a name of volume set " + c.key() + ", and it cannot be moved aside"
+                    + " (" + e.getMessage() + "): the set's copy cannot take the name until it is removed");
+            return true;
+        }
     }
 
     private void promote(InboxScan.Candidate c) {
