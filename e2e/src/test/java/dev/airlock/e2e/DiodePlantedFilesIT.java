@@ -110,6 +110,39 @@ class DiodePlantedFilesIT {
     }
 
     /**
+     * Red-team pass R, R1: a volume's sha256 is on its signed list, readable in the inbox, so every
+     * name a copy of it may take beside a held name is known: NAME, NAME.conflict-SHA16, -2 … -100.
+     * A stranger holding all 101 kept the real volume, sent after its list, from ever being delivered
+     * ("… and 100 conflict names beside it are taken"). Past -100 a copy is numbered at random.
+     */
+    @Test
+    void diodeReceive_itsNameAndAHundredConflictNamesHeld_stillDeliversBesideThem() throws Exception {
+        assumeTrue(Tools.has("udp-receiver") && Tools.has("udp-sender"), "udpcast is not installed");
+        assumeTrue("root".equals(System.getProperty("user.name")), "needs root to make another user's file");
+        Path inbox = Files.createDirectories(tmp.resolve("inbox"));
+        int port = freePortPair();
+        Path small = tmp.resolve("small.tar.000");
+        byte[] bytes = new byte[50_000];
+        RANDOM.nextBytes(bytes);
+        Files.write(small, bytes);
+        String sha16 = dev.airlock.digest.Digest.sha256Of(bytes).hex().substring(0, 16);
+        for (int n = 0; n <= 100; n++) {
+            String name = "small.tar.000" + (n == 0 ? "" : ".conflict-" + sha16 + (n == 1 ? "" : "-" + n));
+            Files.setAttribute(Files.writeString(inbox.resolve(name), "the stranger's " + n), "unix:uid", 54_321);
+        }
+
+        sendOne(small, inbox, port);
+        String out = Files.readString(tmp.resolve("rx.out"));
+
+        assertTrue(out.contains("conflict small.tar.000"), "the arrival was not delivered beside the held names: " + out);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("kept beside it as (small\\.tar\\.000\\.conflict-" + sha16
+                + "-(\\d{3,9}))$", java.util.regex.Pattern.MULTILINE).matcher(out);
+        assertTrue(m.find(), "no numbered copy past -100 named: " + out);
+        assertTrue(Integer.parseInt(m.group(2)) > 100, out);
+        assertEquals(java.util.Arrays.toString(bytes), java.util.Arrays.toString(Files.readAllBytes(inbox.resolve(m.group(1)))));
+    }
+
+    /**
      * One session of {@code file} from diode-send to diode-receive on loopback (output in rx.out);
      * asserts that diode-send succeeded. Returns diode-receive's exit code (124: killed after 40 s).
      */
