@@ -130,7 +130,7 @@ public final class NoReplaceDelivery {
             if (e instanceof NoSuchFileException || e instanceof AccessDeniedException || isCrossDevice(e)) {
                 throw e;
             }
-            if (foreign(src) && ownDirectory(name.toAbsolutePath().getParent())) {
+            if (FileOwners.foreign(src) && ownDirectory(name.toAbsolutePath().getParent())) {
                 return renameInto(src, name);
             }
             return copyExclusive(src, name) ? Taken.LINKED : Taken.NO; // no hard links here (vfat: EPERM)
@@ -152,17 +152,9 @@ public final class NoReplaceDelivery {
         return Taken.RENAMED;
     }
 
-    private static boolean foreign(Path file) {
-        try {
-            return !Files.getAttribute(file, "unix:uid", LinkOption.NOFOLLOW_LINKS).equals(Files.getAttribute(Path.of("/proc/self"), "unix:uid"));
-        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
-            return false;
-        }
-    }
-
     private static boolean ownDirectory(Path dir) {
         try {
-            return !foreign(dir) && java.util.Collections.disjoint(Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS),
+            return !FileOwners.foreign(dir) && java.util.Collections.disjoint(Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS),
                     java.util.Set.of(java.nio.file.attribute.PosixFilePermission.GROUP_WRITE, java.nio.file.attribute.PosixFilePermission.OTHERS_WRITE));
         } catch (IOException | UnsupportedOperationException e) {
             return false;

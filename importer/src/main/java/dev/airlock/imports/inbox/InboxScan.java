@@ -3,6 +3,7 @@ package dev.airlock.imports.inbox;
 import dev.airlock.bundle.VolumeList;
 import dev.airlock.error.AirlockException;
 import dev.airlock.io.BoundedFiles;
+import dev.airlock.io.FileOwners;
 import dev.airlock.report.ReportFile;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -317,6 +318,7 @@ final class InboxScan {
         lastRoundBefore = lookedInRound;
         java.util.Set<String> keys = chooseKeys();
         Map<String, Integer> belonging = countBelonging(keys);
+        java.util.Set<String> ownOnly = ownFilesOnly(keys, belonging, ignored);
         java.util.Set<String> taken = take(keys, belonging, ignored);
         int strays = 0;
         try (DirectoryStream<Path> ds = listing()) {
@@ -339,6 +341,9 @@ final class InboxScan {
                                 + System.getProperty("sun.jnu.encoding") + ", from LANG), so it cannot be opened by name; rename it");
                     }
                     continue;
+                }
+                if (!ownOnly.isEmpty() && !isKey(name) && ownOnly.contains(owner(name, keys)) && FileOwners.owner(p) != FileOwners.SELF) {
+                    continue; // another user's file beside a set flooded with them: left where it is
                 }
                 if (!heldHere(name, keys, taken, belonging)) {
                     continue; // a bundle for a later pass, what belongs to none taken in this one, or more than was counted
@@ -444,6 +449,48 @@ final class InboxScan {
             throw AirlockException.local("cannot list the inbox " + inbox + ": " + e.getMessage(), e);
         }
         return counts;
+    }
+
+    /**
+     * The sets among {@code keys} beside more files named as their volumes, signature or report than a
+     * set can have, of which only this watcher's user's files are held (their number put in
+     * {@code belonging}): those the receivers delivered. A stranger's 50,000 empty files named as
+     * copies of a real set's volume made the set "not a set the exporter wrote", left where it was for
+     * good, its channel behind it (red-team pass R, R4). One more listing, only when some set is over.
+     */
+    private java.util.Set<String> ownFilesOnly(java.util.Set<String> keys, Map<String, Integer> belonging, List<String> ignored) {
+        java.util.Set<String> over = new java.util.HashSet<>();
+        keys.stream().filter(k -> belonging.getOrDefault(k, 0) > MAX_BELONGING).forEach(over::add);
+        if (over.isEmpty() || FileOwners.SELF < 0) {
+            return java.util.Set.of();
+        }
+        Map<String, Integer> own = new HashMap<>();
+        try (DirectoryStream<Path> ds = listing()) {
+            for (Path p : ds) {
+                String name = p.getFileName().toString();
+                if (name.startsWith(".") || isKey(name) || !mayMatter(name)) {
+                    continue;
+                }
+                String owner = owner(name, over);
+                if (owner != null && FileOwners.owner(p) == FileOwners.SELF) {
+                    own.merge(owner, 1, Integer::sum);
+                }
+            }
+        } catch (IOException e) {
+            throw AirlockException.local("cannot list the inbox " + inbox + ": " + e.getMessage(), e);
+        }
+        java.util.Set<String> only = new java.util.HashSet<>();
+        for (String k : over) {
+            int n = own.getOrDefault(k, 0);
+            if (n <= MAX_BELONGING) {
+                ignored.add("ignoring " + (belonging.get(k) - n) + " files beside " + k + " named as its volumes, signature or report: they"
+                        + " are another user's, and with them the set would have more than a set of at most " + VolumeList.MAX_VOLUMES
+                        + " volumes has; only the " + n + " of this watcher's user are looked at (the others are left where they are)");
+                belonging.put(k, n);
+                only.add(k);
+            }
+        }
+        return only;
     }
 
     /**

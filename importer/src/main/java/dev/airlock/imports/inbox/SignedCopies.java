@@ -4,6 +4,7 @@ import dev.airlock.bundle.VolumeList;
 import dev.airlock.crypto.TrustPolicy;
 import dev.airlock.digest.Digest;
 import dev.airlock.io.BoundedFiles;
+import dev.airlock.io.FileOwners;
 import java.io.IOException;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -299,37 +300,14 @@ final class SignedCopies {
     private boolean ownFirst(String own, String name) {
         int o = owner(own);
         int n = owner(name);
-        if (SELF >= 0 && o != n && (o == SELF || n == SELF)) {
-            return o == SELF;
+        if (FileOwners.SELF >= 0 && o != n && (o == FileOwners.SELF || n == FileOwners.SELF)) {
+            return o == FileOwners.SELF;
         }
         return changed(own) < changed(name);
     }
 
-    /**
-     * The user this watcher runs as (the owner of the directory {@code /proc/self} leads to; the link
-     * itself is root's whoever looks, and read so the service user airlock took itself for root:
-     * red-team pass R, R3), or -1 when it cannot be told.
-     */
-    private static final int SELF = self();
-
-    private static int self() {
-        try {
-            return (Integer) java.nio.file.Files.getAttribute(java.nio.file.Path.of("/proc/self"), "unix:uid");
-        } catch (IOException | UnsupportedOperationException | IllegalArgumentException | ClassCastException e) {
-            return -1;
-        }
-    }
-
     private int owner(String file) {
-        return owner(inbox.resolve(file));
-    }
-
-    private static int owner(java.nio.file.Path p) {
-        try {
-            return (Integer) java.nio.file.Files.getAttribute(p, "unix:uid", LinkOption.NOFOLLOW_LINKS);
-        } catch (IOException | UnsupportedOperationException | IllegalArgumentException | ClassCastException e) {
-            return -1;
-        }
+        return FileOwners.owner(inbox.resolve(file));
     }
 
     /** When {@code file} last changed (its status change time, in nanoseconds), or {@code Long.MAX_VALUE} when it cannot be told. */
@@ -436,7 +414,7 @@ final class SignedCopies {
         choose(listName, l, lists, squats, promote, "not the list of this set signed by a trusted key, which is " + l);
         choose(listName + ".asc", a, ascs, squats, promote, "not the signature that verifies " + signed + ", which is " + a);
         for (VolumeList.Volume v : list.volumes()) {
-            List<String> cands = volumeCandidates(v, files, copies, c -> SELF < 0 || owner(c) == SELF);
+            List<String> cands = volumeCandidates(v, files, copies, c -> FileOwners.SELF < 0 || owner(c) == FileOwners.SELF);
             boolean alone = !copies.containsKey(v.name()); // no copy beside it: the name's file, unhashed (the import checks it)
             String chosen = alone ? null : matching(v, withSettled(cands, settled), files, stamps);
             chosen = chosen != null && chosen.equals(v.name()) ? keptBeside(v, cands, files, settled, stamps) : chosen;

@@ -2,6 +2,7 @@ package dev.airlock.imports.inbox;
 
 import dev.airlock.error.AirlockException;
 import dev.airlock.io.AtomicFiles;
+import dev.airlock.io.FileOwners;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -103,6 +104,23 @@ final class SquatterMoves {
         }
     }
 
+    /**
+     * Sets aside another user's regular file under {@code name} when the chosen {@code copy} is this
+     * watcher's user's (the copy the receivers delivered and the signed list named): one the scan left
+     * out among a stranger's flood of files beside the set (red-team pass R, R4), or one a stranger
+     * made again under the name since its last was set aside (R7). True if it did: the copy takes the
+     * name at the next listing.
+     */
+    private boolean setAsideStrangers(InboxScan.Candidate c, String name, Path copy) {
+        Path there = inbox.resolve(name);
+        if (!FileOwners.foreign(there) || FileOwners.foreign(copy) || !Files.isRegularFile(there, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return false;
+        }
+        setAside(c, List.of(new SignedCopies.Squat(there, name, "squatted " + name + ": another user's file under a name of the volume set "
+                + c.key() + ", whose signed list names " + copy.getFileName() + ", this watcher's user's")));
+        return true;
+    }
+
     private void promote(InboxScan.Candidate c) {
         for (Path copy : c.arrangement().promote()) {
             String name = SignedCopies.base(copy.getFileName().toString());
@@ -112,7 +130,7 @@ final class SquatterMoves {
                 AtomicFiles.fsyncDirectory(inbox);
                 log.accept("took " + copy.getFileName() + " as " + name + ": it is the copy the signed list of " + c.key() + " names");
             } catch (FileAlreadyExistsException e) {
-                if (!setAsideNonRegular(c, name)) {
+                if (!setAsideNonRegular(c, name) && !setAsideStrangers(c, name, copy)) {
                     log.accept(name + " was taken again (or " + copy.getFileName() + " went) meanwhile: volume set " + c.key()
                             + " is looked at again");
                 }
