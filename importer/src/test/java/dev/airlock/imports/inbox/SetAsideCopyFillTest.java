@@ -38,10 +38,8 @@ class SetAsideCopyFillTest {
             f.setLength(256L << 20); // sparse: no disk
         }
         Files.setAttribute(his, "unix:mode", 0644);
-        Path imp = SignedCopiesSelfTest.copy(Path.of(SignedCopies.class.getProtectionDomain().getCodeSource().getLocation().toURI()),
-                root.resolve("importer"));
-        Path com = SignedCopiesSelfTest.copy(Path.of(NoReplaceDelivery.class.getProtectionDomain().getCodeSource().getLocation().toURI()),
-                root.resolve("common"));
+        Path imp = dev.airlock.testing.OtherUserClasspath.copyOf(SignedCopies.class, root.resolve("importer"));
+        Path com = dev.airlock.testing.OtherUserClasspath.copyOf(NoReplaceDelivery.class, root.resolve("common"));
         Path main = Files.writeString(root.resolve("Aside.java"), """
                 public class Aside {
                     public static void main(String[] a) throws Exception {
