@@ -199,6 +199,10 @@ public final class InboxWatcher {
             scan = new InboxScan(layout.inbox(), options.settle(), InboxScan.MAX_FILES, template.trust());
             moves = new InboxMoves(layout, log);
             squatters = new SquatterMoves(layout.inbox(), moves, log);
+            String warning = layout.sharingWarning();
+            if (warning != null) {
+                log.accept("warning: " + warning);
+            }
             moves.pending().ifPresent(e -> {
                 if (e.action().equals("importing")) {
                     resumed = e.bundle();
