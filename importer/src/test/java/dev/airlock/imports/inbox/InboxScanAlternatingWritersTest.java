@@ -23,11 +23,9 @@ import org.junit.jupiter.api.io.TempDir;
  * set, and with the 101 a volume may have, some 8 minutes, though the chosen copy is the receiver's
  * delivery (this watcher's user's, complete, of the listed sha256), which no file still being
  * written can be the real volume of. (Run as root, the stranger's files are nobody's.)
- *
- * <p>Left open by pass R: not waiting when the chosen copy is this watcher's user's breaks
- * InboxScanCopyOfArrivingCopyTest, whose stranger's copy is root's like the test's; disabled until then.
+ * Another user's file still being written is not waited for when the chosen copy is this watcher's
+ * user's (a same-user writer still is: InboxScanCopyOfArrivingCopyTest).
  */
-@org.junit.jupiter.api.Disabled("red-team pass R, R5: open (medium); fails on main")
 @org.junit.jupiter.api.condition.EnabledIf("asRoot")
 class InboxScanAlternatingWritersTest {
     @TempDir
