@@ -165,6 +165,27 @@ class ImportConfigTest {
         });
     }
 
+    /**
+     * Red-team pass R, R9: a config or a --trust certificate that other users may write decides whom
+     * the importer trusts (as an authorized_keys does, which serve refuses so): refused, saying the fix.
+     */
+    @Test
+    void aConfigOrCertificateWritableByOthers_isRefused_withTheChmod() throws Exception {
+        Path f = config(FULL);
+        Files.setPosixFilePermissions(f, java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-r--"));
+        AirlockException e = refused(new VerifyCommand(), "--config", f.toString(), "b.tar");
+        assertEquals(AirlockException.Kind.USAGE, e.kind());
+        assertTrue(e.getMessage().contains("config " + f + " is writable by group or others") && e.getMessage().contains("chmod go-w " + f),
+                e.getMessage());
+        Files.setPosixFilePermissions(f, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        Path cert = tmp.resolve("shared.pub.asc");
+        Files.write(cert, dev.airlock.crypto.OpenPgpKeys.generate("t <t@airlock.test>", null).certArmored());
+        Files.setPosixFilePermissions(cert, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--rw-"));
+        AirlockException c = refused(new VerifyCommand(), "--trust", cert.toString(), "b.tar");
+        assertEquals(AirlockException.Kind.USAGE, c.kind());
+        assertTrue(c.getMessage().contains("certificate " + cert + " is writable by group or others"), c.getMessage());
+    }
+
     @Test
     void missingRequiredSettings_nameTheFlagAndTheKey() throws Exception {
         AirlockException e = refused(new ImportCommand(), "b.tar", "--registry", "r:5000");
