@@ -145,6 +145,7 @@ public final class OpenPgpKeys {
 
     /** Reads every certificate (public key ring) in an armored or binary file. */
     public static List<PGPPublicKeyRing> readCertificates(Path file) {
+        dev.airlock.io.FileOwners.refuseWritableByOthers(file, "certificate", "anyone who may write it can make a key of theirs trusted");
         List<PGPPublicKeyRing> out = new ArrayList<>();
         for (Object o : readObjects(file, "certificate")) {
             if (o instanceof PGPPublicKeyRing ring) {

@@ -31,6 +31,25 @@ public final class FileOwners {
         return SELF >= 0 && o >= 0 && o != SELF;
     }
 
+    /**
+     * Refuses (a usage error, exit 2) a file that decides what is trusted when users other than its
+     * owner may write it, as OpenSSH refuses such an {@code authorized_keys}: {@code consequence} says
+     * what any of them could do (red-team pass R, R9). A file that cannot be looked at is left to its reader.
+     */
+    public static void refuseWritableByOthers(Path file, String what, String consequence) {
+        java.util.Set<java.nio.file.attribute.PosixFilePermission> perms;
+        try {
+            perms = Files.getPosixFilePermissions(file);
+        } catch (IOException | UnsupportedOperationException e) {
+            return;
+        }
+        if (perms.contains(java.nio.file.attribute.PosixFilePermission.GROUP_WRITE)
+                || perms.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_WRITE)) {
+            throw dev.airlock.error.AirlockException.usage(what + " " + file + " is writable by group or others ("
+                    + java.nio.file.attribute.PosixFilePermissions.toString(perms) + "): " + consequence + "; run chmod go-w " + file);
+        }
+    }
+
     private static int owner(Path file, boolean follow) {
         try {
             Object uid = follow ? Files.getAttribute(file, "unix:uid") : Files.getAttribute(file, "unix:uid", LinkOption.NOFOLLOW_LINKS);

@@ -50,6 +50,8 @@ public record ImportConfig(
 
     /** Reads {@code file} as {@link ConfigYaml} says (bounded, duplicate keys refused); unknown keys and wrong types are named. */
     public static ImportConfig load(Path file) {
+        dev.airlock.io.FileOwners.refuseWritableByOthers(file, "config", "anyone who may write it can change whom the importer"
+                + " trusts and where it pushes");
         try {
             ImportConfig c = ConfigYaml.read(file, YAML, ImportConfig.class);
             return c == null ? empty() : c;
