@@ -433,6 +433,11 @@ final class InboxScan {
 
     /** How many files belong to each of {@code keys} (its volumes, signature, report): one more listing, holding a number per key. */
     private Map<String, Integer> countBelonging(java.util.Set<String> keys) {
+        return countBelonging(keys, p -> true);
+    }
+
+    /** The same, counting only the files {@code counted} accepts. */
+    private Map<String, Integer> countBelonging(java.util.Set<String> keys, java.util.function.Predicate<Path> counted) {
         Map<String, Integer> counts = new HashMap<>();
         try (DirectoryStream<Path> ds = listing()) {
             for (Path p : ds) {
@@ -441,7 +446,7 @@ final class InboxScan {
                     continue;
                 }
                 String owner = owner(name, keys);
-                if (owner != null) {
+                if (owner != null && counted.test(p)) {
                     counts.merge(owner, 1, Integer::sum);
                 }
             }
@@ -464,21 +469,7 @@ final class InboxScan {
         if (over.isEmpty() || FileOwners.SELF < 0) {
             return java.util.Set.of();
         }
-        Map<String, Integer> own = new HashMap<>();
-        try (DirectoryStream<Path> ds = listing()) {
-            for (Path p : ds) {
-                String name = p.getFileName().toString();
-                if (name.startsWith(".") || isKey(name) || !mayMatter(name)) {
-                    continue;
-                }
-                String owner = owner(name, over);
-                if (owner != null && FileOwners.owner(p) == FileOwners.SELF) {
-                    own.merge(owner, 1, Integer::sum);
-                }
-            }
-        } catch (IOException e) {
-            throw AirlockException.local("cannot list the inbox " + inbox + ": " + e.getMessage(), e);
-        }
+        Map<String, Integer> own = countBelonging(over, p -> FileOwners.owner(p) == FileOwners.SELF);
         java.util.Set<String> only = new java.util.HashSet<>();
         for (String k : over) {
             int n = own.getOrDefault(k, 0);
