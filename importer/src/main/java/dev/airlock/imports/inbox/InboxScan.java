@@ -3,7 +3,6 @@ package dev.airlock.imports.inbox;
 import dev.airlock.bundle.VolumeList;
 import dev.airlock.error.AirlockException;
 import dev.airlock.io.BoundedFiles;
-import dev.airlock.io.FileOwners;
 import dev.airlock.report.ReportFile;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -111,6 +110,8 @@ final class InboxScan {
     }
 
     private final Path inbox;
+    /** Whose files are the receivers' deliveries (red-team pass S, S1). */
+    private final Receivers receivers;
     private final long settleNanos;
     private final Map<String, Sighting> seen = new HashMap<>();
     /** Since when each report that holds its bundle has been seen still being written (monotonic clock). */
@@ -177,6 +178,7 @@ final class InboxScan {
     /** {@code trust}: the watcher's trusted keys, which tell a set's signed list from a stranger's copy; null: none (as inspect). */
     InboxScan(Path inbox, java.time.Duration settle, int maxFiles, dev.airlock.crypto.TrustPolicy trust) {
         this.inbox = inbox;
+        this.receivers = Receivers.of(inbox);
         this.settleNanos = settle.toNanos();
         this.maxFiles = maxFiles;
         this.signed = new SignedCopies(inbox, trust, java.time.Duration.ofNanos(Math.max(10 * settleNanos, 5_000_000_000L)));
@@ -342,7 +344,7 @@ final class InboxScan {
                     }
                     continue;
                 }
-                if (!ownOnly.isEmpty() && !isKey(name) && ownOnly.contains(owner(name, keys)) && FileOwners.owner(p) != FileOwners.SELF) {
+                if (!ownOnly.isEmpty() && !isKey(name) && ownOnly.contains(owner(name, keys)) && !receivers.theirs(p)) {
                     continue; // another user's file beside a set flooded with them: left where it is
                 }
                 if (!heldHere(name, keys, taken, belonging)) {
@@ -466,17 +468,17 @@ final class InboxScan {
     private java.util.Set<String> ownFilesOnly(java.util.Set<String> keys, Map<String, Integer> belonging, List<String> ignored) {
         java.util.Set<String> over = new java.util.HashSet<>();
         keys.stream().filter(k -> belonging.getOrDefault(k, 0) > MAX_BELONGING).forEach(over::add);
-        if (over.isEmpty() || FileOwners.SELF < 0) {
+        if (over.isEmpty() || !receivers.known()) {
             return java.util.Set.of();
         }
-        Map<String, Integer> own = countBelonging(over, p -> FileOwners.owner(p) == FileOwners.SELF);
+        Map<String, Integer> own = countBelonging(over, receivers::theirs);
         java.util.Set<String> only = new java.util.HashSet<>();
         for (String k : over) {
             int n = own.getOrDefault(k, 0);
             if (n <= MAX_BELONGING) {
                 ignored.add("ignoring " + (belonging.get(k) - n) + " files beside " + k + " named as its volumes, signature or report: they"
                         + " are another user's, and with them the set would have more than a set of at most " + VolumeList.MAX_VOLUMES
-                        + " volumes has; only the " + n + " of this watcher's user are looked at (the others are left where they are)");
+                        + " volumes has; only the " + n + " of the receivers' user (this watcher's, or the inbox's owner) are looked at (the others are left where they are)");
                 belonging.put(k, n);
                 only.add(k);
             }

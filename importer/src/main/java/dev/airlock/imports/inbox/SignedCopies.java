@@ -4,7 +4,6 @@ import dev.airlock.bundle.VolumeList;
 import dev.airlock.crypto.TrustPolicy;
 import dev.airlock.digest.Digest;
 import dev.airlock.io.BoundedFiles;
-import dev.airlock.io.FileOwners;
 import java.io.IOException;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -61,6 +60,8 @@ final class SignedCopies {
     }
 
     private final Path inbox;
+    /** Whose files are the receivers' deliveries (red-team pass S, S1). */
+    private final Receivers receivers;
     private final TrustPolicy trust;
     private final Map<String, Boolean> verified = lru();
     private final Map<String, String> hashes = lru();
@@ -77,6 +78,7 @@ final class SignedCopies {
     /** {@code keptChanging}: how long a file under a set's name may change, the signed copy beside it, before it is set aside. */
     SignedCopies(Path inbox, TrustPolicy trust, java.time.Duration keptChanging) {
         this.inbox = inbox;
+        this.receivers = Receivers.of(inbox);
         this.trust = trust;
         this.keptChangingNanos = keptChanging.toNanos();
     }
@@ -258,13 +260,13 @@ final class SignedCopies {
     }
 
     /**
-     * Whether {@code c} is another user's file and {@code chosen} this watcher's user's (the receivers'
+     * Whether {@code c} is a stranger's file and {@code chosen} the receivers' ({@link Receivers}: their
      * delivery, complete, of the listed bytes): then {@code c}, still being written, is no real copy on
      * its way and is not waited for. A stranger writing to his files before the chosen copy in turns
      * held the set 10 settle times for each (red-team pass R, R5).
      */
     private boolean strangersBesideOwn(String c, String chosen) {
-        return FileOwners.SELF >= 0 && owner(chosen) == FileOwners.SELF && owner(c) != FileOwners.SELF;
+        return receivers.known() && receivers.theirs(inbox.resolve(chosen)) && !receivers.theirs(inbox.resolve(c));
     }
 
     /** Whether the file under {@code name} has been seen changing for longer than {@link #keptChangingNanos}. */
@@ -302,22 +304,17 @@ final class SignedCopies {
 
     /**
      * Whether {@code own}, the copy the delivery rule named by the bytes that the file under {@code name}
-     * holds too, is the one to keep: the one of the two this watcher's user owns when the other is
+     * holds too, is the one to keep: the one of the two the receivers own ({@link Receivers}) when the other is
      * another's (the receivers that deliver run as it; a stranger's file is his own), else the one there
      * before the other last changed. Status change times alone do not tell: an admin's chmod or chown
      * of the real file under its name made it newer than a stranger's copy of it beside it.
      */
     private boolean ownFirst(String own, String name) {
-        int o = owner(own);
-        int n = owner(name);
-        if (FileOwners.SELF >= 0 && o != n && (o == FileOwners.SELF || n == FileOwners.SELF)) {
-            return o == FileOwners.SELF;
+        boolean o = receivers.theirs(inbox.resolve(own));
+        if (o != receivers.theirs(inbox.resolve(name))) {
+            return o;
         }
         return changed(own) < changed(name);
-    }
-
-    private int owner(String file) {
-        return FileOwners.owner(inbox.resolve(file));
     }
 
     /** When {@code file} last changed (its status change time, in nanoseconds), or {@code Long.MAX_VALUE} when it cannot be told. */
@@ -424,7 +421,7 @@ final class SignedCopies {
         choose(listName, l, lists, squats, promote, "not the list of this set signed by a trusted key, which is " + l);
         choose(listName + ".asc", a, ascs, squats, promote, "not the signature that verifies " + signed + ", which is " + a);
         for (VolumeList.Volume v : list.volumes()) {
-            List<String> cands = volumeCandidates(v, files, copies, c -> FileOwners.SELF < 0 || owner(c) == FileOwners.SELF);
+            List<String> cands = volumeCandidates(v, files, copies, c -> !receivers.known() || receivers.theirs(inbox.resolve(c)));
             boolean alone = !copies.containsKey(v.name()); // no copy beside it: the name's file, unhashed (the import checks it)
             String chosen = alone ? null : matching(v, withSettled(cands, settled), files, stamps);
             chosen = chosen != null && chosen.equals(v.name()) ? keptBeside(v, cands, files, settled, stamps) : chosen;

@@ -2,7 +2,6 @@ package dev.airlock.imports.inbox;
 
 import dev.airlock.error.AirlockException;
 import dev.airlock.io.AtomicFiles;
-import dev.airlock.io.FileOwners;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -21,11 +20,14 @@ import java.util.function.Consumer;
  */
 final class SquatterMoves {
     private final Path inbox;
+    /** Whose files are the receivers' deliveries (red-team pass S, S1). */
+    private final Receivers receivers;
     private final InboxMoves moves;
     private final Consumer<String> log;
 
     SquatterMoves(Path inbox, InboxMoves moves, Consumer<String> log) {
         this.inbox = inbox;
+        this.receivers = Receivers.of(inbox);
         this.moves = moves;
         this.log = log;
     }
@@ -113,7 +115,7 @@ final class SquatterMoves {
      */
     private boolean setAsideStrangers(InboxScan.Candidate c, String name, Path copy) {
         Path there = inbox.resolve(name);
-        if (!FileOwners.foreign(there) || FileOwners.foreign(copy) || !Files.isRegularFile(there, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        if (!receivers.stranger(there) || !receivers.theirs(copy) || !Files.isRegularFile(there, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             return false;
         }
         setAside(c, List.of(new SignedCopies.Squat(there, name, "squatted " + name + ": another user's file under a name of the volume set "

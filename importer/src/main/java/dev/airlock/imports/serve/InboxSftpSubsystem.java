@@ -253,6 +253,7 @@ final class InboxSftpSubsystem extends SftpSubsystem {
             return handle;
         }
         if (InboxNames.isPart(name)) {
+            setAsideStrangersPart(name);
             // counted server-wide until closed, so no rename delivers it while this handle can still write
             String handle = server.writers().open(name,
                     () -> super.doOpen(id, "/" + name, pflags, access & ~SftpConstants.ACE4_READ_DATA, Map.of()));
@@ -272,6 +273,33 @@ final class InboxSftpSubsystem extends SftpSubsystem {
                 SftpConstants.ACE4_WRITE_DATA | SftpConstants.ACE4_WRITE_ATTRIBUTES, Map.of());
         uploads.put(handle, new Upload(name, inbox.resolve(temp), target));
         return handle;
+    }
+
+    /**
+     * Renames aside, within the inbox to a dot name no one can tell in advance, what lies under
+     * {@code name} (a {@code .part} about to be written) when it is no regular file of serve's own
+     * user: another local user's file, FIFO or directory in a shared inbox, under the name a push of a bundle will use
+     * (predictable: its channel and sequence). Serve as airlock could not write it (the push failed,
+     * every retry, for good); as root it wrote into his inode, and the rename delivered that inode
+     * under the bundle's name, his to rewrite until the import read it (red-team pass S, S5). The
+     * inbox's owner may rename what is in it, sticky or not.
+     */
+    private void setAsideStrangersPart(String name) {
+        Path p = inbox.resolve(name);
+        try {
+            BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            if (a.isSymbolicLink() || a.isRegularFile() && !dev.airlock.io.FileOwners.foreign(p)) {
+                return; // a link is refused by the open (never followed), as before
+            }
+            String aside = "." + name + ".aside-" + Long.toHexString(new java.security.SecureRandom().nextLong() & Long.MAX_VALUE);
+            Files.move(p, inbox.resolve(aside), LinkOption.NOFOLLOW_LINKS);
+            server.log("moved aside " + name + ", which is not a file of serve's user (another user's, or not a regular file), to " + aside
+                    + " before " + who() + " writes it (remove it)");
+        } catch (NoSuchFileException e) {
+            // nothing there: the push creates it
+        } catch (IOException e) {
+            server.log("cannot move aside " + name + ", which is not a file of serve's user: " + e.getMessage());
+        }
     }
 
     @Override
@@ -495,6 +523,10 @@ final class InboxSftpSubsystem extends SftpSubsystem {
             o.add(LinkOption.NOFOLLOW_LINKS);
             Path real = real(file);
             FileChannel ch = FileChannel.open(real, o);
+            if (o.contains(StandardOpenOption.WRITE) && InboxNames.isPart(real.getFileName().toString()) && dev.airlock.io.FileOwners.foreign(real)) {
+                ch.close(); // another user's, made again under the name since it was set aside: never written (red-team pass S, S5)
+                throw new java.nio.file.AccessDeniedException(real.toString(), null, "another user's file; try again");
+            }
             if (InboxNames.isTemp(real.getFileName().toString())) {
                 // Held while the upload is written (released when its handle closes, or the process dies): a
                 // serve starting on this inbox removes only temporary files no one holds (LeftoverUploads).
