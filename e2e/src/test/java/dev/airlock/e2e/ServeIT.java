@@ -104,8 +104,8 @@ class ServeIT {
         serve(inbox, 0, 1);
         Path bundle = randomFile("ch-000001.airlock.tar", 3 << 20, 1);
         byte[] bytes = Files.readAllBytes(bundle);
-        // What a push cut off after its first MiB left behind.
-        Files.write(inbox.resolve("ch-000001.airlock.tar.part"), Arrays.copyOf(bytes, 1 << 20));
+        // What a push cut off after its first MiB left behind (serve keeps a push's .part in a directory of its own).
+        Files.write(inbox.resolve(".airlock-serve-parts/ch-000001.airlock.tar.part"), Arrays.copyOf(bytes, 1 << 20));
 
         Airlock.Run run = push(bundle).ok();
         JsonNode f = JSON.readTree(run.out()).path("files").get(0);

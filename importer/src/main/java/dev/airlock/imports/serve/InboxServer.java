@@ -64,6 +64,8 @@ public final class InboxServer implements AutoCloseable {
     private SshServer sshd;
     private volatile SftpIdle idle;
     private HostKey hostKey;
+    /** Where the {@code .part} files of pushes are kept ({@link PartsDirectory}). */
+    private Path parts;
     private int port;
 
     private InboxServer(ServeSettings settings, Path inbox, Consumer<String> log, Quota quota) {
@@ -102,6 +104,7 @@ public final class InboxServer implements AutoCloseable {
             AuthorizedKeys keys = AuthorizedKeys.read(s.authorizedKeys(), server::log, (session, line) -> server.strangers.log(
                     SessionLimits.REFUSED_KEYS, host(session.getClientAddress()), line));
             server.hostKey = HostKey.loadOrGenerate(s.hostKey());
+            server.parts = PartsDirectory.prepare(inbox, server::log);
             server.listen(keys);
             return server;
         } catch (RuntimeException e) {
@@ -188,6 +191,11 @@ public final class InboxServer implements AutoCloseable {
 
     Path inbox() {
         return inbox;
+    }
+
+    /** The directory of serve's own where {@code NAME.part} files are kept. */
+    Path parts() {
+        return parts;
     }
 
     Quota quota() {

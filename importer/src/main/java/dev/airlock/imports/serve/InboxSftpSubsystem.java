@@ -41,7 +41,7 @@ import org.apache.sshd.sftp.server.SftpSubsystemProxy;
  * <li>writing a file: a plain name {@code NAME} is written as {@code .NAME.RANDOM.upload} and renamed
  * to {@code NAME} (after an fsync) when the client closes it, so the watcher never sees a partial
  * file under a name it takes; a name ending in {@code .part} (the exporter's own partial name) is
- * written as it is, resumable;</li>
+ * written as it is, resumable, in serve's own directory of them ({@link PartsDirectory});</li>
  * <li>reading back a {@code .part} (the exporter's resume compares it with its file);</li>
  * <li>renaming {@code NAME.part} to {@code NAME} ({@code rename}, or {@code posix-rename@openssh.com},
  * which never replaces a {@code NAME} there either: see {@link #deliver}), only while no handle of any session has
@@ -60,7 +60,7 @@ final class InboxSftpSubsystem extends SftpSubsystem {
     private static final Set<String> EXTENSIONS = Set.of(FsyncExtensionParser.NAME, PosixRenameExtensionParser.NAME,
             LimitsExtensionParser.NAME);
 
-    /** A file being written through one handle. {@code target} is null for a {@code .part}, written in place. */
+    /** A file being written through one handle. {@code target} is null for a {@code .part}, written in place (in {@link PartsDirectory}). */
     private static final class Upload {
         final String name;
         final Path file;
@@ -214,14 +214,14 @@ final class InboxSftpSubsystem extends SftpSubsystem {
         }
         BasicFileAttributes a;
         try {
-            a = Files.readAttributes(inbox.resolve(name), BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            a = Files.readAttributes(local(name), BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         } catch (NoSuchFileException e) {
             throw new InboxRefusal(SftpConstants.SSH_FX_NO_SUCH_FILE, path + ": no such file");
         }
         if (!a.isRegularFile()) {
             throw new InboxRefusal(SftpConstants.SSH_FX_NO_SUCH_FILE, path + ": no such file");
         }
-        return super.doLStat(id, "/" + name, flags);
+        return super.doLStat(id, remote(name), flags);
     }
 
     // ---------------------------------------------------------------- open, write, close
@@ -248,16 +248,15 @@ final class InboxSftpSubsystem extends SftpSubsystem {
                 refused("read", path);
                 throw InboxNames.denied(path, "only a .part upload may be read back");
             }
-            String handle = super.doOpen(id, "/" + name, SftpConstants.SSH_FXF_OPEN_EXISTING,
+            String handle = super.doOpen(id, remote(name), SftpConstants.SSH_FXF_OPEN_EXISTING,
                     SftpConstants.ACE4_READ_DATA | SftpConstants.ACE4_READ_ATTRIBUTES, Map.of());
             return handle;
         }
         if (InboxNames.isPart(name)) {
-            setAsideStrangersPart(name);
             // counted server-wide until closed, so no rename delivers it while this handle can still write
             String handle = server.writers().open(name,
-                    () -> super.doOpen(id, "/" + name, pflags, access & ~SftpConstants.ACE4_READ_DATA, Map.of()));
-            uploads.put(handle, new Upload(name, inbox.resolve(name), null));
+                    () -> super.doOpen(id, remote(name), pflags, access & ~SftpConstants.ACE4_READ_DATA, Map.of()));
+            uploads.put(handle, new Upload(name, local(name), null));
             return handle;
         }
         if (append || disposition == SftpConstants.SSH_FXF_OPEN_EXISTING || disposition == SftpConstants.SSH_FXF_TRUNCATE_EXISTING) {
@@ -275,31 +274,14 @@ final class InboxSftpSubsystem extends SftpSubsystem {
         return handle;
     }
 
-    /**
-     * Renames aside, within the inbox to a dot name no one can tell in advance, what lies under
-     * {@code name} (a {@code .part} about to be written) when it is no regular file of serve's own
-     * user: another local user's file, FIFO or directory in a shared inbox, under the name a push of a bundle will use
-     * (predictable: its channel and sequence). Serve as airlock could not write it (the push failed,
-     * every retry, for good); as root it wrote into his inode, and the rename delivered that inode
-     * under the bundle's name, his to rewrite until the import read it (red-team pass S, S5). The
-     * inbox's owner may rename what is in it, sticky or not.
-     */
-    private void setAsideStrangersPart(String name) {
-        Path p = inbox.resolve(name);
-        try {
-            BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-            if (a.isSymbolicLink() || a.isRegularFile() && !dev.airlock.io.FileOwners.foreign(p)) {
-                return; // a link is refused by the open (never followed), as before
-            }
-            String aside = "." + name + ".aside-" + Long.toHexString(new java.security.SecureRandom().nextLong() & Long.MAX_VALUE);
-            Files.move(p, inbox.resolve(aside), LinkOption.NOFOLLOW_LINKS);
-            server.log("moved aside " + name + ", which is not a file of serve's user (another user's, or not a regular file), to " + aside
-                    + " before " + who() + " writes it (remove it)");
-        } catch (NoSuchFileException e) {
-            // nothing there: the push creates it
-        } catch (IOException e) {
-            server.log("cannot move aside " + name + ", which is not a file of serve's user: " + e.getMessage());
-        }
+    /** Where the file a client names {@code name} is: a {@code .part} in serve's own directory ({@link PartsDirectory}), else in the inbox. */
+    private Path local(String name) {
+        return InboxNames.isPart(name) ? server.parts().resolve(name) : inbox.resolve(name);
+    }
+
+    /** The same as a path of the subsystem's file system, which is rooted at the inbox. */
+    private static String remote(String name) {
+        return "/" + (InboxNames.isPart(name) ? PartsDirectory.NAME + "/" : "") + name;
     }
 
     @Override
@@ -432,7 +414,7 @@ final class InboxSftpSubsystem extends SftpSubsystem {
             refused("rename", oldPath + " -> " + newPath);
             throw e;
         }
-        Path src = inbox.resolve(from);
+        Path src = local(from);
         Path dst = inbox.resolve(to);
         BasicFileAttributes a;
         try {
@@ -508,12 +490,17 @@ final class InboxSftpSubsystem extends SftpSubsystem {
             this.inbox = inbox;
         }
 
+        /** A name in the inbox, or a {@code .part} in serve's own directory of them; nothing else. */
         private Path real(Path file) throws IOException {
             Path n = file.normalize();
-            if (n.getNameCount() != 1 || n.getFileName() == null) {
+            String name = n.getFileName() == null ? null : n.getFileName().toString();
+            if (name != null && n.getNameCount() == 2 && n.getName(0).toString().equals(PartsDirectory.NAME) && InboxNames.isPart(name)) {
+                return inbox.resolve(PartsDirectory.NAME).resolve(name);
+            }
+            if (n.getNameCount() != 1 || name == null || InboxNames.isPart(name)) {
                 throw new java.nio.file.AccessDeniedException(String.valueOf(file));
             }
-            return inbox.resolve(n.getFileName().toString());
+            return inbox.resolve(name);
         }
 
         @Override
@@ -523,10 +510,6 @@ final class InboxSftpSubsystem extends SftpSubsystem {
             o.add(LinkOption.NOFOLLOW_LINKS);
             Path real = real(file);
             FileChannel ch = FileChannel.open(real, o);
-            if (o.contains(StandardOpenOption.WRITE) && InboxNames.isPart(real.getFileName().toString()) && dev.airlock.io.FileOwners.foreign(real)) {
-                ch.close(); // another user's, made again under the name since it was set aside: never written (red-team pass S, S5)
-                throw new java.nio.file.AccessDeniedException(real.toString(), null, "another user's file; try again");
-            }
             if (InboxNames.isTemp(real.getFileName().toString())) {
                 // Held while the upload is written (released when its handle closes, or the process dies): a
                 // serve starting on this inbox removes only temporary files no one holds (LeftoverUploads).
