@@ -83,7 +83,16 @@ class ServeIT {
 
     private static List<String> names(Path dir) throws Exception {
         try (Stream<Path> s = Files.list(dir)) {
-            return s.map(p -> p.getFileName().toString()).sorted().toList();
+            return s.map(p -> p.getFileName().toString()).flatMap(n -> n.equals(".airlock-serve-parts") ? partsIn(dir.resolve(n)) : Stream.of(n)).sorted().toList();
+        }
+    }
+
+    /** The {@code .part} files serve keeps in its own directory, named as {@code DIR/NAME} (the directory itself is serve's). */
+    private static Stream<String> partsIn(Path parts) {
+        try (Stream<Path> s = Files.list(parts)) {
+            return s.map(p -> parts.getFileName() + "/" + p.getFileName()).toList().stream();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 

@@ -148,7 +148,16 @@ class InboxServerIT {
     /** The inbox's entries but serve's own directory of {@code .part} files ({@link PartsDirectory}). */
     private static List<String> names(Path dir) throws IOException {
         try (Stream<Path> s = Files.list(dir)) {
-            return s.map(p -> p.getFileName().toString()).filter(n -> !n.equals(PartsDirectory.NAME)).sorted().toList();
+            return s.map(p -> p.getFileName().toString()).flatMap(n -> n.equals(PartsDirectory.NAME) ? partsIn(dir.resolve(n)) : Stream.of(n)).sorted().toList();
+        }
+    }
+
+    /** The {@code .part} files serve keeps in its own directory, named as {@code DIR/NAME} (the directory itself is serve's). */
+    private static Stream<String> partsIn(Path parts) {
+        try (Stream<Path> s = Files.list(parts)) {
+            return s.map(p -> parts.getFileName() + "/" + p.getFileName()).toList().stream();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 

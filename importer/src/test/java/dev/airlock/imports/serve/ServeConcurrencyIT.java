@@ -119,7 +119,16 @@ class ServeConcurrencyIT {
 
     private static List<String> names(Path dir) throws IOException {
         try (Stream<Path> s = Files.list(dir)) {
-            return s.map(p -> p.getFileName().toString()).filter(n -> !n.equals(PartsDirectory.NAME)).sorted().toList();
+            return s.map(p -> p.getFileName().toString()).flatMap(n -> n.equals(PartsDirectory.NAME) ? partsIn(dir.resolve(n)) : Stream.of(n)).sorted().toList();
+        }
+    }
+
+    /** The {@code .part} files serve keeps in its own directory, named as {@code DIR/NAME} (the directory itself is serve's). */
+    private static Stream<String> partsIn(Path parts) {
+        try (Stream<Path> s = Files.list(parts)) {
+            return s.map(p -> parts.getFileName() + "/" + p.getFileName()).toList().stream();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 
@@ -234,6 +243,7 @@ class ServeConcurrencyIT {
         }
         List<String> expected = new ArrayList<>(kept);
         expected.remove("b.tar.part"); // an earlier serve's push's partial file: moved into serve's own directory, to resume
+        expected.add(PartsDirectory.NAME + "/b.tar.part");
         expected.add(".d.tar.0123456789ab.upload");
         expected.add(live);
         assertEquals(expected.stream().sorted().toList(), names(inbox), log());
