@@ -15,8 +15,6 @@ import dev.airlock.testing.TestRegistry;
 import dev.airlock.testing.Tools;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.DatagramSocket;
-import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,7 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
 class DiodeIT {
     private static final String CHANNEL = "diode";
     private static final String NAME = CHANNEL + "-000001.airlock";
-    private static final Path REPO = repo();
+    private static final Path REPO = DiodeRig.repo();
     private static final Random RANDOM = new Random();
 
     @TempDir
@@ -61,7 +59,7 @@ class DiodeIT {
         assumeUdpcast();
         assumeRootWith("nft");
         Path bundle = bundle(registries, null).get(0);
-        int port = freePortPair();
+        int port = DiodeRig.freePortPair();
         Path inbox = Files.createDirectories(tmp.resolve("inbox"));
         String table = "airlock_diode_" + Integer.toHexString(RANDOM.nextInt(1 << 24));
         // The return direction on lo: anything addressed to the sender's port (udpcast's sender
@@ -97,7 +95,7 @@ class DiodeIT {
         Path bundle = bundle(registries, null, true).get(0);
         Path report = bundle.resolveSibling(NAME + ".report.md");
         assertTrue(Files.isRegularFile(report), "the exporter writes the report by default");
-        int port = freePortPair();
+        int port = DiodeRig.freePortPair();
         Path inbox = Files.createDirectories(tmp.resolve("inbox"));
         Receiver rx = Receiver.start(List.of(), "lo", port, inbox, 2);
         Tools.Result tx = send("lo", port, List.of("--copies", "1"), bundle);
@@ -115,7 +113,7 @@ class DiodeIT {
         assumeUdpcast();
         Path bundle = bundle(registries, null).get(0);
         Path inbox = Files.createDirectories(tmp.resolve("inbox"));
-        int port = freePortPair();
+        int port = DiodeRig.freePortPair();
         // The diode flips a bit in a layer: same size, another sha256 than the end line announces.
         Path damaged = Files.copy(bundle, tmp.resolve("damaged.tar"));
         Fixture.flipByte(damaged, "blobs/sha256/" + image.manifest().digest().hex(), 20);
@@ -156,7 +154,7 @@ class DiodeIT {
         Path inbox = Files.createDirectories(tmp.resolve("inbox"));
         Path first = Files.write(Files.createDirectories(tmp.resolve("first")).resolve(NAME + ".tar"), randomBytes(300_000));
         Path other = Files.write(Files.createDirectories(tmp.resolve("other")).resolve(NAME + ".tar"), randomBytes(200_000));
-        int port = freePortPair();
+        int port = DiodeRig.freePortPair();
         Receiver rx = Receiver.start(List.of(), "lo", port, inbox, 3);
         for (Path f : List.of(first, other, other)) {
             Tools.Result tx = send("lo", port, List.of("--copies", "1"), f);
@@ -183,7 +181,7 @@ class DiodeIT {
         Path inbox = Files.createDirectories(tmp.resolve("inbox"));
         Path first = Files.write(Files.createDirectories(tmp.resolve("first")).resolve(NAME + ".tar"), randomBytes(300_000));
         Path other = Files.write(Files.createDirectories(tmp.resolve("other")).resolve(NAME + ".tar"), randomBytes(200_000));
-        int port = freePortPair();
+        int port = DiodeRig.freePortPair();
         Receiver rx = Receiver.start(List.of("env", "PATH=" + shims + ":" + System.getenv("PATH")), "lo", port, inbox, 3);
         for (Path f : List.of(first, other, first)) {
             Tools.Result tx = send("lo", port, List.of("--copies", "1"), f);
@@ -201,7 +199,7 @@ class DiodeIT {
     void diodeReceive_stoppedWithSigterm_idleOrMidSession_stopsItsUdpReceiver_andLeavesNoDotFile() throws Exception {
         assumeUdpcast();
         Path inbox = Files.createDirectories(tmp.resolve("inbox"));
-        int port = freePortPair();
+        int port = DiodeRig.freePortPair();
         try {
             stopWithSigterm(inbox, port);
         } finally {
@@ -248,8 +246,8 @@ class DiodeIT {
     void twoReceiversIntoOneInbox_onTwoPorts_theSecondStartingMidSession_leavesTheFirstsArrivalIntact() throws Exception {
         assumeUdpcast();
         Path inbox = Files.createDirectories(tmp.resolve("inbox"));
-        int first = freePortPair();
-        int second = freePortPair();
+        int first = DiodeRig.freePortPair();
+        int second = DiodeRig.freePortPair();
         assumeTrue(first != second, "two port pairs");
         Receiver one = Receiver.start(List.of(), "lo", first, inbox, 1);
         awaitReceiverOn(first);
@@ -279,7 +277,7 @@ class DiodeIT {
     void aSecondReceiverOnTheSamePortAndInbox_exits1NamingTheLock_andTheFirstGoesOn() throws Exception {
         assumeUdpcast();
         Path inbox = Files.createDirectories(tmp.resolve("inbox"));
-        int port = freePortPair();
+        int port = DiodeRig.freePortPair();
         Receiver one = Receiver.start(List.of(), "lo", port, inbox, 1);
         awaitReceiverOn(port);
         Tools.Result again = run(List.of(script("diode-receive"), "--interface", "lo", "--port", String.valueOf(port), "--sessions", "1",
@@ -299,7 +297,7 @@ class DiodeIT {
     void aDotNameRemovedMidSession_isShort_sayingItWasRemoved() throws Exception {
         assumeUdpcast();
         Path inbox = Files.createDirectories(tmp.resolve("inbox"));
-        int port = freePortPair();
+        int port = DiodeRig.freePortPair();
         Receiver rx = Receiver.start(List.of(), "lo", port, inbox, 1);
         awaitReceiverOn(port);
         Path big = Files.write(tmp.resolve("big.tar"), randomBytes(10 << 20));
@@ -334,7 +332,7 @@ class DiodeIT {
         Path inbox = Files.createDirectories(tmp.resolve("inbox"));
         Path body = tmp.resolve("body");
         Files.write(body, randomBytes(1000));
-        int port = freePortPair();
+        int port = DiodeRig.freePortPair();
         String end = "SHA256 " + sha256(body).hex() + "\n";
         Receiver rx = Receiver.start(List.of(), "lo", port, inbox, 2);
         rawSession(port, header(1000, "done"), body, end);
@@ -348,7 +346,7 @@ class DiodeIT {
     void aSessionThatWouldLeaveLessThanMinFree_isRefused_andNothingIsWritten() throws Exception {
         assumeUdpcast();
         Path inbox = Files.createDirectories(tmp.resolve("inbox"));
-        int port = freePortPair();
+        int port = DiodeRig.freePortPair();
         // Far above any disk's free space: the disk is shared with other tests and processes, whose
         // writes and removals move its free space by more than the session's size.
         long free = 1L << 45; // 32 TiB, 14 digits (the script takes at most 15)
@@ -433,7 +431,7 @@ class DiodeIT {
         Path inbox = Files.createDirectories(parent.resolve("inbox"));
         Path body = tmp.resolve("body");
         Files.write(body, randomBytes(200_000));
-        int port = freePortPair();
+        int port = DiodeRig.freePortPair();
         String end = "SHA256 " + sha256(body).hex() + "\n";
         Receiver rx = Receiver.start(List.of(), "lo", port, inbox, 6);
         rawSession(port, header(300_000, "short.tar"), body, "");             // fewer bytes than announced
@@ -483,7 +481,7 @@ class DiodeIT {
         assumeUdpcast();
         assumeRootWith("ip", "nft");
         List<Path> set = bundle(registries, "1M");
-        int port = freePortPair();
+        int port = DiodeRig.freePortPair();
         Path inbox = Files.createDirectories(tmp.resolve("inbox"));
         try (OneWayLink link = OneWayLink.create()) {
             long before = link.senderSideReceivedPackets();
@@ -516,7 +514,7 @@ class DiodeIT {
         assumeUdpcast();
         assumeRootWith("ip", "nft");
         Path bundle = bundle(registries, null).get(0);
-        int port = freePortPair();
+        int port = DiodeRig.freePortPair();
         Path inbox = Files.createDirectories(tmp.resolve("inbox"));
         try (OneWayLink link = OneWayLink.create()) {
             String how = link.injectLoss(port);
@@ -546,7 +544,7 @@ class DiodeIT {
         Path bundle = bundle(registries, null).get(0);
         Path inbox = Files.createDirectories(tmp.resolve("inbox"));
         TestRegistry target = registries.plain();
-        int port = freePortPair();
+        int port = DiodeRig.freePortPair();
         Path damaged = Files.copy(bundle, tmp.resolve("damaged.tar"));
         Fixture.flipByte(damaged, "blobs/sha256/" + image.manifest().digest().hex(), 20);
 
@@ -585,7 +583,7 @@ class DiodeIT {
         List<Path> set = bundle(registries, "1M");
         Path inbox = Files.createDirectories(tmp.resolve("inbox"));
         TestRegistry target = registries.plain();
-        int port = freePortPair();
+        int port = DiodeRig.freePortPair();
         Path first = set.get(0);
         Path damaged = Files.copy(first, tmp.resolve("damaged-volume"));
         byte[] b = Files.readAllBytes(damaged);
@@ -898,20 +896,6 @@ class DiodeIT {
         }
     }
 
-    /** An even port P with P and P+1 free for UDP on loopback (udpcast uses both). */
-    private static int freePortPair() {
-        for (int i = 0; i < 100; i++) {
-            int p = 20_000 + 2 * RANDOM.nextInt(10_000);
-            try (DatagramSocket a = new DatagramSocket(p, InetAddress.getLoopbackAddress());
-                    DatagramSocket b = new DatagramSocket(p + 1, InetAddress.getLoopbackAddress())) {
-                return p;
-            } catch (IOException taken) {
-                // try another
-            }
-        }
-        throw new AssertionError("no free UDP port pair");
-    }
-
     private static Tools.Result run(List<String> cmd) throws Exception {
         return Tools.run(cmd, Map.of(), null);
     }
@@ -924,14 +908,6 @@ class DiodeIT {
         return REPO.resolve("scripts").resolve(name).toString();
     }
 
-    private static Path repo() {
-        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            if (Files.isExecutable(p.resolve("scripts/diode-send"))) {
-                return p;
-            }
-        }
-        throw new IllegalStateException("scripts/diode-send not found above " + Path.of("").toAbsolutePath());
-    }
 
     private static List<String> names(Path dir) throws IOException {
         try (Stream<Path> s = Files.list(dir)) {

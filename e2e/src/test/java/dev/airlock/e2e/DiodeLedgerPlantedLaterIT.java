@@ -5,14 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.airlock.testing.Tools;
-import java.io.IOException;
-import java.net.DatagramSocket;
-import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,7 +20,6 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code .diode-deliver.lock}: no receiver into that inbox delivers again). Real udpcast on lo.
  */
 class DiodeLedgerPlantedLaterIT {
-    private static final Random RANDOM = new Random();
 
     @TempDir
     Path tmp;
@@ -52,8 +47,8 @@ class DiodeLedgerPlantedLaterIT {
     private String receiveTwo(Plant plant) throws Exception {
         assumeTrue(Tools.has("udp-receiver") && Tools.has("udp-sender"), "udpcast is not installed");
         Path inbox = Files.createDirectories(tmp.resolve("inbox"));
-        int port = freePortPair();
-        Process rx = new ProcessBuilder("timeout", "60", repo().resolve("scripts/diode-receive").toString(), "--interface", "lo",
+        int port = DiodeRig.freePortPair();
+        Process rx = new ProcessBuilder("timeout", "60", DiodeRig.repo().resolve("scripts/diode-receive").toString(), "--interface", "lo",
                 "--port", String.valueOf(port), "--sessions", "2", "--idle-exit", "25", inbox.toString())
                 .redirectErrorStream(true).redirectOutput(tmp.resolve("rx.out").toFile()).start();
         Thread.sleep(1000);
@@ -73,30 +68,10 @@ class DiodeLedgerPlantedLaterIT {
     }
 
     private static void send(int port, Path file) throws Exception {
-        Tools.Result tx = Tools.run(List.of(repo().resolve("scripts/diode-send").toString(), "--interface", "lo", "--port",
+        Tools.Result tx = Tools.run(List.of(DiodeRig.repo().resolve("scripts/diode-send").toString(), "--interface", "lo", "--port",
                 String.valueOf(port), "--copies", "1", file.toString()), Map.of(), null);
         assertEquals(0, tx.exitCode(), tx.stderr());
     }
 
-    private static int freePortPair() {
-        for (int i = 0; i < 100; i++) {
-            int p = 20_000 + 2 * RANDOM.nextInt(10_000);
-            try (DatagramSocket a = new DatagramSocket(p, InetAddress.getLoopbackAddress());
-                    DatagramSocket b = new DatagramSocket(p + 1, InetAddress.getLoopbackAddress())) {
-                return p;
-            } catch (IOException taken) {
-                // try another
-            }
-        }
-        throw new AssertionError("no free UDP port pair");
-    }
 
-    private static Path repo() {
-        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            if (Files.isExecutable(p.resolve("scripts/diode-receive"))) {
-                return p;
-            }
-        }
-        throw new AssertionError("scripts/diode-receive not found above " + Path.of("").toAbsolutePath());
-    }
 }

@@ -4,15 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.airlock.testing.Tools;
-import java.io.IOException;
-import java.net.DatagramSocket;
-import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,7 +21,6 @@ import org.junit.jupiter.api.io.TempDir;
  * for: it waits 2 s before the real sync, so that the swap lands in the window every time.
  */
 class DiodeLedgerSwapRaceIT {
-    private static final Random RANDOM = new Random();
 
     @TempDir
     Path tmp;
@@ -40,8 +35,8 @@ class DiodeLedgerSwapRaceIT {
         Path sync = Files.writeString(bin.resolve("sync"), "#!/bin/sh\nsleep 2\nexec /usr/bin/sync \"$@\"\n");
         Files.setPosixFilePermissions(sync, PosixFilePermissions.fromString("rwxr-xr-x"));
         Files.writeString(inbox.resolve(".diode-received"), ""); // this receiver's, made before it starts
-        int port = freePortPair();
-        ProcessBuilder pb = new ProcessBuilder("timeout", "60", repo().resolve("scripts/diode-receive").toString(), "--interface", "lo",
+        int port = DiodeRig.freePortPair();
+        ProcessBuilder pb = new ProcessBuilder("timeout", "60", DiodeRig.repo().resolve("scripts/diode-receive").toString(), "--interface", "lo",
                 "--port", String.valueOf(port), "--sessions", "1", "--idle-exit", "25", inbox.toString())
                 .redirectErrorStream(true).redirectOutput(tmp.resolve("rx.out").toFile());
         pb.environment().put("PATH", bin + ":" + System.getenv("PATH"));
@@ -61,30 +56,10 @@ class DiodeLedgerSwapRaceIT {
     }
 
     private static void send(int port, Path file) throws Exception {
-        Tools.Result tx = Tools.run(List.of(repo().resolve("scripts/diode-send").toString(), "--interface", "lo", "--port",
+        Tools.Result tx = Tools.run(List.of(DiodeRig.repo().resolve("scripts/diode-send").toString(), "--interface", "lo", "--port",
                 String.valueOf(port), "--copies", "1", file.toString()), Map.of(), null);
         assertEquals(0, tx.exitCode(), tx.stderr());
     }
 
-    private static int freePortPair() {
-        for (int i = 0; i < 100; i++) {
-            int p = 20_000 + 2 * RANDOM.nextInt(10_000);
-            try (DatagramSocket a = new DatagramSocket(p, InetAddress.getLoopbackAddress());
-                    DatagramSocket b = new DatagramSocket(p + 1, InetAddress.getLoopbackAddress())) {
-                return p;
-            } catch (IOException taken) {
-                // try another
-            }
-        }
-        throw new AssertionError("no free UDP port pair");
-    }
 
-    private static Path repo() {
-        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            if (Files.isExecutable(p.resolve("scripts/diode-receive"))) {
-                return p;
-            }
-        }
-        throw new AssertionError("scripts/diode-receive not found above " + Path.of("").toAbsolutePath());
-    }
 }

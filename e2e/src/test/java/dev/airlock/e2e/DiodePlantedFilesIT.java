@@ -6,9 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.airlock.testing.Tools;
-import java.io.IOException;
-import java.net.DatagramSocket;
-import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -38,7 +35,7 @@ class DiodePlantedFilesIT {
         assumeTrue(Tools.has("udp-receiver"), "udpcast is not installed");
         Path inbox = Files.createDirectories(tmp.resolve("inbox"));
         Path precious = Files.writeString(tmp.resolve("precious"), "precious bytes outside the inbox\n");
-        int port = freePortPair();
+        int port = DiodeRig.freePortPair();
         Files.createSymbolicLink(inbox.resolve(".diode-udp-receiver." + port + ".log"), precious);
 
         Tools.Result r = receive(inbox, port);
@@ -51,7 +48,7 @@ class DiodePlantedFilesIT {
     void diodeReceive_aFifoPlantedAsItsLock_doesNotHang() throws Exception {
         assumeTrue(Tools.has("udp-receiver") && Tools.has("mkfifo"), "udpcast or mkfifo is not installed");
         Path inbox = Files.createDirectories(tmp.resolve("inbox"));
-        int port = freePortPair();
+        int port = DiodeRig.freePortPair();
         Tools.run("mkfifo", inbox.resolve(".diode-receive." + port + ".lock").toString()).ok();
 
         Tools.Result r = receive(inbox, port);
@@ -64,7 +61,7 @@ class DiodePlantedFilesIT {
     void diodeReceive_itsPortLockPlantedAsAHardLinkToTheDeliveryLock_stillDeliversTheNextArrival() throws Exception {
         assumeTrue(Tools.has("udp-receiver") && Tools.has("udp-sender"), "udpcast is not installed");
         Path inbox = Files.createDirectories(tmp.resolve("inbox"));
-        int port = freePortPair();
+        int port = DiodeRig.freePortPair();
         // A regular file with one name in the inbox: passes a "regular file, not a link" check. Held
         // (flock, fd 9) for the whole run, it is the same inode as the lock every delivery takes.
         Path deliver = Files.createFile(inbox.resolve(".diode-deliver.lock"));
@@ -90,7 +87,7 @@ class DiodePlantedFilesIT {
         assumeTrue(Tools.has("udp-receiver") && Tools.has("udp-sender"), "udpcast is not installed");
         assumeTrue("root".equals(System.getProperty("user.name")), "needs root to make another user's file");
         Path inbox = Files.createDirectories(tmp.resolve("inbox"));
-        int port = freePortPair();
+        int port = DiodeRig.freePortPair();
         Path small = tmp.resolve("small.tar");
         byte[] bytes = new byte[100_000];
         RANDOM.nextBytes(bytes);
@@ -120,7 +117,7 @@ class DiodePlantedFilesIT {
         assumeTrue(Tools.has("udp-receiver") && Tools.has("udp-sender"), "udpcast is not installed");
         assumeTrue("root".equals(System.getProperty("user.name")), "needs root to make another user's file");
         Path inbox = Files.createDirectories(tmp.resolve("inbox"));
-        int port = freePortPair();
+        int port = DiodeRig.freePortPair();
         Path small = tmp.resolve("small.tar.000");
         byte[] bytes = new byte[50_000];
         RANDOM.nextBytes(bytes);
@@ -147,11 +144,11 @@ class DiodePlantedFilesIT {
      * asserts that diode-send succeeded. Returns diode-receive's exit code (124: killed after 40 s).
      */
     private int sendOne(Path file, Path inbox, int port) throws Exception {
-        Process rx = new ProcessBuilder("timeout", "40", repo().resolve("scripts/diode-receive").toString(), "--interface", "lo",
+        Process rx = new ProcessBuilder("timeout", "40", DiodeRig.repo().resolve("scripts/diode-receive").toString(), "--interface", "lo",
                 "--port", String.valueOf(port), "--sessions", "1", "--idle-exit", "20", inbox.toString())
                 .redirectErrorStream(true).redirectOutput(tmp.resolve("rx.out").toFile()).start();
         Thread.sleep(1000);
-        Tools.Result tx = Tools.run(List.of(repo().resolve("scripts/diode-send").toString(), "--interface", "lo", "--port",
+        Tools.Result tx = Tools.run(List.of(DiodeRig.repo().resolve("scripts/diode-send").toString(), "--interface", "lo", "--port",
                 String.valueOf(port), "--copies", "1", file.toString()), Map.of(), null);
         int code = rx.waitFor();
         assertEquals(0, tx.exitCode(), tx.stderr());
@@ -160,29 +157,9 @@ class DiodePlantedFilesIT {
 
     /** diode-receive on loopback, no session sent: it should stop after 2 s idle; timeout(1) ends it after 20 s (exit 124). */
     private static Tools.Result receive(Path inbox, int port) throws Exception {
-        return Tools.run(List.of("timeout", "20", repo().resolve("scripts/diode-receive").toString(), "--interface", "lo", "--port",
+        return Tools.run(List.of("timeout", "20", DiodeRig.repo().resolve("scripts/diode-receive").toString(), "--interface", "lo", "--port",
                 String.valueOf(port), "--idle-exit", "2", inbox.toString()), Map.of(), null);
     }
 
-    private static int freePortPair() {
-        for (int i = 0; i < 100; i++) {
-            int p = 20_000 + 2 * RANDOM.nextInt(10_000);
-            try (DatagramSocket a = new DatagramSocket(p, InetAddress.getLoopbackAddress());
-                    DatagramSocket b = new DatagramSocket(p + 1, InetAddress.getLoopbackAddress())) {
-                return p;
-            } catch (IOException taken) {
-                // try another
-            }
-        }
-        throw new AssertionError("no free UDP port pair");
-    }
 
-    private static Path repo() {
-        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            if (Files.isExecutable(p.resolve("scripts/diode-receive"))) {
-                return p;
-            }
-        }
-        throw new AssertionError("scripts/diode-receive not found above " + Path.of("").toAbsolutePath());
-    }
 }

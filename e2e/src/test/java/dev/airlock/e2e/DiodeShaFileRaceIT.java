@@ -5,9 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.airlock.testing.Tools;
-import java.io.IOException;
-import java.net.DatagramSocket;
-import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -40,7 +37,7 @@ class DiodeShaFileRaceIT {
         Path inbox = Files.createDirectories(tmp.resolve("inbox"));
         Files.setAttribute(tmp, "unix:mode", 0755);
         Files.setAttribute(inbox, "unix:mode", 01777); // shared, sticky
-        int port = freePortPair();
+        int port = DiodeRig.freePortPair();
         byte[] bundle = new byte[200_000];
         RANDOM.nextBytes(bundle);
         Path sent = Files.write(tmp.resolve("daily-000001.airlock.tar"), bundle);
@@ -50,11 +47,11 @@ class DiodeShaFileRaceIT {
         List<String> cmd = new java.util.ArrayList<>(asStranger);
         cmd.addAll(List.of(Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3", plant.toString(), inbox.toString(), String.valueOf(port)));
         Process stranger = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(tmp.resolve("stranger.out").toFile()).start();
-        Process rx = new ProcessBuilder("timeout", "90", repo().resolve("scripts/diode-receive").toString(), "--interface", "lo",
+        Process rx = new ProcessBuilder("timeout", "90", DiodeRig.repo().resolve("scripts/diode-receive").toString(), "--interface", "lo",
                 "--port", String.valueOf(port), "--sessions", "2", "--idle-exit", "25", inbox.toString())
                 .redirectErrorStream(true).redirectOutput(tmp.resolve("rx.out").toFile()).start();
         Thread.sleep(1000);
-        Tools.Result tx = Tools.run(List.of(repo().resolve("scripts/diode-send").toString(), "--interface", "lo", "--port",
+        Tools.Result tx = Tools.run(List.of(DiodeRig.repo().resolve("scripts/diode-send").toString(), "--interface", "lo", "--port",
                 String.valueOf(port), "--copies", "2", sent.toString()), Map.of(), null);
         rx.waitFor(100, TimeUnit.SECONDS);
         stranger.destroy();
@@ -87,25 +84,5 @@ class DiodeShaFileRaceIT {
                             print("late", name, e, flush=True)
             """;
 
-    private static int freePortPair() {
-        for (int i = 0; i < 100; i++) {
-            int p = 20_000 + 2 * RANDOM.nextInt(10_000);
-            try (DatagramSocket a = new DatagramSocket(p, InetAddress.getLoopbackAddress());
-                    DatagramSocket b = new DatagramSocket(p + 1, InetAddress.getLoopbackAddress())) {
-                return p;
-            } catch (IOException taken) {
-                // try another
-            }
-        }
-        throw new AssertionError("no free UDP port pair");
-    }
 
-    private static Path repo() {
-        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            if (Files.isExecutable(p.resolve("scripts/diode-receive"))) {
-                return p;
-            }
-        }
-        throw new AssertionError("scripts/diode-receive not found above " + Path.of("").toAbsolutePath());
-    }
 }
