@@ -27,7 +27,10 @@ import org.junit.jupiter.api.io.TempDir;
  * umask (022: any run but the unit's) is readable by others, and a stranger who opens it and holds
  * flock(2) on it keeps the receiver waiting for the delivery lock for good (and, on the per-port
  * lock, keeps it from starting). Real udpcast on lo; the receiver runs as root as the other diode
- * tests do, the stranger as nobody (setpriv).
+ * tests do, the stranger as nobody (setpriv). T3: the name of an earlier version's log, never made
+ * now and so free on every inbox: a stranger's directory there made every start exit 1 (rm -f of a
+ * directory fails). T4: {@code .diode-damaged}, made only at the first damaged arrival and so free on
+ * most inboxes: a stranger's file there made every later start exit 1 (a planted ledger is refused).
  */
 class DiodeLockHeldIT {
     private static final Random RANDOM = new Random();
@@ -61,6 +64,29 @@ class DiodeLockHeldIT {
     @Test
     void aStrangerHoldingThePortsLock_doesNotKeepTheReceiverFromStarting() throws Exception {
         strangerHolds(port -> ".diode-receive." + port + ".lock");
+    }
+
+    @Test
+    void aStrangersDirectoryUnderTheOldLogsName_doesNotKeepTheReceiverFromStarting() throws Exception {
+        assumeTrue(Tools.has("udp-receiver") && Tools.has("udp-sender") && Tools.has("setpriv"), "udpcast or setpriv is not installed");
+        Path inbox = sharedInbox();
+        int port = freePortPair();
+        asNobody(List.of("mkdir", inbox.resolve(".diode-udp-receiver." + port + ".log").toString()), "stranger.out").waitFor();
+        assertTrue(Files.isDirectory(inbox.resolve(".diode-udp-receiver." + port + ".log")));
+        byte[] bundle = receive(inbox, port, "daily-000001.airlock.tar", "rx.out");
+        assertArrayEquals(bundle, Files.readAllBytes(inbox.resolve("daily-000001.airlock.tar")));
+    }
+
+    @Test
+    void aStrangersFileUnderTheDamagedLedgersName_doesNotKeepTheReceiverFromStartingAgain() throws Exception {
+        assumeTrue(Tools.has("udp-receiver") && Tools.has("udp-sender") && Tools.has("setpriv"), "udpcast or setpriv is not installed");
+        Path inbox = sharedInbox();
+        int port = freePortPair();
+        byte[] first = receive(inbox, port, "daily-000001.airlock.tar", "rx1.out"); // an inbox in use, never a damaged arrival
+        assertArrayEquals(first, Files.readAllBytes(inbox.resolve("daily-000001.airlock.tar")));
+        asNobody(List.of("touch", inbox.resolve(".diode-damaged").toString()), "stranger.out").waitFor();
+        byte[] second = receive(inbox, port, "daily-000002.airlock.tar", "rx2.out"); // the receiver started again (an update, a reboot)
+        assertArrayEquals(second, Files.readAllBytes(inbox.resolve("daily-000002.airlock.tar")));
     }
 
     /** A first bundle makes the locks (umask 022); then a stranger holds flock(2) on {@code lock} and a second bundle is sent. */
