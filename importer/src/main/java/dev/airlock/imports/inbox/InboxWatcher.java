@@ -71,6 +71,8 @@ public final class InboxWatcher {
     private InboxScan scan;
     private InboxMoves moves;
     private SquatterMoves squatters;
+    /** Whose files are the receivers' deliveries: only theirs (or root's) make a channel wait behind a retry (red-team pass T, T7). */
+    private Receivers receivers;
     private String resumed;
     private final Map<String, PeekEntry> peeks = new HashMap<>();
     private final Map<String, Retry> retries = new HashMap<>();
@@ -199,6 +201,7 @@ public final class InboxWatcher {
             scan = new InboxScan(layout.inbox(), options.settle(), InboxScan.MAX_FILES, template.trust());
             moves = new InboxMoves(layout, log);
             squatters = new SquatterMoves(layout.inbox(), moves, log);
+            receivers = Receivers.of(layout.inbox());
             String warning = layout.sharingWarning();
             if (warning != null) {
                 log.accept("warning: " + warning);
@@ -366,7 +369,7 @@ public final class InboxWatcher {
             }
             if (retry != null && (once || now < retry.dueNanos())) {
                 due = once ? due : Math.min(due, retry.dueNanos());
-                if (p.peek() != null) {
+                if (p.peek() != null && holdsChannel(c)) {
                     paused.add(p.peek().channel());
                 }
             } else if (p.peek() == null) {
@@ -468,7 +471,7 @@ public final class InboxWatcher {
                 continue; // a bundle of its channel is left to retry: nothing overtakes it
             }
             process(x.candidate(), x.peek(), once);
-            if (retries.containsKey(x.candidate().key())) {
+            if (retries.containsKey(x.candidate().key()) && holdsChannel(x.candidate())) {
                 waitWithRetry.add(x.peek().channel());
             }
         }
@@ -478,6 +481,17 @@ public final class InboxWatcher {
             }
             process(c, null, once);
         }
+    }
+
+    /**
+     * Whether {@code c}, left to retry, makes the rest of its channel wait: only when the receivers
+     * ({@link Receivers}) or root own the file it is opened by. A stranger's file is his to make fail
+     * for a reason not its own at will (read, its bundle.json kept while its stamp stays, then chmod
+     * 000: "permission denied", exit 1, every time), and the channel its unsigned bundle.json named
+     * waited behind it for good, the real bundle too (red-team pass T, T7).
+     */
+    private boolean holdsChannel(InboxScan.Candidate c) {
+        return receivers == null || !receivers.stranger(c.open()) || dev.airlock.io.FileOwners.owner(c.open()) == 0;
     }
 
     private PeekEntry peek(InboxScan.Candidate c) {

@@ -290,10 +290,26 @@ final class SignedCopies {
             Map<String, Boolean> settled, BoundedFiles.Rule rule) {
         boolean under = name.equals(chosen) || sameSettled(name, chosen, files, settled, rule);
         boolean beside = own != null && (own.equals(chosen) || sameSettled(own, chosen, files, settled, rule));
-        if (under && beside) {
-            return ownFirst(own, name) ? own : name;
+        String picked = under && beside ? (ownFirst(own, name) ? own : name) : under ? name : beside ? own : chosen;
+        return receiversOf(picked, under ? name : null, beside ? own : null, chosen);
+    }
+
+    /**
+     * {@code picked}, unless it is a stranger's and another of the files holding its bytes ({@code name},
+     * {@code own}, {@code chosen}: null when not of them) is the receivers': then that one. A stranger
+     * holding a list's name and the copy name its bytes give (pair[0] then the receivers' {@code -2})
+     * had his file under the name kept over the receivers' copy (red-team pass T, T5).
+     */
+    private String receiversOf(String picked, String name, String own, String chosen) {
+        if (!receivers.known() || receivers.theirs(inbox.resolve(picked))) {
+            return picked;
         }
-        return under ? name : beside ? own : chosen;
+        for (String c : new String[] {name, own, chosen}) {
+            if (c != null && receivers.theirs(inbox.resolve(c))) {
+                return c;
+            }
+        }
+        return picked;
     }
 
     /** Whether {@code c}, settled, holds {@code chosen}'s bytes. */
@@ -425,6 +441,7 @@ final class SignedCopies {
             boolean alone = !copies.containsKey(v.name()); // no copy beside it: the name's file, unhashed (the import checks it)
             String chosen = alone ? null : matching(v, withSettled(cands, settled), files, stamps);
             chosen = chosen != null && chosen.equals(v.name()) ? keptBeside(v, cands, files, settled, stamps) : chosen;
+            chosen = chosen == null ? null : receiversFirst(v, chosen, cands, files, settled, stamps);
             if (chosen == null && cands.stream().anyMatch(c -> !settled.get(c))) {
                 waiting = new Waiting("a volume of " + listName + " (or its copy kept beside its name) is still being written", Long.MIN_VALUE);
                 continue;
@@ -520,6 +537,23 @@ final class SignedCopies {
             return v.name();
         }
         return own.equals(matching(v, List.of(own), files, stamps)) ? own : v.name();
+    }
+
+    /**
+     * {@code chosen}, unless it is a stranger's and a settled candidate of the receivers' ({@link Receivers})
+     * has the listed size and sha256 too: then the first such. A stranger holding a volume's name and the
+     * copy name its listed sha256 gives (the list is readable) had the real volume delivered as
+     * {@code -2}; his file under the name, of its bytes copied from the inbox, was the first candidate
+     * with them, and the receivers' real copy went to rejected/ as a squatter (red-team pass T, T5).
+     * Only the receivers' files are hashed for it: no one else can add to them.
+     */
+    private String receiversFirst(VolumeList.Volume v, String chosen, List<String> cands, Map<String, BasicFileAttributes> files,
+            Map<String, Boolean> settled, Map<String, InboxScan.Stamp> stamps) {
+        if (!receivers.known() || receivers.theirs(inbox.resolve(chosen))) {
+            return chosen;
+        }
+        String own = matching(v, withSettled(cands, settled).stream().filter(c -> receivers.theirs(inbox.resolve(c))).toList(), files, stamps);
+        return own != null ? own : chosen;
     }
 
     /** The first candidate of the listed size whose sha256 is the listed one; only those of that size are hashed. */
