@@ -25,6 +25,11 @@ public final class FileOwners {
         return owner(file, false);
     }
 
+    /** The owner of what {@code file} leads to (a link followed), or -1 when it cannot be told. */
+    public static int ownerFollowingLinks(Path file) {
+        return owner(file, true);
+    }
+
     /** Whether {@code file} belongs to another user than this process's (false when either cannot be told). */
     public static boolean foreign(Path file) {
         int o = owner(file);

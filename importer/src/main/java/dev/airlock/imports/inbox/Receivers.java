@@ -1,8 +1,6 @@
 package dev.airlock.imports.inbox;
 
 import dev.airlock.io.FileOwners;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
 
@@ -23,12 +21,9 @@ record Receivers(Set<Integer> uids) {
         if (FileOwners.SELF >= 0) {
             uids.add(FileOwners.SELF);
         }
-        try {
-            if (Files.getAttribute(inbox, "unix:uid") instanceof Integer owner) {
-                uids.add(owner);
-            }
-        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
-            // not a POSIX file system: the watcher's user alone
+        int owner = FileOwners.ownerFollowingLinks(inbox); // -1 off a POSIX file system: the watcher's user alone
+        if (owner >= 0) {
+            uids.add(owner);
         }
         return new Receivers(Set.copyOf(uids));
     }
