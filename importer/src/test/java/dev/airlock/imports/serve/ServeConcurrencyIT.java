@@ -49,6 +49,7 @@ class ServeConcurrencyIT {
 
     private Path inbox;
     private Path clientKey;
+    private Path otherKey;
     private Path authorizedKeys;
     private InboxServer server;
     private SshClient client;
@@ -59,8 +60,10 @@ class ServeConcurrencyIT {
         inbox = Files.createDirectories(tmp.resolve("inbox"));
         clientKey = tmp.resolve("client_ed25519");
         TestSshd.keygen("ed25519", "", clientKey);
+        otherKey = tmp.resolve("other_ed25519");
+        TestSshd.keygen("ed25519", "", otherKey);
         authorizedKeys = Files.writeString(tmp.resolve("authorized_keys"),
-                Files.readString(clientKey.resolveSibling("client_ed25519.pub")));
+                Files.readString(clientKey.resolveSibling("client_ed25519.pub")) + Files.readString(otherKey.resolveSibling("other_ed25519.pub")));
         client = SshClient.setUpDefaultClient();
         client.setServerKeyVerifier(AcceptAllServerKeyVerifier.INSTANCE);
         client.start();
@@ -98,8 +101,12 @@ class ServeConcurrencyIT {
     }
 
     private ClientSession login() throws Exception {
+        return login(clientKey);
+    }
+
+    private ClientSession login(Path key) throws Exception {
         ClientSession s = client.connect("airlock", "127.0.0.1", server.port()).verify(Duration.ofSeconds(10)).getSession();
-        try (InputStream in = Files.newInputStream(clientKey)) {
+        try (InputStream in = Files.newInputStream(key)) {
             s.addPublicKeyIdentity(SecurityUtils.loadKeyPairIdentities(null, null, in, FilePasswordProvider.EMPTY).iterator().next());
         }
         s.auth().verify(Duration.ofSeconds(10));
@@ -177,6 +184,40 @@ class ServeConcurrencyIT {
             awaitLog("upload of y.tar.part from key ");
             posixRename(b, "y.tar.part", "y.tar");
             assertArrayEquals("half and the rest".getBytes(StandardCharsets.UTF_8), Files.readAllBytes(inbox.resolve("y.tar")));
+        }
+    }
+
+    // ------------------------------------------------------------------ T8: another key's push
+
+    /**
+     * Red-team pass T, T8: the holder of another authorized key opened a push's {@code NAME.part} for
+     * writing and kept it open, so that push's rename was refused for good ("still open for
+     * writing"), or wrote into it. Each key's {@code .part} files are its own: another key neither
+     * sees, reads, writes nor holds them.
+     */
+    @Test
+    void anotherKeysOpenHandleOnAPushsPart_neitherHoldsNorChangesIt_andItsPartsAreItsOwn() throws Exception {
+        start();
+        try (ClientSession mine = login(); ClientSession his = login(otherKey);
+                SftpClient a = SftpClientFactory.instance().createSftpClient(mine);
+                SftpClient b = SftpClientFactory.instance().createSftpClient(his)) {
+            put(a, "v-000001.airlock.tar.part", "the real ");
+            assertThrows(SftpException.class, () -> b.stat("v-000001.airlock.tar.part"), "another key does not see this key's .part");
+            assertThrows(SftpException.class, () -> b.read(b.open("v-000001.airlock.tar.part", EnumSet.of(OpenMode.Read)), 0, new byte[16], 0, 16));
+            SftpClient.CloseableHandle held = b.open("v-000001.airlock.tar.part", WRITE); // his own .part of that name, held open
+            b.write(held, 0, "forged bytes".getBytes(StandardCharsets.UTF_8));
+            try (SftpClient.CloseableHandle h = a.open("v-000001.airlock.tar.part", EnumSet.of(OpenMode.Write))) {
+                a.write(h, 9, "bundle".getBytes(StandardCharsets.UTF_8)); // the push resumes at its own end
+            }
+            assertEquals(15, a.stat("v-000001.airlock.tar.part").getSize());
+            posixRename(a, "v-000001.airlock.tar.part", "v-000001.airlock.tar");
+            b.write(held, 0, "more forgery".getBytes(StandardCharsets.UTF_8));
+            held.close();
+            assertEquals("the real bundle", Files.readString(inbox.resolve("v-000001.airlock.tar")), log());
+            awaitLog("received v-000001.airlock.tar (15 bytes)");
+            posixRename(b, "v-000001.airlock.tar.part", "v-000001.airlock.tar"); // his own, delivered by the one rule: kept beside, never replacing
+            assertEquals("the real bundle", Files.readString(inbox.resolve("v-000001.airlock.tar")), log());
+            assertTrue(names(inbox).stream().anyMatch(n -> n.startsWith("v-000001.airlock.tar.conflict-")), names(inbox).toString());
         }
     }
 
