@@ -75,6 +75,19 @@ class ServeIT {
                 "--identity", key.toString(), "--known-hosts", kh.toString(), "--retries", "1", "--json"));
     }
 
+    /**
+     * Where serve keeps the push key's {@code .part} files: {@code .airlock-serve-parts/} and the key's
+     * SHA-256 fingerprint as OpenSSH's {@code ssh-keygen -l} prints it, {@code +/} written {@code -_}.
+     */
+    private Path keyParts(Path inbox) throws Exception {
+        Tools.Result r = Tools.run("ssh-keygen", "-l", "-E", "sha256", "-f", tmp.resolve("push_ed25519.pub").toString());
+        assertEquals(0, r.exitCode(), r.toString());
+        String fingerprint = r.stdout().trim().split(" ")[1];
+        assertTrue(fingerprint.startsWith("SHA256:"), fingerprint);
+        String id = fingerprint.substring("SHA256:".length()).replace('+', '-').replace('/', '_');
+        return Files.createDirectories(inbox.resolve(".airlock-serve-parts").resolve(id));
+    }
+
     private Path randomFile(String name, int size, long seed) throws Exception {
         byte[] b = new byte[size];
         new Random(seed).nextBytes(b);
@@ -87,10 +100,10 @@ class ServeIT {
         }
     }
 
-    /** The {@code .part} files serve keeps in its own directory, named as {@code DIR/NAME} (the directory itself is serve's). */
+    /** The {@code .part} files serve keeps in its own directory, in a directory for each key, named as {@code DIR/NAME} (the directories are serve's). */
     private static Stream<String> partsIn(Path parts) {
-        try (Stream<Path> s = Files.list(parts)) {
-            return s.map(p -> parts.getFileName() + "/" + p.getFileName()).toList().stream();
+        try (Stream<Path> s = Files.walk(parts)) {
+            return s.filter(Files::isRegularFile).map(p -> parts.getFileName() + "/" + p.getFileName()).toList().stream();
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
@@ -101,7 +114,7 @@ class ServeIT {
         Path inbox = Files.createDirectories(tmp.resolve("inbox-stale"));
         serve(inbox, 1L << 30, 0);
         Path bundle = randomFile("stale-000001.airlock.tar", 2 << 20, 31);
-        Files.write(inbox.resolve("stale-000001.airlock.tar.part"), new byte[1 << 20]); // zeros: not the bundle's first MiB
+        Files.write(keyParts(inbox).resolve("stale-000001.airlock.tar.part"), new byte[1 << 20]); // zeros: not the bundle's first MiB
         JsonNode f = JSON.readTree(push(bundle).ok().out()).path("files").get(0);
         assertEquals(0, f.path("resumedFrom").asLong());
         assertArrayEquals(Files.readAllBytes(bundle), Files.readAllBytes(inbox.resolve("stale-000001.airlock.tar")));
@@ -113,8 +126,8 @@ class ServeIT {
         serve(inbox, 0, 1);
         Path bundle = randomFile("ch-000001.airlock.tar", 3 << 20, 1);
         byte[] bytes = Files.readAllBytes(bundle);
-        // What a push cut off after its first MiB left behind (serve keeps a push's .part in a directory of its own).
-        Files.write(inbox.resolve(".airlock-serve-parts/ch-000001.airlock.tar.part"), Arrays.copyOf(bytes, 1 << 20));
+        // What a push cut off after its first MiB left behind (serve keeps a push's .part in its key's directory of them).
+        Files.write(keyParts(inbox).resolve("ch-000001.airlock.tar.part"), Arrays.copyOf(bytes, 1 << 20));
 
         Airlock.Run run = push(bundle).ok();
         JsonNode f = JSON.readTree(run.out()).path("files").get(0);

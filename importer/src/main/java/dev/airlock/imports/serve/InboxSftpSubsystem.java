@@ -76,6 +76,8 @@ final class InboxSftpSubsystem extends SftpSubsystem {
 
     private final InboxServer server;
     private final Path inbox;
+    /** This session's key's directory of {@code .part} files ({@link PartsDirectory#forKey}): another key's are never named. */
+    private final Path parts;
     private final Map<String, Upload> uploads = new ConcurrentHashMap<>();
     /** Who this channel belongs to, for the log (taken now: a closed session forgets its login). */
     private final String who;
@@ -87,6 +89,7 @@ final class InboxSftpSubsystem extends SftpSubsystem {
         this.server = server;
         this.session = channel.getServerSession();
         this.inbox = server.inbox();
+        this.parts = PartsDirectory.forKey(server.parts(), session.getAttribute(InboxServer.KEY_FINGERPRINT));
         this.who = server.describe(channel.getServerSession());
     }
 
@@ -254,7 +257,8 @@ final class InboxSftpSubsystem extends SftpSubsystem {
         }
         if (InboxNames.isPart(name)) {
             // counted server-wide until closed, so no rename delivers it while this handle can still write
-            String handle = server.writers().open(name,
+            PartsDirectory.ensure(parts);
+            String handle = server.writers().open(local(name),
                     () -> super.doOpen(id, remote(name), pflags, access & ~SftpConstants.ACE4_READ_DATA, Map.of()));
             uploads.put(handle, new Upload(name, local(name), null));
             return handle;
@@ -274,14 +278,14 @@ final class InboxSftpSubsystem extends SftpSubsystem {
         return handle;
     }
 
-    /** Where the file a client names {@code name} is: a {@code .part} in serve's own directory ({@link PartsDirectory}), else in the inbox. */
+    /** Where the file a client names {@code name} is: a {@code .part} in its key's directory of them ({@link PartsDirectory}), else in the inbox. */
     private Path local(String name) {
-        return InboxNames.isPart(name) ? server.parts().resolve(name) : inbox.resolve(name);
+        return InboxNames.isPart(name) ? parts.resolve(name) : inbox.resolve(name);
     }
 
     /** The same as a path of the subsystem's file system, which is rooted at the inbox. */
-    private static String remote(String name) {
-        return "/" + (InboxNames.isPart(name) ? PartsDirectory.NAME + "/" : "") + name;
+    private String remote(String name) {
+        return "/" + (InboxNames.isPart(name) ? PartsDirectory.NAME + "/" + parts.getFileName() + "/" : "") + name;
     }
 
     @Override
@@ -350,7 +354,7 @@ final class InboxSftpSubsystem extends SftpSubsystem {
             super.doClose(id, handle);
         } finally {
             if (u.target == null) {
-                server.writers().closed(u.name);
+                server.writers().closed(u.file);
             }
         }
         if (u.refusal != null) {
@@ -381,7 +385,7 @@ final class InboxSftpSubsystem extends SftpSubsystem {
             super.closeAllHandles();
         } finally {
             // the connection is gone: its .part handles no longer hold back a rename (or a resume's rename)
-            uploads.values().stream().filter(u -> u.target == null).forEach(u -> server.writers().closed(u.name));
+            uploads.values().stream().filter(u -> u.target == null).forEach(u -> server.writers().closed(u.file));
         }
         for (Upload u : uploads.values()) {
             if (u.target != null) {
@@ -429,7 +433,7 @@ final class InboxSftpSubsystem extends SftpSubsystem {
         if (Files.exists(dst, LinkOption.NOFOLLOW_LINKS) && !opts.contains(StandardCopyOption.REPLACE_EXISTING)) {
             throw new FileAlreadyExistsException(newPath);
         }
-        int writing = server.writers().deliverIfNoneOpen(from, () -> {
+        int writing = server.writers().deliverIfNoneOpen(src, () -> {
             try (FileChannel c = FileChannel.open(src, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
                 c.force(true); // the name must only ever appear over durable bytes
             }
@@ -490,12 +494,13 @@ final class InboxSftpSubsystem extends SftpSubsystem {
             this.inbox = inbox;
         }
 
-        /** A name in the inbox, or a {@code .part} in serve's own directory of them; nothing else. */
-        private Path real(Path file) throws IOException {
+        /** A name in the inbox, or a {@code .part} in the session's key's directory of them; nothing else. */
+        private Path real(SftpSubsystemProxy subsystem, Path file) throws IOException {
             Path n = file.normalize();
             String name = n.getFileName() == null ? null : n.getFileName().toString();
-            if (name != null && n.getNameCount() == 2 && n.getName(0).toString().equals(PartsDirectory.NAME) && InboxNames.isPart(name)) {
-                return inbox.resolve(PartsDirectory.NAME).resolve(name);
+            if (name != null && n.getNameCount() == 3 && n.getName(0).toString().equals(PartsDirectory.NAME) && InboxNames.isPart(name)
+                    && subsystem instanceof InboxSftpSubsystem s && n.getName(1).toString().equals(s.parts.getFileName().toString())) {
+                return s.parts.resolve(name);
             }
             if (n.getNameCount() != 1 || name == null || InboxNames.isPart(name)) {
                 throw new java.nio.file.AccessDeniedException(String.valueOf(file));
@@ -508,7 +513,7 @@ final class InboxSftpSubsystem extends SftpSubsystem {
                 Set<? extends OpenOption> options, java.nio.file.attribute.FileAttribute<?>... attrs) throws IOException {
             Set<OpenOption> o = new HashSet<>(options);
             o.add(LinkOption.NOFOLLOW_LINKS);
-            Path real = real(file);
+            Path real = real(subsystem, file);
             FileChannel ch = FileChannel.open(real, o);
             if (InboxNames.isTemp(real.getFileName().toString())) {
                 // Held while the upload is written (released when its handle closes, or the process dies): a

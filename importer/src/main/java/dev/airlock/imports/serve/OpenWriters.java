@@ -1,11 +1,14 @@
 package dev.airlock.imports.serve;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Which {@code .part} files are open for writing, through any handle of any session of the server.
+ * Which {@code .part} files are open for writing, through any handle of any session of the server
+ * (a file is its path in serve's directory of them: each key's {@code .part} files are its own,
+ * {@link PartsDirectory}, so only sessions of the same key meet here).
  * A {@code .part} is delivered by link and unlink ({@code NoReplaceDelivery}), so its inode becomes
  * the delivered file: a handle still open on it would keep writing into a file already logged as
  * received (two pushes of one bundle at once). So a delivery runs only while no handle has the
@@ -23,22 +26,22 @@ final class OpenWriters {
         void deliver() throws IOException;
     }
 
-    private final Map<String, Integer> open = new HashMap<>();
+    private final Map<Path, Integer> open = new HashMap<>();
 
     /** Runs {@code opening} (which opens {@code name} for writing) and, if it succeeded, counts one more handle on it. */
-    synchronized <T> T open(String name, Opening<T> opening) throws IOException {
+    synchronized <T> T open(Path name, Opening<T> opening) throws IOException {
         T handle = opening.open();
         open.merge(name, 1, Integer::sum);
         return handle;
     }
 
     /** One handle on {@code name} is closed (by its client, or because its connection went). */
-    synchronized void closed(String name) {
+    synchronized void closed(Path name) {
         open.computeIfPresent(name, (k, n) -> n == 1 ? null : n - 1);
     }
 
     /** Handles open for writing on {@code name} now. */
-    synchronized int count(String name) {
+    synchronized int count(Path name) {
         return open.getOrDefault(name, 0);
     }
 
@@ -46,7 +49,7 @@ final class OpenWriters {
      * Runs {@code delivery} of {@code name} if no handle has it open for writing, with no open let
      * in until it is done; else returns the number of such handles and delivers nothing.
      */
-    synchronized int deliverIfNoneOpen(String name, Delivery delivery) throws IOException {
+    synchronized int deliverIfNoneOpen(Path name, Delivery delivery) throws IOException {
         int n = count(name);
         if (n == 0) {
             delivery.deliver();

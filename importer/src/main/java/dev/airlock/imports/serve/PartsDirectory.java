@@ -10,7 +10,9 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.function.Consumer;
+import java.util.regex.Pattern;
 
 /**
  * Where serve keeps the {@code NAME.part} files of resumable pushes: {@code DIR/.airlock-serve-parts},
@@ -19,17 +21,25 @@ import java.util.function.Consumer;
  * Kept in the shared inbox under a name known in advance (the bundle's), a {@code .part} was another
  * local user's to hold: serve as root wrote a push into his inode, and one he made again the moment
  * serve set his aside failed the push on every try (red-team pass S, S5 and S5b).
+ *
+ * <p>Each authorized key has a directory of its own in it ({@link #forKey}): a session sees, reads,
+ * writes and renames only its own key's {@code .part} files. Shared by every key, one push's
+ * {@code .part} was another key's to hold open for writing, which refused that push's rename for
+ * good, or to write into (red-team pass T, T8). A push resumed after a dropped connection comes
+ * with the same key, so it finds its {@code .part}.
  */
 final class PartsDirectory {
     static final String NAME = ".airlock-serve-parts";
+    /** A key's directory name: its SHA-256 fingerprint's base64 with {@code -} and {@code _}. */
+    private static final Pattern KEY_DIRECTORY = Pattern.compile("[A-Za-z0-9_-]{16,100}");
 
     private PartsDirectory() {
     }
 
     /**
      * Makes {@code inbox}'s parts directory (or checks it: a directory of serve's user, not a link,
-     * then mode 0700), and moves into it the {@code .part} files of serve's user an earlier version
-     * left in the inbox, so that their pushes resume. Another user's directory there, or a link, is
+     * then mode 0700), and logs the {@code .part} files of serve's user an earlier version left in
+     * the inbox or in it ({@link #logOldParts}). Another user's directory there, or a link, is
      * refused (exit 1, naming it).
      */
     static Path prepare(Path inbox, Consumer<String> log) {
@@ -45,28 +55,57 @@ final class PartsDirectory {
                         + " runs as (uid " + FileOwners.SELF + "): someone else put it there; check it, remove it, then start again", null);
             }
             Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
-            adoptOldParts(inbox, dir, log);
+            logOldParts(inbox, dir, log);
             return dir;
         } catch (IOException e) {
             throw AirlockException.local("cannot make " + dir + " (where serve keeps the .part files of pushes): " + e.getMessage(), e);
         }
     }
 
-    /** The {@code .part} files of serve's own user that an earlier serve wrote in the inbox itself: moved in, never replacing. */
-    private static void adoptOldParts(Path inbox, Path dir, Consumer<String> log) throws IOException {
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(inbox, "*" + InboxNames.PART)) {
-            for (Path p : ds) {
-                String name = p.getFileName().toString();
-                if (name.startsWith(".") || !Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS) || FileOwners.foreign(p)
-                        || Files.exists(dir.resolve(name), LinkOption.NOFOLLOW_LINKS)) {
-                    continue;
+    /**
+     * The directory of {@code .part} files of the key whose fingerprint ({@code SHA256:BASE64}) is
+     * {@code fingerprint}: {@code PARTS/BASE64}, with {@code +} and {@code /} written {@code -} and
+     * {@code _}. Made only when the key first writes a {@code .part} ({@link #ensure}).
+     */
+    static Path forKey(Path parts, String fingerprint) {
+        String id = fingerprint == null ? "" : fingerprint.substring(fingerprint.indexOf(':') + 1).replace('+', '-').replace('/', '_');
+        if (!KEY_DIRECTORY.matcher(id).matches()) {
+            throw new IllegalStateException("no key fingerprint for this session: " + fingerprint);
+        }
+        return parts.resolve(id);
+    }
+
+    /** Makes a key's directory ({@link #forKey}, mode 0700) if it is not there yet. */
+    static void ensure(Path keyParts) throws IOException {
+        if (Files.isDirectory(keyParts, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try {
+            Files.createDirectory(keyParts, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            return; // another session of the key made it just now (or it is not a directory: the open below fails)
+        }
+        AtomicFiles.fsyncDirectory(keyParts.getParent());
+    }
+
+    /**
+     * {@code .part} files an earlier serve left in the inbox itself or in this directory, when a
+     * {@code .part} was not yet any one key's: a push is resumed only from its own key's
+     * {@code .part}, so these are left where they are and named in the log once (their pushes start
+     * again from the beginning), for an admin to remove.
+     */
+    private static void logOldParts(Path inbox, Path dir, Consumer<String> log) throws IOException {
+        for (Path d : List.of(inbox, dir)) {
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(d, "*" + InboxNames.PART)) {
+                for (Path p : ds) {
+                    if (!p.getFileName().toString().startsWith(".") && Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)
+                            && !FileOwners.foreign(p)) {
+                        log.accept("left " + inbox.relativize(p) + " (a push's partial file from an earlier serve, which kept the .part"
+                                + " files of every key together) in place: pushes resume only from their own key's .part, so its push"
+                                + " starts again from the beginning; remove it when no push of it is running");
+                    }
                 }
-                Files.createLink(dir.resolve(name), p);
-                Files.delete(p);
-                log.accept("moved " + name + " (a push's partial file left by an earlier serve) into " + NAME + "/, where its push resumes");
             }
         }
-        AtomicFiles.fsyncDirectory(dir);
-        AtomicFiles.fsyncDirectory(inbox);
     }
 }

@@ -152,12 +152,21 @@ class InboxServerIT {
         }
     }
 
-    /** The {@code .part} files serve keeps in its own directory, named as {@code DIR/NAME} (the directory itself is serve's). */
+    /** The {@code .part} files serve keeps in its own directory, in a directory for each key, named as {@code DIR/NAME} (the directories are serve's). */
     private static Stream<String> partsIn(Path parts) {
-        try (Stream<Path> s = Files.list(parts)) {
-            return s.map(p -> parts.getFileName() + "/" + p.getFileName()).toList().stream();
+        try (Stream<Path> s = Files.walk(parts)) {
+            return s.filter(Files::isRegularFile).map(p -> parts.getFileName() + "/" + p.getFileName()).toList().stream();
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** The one {@code .part} of that name serve keeps (in the directory of the key that wrote it). */
+    private Path part(String name) throws IOException {
+        try (Stream<Path> s = Files.walk(inbox.resolve(PartsDirectory.NAME))) {
+            List<Path> found = s.filter(p -> p.getFileName().toString().equals(name)).toList();
+            assertEquals(1, found.size(), found.toString());
+            return found.get(0);
         }
     }
 
@@ -279,13 +288,15 @@ class InboxServerIT {
         assertNotEquals(0, sftp("put f x.part", "rename x.part ../x").exitCode(), "rename out of the inbox");
         assertNotEquals(0, sftp("put f y.part", "rename y.part done/y").exitCode(), "rename into done/");
         assertFalse(Files.exists(tmp.resolve("x")) || Files.exists(inbox.resolve("done/y")));
-        Files.delete(inbox.resolve(PartsDirectory.NAME).resolve("x.part"));
-        Files.delete(inbox.resolve(PartsDirectory.NAME).resolve("y.part"));
+        Files.delete(part("x.part"));
+        Files.delete(part("y.part"));
         // A .part is kept in serve's own directory, never at its name in the inbox: evil.part there, a
         // link out, is neither followed nor changed by a put of that name.
         assertEquals(0, sftp("put f evil.part").exitCode());
         assertTrue(Files.isSymbolicLink(inbox.resolve("evil.part")));
-        Files.delete(inbox.resolve(PartsDirectory.NAME).resolve("evil.part"));
+        Path evil = part("evil.part");
+        Files.delete(evil);
+        Files.delete(evil.getParent()); // the client key's directory of .part files, serve's own, kept for its next push
 
         assertEquals(before, snapshot(tmp), "nothing changed anywhere under the test directory");
         assertEquals("secret\n", Files.readString(outside.resolve("secret")));
