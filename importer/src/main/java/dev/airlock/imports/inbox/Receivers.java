@@ -12,10 +12,12 @@ import java.util.Set;
  * for a stranger's, and a stranger holding a listed volume's conflict names, or flooding a set with
  * empty copy names, kept the real set out for good (red-team pass S, S1). The inbox's owner may
  * remove or rename anything in it, sticky or not: counting his files as the receivers' gives no one
- * more than he has.
+ * more than he has. Root is a receiver too: an admin's {@code sudo cp BUNDLE INBOX/} made root's file,
+ * which a watcher run as the service user took for a stranger's (red-team pass T, T10), and root may
+ * already write, rename or remove anything there.
  */
 record Receivers(Set<Integer> uids) {
-    /** The receivers of {@code inbox} (its owner, a link to it followed) and this process's user; none when neither can be told. */
+    /** The receivers of {@code inbox}: its owner (a link to it followed), this process's user and root; none when no owner can be told. */
     static Receivers of(Path inbox) {
         Set<Integer> uids = new java.util.HashSet<>();
         if (FileOwners.SELF >= 0) {
@@ -24,6 +26,9 @@ record Receivers(Set<Integer> uids) {
         int owner = FileOwners.ownerFollowingLinks(inbox); // -1 off a POSIX file system: the watcher's user alone
         if (owner >= 0) {
             uids.add(owner);
+        }
+        if (!uids.isEmpty()) {
+            uids.add(0);
         }
         return new Receivers(Set.copyOf(uids));
     }
