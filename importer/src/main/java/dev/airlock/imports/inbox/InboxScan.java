@@ -460,7 +460,7 @@ final class InboxScan {
 
     /**
      * The sets among {@code keys} beside more files named as their volumes, signature or report than a
-     * set can have, of which only this watcher's user's files are held (their number put in
+     * set can have, of which only the receivers' files are held (their number put in
      * {@code belonging}): those the receivers delivered. A stranger's 50,000 empty files named as
      * copies of a real set's volume made the set "not a set the exporter wrote", left where it was for
      * good, its channel behind it (red-team pass R, R4). One more listing, only when some set is over.

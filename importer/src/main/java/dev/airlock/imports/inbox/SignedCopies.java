@@ -512,7 +512,7 @@ final class SignedCopies {
         }
         for (String c : copies.getOrDefault(v.name(), new TreeSet<>()).subSet(named, true, named + Character.MAX_VALUE, true)) {
             if (c.equals(named) || c.startsWith(named + "-") && (numbered(c.substring(named.length() + 1)) <= 100 || own.test(c))) {
-                out.add(c); // -2 … -100, or one past them that is this watcher's user's
+                out.add(c); // -2 … -100, or one past them that is the receivers'
             }
         }
         return out;

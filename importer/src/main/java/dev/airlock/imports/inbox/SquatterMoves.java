@@ -107,8 +107,8 @@ final class SquatterMoves {
     }
 
     /**
-     * Sets aside another user's regular file under {@code name} when the chosen {@code copy} is this
-     * watcher's user's (the copy the receivers delivered and the signed list named): one the scan left
+     * Sets aside another user's regular file under {@code name} when the chosen {@code copy} is the
+     * receivers' (the copy the receivers delivered and the signed list named): one the scan left
      * out among a stranger's flood of files beside the set (red-team pass R, R4), or one a stranger
      * made again under the name since its last was set aside (R7). True if it did: the copy takes the
      * name at the next listing.
@@ -119,7 +119,7 @@ final class SquatterMoves {
             return false;
         }
         setAside(c, List.of(new SignedCopies.Squat(there, name, "squatted " + name + ": another user's file under a name of the volume set "
-                + c.key() + ", whose signed list names " + copy.getFileName() + ", this watcher's user's")));
+                + c.key() + ", whose signed list names " + copy.getFileName() + ", the receivers'")));
         return true;
     }
 
