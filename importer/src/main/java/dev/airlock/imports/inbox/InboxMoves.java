@@ -177,17 +177,48 @@ final class InboxMoves {
         }
     }
 
+    /**
+     * A suffix ({@code ""}, {@code .~N~}) under which none of {@code files} nor the reason is taken in
+     * {@code dir}: the first free one after the taken ones, found by doubling then halving (a name
+     * rejected n times costs about 2 log n looks, not n: red-team pass T, T9). Numbers free below a
+     * taken one (an admin removed some) are not looked for.
+     */
     private static String freeSuffix(Path dir, String key, List<Path> files, boolean rejected) {
-        for (int n = 1; ; n++) {
-            String suffix = n == 1 ? "" : ".~" + n + "~";
-            boolean free = !rejected || !Files.exists(dir.resolve(key + suffix + ".reason"), LinkOption.NOFOLLOW_LINKS);
-            for (Path f : files) {
-                free &= !Files.exists(dir.resolve(f.getFileName() + suffix), LinkOption.NOFOLLOW_LINKS);
-            }
-            if (free) {
-                return suffix;
+        if (free(dir, key, files, rejected, 1)) {
+            return "";
+        }
+        long taken = 1;
+        long open = 2;
+        while (!free(dir, key, files, rejected, open)) {
+            taken = open;
+            open = open * 2;
+        }
+        while (open - taken > 1) {
+            long mid = taken + (open - taken) / 2;
+            if (free(dir, key, files, rejected, mid)) {
+                open = mid;
+            } else {
+                taken = mid;
             }
         }
+        return suffix(open);
+    }
+
+    private static String suffix(long n) {
+        return n == 1 ? "" : ".~" + n + "~";
+    }
+
+    private static boolean free(Path dir, String key, List<Path> files, boolean rejected, long n) {
+        String suffix = suffix(n);
+        if (rejected && Files.exists(dir.resolve(key + suffix + ".reason"), LinkOption.NOFOLLOW_LINKS)) {
+            return false;
+        }
+        for (Path f : files) {
+            if (Files.exists(dir.resolve(f.getFileName() + suffix), LinkOption.NOFOLLOW_LINKS)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private void write(Entry e) {

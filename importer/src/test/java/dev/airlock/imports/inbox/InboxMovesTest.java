@@ -89,6 +89,28 @@ class InboxMovesTest {
         assertEquals("third", Files.readString(inbox.resolve("done/x.tar")));
     }
 
+    /** A name rejected many times (T9: each numbered name was looked for from ~2~ up) gets the next number, never a taken one. */
+    @Test
+    void aNameRejectedAThousandTimes_getsTheNextNumber_andAGapIsNeverATakenName() throws IOException {
+        Path rejected = Files.createDirectories(inbox.resolve("rejected"));
+        Files.writeString(rejected.resolve("x.tar"), "0");
+        for (int n = 2; n <= 1000; n++) {
+            Files.writeString(rejected.resolve("x.tar.~" + n + "~"), String.valueOf(n));
+        }
+        Files.writeString(rejected.resolve("x.tar.~1010~.reason"), "a reason left without its bundle");
+        InboxMoves moves = new InboxMoves(InboxLayout.of(inbox));
+        assertEquals("rejected/x.tar.~1001~", moves.move("x.tar", List.of(file("x.tar", "the 1001st")), true, "bad\n"));
+        int last = 1001;
+        while (last < 1010) { // up to and past a number whose reason is taken: increasing, never that one
+            String to = moves.move("x.tar", List.of(file("x.tar", "after " + last)), true, "bad\n");
+            int n = Integer.parseInt(to.replaceAll(".*~(\\d+)~$", "$1"));
+            assertTrue(n > last && n != 1010, to);
+            assertEquals("after " + last, Files.readString(inbox.resolve(to)));
+            last = n;
+        }
+        assertEquals("a reason left without its bundle", Files.readString(rejected.resolve("x.tar.~1010~.reason")));
+    }
+
     /**
      * Round after round, the watcher rejects x.tar while another writer (an admin's {@code cp -n}, a
      * second host over NFS where the inbox lock does not hold) puts its own x.tar and x.tar.reason
