@@ -1,6 +1,7 @@
 package dev.airlock.imports.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -184,6 +185,24 @@ class ImportConfigTest {
         AirlockException c = refused(new VerifyCommand(), "--trust", cert.toString(), "b.tar");
         assertEquals(AirlockException.Kind.USAGE, c.kind());
         assertTrue(c.getMessage().contains("certificate " + cert + " is writable by group or others"), c.getMessage());
+    }
+
+    /** Red-team pass T, T12: the file's own mode was all that was read; a directory others may write lets them swap it after the check. */
+    @Test
+    void aConfigOrCertificateInADirectoryOthersMayWrite_isRefused_unlessItIsSticky() throws Exception {
+        Path shared = Files.createDirectory(tmp.resolve("shared"));
+        Path f = Files.writeString(shared.resolve("airlock.yaml"), FULL);
+        Files.setPosixFilePermissions(f, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        Files.setPosixFilePermissions(shared, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+        AirlockException e = refused(new VerifyCommand(), "--config", f.toString(), "b.tar");
+        assertEquals(AirlockException.Kind.USAGE, e.kind());
+        assertTrue(e.getMessage().contains("config " + f + " is in " + shared + ", which group or others may write")
+                && e.getMessage().contains("chmod go-w " + shared), e.getMessage());
+        Path link = Files.createSymbolicLink(tmp.resolve("linked.yaml"), f); // the directory the file really is in counts
+        assertTrue(refused(new VerifyCommand(), "--config", link.toString(), "b.tar").getMessage().contains("is in " + shared), "via a link");
+        Files.setAttribute(shared, "unix:mode", 01777); // sticky, as /tmp: only the file's owner may replace it
+        AirlockException past = refused(new VerifyCommand(), "--config", f.toString(), "b.tar");
+        assertFalse(past.getMessage().contains("group or others"), past.getMessage());
     }
 
     @Test
