@@ -38,8 +38,11 @@ public final class FileOwners {
 
     /**
      * Refuses (a usage error, exit 2) a file that decides what is trusted when users other than its
-     * owner may write it, as OpenSSH refuses such an {@code authorized_keys}: {@code consequence} says
-     * what any of them could do (red-team pass R, R9). A file that cannot be looked at is left to its reader.
+     * owner may write it, or put another file in its place, as OpenSSH refuses such an
+     * {@code authorized_keys}: the file writable by group or others (red-team pass R, R9), or a
+     * directory it is in (each, up to {@code /}, links followed) writable by group or others without
+     * the sticky bit (pass T, T12). {@code consequence} says what any of them could do. A file that
+     * cannot be looked at is left to its reader.
      */
     public static void refuseWritableByOthers(Path file, String what, String consequence) {
         java.util.Set<java.nio.file.attribute.PosixFilePermission> perms;
@@ -48,11 +51,42 @@ public final class FileOwners {
         } catch (IOException | UnsupportedOperationException e) {
             return;
         }
-        if (perms.contains(java.nio.file.attribute.PosixFilePermission.GROUP_WRITE)
-                || perms.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_WRITE)) {
+        if (writableByOthers(perms)) {
             throw dev.airlock.error.AirlockException.usage(what + " " + file + " is writable by group or others ("
                     + java.nio.file.attribute.PosixFilePermissions.toString(perms) + "): " + consequence + "; run chmod go-w " + file);
         }
+        Path dir = sharedDirectoryAbove(file);
+        if (dir != null) {
+            throw dev.airlock.error.AirlockException.usage(what + " " + file + " is in " + dir + ", which group or others may write"
+                    + " (and not sticky): anyone who may write it can put a file of theirs in its place, and " + consequence
+                    + "; run chmod go-w " + dir + ", or keep the " + what + " in a directory only its owner writes (such as /etc/airlock)");
+        }
+    }
+
+    private static boolean writableByOthers(java.util.Set<java.nio.file.attribute.PosixFilePermission> perms) {
+        return perms.contains(java.nio.file.attribute.PosixFilePermission.GROUP_WRITE)
+                || perms.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_WRITE);
+    }
+
+    /** The first directory {@code file} is in (links followed), up to {@code /}, that group or others may write without the sticky bit; null if none. */
+    private static Path sharedDirectoryAbove(Path file) {
+        Path dir;
+        try {
+            dir = file.toRealPath().getParent();
+        } catch (IOException e) {
+            return null;
+        }
+        for (; dir != null; dir = dir.getParent()) {
+            try {
+                int mode = (Integer) Files.getAttribute(dir, "unix:mode");
+                if ((mode & 0022) != 0 && (mode & 01000) == 0) {
+                    return dir;
+                }
+            } catch (IOException | UnsupportedOperationException | IllegalArgumentException | ClassCastException e) {
+                return null;
+            }
+        }
+        return null;
     }
 
     private static int owner(Path file, boolean follow) {
