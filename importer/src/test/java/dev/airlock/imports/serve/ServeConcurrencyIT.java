@@ -30,6 +30,7 @@ import org.apache.sshd.sftp.client.SftpClientFactory;
 import org.apache.sshd.sftp.client.extensions.openssh.OpenSSHPosixRenameExtension;
 import org.apache.sshd.sftp.common.SftpException;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -263,6 +264,24 @@ class ServeConcurrencyIT {
     }
 
     // ------------------------------------------------------------------ 12: leftovers of a killed serve
+
+    /**
+     * Red-team pass S, S9: a temporary-upload name is a stranger's to take in a shared inbox. Serve
+     * opened whatever regular file it found under one to remove it; one he made a FIFO between the
+     * look and the open (toggled in a loop) held serve's start for good. Only serve's own user's
+     * files are its leftovers (one a stranger cannot replace in a sticky inbox); another user's is
+     * left where it is. (Runs as root: the stranger's file is given to nobody.)
+     */
+    @Test
+    void atStart_anotherUsersFileUnderATemporaryUploadName_isNeitherOpenedNorRemoved() throws Exception {
+        Assumptions.assumeTrue(dev.airlock.io.FileOwners.SELF == 0, "needs root to make another user's file");
+        String his = ".f.tar.0123456789ab.upload";
+        Files.writeString(inbox.resolve(his), "his");
+        Files.setAttribute(inbox.resolve(his), "unix:uid", 65_534);
+        start();
+        assertEquals("his", Files.readString(inbox.resolve(his)), log());
+        assertFalse(log().contains("removed " + his), log());
+    }
 
     @Test
     void atStart_serveRemovesItsOwnLeftoverTemporaryUploads_andLogsEach_butKeepsPartsAndEveryOtherName() throws Exception {
