@@ -1,5 +1,6 @@
 package dev.airlock.imports.serve;
 
+import dev.airlock.io.FileOwners;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -14,7 +15,9 @@ import java.util.function.Consumer;
 /**
  * The temporary files of plain uploads ({@link InboxNames#isTemp}) that a serve killed mid-upload
  * (SIGKILL, a power cut) left in the inbox: nothing else ever removes them. Removed when serve
- * starts; only regular files with exactly that name form go (a {@code .part} is kept: the exporter
+ * starts; only regular files of serve's own user with exactly that name form go (another user's is
+ * left: in a sticky inbox he cannot swap serve's own for a FIFO that would hold the open, red-team
+ * pass S, S9; a {@code .part} is kept: the exporter
  * resumes it), and only those no process holds the lock of: a serve holds it on each upload it
  * writes ({@link InboxSftpSubsystem.RefusingAccessor}), so a second serve started on the same
  * inbox by mistake (refused by the inbox lock moments later) leaves the first one's uploads alone.
@@ -28,8 +31,8 @@ final class LeftoverUploads {
         try (DirectoryStream<Path> files = Files.newDirectoryStream(inbox)) {
             for (Path f : files) {
                 String name = f.getFileName().toString();
-                if (!InboxNames.isTemp(name) || !Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) {
-                    continue;
+                if (!InboxNames.isTemp(name) || !Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS) || FileOwners.foreign(f)) {
+                    continue; // another user's is not serve's leftover, and opening it would wait on a FIFO he swaps in (S9)
                 }
                 try {
                     removeIfNotHeld(f, log);
