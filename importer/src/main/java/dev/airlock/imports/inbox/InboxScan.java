@@ -551,7 +551,7 @@ final class InboxScan {
         repeated = true;
     }
 
-    /** The volumes of the set {@code listName} that its signed list says are not its own ({@link SignedCopies#forgedVolumes}). */
+    /** The volumes of the set {@code listName} that its signed list says are not its own ({@link SignedCopies#forgedVolumes}); null: the list here is not signed. */
     List<SignedCopies.Squat> forgedVolumes(String listName) {
         return signed.forgedVolumes(listName);
     }

@@ -648,9 +648,14 @@ public final class InboxWatcher {
         }
         if (c.isSet() && e.kind() == AirlockException.Kind.DIGEST_MISMATCH) {
             List<SignedCopies.Squat> forged = scan.forgedVolumes(c.key());
-            if (!forged.isEmpty()) {
+            if (forged != null && !forged.isEmpty()) {
                 moves.clear();
                 squatters.setAside(c, forged); // the set's own files stay, and wait for the real volume
+                return;
+            }
+            if (forged != null) {
+                // signed, and no volume shows the refused sha256 now (gone, or changed, since the import read it): tried again
+                retry(c, e, once);
                 return;
             }
         }
