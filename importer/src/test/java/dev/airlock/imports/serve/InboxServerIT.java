@@ -713,6 +713,8 @@ class InboxServerIT {
                 Tools.Result push = sftp("put f");
                 assertEquals(0, push.exitCode(), "another key's push while one key holds every session:\n" + push.stderr() + "\n" + log());
                 assertTrue(Files.exists(inbox.resolve("f")));
+                assertTrue(log().contains("to make room for key"), log());
+                hog.add(login(client)); // the other key holds a session again; the hog's sessions hold the other slot
                 ClientSession more = null;
                 try {
                     more = login(client, hogKey); // a key that holds its share gets no more
