@@ -552,7 +552,7 @@ final class InboxScan {
     }
 
     /** The volumes of the set {@code listName} that its signed list says are not its own ({@link SignedCopies#forgedVolumes}); null: the list here is not signed. */
-    List<SignedCopies.Squat> forgedVolumes(String listName) {
+    SignedCopies.Forged forgedVolumes(String listName) {
         return signed.forgedVolumes(listName);
     }
 

@@ -647,14 +647,14 @@ public final class InboxWatcher {
             return;
         }
         if (c.isSet() && e.kind() == AirlockException.Kind.DIGEST_MISMATCH) {
-            List<SignedCopies.Squat> forged = scan.forgedVolumes(c.key());
-            if (forged != null && !forged.isEmpty()) {
+            SignedCopies.Forged forged = scan.forgedVolumes(c.key());
+            if (forged != null && !forged.squats().isEmpty()) {
                 moves.clear();
-                squatters.setAside(c, forged); // the set's own files stay, and wait for the real volume
+                squatters.setAside(c, forged.squats()); // the set's own files stay, and wait for the real volume
                 return;
             }
-            if (forged != null) {
-                // signed, and no volume shows the refused sha256 now (gone, or changed, since the import read it): tried again
+            if (forged != null && forged.unsure()) {
+                // signed, and a volume that cannot be told now (gone, or unreadable, since the import read it): tried again
                 retry(c, e, once);
                 return;
             }
