@@ -646,7 +646,9 @@ public final class InboxWatcher {
             retry(c, e, once);
             return;
         }
-        if (c.isSet() && e.kind() == AirlockException.Kind.DIGEST_MISMATCH) {
+        // A volume's sha256, or its size (a stranger's file, shortened only while the import looked: U3), refused a set:
+        // its signed list tells which files are not its own, and those alone go
+        if (c.isSet() && (e.kind() == AirlockException.Kind.DIGEST_MISMATCH || e.kind() == AirlockException.Kind.MALFORMED_BUNDLE)) {
             SignedCopies.Forged forged = scan.forgedVolumes(c.key());
             if (forged != null && !forged.squats().isEmpty()) {
                 moves.clear();

@@ -589,7 +589,7 @@ final class SignedCopies {
 
     /**
      * The volumes under the names {@code listName}'s signed list gives whose size or sha256 is not the
-     * listed one (each as a squatter of its name), read after the import refused the set for a digest;
+     * listed one (each as a squatter of its name), read after the import refused the set for a digest or a size;
      * null when the list and its signature here do not verify against the trusted keys (the set is
      * then refused whole, as ever). A stranger's file of the listed size under a volume's name, with
      * the real one lost on the way, took the whole real set to rejected/ with it (red-team pass N).
