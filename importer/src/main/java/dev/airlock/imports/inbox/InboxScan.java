@@ -551,8 +551,8 @@ final class InboxScan {
         repeated = true;
     }
 
-    /** The volumes of the set {@code listName} that its signed list says are not its own ({@link SignedCopies#forgedVolumes}). */
-    List<SignedCopies.Squat> forgedVolumes(String listName) {
+    /** The volumes of the set {@code listName} that its signed list says are not its own ({@link SignedCopies#forgedVolumes}); null: the list here is not signed. */
+    SignedCopies.Forged forgedVolumes(String listName) {
         return signed.forgedVolumes(listName);
     }
 

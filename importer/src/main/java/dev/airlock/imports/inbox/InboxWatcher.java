@@ -646,11 +646,18 @@ public final class InboxWatcher {
             retry(c, e, once);
             return;
         }
-        if (c.isSet() && e.kind() == AirlockException.Kind.DIGEST_MISMATCH) {
-            List<SignedCopies.Squat> forged = scan.forgedVolumes(c.key());
-            if (!forged.isEmpty()) {
+        // A volume's sha256, or its size (a stranger's file, shortened only while the import looked: U3), refused a set:
+        // its signed list tells which files are not its own, and those alone go
+        if (c.isSet() && (e.kind() == AirlockException.Kind.DIGEST_MISMATCH || e.kind() == AirlockException.Kind.MALFORMED_BUNDLE)) {
+            SignedCopies.Forged forged = scan.forgedVolumes(c.key());
+            if (forged != null && !forged.squats().isEmpty()) {
                 moves.clear();
-                squatters.setAside(c, forged); // the set's own files stay, and wait for the real volume
+                squatters.setAside(c, forged.squats()); // the set's own files stay, and wait for the real volume
+                return;
+            }
+            if (forged != null && forged.unsure()) {
+                // signed, and a volume that cannot be told now (gone, or unreadable, since the import read it): tried again
+                retry(c, e, once);
                 return;
             }
         }

@@ -581,36 +581,82 @@ final class SignedCopies {
     }
 
     /**
+     * What {@link #forgedVolumes} found: the squatters, and whether a volume could not be told (gone,
+     * not a regular file, or the receivers' own and unreadable) since the import read it.
+     */
+    record Forged(List<Squat> squats, boolean unsure) {
+    }
+
+    /**
      * The volumes under the names {@code listName}'s signed list gives whose size or sha256 is not the
-     * listed one (each as a squatter of its name), read after the import refused the set for a digest;
-     * empty when the list and its signature here do not verify against the trusted keys (the set is
+     * listed one (each as a squatter of its name), read after the import refused the set for a digest or a size;
+     * null when the list and its signature here do not verify against the trusted keys (the set is
      * then refused whole, as ever). A stranger's file of the listed size under a volume's name, with
      * the real one lost on the way, took the whole real set to rejected/ with it (red-team pass N).
+     * A volume that cannot be read here is no reason to find none ({@link #forgedVolume}).
      */
-    List<Squat> forgedVolumes(String listName) {
+    Forged forgedVolumes(String listName) {
         if (trust == null) {
-            return List.of();
+            return null;
         }
+        VolumeList list;
         try {
             byte[] json = BoundedFiles.read(inbox.resolve(listName), BoundedFiles.VOLUME_LIST);
             trust.verify(json, BoundedFiles.read(inbox.resolve(listName + ".asc"), BoundedFiles.SIGNATURE), listName);
-            VolumeList list = VolumeList.parse(json, listName);
+            list = VolumeList.parse(json, listName);
             if (!VolumeList.listName(list.bundle()).equals(listName)) {
-                return List.of();
+                return null;
             }
-            List<Squat> out = new ArrayList<>();
-            for (VolumeList.Volume v : list.volumes()) {
-                Path p = inbox.resolve(v.name());
-                BasicFileAttributes a = java.nio.file.Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-                if (a.isRegularFile() && (a.size() != v.size() || !Digest.sha256Of(p, LinkOption.NOFOLLOW_LINKS).toString().equals(v.digest()))) {
-                    out.add(new Squat(p, v.name(), "squatted " + v.name() + ": not of the size and sha256 (" + v.size() + " bytes, "
-                            + v.digest() + ") that the list " + listName + " signed by a trusted key gives it (a stranger's file, or a damaged copy)"));
-                }
-            }
-            return out;
         } catch (IOException | RuntimeException e) {
-            return List.of();
+            return null;
         }
+        List<Squat> out = new ArrayList<>();
+        boolean unsure = false;
+        for (VolumeList.Volume v : list.volumes()) {
+            Squat s = forgedVolume(listName, v);
+            if (s == UNSURE) {
+                unsure = true;
+            } else if (s != null) {
+                out.add(s);
+            }
+        }
+        return new Forged(List.copyOf(out), unsure);
+    }
+
+    /** {@link #forgedVolume}'s answer for a volume it cannot tell. */
+    private static final Squat UNSURE = new Squat(null, null, null);
+
+    /**
+     * {@code v}'s file under its name as a squatter when it is not of the listed size and sha256, or
+     * when it is another user's ({@link Receivers}) that this watcher cannot read; null when it has
+     * the listed bytes; {@link #UNSURE} when it is gone, not a regular file, or the receivers' own and
+     * unreadable (a local fault). A stranger's unreadable file (his, mode 0600) beside one of other
+     * bytes under another volume's name ended the look at the first, and no squatter found, the whole
+     * real set went to rejected/ (red-team pass U, U1).
+     */
+    private Squat forgedVolume(String listName, VolumeList.Volume v) {
+        Path p = inbox.resolve(v.name());
+        String listed = "the size and sha256 (" + v.size() + " bytes, " + v.digest() + ") that the list " + listName
+                + " signed by a trusted key gives it";
+        BasicFileAttributes a;
+        try {
+            a = java.nio.file.Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (IOException | RuntimeException e) {
+            return UNSURE; // gone: the set waits for it
+        }
+        if (!a.isRegularFile()) {
+            return UNSURE;
+        }
+        try {
+            if (a.size() == v.size() && Digest.sha256Of(p, LinkOption.NOFOLLOW_LINKS).toString().equals(v.digest())) {
+                return null;
+            }
+        } catch (IOException | RuntimeException e) {
+            return receivers.stranger(p) ? new Squat(p, v.name(), "squatted " + v.name() + ": another user's file that this watcher"
+                    + " cannot read (" + e.getClass().getSimpleName() + "), under a name of the volume set " + listName
+                    + ", which must hold " + listed) : UNSURE;
+        }
+        return new Squat(p, v.name(), "squatted " + v.name() + ": not of " + listed + " (a stranger's file, or a damaged copy)");
     }
 
     /** The sha256 (hex) of {@code file} when it reads as the list of this set, or null (too large, unreadable, another set's). */

@@ -3,7 +3,6 @@ package dev.airlock.imports.serve;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.sshd.common.AttributeRepository.AttributeKey;
 import org.apache.sshd.common.Service;
 import org.apache.sshd.common.session.Session;
@@ -20,7 +19,8 @@ import org.apache.sshd.server.session.ServerSession;
  * {@link #LOGIN_GRACE} and at most {@link #MAX_AUTH_TRIES} login requests per connection, both
  * enforced by MINA itself ({@code AUTH_TIMEOUT}, {@code MAX_AUTH_REQUESTS}; set by
  * {@link InboxServer}), which calls back here to have the reason logged. After login: at most
- * {@code maxSessions} sessions; one more is closed right after its login.
+ * {@code maxSessions} sessions; one more is closed right after its login, unless its key holds fewer
+ * of them than another key: then that key's newest goes instead ({@link KeyShares}).
  *
  * <p>Every line a stranger can cause (a connection closed before login, a refused key) goes
  * through {@link ThrottledLog}; the lines of logged-in senders go straight to the log.
@@ -46,12 +46,13 @@ final class SessionLimits implements SessionListener, SessionDisconnectHandler {
     private final int maxSessions;
     private final ThrottledLog strangers;
     private final PendingLogins<Session> pending = new PendingLogins<>(PER_SOURCE, IN_ALL);
-    private final AtomicInteger loggedIn = new AtomicInteger();
+    private final KeyShares<Session> shares;
 
     SessionLimits(InboxServer server, int maxSessions, ThrottledLog strangers) {
         this.server = server;
         this.maxSessions = maxSessions;
         this.strangers = strangers;
+        this.shares = new KeyShares<>(maxSessions);
     }
 
     /** Counted from the moment MINA creates the session on accept, before the client has sent a byte. */
@@ -72,16 +73,24 @@ final class SessionLimits implements SessionListener, SessionDisconnectHandler {
         }
         pending.remove(session);
         session.setAttribute(COUNTED, Boolean.TRUE);
-        if (loggedIn.incrementAndGet() > maxSessions) {
+        String key = String.valueOf(session.getAttribute(InboxServer.KEY_FINGERPRINT));
+        KeyShares.Admission<Session> a = shares.admit(key, session);
+        if (a.refused()) {
             session.setAttribute(OVER_LIMIT, Boolean.TRUE);
-            server.log("refused connection from " + InboxServer.address(session.getRemoteAddress()) + " with key "
-                    + session.getAttribute(InboxServer.KEY_FINGERPRINT) + " (user " + session.getUsername() + "): " + maxSessions
-                    + (maxSessions == 1 ? " session" : " sessions") + " already logged in (--max-sessions)");
+            server.log("refused connection from " + InboxServer.address(session.getRemoteAddress()) + " with key " + key + " (user "
+                    + session.getUsername() + "): " + maxSessions + (maxSessions == 1 ? " session" : " sessions")
+                    + " already logged in (--max-sessions), and no key holds more of them than this one");
             session.close(true);
             return;
         }
         server.idle().loggedIn(session);
         server.log("session opened by " + server.describe((ServerSession) session));
+        if (a.displaced() != null) {
+            server.log("closed a session of key " + a.displacedKey() + " from " + InboxServer.address(a.displaced().getRemoteAddress())
+                    + " to make room for key " + key + ": it held " + a.held() + " of the " + maxSessions
+                    + " sessions (--max-sessions), more than any other key; each key may hold its share");
+            a.displaced().close(true);
+        }
     }
 
     @Override
@@ -92,7 +101,7 @@ final class SessionLimits implements SessionListener, SessionDisconnectHandler {
             idle.closed(session);
         }
         if (session.getAttribute(COUNTED) != null) {
-            loggedIn.decrementAndGet();
+            shares.closed(String.valueOf(session.getAttribute(InboxServer.KEY_FINGERPRINT)), session);
             if (session.getAttribute(OVER_LIMIT) == null) {
                 server.log("session closed: " + server.describe((ServerSession) session));
             }

@@ -218,8 +218,12 @@ class InboxServerIT {
     }
 
     private ClientSession login(SshClient client) throws Exception {
+        return login(client, clientKey);
+    }
+
+    private ClientSession login(SshClient client, Path key) throws Exception {
         ClientSession s = client.connect("airlock", "127.0.0.1", server.port()).verify(Duration.ofSeconds(10)).getSession();
-        try (InputStream in = Files.newInputStream(clientKey)) {
+        try (InputStream in = Files.newInputStream(key)) {
             s.addPublicKeyIdentity(SecurityUtils.loadKeyPairIdentities(null, null, in, FilePasswordProvider.EMPTY).iterator().next());
         }
         s.auth().verify(Duration.ofSeconds(10));
@@ -680,6 +684,56 @@ class InboxServerIT {
             assertTrue(Files.exists(inbox.resolve("f")));
         } finally {
             held.forEach(Process::destroy);
+        }
+    }
+
+    /**
+     * Red-team pass U (issue 17, U2): --max-sessions is one pool for every key. One authorized key
+     * holding all of it (sessions that keep doing SFTP requests, so never idle) kept every other key's
+     * push out for as long as it liked: each was closed right after its login. A key with fewer
+     * sessions than the key holding the most gets in, the newest session of that key closed to make
+     * room (its .part stays for resume); a key that already holds its share is refused as before.
+     */
+    @Test
+    void oneKeyHoldingEverySession_doesNotKeepAnotherKeysPushOut() throws Exception {
+        Path hogKey = tmp.resolve("hog_ed25519");
+        TestSshd.keygen("ed25519", "", hogKey);
+        Files.writeString(authorizedKeys, Files.readString(authorizedKeys) + Files.readString(pub(hogKey)));
+        start(settings(0, 1, Duration.ofSeconds(30), 2));
+        localFile("f", 10, 5);
+        try (SshClient client = SshClient.setUpDefaultClient()) {
+            client.setServerKeyVerifier(AcceptAllServerKeyVerifier.INSTANCE);
+            client.start();
+            List<ClientSession> hog = new ArrayList<>();
+            try {
+                for (int i = 0; i < 2; i++) {
+                    hog.add(login(client, hogKey));
+                }
+                awaitLog("session opened by", Duration.ofSeconds(10));
+                Tools.Result push = sftp("put f");
+                assertEquals(0, push.exitCode(), "another key's push while one key holds every session:\n" + push.stderr() + "\n" + log());
+                assertTrue(Files.exists(inbox.resolve("f")));
+                assertTrue(log().contains("to make room for key"), log());
+                hog.add(login(client)); // the other key holds a session again; the hog's sessions hold the other slot
+                ClientSession more = null;
+                try {
+                    more = login(client, hogKey); // a key that holds its share gets no more
+                    for (long end = System.nanoTime() + 5_000_000_000L; more.isOpen() && System.nanoTime() < end; ) {
+                        Thread.sleep(20);
+                    }
+                    assertFalse(more.isOpen(), "a third session of the key that holds the most: " + log());
+                } catch (Exception refused) {
+                    // closed during its login: refused
+                } finally {
+                    if (more != null) {
+                        more.close(true);
+                    }
+                }
+            } finally {
+                for (ClientSession s : hog) {
+                    s.close(true);
+                }
+            }
         }
     }
 
