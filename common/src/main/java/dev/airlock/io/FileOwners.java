@@ -68,14 +68,43 @@ public final class FileOwners {
                 || perms.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_WRITE);
     }
 
+    /**
+     * Refuses (exit 1) a directory a service writes into as its user (root, often), when users other
+     * than its owners may rename what is in it: it, or a directory above it (links followed),
+     * writable by group or others without the sticky bit. Any of them could rename a delivered
+     * bundle away, or the service's own directory in it (its directory of {@code .part} files,
+     * {@code done/}) and put a link to anywhere in its place, which the service would then write
+     * through (red-team pass R, R10, first only warned of; pass U, U7). {@code what} names the
+     * directory ("inbox").
+     */
+    public static void refuseSharedWithoutSticky(Path dir, String what) {
+        Path real;
+        try {
+            real = dir.toRealPath();
+        } catch (IOException e) {
+            return; // its reader says why it cannot be used
+        }
+        Path shared = firstShared(real);
+        if (shared != null) {
+            throw dev.airlock.error.AirlockException.local((shared.equals(real) ? what + " " + dir : what + " " + dir + " is in " + shared
+                    + ", which") + " may be written by other users but has no sticky bit: any of them can rename or remove what is in it"
+                    + " (a delivered bundle, or a directory of airlock's, put back as a link to anywhere); run chmod +t " + shared
+                    + " (or chmod go-w " + shared + ")", null);
+        }
+    }
+
     /** The first directory {@code file} is in (links followed), up to {@code /}, that group or others may write without the sticky bit; null if none. */
     private static Path sharedDirectoryAbove(Path file) {
-        Path dir;
         try {
-            dir = file.toRealPath().getParent();
+            Path dir = file.toRealPath().getParent();
+            return dir == null ? null : firstShared(dir);
         } catch (IOException e) {
             return null;
         }
+    }
+
+    /** {@code dir} (a real path) or the first directory above it that group or others may write without the sticky bit; null if none. */
+    private static Path firstShared(Path dir) {
         for (; dir != null; dir = dir.getParent()) {
             try {
                 int mode = (Integer) Files.getAttribute(dir, "unix:mode");

@@ -1,6 +1,7 @@
 package dev.airlock.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -104,6 +105,22 @@ class DiodeLockHeldIT {
             assertArrayEquals(second, Files.readAllBytes(inbox.resolve("daily-000002.airlock.tar")));
         } finally {
             stranger.destroy();
+        }
+    }
+
+    /** Red-team pass U, U7: in a DIR others may write without the sticky bit, they could rename the receiver's own files and put links back. */
+    @Test
+    void anInboxOthersMayWriteWithoutTheStickyBit_isRefusedAtStart_withTheChmod_andNothingIsMadeThere() throws Exception {
+        assumeTrue(Tools.has("udp-receiver"), "udpcast is not installed");
+        Path inbox = Files.createDirectories(tmp.resolve("inbox"));
+        Files.setAttribute(tmp, "unix:mode", 0755);
+        Files.setAttribute(inbox, "unix:mode", 0777);
+        Tools.Result r = Tools.run(List.of("timeout", "20", repo().resolve("scripts/diode-receive").toString(), "--interface", "lo",
+                "--port", String.valueOf(freePortPair()), "--idle-exit", "1", inbox.toString()), Map.of(), null);
+        assertEquals(1, r.exitCode(), r.toString());
+        assertTrue(r.stderr().contains("has no sticky bit") && r.stderr().contains("chmod +t " + inbox.toRealPath()), r.stderr());
+        try (var s = Files.list(inbox)) {
+            assertEquals(List.of(), s.toList());
         }
     }
 

@@ -22,6 +22,7 @@ record InboxLayout(Path inbox, Path done, Path rejected, Path control) {
         if (!Files.isDirectory(dir)) {
             throw AirlockException.usage("inbox " + inbox + " is not a directory");
         }
+        dev.airlock.io.FileOwners.refuseSharedWithoutSticky(dir, "inbox"); // before anything is made in it
         InboxLayout l = new InboxLayout(dir, dir.resolve(DONE), dir.resolve(REJECTED), dir.resolve(CONTROL));
         ControlDirectory.secure(l.control);
         for (Path p : new Path[] {l.done, l.rejected}) {
@@ -56,24 +57,6 @@ record InboxLayout(Path inbox, Path done, Path rejected, Path control) {
             }
         } catch (IOException e) {
             throw AirlockException.local("cannot read the owner of " + dir + ": " + e.getMessage(), e);
-        }
-    }
-
-    /**
-     * What to warn of, or null: an inbox other users may write without the sticky bit, where any of
-     * them can remove or rename a delivered bundle (red-team pass R, R10). The units make it sticky.
-     */
-    String sharingWarning() {
-        try {
-            java.util.Set<java.nio.file.attribute.PosixFilePermission> perms = Files.getPosixFilePermissions(inbox);
-            boolean shared = perms.contains(java.nio.file.attribute.PosixFilePermission.GROUP_WRITE)
-                    || perms.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_WRITE);
-            Object mode = Files.getAttribute(inbox, "unix:mode");
-            boolean sticky = mode instanceof Integer m && (m & 01000) != 0;
-            return shared && !sticky ? inbox + " may be written by other users (" + java.nio.file.attribute.PosixFilePermissions.toString(perms)
-                    + ") but has no sticky bit: any of them can remove or rename a bundle delivered there; run chmod +t " + inbox : null;
-        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
-            return null;
         }
     }
 

@@ -202,10 +202,6 @@ public final class InboxWatcher {
             moves = new InboxMoves(layout, log);
             squatters = new SquatterMoves(layout.inbox(), moves, log);
             receivers = Receivers.of(layout.inbox());
-            String warning = layout.sharingWarning();
-            if (warning != null) {
-                log.accept("warning: " + warning);
-            }
             moves.pending().ifPresent(e -> {
                 if (e.action().equals("importing")) {
                     resumed = e.bundle();

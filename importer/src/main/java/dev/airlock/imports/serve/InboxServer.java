@@ -89,6 +89,7 @@ public final class InboxServer implements AutoCloseable {
         if (!Files.isWritable(inbox)) {
             throw AirlockException.local("inbox " + s.inbox() + " is not writable", null);
         }
+        dev.airlock.io.FileOwners.refuseSharedWithoutSticky(inbox, "inbox");
         if (s.maxSessions() < 1) {
             throw AirlockException.usage("--max-sessions must be at least 1");
         }

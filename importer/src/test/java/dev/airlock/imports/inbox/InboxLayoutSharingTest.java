@@ -1,34 +1,68 @@
 package dev.airlock.imports.inbox;
 
-import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.airlock.error.AirlockException;
+import dev.airlock.io.FileOwners;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Red-team pass R, R10: an inbox other users may write, without the sticky bit, lets any of them remove a delivered bundle. */
+/**
+ * Red-team pass R, R10 (warned of), then pass U, U7 (refused): an inbox other users may write without
+ * the sticky bit, or one in such a directory, lets any of them remove a delivered bundle, or rename
+ * a directory of airlock's in it (serve's {@code .part} files, {@code done/}) and put a link to
+ * anywhere in its place, which serve or watch, as root, would write through.
+ */
 class InboxLayoutSharingTest {
     @TempDir
     Path root;
 
     @Test
-    void anInboxOthersMayWrite_withoutTheStickyBit_isWarnedOf_withTheFix() throws Exception {
+    void anInboxOthersMayWrite_withoutTheStickyBit_isRefused_withTheFix() throws Exception {
         Path inbox = Files.createDirectories(root.resolve("inbox"));
         Files.setPosixFilePermissions(inbox, PosixFilePermissions.fromString("rwxrwxrwx"));
-        String w = InboxLayout.of(inbox).sharingWarning();
-        assertTrue(w != null && w.contains("no sticky bit") && w.contains("chmod +t " + inbox.toAbsolutePath()), String.valueOf(w));
+        AirlockException e = assertThrows(AirlockException.class, () -> FileOwners.refuseSharedWithoutSticky(inbox, "inbox"));
+        assertEquals(AirlockException.Kind.LOCAL, e.kind());
+        assertTrue(e.getMessage().contains("has no sticky bit") && e.getMessage().contains("chmod +t " + inbox.toRealPath()), e.getMessage());
+    }
+
+    @Test
+    void anInboxInADirectoryOthersMayWrite_withoutTheStickyBit_isRefused_namingThatDirectory() throws Exception {
+        Path shared = Files.createDirectories(root.resolve("shared"));
+        Path inbox = Files.createDirectories(shared.resolve("inbox"));
+        Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rwxrwxr-x"));
+        AirlockException e = assertThrows(AirlockException.class, () -> FileOwners.refuseSharedWithoutSticky(inbox, "inbox"));
+        assertTrue(e.getMessage().contains("inbox " + inbox + " is in " + shared.toRealPath() + ", which may be written by other users"),
+                e.getMessage());
+    }
+
+    @Test
+    void watch_onAnInboxOthersMayWriteWithoutTheStickyBit_refusesToStart() throws Exception {
+        Path inbox = Files.createDirectories(root.resolve("inbox"));
+        Files.setPosixFilePermissions(inbox, PosixFilePermissions.fromString("rwxrwx-wx"));
+        dev.airlock.imports.ImportRequest template = new dev.airlock.imports.ImportRequest(null, null,
+                new dev.airlock.imports.TargetNaming("127.0.0.1:5000", java.util.List.of()), root.resolve("state"), 1, false);
+        InboxWatcher w = new InboxWatcher(inbox, new WatchOptions(java.time.Duration.ofMillis(100), java.time.Duration.ofMillis(100),
+                java.time.Duration.ofSeconds(1)), template, r -> {
+                    throw new AssertionError("nothing is imported");
+                }, line -> { });
+        AirlockException e = assertThrows(AirlockException.class, w::runOnce);
+        assertTrue(e.getMessage().contains("has no sticky bit"), e.getMessage());
+        assertTrue(Files.notExists(inbox.resolve("done")) && Files.notExists(inbox.resolve(".airlock-watch")), "nothing made in it");
     }
 
     @Test
     void aStickyOrPrivateInbox_isNot() throws Exception {
         Path shared = Files.createDirectories(root.resolve("shared"));
         Files.setAttribute(shared, "unix:mode", 01777);
-        assertNull(InboxLayout.of(shared).sharingWarning());
+        FileOwners.refuseSharedWithoutSticky(shared, "inbox");
         Path own = Files.createDirectories(root.resolve("own"));
         Files.setPosixFilePermissions(own, PosixFilePermissions.fromString("rwxr-x---"));
-        assertNull(InboxLayout.of(own).sharingWarning());
+        FileOwners.refuseSharedWithoutSticky(own, "inbox");
     }
 }

@@ -265,6 +265,18 @@ class ServeConcurrencyIT {
 
     // ------------------------------------------------------------------ 12: leftovers of a killed serve
 
+    /** Red-team pass U, U7: in an inbox others may write without the sticky bit, a stranger could put a link in place of serve's directory of .part files. */
+    @Test
+    void serve_onAnInboxOthersMayWriteWithoutTheStickyBit_refusesToStart_andMakesNothingThere() throws Exception {
+        Files.setPosixFilePermissions(inbox, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+        dev.airlock.error.AirlockException e = assertThrows(dev.airlock.error.AirlockException.class, this::start);
+        assertTrue(e.getMessage().contains("has no sticky bit") && e.getMessage().contains("chmod +t"), e.getMessage());
+        assertEquals(List.of(), names(inbox));
+        Files.setAttribute(inbox, "unix:mode", 01777); // a shared inbox, sticky: serve starts
+        start();
+        assertTrue(Files.isDirectory(inbox.resolve(PartsDirectory.NAME)), log());
+    }
+
     /**
      * Red-team pass S, S9: a temporary-upload name is a stranger's to take in a shared inbox. Serve
      * opened whatever regular file it found under one to remove it; one he made a FIFO between the
