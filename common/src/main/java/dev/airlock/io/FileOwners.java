@@ -89,7 +89,7 @@ public final class FileOwners {
             throw dev.airlock.error.AirlockException.local((shared.equals(real) ? what + " " + dir : what + " " + dir + " is in " + shared
                     + ", which") + " may be written by other users but has no sticky bit: any of them can rename or remove what is in it"
                     + " (a delivered bundle, or a directory of airlock's, put back as a link to anywhere); run chmod +t " + shared
-                    + " (or chmod go-w " + shared + ")", null);
+                    + " (or chmod go-w " + shared + "; for vfat, mount it with umask=022)", null);
         }
     }
 
