@@ -278,6 +278,34 @@ class ServeConcurrencyIT {
     }
 
     /**
+     * Red-team pass U, U4: on a fresh shared inbox, a stranger's directory (or link, or file) under the
+     * name of serve's directory of .part files made every start exit 1. Serve, the inbox's owner (or
+     * root), renames it aside within the inbox, says so, and makes its own.
+     */
+    @Test
+    void atStart_aStrangersEntryUnderThePartsDirectorysName_isRenamedAside_andServeStarts() throws Exception {
+        Assumptions.assumeTrue(dev.airlock.io.FileOwners.SELF == 0, "needs root to make another user's directory");
+        Files.setAttribute(inbox, "unix:mode", 01777);
+        Path his = Files.createDirectory(inbox.resolve(PartsDirectory.NAME));
+        Files.writeString(his.resolve("his.part"), "his");
+        Files.setAttribute(his.resolve("his.part"), "unix:uid", 65_534);
+        Files.setAttribute(his, "unix:uid", 65_534);
+        start();
+        Path ours = inbox.resolve(PartsDirectory.NAME);
+        assertEquals(dev.airlock.io.FileOwners.SELF, (int) Files.getAttribute(ours, "unix:uid", java.nio.file.LinkOption.NOFOLLOW_LINKS));
+        assertTrue(log().contains("renamed " + PartsDirectory.NAME + " (not a directory of the user serve runs as"), log());
+        try (Stream<Path> s = Files.list(inbox)) {
+            Path aside = s.filter(p -> p.getFileName().toString().startsWith(PartsDirectory.NAME + ".aside-")).findFirst().orElseThrow();
+            assertEquals("his", Files.readString(aside.resolve("his.part")));
+        }
+        try (ClientSession c = login(); SftpClient a = SftpClientFactory.instance().createSftpClient(c)) {
+            put(a, "w-000001.airlock.tar.part", "a push");
+            posixRename(a, "w-000001.airlock.tar.part", "w-000001.airlock.tar");
+        }
+        assertEquals("a push", Files.readString(inbox.resolve("w-000001.airlock.tar")));
+    }
+
+    /**
      * Red-team pass S, S9: a temporary-upload name is a stranger's to take in a shared inbox. Serve
      * opened whatever regular file it found under one to remove it; one he made a FIFO between the
      * look and the open (toggled in a loop) held serve's start for good. Only serve's own user's
