@@ -39,20 +39,19 @@ final class PartsDirectory {
     /**
      * Makes {@code inbox}'s parts directory (or checks it: a directory of serve's user, not a link,
      * then mode 0700), and logs the {@code .part} files of serve's user an earlier version left in
-     * the inbox or in it ({@link #logOldParts}). Another user's directory there, or a link, is
-     * refused (exit 1, naming it).
+     * the inbox or in it ({@link #logOldParts}). Another user's directory there, a link or a file is
+     * renamed aside ({@link #setAside}); only when serve may not rename it, serve refuses to start
+     * (exit 1, naming it).
      */
     static Path prepare(Path inbox, Consumer<String> log) {
         Path dir = inbox.resolve(NAME);
         try {
-            if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
-                Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-                AtomicFiles.fsyncDirectory(inbox);
-            }
-            BasicFileAttributes a = Files.readAttributes(dir, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-            if (!a.isDirectory() || FileOwners.foreign(dir)) {
-                throw AirlockException.local(dir + " (where serve keeps the .part files of pushes) is not a directory of the user serve"
-                        + " runs as (uid " + FileOwners.SELF + "): someone else put it there; check it, remove it, then start again", null);
+            for (int tries = 1; !ours(inbox, dir); tries++) {
+                if (tries > 3 || !setAside(inbox, dir, log)) {
+                    throw AirlockException.local(dir + " (where serve keeps the .part files of pushes) is not a directory of the user serve"
+                            + " runs as (uid " + FileOwners.SELF + "), and serve cannot rename it aside: someone else put it there; check it,"
+                            + " remove it, then start again", null);
+                }
             }
             Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
             logOldParts(inbox, dir, log);
@@ -60,6 +59,41 @@ final class PartsDirectory {
         } catch (IOException e) {
             throw AirlockException.local("cannot make " + dir + " (where serve keeps the .part files of pushes): " + e.getMessage(), e);
         }
+    }
+
+    /** Makes {@code dir} if nothing is there; whether it is then a directory of serve's user (not a link). */
+    private static boolean ours(Path inbox, Path dir) throws IOException {
+        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+            try {
+                Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            } catch (java.nio.file.FileAlreadyExistsException e) {
+                return false; // someone was quicker: looked at again
+            }
+            AtomicFiles.fsyncDirectory(inbox);
+        }
+        BasicFileAttributes a = Files.readAttributes(dir, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        return a.isDirectory() && !FileOwners.foreign(dir);
+    }
+
+    /**
+     * Renames another user's entry (or a link, or a file) under the parts directory's name aside within
+     * the inbox, to {@code NAME.aside-RANDOM}: on a fresh shared inbox a stranger's directory there
+     * made every start exit 1 (red-team pass U, U4). Serve, the sticky inbox's owner or root, may; false
+     * when it may not.
+     */
+    private static boolean setAside(Path inbox, Path dir, Consumer<String> log) {
+        byte[] b = new byte[6];
+        new java.security.SecureRandom().nextBytes(b);
+        Path aside = inbox.resolve(NAME + ".aside-" + java.util.HexFormat.of().formatHex(b));
+        try {
+            Files.move(dir, aside, LinkOption.NOFOLLOW_LINKS);
+            AtomicFiles.fsyncDirectory(inbox);
+        } catch (IOException e) {
+            return false;
+        }
+        log.accept("renamed " + NAME + " (not a directory of the user serve runs as: someone else put it there) to " + aside.getFileName()
+                + "; remove it once checked");
+        return true;
     }
 
     /**
