@@ -106,6 +106,7 @@ public final class InboxServer implements AutoCloseable {
                     SessionLimits.REFUSED_KEYS, host(session.getClientAddress()), line));
             server.hostKey = HostKey.loadOrGenerate(s.hostKey());
             server.parts = PartsDirectory.prepare(inbox, server::log);
+            PartsDirectory.logUnlistedKeys(server.parts, keys.current().stream().map(HostKey::fingerprint).toList(), server::log);
             server.listen(keys);
             return server;
         } catch (RuntimeException e) {

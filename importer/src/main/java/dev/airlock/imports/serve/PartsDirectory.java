@@ -123,6 +123,36 @@ final class PartsDirectory {
     }
 
     /**
+     * Names in the log, once at start, each key directory in {@code parts} of a key that
+     * {@code fingerprints} (the authorized keys now) does not list, with what it holds: a removed or
+     * rotated key's {@code .part} files are never resumed nor delivered, and take space only an admin
+     * can free (red-team pass U, U5).
+     */
+    static void logUnlistedKeys(Path parts, java.util.Collection<String> fingerprints, Consumer<String> log) {
+        java.util.Set<Path> listed = new java.util.HashSet<>();
+        fingerprints.forEach(f -> listed.add(forKey(parts, f)));
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(parts)) {
+            for (Path d : ds) {
+                if (listed.contains(d) || !Files.isDirectory(d, LinkOption.NOFOLLOW_LINKS)) {
+                    continue;
+                }
+                long files = 0;
+                long bytes = 0;
+                try (DirectoryStream<Path> in = Files.newDirectoryStream(d)) {
+                    for (Path f : in) {
+                        files++;
+                        bytes += Files.readAttributes(f, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).size();
+                    }
+                }
+                log.accept(NAME + "/" + d.getFileName() + " holds " + files + " .part file" + (files == 1 ? "" : "s") + " (" + bytes
+                        + " bytes) of a key the authorized keys no longer list: never resumed nor delivered; remove it once checked");
+            }
+        } catch (IOException e) {
+            log.accept("cannot look at " + parts + " for the .part files of keys no longer listed: " + e.getMessage());
+        }
+    }
+
+    /**
      * {@code .part} files an earlier serve left in the inbox itself or in this directory, when a
      * {@code .part} was not yet any one key's: a push is resumed only from its own key's
      * {@code .part}, so these are left where they are and named in the log once (their pushes start

@@ -277,6 +277,24 @@ class ServeConcurrencyIT {
         assertTrue(Files.isDirectory(inbox.resolve(PartsDirectory.NAME)), log());
     }
 
+    /** Red-team pass U, U5: a removed key's .part files stayed in serve's directory, unseen (mode 0700), for good. */
+    @Test
+    void atStart_thePartFilesOfAKeyNoLongerListed_areNamedInTheLog() throws Exception {
+        Path gone = Files.createDirectories(inbox.resolve(PartsDirectory.NAME).resolve("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"));
+        Files.write(gone.resolve("x-000001.airlock.tar.part"), new byte[1234]);
+        start();
+        try (ClientSession c = login(); SftpClient a = SftpClientFactory.instance().createSftpClient(c)) {
+            put(a, "y-000001.airlock.tar.part", "a listed key's");
+        }
+        server.close();
+        server = null;
+        log.clear();
+        start();
+        assertTrue(log().contains(PartsDirectory.NAME + "/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA holds 1 .part file (1234 bytes) of a key"
+                + " the authorized keys no longer list"), log());
+        assertEquals(1, log().lines().filter(l -> l.contains("no longer list")).count(), log());
+    }
+
     /**
      * Red-team pass U, U4: on a fresh shared inbox, a stranger's directory (or link, or file) under the
      * name of serve's directory of .part files made every start exit 1. Serve, the inbox's owner (or
