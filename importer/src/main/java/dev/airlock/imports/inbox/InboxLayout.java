@@ -17,12 +17,28 @@ record InboxLayout(Path inbox, Path done, Path rejected, Path control) {
     static final String REJECTED = "rejected";
     static final String CONTROL = ".airlock-watch";
 
+    /**
+     * Refuses (exit 1) an inbox named through a link that lies in a directory others may write without
+     * the sticky bit: the watcher keeps using the name it was given, and any of them could put his own
+     * directory, or a link to anywhere, in the link's place; the directories the link leads to were all
+     * that was looked at (red-team pass V, V5).
+     */
+    static void refuseLinksInSharedDirectories(Path dir) {
+        for (Path p = dir; p != null && p.getParent() != null; p = p.getParent()) {
+            if (Files.isSymbolicLink(p)) {
+                dev.airlock.io.FileOwners.refuseSharedWithoutSticky(p.getParent(), "the directory holding " + p.getFileName()
+                        + ", a link on the way to the inbox " + dir + ",");
+            }
+        }
+    }
+
     static InboxLayout of(Path inbox) {
         Path dir = inbox.toAbsolutePath().normalize();
         if (!Files.isDirectory(dir)) {
             throw AirlockException.usage("inbox " + inbox + " is not a directory");
         }
         dev.airlock.io.FileOwners.refuseSharedWithoutSticky(dir, "inbox"); // before anything is made in it
+        refuseLinksInSharedDirectories(dir);
         InboxLayout l = new InboxLayout(dir, dir.resolve(DONE), dir.resolve(REJECTED), dir.resolve(CONTROL));
         ControlDirectory.secure(l.control);
         for (Path p : new Path[] {l.done, l.rejected}) {

@@ -748,6 +748,11 @@ public final class InboxWatcher {
         return InboxScan.takesCopiesOf(name);
     }
 
+    /** Refuses an inbox named through a link in a directory others may write, not sticky (serve checks it too, before it makes anything there: V5). */
+    public static void refuseLinksInSharedDirectories(java.nio.file.Path inbox) {
+        InboxLayout.refuseLinksInSharedDirectories(inbox);
+    }
+
     /** Directory listings of the inbox so far (for tests that bound the work without timing it). */
     long listings() {
         return scan == null ? 0 : scan.listings();

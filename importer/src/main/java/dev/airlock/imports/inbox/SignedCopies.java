@@ -629,7 +629,10 @@ final class SignedCopies {
     /**
      * {@code v}'s file under its name as a squatter when it is not of the listed size and sha256, or
      * when it is another user's ({@link Receivers}) that this watcher cannot read; null when it has
-     * the listed bytes; {@link #UNSURE} when it is gone, not a regular file, or the receivers' own and
+     * the listed bytes, unless it is another user's beside the receivers' list: the import, which
+     * found a volume of other bytes, read it holding them (a stranger who knew the listed bytes, the
+     * list there to check a guess against, wrote others only while the import hashed: every volume
+     * then read as listed, and the real set went to rejected/ whole, red-team pass V, V2); {@link #UNSURE} when it is gone, not a regular file, or the receivers' own and
      * unreadable (a local fault). A stranger's unreadable file (his, mode 0600) beside one of other
      * bytes under another volume's name ended the look at the first, and no squatter found, the whole
      * real set went to rejected/ (red-team pass U, U1).
@@ -649,7 +652,9 @@ final class SignedCopies {
         }
         try {
             if (a.size() == v.size() && Digest.sha256Of(p, LinkOption.NOFOLLOW_LINKS).toString().equals(v.digest())) {
-                return null;
+                return receivers.stranger(p) && !receivers.stranger(inbox.resolve(listName)) ? new Squat(p, v.name(), "squatted "
+                        + v.name() + ": another user's file under a name of the volume set " + listName + ", of " + listed
+                        + " now but not when the import read it (his to change; the receivers' files are not)") : null;
             }
         } catch (IOException | RuntimeException e) {
             return receivers.stranger(p) ? new Squat(p, v.name(), "squatted " + v.name() + ": another user's file that this watcher"

@@ -123,6 +123,9 @@ final class AuthorizedKeys implements PublickeyAuthenticator {
             if (perms.stream().anyMatch(WRITABLE_BY_OTHERS::contains)) {
                 throw AirlockException.usage("authorized keys " + file + " is writable by group or others: run chmod go-w " + file);
             }
+            // and not in a directory others may write, not sticky (V4), as --trust and --config (T12)
+            dev.airlock.io.FileOwners.refuseWritableByOthers(file, "authorized keys", "anyone who may write it can let a key of"
+                    + " theirs push, or keep every real sender's key out");
             lines = BoundedFiles.readText(file, BoundedFiles.KEY_LIST).lines().toList();
         } catch (NoSuchFileException e) {
             throw AirlockException.usage("authorized keys " + file + " does not exist");

@@ -90,6 +90,7 @@ public final class InboxServer implements AutoCloseable {
             throw AirlockException.local("inbox " + s.inbox() + " is not writable", null);
         }
         dev.airlock.io.FileOwners.refuseSharedWithoutSticky(inbox, "inbox");
+        dev.airlock.imports.inbox.InboxWatcher.refuseLinksInSharedDirectories(inbox);
         if (s.maxSessions() < 1) {
             throw AirlockException.usage("--max-sessions must be at least 1");
         }

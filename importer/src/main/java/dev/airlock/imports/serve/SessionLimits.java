@@ -72,9 +72,16 @@ final class SessionLimits implements SessionListener, SessionDisconnectHandler {
             return;
         }
         pending.remove(session);
+        if (session.isClosing()) {
+            return; // closed while its login was checked: MINA reports the login all the same (V1)
+        }
         session.setAttribute(COUNTED, Boolean.TRUE);
         String key = String.valueOf(session.getAttribute(InboxServer.KEY_FINGERPRINT));
         KeyShares.Admission<Session> a = shares.admit(key, session);
+        if (session.isClosing()) {
+            uncount(key, session, a); // closed meanwhile: its close may have come before it was counted
+            return;
+        }
         if (a.refused()) {
             session.setAttribute(OVER_LIMIT, Boolean.TRUE);
             server.log("refused connection from " + InboxServer.address(session.getRemoteAddress()) + " with key " + key + " (user "
@@ -89,6 +96,23 @@ final class SessionLimits implements SessionListener, SessionDisconnectHandler {
             server.log("closed a session of key " + a.displacedKey() + " from " + InboxServer.address(a.displaced().getRemoteAddress())
                     + " to make room for key " + key + ": it held " + a.held() + " of the " + maxSessions
                     + " sessions (--max-sessions), more than any other key; each key may hold its share");
+            a.displaced().close(true);
+        }
+    }
+
+    /**
+     * Takes back the count of {@code session}, closed while it was being counted: a session closed
+     * before {@link KeyShares#admit} is never reported closed again, and counted for good it took a
+     * slot of its key until serve stopped; a stranger who made the server drop a real exporter's
+     * connections while their logins were checked (his own connections not logged in, to make room
+     * for) had every later login of its key refused (red-team pass V, V1). The session it displaced
+     * is closed all the same: it is no longer counted.
+     */
+    private void uncount(String key, Session session, KeyShares.Admission<Session> a) {
+        shares.closed(key, session);
+        if (a.displaced() != null) {
+            server.log("closed a session of key " + a.displacedKey() + " from " + InboxServer.address(a.displaced().getRemoteAddress())
+                    + " to make room for key " + key + ", whose session then closed");
             a.displaced().close(true);
         }
     }

@@ -56,6 +56,26 @@ class InboxLayoutSharingTest {
         assertTrue(Files.notExists(inbox.resolve("done")) && Files.notExists(inbox.resolve(".airlock-watch")), "nothing made in it");
     }
 
+    /**
+     * Red-team pass V (issue 17, V5): the inbox named through a link in a directory others may write
+     * (not sticky) passed, only the directories the link leads to being looked at; the watcher goes on
+     * using the name it was given, so any of them could put his own directory (or a link to anywhere)
+     * in the link's place, and the watcher took his files and wrote its own there from then on.
+     */
+    @Test
+    void anInboxNamedThroughALinkInADirectoryOthersMayWrite_isRefused_namingThatDirectory() throws Exception {
+        Path real = Files.createDirectories(root.resolve("real"));
+        Path shared = Files.createDirectories(root.resolve("shared"));
+        Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rwxrwxrwx"));
+        Path link = Files.createSymbolicLink(shared.resolve("inbox"), real);
+        AirlockException e = assertThrows(AirlockException.class, () -> InboxLayout.of(link));
+        assertTrue(e.getMessage().contains(shared.toRealPath() + " may be written by other users but has no sticky bit")
+                && e.getMessage().contains("chmod +t " + shared.toRealPath()), e.getMessage());
+        assertTrue(Files.notExists(real.resolve("done")), "nothing made in it");
+        Files.setAttribute(shared, "unix:mode", 01777); // sticky: only the link's owner may replace it
+        InboxLayout.of(link);
+    }
+
     @Test
     void aStickyOrPrivateInbox_isNot() throws Exception {
         Path shared = Files.createDirectories(root.resolve("shared"));

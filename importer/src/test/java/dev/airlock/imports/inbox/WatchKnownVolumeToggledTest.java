@@ -1,0 +1,132 @@
+package dev.airlock.imports.inbox;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.airlock.bundle.BundleInput;
+import dev.airlock.bundle.VolumeList;
+import dev.airlock.digest.Digest;
+import dev.airlock.error.AirlockException;
+import dev.airlock.imports.ImportRequest;
+import dev.airlock.imports.TargetNaming;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Red-team pass V (issue 17, V2): a stranger who knows the bytes of a volume of a signed set still
+ * on its way (the list in the inbox gives its size and sha256 to check a guess against: a slice of a
+ * public image's layer, or a set sent before) holds its name with a file of his own of those bytes.
+ * He writes other bytes into it (same size, modification time set back) only while the import
+ * hashes the volumes, and the listed ones back before the watcher looks again: the import refuses
+ * the set for a sha256, the watcher finds every volume of the listed size and sha256, and took the
+ * real list, signature and volume to rejected/ whole. His file, the only one there that is not the
+ * receivers', is the one that changed: it is set aside instead. Runs as root, his file owned by
+ * nobody; the import stands in for his loop, as in {@link WatchVolumeSizeToggledTest}.
+ */
+class WatchKnownVolumeToggledTest {
+    private static final String BUNDLE = SignedSetFixture.BUNDLE;
+    private static final String LIST = SignedSetFixture.LIST;
+    private static final byte[] V0 = "the real volume 0".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] V1 = "the real volume 1".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] FORGED = "a strangers vol 1".getBytes(StandardCharsets.UTF_8); // of the listed size
+
+    @TempDir
+    Path root;
+
+    @Test
+    void watch_aStrangersVolumeOfTheListedBytesChangedOnlyWhileTheImportHashes_neverTakesTheRealSetToRejected() throws Exception {
+        Path inbox = Files.createDirectories(root.resolve("inbox"));
+        SignedSetFixture.Keys k = SignedSetFixture.keys(root);
+        byte[] list = new VolumeList(VolumeList.FORMAT, "daily", 1, BUNDLE, "sha256:" + "0".repeat(64), V0.length * 2L, V0.length,
+                List.of(new VolumeList.Volume(BUNDLE + ".000", V0.length, Digest.sha256Of(V0).toString()),
+                        new VolumeList.Volume(BUNDLE + ".001", V1.length, Digest.sha256Of(V1).toString()))).toJson();
+        Files.write(inbox.resolve(LIST), list);
+        Files.write(inbox.resolve(LIST + ".asc"), k.signer().sign(list));
+        Files.write(inbox.resolve(BUNDLE + ".000"), V0);
+        Path his = Files.write(inbox.resolve(BUNDLE + ".001"), V1); // the stranger's, of the real bytes, before the real one
+        Files.setOwner(his, his.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody"));
+        try (var s = Files.list(inbox)) {
+            for (Path p : s.toList()) {
+                Files.setLastModifiedTime(p, FileTime.from(Instant.now().minusSeconds(60)));
+            }
+        }
+        CountDownLatch taken = new CountDownLatch(1);
+        List<String> lines = new CopyOnWriteArrayList<>();
+        ImportRequest template = new ImportRequest(null, k.trust(), new TargetNaming("127.0.0.1:5000", List.of()), root.resolve("state"),
+                1, false);
+        InboxWatcher w = new InboxWatcher(inbox, new WatchOptions(Duration.ofMillis(100), Duration.ofMillis(100), Duration.ofSeconds(1)),
+                template, r -> {
+                    Path v1 = r.bundle().resolveSibling(BUNDLE + ".001");
+                    if (java.util.Arrays.equals(read(v1), V1) && dev.airlock.io.FileOwners.owner(v1) == 0) {
+                        taken.countDown();
+                        throw AirlockException.local("the registry is away", null); // enough: the real set was tried
+                    }
+                    FileTime was = mtime(his);
+                    overwrite(his, FORGED); // the stranger's loop: other bytes now
+                    try {
+                        BundleInput.open(r.bundle(), k.trust(), false).close(); // the import's own checks
+                        throw new AssertionError("a set with a volume of other bytes passed the import's checks");
+                    } finally {
+                        overwrite(his, V1); // and back, its time set back, before the watcher looks again
+                        setMtime(his, was);
+                    }
+                }, lines::add);
+        Thread t = new Thread(w::run, "watch");
+        t.start();
+        try {
+            Thread.sleep(1500); // a few listings
+            assertFalse(Files.exists(inbox.resolve(InboxLayout.REJECTED).resolve(LIST)), "the real list went to rejected/: " + lines);
+            assertTrue(Files.exists(inbox.resolve(LIST)) && Files.exists(inbox.resolve(BUNDLE + ".000")), String.join("\n", lines));
+            Path sent = Files.write(inbox.resolve(".incoming"), V1);
+            dev.airlock.io.NoReplaceDelivery.deliver(sent, inbox.resolve(BUNDLE + ".001")); // the real volume, next round
+            assertTrue(taken.await(10, TimeUnit.SECONDS), "the real set was never tried: " + String.join("\n", lines));
+        } finally {
+            w.stop();
+            t.join(20_000);
+        }
+    }
+
+    private static void overwrite(Path p, byte[] bytes) {
+        try (RandomAccessFile f = new RandomAccessFile(p.toFile(), "rw")) {
+            f.seek(0);
+            f.write(bytes);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static FileTime mtime(Path p) {
+        try {
+            return Files.getLastModifiedTime(p);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static void setMtime(Path p, FileTime t) {
+        try {
+            Files.setLastModifiedTime(p, t);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static byte[] read(Path p) {
+        try {
+            return Files.readAllBytes(p);
+        } catch (java.io.IOException e) {
+            return new byte[0];
+        }
+    }
+}
