@@ -12,7 +12,6 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -73,7 +72,7 @@ public final class UntrustedBundle implements Closeable {
         if (!Files.isRegularFile(path)) {
             throw AirlockException.usage("bundle " + path + " does not exist or is not a file");
         }
-        return open(path, () -> FileChannel.open(path, StandardOpenOption.READ), maxEntries, null);
+        return open(path, () -> dev.airlock.io.UntrustedOpen.read(path), maxEntries, null); // never waits in a FIFO swapped in (V3)
     }
 
     /**

@@ -30,9 +30,9 @@ import java.nio.file.attribute.BasicFileAttributes;
  * (a file that grows meanwhile cannot exceed it). Every refusal is one line naming the file and,
  * for a size, the bound; a permission error says "permission denied" and which user needs what.
  *
- * <p>Left open: a regular file replaced by a FIFO between the check and the open still blocks the
- * open (Java has no {@code O_NONBLOCK}); that takes someone who can write the file's directory at
- * that instant, which no medium and no SFTP sender can (SFTP has no way to make a FIFO).
+ * <p>A regular file replaced by a FIFO between the check and the open (a local user who may write a
+ * shared inbox can, at the instant he picks) is opened through {@link UntrustedOpen}, which never
+ * waits in it: refused as at the check. A rule that reads FIFOs ({@code pipe}) opens them plainly.
  */
 public final class BoundedFiles {
     private static final long KIB = 1024;
@@ -106,7 +106,8 @@ public final class BoundedFiles {
         OpenOption[] options = rule.links() == Links.REFUSE
                 ? new OpenOption[] {StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS}
                 : new OpenOption[] {StandardOpenOption.READ};
-        try (SeekableByteChannel ch = Files.newByteChannel(file, options)) {
+        try (SeekableByteChannel ch = rule.pipe() ? Files.newByteChannel(file, options)
+                : UntrustedOpen.read(file, rule.links() == Links.REFUSE ? new LinkOption[] {LinkOption.NOFOLLOW_LINKS} : new LinkOption[0])) {
             refuseIfLarger(file, ch.size(), rule);
             return readAtMost(ch, file, rule);
         } catch (NoSuchFileException e) {
@@ -159,6 +160,10 @@ public final class BoundedFiles {
     public static AirlockException failure(Path file, IOException e, Rule rule) {
         if (e instanceof AccessDeniedException) {
             return AirlockException.local(permissionDenied(file), e);
+        }
+        if (e instanceof UntrustedOpen.NotRegular) {
+            // a FIFO put there after the check (UntrustedOpen): the same refusal as at the check
+            return new AirlockException(rule.refusal(), e.getMessage() + "; " + rule.what() + " is read only from a regular file", e);
         }
         if (rule.links() == Links.REFUSE && isLoop(e)) {
             // O_NOFOLLOW met a link put there after the check: the same refusal as at the check.

@@ -1,0 +1,127 @@
+package dev.airlock.io;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.LinkOption;
+import java.nio.file.OpenOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Opens a file someone else may swap, to read it, and never waits in the open for good. A regular
+ * file checked a moment before can be a FIFO by the time it is opened, and opening a FIFO to read
+ * waits until someone opens it to write: a stranger who swapped one in under a volume's name while
+ * the import hashed the volumes before it held the import, the watcher and every channel behind it
+ * for as long as he liked (red-team pass V, V3). Java has no {@code O_NONBLOCK}: the open runs on a
+ * thread of its own, and one still waiting after {@link #PATIENCE_MS} is released where this
+ * process may open the FIFO itself (read and write: that never waits on Linux), else left waiting
+ * (counted, {@link #stuck}) while the caller gets an {@link IOException}. What the open returns is
+ * then checked to be a regular file (a FIFO cannot seek), else closed and refused.
+ */
+public final class UntrustedOpen {
+    static final long PATIENCE_MS = 2_000;
+    private static final AtomicInteger STUCK = new AtomicInteger();
+    private static final ExecutorService OPENERS = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "airlock-open");
+        t.setDaemon(true);
+        return t;
+    });
+
+    private UntrustedOpen() {
+    }
+
+    /** What was opened (or waited in) is not a regular file. */
+    public static final class NotRegular extends IOException {
+        NotRegular(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /** {@code file} opened to read ({@code options}: e.g. {@code NOFOLLOW_LINKS}), a regular file; an {@link IOException} otherwise. */
+    public static FileChannel read(Path file, LinkOption... options) throws IOException {
+        Set<OpenOption> o = new HashSet<>(Set.of(options));
+        o.add(StandardOpenOption.READ);
+        CompletableFuture<FileChannel> opening = CompletableFuture.supplyAsync(() -> {
+            try {
+                return FileChannel.open(file, o);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }, OPENERS);
+        FileChannel ch = await(file, opening);
+        try {
+            ch.position(0); // a FIFO, or a device that cannot seek: no file to read
+        } catch (IOException e) {
+            ch.close();
+            throw new NotRegular(file + ": not a regular file (" + e.getMessage() + ")", e);
+        }
+        return ch;
+    }
+
+    /** Opens that are still waiting in a FIFO this process could not release (each holds a thread). */
+    public static int stuck() {
+        return STUCK.get();
+    }
+
+    private static FileChannel await(Path file, CompletableFuture<FileChannel> opening) throws IOException {
+        try {
+            try {
+                return opening.get(PATIENCE_MS, TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                release(file);
+                try {
+                    return opening.get(PATIENCE_MS, TimeUnit.MILLISECONDS);
+                } catch (TimeoutException still) {
+                    abandon(opening);
+                    throw new NotRegular(file + ": not opened within " + 2 * PATIENCE_MS / 1000 + " s: it is not a regular file"
+                            + " (a FIFO no one writes, put there after it was looked at)", null);
+                }
+            }
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause() instanceof UncheckedIOException u ? u.getCause() : e.getCause();
+            throw c instanceof IOException io ? io : new IOException(file + ": " + c, c);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            abandon(opening);
+            throw new java.io.InterruptedIOException("interrupted while opening " + file);
+        }
+    }
+
+    /** Opens the FIFO now under {@code file} to read and write and closes it: the waiting open returns, and reads nothing. */
+    private static void release(Path file) {
+        try {
+            BasicFileAttributes a = java.nio.file.Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            if (FileKind.isFifo(file, a)) {
+                FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS).close();
+            }
+        } catch (IOException | RuntimeException e) {
+            // not ours to open: the open stays waiting
+        }
+    }
+
+    /** The open is left to wait; should it ever return, what it opened is closed. */
+    private static void abandon(CompletableFuture<FileChannel> opening) {
+        STUCK.incrementAndGet();
+        opening.whenComplete((ch, failure) -> {
+            STUCK.decrementAndGet();
+            if (ch != null) {
+                try {
+                    ch.close();
+                } catch (IOException e) {
+                    // closed as far as it goes
+                }
+            }
+        });
+    }
+}
