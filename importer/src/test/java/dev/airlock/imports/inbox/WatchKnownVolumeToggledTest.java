@@ -9,7 +9,6 @@ import dev.airlock.digest.Digest;
 import dev.airlock.error.AirlockException;
 import dev.airlock.imports.ImportRequest;
 import dev.airlock.imports.TargetNaming;
-import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -68,18 +67,18 @@ class WatchKnownVolumeToggledTest {
         InboxWatcher w = new InboxWatcher(inbox, new WatchOptions(Duration.ofMillis(100), Duration.ofMillis(100), Duration.ofSeconds(1)),
                 template, r -> {
                     Path v1 = r.bundle().resolveSibling(BUNDLE + ".001");
-                    if (java.util.Arrays.equals(read(v1), V1) && dev.airlock.io.FileOwners.owner(v1) == 0) {
+                    if (java.util.Arrays.equals(StrangersLoop.read(v1), V1) && dev.airlock.io.FileOwners.owner(v1) == 0) {
                         taken.countDown();
                         throw AirlockException.local("the registry is away", null); // enough: the real set was tried
                     }
-                    FileTime was = mtime(his);
-                    overwrite(his, FORGED); // the stranger's loop: other bytes now
+                    FileTime was = StrangersLoop.mtime(his);
+                    StrangersLoop.overwrite(his, FORGED); // the stranger's loop: other bytes now
                     try {
                         BundleInput.open(r.bundle(), k.trust(), false).close(); // the import's own checks
                         throw new AssertionError("a set with a volume of other bytes passed the import's checks");
                     } finally {
-                        overwrite(his, V1); // and back, its time set back, before the watcher looks again
-                        setMtime(his, was);
+                        StrangersLoop.overwrite(his, V1); // and back, its time set back, before the watcher looks again
+                        StrangersLoop.setMtime(his, was);
                     }
                 }, lines::add);
         Thread t = new Thread(w::run, "watch");
@@ -94,39 +93,6 @@ class WatchKnownVolumeToggledTest {
         } finally {
             w.stop();
             t.join(20_000);
-        }
-    }
-
-    private static void overwrite(Path p, byte[] bytes) {
-        try (RandomAccessFile f = new RandomAccessFile(p.toFile(), "rw")) {
-            f.seek(0);
-            f.write(bytes);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-    }
-
-    private static FileTime mtime(Path p) {
-        try {
-            return Files.getLastModifiedTime(p);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-    }
-
-    private static void setMtime(Path p, FileTime t) {
-        try {
-            Files.setLastModifiedTime(p, t);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-    }
-
-    private static byte[] read(Path p) {
-        try {
-            return Files.readAllBytes(p);
-        } catch (java.io.IOException e) {
-            return new byte[0];
         }
     }
 }

@@ -9,7 +9,6 @@ import dev.airlock.digest.Digest;
 import dev.airlock.error.AirlockException;
 import dev.airlock.imports.ImportRequest;
 import dev.airlock.imports.TargetNaming;
-import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -65,18 +64,18 @@ class WatchVolumeSizeToggledTest {
                 1, false);
         InboxWatcher w = new InboxWatcher(inbox, new WatchOptions(Duration.ofMillis(100), Duration.ofMillis(100), Duration.ofSeconds(1)),
                 template, r -> {
-                    if (java.util.Arrays.equals(read(r.bundle().resolveSibling(BUNDLE + ".001")), V1)) {
+                    if (java.util.Arrays.equals(StrangersLoop.read(r.bundle().resolveSibling(BUNDLE + ".001")), V1)) {
                         taken.countDown();
                         throw AirlockException.local("the registry is away", null); // enough: the real set was tried
                     }
-                    FileTime was = mtime(his);
-                    truncate(his, FORGED.length - 1); // the stranger's loop: shorter now
+                    FileTime was = StrangersLoop.mtime(his);
+                    StrangersLoop.truncate(his, FORGED.length - 1); // the stranger's loop: shorter now
                     try {
                         BundleInput.open(r.bundle(), k.trust(), false).close(); // the import's own checks
                         throw new AssertionError("a set with a volume shorter than listed passed the import's checks");
                     } finally {
-                        truncate(his, FORGED.length); // and back, its time set back, before the watcher looks again
-                        setMtime(his, was);
+                        StrangersLoop.truncate(his, FORGED.length); // and back, its time set back, before the watcher looks again
+                        StrangersLoop.setMtime(his, was);
                     }
                 }, lines::add);
         Thread t = new Thread(w::run, "watch");
@@ -91,38 +90,6 @@ class WatchVolumeSizeToggledTest {
         } finally {
             w.stop();
             t.join(20_000);
-        }
-    }
-
-    private static void truncate(Path p, long size) {
-        try (RandomAccessFile f = new RandomAccessFile(p.toFile(), "rw")) {
-            f.setLength(size);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-    }
-
-    private static FileTime mtime(Path p) {
-        try {
-            return Files.getLastModifiedTime(p);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-    }
-
-    private static void setMtime(Path p, FileTime t) {
-        try {
-            Files.setLastModifiedTime(p, t);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-    }
-
-    private static byte[] read(Path p) {
-        try {
-            return Files.readAllBytes(p);
-        } catch (java.io.IOException e) {
-            return new byte[0];
         }
     }
 }
