@@ -1,5 +1,7 @@
 package dev.airlock.e2e;
 
+import static dev.airlock.e2e.DiodeRig.freePortPair;
+import static dev.airlock.e2e.DiodeRig.repo;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -7,8 +9,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.airlock.testing.Tools;
 import java.io.IOException;
-import java.net.DatagramSocket;
-import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -187,26 +187,4 @@ class DiodeLockHeldIT {
                         except OSError as e:
                             print("late", e, flush=True)
             """;
-
-    private static int freePortPair() {
-        for (int i = 0; i < 100; i++) {
-            int p = 20_000 + 2 * RANDOM.nextInt(10_000);
-            try (DatagramSocket a = new DatagramSocket(p, InetAddress.getLoopbackAddress());
-                    DatagramSocket b = new DatagramSocket(p + 1, InetAddress.getLoopbackAddress())) {
-                return p;
-            } catch (IOException taken) {
-                // try another
-            }
-        }
-        throw new AssertionError("no free UDP port pair");
-    }
-
-    private static Path repo() {
-        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            if (Files.isExecutable(p.resolve("scripts/diode-receive"))) {
-                return p;
-            }
-        }
-        throw new AssertionError("scripts/diode-receive not found above " + Path.of("").toAbsolutePath());
-    }
 }
