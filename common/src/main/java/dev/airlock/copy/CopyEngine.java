@@ -68,45 +68,48 @@ public final class CopyEngine {
         // to finish are small ones), then linked into every other target that needs them.
         List<BlobJob> order = jobs.values().stream().sorted(Comparator.comparingLong((BlobJob j) -> j.blob().size()).reversed())
                 .toList();
-        List<Runnable> blobTasks = new ArrayList<>();
-        order.forEach(j -> blobTasks.add(() -> copyFirst(j, source, sink, presence, counters)));
-        TransferRunner.run(blobTasks, parallelism, "airlock-blob");
+        TransferRunner.run(each(order, j -> () -> copyFirst(j, source, sink, presence, counters)), parallelism, "airlock-blob");
         TransferRunner.run(links(order, plan, source, sink, presence, counters), small, "airlock-link");
         Trace.mark("copy: blobs done");
 
         // Phase 2: manifests by digest, children before parents; images in parallel.
-        List<Runnable> manifestTasks = new ArrayList<>();
-        for (CopyPlan.Image image : plan.images()) {
-            manifestTasks.add(() -> {
-                ImageSink.Presence p = presence.of(image);
-                List<ImageTree> trees = image.trees();
-                for (int i = p == ImageSink.Presence.WHOLE ? 1 : 0; i < trees.size(); i++) {
-                    putManifests(image.target(), trees.get(i), sink, counters, i == 0 && p == ImageSink.Presence.ABSENT);
-                }
-                attach(image, sink);
-            });
-        }
-        TransferRunner.run(manifestTasks, small, "airlock-manifest");
+        TransferRunner.run(each(plan.images(), image -> () -> {
+            ImageSink.Presence p = presence.of(image);
+            List<ImageTree> trees = image.trees();
+            for (int i = p == ImageSink.Presence.WHOLE ? 1 : 0; i < trees.size(); i++) {
+                putManifests(image.target(), trees.get(i), sink, counters, i == 0 && p == ImageSink.Presence.ABSENT);
+            }
+            attach(image, sink);
+        }), small, "airlock-manifest");
         Trace.mark("copy: manifests done");
 
         // Phase 3: tags, last.
-        List<Runnable> tagTasks = new ArrayList<>();
-        for (CopyPlan.Image image : plan.images()) {
-            if (image.tag() != null) {
-                tagTasks.add(() -> {
-                    boolean absent = presence.of(image) == ImageSink.Presence.ABSENT;
-                    if (absent ? sink.tagNew(image.target(), image.tag(), image.tree().top())
-                            : sink.tag(image.target(), image.tag(), image.tree().top())) {
-                        counters.tags.incrementAndGet();
-                    }
-                });
+        TransferRunner.run(each(plan.images().stream().filter(image -> image.tag() != null).toList(), image -> () -> {
+            boolean absent = presence.of(image) == ImageSink.Presence.ABSENT;
+            if (absent ? sink.tagNew(image.target(), image.tag(), image.tree().top())
+                    : sink.tag(image.target(), image.tag(), image.tree().top())) {
+                counters.tags.incrementAndGet();
             }
-        }
-        TransferRunner.run(tagTasks, small, "airlock-tag");
+        }), small, "airlock-tag");
         Trace.mark("copy: tags done");
         listener.done();
         return new CopyReport(counters.written.get(), counters.bytes.get(), counters.mounted.get(), counters.present.get(),
                 counters.manifests.get(), counters.tags.get());
+    }
+
+    /** A task for each item, made when the runner takes it (a catalog's thousands of tasks are not all held at once). */
+    private static <T> List<Runnable> each(List<T> items, java.util.function.Function<T, Runnable> task) {
+        return new java.util.AbstractList<>() {
+            @Override
+            public Runnable get(int i) {
+                return task.apply(items.get(i));
+            }
+
+            @Override
+            public int size() {
+                return items.size();
+            }
+        };
     }
 
     /** Every blob's other target repositories, one task each (a base layer shared by a thousand images is a thousand links), then the plan's own mounts. */
