@@ -217,6 +217,33 @@ class InboxServerIT {
         }
     }
 
+    /**
+     * Red-team pass V, V6: a temporary upload made with the umask's mode (0644) could be opened by
+     * any user who can read the inbox, who then took a read lock on it before serve's own lock and
+     * held the put for as long as he liked. It is made 0600 (no one else can open it) and gets the
+     * mode any file serve makes has only when it is delivered, complete.
+     */
+    @Test
+    void aPlainUploadsTemporaryFile_isServesAloneWhileWritten_andTheDeliveredFileHasTheUsualMode() throws Exception {
+        start();
+        Path probe = Files.createFile(tmp.resolve("mode-probe")); // the umask serve (this JVM) creates files with
+        try (SshClient client = SshClient.setUpDefaultClient()) {
+            client.setServerKeyVerifier(AcceptAllServerKeyVerifier.INSTANCE);
+            client.start();
+            try (ClientSession s = login(client); SftpClient sftp = SftpClientFactory.instance().createSftpClient(s)) {
+                SftpClient.CloseableHandle h = sftp.open("/a.tar", EnumSet.of(SftpClient.OpenMode.Write, SftpClient.OpenMode.Create,
+                        SftpClient.OpenMode.Truncate));
+                sftp.write(h, 0, new byte[1000]);
+                Path temp = inbox.resolve(names(inbox).get(0));
+                assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(temp)),
+                        "no other user may open the upload while it is written");
+                h.close();
+            }
+        }
+        assertEquals(PosixFilePermissions.toString(Files.getPosixFilePermissions(probe)),
+                PosixFilePermissions.toString(Files.getPosixFilePermissions(inbox.resolve("a.tar"))), "delivered with the umask's mode");
+    }
+
     private ClientSession login(SshClient client) throws Exception {
         return login(client, clientKey);
     }
