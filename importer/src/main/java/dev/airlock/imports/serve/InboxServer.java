@@ -66,6 +66,7 @@ public final class InboxServer implements AutoCloseable {
     private HostKey hostKey;
     /** Where the {@code .part} files of pushes are kept ({@link PartsDirectory}). */
     private Path parts;
+    private java.util.Set<java.nio.file.attribute.PosixFilePermission> fileMode;
     private int port;
 
     private InboxServer(ServeSettings settings, Path inbox, Consumer<String> log, Quota quota) {
@@ -107,6 +108,7 @@ public final class InboxServer implements AutoCloseable {
                     SessionLimits.REFUSED_KEYS, host(session.getClientAddress()), line));
             server.hostKey = HostKey.loadOrGenerate(s.hostKey());
             server.parts = PartsDirectory.prepare(inbox, server::log);
+            server.fileMode = PartsDirectory.umaskMode(server.parts);
             PartsDirectory.logUnlistedKeys(server.parts, keys.current().stream().map(HostKey::fingerprint).toList(), server::log);
             server.listen(keys);
             return server;
@@ -203,6 +205,11 @@ public final class InboxServer implements AutoCloseable {
 
     Quota quota() {
         return quota;
+    }
+
+    /** The mode the umask gives a file serve makes: a plain upload's, 0600 while written, once delivered. */
+    java.util.Set<java.nio.file.attribute.PosixFilePermission> fileMode() {
+        return fileMode;
     }
 
     /** The SFTP-level idle timeout of logged-in sessions. */

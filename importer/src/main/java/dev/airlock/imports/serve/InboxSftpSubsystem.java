@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.Map;
@@ -278,6 +279,21 @@ final class InboxSftpSubsystem extends SftpSubsystem {
         return handle;
     }
 
+    /**
+     * Gives a plain upload, complete, the mode the umask gives any file serve makes (it was 0600 while
+     * written). Serve's own file in the inbox, which is sticky when shared: no one else can swap it. Where
+     * the file system will not (vfat, where every file has the mount's mode anyway) the upload is still
+     * delivered, and that is logged.
+     */
+    private void umaskMode(Upload u) {
+        try {
+            Files.setPosixFilePermissions(u.file, server.fileMode());
+        } catch (IOException | UnsupportedOperationException e) {
+            server.log("could not give the upload of " + u.name + " the mode " + PosixFilePermissions.toString(server.fileMode())
+                    + " (it stays rw-------): " + e.getMessage());
+        }
+    }
+
     /** Where the file a client names {@code name} is: a {@code .part} in its key's directory of them ({@link PartsDirectory}), else in the inbox. */
     private Path local(String name) {
         return InboxNames.isPart(name) ? parts.resolve(name) : inbox.resolve(name);
@@ -367,6 +383,7 @@ final class InboxSftpSubsystem extends SftpSubsystem {
             if (syncFailure != null) {
                 throw syncFailure;
             }
+            umaskMode(u);
             deliver(u.file, u.name, Files.size(u.file), "upload", "/" + u.name);
         } catch (SftpException e) {
             Files.deleteIfExists(u.file); // refused: the upload goes, the file there stays
@@ -514,8 +531,12 @@ final class InboxSftpSubsystem extends SftpSubsystem {
             Set<OpenOption> o = new HashSet<>(options);
             o.add(LinkOption.NOFOLLOW_LINKS);
             Path real = real(subsystem, file);
-            FileChannel ch = FileChannel.open(real, o);
-            if (InboxNames.isTemp(real.getFileName().toString())) {
+            boolean temp = InboxNames.isTemp(real.getFileName().toString());
+            // A temporary upload is made 0600, so that no other user can open it and lock it before serve does
+            // (a read lock taken first held the put); it gets the umask's mode when delivered.
+            FileChannel ch = temp ? FileChannel.open(real, o, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))
+                    : FileChannel.open(real, o);
+            if (temp) {
                 // Held while the upload is written (released when its handle closes, or the process dies): a
                 // serve starting on this inbox removes only temporary files no one holds (LeftoverUploads).
                 try {

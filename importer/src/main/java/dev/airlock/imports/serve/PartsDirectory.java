@@ -61,6 +61,26 @@ final class PartsDirectory {
         }
     }
 
+    /**
+     * The mode the process's umask gives a new file (Java cannot read the umask itself): a file made
+     * in serve's own directory {@code parts} without a mode, looked at, removed.
+     */
+    static java.util.Set<java.nio.file.attribute.PosixFilePermission> umaskMode(Path parts) {
+        Path probe = parts.resolve(".mode-probe-" + java.util.HexFormat.of().formatHex(
+                java.nio.ByteBuffer.allocate(8).putLong(new java.security.SecureRandom().nextLong()).array()));
+        try {
+            Files.createFile(probe);
+            try {
+                return Files.getPosixFilePermissions(probe, LinkOption.NOFOLLOW_LINKS);
+            } finally {
+                Files.deleteIfExists(probe);
+            }
+        } catch (IOException e) {
+            throw AirlockException.local("cannot make a file in " + parts + " (where serve keeps the .part files of pushes): "
+                    + e.getMessage(), e);
+        }
+    }
+
     /** Makes {@code dir} if nothing is there; whether it is then a directory of serve's user (not a link). */
     private static boolean ours(Path inbox, Path dir) throws IOException {
         if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
