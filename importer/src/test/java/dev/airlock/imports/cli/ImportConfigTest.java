@@ -205,6 +205,31 @@ class ImportConfigTest {
         assertFalse(past.getMessage().contains("group or others"), past.getMessage());
     }
 
+    /**
+     * Red-team pass V, V8: a ledger directory others may write (not sticky) let any of them take a
+     * channel's ledger away, and an older full bundle was then taken for a first one (its tags move the
+     * images back). Refused, as an inbox is; one yet to be made is judged by the directory it will be in.
+     */
+    @Test
+    void aStateDirectoryOthersMayWrite_isRefused_unlessItIsSticky() throws Exception {
+        Path shared = Files.createDirectory(tmp.resolve("shared"));
+        Files.setPosixFilePermissions(shared, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+        String cert = etc.resolve("mirror.pub.asc").toString();
+        AirlockException e = refused(new ImportCommand(), "b.tar", "--trust", cert, "--registry", "r:5000", "--state", shared.toString());
+        assertEquals(AirlockException.Kind.LOCAL, e.kind());
+        assertTrue(e.getMessage().startsWith("state directory " + shared + " may be written by other users but has no sticky bit")
+                && e.getMessage().contains("chmod +t " + shared), e.getMessage());
+        Path later = shared.resolve("import");
+        e = refused(new ImportCommand(), "b.tar", "--trust", cert, "--registry", "r:5000", "--state", later.toString());
+        assertTrue(e.getMessage().startsWith("state directory " + later + " is in " + shared + ", which may be written"), e.getMessage());
+        Path f = config(FULL.replace("state: state", "state: " + later));
+        assertTrue(refused(new ServeCommand(), "--config", f.toString()).getMessage().contains("state directory " + later), "serve too");
+
+        Files.setAttribute(shared, "unix:mode", 01777); // sticky, as /tmp: only a file's owner may rename it
+        assertEquals(later, parse(new ImportCommand(), "b.tar", "--trust", cert, "--registry", "r:5000", "--state", later.toString())
+                .options.stateDir());
+    }
+
     @Test
     void missingRequiredSettings_nameTheFlagAndTheKey() throws Exception {
         AirlockException e = refused(new ImportCommand(), "b.tar", "--registry", "r:5000");
