@@ -75,22 +75,32 @@ public final class FileOwners {
      * bundle away, or the service's own directory in it (its directory of {@code .part} files,
      * {@code done/}) and put a link to anywhere in its place, which the service would then write
      * through (red-team pass R, R10, first only warned of; pass U, U7). {@code what} names the
-     * directory ("inbox").
+     * directory ("inbox"). A directory not made yet is judged by where it will be made.
      */
     public static void refuseSharedWithoutSticky(Path dir, String what) {
         Path real;
+        boolean made = Files.exists(dir);
         try {
-            real = dir.toRealPath();
+            real = made ? dir.toRealPath() : nearestExisting(dir).toRealPath(); // one yet to be made: where it will be
         } catch (IOException e) {
             return; // its reader says why it cannot be used
         }
         Path shared = firstShared(real);
         if (shared != null) {
-            throw dev.airlock.error.AirlockException.local((shared.equals(real) ? what + " " + dir : what + " " + dir + " is in " + shared
+            throw dev.airlock.error.AirlockException.local((made && shared.equals(real) ? what + " " + dir : what + " " + dir + " is in " + shared
                     + ", which") + " may be written by other users but has no sticky bit: any of them can rename or remove what is in it"
                     + " (a delivered bundle, or a directory of airlock's, put back as a link to anywhere); run chmod +t " + shared
                     + " (or chmod go-w " + shared + "; for vfat, mount it with umask=022)", null);
         }
+    }
+
+    /** {@code path} if it exists, else the nearest directory above it that does. */
+    private static Path nearestExisting(Path path) {
+        Path p = path.toAbsolutePath();
+        while (p.getParent() != null && !Files.exists(p)) {
+            p = p.getParent();
+        }
+        return p;
     }
 
     /** The first directory {@code file} is in (links followed), up to {@code /}, that group or others may write without the sticky bit; null if none. */
