@@ -41,8 +41,9 @@ public final class FileOwners {
      * owner may write it, or put another file in its place, as OpenSSH refuses such an
      * {@code authorized_keys}: the file writable by group or others (red-team pass R, R9), or a
      * directory it is in (each, up to {@code /}, links followed) writable by group or others without
-     * the sticky bit (pass T, T12). {@code consequence} says what any of them could do. A file that
-     * cannot be looked at is left to its reader.
+     * the sticky bit (pass T, T12); or when a user other than root and this process's owns it, a
+     * directory it is in, or a link on the way to it (pass V, V7; as {@code StrictModes}). {@code
+     * consequence} says what any of them could do. A file that cannot be looked at is left to its reader.
      */
     public static void refuseWritableByOthers(Path file, String what, String consequence) {
         java.util.Set<java.nio.file.attribute.PosixFilePermission> perms;
@@ -55,12 +56,70 @@ public final class FileOwners {
             throw dev.airlock.error.AirlockException.usage(what + " " + file + " is writable by group or others ("
                     + java.nio.file.attribute.PosixFilePermissions.toString(perms) + "): " + consequence + "; run chmod go-w " + file);
         }
+        refuseForeignOnTheWay(file, what, consequence);
         Path dir = sharedDirectoryAbove(file);
         if (dir != null) {
             throw dev.airlock.error.AirlockException.usage(what + " " + file + " is in " + dir + ", which group or others may write"
                     + " (and not sticky): anyone who may write it can put a file of theirs in its place, and " + consequence
                     + "; run chmod go-w " + dir + ", or keep the " + what + " in a directory only its owner writes (such as /etc/airlock)");
         }
+    }
+
+    private static void refuseForeignOnTheWay(Path file, String what, String consequence) {
+        Path foreign;
+        try {
+            foreign = foreignOnTheWay(file.toAbsolutePath(), 0);
+        } catch (IOException e) {
+            return; // its reader says why it cannot be used
+        }
+        if (foreign == null) {
+            return;
+        }
+        String kind = foreign.equals(file.toAbsolutePath()) && !Files.isSymbolicLink(foreign) ? ""
+                : Files.isSymbolicLink(foreign) ? ": the link " + foreign : Files.isDirectory(foreign) ? ": the directory " + foreign : ": " + foreign;
+        throw dev.airlock.error.AirlockException.usage(what + " " + file + kind + " belongs to uid " + owner(foreign) + ", neither root nor"
+                + " the user airlock runs as (uid " + SELF + "): that user can change it at will, and " + consequence + "; run chown root "
+                + foreign + ", or keep the " + what + " where only root writes (such as /etc/airlock)");
+    }
+
+    /**
+     * The first entry on the way to {@code path} (absolute) that a user other than root and this
+     * process's owns: each directory from {@code /}, each link (and the way to where it leads), the
+     * file itself; null if none, or if the owners cannot be told.
+     */
+    private static Path foreignOnTheWay(Path path, int links) throws IOException {
+        if (links > 40) {
+            throw new IOException("too many links");
+        }
+        Path at = path.getRoot();
+        for (Path name : path) {
+            String n = name.toString();
+            if (n.equals(".") || n.equals("..")) {
+                at = n.equals("..") && at.getParent() != null ? at.getParent() : at;
+                continue;
+            }
+            Path next = at.resolve(n);
+            if (!Files.exists(next, LinkOption.NOFOLLOW_LINKS)) {
+                return null; // its reader says it is missing
+            }
+            if (foreign(owner(next))) {
+                return next;
+            }
+            if (Files.isSymbolicLink(next)) {
+                Path bad = foreignOnTheWay(at.resolve(Files.readSymbolicLink(next)), links + 1);
+                if (bad != null) {
+                    return bad;
+                }
+                next = next.toRealPath();
+            }
+            at = next;
+        }
+        return null;
+    }
+
+    /** Neither root nor this process's user (false when either cannot be told). */
+    private static boolean foreign(int uid) {
+        return SELF >= 0 && uid >= 0 && uid != 0 && uid != SELF;
     }
 
     private static boolean writableByOthers(java.util.Set<java.nio.file.attribute.PosixFilePermission> perms) {
