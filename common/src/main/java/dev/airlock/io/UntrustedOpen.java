@@ -57,6 +57,17 @@ public final class UntrustedOpen {
         }
     }
 
+    /**
+     * Not opened: {@link #MAX_STRANGERS_WAITING} opens of other users' files are still waiting. No
+     * fault of the file's (it may be a real bundle a user copied in): a local failure, tried again,
+     * never a refusal (an access denied, to every caller that tells those apart).
+     */
+    public static final class Busy extends java.nio.file.AccessDeniedException {
+        Busy(String file, String reason) {
+            super(file, null, reason);
+        }
+    }
+
     /** {@code file} opened to read ({@code options}: e.g. {@code NOFOLLOW_LINKS}), a regular file; an {@link IOException} otherwise. */
     public static FileChannel read(Path file, LinkOption... options) throws IOException {
         Set<OpenOption> o = new HashSet<>(Set.of(options));
@@ -103,8 +114,8 @@ public final class UntrustedOpen {
         }
         if (STRANGERS_WAITING.incrementAndGet() > MAX_STRANGERS_WAITING) {
             STRANGERS_WAITING.decrementAndGet();
-            throw new NotRegular(file + ": not opened: " + MAX_STRANGERS_WAITING + " opens of other users' files already wait (in FIFOs"
-                    + " put under their names after they were looked at); another user's file is opened again once they are released", null);
+            throw new Busy(file.toString(), "not opened: " + MAX_STRANGERS_WAITING + " opens of other users' files already wait (in"
+                    + " FIFOs put under their names after they were looked at); another user's file is opened again once they are released");
         }
         return true;
     }

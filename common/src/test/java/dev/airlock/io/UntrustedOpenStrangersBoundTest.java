@@ -65,6 +65,13 @@ class UntrustedOpenStrangersBoundTest {
         }
         callers.shutdown();
         int left = UntrustedOpen.stuck() - before;
+        Path copied = Files.write(tmp.resolve("a bundle a user copied in"), new byte[] {1}); // his, and real: no fault of its own
+        Files.setOwner(copied, copied.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody"));
+        try {
+            UntrustedOpen.read(copied).close();
+        } catch (java.io.IOException e) {
+            assertTrue(e instanceof java.nio.file.AccessDeniedException, "refused as not a regular file (a refusal, to rejected/): " + e);
+        }
         for (Path f : fifos) { // the stranger lets them go: nothing is left waiting for the tests after this one
             FileChannel.open(away.resolve(f.getFileName()), java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE)
                     .close();
