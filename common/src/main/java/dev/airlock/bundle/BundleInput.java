@@ -185,8 +185,10 @@ public final class BundleInput {
                 });
         try {
             List<Future<String>> sums = new ArrayList<>();
-            for (Path p : volumes) {
-                sums.add(pool.submit(() -> Digest.sha256Of(p).toString()));
+            for (int i = 0; i < n; i++) {
+                Path p = volumes.get(i);
+                long size = list.volumes().get(i).size(); // no further: one grown after the size check is not read to its end (W, R5)
+                sums.add(pool.submit(() -> Digest.sha256OfAtMost(p, size).toString()));
             }
             Map<String, String> byDigest = new LinkedHashMap<>();
             list.volumes().forEach(v -> byDigest.putIfAbsent(v.digest(), v.name()));

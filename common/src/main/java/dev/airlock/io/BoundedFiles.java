@@ -158,6 +158,9 @@ public final class BoundedFiles {
 
     /** The message of {@code e}, an exception from reading {@code file}, with permission denied said as {@link #permissionDenied}. */
     public static AirlockException failure(Path file, IOException e, Rule rule) {
+        if (e instanceof UntrustedOpen.Busy) {
+            return AirlockException.local(e.getMessage(), e);
+        }
         if (e instanceof AccessDeniedException) {
             return AirlockException.local(permissionDenied(file), e);
         }

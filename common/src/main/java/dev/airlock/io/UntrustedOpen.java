@@ -28,10 +28,19 @@ import java.util.concurrent.atomic.AtomicInteger;
  * process may open the FIFO itself (read and write: that never waits on Linux), else left waiting
  * (counted, {@link #stuck}) while the caller gets an {@link IOException}. What the open returns is
  * then checked to be a regular file (a FIFO cannot seek), else closed and refused.
+ *
+ * <p>Opens of other users' files (not this process's user's, root's, nor their directory's owner's:
+ * no one else can swap those) that have not returned are bounded ({@link #MAX_STRANGERS_WAITING}):
+ * one more is refused at once. Each left waiting holds a thread for good, and a stranger who kept
+ * swapping FIFOs under his own files' names piled them up until the process could start no thread
+ * and the next real import failed (red-team pass W, R1).
  */
 public final class UntrustedOpen {
     static final long PATIENCE_MS = 2_000;
+    /** Opens of other users' files that may be waiting at once; a sender's import opens its files one at a time. */
+    static final int MAX_STRANGERS_WAITING = 16;
     private static final AtomicInteger STUCK = new AtomicInteger();
+    private static final AtomicInteger STRANGERS_WAITING = new AtomicInteger();
     private static final ExecutorService OPENERS = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "airlock-open");
         t.setDaemon(true);
@@ -48,17 +57,40 @@ public final class UntrustedOpen {
         }
     }
 
+    /**
+     * Not opened: {@link #MAX_STRANGERS_WAITING} opens of other users' files are still waiting. No
+     * fault of the file's (it may be a real bundle a user copied in): a local failure, tried again,
+     * never a refusal (an access denied, to every caller that tells those apart).
+     */
+    public static final class Busy extends java.nio.file.AccessDeniedException {
+        Busy(String file, String reason) {
+            super(file, null, reason);
+        }
+    }
+
     /** {@code file} opened to read ({@code options}: e.g. {@code NOFOLLOW_LINKS}), a regular file; an {@link IOException} otherwise. */
     public static FileChannel read(Path file, LinkOption... options) throws IOException {
         Set<OpenOption> o = new HashSet<>(Set.of(options));
         o.add(StandardOpenOption.READ);
-        CompletableFuture<FileChannel> opening = CompletableFuture.supplyAsync(() -> {
-            try {
-                return FileChannel.open(file, o);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
+        boolean stranger = strangers(file, options);
+        CompletableFuture<FileChannel> opening;
+        try {
+            opening = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return FileChannel.open(file, o);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }, OPENERS);
+        } catch (RuntimeException | Error e) {
+            if (stranger) {
+                STRANGERS_WAITING.decrementAndGet();
             }
-        }, OPENERS);
+            throw e;
+        }
+        if (stranger) {
+            opening.whenComplete((c, f) -> STRANGERS_WAITING.decrementAndGet());
+        }
         FileChannel ch = await(file, opening);
         try {
             ch.position(0); // a FIFO, or a device that cannot seek: no file to read
@@ -67,6 +99,25 @@ public final class UntrustedOpen {
             throw new NotRegular(file + ": not a regular file (" + e.getMessage() + ")", e);
         }
         return ch;
+    }
+
+    /**
+     * Whether {@code file} is another user's (counted among {@link #STRANGERS_WAITING} until its open
+     * returns); refuses it when {@link #MAX_STRANGERS_WAITING} such opens have not returned yet.
+     */
+    private static boolean strangers(Path file, LinkOption... options) throws IOException {
+        boolean follow = options.length == 0;
+        int owner = follow ? FileOwners.ownerFollowingLinks(file) : FileOwners.owner(file);
+        Path dir = file.toAbsolutePath().getParent();
+        if (owner >= 0 && (owner == 0 || owner == FileOwners.SELF || dir != null && owner == FileOwners.ownerFollowingLinks(dir))) {
+            return false;
+        }
+        if (STRANGERS_WAITING.incrementAndGet() > MAX_STRANGERS_WAITING) {
+            STRANGERS_WAITING.decrementAndGet();
+            throw new Busy(file.toString(), "not opened: " + MAX_STRANGERS_WAITING + " opens of other users' files already wait (in"
+                    + " FIFOs put under their names after they were looked at); another user's file is opened again once they are released");
+        }
+        return true;
     }
 
     /** Opens that are still waiting in a FIFO this process could not release (each holds a thread). */

@@ -687,8 +687,15 @@ public final class InboxWatcher {
      * One file that exhausts the stack or the heap while it is read (a hostile tar that slipped past
      * the header checks) is refused like a bundle that is not one, and the watcher goes on: left to
      * propagate, it would stop the watcher (and serve) on every start while the file stays in the inbox.
+     * A thread that cannot be started ({@code unable to create native thread}: the process or its unit
+     * at its thread limit) is no file's doing: taken for one, a real signed set went to rejected/
+     * (red-team pass W, R1); it is tried again.
      */
     private static AirlockException exhausted(Error e) {
+        if (e instanceof OutOfMemoryError && String.valueOf(e.getMessage()).contains("native thread")) {
+            return AirlockException.local("could not start a thread (" + e.getMessage() + "): the importer is at its thread limit,"
+                    + " not the bundle's fault", e);
+        }
         return AirlockException.internal("reading it exhausted the importer's " + (e instanceof StackOverflowError ? "stack" : "memory")
                 + " (" + e.getClass().getSimpleName() + "): a hostile or broken file, or a bug; set aside so that the next bundles go on", e);
     }

@@ -567,7 +567,7 @@ final class SignedCopies {
             String hex = hashes.get(key);
             if (hex == null) {
                 try {
-                    hex = Digest.sha256Of(inbox.resolve(c), LinkOption.NOFOLLOW_LINKS).toString();
+                    hex = Digest.sha256OfAtMost(inbox.resolve(c), v.size(), LinkOption.NOFOLLOW_LINKS).toString();
                 } catch (IOException e) {
                     continue; // gone or unreadable: not this one
                 }
@@ -651,7 +651,7 @@ final class SignedCopies {
             return UNSURE;
         }
         try {
-            if (a.size() == v.size() && Digest.sha256Of(p, LinkOption.NOFOLLOW_LINKS).toString().equals(v.digest())) {
+            if (a.size() == v.size() && Digest.sha256OfAtMost(p, v.size(), LinkOption.NOFOLLOW_LINKS).toString().equals(v.digest())) {
                 return receivers.stranger(p) && !receivers.stranger(inbox.resolve(listName)) ? new Squat(p, v.name(), "squatted "
                         + v.name() + ": another user's file under a name of the volume set " + listName + ", of " + listed
                         + " now but not when the import read it (his to change; the receivers' files are not)") : null;

@@ -46,14 +46,15 @@ final class PartsDirectory {
     static Path prepare(Path inbox, Consumer<String> log) {
         Path dir = inbox.resolve(NAME);
         try {
-            for (int tries = 1; !ours(inbox, dir); tries++) {
-                if (tries > 3 || !setAside(inbox, dir, log)) {
+            for (int tries = 1; !ours(dir); tries++) {
+                if (tries > TRIES || !putInPlace(inbox, dir, log)) {
                     throw AirlockException.local(dir + " (where serve keeps the .part files of pushes) is not a directory of the user serve"
                             + " runs as (uid " + FileOwners.SELF + "), and serve cannot rename it aside: someone else put it there; check it,"
                             + " remove it, then start again", null);
                 }
             }
             Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+            AtomicFiles.fsyncDirectory(inbox);
             logOldParts(inbox, dir, log);
             return dir;
         } catch (IOException e) {
@@ -66,8 +67,7 @@ final class PartsDirectory {
      * in serve's own directory {@code parts} without a mode, looked at, removed.
      */
     static java.util.Set<java.nio.file.attribute.PosixFilePermission> umaskMode(Path parts) {
-        Path probe = parts.resolve(".mode-probe-" + java.util.HexFormat.of().formatHex(
-                java.nio.ByteBuffer.allocate(8).putLong(new java.security.SecureRandom().nextLong()).array()));
+        Path probe = parts.resolve(".mode-probe-" + random());
         try {
             Files.createFile(probe);
             try {
@@ -81,33 +81,59 @@ final class PartsDirectory {
         }
     }
 
-    /** Makes {@code dir} if nothing is there; whether it is then a directory of serve's user (not a link). */
-    private static boolean ours(Path inbox, Path dir) throws IOException {
-        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
-            try {
-                Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-            } catch (java.nio.file.FileAlreadyExistsException e) {
-                return false; // someone was quicker: looked at again
-            }
-            AtomicFiles.fsyncDirectory(inbox);
+    /** How often serve puts its directory in place at start before it gives up (exit 1): each try is lost only to a stranger's race. */
+    private static final int TRIES = 100;
+
+    /** Whether {@code dir} is a directory of serve's user (not a link). */
+    private static boolean ours(Path dir) throws IOException {
+        try {
+            BasicFileAttributes a = Files.readAttributes(dir, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            return a.isDirectory() && !FileOwners.foreign(dir);
+        } catch (java.nio.file.NoSuchFileException e) {
+            return false;
         }
-        BasicFileAttributes a = Files.readAttributes(dir, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-        return a.isDirectory() && !FileOwners.foreign(dir);
+    }
+
+    /**
+     * Makes serve's directory under a random name of its own, then renames it to {@code dir} in one
+     * rename(2), which takes the name when it is free or holds an empty directory; what else is there
+     * (another user's directory, a link, a file) is renamed aside ({@link #setAside}) and the rename
+     * follows at once. Made at the name itself, after the set-aside and an fsync, the name was a
+     * stranger's again first: watching the inbox (inotify), he made his directory anew each time, and
+     * serve exited 1 at every start (red-team pass W, R2). False when serve may not rename his aside.
+     */
+    private static boolean putInPlace(Path inbox, Path dir, Consumer<String> log) throws IOException {
+        Path fresh = inbox.resolve(NAME + ".new-" + random());
+        Files.createDirectory(fresh, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        try {
+            if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS) || !ours(dir) && setAside(inbox, dir, log)) {
+                Files.move(fresh, dir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                return true;
+            }
+            return ours(dir);
+        } catch (IOException e) {
+            return true; // taken again meanwhile (a file, a directory with something in it): looked at again
+        } finally {
+            Files.deleteIfExists(fresh);
+        }
+    }
+
+    private static String random() {
+        byte[] b = new byte[6];
+        new java.security.SecureRandom().nextBytes(b);
+        return java.util.HexFormat.of().formatHex(b);
     }
 
     /**
      * Renames another user's entry (or a link, or a file) under the parts directory's name aside within
      * the inbox, to {@code NAME.aside-RANDOM}: on a fresh shared inbox a stranger's directory there
      * made every start exit 1 (red-team pass U, U4). Serve, the sticky inbox's owner or root, may; false
-     * when it may not.
+     * when it may not. Logged, and the inbox synced, once serve's directory is in place.
      */
     private static boolean setAside(Path inbox, Path dir, Consumer<String> log) {
-        byte[] b = new byte[6];
-        new java.security.SecureRandom().nextBytes(b);
-        Path aside = inbox.resolve(NAME + ".aside-" + java.util.HexFormat.of().formatHex(b));
+        Path aside = inbox.resolve(NAME + ".aside-" + random());
         try {
             Files.move(dir, aside, LinkOption.NOFOLLOW_LINKS);
-            AtomicFiles.fsyncDirectory(inbox);
         } catch (IOException e) {
             return false;
         }
