@@ -42,4 +42,38 @@ class PendingLoginsTest {
         assertEquals("a1", p.add("later", "10.0.0.6", 8).get(0).session());
         assertEquals(5, p.size());
     }
+
+    /**
+     * Red-team pass W, R4: over the bound in all, every address holding one connection, the oldest of
+     * all went: one connection from each of thirty addresses (a local user has all of 127/8) dropped a
+     * sender's pending login, and about thirty connects per login time kept every push out, unseen by
+     * a per-source rate limit. An address that has logged in before (an exporter's) now goes last.
+     */
+    @Test
+    void overTheBoundInAll_anAddressThatLoggedInBefore_goesLast_evenWhenEveryAddressHoldsOne() {
+        PendingLogins<String> p = new PendingLogins<>(10, 5);
+        p.add("first-push", "10.0.0.7", 0);
+        p.loggedIn("first-push");
+        p.add("sender", "10.0.0.7", 1); // its next push, slow to log in
+        for (int i = 0; i < 30; i++) {
+            List<PendingLogins.Drop<String>> d = p.add("s" + i, "10.0.1." + i, 2 + i);
+            assertTrue(d.stream().noneMatch(x -> x.session().equals("sender")), "the sender's pending login was dropped for s" + i);
+        }
+        assertEquals(5, p.size());
+
+        p.remove("sender"); // closed, not logged in: its address stays one that has
+        p.add("sender2", "10.0.0.7", 40);
+        for (int i = 0; i < 10; i++) {
+            assertTrue(p.add("t" + i, "10.0.2." + i, 41 + i).stream().noneMatch(x -> x.session().equals("sender2")));
+        }
+        // only known addresses pending: the oldest of the busiest goes, as before
+        PendingLogins<String> q = new PendingLogins<>(10, 2);
+        q.add("a", "10.0.0.1", 0);
+        q.loggedIn("a");
+        q.add("b", "10.0.0.2", 1);
+        q.loggedIn("b");
+        q.add("a2", "10.0.0.1", 2);
+        q.add("b2", "10.0.0.2", 3);
+        assertEquals("b2", q.add("b3", "10.0.0.2", 4).get(0).session(), "10.0.0.2 holds the most");
+    }
 }
