@@ -23,7 +23,9 @@ import java.util.Map;
  * 127.0.0.1; a NAT gateway is one address too). To keep a sender out, an attacker must open more
  * than {@code perSource} new connections from the sender's address (or, from other addresses,
  * hold more than the sender's address has while opening more than {@code inAll}) in the second
- * the sender needs: a flood a firewall's rate limit sees, no longer a dozen quiet sockets.
+ * the sender needs: a flood a firewall's rate limit sees, no longer a dozen quiet sockets. An
+ * address that has logged in before (the last {@value #KNOWN}) is chosen last when room is made
+ * in all: connections from addresses that never logged in go first, however few each holds.
  * Connections from other addresses than the busiest are never closed to make room.
  *
  * <p>Thread-safe. {@code S} is a key compared with {@code equals} (a MINA session: by identity).
@@ -40,6 +42,14 @@ final class PendingLogins<S> {
     private final int inAll;
     private final LinkedHashMap<S, Entry> pending = new LinkedHashMap<>();
     private final Map<String, Integer> bySource = new HashMap<>();
+    /** Addresses a connection has logged in from, the latest {@value #KNOWN} (an exporter's, a bastion's). */
+    private final Map<String, Boolean> known = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+            return size() > KNOWN;
+        }
+    };
+    static final int KNOWN = 256;
 
     PendingLogins(int perSource, int inAll) {
         if (perSource < 1 || inAll < 1) {
@@ -66,7 +76,16 @@ final class PendingLogins<S> {
         return drops;
     }
 
-    /** Logged in, or closed: no longer counted. */
+    /** Logged in: no longer counted, and its address is one that has logged in, which goes last ({@link #busiest}). */
+    synchronized void loggedIn(S session) {
+        Entry e = pending.get(session);
+        if (e != null) {
+            known.put(e.source, Boolean.TRUE);
+        }
+        remove(session);
+    }
+
+    /** Closed (or logged in): no longer counted. */
     synchronized void remove(S session) {
         Entry e = pending.remove(session);
         if (e != null) {
@@ -78,11 +97,18 @@ final class PendingLogins<S> {
         return pending.size();
     }
 
-    /** The address with the most pending connections; of several, the one whose oldest is oldest. */
+    /**
+     * The address with the most pending connections; of several, the one whose oldest is oldest. An
+     * address a connection has logged in from goes last: while any other address has a connection
+     * pending, it is one of those (red-team pass W, R4: with every address holding one, the oldest of
+     * all was a sender's, and one connection from each of thirty addresses dropped its login).
+     */
     private String busiest() {
-        int most = bySource.values().stream().max(Integer::compare).orElseThrow();
+        boolean strangers = bySource.keySet().stream().anyMatch(s -> !known.containsKey(s));
+        int most = bySource.entrySet().stream().filter(e -> !strangers || !known.containsKey(e.getKey())).mapToInt(Map.Entry::getValue)
+                .max().orElseThrow();
         for (Entry e : pending.values()) {
-            if (bySource.get(e.source) == most) {
+            if (bySource.get(e.source) == most && (!strangers || !known.containsKey(e.source))) {
                 return e.source;
             }
         }

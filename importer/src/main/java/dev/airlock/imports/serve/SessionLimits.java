@@ -71,7 +71,7 @@ final class SessionLimits implements SessionListener, SessionDisconnectHandler {
         if (event != Event.Authenticated) {
             return;
         }
-        pending.remove(session);
+        pending.loggedIn(session);
         if (session.isClosing()) {
             return; // closed while its login was checked: MINA reports the login all the same (V1)
         }
