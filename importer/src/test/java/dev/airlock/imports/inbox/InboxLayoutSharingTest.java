@@ -85,4 +85,34 @@ class InboxLayoutSharingTest {
         Files.setPosixFilePermissions(own, PosixFilePermissions.fromString("rwxr-x---"));
         FileOwners.refuseSharedWithoutSticky(own, "inbox");
     }
+
+    /**
+     * Red-team pass W, R3: only the mode bits on the way were looked at, not who owns what: an inbox
+     * in another (not root) user's directory, or named through his link in a sticky directory (he
+     * may point it at his own directory at any time), was accepted. Each directory above the inbox and
+     * each link on the way must be root's, this process's user's or the inbox owner's.
+     */
+    @Test
+    void anInboxInAStrangersDirectory_orThroughHisLink_isRefused_namingIt() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(FileOwners.SELF == 0, "needs root, to give files to user nobody");
+        Path his = Files.createDirectories(root.resolve("home-nobody"));
+        Files.setPosixFilePermissions(his, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path inbox = Files.createDirectories(his.resolve("inbox"));
+        Files.setAttribute(his, "unix:uid", 65534);
+        AirlockException e = assertThrows(AirlockException.class, () -> FileOwners.refuseSharedWithoutSticky(inbox, "inbox"));
+        assertEquals(AirlockException.Kind.LOCAL, e.kind());
+        assertTrue(e.getMessage().startsWith("inbox " + inbox + ": the directory " + his + " belongs to uid 65534"), e.getMessage());
+
+        Path ours = Files.createDirectories(root.resolve("srv").resolve("inbox"));
+        Path sticky = Files.createDirectories(root.resolve("tmp"));
+        Files.setAttribute(sticky, "unix:mode", 01777);
+        Path link = Files.createSymbolicLink(sticky.resolve("inbox"), ours);
+        Files.setAttribute(link, "unix:uid", 65534, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        e = assertThrows(AirlockException.class, () -> FileOwners.refuseSharedWithoutSticky(link, "inbox"));
+        assertTrue(e.getMessage().startsWith("inbox " + link + ": the link " + link + " belongs to uid 65534"), e.getMessage());
+
+        Files.setAttribute(ours, "unix:uid", 65534); // the inbox's own owner (a receiver) may own it and what leads to it
+        Files.setAttribute(ours.getParent(), "unix:uid", 65534);
+        FileOwners.refuseSharedWithoutSticky(ours, "inbox");
+    }
 }
