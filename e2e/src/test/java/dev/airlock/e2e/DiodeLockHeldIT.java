@@ -124,6 +124,25 @@ class DiodeLockHeldIT {
         }
     }
 
+    /** Red-team pass W, R3: an inbox in another (not root) user's directory, which he may move at any time, was accepted. */
+    @Test
+    void anInboxInAnotherUsersDirectory_isRefusedAtStart_withTheChown_andNothingIsMadeThere() throws Exception {
+        assumeTrue(Tools.has("udp-receiver"), "udpcast is not installed");
+        Path his = Files.createDirectories(tmp.resolve("home-nobody"));
+        Path inbox = Files.createDirectories(his.resolve("inbox"));
+        Files.setAttribute(tmp, "unix:mode", 0755);
+        Files.setAttribute(his, "unix:mode", 0755);
+        Files.setAttribute(his, "unix:uid", 65534);
+        Tools.Result r = Tools.run(List.of("timeout", "20", repo().resolve("scripts/diode-receive").toString(), "--interface", "lo",
+                "--port", String.valueOf(freePortPair()), "--idle-exit", "1", inbox.toString()), Map.of(), null);
+        assertEquals(1, r.exitCode(), r.toString());
+        assertTrue(r.stderr().contains("is in " + his.toRealPath() + ", which belongs to uid 65534")
+                && r.stderr().contains("chown root " + his.toRealPath()), r.stderr());
+        try (var s = Files.list(inbox)) {
+            assertEquals(List.of(), s.toList());
+        }
+    }
+
     private Path sharedInbox() throws IOException {
         Path inbox = Files.createDirectories(tmp.resolve("inbox"));
         Files.setAttribute(tmp, "unix:mode", 0755);
