@@ -68,7 +68,7 @@ public final class FileOwners {
     private static void refuseForeignOnTheWay(Path file, String what, String consequence) {
         Path foreign;
         try {
-            foreign = foreignOnTheWay(file.toAbsolutePath(), 0);
+            foreign = foreignOnTheWay(file.toAbsolutePath(), 0, SELF);
         } catch (IOException e) {
             return; // its reader says why it cannot be used
         }
@@ -83,11 +83,11 @@ public final class FileOwners {
     }
 
     /**
-     * The first entry on the way to {@code path} (absolute) that a user other than root and this
-     * process's owns: each directory from {@code /}, each link (and the way to where it leads), the
+     * The first entry on the way to {@code path} (absolute) that a user other than root, this
+     * process's and {@code alsoAllowed} owns: each directory from {@code /}, each link (and the way to where it leads), the
      * file itself; null if none, or if the owners cannot be told.
      */
-    private static Path foreignOnTheWay(Path path, int links) throws IOException {
+    private static Path foreignOnTheWay(Path path, int links, int alsoAllowed) throws IOException {
         if (links > 40) {
             throw new IOException("too many links");
         }
@@ -102,11 +102,12 @@ public final class FileOwners {
             if (!Files.exists(next, LinkOption.NOFOLLOW_LINKS)) {
                 return null; // its reader says it is missing
             }
-            if (foreign(owner(next))) {
+            int uid = owner(next);
+            if (foreign(uid) && uid != alsoAllowed) {
                 return next;
             }
             if (Files.isSymbolicLink(next)) {
-                Path bad = foreignOnTheWay(at.resolve(Files.readSymbolicLink(next)), links + 1);
+                Path bad = foreignOnTheWay(at.resolve(Files.readSymbolicLink(next)), links + 1, alsoAllowed);
                 if (bad != null) {
                     return bad;
                 }
@@ -150,6 +151,28 @@ public final class FileOwners {
                     + ", which") + " may be written by other users but has no sticky bit: any of them can rename or remove what is in it"
                     + " (a delivered bundle, or a directory of airlock's, put back as a link to anywhere); run chmod +t " + shared
                     + " (or chmod go-w " + shared + "; for vfat, mount it with umask=022)", null);
+        }
+        refuseStrangerOnTheWay(dir, what, made ? owner(real) : SELF);
+    }
+
+    /**
+     * Refuses (exit 1) a directory to which another user's directory or link leads: each directory
+     * above it and each link on the way must be root's, this process's user's or {@code ownersUid}'s
+     * (the directory's own owner, a receiver); another could move it, or point his link at his own
+     * directory, at any time (red-team pass W, R3).
+     */
+    private static void refuseStrangerOnTheWay(Path dir, String what, int ownersUid) {
+        Path foreign;
+        try {
+            foreign = foreignOnTheWay(dir.toAbsolutePath(), 0, ownersUid);
+        } catch (IOException e) {
+            return; // its reader says why it cannot be used
+        }
+        if (foreign != null) {
+            throw dev.airlock.error.AirlockException.local(what + " " + dir + ": the " + (Files.isSymbolicLink(foreign) ? "link " : "directory ")
+                    + foreign + " belongs to uid " + owner(foreign) + ", neither root, the user airlock runs as (uid " + SELF + ") nor the "
+                    + what + "'s owner: that user can move it, or point it at a directory of his, at any time; run chown root " + foreign
+                    + ", or keep the " + what + " where only root and its owner write", null);
         }
     }
 
