@@ -58,6 +58,7 @@ final class ImportCommand implements Callable<Integer> {
             err.println("airlock-import: warning: " + w);
             err.flush();
         });
+        dev.airlock.io.Trace.mark("import: request ready");
         TargetNaming naming = request.naming();
         if (preset.active()) {
             if (preset.verifiedOnly(System.getenv(), bundle, request.trust(), output.listener(err), output.report(spec.commandLine().getOut(), json),
