@@ -103,7 +103,7 @@ public final class FileOwners {
                 return null; // its reader says it is missing
             }
             int uid = owner(next);
-            if (foreign(uid) && uid != alsoAllowed) {
+            if (stranger(uid) && uid != alsoAllowed) {
                 return next;
             }
             if (Files.isSymbolicLink(next)) {
@@ -119,7 +119,7 @@ public final class FileOwners {
     }
 
     /** Neither root nor this process's user (false when either cannot be told). */
-    private static boolean foreign(int uid) {
+    private static boolean stranger(int uid) {
         return SELF >= 0 && uid >= 0 && uid != 0 && uid != SELF;
     }
 
