@@ -106,7 +106,7 @@ class WatchForgedVolumeBusyTest {
     }
 
     /** 16 opens of nobody's FIFOs left waiting (their names taken away, so this process cannot release them). */
-    private static List<Path> strangersWaitingOpens(Path root, Path away) {
+    static List<Path> strangersWaitingOpens(Path root, Path away) {
         try {
             Path dir = Files.createDirectories(root.resolve("his"));
             List<Path> fifos = new ArrayList<>();
