@@ -107,9 +107,10 @@ public final class UntrustedOpen {
      */
     private static boolean strangers(Path file, LinkOption... options) throws IOException {
         boolean follow = options.length == 0;
-        int owner = follow ? FileOwners.ownerFollowingLinks(file) : FileOwners.owner(file);
         Path dir = file.toAbsolutePath().getParent();
-        if (owner >= 0 && (owner == 0 || owner == FileOwners.SELF || dir != null && owner == FileOwners.ownerFollowingLinks(dir))) {
+        int dirOwner = dir == null ? -1 : FileOwners.ownerFollowingLinks(dir);
+        // Followed, the name itself counts too: a stranger's link, to root's file when looked at, may lead to his FIFO at the open (X, R2).
+        if (exempt(FileOwners.owner(file), dirOwner) && (!follow || exempt(FileOwners.ownerFollowingLinks(file), dirOwner))) {
             return false;
         }
         if (STRANGERS_WAITING.incrementAndGet() > MAX_STRANGERS_WAITING) {
@@ -118,6 +119,11 @@ public final class UntrustedOpen {
                     + " FIFOs put under their names after they were looked at); another user's file is opened again once they are released");
         }
         return true;
+    }
+
+    /** Whether a file of {@code owner}'s in a directory of {@code dirOwner}'s is one no one else can swap. */
+    private static boolean exempt(int owner, int dirOwner) {
+        return owner >= 0 && (owner == 0 || owner == FileOwners.SELF || owner == dirOwner);
     }
 
     /** Opens that are still waiting in a FIFO this process could not release (each holds a thread). */

@@ -504,7 +504,13 @@ public final class InboxWatcher {
         } catch (StackOverflowError | OutOfMemoryError x) {
             e = new PeekEntry(c.stamps(), null, exhausted(x));
         }
-        peeks.put(c.key(), e);
+        if (e.failure() == null || e.failure().kind() != AirlockException.Kind.LOCAL) {
+            // A local failure (busy, permission denied) is no fact about the file: remembered, a real delta peeked while other
+            // users' opens were at their bound was imported out of its channel's order later and rejected (red-team pass X, R6).
+            peeks.put(c.key(), e);
+        } else {
+            peeks.remove(c.key());
+        }
         return e;
     }
 
@@ -631,6 +637,11 @@ public final class InboxWatcher {
     }
 
     private void failed(InboxScan.Candidate c, ChainOrder.Peek p, AirlockException e, boolean once) {
+        if (e.kind() == AirlockException.Kind.CHAIN_BROKEN && p == null) {
+            // its bundle.json could not be read when it was ordered, and can now: ordered next time, never refused for it (X, R6)
+            retry(c, e, once);
+            return;
+        }
         if (e.kind() == AirlockException.Kind.CHAIN_BROKEN && p != null) {
             ImportLedger now = ImportLedger.load(template.stateDir(), p.channel(), template.naming());
             if (ChainOrder.hold(p, now) != null) {

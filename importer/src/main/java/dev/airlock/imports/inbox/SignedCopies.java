@@ -608,7 +608,8 @@ final class SignedCopies {
                 return null;
             }
         } catch (IOException | RuntimeException e) {
-            return null;
+            // busy (other users' opens left waiting at their bound): no fault of the set's, which is tried again (X, R5)
+            return busy(e) ? new Forged(List.of(), true) : null;
         }
         List<Squat> out = new ArrayList<>();
         boolean unsure = false;
@@ -621,6 +622,21 @@ final class SignedCopies {
             }
         }
         return new Forged(List.copyOf(out), unsure);
+    }
+
+    /**
+     * Whether {@code e} is (or was caused by) {@link dev.airlock.io.UntrustedOpen.Busy}: another user's
+     * file not opened because opens of other users' files left waiting are at their bound. A real set a
+     * user copied in is another user's; read so while a stranger's FIFOs held the bound, its list
+     * counted as one that does not verify, and the whole set went to rejected/ (red-team pass X, R5).
+     */
+    private static boolean busy(Throwable e) {
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            if (c instanceof dev.airlock.io.UntrustedOpen.Busy) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** {@link #forgedVolume}'s answer for a volume it cannot tell. */
@@ -657,7 +673,7 @@ final class SignedCopies {
                         + " now but not when the import read it (his to change; the receivers' files are not)") : null;
             }
         } catch (IOException | RuntimeException e) {
-            return receivers.stranger(p) ? new Squat(p, v.name(), "squatted " + v.name() + ": another user's file that this watcher"
+            return !busy(e) && receivers.stranger(p) ? new Squat(p, v.name(), "squatted " + v.name() + ": another user's file that this watcher"
                     + " cannot read (" + e.getClass().getSimpleName() + "), under a name of the volume set " + listName
                     + ", which must hold " + listed) : UNSURE;
         }
