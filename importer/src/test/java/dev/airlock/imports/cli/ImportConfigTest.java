@@ -230,6 +230,33 @@ class ImportConfigTest {
                 .options.stateDir());
     }
 
+    /**
+     * Red-team pass X, R7: the ledger directory was judged by mode bits alone, and one not made yet by
+     * its path as text: {@code --state} in another user's directory (0755, his to empty) passed, and so
+     * did {@code /tmp/nx/../shared/state} with {@code shared} 0777, judged by {@code /tmp}.
+     */
+    @Test
+    void aStateDirectoryOfAnotherUser_orReachedThroughDotDot_isRefused() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(dev.airlock.io.FileOwners.SELF == 0, "needs root, to give files to user nobody");
+        String cert = etc.resolve("mirror.pub.asc").toString();
+        Path his = Files.createDirectory(tmp.resolve("his"));
+        Files.setAttribute(his, "unix:mode", 0755);
+        Files.setAttribute(his, "unix:uid", 65534);
+        AirlockException e = refused(new ImportCommand(), "b.tar", "--trust", cert, "--registry", "r:5000", "--state",
+                his.resolve("state").toString());
+        assertTrue(e.getMessage().contains("the directory " + his + " belongs to uid 65534"), e.getMessage());
+        Path made = Files.createDirectory(his.resolve("made"));
+        Files.setAttribute(made, "unix:uid", 65534); // his, and in his directory: he may swap the ledger in it at any time
+        e = refused(new ImportCommand(), "b.tar", "--trust", cert, "--registry", "r:5000", "--state", made.toString());
+        assertTrue(e.getMessage().contains("belongs to uid 65534"), e.getMessage());
+
+        Path shared = Files.createDirectory(tmp.resolve("shared"));
+        Files.setPosixFilePermissions(shared, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+        Path dotted = tmp.resolve("nx").resolve("..").resolve("shared").resolve("state");
+        e = refused(new ImportCommand(), "b.tar", "--trust", cert, "--registry", "r:5000", "--state", dotted.toString());
+        assertTrue(e.getMessage().contains("is in " + shared + ", which may be written"), e.getMessage());
+    }
+
     @Test
     void missingRequiredSettings_nameTheFlagAndTheKey() throws Exception {
         AirlockException e = refused(new ImportCommand(), "b.tar", "--registry", "r:5000");
