@@ -138,6 +138,19 @@ public final class FileOwners {
      * directory ("inbox"). A directory not made yet is judged by where it will be made.
      */
     public static void refuseSharedWithoutSticky(Path dir, String what) {
+        refuseShared(dir, what, true);
+    }
+
+    /**
+     * As {@link #refuseSharedWithoutSticky} for a directory only airlock writes (the ledgers of
+     * {@code --state}): the directory itself must be root's or this process's user's too, as must
+     * each directory above it and each link on the way (red-team pass X, R7).
+     */
+    public static void refuseSharedOrAnotherUsers(Path dir, String what) {
+        refuseShared(dir, what, false);
+    }
+
+    private static void refuseShared(Path dir, String what, boolean ownerIsReceiver) {
         Path real;
         boolean made = Files.exists(dir);
         try {
@@ -152,7 +165,7 @@ public final class FileOwners {
                     + " (a delivered bundle, or a directory of airlock's, put back as a link to anywhere); run chmod +t " + shared
                     + " (or chmod go-w " + shared + "; for vfat, mount it with umask=022)", null);
         }
-        refuseStrangerOnTheWay(dir, what, made ? owner(real) : SELF);
+        refuseStrangerOnTheWay(made ? dir : dir.toAbsolutePath().normalize(), what, made && ownerIsReceiver ? owner(real) : SELF);
     }
 
     /**
@@ -170,15 +183,16 @@ public final class FileOwners {
         }
         if (foreign != null) {
             throw dev.airlock.error.AirlockException.local(what + " " + dir + ": the " + (Files.isSymbolicLink(foreign) ? "link " : "directory ")
-                    + foreign + " belongs to uid " + owner(foreign) + ", neither root, the user airlock runs as (uid " + SELF + ") nor the "
-                    + what + "'s owner: that user can move it, or point it at a directory of his, at any time; run chown root " + foreign
-                    + ", or keep the " + what + " where only root and its owner write", null);
+                    + foreign + " belongs to uid " + owner(foreign) + ", neither root" + (ownersUid == SELF ? " nor the user airlock runs as (uid "
+                    + SELF + ")" : ", the user airlock runs as (uid " + SELF + ") nor the " + what + "'s owner") + ": that user can move it,"
+                    + " or point it at a directory of his, at any time; run chown root " + foreign + ", or keep the " + what
+                    + (ownersUid == SELF ? " where only root and airlock's user write" : " where only root and its owner write"), null);
         }
     }
 
     /** {@code path} if it exists, else the nearest directory above it that does. */
     private static Path nearestExisting(Path path) {
-        Path p = path.toAbsolutePath();
+        Path p = path.toAbsolutePath().normalize(); // what mkdir will make: a ".." after a missing directory is that directory's parent
         while (p.getParent() != null && !Files.exists(p)) {
             p = p.getParent();
         }

@@ -87,12 +87,12 @@ public final class ImportOptionsMixin {
      * The ledger directory; refused (exit 1) when users other than its owner may rename what is in it
      * (it, or a directory above it, writable by group or others without the sticky bit): any of them
      * could take a channel's ledger away and have an older full bundle, whose tags move images back,
-     * taken for a first one (red-team pass V, V8).
+     * taken for a first one (red-team pass V, V8); or another user's, or in one (pass X, R7).
      */
     public Path stateDir() {
         Path p = ImportConfigOption.or(state, config().path(config().get().state()));
         Path dir = p != null ? p : ImportLedger.defaultStateDir();
-        dev.airlock.io.FileOwners.refuseSharedWithoutSticky(dir, "state directory");
+        dev.airlock.io.FileOwners.refuseSharedOrAnotherUsers(dir, "state directory");
         return dir;
     }
 
