@@ -48,4 +48,23 @@ final class SignedSetFixture {
         Path p = Files.write(inbox.resolve(name), bytes);
         Files.setLastModifiedTime(p, FileTime.from(Instant.now().minusSeconds(60)));
     }
+
+    /**
+     * A signed set of three volumes in {@code inbox}: two of 256 MiB (hashed first, time for a
+     * stranger to act) and a small last one, under whose name a stranger's file of the listed size
+     * stands; that file.
+     */
+    static Path setWithStrangersLastVolume(Path inbox, Keys k) throws java.io.IOException {
+        byte[] big = new byte[256 << 20];
+        byte[] small = "the real volume 2".getBytes();
+        byte[] list = new VolumeList(VolumeList.FORMAT, "daily", 1, BUNDLE, "sha256:" + "0".repeat(64), big.length * 2L + small.length,
+                big.length, List.of(new VolumeList.Volume(BUNDLE + ".000", big.length, Digest.sha256Of(big).toString()),
+                        new VolumeList.Volume(BUNDLE + ".001", big.length, Digest.sha256Of(big).toString()),
+                        new VolumeList.Volume(BUNDLE + ".002", small.length, Digest.sha256Of(small).toString()))).toJson();
+        Files.write(inbox.resolve(LIST), list);
+        Files.write(inbox.resolve(LIST + ".asc"), k.signer().sign(list));
+        Files.write(inbox.resolve(BUNDLE + ".000"), big);
+        Files.write(inbox.resolve(BUNDLE + ".001"), big);
+        return Files.write(inbox.resolve(BUNDLE + ".002"), "a strangers vol 2".getBytes()); // of the listed size
+    }
 }

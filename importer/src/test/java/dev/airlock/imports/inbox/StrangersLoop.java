@@ -53,4 +53,42 @@ final class StrangersLoop {
             return new byte[0];
         }
     }
+
+    /**
+     * Waits until this JVM holds {@code file} open (what inotify's {@code IN_OPEN} tells the stranger),
+     * by its descriptors in {@code /proc/self/fd}; {@code by} names the reader in the failure.
+     */
+    static void awaitOpen(Path file, String by) throws IOException {
+        long end = System.nanoTime() + 20_000_000_000L;
+        while (System.nanoTime() < end) {
+            try (java.util.stream.Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+                if (fds.anyMatch(fd -> {
+                    try {
+                        return Files.readSymbolicLink(fd).equals(file);
+                    } catch (IOException e) {
+                        return false;
+                    }
+                })) {
+                    return;
+                }
+            }
+        }
+        throw new AssertionError(file + " was never opened by " + by);
+    }
+
+    /** Runs {@code reader} (an import's step) on a thread of its own; the latch opens when it returns, whatever it threw. */
+    static java.util.concurrent.CountDownLatch inBackground(String what, Runnable reader) {
+        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+        Thread t = new Thread(() -> {
+            try {
+                reader.run();
+            } catch (RuntimeException e) {
+                System.out.println(what + ": " + e.getMessage());
+            }
+            done.countDown();
+        });
+        t.setDaemon(true);
+        t.start();
+        return done;
+    }
 }

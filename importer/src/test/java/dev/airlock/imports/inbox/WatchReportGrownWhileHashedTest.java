@@ -37,39 +37,11 @@ class WatchReportGrownWhileHashedTest {
         Path bundle = Files.write(inbox.resolve("daily-000001.airlock.tar"), new byte[] {1});
         Path his = Files.write(inbox.resolve(report), "a stranger's report".getBytes(StandardCharsets.UTF_8));
         StrangersLoop.truncate(his, ReportFile.MAX_SIZE); // at the bound: hashed for a few ms, time enough to see it opened
-        CountDownLatch done = new CountDownLatch(1);
-        Thread importer = new Thread(() -> {
-            try {
-                ReportFile.check(m, bundle);
-            } catch (RuntimeException e) {
-                System.out.println("report check: " + e.getMessage());
-            }
-            done.countDown();
-        });
-        importer.start();
-        awaitOpen(his); // the size is checked, the hashing has begun
+        CountDownLatch done = StrangersLoop.inBackground("report check", () -> ReportFile.check(m, bundle));
+        StrangersLoop.awaitOpen(his, "the report check"); // the size is checked, the hashing has begun
         StrangersLoop.truncate(his, 4L << 40); // 4 TiB, sparse
         boolean returned = done.await(60, TimeUnit.SECONDS);
         StrangersLoop.truncate(his, 0); // let it go
-        importer.join(60_000);
         assertTrue(returned, "the report check hashes a report grown to 4 TiB after its size was checked, to its end");
-    }
-
-    private static void awaitOpen(Path file) throws Exception {
-        long end = System.nanoTime() + 20_000_000_000L;
-        while (System.nanoTime() < end) {
-            try (java.util.stream.Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
-                if (fds.anyMatch(fd -> {
-                    try {
-                        return Files.readSymbolicLink(fd).equals(file);
-                    } catch (Exception e) {
-                        return false;
-                    }
-                })) {
-                    return;
-                }
-            }
-        }
-        throw new AssertionError(file + " was never opened by the report check");
     }
 }

@@ -3,11 +3,8 @@ package dev.airlock.imports.inbox;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.airlock.bundle.BundleInput;
-import dev.airlock.bundle.VolumeList;
-import dev.airlock.digest.Digest;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -28,28 +25,10 @@ class WatchVolumeFifoSwapTest {
         Path inbox = Files.createDirectories(root.resolve("inbox"));
         SignedSetFixture.Keys k = SignedSetFixture.keys(root);
         String b = SignedSetFixture.BUNDLE;
-        byte[] big = new byte[256 << 20];
-        byte[] small = "the real volume 2".getBytes();
-        byte[] list = new VolumeList(VolumeList.FORMAT, "daily", 1, b, "sha256:" + "0".repeat(64), big.length * 2L + small.length, big.length,
-                List.of(new VolumeList.Volume(b + ".000", big.length, Digest.sha256Of(big).toString()),
-                        new VolumeList.Volume(b + ".001", big.length, Digest.sha256Of(big).toString()),
-                        new VolumeList.Volume(b + ".002", small.length, Digest.sha256Of(small).toString()))).toJson();
-        Files.write(inbox.resolve(SignedSetFixture.LIST), list);
-        Files.write(inbox.resolve(SignedSetFixture.LIST + ".asc"), k.signer().sign(list));
-        Files.write(inbox.resolve(b + ".000"), big);
-        Files.write(inbox.resolve(b + ".001"), big);
-        Path his = Files.write(inbox.resolve(b + ".002"), "a strangers vol 2".getBytes()); // of the listed size
-        CountDownLatch done = new CountDownLatch(1);
-        Thread importer = new Thread(() -> {
-            try {
-                BundleInput.open(inbox.resolve(SignedSetFixture.LIST), k.trust(), false).close();
-            } catch (RuntimeException e) {
-                System.out.println("import: " + e.getMessage());
-            }
-            done.countDown();
-        });
-        importer.start();
-        awaitOpen(inbox.resolve(b + ".000")); // the stranger (inotify IN_OPEN on volume 000): the sizes are checked, the hashing has begun
+        Path his = SignedSetFixture.setWithStrangersLastVolume(inbox, k);
+        CountDownLatch done = StrangersLoop.inBackground("import",
+                () -> BundleInput.open(inbox.resolve(SignedSetFixture.LIST), k.trust(), false).close());
+        StrangersLoop.awaitOpen(inbox.resolve(b + ".000"), "the import"); // the stranger (inotify IN_OPEN on volume 000): the sizes are checked, the hashing has begun
         Files.delete(his);
         new ProcessBuilder("mkfifo", his.toString()).inheritIO().start().waitFor();
         boolean returned = done.await(15, TimeUnit.SECONDS);
@@ -57,24 +36,5 @@ class WatchVolumeFifoSwapTest {
             new ProcessBuilder("sh", "-c", ": > " + his).start().waitFor(); // let it go
         }
         assertTrue(returned, "the import hangs in the open of the FIFO for as long as no one writes it");
-    }
-
-    /** Waits until this JVM holds {@code file} open (what inotify's IN_OPEN tells the stranger), by its descriptors in /proc/self/fd. */
-    private static void awaitOpen(Path file) throws Exception {
-        long end = System.nanoTime() + 20_000_000_000L;
-        while (System.nanoTime() < end) {
-            try (java.util.stream.Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
-                if (fds.anyMatch(fd -> {
-                    try {
-                        return Files.readSymbolicLink(fd).equals(file);
-                    } catch (Exception e) {
-                        return false;
-                    }
-                })) {
-                    return;
-                }
-            }
-        }
-        throw new AssertionError(file + " was never opened by the import");
     }
 }
