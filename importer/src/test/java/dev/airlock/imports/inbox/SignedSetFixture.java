@@ -37,10 +37,15 @@ final class SignedSetFixture {
         }
     }
 
-    /** The list of this set with one volume of {@code volume}'s bytes. */
-    static byte[] list(byte[] volume) {
-        return new VolumeList(VolumeList.FORMAT, "daily", 1, BUNDLE, "sha256:" + "0".repeat(64), volume.length, volume.length,
-                List.of(new VolumeList.Volume(BUNDLE + ".000", volume.length, Digest.sha256Of(volume).toString()))).toJson();
+    /** The list of this set with a volume of each of {@code volumes}' bytes ({@code .000}, {@code .001}, …; the first's size the volume size). */
+    static byte[] list(byte[]... volumes) {
+        List<VolumeList.Volume> vs = new java.util.ArrayList<>();
+        long total = 0;
+        for (int i = 0; i < volumes.length; i++) {
+            vs.add(new VolumeList.Volume(BUNDLE + String.format(".%03d", i), volumes[i].length, Digest.sha256Of(volumes[i]).toString()));
+            total += volumes[i].length;
+        }
+        return new VolumeList(VolumeList.FORMAT, "daily", 1, BUNDLE, "sha256:" + "0".repeat(64), total, volumes[0].length, vs).toJson();
     }
 
     /** Writes {@code bytes} under {@code name} in {@code inbox}, settled (modified a minute ago). */
@@ -57,10 +62,7 @@ final class SignedSetFixture {
     static Path setWithStrangersLastVolume(Path inbox, Keys k) throws java.io.IOException {
         byte[] big = new byte[256 << 20];
         byte[] small = "the real volume 2".getBytes();
-        byte[] list = new VolumeList(VolumeList.FORMAT, "daily", 1, BUNDLE, "sha256:" + "0".repeat(64), big.length * 2L + small.length,
-                big.length, List.of(new VolumeList.Volume(BUNDLE + ".000", big.length, Digest.sha256Of(big).toString()),
-                        new VolumeList.Volume(BUNDLE + ".001", big.length, Digest.sha256Of(big).toString()),
-                        new VolumeList.Volume(BUNDLE + ".002", small.length, Digest.sha256Of(small).toString()))).toJson();
+        byte[] list = list(big, big, small);
         Files.write(inbox.resolve(LIST), list);
         Files.write(inbox.resolve(LIST + ".asc"), k.signer().sign(list));
         Files.write(inbox.resolve(BUNDLE + ".000"), big);

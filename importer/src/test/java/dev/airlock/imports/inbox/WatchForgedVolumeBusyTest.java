@@ -7,7 +7,6 @@ import dev.airlock.bundle.VolumeList;
 import dev.airlock.crypto.BundleSigner;
 import dev.airlock.crypto.OpenPgpKeys;
 import dev.airlock.crypto.TrustPolicy;
-import dev.airlock.digest.Digest;
 import dev.airlock.error.AirlockException;
 import dev.airlock.imports.ImportRequest;
 import dev.airlock.imports.TargetNaming;
@@ -55,9 +54,7 @@ class WatchForgedVolumeBusyTest {
         OpenPgpKeys.Generated g = OpenPgpKeys.generate("Exporter <e@airlock.test>", null);
         BundleSigner signer = new BundleSigner(OpenPgpKeys.readSecretKey(Files.write(root.resolve("key.asc"), g.secretArmored())), null);
         TrustPolicy trust = new TrustPolicy(OpenPgpKeys.readCertificates(Files.write(root.resolve("cert.asc"), g.certArmored())), 1);
-        byte[] list = new VolumeList(VolumeList.FORMAT, "daily", 1, BUNDLE, "sha256:" + "0".repeat(64), V0.length + V1.length, V0.length,
-                List.of(new VolumeList.Volume(BUNDLE + ".000", V0.length, Digest.sha256Of(V0).toString()),
-                        new VolumeList.Volume(BUNDLE + ".001", V1.length, Digest.sha256Of(V1).toString()))).toJson();
+        byte[] list = SignedSetFixture.list(V0, V1);
         UserPrincipalLookupService users = inbox.getFileSystem().getUserPrincipalLookupService();
         Path his = Files.write(inbox.resolve(BUNDLE + ".001"), FORGED); // the stranger's, first
         Files.setOwner(his, users.lookupPrincipalByName("nobody"));

@@ -51,9 +51,7 @@ class WatchForgedVolumeTest {
         OpenPgpKeys.Generated g = OpenPgpKeys.generate("Exporter <e@airlock.test>", null);
         BundleSigner signer = new BundleSigner(OpenPgpKeys.readSecretKey(Files.write(root.resolve("key.asc"), g.secretArmored())), null);
         TrustPolicy trust = new TrustPolicy(OpenPgpKeys.readCertificates(Files.write(root.resolve("cert.asc"), g.certArmored())), 1);
-        byte[] list = new VolumeList(VolumeList.FORMAT, "daily", 1, BUNDLE, "sha256:" + "0".repeat(64), V0.length + V1.length, V0.length,
-                List.of(new VolumeList.Volume(BUNDLE + ".000", V0.length, Digest.sha256Of(V0).toString()),
-                        new VolumeList.Volume(BUNDLE + ".001", V1.length, Digest.sha256Of(V1).toString()))).toJson();
+        byte[] list = SignedSetFixture.list(V0, V1);
         Files.write(inbox.resolve(BUNDLE + ".001"), FORGED); // the stranger's, first
         Files.write(inbox.resolve(BUNDLE + ".000"), V0); // the real set, its volume 001 lost on the way
         Files.write(inbox.resolve(LIST + ".asc"), signer.sign(list));

@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.airlock.bundle.BundleInput;
-import dev.airlock.bundle.VolumeList;
-import dev.airlock.digest.Digest;
 import dev.airlock.error.AirlockException;
 import dev.airlock.imports.ImportRequest;
 import dev.airlock.imports.TargetNaming;
@@ -47,9 +45,7 @@ class WatchKnownVolumeToggledTest {
     void watch_aStrangersVolumeOfTheListedBytesChangedOnlyWhileTheImportHashes_neverTakesTheRealSetToRejected() throws Exception {
         Path inbox = Files.createDirectories(root.resolve("inbox"));
         SignedSetFixture.Keys k = SignedSetFixture.keys(root);
-        byte[] list = new VolumeList(VolumeList.FORMAT, "daily", 1, BUNDLE, "sha256:" + "0".repeat(64), V0.length * 2L, V0.length,
-                List.of(new VolumeList.Volume(BUNDLE + ".000", V0.length, Digest.sha256Of(V0).toString()),
-                        new VolumeList.Volume(BUNDLE + ".001", V1.length, Digest.sha256Of(V1).toString()))).toJson();
+        byte[] list = SignedSetFixture.list(V0, V1);
         Files.write(inbox.resolve(LIST), list);
         Files.write(inbox.resolve(LIST + ".asc"), k.signer().sign(list));
         Files.write(inbox.resolve(BUNDLE + ".000"), V0);
