@@ -148,6 +148,7 @@ public record BundleManifest(
             attached = attached == null ? List.of() : List.copyOf(attached);
             registry = dev.airlock.oci.SharedText.of(registry);
             mediaType = dev.airlock.oci.SharedText.of(mediaType);
+            digest = digest == null ? null : digest.intern();
         }
     }
 
@@ -222,6 +223,7 @@ public record BundleManifest(
     public record Blob(String digest, long size, String mediaType) {
         public Blob {
             mediaType = dev.airlock.oci.SharedText.of(mediaType);
+            digest = digest == null ? null : digest.intern(); // one string with the Digest of each manifest's descriptor
         }
     }
 

@@ -15,7 +15,8 @@ public final class Digest implements Comparable<Digest> {
     /**
      * {@code algorithm:hex}, the one string {@link #toString} returns: a catalog's plan names each
      * digest in several places (bundle.json's lists, the ledger's records, the statuses), and all of
-     * them share this string instead of holding a copy each (issue 21). Parsed text is kept as given.
+     * them share this string instead of holding a copy each (issue 21). Parsed text is kept as given,
+     * interned: the same digest parsed from each manifest and read from bundle.json is one string.
      */
     private final String text;
     /** The hex digits' {@link String#hashCode}, as ever: maps and sets of digests iterate in the order they always did. */
@@ -54,7 +55,7 @@ public final class Digest implements Comparable<Digest> {
         if (!lowerHex(text, colon + 1, length)) {
             throw AirlockException.malformed("malformed digest '" + abbreviate(text) + "'");
         }
-        return new Digest(alg, text);
+        return new Digest(alg, text.intern());
     }
 
     /** From {@code from} to the end, exactly {@code length} characters of [0-9a-f] (a loop, not a regex: digests are parsed by the hundred thousand in a catalog run). */
