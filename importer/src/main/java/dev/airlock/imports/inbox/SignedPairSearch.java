@@ -57,6 +57,19 @@ final class SignedPairSearch {
         boolean verifies(String list, String asc);
     }
 
+    /**
+     * Thrown by {@link Checks} when a file could not be read because other users' opens left waiting
+     * are at their bound (busy): no fact about the file, so nothing is remembered of it and this
+     * scan's search stops there; the next scan goes on from it. Remembered as a file that cannot be of
+     * the pair, a user's real list and signature read so were never paired once the stranger let go
+     * (red-team pass Y, R1).
+     */
+    static final class Unread extends RuntimeException {
+        Unread() {
+            super(null, null, false, false);
+        }
+    }
+
     /** One set's files to search: its list's name, and the list files and signature files under and beside its names. */
     record SetFiles(String listName, List<String> lists, List<String> ascs) {
     }
@@ -149,9 +162,13 @@ final class SignedPairSearch {
         // Half the budget at least for each kind of work, what one leaves going to the other: reading each file and checking
         // the pairs signatures name (work that grows with the copies), and checking every other pair, oldest first (with the
         // square of a stranger's copies: it must not hold up the first, nor the first an earlier exporter's pair sent before).
-        long left = named(items, BUDGET / 2, checks);
-        left = unnamed(items, BUDGET - BUDGET / 2 + left, checks);
-        named(items, left, checks);
+        try {
+            long left = named(items, BUDGET / 2, checks);
+            left = unnamed(items, BUDGET - BUDGET / 2 + left, checks);
+            named(items, left, checks);
+        } catch (Unread e) {
+            // busy: what is left is looked at by the next scan
+        }
         outcomes(now, items);
     }
 
