@@ -146,6 +146,64 @@ class WatchSetLookedAtBusyTest {
         }
     }
 
+    /**
+     * What is not remembered of a busy read must not stop the look at the others: the receivers' real
+     * pair, kept beside the set's names (serve's or diode-receive's delivery rule) behind a stranger's
+     * list and signature sent first under them, is found while he holds the bound (his files, unread, wait).
+     */
+    @Test
+    void watch_theReceiversRealPairKeptBesideAStrangersSentFirst_isFoundWhileOpensAreBusy() throws Exception {
+        Path inbox = Files.createDirectories(root.resolve("inbox"));
+        OpenPgpKeys.Generated g = OpenPgpKeys.generate("Exporter <e@airlock.test>", null);
+        BundleSigner signer = new BundleSigner(OpenPgpKeys.readSecretKey(Files.write(root.resolve("key.asc"), g.secretArmored())), null);
+        TrustPolicy trust = new TrustPolicy(OpenPgpKeys.readCertificates(Files.write(root.resolve("cert.asc"), g.certArmored())), 1);
+        byte[] list = new VolumeList(VolumeList.FORMAT, "daily", 1, BUNDLE, "sha256:" + "0".repeat(64), V0.length + V1.length, V0.length,
+                List.of(new VolumeList.Volume(BUNDLE + ".000", V0.length, Digest.sha256Of(V0).toString()),
+                        new VolumeList.Volume(BUNDLE + ".001", V1.length, Digest.sha256Of(V1).toString()))).toJson();
+        byte[] asc = signer.sign(list);
+        UserPrincipalLookupService users = inbox.getFileSystem().getUserPrincipalLookupService();
+        for (Path his : List.of(Files.write(inbox.resolve(LIST), "his list".getBytes(StandardCharsets.UTF_8)),
+                Files.write(inbox.resolve(LIST + ".asc"), "his signature".getBytes(StandardCharsets.UTF_8)))) {
+            Files.setOwner(his, users.lookupPrincipalByName("nobody")); // sent first under the set's names
+        }
+        Files.write(inbox.resolve(LIST + ".conflict-" + Digest.sha256Of(list).hex().substring(0, 16)), list); // the receivers' (this user's)
+        Files.write(inbox.resolve(LIST + ".asc.conflict-" + Digest.sha256Of(asc).hex().substring(0, 16)), asc);
+        Files.write(inbox.resolve(BUNDLE + ".000"), V0);
+        Files.write(inbox.resolve(BUNDLE + ".001"), V1);
+        try (var s = Files.list(inbox)) {
+            for (Path p : s.toList()) {
+                Files.setLastModifiedTime(p, FileTime.from(Instant.now().minusSeconds(60)));
+            }
+        }
+        Path away = Files.createDirectory(root.resolve("away"));
+        List<Path> fifos = new ArrayList<>(WatchForgedVolumeBusyTest.strangersWaitingOpens(root, away)); // held throughout
+        List<String> lines = new CopyOnWriteArrayList<>();
+        ImportRequest template = new ImportRequest(null, trust, new TargetNaming("127.0.0.1:5000", List.of()), root.resolve("state"), 1, false);
+        InboxWatcher w = new InboxWatcher(inbox, new WatchOptions(Duration.ofMillis(100), Duration.ofMillis(100), Duration.ofSeconds(1)),
+                template, r -> {
+                    lines.add("imported " + r.bundle());
+                    return applied();
+                }, lines::add);
+        Thread t = new Thread(w::run, "watch");
+        t.start();
+        try {
+            for (long end = System.nanoTime() + 15_000_000_000L; System.nanoTime() < end && lines.stream().noneMatch(l -> l.startsWith("imported"));) {
+                Thread.sleep(50);
+            }
+            System.out.println(String.join("\n", lines));
+            assertTrue(lines.stream().anyMatch(l -> l.startsWith("imported")), "the receivers' real set was not imported: " + lines);
+            assertTrue(Files.exists(inbox.resolve(InboxLayout.DONE).resolve(BUNDLE + ".001")) || Files.exists(inbox.resolve(BUNDLE + ".001")),
+                    "volume 001 lost: " + lines);
+            assertFalse(Files.exists(inbox.resolve(InboxLayout.REJECTED).resolve(BUNDLE + ".000")), "volume 000 went to rejected/: " + lines);
+        } finally {
+            w.stop();
+            for (Path f : fifos) {
+                FileChannel.open(away.resolve(f.getFileName()), StandardOpenOption.READ, StandardOpenOption.WRITE).close();
+            }
+            t.join(20_000);
+        }
+    }
+
     private static ImportResult applied() {
         BundleManifest m = new BundleManifest(BundleManifest.FORMAT, "daily", 1, null, "2026-01-01T00:00:00Z", "test", null, List.of(), List.of(),
                 List.of(), null);
