@@ -132,7 +132,13 @@ final class SetPairs {
             return left;
         }
         left -= p.claims.get(asc) + SignedPairSearch.reading(list) + SignedPairSearch.reading(asc);
-        if (checks.verifies(p.names.get(list), p.names.get(asc))) {
+        boolean verifies;
+        try {
+            verifies = checks.verifies(p.names.get(list), p.names.get(asc));
+        } catch (SignedPairSearch.Unread e) {
+            return left; // busy: neither found nor tried; a later scan checks it (red-team pass Y, R1)
+        }
+        if (verifies) {
             p.found = new InboxScan.Stamp[] {list, asc}; // not remembered as tried: should one of the two go, a copy of its bytes is the pair
         } else {
             p.tried.add(bytes);

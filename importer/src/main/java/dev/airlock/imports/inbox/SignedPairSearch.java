@@ -59,8 +59,9 @@ final class SignedPairSearch {
 
     /**
      * Thrown by {@link Checks} when a file could not be read because other users' opens left waiting
-     * are at their bound (busy): no fact about the file, so nothing is remembered of it and this
-     * scan's search stops there; the next scan goes on from it. Remembered as a file that cannot be of
+     * are at their bound (busy): no fact about the file, so nothing is remembered of it (nor of the
+     * pair) and a later scan looks at it again; the other files and pairs are looked at meanwhile (a
+     * stranger's, sent first and unread, must not keep the receivers' real pair from being found). Remembered as a file that cannot be of
      * the pair, a user's real list and signature read so were never paired once the stranger let go
      * (red-team pass Y, R1).
      */
@@ -176,7 +177,11 @@ final class SignedPairSearch {
     private static long named(List<Item> items, long left, Checks checks) {
         for (Item i : items) {
             if (left > 0 && i.set().found == null) {
-                left = SetPairs.precheck(i.set(), i.file(), i.list(), i.stamp(), left, checks);
+                try {
+                    left = SetPairs.precheck(i.set(), i.file(), i.list(), i.stamp(), left, checks);
+                } catch (Unread e) {
+                    left -= reading(i.stamp()); // busy: looked at again by the next scan; the others go on (a stranger's first must not stop them)
+                }
             }
         }
         return Math.max(0, left);
@@ -291,6 +296,7 @@ final class SignedPairSearch {
             p.current = i.stamp();
             p.checked.clear();
         }
+        boolean unread = false;
         for (InboxScan.Stamp q : new ArrayList<>(p.done)) {
             boolean qIsList = p.shas.containsKey(q);
             if (qIsList == i.list() || p.named.containsKey(q) || p.checked.contains(q)) {
@@ -302,11 +308,19 @@ final class SignedPairSearch {
             InboxScan.Stamp list = i.list() ? i.stamp() : q;
             InboxScan.Stamp asc = i.list() ? q : i.stamp();
             left -= p.claims.get(asc) + reading(list) + reading(asc);
-            if (checks.verifies(p.names.get(list), p.names.get(asc))) {
-                p.found = new InboxScan.Stamp[] {list, asc};
-                return left;
+            try {
+                if (checks.verifies(p.names.get(list), p.names.get(asc))) {
+                    p.found = new InboxScan.Stamp[] {list, asc};
+                    return left;
+                }
+            } catch (Unread e) {
+                unread = true; // busy: this pair is checked again by a later scan, the others now
+                continue;
             }
             p.checked.add(q);
+        }
+        if (unread) {
+            return left; // not done: the pairs not read are checked again
         }
         p.done.add(i.stamp());
         p.current = null;
