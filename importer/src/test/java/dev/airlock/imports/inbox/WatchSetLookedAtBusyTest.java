@@ -204,6 +204,60 @@ class WatchSetLookedAtBusyTest {
         }
     }
 
+    /**
+     * A busy look tells nothing, and the set must not be tried on it: the receivers' real list and
+     * volumes, a stranger's signature under the set's signature name (the real one still on its way),
+     * looked at while he holds the bound, waits as a set whose list no signature here verifies. Tried,
+     * the import (he lets go a moment before it reads) finds his signature and refuses the set: its
+     * real list and volumes go to rejected/ (the import's refusal here stands in for the real one's).
+     */
+    @Test
+    void watch_theReceiversRealListBesideAStrangersSignature_lookedAtWhileOpensAreBusy_isNotTriedNorRejected() throws Exception {
+        Path inbox = Files.createDirectories(root.resolve("inbox"));
+        OpenPgpKeys.Generated g = OpenPgpKeys.generate("Exporter <e@airlock.test>", null);
+        TrustPolicy trust = new TrustPolicy(OpenPgpKeys.readCertificates(Files.write(root.resolve("cert.asc"), g.certArmored())), 1);
+        byte[] list = new VolumeList(VolumeList.FORMAT, "daily", 1, BUNDLE, "sha256:" + "0".repeat(64), V0.length + V1.length, V0.length,
+                List.of(new VolumeList.Volume(BUNDLE + ".000", V0.length, Digest.sha256Of(V0).toString()),
+                        new VolumeList.Volume(BUNDLE + ".001", V1.length, Digest.sha256Of(V1).toString()))).toJson();
+        UserPrincipalLookupService users = inbox.getFileSystem().getUserPrincipalLookupService();
+        Path his = Files.write(inbox.resolve(LIST + ".asc"), "his signature".getBytes(StandardCharsets.UTF_8));
+        Files.setOwner(his, users.lookupPrincipalByName("nobody"));
+        Files.write(inbox.resolve(LIST), list); // the receivers' (this user's)
+        Files.write(inbox.resolve(BUNDLE + ".000"), V0);
+        Files.write(inbox.resolve(BUNDLE + ".001"), V1);
+        try (var s = Files.list(inbox)) {
+            for (Path p : s.toList()) {
+                Files.setLastModifiedTime(p, FileTime.from(Instant.now().minusSeconds(60)));
+            }
+        }
+        Path away = Files.createDirectory(root.resolve("away"));
+        List<Path> fifos = new ArrayList<>(WatchForgedVolumeBusyTest.strangersWaitingOpens(root, away));
+        List<String> lines = new CopyOnWriteArrayList<>();
+        ImportRequest template = new ImportRequest(null, trust, new TargetNaming("127.0.0.1:5000", List.of()), root.resolve("state"), 1, false);
+        InboxWatcher w = new InboxWatcher(inbox, new WatchOptions(Duration.ofMillis(100), Duration.ofMillis(100), Duration.ofSeconds(1)),
+                template, r -> {
+                    lines.add("tried " + r.bundle());
+                    throw AirlockException.untrusted(LIST + ".asc does not verify " + LIST); // what the import says once he let go
+                }, lines::add);
+        Thread t = new Thread(w::run, "watch");
+        t.start();
+        try {
+            Thread.sleep(3_000);
+            System.out.println(String.join("\n", lines));
+            for (String n : List.of(LIST, BUNDLE + ".000", BUNDLE + ".001")) {
+                assertFalse(Files.exists(inbox.resolve(InboxLayout.REJECTED).resolve(n)), n + " of the receivers' real set went to rejected/: "
+                        + lines);
+            }
+            assertTrue(lines.stream().noneMatch(l -> l.startsWith("tried")), "the set was tried on a busy look: " + lines);
+        } finally {
+            w.stop();
+            for (Path f : fifos) {
+                FileChannel.open(away.resolve(f.getFileName()), StandardOpenOption.READ, StandardOpenOption.WRITE).close();
+            }
+            t.join(20_000);
+        }
+    }
+
     private static ImportResult applied() {
         BundleManifest m = new BundleManifest(BundleManifest.FORMAT, "daily", 1, null, "2026-01-01T00:00:00Z", "test", null, List.of(), List.of(),
                 List.of(), null);
