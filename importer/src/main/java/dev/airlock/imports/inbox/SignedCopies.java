@@ -435,11 +435,12 @@ final class SignedCopies {
             return true;
         }
         for (String a : ascs) {
-            Boolean v = verifiesUnlessBusy(listName, a, stamps);
-            if (v == null || v) {
-                return false; // verifies, or cannot be told now (busy): the set waits as a signed one (red-team pass Y, R1)
+            if (Boolean.TRUE.equals(verifiesUnlessBusy(listName, a, stamps))) {
+                return false;
             }
         }
+        // Not told now (busy): as unsigned, so a readable list waits (INCOMPLETE) and is never tried beside a signature not
+        // seen to verify it; nothing is remembered of the busy look (red-team pass Y, R1).
         return true;
     }
 
