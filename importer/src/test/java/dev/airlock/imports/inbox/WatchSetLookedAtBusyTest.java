@@ -153,6 +153,16 @@ class WatchSetLookedAtBusyTest {
      */
     @Test
     void watch_theReceiversRealPairKeptBesideAStrangersSentFirst_isFoundWhileOpensAreBusy() throws Exception {
+        keptBeside(false);
+    }
+
+    /** His busy files cost the search nothing: charged by their size, two lists of 32 MiB spent each scan's budget before the real pair. */
+    @Test
+    void watch_theReceiversRealPairKeptBesideAStrangersLargeListsSentFirst_isFoundWhileOpensAreBusy() throws Exception {
+        keptBeside(true);
+    }
+
+    private void keptBeside(boolean large) throws Exception {
         Path inbox = Files.createDirectories(root.resolve("inbox"));
         OpenPgpKeys.Generated g = OpenPgpKeys.generate("Exporter <e@airlock.test>", null);
         BundleSigner signer = new BundleSigner(OpenPgpKeys.readSecretKey(Files.write(root.resolve("key.asc"), g.secretArmored())), null);
@@ -165,6 +175,13 @@ class WatchSetLookedAtBusyTest {
         for (Path his : List.of(Files.write(inbox.resolve(LIST), "his list".getBytes(StandardCharsets.UTF_8)),
                 Files.write(inbox.resolve(LIST + ".asc"), "his signature".getBytes(StandardCharsets.UTF_8)))) {
             Files.setOwner(his, users.lookupPrincipalByName("nobody")); // sent first under the set's names
+        }
+        for (int i = 0; large && i < 2; i++) {
+            Path his = inbox.resolve(LIST + ".conflict-" + String.valueOf((char) ('a' + i)).repeat(16));
+            try (FileChannel c = FileChannel.open(his, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                c.truncate(0).position(VolumeList.MAX_BYTES - 1).write(java.nio.ByteBuffer.wrap(new byte[] {'}'})); // sparse, at the bound
+            }
+            Files.setOwner(his, users.lookupPrincipalByName("nobody"));
         }
         Files.write(inbox.resolve(LIST + ".conflict-" + Digest.sha256Of(list).hex().substring(0, 16)), list); // the receivers' (this user's)
         Files.write(inbox.resolve(LIST + ".asc.conflict-" + Digest.sha256Of(asc).hex().substring(0, 16)), asc);
