@@ -180,7 +180,8 @@ final class SignedPairSearch {
                 try {
                     left = SetPairs.precheck(i.set(), i.file(), i.list(), i.stamp(), left, checks);
                 } catch (Unread e) {
-                    left -= reading(i.stamp()); // busy: looked at again by the next scan; the others go on (a stranger's first must not stop them)
+                    // busy: looked at again by the next scan, and charged nothing (no byte was read): the others go on. Charged,
+                    // a stranger's busy files sent first under the set's names spent every scan's budget before the real pair's
                 }
             }
         }
@@ -307,16 +308,16 @@ final class SignedPairSearch {
             }
             InboxScan.Stamp list = i.list() ? i.stamp() : q;
             InboxScan.Stamp asc = i.list() ? q : i.stamp();
-            left -= p.claims.get(asc) + reading(list) + reading(asc);
             try {
                 if (checks.verifies(p.names.get(list), p.names.get(asc))) {
                     p.found = new InboxScan.Stamp[] {list, asc};
-                    return left;
+                    return left - (p.claims.get(asc) + reading(list) + reading(asc));
                 }
             } catch (Unread e) {
-                unread = true; // busy: this pair is checked again by a later scan, the others now
+                unread = true; // busy, charged nothing: this pair is checked again by a later scan, the others now
                 continue;
             }
+            left -= p.claims.get(asc) + reading(list) + reading(asc);
             p.checked.add(q);
         }
         if (unread) {
