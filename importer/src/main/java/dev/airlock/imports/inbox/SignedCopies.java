@@ -757,8 +757,9 @@ final class SignedCopies {
         }
         boolean ok;
         try {
-            byte[] json = BoundedFiles.read(inbox.resolve(list), BoundedFiles.VOLUME_LIST);
+            // the signature first (at most 1 MiB): busy, it is found so before a list of up to 32 MiB is read for nothing
             byte[] sig = BoundedFiles.read(inbox.resolve(asc), BoundedFiles.SIGNATURE);
+            byte[] json = BoundedFiles.read(inbox.resolve(list), BoundedFiles.VOLUME_LIST);
             trust.verify(json, sig, list);
             ok = true;
         } catch (IOException | RuntimeException e) {
