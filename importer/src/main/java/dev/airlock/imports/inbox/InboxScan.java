@@ -134,6 +134,9 @@ final class InboxScan {
         }
     }
 
+    /** {@link #shape}'s answer for a list not read because other users' opens left waiting are at their bound: the set waits. */
+    private static final Shape UNREAD = new Shape("", 0, 0, 0);
+
     /** A list as read at {@code stamp}; {@code shape} is null for one that cannot be read (the import says why). */
     private record ReadList(Stamp stamp, Shape shape) {
     }
@@ -667,6 +670,9 @@ final class InboxScan {
         Shape list = null;
         if (settled.get(listName)) {
             list = shape(listName, listPath, files.get(listName), stamps.get(listName));
+            if (list == UNREAD) {
+                return unread(listName, listPath, stamps, arrived);
+            }
             list = list != null && list.bundle().equals(bundle) ? list : null; // else the import refuses it, saying why
             if (signed.unsigned(listName, list != null, files, settled, stamps, copies)) {
                 if (list != null) {
@@ -702,6 +708,18 @@ final class InboxScan {
                     arrived, strayPaths);
         }
         return new Candidate(listName, listPath, paths, st, State.READY, null, arrived, strayPaths);
+    }
+
+    /**
+     * A set whose list could not be read because other users' opens left waiting are at their bound:
+     * neither tried nor judged. Tried, its list could be read by the import a moment later, beside a
+     * stranger's signature a busy look could not tell from the real one's, and go to rejected/ whole
+     * (red-team pass Y, R1); it is looked at again at the next listing.
+     */
+    private static Candidate unread(String listName, Path listPath, Map<String, Stamp> stamps, long arrived) {
+        return new Candidate(listName, listPath, List.of(listPath), List.of(stamps.get(listName)), State.INCOMPLETE, "volume set " + listName
+                + " waits: its list cannot be read now (other users' opens left waiting are at their bound); it is looked at again"
+                + " at the next listing", arrived);
     }
 
     /**
@@ -828,6 +846,11 @@ final class InboxScan {
                 shape = new Shape(l.bundle(), v.size(), l.volumeSize(), v.get(v.size() - 1).size());
             } catch (AirlockException | IOException e) {
                 // unreadable or not a list: null, and the import refuses it, saying why
+                if (e.getCause() instanceof dev.airlock.io.UntrustedOpen.Busy) {
+                    // other users' opens at their bound: no fact about the list, not remembered by its stamp (red-team pass Y, R1)
+                    lists.remove(listName);
+                    return UNREAD;
+                }
             }
         }
         lists.put(listName, new ReadList(stamp, shape));

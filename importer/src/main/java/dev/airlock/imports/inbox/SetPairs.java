@@ -32,8 +32,9 @@ final class SetPairs {
     static long precheck(SignedPairSearch.Progress p, String file, boolean list, InboxScan.Stamp stamp, long left,
             SignedPairSearch.Checks checks) {
         if (!prechecked(p, stamp)) {
+            boolean readable = read(p, file, list, stamp, checks); // busy (SignedPairSearch.Unread): charged nothing, looked at again
             left -= SignedPairSearch.reading(stamp);
-            if (!read(p, file, list, stamp, checks)) {
+            if (!readable) {
                 p.useless.add(stamp);
                 return left;
             }
@@ -131,8 +132,14 @@ final class SetPairs {
         if (left <= 0 || p.tried.contains(bytes)) {
             return left;
         }
+        boolean verifies;
+        try {
+            verifies = checks.verifies(p.names.get(list), p.names.get(asc));
+        } catch (SignedPairSearch.Unread e) {
+            return left; // busy, charged nothing: neither found nor tried; a later scan checks it (red-team pass Y, R1)
+        }
         left -= p.claims.get(asc) + SignedPairSearch.reading(list) + SignedPairSearch.reading(asc);
-        if (checks.verifies(p.names.get(list), p.names.get(asc))) {
+        if (verifies) {
             p.found = new InboxScan.Stamp[] {list, asc}; // not remembered as tried: should one of the two go, a copy of its bytes is the pair
         } else {
             p.tried.add(bytes);

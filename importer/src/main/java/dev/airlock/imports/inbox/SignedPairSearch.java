@@ -57,6 +57,20 @@ final class SignedPairSearch {
         boolean verifies(String list, String asc);
     }
 
+    /**
+     * Thrown by {@link Checks} when a file could not be read because other users' opens left waiting
+     * are at their bound (busy): no fact about the file, so nothing is remembered of it (nor of the
+     * pair) and a later scan looks at it again; the other files and pairs are looked at meanwhile (a
+     * stranger's, sent first and unread, must not keep the receivers' real pair from being found). Remembered as a file that cannot be of
+     * the pair, a user's real list and signature read so were never paired once the stranger let go
+     * (red-team pass Y, R1).
+     */
+    static final class Unread extends RuntimeException {
+        Unread() {
+            super(null, null, false, false);
+        }
+    }
+
     /** One set's files to search: its list's name, and the list files and signature files under and beside its names. */
     record SetFiles(String listName, List<String> lists, List<String> ascs) {
     }
@@ -149,9 +163,13 @@ final class SignedPairSearch {
         // Half the budget at least for each kind of work, what one leaves going to the other: reading each file and checking
         // the pairs signatures name (work that grows with the copies), and checking every other pair, oldest first (with the
         // square of a stranger's copies: it must not hold up the first, nor the first an earlier exporter's pair sent before).
-        long left = named(items, BUDGET / 2, checks);
-        left = unnamed(items, BUDGET - BUDGET / 2 + left, checks);
-        named(items, left, checks);
+        try {
+            long left = named(items, BUDGET / 2, checks);
+            left = unnamed(items, BUDGET - BUDGET / 2 + left, checks);
+            named(items, left, checks);
+        } catch (Unread e) {
+            // busy: what is left is looked at by the next scan
+        }
         outcomes(now, items);
     }
 
@@ -159,7 +177,12 @@ final class SignedPairSearch {
     private static long named(List<Item> items, long left, Checks checks) {
         for (Item i : items) {
             if (left > 0 && i.set().found == null) {
-                left = SetPairs.precheck(i.set(), i.file(), i.list(), i.stamp(), left, checks);
+                try {
+                    left = SetPairs.precheck(i.set(), i.file(), i.list(), i.stamp(), left, checks);
+                } catch (Unread e) {
+                    // busy: looked at again by the next scan, and charged nothing (no byte was read): the others go on. Charged,
+                    // a stranger's busy files sent first under the set's names spent every scan's budget before the real pair's
+                }
             }
         }
         return Math.max(0, left);
@@ -274,6 +297,7 @@ final class SignedPairSearch {
             p.current = i.stamp();
             p.checked.clear();
         }
+        boolean unread = false;
         for (InboxScan.Stamp q : new ArrayList<>(p.done)) {
             boolean qIsList = p.shas.containsKey(q);
             if (qIsList == i.list() || p.named.containsKey(q) || p.checked.contains(q)) {
@@ -284,12 +308,20 @@ final class SignedPairSearch {
             }
             InboxScan.Stamp list = i.list() ? i.stamp() : q;
             InboxScan.Stamp asc = i.list() ? q : i.stamp();
-            left -= p.claims.get(asc) + reading(list) + reading(asc);
-            if (checks.verifies(p.names.get(list), p.names.get(asc))) {
-                p.found = new InboxScan.Stamp[] {list, asc};
-                return left;
+            try {
+                if (checks.verifies(p.names.get(list), p.names.get(asc))) {
+                    p.found = new InboxScan.Stamp[] {list, asc};
+                    return left - (p.claims.get(asc) + reading(list) + reading(asc));
+                }
+            } catch (Unread e) {
+                unread = true; // busy, charged nothing: this pair is checked again by a later scan, the others now
+                continue;
             }
+            left -= p.claims.get(asc) + reading(list) + reading(asc);
             p.checked.add(q);
+        }
+        if (unread) {
+            return left; // not done: the pairs not read are checked again
         }
         p.done.add(i.stamp());
         p.current = null;
