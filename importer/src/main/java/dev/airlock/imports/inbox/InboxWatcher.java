@@ -357,7 +357,6 @@ public final class InboxWatcher {
                 notComplete.add(c.note());
                 continue;
             }
-            PeekEntry p = peek(c);
             Retry retry = retries.get(c.key());
             if (retry != null && !retry.stamps().equals(c.stamps())) {
                 retries.remove(c.key()); // a new copy: try it at once
@@ -365,10 +364,16 @@ public final class InboxWatcher {
             }
             if (retry != null && (once || now < retry.dueNanos())) {
                 due = once ? due : Math.min(due, retry.dueNanos());
-                if (p.peek() != null && holdsChannel(c)) {
+                // Peeked only to pause its channel, which a stranger's file never does: his peek, made to fail for a local
+                // reason at will (not remembered, X R6), was walked again at every listing (red-team pass Y, R2).
+                PeekEntry p = holdsChannel(c) ? peek(c) : null;
+                if (p != null && p.peek() != null) {
                     paused.add(p.peek().channel());
                 }
-            } else if (p.peek() == null) {
+                continue;
+            }
+            PeekEntry p = peek(c);
+            if (p.peek() == null) {
                 unreadable.add(c);
             } else {
                 byChannel.computeIfAbsent(p.peek().channel(), k -> new ArrayList<>()).add(new Peeked(c, p.peek()));
