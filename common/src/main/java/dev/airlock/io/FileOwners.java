@@ -66,12 +66,7 @@ public final class FileOwners {
     }
 
     private static void refuseForeignOnTheWay(Path file, String what, String consequence) {
-        Path foreign;
-        try {
-            foreign = foreignOnTheWay(file.toAbsolutePath(), 0, SELF);
-        } catch (IOException e) {
-            return; // its reader says why it cannot be used
-        }
+        Path foreign = foreignOnTheWay(file, SELF);
         if (foreign == null) {
             return;
         }
@@ -80,6 +75,15 @@ public final class FileOwners {
         throw dev.airlock.error.AirlockException.usage(what + " " + file + kind + " belongs to uid " + owner(foreign) + ", neither root nor"
                 + " the user airlock runs as (uid " + SELF + "): that user can change it at will, and " + consequence + "; run chown root "
                 + foreign + ", or keep the " + what + " where only root writes (such as /etc/airlock)");
+    }
+
+    /** {@link #foreignOnTheWay(Path, int, int)} from {@code path}; null also when the way cannot be walked (its reader says why). */
+    private static Path foreignOnTheWay(Path path, int alsoAllowed) {
+        try {
+            return foreignOnTheWay(path.toAbsolutePath(), 0, alsoAllowed);
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     /**
@@ -175,12 +179,7 @@ public final class FileOwners {
      * directory, at any time (red-team pass W, R3).
      */
     private static void refuseStrangerOnTheWay(Path dir, String what, int ownersUid) {
-        Path foreign;
-        try {
-            foreign = foreignOnTheWay(dir.toAbsolutePath(), 0, ownersUid);
-        } catch (IOException e) {
-            return; // its reader says why it cannot be used
-        }
+        Path foreign = foreignOnTheWay(dir, ownersUid);
         if (foreign != null) {
             throw dev.airlock.error.AirlockException.local(what + " " + dir + ": the " + (Files.isSymbolicLink(foreign) ? "link " : "directory ")
                     + foreign + " belongs to uid " + owner(foreign) + ", neither root" + (ownersUid == SELF ? " nor the user airlock runs as (uid "
